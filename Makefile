@@ -1,0 +1,61 @@
+# Museion: two commands on a fresh Debian 12 machine (as root):
+#   make demo   installs everything, then serves the sample gallery on http://127.0.0.1:8080/
+#   make test   installs everything, then runs lint, type check and the whole suite
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .stamps
+APT_PACKAGES := python3 python3-venv python3-dev build-essential chromium ffmpeg \
+	libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 iproute2 fonts-dejavu-core
+HOST ?= 127.0.0.1
+PORT ?= 8080
+
+.PHONY: demo test lint typecheck pytest bench deps samples clean
+
+deps: $(STAMPS)/apt $(STAMPS)/venv
+
+$(STAMPS)/apt: Makefile
+	@mkdir -p $(STAMPS)
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing apt packages: $$missing"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+	@touch $@
+
+$(STAMPS)/venv: setup.cfg pyproject.toml $(STAMPS)/apt
+	@mkdir -p $(STAMPS)
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@touch $@
+
+demo: deps
+	$(BIN)/museion serve --host $(HOST) --port $(PORT)
+
+samples: deps
+	$(BIN)/museion samples assets
+
+lint: deps
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+# mypy needs the museion.* names, which setup.cfg maps onto top-level folders: give it a
+# tree of links with those names.
+typecheck: deps
+	@mkdir -p build/typecheck/museion
+	@for p in scenes runtime streaming tools; do ln -sfn ../../../$$p build/typecheck/museion/$$p; done
+	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../setup.cfg \
+		-p museion.scenes -p museion.runtime -p museion.streaming -p museion.tools
+
+pytest: deps
+	$(BIN)/python -m pytest
+
+test: lint typecheck pytest
+
+bench: deps
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) $(STAMPS) build *.egg-info .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,147 @@
+"""Orbit-camera state and the commands that move it: plain maths, no Panda3D.
+
+Positions are in scene coordinates (glTF: metres, Y up).  A :class:`ViewState` is
+immutable so a view can tell "the camera moved" with one comparison.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+
+__all__ = [
+    "Orbit",
+    "OrbitLimits",
+    "Pan",
+    "Reset",
+    "ViewCommand",
+    "ViewState",
+    "Zoom",
+    "apply_command",
+    "look_at_basis",
+]
+
+Vec3 = tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class ViewState:
+    """Where a visitor's camera is: orbiting ``target`` at ``distance``.
+
+    ``yaw`` turns around the vertical axis (0 looks from +Z towards -Z); ``pitch`` raises the
+    camera above the target.  Angles are degrees.
+    """
+
+    target: Vec3 = (0.0, 1.2, 0.0)
+    yaw: float = 0.0
+    pitch: float = 10.0
+    distance: float = 1.6
+    fov: float = 45.0
+
+    def eye(self) -> Vec3:
+        """The camera position in scene coordinates."""
+        yaw, pitch = math.radians(self.yaw), math.radians(self.pitch)
+        tx, ty, tz = self.target
+        return (
+            tx + self.distance * math.cos(pitch) * math.sin(yaw),
+            ty + self.distance * math.sin(pitch),
+            tz + self.distance * math.cos(pitch) * math.cos(yaw),
+        )
+
+
+@dataclass(frozen=True)
+class OrbitLimits:
+    """Bounds that keep the camera inside the room and off the floor."""
+
+    min_distance: float = 0.4
+    max_distance: float = 4.5
+    min_pitch: float = -20.0
+    max_pitch: float = 80.0
+    max_pan: float = 1.5
+
+    def clamp(self, state: ViewState, home: ViewState) -> ViewState:
+        """``state`` pulled back inside the limits; pans stay near ``home``'s target."""
+        target = tuple(
+            min(max(t, h - self.max_pan), h + self.max_pan)
+            for t, h in zip(state.target, home.target, strict=True)
+        )
+        return replace(
+            state,
+            target=(target[0], target[1], target[2]),
+            yaw=math.remainder(state.yaw, 360.0),
+            pitch=min(max(state.pitch, self.min_pitch), self.max_pitch),
+            distance=min(max(state.distance, self.min_distance), self.max_distance),
+        )
+
+
+@dataclass(frozen=True)
+class Orbit:
+    """Turn the camera around the target by relative angles (degrees)."""
+
+    yaw: float
+    pitch: float
+
+
+@dataclass(frozen=True)
+class Zoom:
+    """Multiply the orbit distance by ``factor`` (< 1 comes closer)."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
+class Pan:
+    """Slide the target in the view plane, in fractions of the orbit distance."""
+
+    dx: float
+    dy: float
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Go back to the home view."""
+
+
+ViewCommand = Orbit | Zoom | Pan | Reset
+
+
+def look_at_basis(state: ViewState) -> tuple[Vec3, Vec3, Vec3]:
+    """Unit right, up and forward vectors of the camera in scene coordinates."""
+    ex, ey, ez = state.eye()
+    tx, ty, tz = state.target
+    fx, fy, fz = tx - ex, ty - ey, tz - ez
+    norm = math.sqrt(fx * fx + fy * fy + fz * fz) or 1.0
+    forward = (fx / norm, fy / norm, fz / norm)
+    rx, rz = -forward[2], forward[0]
+    rnorm = math.sqrt(rx * rx + rz * rz) or 1.0
+    right = (rx / rnorm, 0.0, rz / rnorm)
+    up = (
+        right[1] * forward[2] - right[2] * forward[1],
+        right[2] * forward[0] - right[0] * forward[2],
+        right[0] * forward[1] - right[1] * forward[0],
+    )
+    return right, up, forward
+
+
+def apply_command(
+    state: ViewState, command: ViewCommand, home: ViewState, limits: OrbitLimits
+) -> ViewState:
+    """The view after ``command``, clamped to ``limits``."""
+    if isinstance(command, Reset):
+        return home
+    if isinstance(command, Orbit):
+        moved = replace(state, yaw=state.yaw + command.yaw, pitch=state.pitch + command.pitch)
+    elif isinstance(command, Zoom):
+        moved = replace(state, distance=state.distance * command.factor)
+    else:
+        right, up, _ = look_at_basis(state)
+        scale = state.distance
+        moved = replace(
+            state,
+            target=(
+                state.target[0] + (right[0] * command.dx + up[0] * command.dy) * scale,
+                state.target[1] + (right[1] * command.dx + up[1] * command.dy) * scale,
+                state.target[2] + (right[2] * command.dx + up[2] * command.dy) * scale,
+            ),
+        )
+    return limits.clamp(moved, home)

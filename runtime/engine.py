@@ -1,0 +1,265 @@
+"""The render engine: one Panda3D graphics pipe, one scene graph, a pool of views.
+
+Panda3D and the OpenGL context are not thread-safe, so every Panda3D call runs on one
+dedicated thread (:attr:`RenderEngine.executor`).  Public methods may be called from any
+thread: they hop onto the render thread and wait.  Asyncio callers should instead run
+:meth:`FrameSource.frame` with ``loop.run_in_executor(engine.executor, ...)``.
+
+Offscreen buffers are pooled: opening and closing them leaks memory in Mesa and Panda3D,
+so a view released by one visitor is handed, as it is, to the next.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from importlib import resources
+from typing import Any, TypeVar
+
+from museion.runtime.camera import OrbitLimits, ViewState
+from museion.runtime.errors import RenderError, ViewPoolExhausted
+from museion.runtime.frame_source import FrameSource, RenderView
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.showcase import Showcase
+
+__all__ = ["RenderEngine"]
+
+logger = logging.getLogger(__name__)
+T = TypeVar("T")
+
+_prc_loaded = False
+
+
+def _load_prc(settings: RuntimeSettings) -> None:
+    """Apply the settings once per process (Panda3D's config is process-global)."""
+    global _prc_loaded
+    from panda3d.core import loadPrcFileData
+
+    if not _prc_loaded:
+        loadPrcFileData("museion-runtime", settings.prc_lines())
+        _prc_loaded = True
+
+
+def _shader_source(name: str) -> str:
+    return resources.files("museion.runtime").joinpath("shaders", name).read_text("utf-8")
+
+
+class RenderEngine:
+    """Loads a :class:`Showcase` and renders views of it offscreen."""
+
+    def __init__(self, showcase: Showcase, settings: RuntimeSettings | None = None) -> None:
+        self.settings = settings or RuntimeSettings()
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museion-render")
+        self._thread_id: int | None = None
+        self._idle: dict[tuple[int, int], list[RenderView]] = {}
+        self._open = 0
+        self._closed = False
+        self.limits = OrbitLimits()
+        self.home = ViewState()
+        self._call(self._set_up, showcase)
+
+    # -- threading -----------------------------------------------------------------------
+
+    def _call(self, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the render thread and return its result."""
+        if threading.get_ident() == self._thread_id:
+            return fn(*args)
+        return self.executor.submit(fn, *args).result()
+
+    def on_render_thread(self) -> bool:
+        """True when the caller is the render thread."""
+        return threading.get_ident() == self._thread_id
+
+    # -- set-up ----------------------------------------------------------------------------
+
+    def _set_up(self, showcase: Showcase) -> None:
+        self._thread_id = threading.get_ident()
+        _load_prc(self.settings)
+        from panda3d.core import GraphicsEngine, GraphicsPipeSelection
+
+        selection = GraphicsPipeSelection.get_global_ptr()
+        self._pipe = selection.make_module_pipe(self.settings.display)
+        if self._pipe is None or not self._pipe.is_valid():
+            raise RenderError(
+                f"the graphics display {self.settings.display!r} is not available",
+                code="DISPLAY_UNAVAILABLE",
+            )
+        self._engine = GraphicsEngine.get_global_ptr()
+        self._host = self._make_host_buffer()
+        self._engine.render_frame()
+        self.gsg = self._host.get_gsg()
+        self._build_scene(showcase)
+        logger.info("render engine ready: %s", self.describe_renderer())
+
+    def _make_host_buffer(self) -> Any:
+        """A tiny buffer whose OpenGL context every view shares (one copy of each texture)."""
+        from panda3d.core import FrameBufferProperties, GraphicsPipe, WindowProperties
+
+        props = FrameBufferProperties()
+        props.set_rgba_bits(8, 8, 8, 8)
+        props.set_depth_bits(24)
+        host = self._engine.make_output(
+            self._pipe,
+            "museion-host",
+            -100,
+            props,
+            WindowProperties.size(16, 16),
+            GraphicsPipe.BF_refuse_window,
+        )
+        if host is None:
+            raise RenderError("no offscreen OpenGL context could be made", code="BUFFER_FAILED")
+        return host
+
+    def _build_scene(self, showcase: Showcase) -> None:
+        from panda3d.core import NodePath, Shader
+
+        self.root = NodePath("museion-scene")
+        venue = self._load(showcase.venue.path)
+        venue.reparent_to(self.root)
+        relic = self._load(showcase.relic.path)
+        anchor = venue.find("**/exhibit_anchor")
+        relic.reparent_to(anchor if not anchor.is_empty() else self.root)
+        self.relic = relic
+        self._key_light = self._key_light_direction(venue)
+        if self.settings.shading == "lean":
+            shader = Shader.make(
+                Shader.SL_GLSL,
+                vertex=_shader_source("lean_pbr.vert.glsl"),
+                fragment=_shader_source("lean_pbr.frag.glsl"),
+            )
+            if shader is None:
+                raise RenderError("the lean PBR shader failed to compile", code="SHADER_FAILED")
+            self.root.set_shader(shader)
+            self._set_light_inputs()
+        self.home = self._home_view(relic)
+
+    def _load(self, path: Any) -> Any:
+        import gltf
+        from panda3d.core import NodePath
+
+        try:
+            node = gltf.load_model(str(path), gltf.GltfSettings(collision_shapes="none"))
+        except Exception as exc:
+            raise RenderError(
+                f"{path.name}: the glTF could not be loaded ({exc})", code="GLTF_LOAD_FAILED"
+            ) from exc
+        return NodePath(node)
+
+    def _key_light_direction(self, venue: Any) -> tuple[float, float, float]:
+        """Direction towards the venue's first directional light, else a default."""
+        from panda3d.core import Vec3
+
+        lights = venue.find_all_matches("**/+DirectionalLight")
+        if lights.get_num_paths():
+            forward = lights.get_path(0).get_quat(self.root).get_forward()
+            towards = -Vec3(forward)
+        else:
+            towards = Vec3(0.4, -0.6, 0.8)
+        towards.normalize()
+        return (towards.x, towards.y, towards.z)
+
+    def _set_light_inputs(self) -> None:
+        from panda3d.core import LVecBase3f
+
+        s = self.settings
+        k = s.key_light_intensity
+        self.root.set_shader_input("key_direction_world", LVecBase3f(*self._key_light))
+        self.root.set_shader_input("key_color", LVecBase3f(k, k * 0.97, k * 0.92))
+        self.root.set_shader_input("sky_color", LVecBase3f(*s.sky_color))
+        self.root.set_shader_input("ground_color", LVecBase3f(*s.ground_color))
+        self.root.set_shader_input("exposure", s.exposure)
+
+    def _home_view(self, relic: Any) -> ViewState:
+        """Frame the relic: aim at its middle from a distance that fits it in view."""
+        bounds = relic.get_tight_bounds(self.root)
+        if bounds is None:
+            return ViewState()
+        low, high = bounds
+        centre = (low + high) / 2
+        size = max(high.x - low.x, high.y - low.y, high.z - low.z)
+        target = (float(centre.x), float(centre.z), float(-centre.y))
+        distance = max(size * 2.2, self.limits.min_distance)
+        self.limits = OrbitLimits(
+            min_distance=max(size * 0.6, 0.1),
+            max_distance=max(size * 8.0, distance * 1.5),
+            max_pan=max(size, 0.2),
+        )
+        return ViewState(target=target, yaw=20.0, pitch=12.0, distance=distance)
+
+    def describe_renderer(self) -> str:
+        """The OpenGL renderer in use, e.g. ``llvmpipe (LLVM 15, 256 bits)``."""
+        return f"{self.gsg.get_driver_renderer()} / OpenGL {self.gsg.get_driver_version()}"
+
+    # -- views -----------------------------------------------------------------------------
+
+    def open_view(self, width: int, height: int) -> FrameSource:
+        """A frame source of ``width`` x ``height``, from the pool when one is free."""
+        return self._call(self._open_view, width, height)
+
+    def _open_view(self, width: int, height: int) -> FrameSource:
+        if self._closed:
+            raise RenderError("the render engine is closed", code="ENGINE_CLOSED")
+        pool = self._idle.setdefault((width, height), [])
+        if pool:
+            view = pool.pop()
+        else:
+            total = self._open + sum(len(p) for p in self._idle.values())
+            if total >= self.settings.max_views:
+                if self._open >= self.settings.max_views:
+                    raise ViewPoolExhausted(
+                        f"all {self.settings.max_views} render views are in use"
+                    )
+                self._evict_one_idle()
+            view = RenderView(self, width, height)
+        self._open += 1
+        return FrameSource(self, view)
+
+    def _evict_one_idle(self) -> None:
+        for pool in self._idle.values():
+            if pool:
+                pool.pop().destroy()
+                return
+
+    def release_view(self, view: RenderView) -> None:
+        """Return ``view`` to the pool (called by :meth:`FrameSource.close`)."""
+        self._call(self._release_view, view)
+
+    def _release_view(self, view: RenderView) -> None:
+        self._open -= 1
+        if self._closed:
+            view.destroy()
+            return
+        view.reset()
+        self._idle.setdefault((view.width, view.height), []).append(view)
+
+    @property
+    def views_in_use(self) -> int:
+        """How many frame sources are open now."""
+        return self._open
+
+    @property
+    def pipe(self) -> Any:
+        """The Panda3D graphics pipe (for views)."""
+        return self._pipe
+
+    @property
+    def graphics_engine(self) -> Any:
+        """The Panda3D graphics engine (for views)."""
+        return self._engine
+
+    def close(self) -> None:
+        """Free every buffer and stop the render thread."""
+        if self._closed:
+            return
+        self._call(self._close)
+        self.executor.shutdown(wait=True)
+
+    def _close(self) -> None:
+        self._closed = True
+        for pool in self._idle.values():
+            for view in pool:
+                view.destroy()
+        self._idle.clear()
+        self._engine.remove_window(self._host)

@@ -1,0 +1,182 @@
+"""Views of the scene rendered to numpy frames: the seam between engine and network.
+
+A :class:`FrameSource` answers one question: "what does the camera see now?".  It renders
+only when the camera (or the scene) changed since its last answer and otherwise hands back
+the very same array, so a visitor who stops to read costs nothing here, and callers can
+tell "unchanged" with ``is``.  While the camera moves it renders a reduced-size preview
+and, once the camera rests, refines to full size.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import numpy.typing as npt
+
+from museion.runtime.camera import ViewState
+from museion.runtime.errors import RenderError
+
+if TYPE_CHECKING:
+    from museion.runtime.engine import RenderEngine
+
+__all__ = ["Frame", "FrameSource", "RenderView"]
+
+logger = logging.getLogger(__name__)
+
+Frame = npt.NDArray[np.uint8]
+
+
+class _Target:
+    """One offscreen buffer with a RAM-copied colour texture."""
+
+    def __init__(self, engine: RenderEngine, camera: Any, width: int, height: int) -> None:
+        from panda3d.core import (
+            FrameBufferProperties,
+            GraphicsOutput,
+            GraphicsPipe,
+            LColor,
+            Texture,
+            WindowProperties,
+        )
+
+        s = engine.settings
+        props = FrameBufferProperties()
+        props.set_rgba_bits(8, 8, 8, 8)
+        props.set_depth_bits(24)
+        props.set_multisamples(s.multisamples)
+        self.buffer = engine.graphics_engine.make_output(
+            engine.pipe,
+            f"museion-view-{width}x{height}",
+            0,
+            props,
+            WindowProperties.size(width, height),
+            GraphicsPipe.BF_refuse_window,
+            engine.gsg,
+        )
+        if self.buffer is None:
+            raise RenderError(f"no {width}x{height} offscreen buffer", code="BUFFER_FAILED")
+        self.texture = Texture(f"museion-view-{width}x{height}")
+        self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        self.buffer.set_clear_color(LColor(*s.background, 1.0))
+        self.buffer.set_active(False)
+        region = self.buffer.make_display_region()
+        region.set_camera(camera)
+        self.width = width
+        self.height = height
+
+    def read(self) -> Frame:
+        """The last rendered image, top row first, as RGB (the shader swapped R and B)."""
+        raw = np.frombuffer(self.texture.get_ram_image(), np.uint8)
+        image = raw.reshape(self.height, self.width, 4)
+        return np.ascontiguousarray(image[::-1, :, :3])
+
+
+class RenderView:
+    """A camera with a full-size and a preview-size buffer; pooled by the engine."""
+
+    def __init__(self, engine: RenderEngine, width: int, height: int) -> None:
+        from panda3d.core import Camera, PerspectiveLens
+
+        if not (16 <= width <= 7680 and 16 <= height <= 4320):
+            raise RenderError(f"{width}x{height} is not a renderable size", code="BAD_SIZE")
+        self._engine = engine
+        self.width = width
+        self.height = height
+        self.lens = PerspectiveLens()
+        self.lens.set_near_far(0.05, 100.0)
+        self.lens.set_aspect_ratio(width / height)
+        self.camera = engine.root.attach_new_node(Camera(f"museion-camera-{id(self)}"))
+        self.camera.node().set_lens(self.lens)
+        self.full = _Target(engine, self.camera, width, height)
+        scale = engine.settings.preview_scale
+        self.preview: _Target | None = None
+        if scale < 1.0:
+            pw, ph = max(16, round(width * scale)), max(16, round(height * scale))
+            self.preview = _Target(engine, self.camera, pw, ph)
+            self._rows = (np.arange(height) * ph // height).astype(np.intp)
+            self._cols = (np.arange(width) * pw // width).astype(np.intp)
+
+    def aim(self, state: ViewState) -> None:
+        """Point the camera as ``state`` says (scene Y-up → Panda3D Z-up)."""
+        from panda3d.core import Point3, Vec3
+
+        ex, ey, ez = state.eye()
+        tx, ty, tz = state.target
+        self.camera.set_pos(Point3(ex, -ez, ey))
+        self.camera.look_at(Point3(tx, -tz, ty), Vec3(0, 0, 1))
+        self.lens.set_fov(state.fov * self.width / self.height, state.fov)
+
+    def render(self, preview: bool) -> Frame:
+        """Render one image; a preview is scaled up to full size (nearest neighbour)."""
+        target = self.preview if preview and self.preview is not None else self.full
+        target.buffer.set_active(True)
+        try:
+            self._engine.graphics_engine.render_frame()
+        finally:
+            target.buffer.set_active(False)
+        image = target.read()
+        if target is self.full:
+            return image
+        return image[self._rows[:, None], self._cols[None, :]]
+
+    def reset(self) -> None:
+        """Forget the previous visitor's camera (the buffers stay allocated)."""
+        self.camera.set_pos(0, 0, 0)
+
+    def destroy(self) -> None:
+        """Free the buffers for good."""
+        targets = [self.full] + ([self.preview] if self.preview is not None else [])
+        for target in targets:
+            self._engine.graphics_engine.remove_window(target.buffer)
+        self.camera.remove_node()
+
+
+class FrameSource:
+    """Frames of one visitor's view; returns the same array while nothing changed."""
+
+    def __init__(self, engine: RenderEngine, view: RenderView) -> None:
+        self._engine = engine
+        self._view = view
+        self._state: ViewState | None = None
+        self._frame: Frame | None = None
+        self._is_preview = False
+        self._moved_at = 0.0
+        self.renders = 0
+        self.closed = False
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """``(width, height)`` of every frame."""
+        return self._view.width, self._view.height
+
+    def frame(self, state: ViewState) -> Frame:
+        """The ``(H, W, 3)`` uint8 RGB image of the scene seen from ``state``."""
+        if not self._engine.on_render_thread():
+            return self._engine.executor.submit(self.frame, state).result()
+        if self.closed:
+            raise RenderError("this view is closed", code="VIEW_CLOSED")
+        now = time.monotonic()
+        if state != self._state or self._frame is None:
+            preview = self._frame is not None and self._view.preview is not None
+            self._moved_at = now
+            self._state = state
+            self._render(state, preview)
+        elif self._is_preview and now - self._moved_at >= self._engine.settings.refine_delay:
+            self._render(state, preview=False)
+        assert self._frame is not None
+        return self._frame
+
+    def _render(self, state: ViewState, preview: bool) -> None:
+        self._view.aim(state)
+        self._frame = self._view.render(preview)
+        self._is_preview = preview
+        self.renders += 1
+
+    def close(self) -> None:
+        """Give the view back to the engine's pool."""
+        if not self.closed:
+            self.closed = True
+            self._engine.release_view(self._view)

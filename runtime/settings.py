@@ -1,0 +1,66 @@
+"""Every Panda3D setting the engine uses, in one frozen object turned into PRC lines."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+__all__ = ["RuntimeSettings", "Shading"]
+
+Shading = Literal["lean", "unlit"]
+
+
+@dataclass(frozen=True)
+class RuntimeSettings:
+    """How the engine renders.
+
+    ``preview_scale`` and ``refine_delay`` trade sharpness for frame rate: while a camera
+    moves, views render at ``preview_scale`` of their size, and come back to full size once
+    the camera has rested ``refine_delay`` seconds.
+    """
+
+    asset_root: Path = Path("assets")
+    display: str = "p3headlessgl"
+    shading: Shading = "lean"
+    multisamples: int = 0
+    max_views: int = 8
+    preview_scale: float = 0.5
+    refine_delay: float = 0.15
+    anisotropic_degree: int = 1
+    exposure: float = 1.0
+    key_light_intensity: float = 2.6
+    sky_color: tuple[float, float, float] = (0.55, 0.55, 0.6)
+    ground_color: tuple[float, float, float] = (0.22, 0.19, 0.16)
+    background: tuple[float, float, float] = (0.08, 0.08, 0.09)
+    gl_debug: bool = False
+
+    def __post_init__(self) -> None:
+        if not 0.1 <= self.preview_scale <= 1.0:
+            raise ValueError("preview_scale must lie in [0.1, 1.0]")
+        if self.refine_delay < 0:
+            raise ValueError("refine_delay must not be negative")
+        if not 1 <= self.max_views <= 256:
+            raise ValueError("max_views must lie in [1, 256]")
+        if self.multisamples not in (0, 2, 4, 8):
+            raise ValueError("multisamples must be 0, 2, 4 or 8")
+
+    def prc_lines(self) -> str:
+        """The PRC text that configures Panda3D for headless offscreen rendering."""
+        lines = [
+            f"load-display {self.display}",
+            "window-type none",
+            "audio-library-name null",
+            "sync-video false",
+            "textures-power-2 none",
+            "framebuffer-srgb false",
+            f"framebuffer-multisample {1 if self.multisamples else 0}",
+            f"multisamples {self.multisamples}",
+            "notify-level warning",
+            "notify-level-display error",
+            "notify-level-glgsg warning",
+            f"gl-debug {'true' if self.gl_debug else 'false'}",
+            "model-cache-dir",
+            "gltf-collision-shapes none",
+        ]
+        return "\n".join(lines) + "\n"

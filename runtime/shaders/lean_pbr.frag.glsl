@@ -1,0 +1,91 @@
+#version 330
+// (Panda3D 1.10 names the glTF slots by stage mode: Modulate = base colour,
+// Selector = metallic-roughness.)
+// Metallic-roughness PBR written for llvmpipe: one key light (GGX, Smith, Schlick), a
+// hemisphere ambient with a roughness-blurred specular term, three texture samples and an
+// inline tone map, so there is no post pass and no per-light loop.  Output is display
+// sRGB with red and blue swapped, so the BGRA read-back holds R, G, B in memory order.
+
+uniform struct p3d_MaterialParameters {
+    vec4 baseColor;
+    vec4 emission;
+    float roughness;
+    float metallic;
+} p3d_Material;
+
+uniform vec4 p3d_ColorScale;
+uniform sampler2D p3d_TextureModulate;
+uniform sampler2D p3d_TextureSelector;
+uniform sampler2D p3d_TextureNormal;
+
+uniform vec3 key_color;       // linear
+uniform vec3 sky_color;       // linear, ambient from above
+uniform vec3 ground_color;    // linear, ambient from below
+uniform float exposure;
+
+in vec3 v_position;
+in vec3 v_normal;
+in vec4 v_tangent;
+in vec2 v_uv;
+in vec4 v_color;
+flat in vec3 v_key_direction;  // view space, towards the key light
+flat in vec3 v_up_direction;   // view space
+
+out vec4 o_color;
+
+const float PI = 3.14159265;
+
+vec3 shading_normal() {
+    vec3 n = normalize(v_normal);
+    if (!gl_FrontFacing) {
+        n = -n;
+    }
+    float tangent_length = length(v_tangent.xyz);
+    if (tangent_length < 1e-4) {
+        return n;
+    }
+    vec3 t = normalize(v_tangent.xyz - n * dot(n, v_tangent.xyz));
+    vec3 b = cross(n, t) * v_tangent.w;
+    vec3 m = texture(p3d_TextureNormal, v_uv).rgb * 2.0 - 1.0;
+    return normalize(mat3(t, b, n) * m);
+}
+
+void main() {
+    vec4 base = p3d_Material.baseColor * v_color * p3d_ColorScale * texture(p3d_TextureModulate, v_uv);
+    vec4 mr = texture(p3d_TextureSelector, v_uv);
+    float metallic = clamp(p3d_Material.metallic * mr.b, 0.0, 1.0);
+    float roughness = clamp(p3d_Material.roughness * mr.g, 0.04, 1.0);
+    float alpha = roughness * roughness;
+
+    vec3 n = shading_normal();
+    vec3 v = normalize(-v_position);
+    vec3 l = v_key_direction;
+    vec3 h = normalize(l + v);
+    float n_l = max(dot(n, l), 0.0);
+    float n_v = max(abs(dot(n, v)), 1e-3);
+    float n_h = max(dot(n, h), 0.0);
+    float v_h = max(dot(v, h), 0.0);
+
+    vec3 f0 = mix(vec3(0.04), base.rgb, metallic);
+    vec3 diffuse = base.rgb * (1.0 - metallic);
+    vec3 fresnel = f0 + (1.0 - f0) * exp2((-5.55473 * v_h - 6.98316) * v_h);
+    float a2 = alpha * alpha;
+    float d_term = n_h * n_h * (a2 - 1.0) + 1.0;
+    float distribution = a2 / (PI * d_term * d_term);
+    float visibility = 0.5 / (n_l * (n_v * (1.0 - alpha) + alpha) + n_v * (n_l * (1.0 - alpha) + alpha) + 1e-5);
+    vec3 color = n_l * key_color * (diffuse / PI * (1.0 - fresnel) + fresnel * distribution * visibility);
+
+    float up = dot(n, v_up_direction) * 0.5 + 0.5;
+    vec3 ambient = mix(ground_color, sky_color, up);
+    vec3 r = reflect(-v, n);
+    float r_up = dot(r, v_up_direction) * 0.5 + 0.5;
+    vec3 environment = mix(ground_color, sky_color, mix(r_up, 0.5, roughness));
+    vec3 ambient_fresnel = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - n_v, 5.0);
+    color += diffuse * ambient + environment * ambient_fresnel * (1.0 - 0.6 * roughness);
+    color += p3d_Material.emission.rgb;
+
+    color *= exposure;
+    color = max(vec3(0.0), color - 0.004);
+    color = (color * (6.2 * color + 0.5)) / (color * (6.2 * color + 1.7) + 0.06);
+    o_color = vec4(color.bgr, base.a);
+}

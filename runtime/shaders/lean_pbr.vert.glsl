@@ -1,0 +1,34 @@
+#version 330
+// Lean metallic-roughness shading for software rasterisation: see lean_pbr.frag.glsl.
+
+uniform mat4 p3d_ModelViewProjectionMatrix;
+uniform mat4 p3d_ModelViewMatrix;
+uniform mat3 p3d_NormalMatrix;
+uniform mat4 p3d_TextureMatrix;
+uniform mat4 p3d_ViewMatrix;
+uniform vec3 key_direction_world;
+
+in vec4 p3d_Vertex;
+in vec3 p3d_Normal;
+in vec4 p3d_Tangent;
+in vec2 p3d_MultiTexCoord0;
+in vec4 p3d_Color;
+
+out vec3 v_position;
+out vec3 v_normal;
+out vec4 v_tangent;
+out vec2 v_uv;
+out vec4 v_color;
+flat out vec3 v_key_direction;
+flat out vec3 v_up_direction;
+
+void main() {
+    v_position = (p3d_ModelViewMatrix * p3d_Vertex).xyz;
+    v_normal = p3d_NormalMatrix * p3d_Normal;
+    v_tangent = vec4(p3d_NormalMatrix * p3d_Tangent.xyz, p3d_Tangent.w);
+    v_uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
+    v_color = p3d_Color;
+    v_key_direction = normalize(mat3(p3d_ViewMatrix) * key_direction_world);
+    v_up_direction = normalize(mat3(p3d_ViewMatrix) * vec3(0.0, 0.0, 1.0));
+    gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
+}

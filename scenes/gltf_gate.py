@@ -1,0 +1,119 @@
+"""The first gate every glTF file passes before the engine may load it.
+
+The engine never sees a path a user typed: it gets a :class:`CheckedGltf`, which can only be
+made here, after the file was found inside the asset root, within the size cap, and its
+container and external references were checked.  (The full validation arrives with the
+asset toolchain; this gate holds the containment and size rules from day one.)
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import unquote
+
+from museion.scenes.errors import AssetRejected
+
+__all__ = ["DEFAULT_MAX_BYTES", "CheckedGltf", "check_gltf"]
+
+DEFAULT_MAX_BYTES = 512 * 1024 * 1024
+_MAX_JSON_BYTES = 64 * 1024 * 1024
+_GLB_MAGIC = b"glTF"
+_CHUNK_JSON = 0x4E4F534A
+
+
+@dataclass(frozen=True)
+class CheckedGltf:
+    """A glTF file that passed the gate: resolved path inside the asset root."""
+
+    path: Path
+    size: int
+    name: str
+
+
+def _resolve_inside(root: Path, name: str) -> Path:
+    if not name or "\x00" in name:
+        raise AssetRejected("PATH_INVALID", name or "<empty>", "the asset name is empty or binary")
+    candidate = Path(name)
+    if candidate.is_absolute():
+        raise AssetRejected("PATH_ABSOLUTE", name, "asset names are relative to the asset root")
+    real_root = root.resolve()
+    resolved = (real_root / candidate).resolve()
+    if not resolved.is_relative_to(real_root):
+        raise AssetRejected("URI_OUTSIDE_ROOT", name, "the file lies outside the asset root")
+    return resolved
+
+
+def _read_json_chunk(path: Path, name: str, data: bytes) -> dict[str, Any]:
+    if data[:4] == _GLB_MAGIC:
+        if len(data) < 20:
+            raise AssetRejected("GLB_TRUNCATED", name, "the GLB header is cut short")
+        _, version, length = struct.unpack_from("<4sII", data, 0)
+        if version != 2:
+            raise AssetRejected("GLB_VERSION", name, f"GLB version {version} is not 2")
+        if length != len(data):
+            raise AssetRejected("GLB_LENGTH", name, "the GLB length field does not match the file")
+        chunk_length, chunk_type = struct.unpack_from("<II", data, 12)
+        if chunk_type != _CHUNK_JSON or 20 + chunk_length > len(data):
+            raise AssetRejected("GLB_CHUNK", name, "the first GLB chunk is not a whole JSON chunk")
+        raw = data[20 : 20 + chunk_length]
+    else:
+        raw = data
+    if len(raw) > _MAX_JSON_BYTES:
+        raise AssetRejected("JSON_TOO_LARGE", name, "the glTF JSON is larger than 64 MiB")
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise AssetRejected(
+            "JSON_MALFORMED", name, f"the glTF JSON does not parse ({exc})"
+        ) from exc
+    if not isinstance(document, dict):
+        raise AssetRejected("JSON_MALFORMED", name, "the glTF JSON is not an object")
+    return document
+
+
+def _check_uris(root: Path, folder: Path, name: str, document: dict[str, Any]) -> None:
+    for kind in ("buffers", "images"):
+        entries = document.get(kind, [])
+        if not isinstance(entries, list):
+            raise AssetRejected("JSON_MALFORMED", name, f"'{kind}' is not an array")
+        for index, entry in enumerate(entries):
+            uri = entry.get("uri") if isinstance(entry, dict) else None
+            if not isinstance(uri, str) or uri.startswith("data:"):
+                continue
+            if "://" in uri or uri.startswith("/"):
+                raise AssetRejected(
+                    "URI_NOT_RELATIVE", name, f"/{kind}/{index}/uri must be a relative path"
+                )
+            target = (folder / unquote(uri)).resolve()
+            if not target.is_relative_to(root.resolve()):
+                raise AssetRejected(
+                    "URI_OUTSIDE_ROOT", name, f"/{kind}/{index}/uri points outside the asset root"
+                )
+
+
+def check_gltf(root: Path, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CheckedGltf:
+    """Check the glTF file ``name`` (relative to ``root``) and return it as loadable."""
+    path = _resolve_inside(root, name)
+    if path.suffix.lower() not in (".glb", ".gltf"):
+        raise AssetRejected("NOT_GLTF", name, "only .glb and .gltf files can be shown")
+    if not path.is_file():
+        raise AssetRejected("NOT_FOUND", name, "no such file in the asset root")
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise AssetRejected(
+            "FILE_TOO_LARGE", name, f"{size} bytes is over the {max_bytes}-byte cap"
+        )
+    document = _read_json_chunk(path, name, path.read_bytes())
+    version = (
+        document.get("asset", {}).get("version")
+        if isinstance(document.get("asset"), dict)
+        else None
+    )
+    if version != "2.0":
+        raise AssetRejected("GLTF_VERSION", name, 'asset.version must be "2.0"')
+    _check_uris(root, path.parent, name, document)
+    return CheckedGltf(path=path, size=size, name=name)

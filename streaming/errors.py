@@ -1,0 +1,68 @@
+"""Errors of the network layer; each maps to one HTTP status in :mod:`http_errors`."""
+
+from __future__ import annotations
+
+from museion.scenes.errors import MuseionError
+
+__all__ = [
+    "CapacityReached",
+    "CommandError",
+    "SdpMalformed",
+    "SdpTooLarge",
+    "SessionNotFound",
+    "SignallingError",
+    "StreamingError",
+    "UnsupportedMediaType",
+]
+
+
+class StreamingError(MuseionError):
+    """Base of the network layer's errors."""
+
+    code = "STREAMING_ERROR"
+
+
+class SignallingError(StreamingError):
+    """A WHEP request cannot be served as sent."""
+
+    code = "SIGNALLING_ERROR"
+
+
+class SdpMalformed(SignallingError):
+    """The offer is not an SDP we can answer."""
+
+    code = "SDP_MALFORMED"
+
+
+class SdpTooLarge(SignallingError):
+    """The offer is over the configured size."""
+
+    code = "SDP_TOO_LARGE"
+
+
+class UnsupportedMediaType(SignallingError):
+    """The request body is not ``application/sdp``."""
+
+    code = "UNSUPPORTED_MEDIA_TYPE"
+
+
+class SessionNotFound(SignallingError):
+    """No session has that id (it ended, or never was)."""
+
+    code = "SESSION_NOT_FOUND"
+
+
+class CapacityReached(SignallingError):
+    """Every visitor slot is taken; try again after ``retry_after`` seconds."""
+
+    code = "SERVER_FULL"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class CommandError(StreamingError):
+    """A datachannel message was refused; the session goes on."""
+
+    code = "COMMAND_MALFORMED"

@@ -1,0 +1,74 @@
+"""The one place errors become HTTP responses: ``{"code", "message"}`` with a status."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+
+from aiohttp import web
+
+from museion.runtime.errors import ViewPoolExhausted
+from museion.scenes.errors import MuseionError
+from museion.streaming.errors import (
+    CapacityReached,
+    SdpMalformed,
+    SdpTooLarge,
+    SessionNotFound,
+    UnsupportedMediaType,
+)
+
+__all__ = ["error_middleware", "error_response", "status_for"]
+
+logger = logging.getLogger(__name__)
+
+_STATUS: list[tuple[type[MuseionError], int]] = [
+    (SdpMalformed, 400),
+    (SdpTooLarge, 413),
+    (UnsupportedMediaType, 415),
+    (SessionNotFound, 404),
+    (CapacityReached, 503),
+    (ViewPoolExhausted, 503),
+]
+
+
+def status_for(error: MuseionError) -> int:
+    """The HTTP status for ``error`` (500 for anything unmapped)."""
+    for kind, status in _STATUS:
+        if isinstance(error, kind):
+            return status
+    return 500
+
+
+def error_response(error: MuseionError) -> web.Response:
+    """A JSON error response, with ``Retry-After`` when the server is full."""
+    status = status_for(error)
+    response = web.json_response(error.to_dict(), status=status)
+    if status == 503:
+        response.headers["Retry-After"] = str(getattr(error, "retry_after", 10))
+    return response
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error into JSON; a bug answers 500 and the server stays up."""
+    try:
+        return await handler(request)
+    except MuseionError as exc:
+        return error_response(exc)
+    except web.HTTPException as exc:
+        if exc.status >= 400:
+            body = {"code": f"HTTP_{exc.status}", "message": exc.reason}
+            return web.json_response(body, status=exc.status, headers=_allowed(exc))
+        raise
+    except Exception:
+        logger.exception("unexpected error serving %s %s", request.method, request.path)
+        body = {"code": "INTERNAL_ERROR", "message": "The server failed; it has been logged."}
+        return web.json_response(body, status=500)
+
+
+def _allowed(exc: web.HTTPException) -> dict[str, str]:
+    allow = exc.headers.get("Allow")
+    return {"Allow": allow} if allow else {}

@@ -1,0 +1,193 @@
+"""The aiohttp application: the visitor page, WHEP signalling and session bookkeeping.
+
+``POST /whep`` (``application/sdp`` offer) → ``201`` with the answer and a ``Location``;
+``DELETE`` on that location ends the session.  ``GET /config`` gives the page its ICE
+servers and video size; ``GET /healthz`` reports sessions and the renderer.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from importlib import resources
+from pathlib import Path
+
+from aiohttp import web
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.errors import (
+    CapacityReached,
+    SdpMalformed,
+    SdpTooLarge,
+    SessionNotFound,
+    UnsupportedMediaType,
+)
+from museion.streaming.http_errors import error_middleware
+from museion.streaming.ice import configure_ice
+from museion.streaming.session import Session
+from museion.streaming.settings import StreamSettings
+
+__all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app"]
+
+logger = logging.getLogger(__name__)
+
+
+class SessionRegistry:
+    """The live sessions, bounded by ``max_sessions``."""
+
+    def __init__(self, settings: StreamSettings) -> None:
+        self.settings = settings
+        self.sessions: dict[str, Session] = {}
+        self._pending = 0
+
+    def reserve(self) -> None:
+        """Claim a slot before the expensive work; raises :class:`CapacityReached`."""
+        if len(self.sessions) + self._pending >= self.settings.max_sessions:
+            raise CapacityReached(
+                f"All {self.settings.max_sessions} viewing places are taken; "
+                f"please try again in {self.settings.retry_after} seconds.",
+                retry_after=self.settings.retry_after,
+            )
+        self._pending += 1
+
+    def commit(self, session: Session | None) -> None:
+        """Turn the claimed slot into ``session`` (or give it back with ``None``)."""
+        self._pending -= 1
+        if session is not None:
+            self.sessions[session.id] = session
+
+    def get(self, session_id: str) -> Session:
+        """The live session ``session_id``; raises :class:`SessionNotFound`."""
+        session = self.sessions.get(session_id)
+        if session is None:
+            raise SessionNotFound("No such session: it has ended or never existed.")
+        return session
+
+    async def forget(self, session: Session) -> None:
+        """Called by a session once it has closed."""
+        self.sessions.pop(session.id, None)
+
+    async def close_all(self) -> None:
+        """End every session (server shutdown)."""
+        await asyncio.gather(*(s.close("server shutdown") for s in list(self.sessions.values())))
+
+
+ENGINE_KEY = web.AppKey("engine", RenderEngine)
+SESSIONS_KEY = web.AppKey("sessions", SessionRegistry)
+SETTINGS_KEY = web.AppKey("settings", StreamSettings)
+
+
+async def _read_offer(request: web.Request, settings: StreamSettings) -> str:
+    if request.content_type != "application/sdp":
+        raise UnsupportedMediaType("Send the offer as Content-Type: application/sdp.")
+    limit = settings.max_sdp_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
+    try:
+        sdp = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SdpMalformed("The offer is not UTF-8 text.") from exc
+    if not sdp.startswith("v=0") or "\nm=video " not in sdp:
+        raise SdpMalformed("The offer is not an SDP with a video section.")
+    return sdp
+
+
+async def whep_post(request: web.Request) -> web.Response:
+    """Create a session from an SDP offer."""
+    settings = request.app[SETTINGS_KEY]
+    registry = request.app[SESSIONS_KEY]
+    engine = request.app[ENGINE_KEY]
+    offer = await _read_offer(request, settings)
+    registry.reserve()
+    session: Session | None = None
+    try:
+        loop = asyncio.get_running_loop()
+        source = await loop.run_in_executor(
+            engine.executor, engine.open_view, settings.width, settings.height
+        )
+        session = Session(engine, source, settings, registry.forget)
+        answer = await session.answer(offer)
+    except BaseException:
+        registry.commit(None)
+        if session is not None:
+            await session.close("negotiation failed")
+        raise
+    registry.commit(session)
+    location = f"/whep/{session.id}"
+    logger.info("session %s created (%d live)", session.id, len(registry.sessions))
+    return web.Response(
+        status=201,
+        text=answer,
+        content_type="application/sdp",
+        headers={"Location": location, "Access-Control-Expose-Headers": "Location"},
+    )
+
+
+async def whep_delete(request: web.Request) -> web.Response:
+    """End a session and free everything it held."""
+    session = request.app[SESSIONS_KEY].get(request.match_info["session_id"])
+    await session.close("DELETE")
+    return web.Response(status=204)
+
+
+async def config(request: web.Request) -> web.Response:
+    """What the page needs before it offers: ICE servers and the stream's size."""
+    s = request.app[SETTINGS_KEY]
+    servers = [
+        {
+            k: v
+            for k, v in (("urls", i.urls), ("username", i.username), ("credential", i.credential))
+            if v is not None
+        }
+        for i in s.ice_servers
+    ]
+    return web.json_response(
+        {"iceServers": servers, "width": s.width, "height": s.height, "fps": s.fps}
+    )
+
+
+async def healthz(request: web.Request) -> web.Response:
+    """Liveness and load, for operators and tests."""
+    registry = request.app[SESSIONS_KEY]
+    engine = request.app[ENGINE_KEY]
+    return web.json_response(
+        {
+            "status": "ok",
+            "sessions": len(registry.sessions),
+            "max_sessions": registry.settings.max_sessions,
+            "views_in_use": engine.views_in_use,
+        }
+    )
+
+
+def _client_dir() -> Path:
+    return Path(str(resources.files("museion.streaming").joinpath("client")))
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    """The visitor page."""
+    return web.FileResponse(_client_dir() / "index.html", headers={"Cache-Control": "no-cache"})
+
+
+def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
+    """The web application; closing it ends every session (the engine stays the caller's)."""
+    configure_ice(settings)
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
+    app[ENGINE_KEY] = engine
+    app[SETTINGS_KEY] = settings
+    app[SESSIONS_KEY] = SessionRegistry(settings)
+    app.router.add_get("/", index)
+    app.router.add_get("/config", config)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_post("/whep", whep_post)
+    app.router.add_delete("/whep/{session_id}", whep_delete)
+    app.router.add_static("/static", _client_dir(), append_version=False)
+
+    async def _shutdown(app: web.Application) -> None:
+        await app[SESSIONS_KEY].close_all()
+
+    app.on_shutdown.append(_shutdown)
+    return app

@@ -1,0 +1,176 @@
+"""One visitor's WebRTC session: peer connection, view, track, datachannel, clean-up.
+
+A session ends by ``DELETE``, by ICE failing (consent lost: the tab vanished), by never
+connecting, or by server shutdown; each path runs the same :meth:`Session.close`, which
+frees the peer connection, the render view and every task.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import secrets
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.rtcdatachannel import RTCDataChannel
+
+from museion.runtime.camera import ViewState, apply_command
+from museion.runtime.engine import RenderEngine
+from museion.runtime.frame_source import FrameSource
+from museion.streaming.commands import parse_command
+from museion.streaming.errors import CommandError, SdpMalformed
+from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.settings import StreamSettings
+from museion.streaming.track import ViewTrack
+
+__all__ = ["Session"]
+
+logger = logging.getLogger(__name__)
+
+
+class _RateLimit:
+    """A token bucket: ``rate`` messages a second, bursts up to one second's worth."""
+
+    def __init__(self, rate: int) -> None:
+        self.rate = float(rate)
+        self.tokens = float(rate)
+        self.stamp = time.monotonic()
+        self.warned_at = 0.0
+
+    def allow(self) -> bool:
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.stamp = now
+        if self.tokens >= 1.0:
+            self.tokens -= 1.0
+            return True
+        return False
+
+
+class Session:
+    """A visitor's stream; made by :meth:`start`, ended by :meth:`close`."""
+
+    def __init__(
+        self,
+        engine: RenderEngine,
+        source: FrameSource,
+        settings: StreamSettings,
+        on_closed: Callable[[Session], Awaitable[None] | None],
+    ) -> None:
+        self.id = secrets.token_urlsafe(16)
+        self.engine = engine
+        self.settings = settings
+        self.source = source
+        self.view: ViewState = engine.home
+        self.pc = RTCPeerConnection(rtc_configuration(settings))
+        self.track = ViewTrack(source, engine.executor, lambda: self.view, settings.fps)
+        self.channel: RTCDataChannel | None = None
+        self.commands_applied = 0
+        self.closed = asyncio.Event()
+        self._closing = False
+        self._on_closed = on_closed
+        self._limit = _RateLimit(settings.max_commands_per_second)
+        self._watchdog: asyncio.Task[None] | None = None
+        self.pc.on("connectionstatechange", self._on_state)
+        self.pc.on("datachannel", self._on_datachannel)
+
+    async def answer(self, offer_sdp: str) -> str:
+        """Negotiate: the offer in, the complete answer (with candidates) out."""
+        transceiver = self.pc.addTransceiver(self.track, direction="sendonly")
+        wanted = f"video/{self.settings.codec}".lower()
+        codecs = [
+            c
+            for c in RTCRtpSender.getCapabilities("video").codecs
+            if c.mimeType.lower() in (wanted, "video/rtx")
+        ]
+        transceiver.setCodecPreferences(codecs)
+        try:
+            await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
+            raise SdpMalformed(f"the offer could not be used: {exc}") from exc
+        if not transceiver._codecs:
+            raise SdpMalformed(f"the offer does not accept {self.settings.codec} video")
+        answer = await self.pc.createAnswer()
+        await self.pc.setLocalDescription(answer)
+        self._watchdog = asyncio.get_running_loop().create_task(self._connect_watchdog())
+        return announce_candidates(self.pc.localDescription.sdp, self.settings)
+
+    async def _connect_watchdog(self) -> None:
+        """End a session whose browser never connects."""
+        await asyncio.sleep(self.settings.connect_timeout)
+        if self.pc.connectionState != "connected":
+            logger.info("session %s never connected; closing", self.id)
+            await self.close("connect timeout")
+
+    async def _on_state(self) -> None:
+        state = self.pc.connectionState
+        logger.info("session %s: %s", self.id, state)
+        if state in ("failed", "closed"):
+            await self.close(f"connection {state}")
+
+    def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        self.channel = channel
+
+        @channel.on("open")
+        def _open() -> None:
+            self.send(
+                {
+                    "type": "hello",
+                    "session": self.id,
+                    "width": self.settings.width,
+                    "height": self.settings.height,
+                }
+            )
+
+        channel.on("message", self.handle_message)
+        if channel.readyState == "open":
+            _open()
+
+    def send(self, message: dict[str, Any]) -> None:
+        """Send a JSON message to the visitor if the channel is open."""
+        if self.channel is not None and self.channel.readyState == "open":
+            self.channel.send(json.dumps(message, separators=(",", ":")))
+
+    def handle_message(self, raw: str | bytes) -> None:
+        """Apply one view command, or answer with an error; never ends the session."""
+        if not self._limit.allow():
+            now = time.monotonic()
+            if now - self._limit.warned_at >= 1.0:
+                self._limit.warned_at = now
+                self.send(
+                    {
+                        "type": "error",
+                        "code": "COMMAND_RATE_LIMITED",
+                        "message": "Too many view commands; some were dropped.",
+                    }
+                )
+            return
+        try:
+            parsed = parse_command(raw)
+        except CommandError as exc:
+            self.send({"type": "error", **exc.to_dict()})
+            return
+        self.view = apply_command(self.view, parsed.command, self.engine.home, self.engine.limits)
+        self.commands_applied += 1
+
+    async def close(self, reason: str = "closed") -> None:
+        """Free everything this session holds; safe to call more than once."""
+        if self._closing:
+            await self.closed.wait()
+            return
+        self._closing = True
+        logger.info("session %s ends: %s", self.id, reason)
+        current = asyncio.current_task()
+        if self._watchdog is not None and self._watchdog is not current:
+            self._watchdog.cancel()
+        self.track.stop()
+        await self.pc.close()
+        await asyncio.get_running_loop().run_in_executor(self.engine.executor, self.source.close)
+        self.closed.set()
+        result = self._on_closed(self)
+        if result is not None:
+            await result

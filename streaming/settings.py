@@ -1,0 +1,65 @@
+"""How the server listens, streams and talks ICE; one frozen object."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["IceServer", "StreamSettings", "VideoCodec"]
+
+VideoCodec = Literal["VP8", "H264"]
+
+
+@dataclass(frozen=True)
+class IceServer:
+    """A STUN or TURN server (``urls`` like ``stun:stun.example.org:3478``)."""
+
+    urls: str
+    username: str | None = None
+    credential: str | None = None
+
+
+@dataclass(frozen=True)
+class StreamSettings:
+    """Network settings.
+
+    ICE: ``ice_addresses`` are the local addresses candidates are gathered on (empty: every
+    interface, loopback included); ``announced_address`` replaces the address in host
+    candidates (for a server behind 1:1 NAT, like mediasoup's announced IP); ``ice_servers``
+    is the exact STUN/TURN list, empty by default so nothing reaches the internet.
+    ``consent_interval`` x ``consent_failures`` bounds how long a vanished browser keeps
+    its session.
+    """
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    width: int = 1280
+    height: int = 720
+    fps: int = 30
+    codec: VideoCodec = "VP8"
+    max_sessions: int = 4
+    retry_after: int = 10
+    max_sdp_bytes: int = 64 * 1024
+    max_commands_per_second: int = 200
+    ice_addresses: tuple[str, ...] = ()
+    announced_address: str | None = None
+    ice_servers: tuple[IceServer, ...] = ()
+    consent_interval: float = 1.0
+    consent_failures: int = 3
+    connect_timeout: float = 20.0
+
+    def __post_init__(self) -> None:
+        if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):
+            raise ValueError("width x height must lie within 16x16 and 7680x4320")
+        if self.width % 2 or self.height % 2:
+            raise ValueError("width and height must be even (4:2:0 video)")
+        if not 1 <= self.fps <= 60:
+            raise ValueError("fps must lie in [1, 60]")
+        if not 1 <= self.max_sessions <= 1000:
+            raise ValueError("max_sessions must lie in [1, 1000]")
+        if not 0 <= self.port <= 65535:
+            raise ValueError("port must lie in [0, 65535]")
+        if self.consent_interval <= 0 or self.consent_failures < 1:
+            raise ValueError("consent_interval must be > 0 and consent_failures >= 1")
+        if self.codec not in ("VP8", "H264"):
+            raise ValueError("codec must be VP8 or H264")

@@ -1,0 +1,87 @@
+"""The video track a visitor receives: frames from a :class:`FrameSource`, paced.
+
+Rendering and the RGB → YUV conversion run on the engine's render thread, so the event loop
+only waits.  When the source hands back the same array (the camera did not move), the
+converted frame is reused: an idle visitor costs an encode of an unchanged picture, which
+libvpx does cheaply, and no render.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+
+import av
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from museion.runtime.camera import ViewState
+from museion.runtime.frame_source import Frame, FrameSource
+
+__all__ = ["VIDEO_CLOCK", "ViewTrack"]
+
+VIDEO_CLOCK = 90_000
+_TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
+
+
+class ViewTrack(MediaStreamTrack):
+    """A ``fps``-paced video track showing ``view()`` as seen by ``source``."""
+
+    kind = "video"
+
+    def __init__(
+        self,
+        source: FrameSource,
+        executor: Executor,
+        view: Callable[[], ViewState],
+        fps: int,
+    ) -> None:
+        super().__init__()
+        self._source = source
+        self._executor = executor
+        self._view = view
+        self._step = VIDEO_CLOCK // fps
+        self._start: float | None = None
+        self._pts = 0
+        self._last_image: Frame | None = None
+        self._last_frame: av.VideoFrame | None = None
+        self.frames_sent = 0
+
+    async def _next_pts(self) -> int:
+        now = time.monotonic()
+        if self._start is None:
+            self._start = now
+            return 0
+        self._pts += self._step
+        due = self._start + self._pts / VIDEO_CLOCK
+        if due > now:
+            await asyncio.sleep(due - now)
+        elif now - due > self._step / VIDEO_CLOCK:
+            # Late by more than a frame: follow the wall clock instead of bursting to catch up.
+            self._pts = round((now - self._start) * VIDEO_CLOCK)
+        return self._pts
+
+    def _convert(self, state: ViewState) -> av.VideoFrame:
+        image = self._source.frame(state)
+        if image is not self._last_image or self._last_frame is None:
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+            self._last_frame = frame.reformat(format="yuv420p")
+            self._last_image = image
+        return self._last_frame
+
+    async def recv(self) -> av.VideoFrame:
+        """The next frame, due ``1/fps`` after the previous one."""
+        if self.readyState != "live":
+            raise MediaStreamError
+        pts = await self._next_pts()
+        loop = asyncio.get_running_loop()
+        frame = await loop.run_in_executor(self._executor, self._convert, self._view())
+        frame.pts = pts
+        frame.time_base = _TIME_BASE
+        # aiortc's VP8 encoder marks a frame I on a keyframe request and never unmarks it;
+        # this frame object may be sent again, so clear the mark.
+        frame.pict_type = av.video.frame.PictureType.NONE
+        self.frames_sent += 1
+        return frame

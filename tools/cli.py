@@ -1,0 +1,146 @@
+"""The ``museion`` command: a thin shell over the library.
+
+Exit codes: 0 success, 1 failure (the reason is printed), 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import signal
+import sys
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+from museion.scenes.errors import MuseionError
+
+__all__ = ["main"]
+
+logger = logging.getLogger(__name__)
+
+
+def _version() -> str:
+    try:
+        return version("museion")
+    except PackageNotFoundError:
+        return "unknown"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="museion", description="Museion: server-rendered glTF exhibitions over WebRTC."
+    )
+    parser.add_argument("--version", action="version", version=f"museion {_version()}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug details")
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB")
+
+    serve = verbs.add_parser("serve", help="serve the gallery to browsers")
+    serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default 8080; 0 = any)")
+    serve.add_argument("--scene", help="relic .glb under the asset root (default relic.glb)")
+    serve.add_argument("--venue", default="venue.glb", help="venue .glb under the asset root")
+    serve.add_argument("--assets", type=Path, help="asset root folder (default ./assets)")
+    serve.add_argument(
+        "--config",
+        type=Path,
+        default=os.environ.get("MUSEION_CONFIG"),
+        help="TOML file with [runtime] and [streaming] sections",
+    )
+    serve.add_argument("--max-sessions", type=int, help="visitors served at once")
+    serve.add_argument("--codec", choices=["VP8", "H264"], help="video codec")
+    serve.add_argument(
+        "--ice-address",
+        action="append",
+        dest="ice_addresses",
+        help="local address to gather ICE candidates on (repeatable)",
+    )
+    serve.add_argument(
+        "--announce",
+        dest="announced_address",
+        help="public address to announce in ICE candidates (1:1 NAT)",
+    )
+
+    samples = verbs.add_parser("samples", help="regenerate the sample relic and venue")
+    samples.add_argument("out", nargs="?", type=Path, default=Path("assets"))
+    return parser
+
+
+async def _serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from museion.runtime.engine import RenderEngine
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.showcase import open_showcase
+    from museion.streaming.server import make_app
+    from museion.streaming.settings import StreamSettings
+    from museion.tools.config import build_settings, read_config_file
+
+    file = read_config_file(args.config)
+    stream_flags: dict[str, Any] = {
+        k: getattr(args, k)
+        for k in ("host", "port", "max_sessions", "codec", "ice_addresses", "announced_address")
+    }
+    streaming = build_settings(StreamSettings, section="streaming", file=file, flags=stream_flags)
+    runtime = build_settings(
+        RuntimeSettings, section="runtime", file=file, flags={"asset_root": args.assets}
+    )
+    showcase = open_showcase(runtime.asset_root, args.scene or "relic.glb", args.venue)
+    loop = asyncio.get_running_loop()
+    engine = await loop.run_in_executor(None, RenderEngine, showcase, runtime)
+    runner = web.AppRunner(make_app(engine, streaming), access_log=None)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, streaming.host, streaming.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise MuseionError(
+                f"cannot listen on {streaming.host}:{streaming.port}: {exc.strerror}",
+                code="LISTEN_FAILED",
+            ) from exc
+        port = runner.addresses[0][1]
+        sys.stdout.write(
+            f"Museion is serving {showcase.relic.name} at http://{streaming.host}:{port}/\n"
+        )
+        sys.stdout.flush()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        await stop.wait()
+    finally:
+        await runner.cleanup()
+        await loop.run_in_executor(None, engine.close)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; returns the exit code."""
+    parser = _parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    if args.verb is None:
+        parser.print_usage(sys.stderr)
+        return 2
+    try:
+        if args.verb == "serve":
+            return asyncio.run(_serve(args))
+        from museion.tools.sample_assets import write_samples
+
+        for path in write_samples(args.out):
+            sys.stdout.write(f"wrote {path}\n")
+        return 0
+    except MuseionError as exc:
+        sys.stderr.write(f"museion: {exc.code}: {exc.message}\n")
+        return 1
+    except KeyboardInterrupt:
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
