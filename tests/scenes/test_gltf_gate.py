@@ -1,0 +1,94 @@
+"""The gate: only files inside the asset root, under the cap, with a sane container."""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+import pytest
+
+from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_gate import check_gltf
+
+CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus"
+
+
+def _glb(document: dict[str, object], *, version: int = 2, length_delta: int = 0) -> bytes:
+    payload = json.dumps(document).encode()
+    payload += b" " * (-len(payload) % 4)
+    total = 12 + 8 + len(payload)
+    header = struct.pack("<4sII", b"glTF", version, total + length_delta)
+    return header + struct.pack("<II", len(payload), 0x4E4F534A) + payload
+
+
+MINIMAL = {"asset": {"version": "2.0"}}
+
+
+def _reject(root: Path, name: str, code: str, **kwargs: int) -> None:
+    with pytest.raises(AssetRejected) as caught:
+        check_gltf(root, name, **kwargs)
+    assert caught.value.code == code
+    assert caught.value.message
+
+
+def test_accepts_a_minimal_glb(tmp_path: Path) -> None:
+    (tmp_path / "a.glb").write_bytes(_glb(MINIMAL))
+    checked = check_gltf(tmp_path, "a.glb")
+    assert checked.path == (tmp_path / "a.glb").resolve()
+
+
+def test_refuses_paths_outside_the_root(tmp_path: Path) -> None:
+    root = tmp_path / "root"
+    root.mkdir()
+    (tmp_path / "secret.glb").write_bytes(_glb(MINIMAL))
+    _reject(root, "../secret.glb", "URI_OUTSIDE_ROOT")
+    _reject(root, str(tmp_path / "secret.glb"), "PATH_ABSOLUTE")
+    (root / "link.glb").symlink_to(tmp_path / "secret.glb")
+    _reject(root, "link.glb", "URI_OUTSIDE_ROOT")
+    _reject(root, "", "PATH_INVALID")
+    _reject(root, "a\x00.glb", "PATH_INVALID")
+
+
+def test_refuses_wrong_kind_missing_and_oversized(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hi")
+    _reject(tmp_path, "notes.txt", "NOT_GLTF")
+    _reject(tmp_path, "missing.glb", "NOT_FOUND")
+    (tmp_path / "big.glb").write_bytes(_glb(MINIMAL))
+    _reject(tmp_path, "big.glb", "FILE_TOO_LARGE", max_bytes=10)
+
+
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (b"glTF\x02\x00", "GLB_TRUNCATED"),
+        (_glb(MINIMAL, version=1), "GLB_VERSION"),
+        (_glb(MINIMAL, length_delta=4), "GLB_LENGTH"),
+        (b"{not json", "JSON_MALFORMED"),
+        (b"[1]", "JSON_MALFORMED"),
+        (b"\xff\xfe{}", "JSON_MALFORMED"),
+        (json.dumps({"asset": {"version": "1.0"}}).encode(), "GLTF_VERSION"),
+        (
+            json.dumps({**MINIMAL, "buffers": [{"uri": "../../etc/passwd"}]}).encode(),
+            "URI_OUTSIDE_ROOT",
+        ),
+        (
+            json.dumps({**MINIMAL, "images": [{"uri": "http://x/y.png"}]}).encode(),
+            "URI_NOT_RELATIVE",
+        ),
+        (json.dumps({**MINIMAL, "buffers": {"uri": "a"}}).encode(), "JSON_MALFORMED"),
+    ],
+)
+def test_refuses_broken_containers(tmp_path: Path, data: bytes, code: str) -> None:
+    name = "x.glb" if data.startswith(b"glTF") else "x.gltf"
+    (tmp_path / name).write_bytes(data)
+    _reject(tmp_path, name, code)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)")
+def test_corpus_valid_models_pass_the_gate() -> None:
+    valid = CORPUS / "valid"
+    models = sorted(p for p in valid.rglob("*") if p.suffix in (".gltf", ".glb"))
+    assert models
+    for model in models:
+        check_gltf(valid, str(model.relative_to(valid)))

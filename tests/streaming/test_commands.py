@@ -1,0 +1,101 @@
+"""Datachannel command parsing: accept what the client sends, refuse the rest by code."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from museion.runtime.camera import Orbit, Pan, Reset, Zoom
+from museion.streaming.commands import MAX_MESSAGE_BYTES, parse_command
+from museion.streaming.errors import CommandError
+
+
+def test_orbit_with_seq() -> None:
+    parsed = parse_command('{"type": "orbit", "yaw": 12.5, "pitch": -3, "seq": 7}')
+    assert parsed.command == Orbit(yaw=12.5, pitch=-3.0)
+    assert parsed.seq == 7
+
+
+@pytest.mark.parametrize(
+    ("text", "command"),
+    [
+        ('{"type": "zoom", "factor": 0.8}', Zoom(0.8)),
+        ('{"type": "pan", "dx": 0.1, "dy": -0.2}', Pan(0.1, -0.2)),
+        ('{"type": "reset"}', Reset()),
+        (b'{"type": "reset", "seq": 0}', Reset()),
+    ],
+)
+def test_each_command_type(text: str | bytes, command: object) -> None:
+    assert parse_command(text).command == command
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("not json", "COMMAND_MALFORMED"),
+        ("[1, 2]", "COMMAND_MALFORMED"),
+        ('{"type": "fly"}', "COMMAND_UNKNOWN"),
+        ('{"yaw": 1}', "COMMAND_UNKNOWN"),
+        ('{"type": "orbit", "yaw": "1", "pitch": 0}', "COMMAND_MALFORMED"),
+        ('{"type": "orbit", "yaw": true, "pitch": 0}', "COMMAND_MALFORMED"),
+        ('{"type": "orbit", "yaw": 1}', "COMMAND_MALFORMED"),
+        ('{"type": "orbit", "yaw": 1000, "pitch": 0}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "orbit", "yaw": NaN, "pitch": 0}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "zoom", "factor": 0}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "zoom", "factor": 1e309}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "pan", "dx": 5, "dy": 0}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "reset", "extra": 1}', "COMMAND_MALFORMED"),
+        ('{"type": "reset", "seq": -1}', "COMMAND_MALFORMED"),
+        (b"\xff\xfe", "COMMAND_MALFORMED"),
+        ("[" * 5000, "COMMAND_TOO_LARGE"),
+        ("[" * 4000, "COMMAND_MALFORMED"),
+    ],
+)
+def test_refused_with_stable_code(text: str | bytes, code: str) -> None:
+    with pytest.raises(CommandError) as caught:
+        parse_command(text)
+    assert caught.value.code == code
+    assert caught.value.message
+
+
+def test_size_cap_is_bytes_of_the_message() -> None:
+    padded = json.dumps({"type": "reset"}) + " " * (MAX_MESSAGE_BYTES + 1)
+    with pytest.raises(CommandError):
+        parse_command(padded)
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+@given(st.one_of(st.text(max_size=200), st.binary(max_size=200)))
+def test_fuzz_text_parses_or_raises_command_error(raw: str | bytes) -> None:
+    try:
+        parse_command(raw)
+    except CommandError as exc:
+        assert exc.code.startswith("COMMAND_")
+
+
+@given(
+    st.sampled_from(["orbit", "zoom", "pan", "reset", "x"]),
+    st.dictionaries(st.sampled_from(["yaw", "pitch", "factor", "dx", "dy", "seq"]), json_values),
+)
+def test_fuzz_shaped_messages(kind: str, fields: dict[str, object]) -> None:
+    try:
+        text = json.dumps({"type": kind, **fields})
+    except ValueError:
+        return
+    try:
+        parsed = parse_command(text)
+    except CommandError as exc:
+        assert exc.code.startswith("COMMAND_")
+    else:
+        assert parsed.command is not None
