@@ -24,6 +24,7 @@ from museion.streaming.errors import (
 )
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
+from museion.streaming.offer import check_offer
 from museion.streaming.session import Session
 from museion.streaming.settings import StreamSettings
 
@@ -90,8 +91,7 @@ async def _read_offer(request: web.Request, settings: StreamSettings) -> str:
         sdp = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SdpMalformed("The offer is not UTF-8 text.") from exc
-    if not sdp.startswith("v=0") or "\nm=video " not in sdp:
-        raise SdpMalformed("The offer is not an SDP with a video section.")
+    check_offer(sdp)
     return sdp
 
 

@@ -90,10 +90,10 @@ class Session:
         transceiver.setCodecPreferences(codecs)
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-        except (ValueError, KeyError, IndexError, TypeError, AttributeError) as exc:
-            raise SdpMalformed(f"the offer could not be used: {exc}") from exc
+        except Exception as exc:  # aiortc raises assorted types for offers it cannot use
+            raise SdpMalformed(f"The offer could not be used: {exc}") from exc
         if not transceiver._codecs:
-            raise SdpMalformed(f"the offer does not accept {self.settings.codec} video")
+            raise SdpMalformed(f"The offer does not accept {self.settings.codec} video.")
         answer = await self.pc.createAnswer()
         await self.pc.setLocalDescription(answer)
         self._watchdog = asyncio.get_running_loop().create_task(self._connect_watchdog())

@@ -1,0 +1,135 @@
+"""Shared fixtures: the real engine on the sample assets, a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.mediastreams import MediaStreamTrack
+
+from museion.runtime.engine import RenderEngine
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.showcase import open_showcase
+from museion.streaming.server import make_app
+from museion.streaming.settings import StreamSettings
+
+REPO = Path(__file__).resolve().parents[1]
+ASSETS = REPO / "assets"
+SHARED = REPO.parent / "shared"
+
+# Every network test stays on loopback: gather and announce 127.0.0.1 only.
+LOOPBACK = StreamSettings(host="127.0.0.1", port=0, ice_addresses=("127.0.0.1",))
+
+
+@pytest.fixture(scope="session")
+def engine() -> Iterator[RenderEngine]:
+    """The real engine on the committed sample relic and venue (llvmpipe)."""
+    settings = RuntimeSettings(asset_root=ASSETS, max_views=6)
+    engine = RenderEngine(open_showcase(ASSETS), settings)
+    yield engine
+    engine.close()
+
+
+@dataclass
+class Server:
+    url: str
+    app: web.Application
+    settings: StreamSettings
+
+    async def health(self) -> dict[str, Any]:
+        async with aiohttp.ClientSession() as http, http.get(f"{self.url}/healthz") as reply:
+            result: dict[str, Any] = await reply.json()
+            return result
+
+
+@contextlib.asynccontextmanager
+async def serve(engine: RenderEngine, settings: StreamSettings = LOOPBACK) -> AsyncIterator[Server]:
+    """Run the real aiohttp app on an ephemeral loopback port for the duration."""
+    app = make_app(engine, settings)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        yield Server(f"http://127.0.0.1:{port}", app, settings)
+    finally:
+        await runner.cleanup()
+
+
+@dataclass
+class Viewer:
+    """A Python WebRTC peer doing what the browser page does."""
+
+    pc: RTCPeerConnection
+    track: MediaStreamTrack
+    location: str
+    messages: list[dict[str, Any]] = field(default_factory=list)
+
+    def send(self, message: dict[str, Any] | str) -> None:
+        channel = self.channel
+        channel.send(message if isinstance(message, str) else json.dumps(message))
+
+    channel: Any = None
+
+
+@contextlib.asynccontextmanager
+async def viewer(url: str) -> AsyncIterator[Viewer]:
+    """Negotiate with ``url`` over WHEP, wait for the track and the datachannel."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("video", direction="recvonly")
+    channel = pc.createDataChannel("view", ordered=True)
+    loop = asyncio.get_running_loop()
+    got_track: asyncio.Future[MediaStreamTrack] = loop.create_future()
+    opened: asyncio.Future[None] = loop.create_future()
+    pc.on("track", lambda t: got_track.done() or got_track.set_result(t))
+    channel.on("open", lambda: opened.done() or opened.set_result(None))
+    await pc.setLocalDescription(await pc.createOffer())
+    async with aiohttp.ClientSession() as http:
+        async with http.post(
+            f"{url}/whep", data=pc.localDescription.sdp, headers={"Content-Type": "application/sdp"}
+        ) as reply:
+            assert reply.status == 201, await reply.text()
+            location = reply.headers["Location"]
+            answer = await reply.text()
+        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        track = await asyncio.wait_for(got_track, 10)
+        await asyncio.wait_for(opened, 10)
+        view = Viewer(pc=pc, track=track, location=location, channel=channel)
+        channel.on("message", lambda m: view.messages.append(json.loads(m)))
+        try:
+            yield view
+        finally:
+            async with http.delete(f"{url}{location}"):
+                pass
+            await pc.close()
+
+
+def is_bronze(rgb: Any) -> bool:
+    """The relic's patinated bronze: warm (red over blue) and clearly saturated."""
+    r, g, b = (int(c) for c in rgb)
+    return r > b + 25 and g > b and max(r, g, b) - min(r, g, b) > 30
+
+
+def is_neutral(rgb: Any) -> bool:
+    """Walls, ceiling and background: grey-ish, little saturation."""
+    r, g, b = (int(c) for c in rgb)
+    return max(r, g, b) - min(r, g, b) < 28
+
+
+def centre_patch(image: Any, size: int = 9) -> Any:
+    """Median colour of a small square at the centre of an (H, W, 3) image."""
+    import numpy as np
+
+    h, w = image.shape[:2]
+    patch = image[h // 2 - size : h // 2 + size, w // 2 - size : w // 2 + size].reshape(-1, 3)
+    return np.median(patch, axis=0)

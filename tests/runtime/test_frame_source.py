@@ -1,0 +1,100 @@
+"""Offscreen rendering with Panda3D on llvmpipe: what a visitor's view shows."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.runtime.errors import RenderError, ViewPoolExhausted
+from tests.conftest import centre_patch, is_bronze, is_neutral
+
+pytestmark = pytest.mark.render
+
+
+def test_home_view_shows_the_relic_centred_in_the_room(engine: RenderEngine) -> None:
+    source = engine.open_view(1280, 720)
+    try:
+        image = source.frame(engine.home)
+        assert image.shape == (720, 1280, 3)
+        assert image.dtype == np.uint8
+        assert is_bronze(centre_patch(image)), centre_patch(image)
+        # Left and right edges at mid height: the gallery's walls, not the relic.
+        for edge in (image[340:380, 10:50], image[340:380, -50:-10]):
+            assert is_neutral(np.median(edge.reshape(-1, 3), axis=0))
+        # Lit, not a black or blown-out picture.
+        assert 40 < image.mean() < 220
+    finally:
+        source.close()
+
+
+def test_unchanged_view_returns_the_same_frame_without_rendering(engine: RenderEngine) -> None:
+    source = engine.open_view(640, 360)
+    try:
+        first = source.frame(engine.home)
+        renders = source.renders
+        assert source.frame(engine.home) is first
+        assert source.renders == renders
+    finally:
+        source.close()
+
+
+def test_moving_renders_a_preview_then_refines_to_full_size(engine: RenderEngine) -> None:
+    source = engine.open_view(640, 360)
+    try:
+        source.frame(engine.home)
+        turned = replace(engine.home, yaw=engine.home.yaw + 40)
+        preview = source.frame(turned)
+        # A half-size preview scaled up by repetition: every pixel equals its right neighbour
+        # in pairs.
+        assert np.array_equal(preview[:, 0::2], preview[:, 1::2])
+        assert source.frame(turned) is preview  # still resting less than the refine delay
+        time.sleep(engine.settings.refine_delay + 0.05)
+        refined = source.frame(turned)
+        assert refined is not preview
+        assert not np.array_equal(refined[:, 0::2], refined[:, 1::2])
+        assert np.abs(refined.astype(int) - preview.astype(int)).mean() < 12
+    finally:
+        source.close()
+
+
+def test_views_are_independent(engine: RenderEngine) -> None:
+    front = engine.open_view(320, 240)
+    back = engine.open_view(400, 224)
+    try:
+        a = front.frame(engine.home)
+        b = back.frame(replace(engine.home, yaw=engine.home.yaw + 180))
+        assert a.shape == (240, 320, 3)
+        assert b.shape == (224, 400, 3)
+        again = front.frame(engine.home)
+        assert again is a
+    finally:
+        front.close()
+        back.close()
+
+
+def test_views_are_pooled_and_bounded(engine: RenderEngine) -> None:
+    before = engine.views_in_use
+    sources = [engine.open_view(256, 144) for _ in range(engine.settings.max_views - before)]
+    try:
+        with pytest.raises(ViewPoolExhausted) as caught:
+            engine.open_view(256, 144)
+        assert caught.value.code == "VIEWS_EXHAUSTED"
+    finally:
+        for source in sources:
+            source.close()
+    assert engine.views_in_use == before
+    reused = engine.open_view(256, 144)
+    reused.close()
+
+
+def test_bad_sizes_and_closed_views_are_errors(engine: RenderEngine) -> None:
+    with pytest.raises(RenderError):
+        engine.open_view(8, 8)
+    source = engine.open_view(256, 144)
+    source.close()
+    with pytest.raises(RenderError):
+        source.frame(engine.home)

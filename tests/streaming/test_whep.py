@@ -1,0 +1,181 @@
+"""WHEP signalling against the real server, with real aiortc peers on loopback."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.settings import StreamSettings
+from tests.conftest import LOOPBACK, centre_patch, is_bronze, is_neutral, serve, viewer
+
+pytestmark = pytest.mark.render
+
+
+async def _post(
+    url: str, body: bytes, content_type: str = "application/sdp"
+) -> tuple[int, dict[str, str], dict[str, str]]:
+    async with (
+        aiohttp.ClientSession() as http,
+        http.post(f"{url}/whep", data=body, headers={"Content-Type": content_type}) as reply,
+    ):
+        return reply.status, dict(reply.headers), await reply.json()
+
+
+async def test_sixty_frames_show_the_relic_in_the_middle(engine: RenderEngine) -> None:
+    async with serve(engine) as server, viewer(server.url) as view:
+        frames = [await asyncio.wait_for(view.track.recv(), 5) for _ in range(60)]
+        image = frames[-1].to_ndarray(format="rgb24")
+        assert image.shape == (720, 1280, 3)
+        assert is_bronze(centre_patch(image)), centre_patch(image)
+        # The room around the relic: the top corners show walls or ceiling, not bronze.
+        for corner in (image[20:60, 20:60], image[20:60, -60:-20]):
+            assert is_neutral(np.median(corner.reshape(-1, 3), axis=0))
+        hello = [m for m in view.messages if m.get("type") == "hello"]
+        assert hello and hello[0]["width"] == 1280
+
+
+async def test_orbit_command_changes_the_picture(engine: RenderEngine) -> None:
+    async with serve(engine) as server, viewer(server.url) as view:
+        for _ in range(10):
+            before = (await view.track.recv()).to_ndarray(format="rgb24")
+        view.send({"type": "orbit", "yaw": 60, "pitch": 0, "seq": 1})
+        changed = False
+        for _ in range(30):
+            after = (await view.track.recv()).to_ndarray(format="rgb24")
+            if np.abs(after.astype(int) - before.astype(int)).mean() > 2:
+                changed = True
+                break
+        assert changed
+
+
+async def test_bad_messages_get_errors_and_the_session_lives(engine: RenderEngine) -> None:
+    async with serve(engine) as server, viewer(server.url) as view:
+        view.send("garbage")
+        view.send({"type": "teleport", "seq": 4})
+        view.send({"type": "zoom", "factor": 1e9, "seq": 5})
+        for _ in range(300):  # a flood far over 200 messages a second
+            view.send({"type": "orbit", "yaw": 1, "pitch": 0})
+        for _ in range(20):
+            await view.track.recv()
+        codes = [m["code"] for m in view.messages if m.get("type") == "error"]
+        assert codes[:3] == ["COMMAND_MALFORMED", "COMMAND_UNKNOWN", "COMMAND_OUT_OF_RANGE"]
+        assert "COMMAND_RATE_LIMITED" in codes
+        assert all(m["message"] for m in view.messages if m.get("type") == "error")
+        assert (await server.health())["sessions"] == 1
+        await view.track.recv()  # still streaming
+
+
+OFFER_PREFIX = b"v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n"
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type", "status", "code"),
+    [
+        (b"hello", "application/sdp", 400, "SDP_MALFORMED"),
+        (b"\xff\xfe\x00", "application/sdp", 400, "SDP_MALFORMED"),
+        (
+            OFFER_PREFIX + b"m=video 9 UDP/TLS/RTP/SAVPF 96\r\n",
+            "application/sdp",
+            400,
+            "SDP_MALFORMED",
+        ),
+        (
+            OFFER_PREFIX + b"m=video x\r\na=candidate:garbage\r\n",
+            "application/sdp",
+            400,
+            "SDP_MALFORMED",
+        ),
+        (b"v=0\r\n" + b"a=x\r\n" * 40000, "application/sdp", 413, "SDP_TOO_LARGE"),
+        (b"{}", "application/json", 415, "UNSUPPORTED_MEDIA_TYPE"),
+    ],
+)
+async def test_hostile_offers_get_json_errors(
+    engine: RenderEngine, body: bytes, content_type: str, status: int, code: str
+) -> None:
+    async with serve(engine) as server, viewer(server.url) as view:
+        got_status, _, reply = await _post(server.url, body, content_type)
+        assert (got_status, reply["code"]) == (status, code)
+        assert reply["message"]
+        # The running session is not disturbed, and the refused offer holds nothing.
+        await asyncio.wait_for(view.track.recv(), 5)
+        health = await server.health()
+        assert health["sessions"] == 1
+        assert health["views_in_use"] == 1
+
+
+async def test_unknown_session_is_404_and_delete_frees_everything(engine: RenderEngine) -> None:
+    async with serve(engine) as server, aiohttp.ClientSession() as http:
+        async with http.delete(f"{server.url}/whep/nope") as reply:
+            assert reply.status == 404
+            assert (await reply.json())["code"] == "SESSION_NOT_FOUND"
+        async with viewer(server.url) as view:
+            await view.track.recv()
+            assert (await server.health())["views_in_use"] == 1
+            async with http.delete(f"{server.url}{view.location}") as reply:
+                assert reply.status == 204
+            async with http.delete(f"{server.url}{view.location}") as reply:
+                assert reply.status == 404
+        health = await server.health()
+        assert (health["sessions"], health["views_in_use"]) == (0, 0)
+
+
+async def test_over_capacity_is_503_with_retry_after(engine: RenderEngine) -> None:
+    settings = StreamSettings(**{**LOOPBACK.__dict__, "max_sessions": 1, "retry_after": 7})
+    async with serve(engine, settings) as server, viewer(server.url) as view:
+        pc_offer = view.pc.localDescription.sdp.encode()
+        status, headers, reply = await _post(server.url, pc_offer)
+        assert status == 503
+        assert headers["Retry-After"] == "7"
+        assert reply["code"] == "SERVER_FULL"
+        await asyncio.wait_for(view.track.recv(), 5)
+
+
+VANISHING_PEER = Path(__file__).with_name("vanishing_peer.py")
+
+
+def _open_fds() -> int:
+    return len(os.listdir("/proc/self/fd"))
+
+
+async def test_a_vanished_browser_is_cleaned_up_within_ten_seconds(engine: RenderEngine) -> None:
+    async with serve(engine) as server:
+        async with viewer(server.url) as warm_up:  # let one-off resources settle first
+            await warm_up.track.recv()
+        await asyncio.sleep(0.5)
+        tasks_before, fds_before = len(asyncio.all_tasks()), _open_fds()
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(VANISHING_PEER),
+            server.url,
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert peer.stdout is not None
+        line = await asyncio.wait_for(peer.stdout.readline(), 20)
+        assert line.strip() == b"receiving", line
+        assert (await server.health())["sessions"] == 1
+        peer.send_signal(signal.SIGKILL)  # no DELETE, no DTLS close: the tab is just gone
+        await peer.wait()
+        killed = time.monotonic()
+        while (await server.health())["sessions"] and time.monotonic() - killed < 15:
+            await asyncio.sleep(0.2)
+        elapsed = time.monotonic() - killed
+        logging.getLogger(__name__).info("vanished peer cleaned up after %.1f s", elapsed)
+        assert elapsed < 10, f"session lived {elapsed:.1f} s after the peer died"
+        assert (await server.health())["views_in_use"] == 0
+        # Let the health check's own HTTP connection wind down, then count.
+        for _ in range(30):
+            if len(asyncio.all_tasks()) <= tasks_before and _open_fds() <= fds_before:
+                break
+            await asyncio.sleep(0.1)
+        assert len(asyncio.all_tasks()) <= tasks_before, asyncio.all_tasks()
+        assert _open_fds() <= fds_before
