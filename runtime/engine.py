@@ -30,6 +30,9 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 _prc_loaded = False
+# One graphics pipe per display module for the whole process: destroying a p3headlessgl pipe
+# terminates the shared EGL display under any other pipe, so pipes are made once and kept.
+_pipes: dict[str, Any] = {}
 
 
 def _load_prc(settings: RuntimeSettings) -> None:
@@ -79,8 +82,10 @@ class RenderEngine:
         _load_prc(self.settings)
         from panda3d.core import GraphicsEngine, GraphicsPipeSelection
 
-        selection = GraphicsPipeSelection.get_global_ptr()
-        self._pipe = selection.make_module_pipe(self.settings.display)
+        if self.settings.display not in _pipes:
+            selection = GraphicsPipeSelection.get_global_ptr()
+            _pipes[self.settings.display] = selection.make_module_pipe(self.settings.display)
+        self._pipe = _pipes[self.settings.display]
         if self._pipe is None or not self._pipe.is_valid():
             raise RenderError(
                 f"the graphics display {self.settings.display!r} is not available",
@@ -98,7 +103,7 @@ class RenderEngine:
         from panda3d.core import FrameBufferProperties, GraphicsPipe, WindowProperties
 
         props = FrameBufferProperties()
-        props.set_rgba_bits(8, 8, 8, 8)
+        props.set_rgba_bits(8, 8, 8, 0)
         props.set_depth_bits(24)
         host = self._engine.make_output(
             self._pipe,
@@ -194,11 +199,14 @@ class RenderEngine:
 
     # -- views -----------------------------------------------------------------------------
 
-    def open_view(self, width: int, height: int) -> FrameSource:
-        """A frame source of ``width`` x ``height``, from the pool when one is free."""
-        return self._call(self._open_view, width, height)
+    def open_view(self, width: int, height: int, *, preview: bool = True) -> FrameSource:
+        """A frame source of ``width`` x ``height``, from the pool when one is free.
 
-    def _open_view(self, width: int, height: int) -> FrameSource:
+        With ``preview=False`` every frame is rendered at full size, even while moving.
+        """
+        return self._call(self._open_view, width, height, preview)
+
+    def _open_view(self, width: int, height: int, preview: bool = True) -> FrameSource:
         if self._closed:
             raise RenderError("the render engine is closed", code="ENGINE_CLOSED")
         pool = self._idle.setdefault((width, height), [])
@@ -214,7 +222,7 @@ class RenderEngine:
                 self._evict_one_idle()
             view = RenderView(self, width, height)
         self._open += 1
-        return FrameSource(self, view)
+        return FrameSource(self, view, preview=preview)
 
     def _evict_one_idle(self) -> None:
         for pool in self._idle.values():

@@ -44,7 +44,8 @@ class _Target:
 
         s = engine.settings
         props = FrameBufferProperties()
-        props.set_rgba_bits(8, 8, 8, 8)
+        # No alpha: the read-back is then 3 bytes a pixel, already the frame's layout.
+        props.set_rgba_bits(8, 8, 8, 0)
         props.set_depth_bits(24)
         props.set_multisamples(s.multisamples)
         self.buffer = engine.graphics_engine.make_output(
@@ -68,10 +69,15 @@ class _Target:
         self.height = height
 
     def read(self) -> Frame:
-        """The last rendered image, top row first, as RGB (the shader swapped R and B)."""
+        """A copy of the last image, top row first, as RGB (the shader swapped R and B).
+
+        Panda3D reuses the RAM image for the next render, so the copy is what makes the
+        returned frame stay as it was.
+        """
         raw = np.frombuffer(self.texture.get_ram_image(), np.uint8)
-        image = raw.reshape(self.height, self.width, 4)
-        return np.ascontiguousarray(image[::-1, :, :3])
+        if raw.size != self.height * self.width * 3:
+            raise RenderError("the read-back is not 8-bit RGB", code="READBACK_FORMAT")
+        return raw.reshape(self.height, self.width, 3)[::-1].copy()
 
 
 class RenderView:
@@ -98,6 +104,10 @@ class RenderView:
             self.preview = _Target(engine, self.camera, pw, ph)
             self._rows = (np.arange(height) * ph // height).astype(np.intp)
             self._cols = (np.arange(width) * pw // width).astype(np.intp)
+            # Whole-number factors (the default 0.5 gives 2) upscale by one broadcast write.
+            self._factor = (
+                width // pw if width == pw * (width // pw) and height == ph * (width // pw) else 0
+            )
 
     def aim(self, state: ViewState) -> None:
         """Point the camera as ``state`` says (scene Y-up → Panda3D Z-up)."""
@@ -120,7 +130,18 @@ class RenderView:
         image = target.read()
         if target is self.full:
             return image
-        return image[self._rows[:, None], self._cols[None, :]]
+        return self._upscale(image)
+
+    def _upscale(self, small: Frame) -> Frame:
+        """Nearest-neighbour enlargement of a preview to the view's size."""
+        k = self._factor
+        if k:
+            out = np.empty((self.height, self.width, 3), np.uint8)
+            ph, pw = small.shape[:2]
+            out.reshape(ph, k, pw, k, 3)[:] = small[:, None, :, None, :]
+            return out
+        enlarged: Frame = small[self._rows[:, None], self._cols[None, :]]
+        return enlarged
 
     def reset(self) -> None:
         """Forget the previous visitor's camera (the buffers stay allocated)."""
@@ -137,9 +158,10 @@ class RenderView:
 class FrameSource:
     """Frames of one visitor's view; returns the same array while nothing changed."""
 
-    def __init__(self, engine: RenderEngine, view: RenderView) -> None:
+    def __init__(self, engine: RenderEngine, view: RenderView, *, preview: bool = True) -> None:
         self._engine = engine
         self._view = view
+        self._preview = preview and view.preview is not None
         self._state: ViewState | None = None
         self._frame: Frame | None = None
         self._is_preview = False
@@ -160,7 +182,7 @@ class FrameSource:
             raise RenderError("this view is closed", code="VIEW_CLOSED")
         now = time.monotonic()
         if state != self._state or self._frame is None:
-            preview = self._frame is not None and self._view.preview is not None
+            preview = self._frame is not None and self._preview
             self._moved_at = now
             self._state = state
             self._render(state, preview)

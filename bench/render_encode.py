@@ -1,0 +1,263 @@
+"""Render and encode benchmarks: ours against a reference measured in the same run.
+
+Workload: the sample venue with a ~100k-triangle relic (``relic_for_triangles(100_000)``),
+1280x720, the camera orbiting one degree per frame.
+"""
+
+from __future__ import annotations
+
+import fractions
+import shutil
+import subprocess
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import av
+import numpy as np
+from aiortc.codecs.h264 import H264Encoder
+from aiortc.codecs.vpx import Vp8Encoder
+
+from museion.runtime.engine import RenderEngine
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.showcase import open_showcase
+from museion.tools.sample_assets import build_relic, build_venue, relic_for_triangles
+
+WIDTH, HEIGHT = 1280, 720
+FRAMES = 120
+
+
+class Clock:
+    """Wall time and process CPU time (all threads: llvmpipe's too) over a block."""
+
+    def __enter__(self) -> Clock:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.wall = time.perf_counter() - self.wall0
+        self.cpu = time.process_time() - self.cpu0
+
+    @property
+    def cores(self) -> float:
+        return self.cpu / self.wall
+
+
+def heavy_scene(folder: Path) -> Path:
+    (folder / "relic.glb").write_bytes(build_relic(relic_for_triangles(100_000)))
+    (folder / "venue.glb").write_bytes(build_venue())
+    return folder
+
+
+def bare_loop(engine: RenderEngine, frames: int) -> Clock:
+    """Reference: a plain Panda3D offscreen buffer, same scene graph and shader."""
+    from panda3d.core import (
+        Camera,
+        FrameBufferProperties,
+        GraphicsOutput,
+        GraphicsPipe,
+        PerspectiveLens,
+        Point3,
+        Texture,
+        Vec3,
+        WindowProperties,
+    )
+
+    def run() -> Clock:
+        props = FrameBufferProperties()
+        props.set_rgba_bits(8, 8, 8, 0)
+        props.set_depth_bits(24)
+        gfx = engine.graphics_engine
+        buffer = gfx.make_output(
+            engine.pipe,
+            "bare",
+            0,
+            props,
+            WindowProperties.size(WIDTH, HEIGHT),
+            GraphicsPipe.BF_refuse_window,
+            engine.gsg,
+        )
+        texture = Texture()
+        buffer.add_render_texture(texture, GraphicsOutput.RTM_copy_ram)
+        lens = PerspectiveLens()
+        lens.set_fov(45 * WIDTH / HEIGHT, 45)
+        lens.set_near_far(0.05, 100.0)
+        camera = engine.root.attach_new_node(Camera("bare"))
+        camera.node().set_lens(lens)
+        buffer.make_display_region().set_camera(camera)
+        home = engine.home
+        gfx.render_frame()
+        with Clock() as clock:
+            for i in range(frames):
+                ex, ey, ez = replace(home, yaw=home.yaw + i).eye()
+                camera.set_pos(Point3(ex, -ez, ey))
+                camera.look_at(
+                    Point3(home.target[0], -home.target[2], home.target[1]), Vec3(0, 0, 1)
+                )
+                gfx.render_frame()
+                np.frombuffer(texture.get_ram_image(), np.uint8)
+        gfx.remove_window(buffer)
+        camera.remove_node()
+        return clock
+
+    result: Clock = engine.executor.submit(run).result()
+    return result
+
+
+def ours(
+    engine: RenderEngine, frames: int, *, rest: bool = False, preview: bool = True
+) -> tuple[Clock, list[Any]]:
+    """FrameSource.frame for an orbiting camera (or a resting one with ``rest``)."""
+    source = engine.open_view(WIDTH, HEIGHT, preview=preview)
+    images = []
+    home = engine.home
+    source.frame(replace(home, yaw=home.yaw - 1))
+    with Clock() as clock:
+        for i in range(frames):
+            image = source.frame(home if rest else replace(home, yaw=home.yaw + i))
+            images.append(image)
+    source.close()
+    return clock, images
+
+
+Row = tuple[str, str, str, str]
+
+
+def render_rows(engine: RenderEngine) -> tuple[list[Row], list[Any]]:
+    """Full-quality and preview rendering against the bare loop, and the idle cost."""
+    bare = bare_loop(engine, FRAMES)
+    full, images = ours(engine, FRAMES, preview=False)
+    moving, _ = ours(engine, FRAMES)
+    idle, _ = ours(engine, FRAMES * 5, rest=True)
+    per_call = 1000 * idle.wall / (FRAMES * 5)
+    rows = [
+        (
+            "render+readback 720p, full size (fps)",
+            f"{FRAMES / full.wall:.1f}",
+            f"{FRAMES / bare.wall:.1f} bare Panda3D loop",
+            f"{bare.wall / full.wall:.2f} (+{100 * (full.wall / bare.wall - 1):.0f}% time)",
+        ),
+        ("  cores used", f"{full.cores:.2f}", f"{bare.cores:.2f}", ""),
+        (
+            "orbiting: half-size preview (fps)",
+            f"{FRAMES / moving.wall:.1f}",
+            f"{FRAMES / bare.wall:.1f} bare full size",
+            f"{bare.wall / moving.wall:.2f}",
+        ),
+        ("  cores used", f"{moving.cores:.2f}", f"{bare.cores:.2f}", ""),
+        (
+            "resting view: one frame() call (ms)",
+            f"{per_call:.3f}",
+            f"{1000 * full.wall / FRAMES:.1f} a render",
+            "",
+        ),
+    ]
+    return rows, images
+
+
+def _aiortc_encode(encoder: Any, images: list[Any]) -> Clock:
+    with Clock() as clock:
+        for i, image in enumerate(images):
+            frame = av.VideoFrame.from_ndarray(image, format="rgb24").reformat(format="yuv420p")
+            frame.pts = i * 3000
+            frame.time_base = fractions.Fraction(1, 90000)
+            encoder.encode(frame)
+    return clock
+
+
+def _ffmpeg_encode(args: list[str], images: list[Any]) -> float | None:
+    """CPU seconds ffmpeg spends encoding ``images`` (its own -benchmark utime+stime)."""
+    if shutil.which("ffmpeg") is None:
+        return None
+    raw = b"".join(i.tobytes() for i in images)
+    command = [
+        "ffmpeg",
+        "-hide_banner",
+        "-benchmark",
+        "-f",
+        "rawvideo",
+        "-pix_fmt",
+        "rgb24",
+        "-s",
+        f"{WIDTH}x{HEIGHT}",
+        "-r",
+        "30",
+        "-i",
+        "pipe:",
+        "-pix_fmt",
+        "yuv420p",
+        *args,
+        "-f",
+        "null",
+        "-",
+    ]
+    done = subprocess.run(command, input=raw, capture_output=True, check=True)
+    for line in done.stderr.decode().splitlines():
+        if line.startswith("bench: utime="):
+            fields = dict(f.split("=") for f in line[len("bench: ") :].split())
+            return float(fields["utime"].rstrip("s")) + float(fields["stime"].rstrip("s"))
+    return None
+
+
+def encode_rows(images: list[Any]) -> list[Row]:
+    rows = []
+    cases = [
+        (
+            "VP8",
+            Vp8Encoder(),
+            [
+                "-c:v",
+                "libvpx",
+                "-deadline",
+                "realtime",
+                "-cpu-used",
+                "6",
+                "-b:v",
+                "500k",
+                "-lag-in-frames",
+                "0",
+                "-threads",
+                "1",
+            ],
+        ),
+        (
+            "H.264",
+            H264Encoder(),
+            [
+                "-c:v",
+                "libx264",
+                "-tune",
+                "zerolatency",
+                "-profile:v",
+                "baseline",
+                "-b:v",
+                "1M",
+                "-threads",
+                "1",
+            ],
+        ),
+    ]
+    for name, encoder, args in cases:
+        clock = _aiortc_encode(encoder, images)
+        ffmpeg = _ffmpeg_encode(args, images)
+        ours_ms = 1000 * clock.cpu / len(images)
+        ref = f"{1000 * ffmpeg / len(images):.1f} ffmpeg" if ffmpeg else "ffmpeg missing"
+        ratio = f"{ours_ms / (1000 * ffmpeg / len(images)):.2f}" if ffmpeg else ""
+        rows.append(
+            (f"{name} encode 720p incl. RGB->YUV (CPU ms/frame)", f"{ours_ms:.1f}", ref, ratio)
+        )
+    return rows
+
+
+def run() -> list[Row]:
+    with tempfile.TemporaryDirectory() as temp:
+        folder = heavy_scene(Path(temp))
+        engine = RenderEngine(open_showcase(folder), RuntimeSettings(asset_root=folder))
+        try:
+            rows, images = render_rows(engine)
+        finally:
+            engine.close()
+        rows += encode_rows(images)
+    return rows
