@@ -67,7 +67,9 @@ class Session:
         self.source = source
         self.view: ViewState = engine.home
         self.pc = RTCPeerConnection(rtc_configuration(settings))
-        self.track = ViewTrack(source, engine.executor, lambda: self.view, settings.fps)
+        self.track = ViewTrack(
+            source, engine.executor, lambda: self.view, settings.fps, settings.stamp_clock
+        )
         self.channel: RTCDataChannel | None = None
         self.commands_applied = 0
         self.closed = asyncio.Event()

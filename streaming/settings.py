@@ -28,7 +28,8 @@ class StreamSettings:
     candidates (for a server behind 1:1 NAT, like mediasoup's announced IP); ``ice_servers``
     is the exact STUN/TURN list, empty by default so nothing reaches the internet.
     ``consent_interval`` x ``consent_failures`` bounds how long a vanished browser keeps
-    its session.
+    its session.  ``stamp_clock`` draws the wall-clock time into each frame (a diagnostic
+    for measuring glass-to-glass latency; see ``bench/``).
     """
 
     host: str = "127.0.0.1"
@@ -47,6 +48,7 @@ class StreamSettings:
     consent_interval: float = 1.0
     consent_failures: int = 3
     connect_timeout: float = 20.0
+    stamp_clock: bool = False
 
     def __post_init__(self) -> None:
         if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):

@@ -20,10 +20,25 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from museion.runtime.camera import ViewState
 from museion.runtime.frame_source import Frame, FrameSource
 
-__all__ = ["VIDEO_CLOCK", "ViewTrack"]
+__all__ = ["STAMP_BITS", "STAMP_BLOCK", "VIDEO_CLOCK", "ViewTrack", "stamp_time"]
 
 VIDEO_CLOCK = 90_000
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
+STAMP_BITS = 42
+STAMP_BLOCK = 16
+
+
+def stamp_time(image: Frame, millis: int) -> Frame:
+    """A copy of ``image`` with ``millis`` drawn as black/white blocks along the top left.
+
+    Bit ``i`` (most significant first) fills the ``STAMP_BLOCK``-pixel square at column
+    ``i``; large blocks survive lossy video coding, so a page can read the time back.
+    """
+    stamped = image.copy()
+    for i in range(STAMP_BITS):
+        bit = (millis >> (STAMP_BITS - 1 - i)) & 1
+        stamped[:STAMP_BLOCK, i * STAMP_BLOCK : (i + 1) * STAMP_BLOCK] = 255 if bit else 0
+    return stamped
 
 
 class ViewTrack(MediaStreamTrack):
@@ -37,8 +52,10 @@ class ViewTrack(MediaStreamTrack):
         executor: Executor,
         view: Callable[[], ViewState],
         fps: int,
+        stamp_clock: bool = False,
     ) -> None:
         super().__init__()
+        self._stamp = stamp_clock
         self._source = source
         self._executor = executor
         self._view = view
@@ -65,6 +82,8 @@ class ViewTrack(MediaStreamTrack):
 
     def _convert(self, state: ViewState) -> av.VideoFrame:
         image = self._source.frame(state)
+        if self._stamp:
+            image = stamp_time(image, int(time.time() * 1000))
         if image is not self._last_image or self._last_frame is None:
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             self._last_frame = frame.reformat(format="yuv420p")

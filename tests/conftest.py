@@ -52,12 +52,14 @@ class Server:
 
 
 @contextlib.asynccontextmanager
-async def serve(engine: RenderEngine, settings: StreamSettings = LOOPBACK) -> AsyncIterator[Server]:
-    """Run the real aiohttp app on an ephemeral loopback port for the duration."""
+async def serve(
+    engine: RenderEngine, settings: StreamSettings = LOOPBACK, port: int = 0
+) -> AsyncIterator[Server]:
+    """Run the real aiohttp app on a loopback port (ephemeral by default) for the duration."""
     app = make_app(engine, settings)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
     await site.start()
     port = runner.addresses[0][1]
     try:

@@ -1,0 +1,152 @@
+"""The visitor page in real headless Chromium against the real server (slow: e2e)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from museion.runtime.engine import RenderEngine
+from tests.conftest import REPO, centre_patch, is_bronze, serve
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.render,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
+]
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--allow-loopback-in-peer-connection",
+    "--disable-features=WebRtcHideLocalIpsWithMdns",
+    "--autoplay-policy=no-user-gesture-required",
+]
+
+INBOUND_VIDEO = """async () => {
+  const stats = await window.museion.pc.getStats();
+  for (const report of stats.values()) {
+    if (report.type === 'inbound-rtp' && report.kind === 'video') {
+      return {framesDecoded: report.framesDecoded, frameWidth: report.frameWidth,
+              frameHeight: report.frameHeight, freezeCount: report.freezeCount || 0};
+    }
+  }
+  return null;
+}"""
+
+# Resolves with the ms from now until the first shown frame whose pixels differ from the
+# frame shown now; the caller starts a drag right after.
+WATCH_FOR_CHANGE = """() => new Promise((resolve) => {
+  const video = document.querySelector('video');
+  const canvas = document.createElement('canvas');
+  canvas.width = 160; canvas.height = 90;
+  const ctx = canvas.getContext('2d', {willReadFrequently: true});
+  const grab = () => {
+    ctx.drawImage(video, 0, 0, 160, 90);
+    return ctx.getImageData(0, 0, 160, 90).data;
+  };
+  const before = grab();
+  const start = performance.now();
+  window.__changeWatch = {start};
+  const check = () => {
+    const now = grab();
+    let diff = 0;
+    for (let i = 0; i < now.length; i += 4) diff += Math.abs(now[i] - before[i]);
+    if (diff / (now.length / 4) > 2) { resolve(performance.now() - start); return; }
+    if (performance.now() - start > 5000) { resolve(-1); return; }
+    video.requestVideoFrameCallback(check);
+  };
+  video.requestVideoFrameCallback(check);
+})"""
+
+
+@contextlib.asynccontextmanager
+async def browser_page() -> AsyncIterator[Any]:
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            yield page
+        finally:
+            await browser.close()
+
+
+async def _wait_state(page: Any, state: str, timeout: float = 15_000) -> None:
+    await page.wait_for_function(f"document.body.dataset.state === '{state}'", timeout=timeout)
+
+
+async def test_visitor_sees_and_turns_the_relic(engine: RenderEngine) -> None:
+    async with serve(engine) as server, browser_page() as page:
+        await page.goto(f"{server.url}/")
+        await _wait_state(page, "connected")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=10_000)
+
+        # 20 s of stream, judged by the browser's own statistics.
+        first = await page.evaluate(INBOUND_VIDEO)
+        await asyncio.sleep(20)
+        last = await page.evaluate(INBOUND_VIDEO)
+        assert last["frameWidth"] == 1280 and last["frameHeight"] == 720
+        assert last["framesDecoded"] - first["framesDecoded"] >= 550, (first, last)
+        assert last["freezeCount"] == 0
+
+        # A drag turns the relic: the video's pixels change within 500 ms.
+        box = await page.locator("video").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        watch = asyncio.ensure_future(page.evaluate(WATCH_FOR_CHANGE))
+        await page.wait_for_function("window.__changeWatch !== undefined")
+        await page.mouse.move(cx, cy)
+        await page.mouse.down()
+        for step in range(1, 11):
+            await page.mouse.move(cx + step * 12, cy, steps=1)
+        await page.mouse.up()
+        changed_after = await watch
+        assert 0 <= changed_after <= 500, changed_after
+
+        # After the camera rests, a screenshot of the page shows the relic in the video.
+        await asyncio.sleep(0.6)
+        await page.evaluate("window.museion.sendCommand({type: 'reset'})")
+        await asyncio.sleep(0.6)
+        shot = Image.open(io.BytesIO(await page.screenshot())).convert("RGB")
+        video = np.asarray(shot)[
+            int(box["y"]) : int(box["y"] + box["height"]),
+            int(box["x"]) : int(box["x"] + box["width"]),
+        ]
+        assert is_bronze(centre_patch(video)), centre_patch(video)
+        (REPO / "build").mkdir(exist_ok=True)
+        shot.save(REPO / "build" / "e2e-visitor.png")
+
+
+async def test_server_gone_shows_retry_and_retry_reconnects(engine: RenderEngine) -> None:
+    async with browser_page() as page:
+        async with serve(engine) as server:
+            url = server.url
+            await page.goto(f"{url}/")
+            await _wait_state(page, "connected")
+            sessions = server.app
+        del sessions
+        # The server (and its sessions) are gone: the page says so and offers Retry.
+        dialog = page.get_by_role("alertdialog")
+        await dialog.wait_for(state="visible", timeout=20_000)
+        assert (await dialog.inner_text()).strip()
+        port = int(url.rsplit(":", 1)[1])
+        async with serve(engine, port=port) as again:
+            await page.get_by_role("button", name="Retry").click()
+            await _wait_state(page, "connected")
+            await page.wait_for_function("window.museion.framesShown > 0", timeout=10_000)
+            assert (await again.health())["sessions"] == 1

@@ -1,0 +1,69 @@
+"""The video track: pacing, reuse of unchanged frames, and the latency stamp."""
+
+from __future__ import annotations
+
+import time
+
+import av
+import numpy as np
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.track import STAMP_BITS, STAMP_BLOCK, VIDEO_CLOCK, ViewTrack, stamp_time
+
+
+def read_stamp(image: np.ndarray) -> int:
+    """What a page does: sample each block's centre and rebuild the number."""
+    value = 0
+    for i in range(STAMP_BITS):
+        pixel = image[STAMP_BLOCK // 2, i * STAMP_BLOCK + STAMP_BLOCK // 2]
+        value = (value << 1) | int(pixel.mean() > 127)
+    return value
+
+
+def test_stamp_round_trips_and_leaves_the_original_alone() -> None:
+    image = np.full((72, 800, 3), 90, np.uint8)
+    millis = int(time.time() * 1000)
+    stamped = stamp_time(image, millis)
+    assert read_stamp(stamped) == millis
+    assert (image == 90).all()
+    assert (stamped[STAMP_BLOCK:] == 90).all()
+
+
+@pytest.mark.render
+async def test_paced_frames_reuse_the_unchanged_picture(engine: RenderEngine) -> None:
+    source = engine.open_view(320, 180)
+    track = ViewTrack(source, engine.executor, lambda: engine.home, fps=30)
+    try:
+        await track.recv()
+        start = time.monotonic()
+        frames, pts = [], []
+        for _ in range(15):
+            frames.append(await track.recv())
+            pts.append(frames[-1].pts)
+        elapsed = time.monotonic() - start
+        steps = np.diff(pts)
+        assert (steps > 0).all()
+        assert np.median(steps) == VIDEO_CLOCK // 30
+        assert elapsed >= 14 / 30 * 0.9  # paced, not as fast as possible
+        assert all(f is frames[0] for f in frames)  # unchanged picture: converted once
+        assert source.renders == 1  # the camera never moved: one render for all frames
+        assert all(f.pict_type == av.video.frame.PictureType.NONE for f in frames)
+        assert (frames[0].width, frames[0].height, frames[0].format.name) == (320, 180, "yuv420p")
+    finally:
+        track.stop()
+        source.close()
+
+
+@pytest.mark.render
+async def test_stamped_track_carries_the_send_time(engine: RenderEngine) -> None:
+    source = engine.open_view(960, 540)
+    track = ViewTrack(source, engine.executor, lambda: engine.home, fps=30, stamp_clock=True)
+    try:
+        before = int(time.time() * 1000)
+        frame = await track.recv()
+        after = int(time.time() * 1000)
+        assert before <= read_stamp(frame.to_ndarray(format="rgb24")) <= after
+    finally:
+        track.stop()
+        source.close()

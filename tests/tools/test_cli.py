@@ -1,0 +1,85 @@
+"""The museion command as a user runs it: output and exit codes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ASSETS, REPO
+
+MUSEION = [sys.executable, "-m", "museion.tools.cli"]
+
+
+def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [*MUSEION, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
+    )
+
+
+def test_version() -> None:
+    done = _run("--version")
+    assert done.returncode == 0
+    assert done.stdout.startswith("museion ")
+
+
+@pytest.mark.parametrize("args", [[], ["fly"], ["serve", "--port", "eighty"]])
+def test_usage_errors_exit_2(args: list[str]) -> None:
+    done = _run(*args)
+    assert done.returncode == 2
+    assert "usage" in done.stderr.lower()
+
+
+def test_a_missing_relic_is_a_clear_failure() -> None:
+    done = _run("serve", "--port", "0", "--scene", "nope.glb")
+    assert done.returncode == 1
+    assert "NOT_FOUND" in done.stderr
+    assert "nope.glb" in done.stderr
+
+
+def test_a_path_outside_the_assets_is_refused() -> None:
+    done = _run("serve", "--port", "0", "--scene", "../setup.cfg")
+    assert done.returncode == 1
+    assert "URI_OUTSIDE_ROOT" in done.stderr
+
+
+def test_bad_config_is_a_clear_failure(tmp_path: Path) -> None:
+    config = tmp_path / "museion.toml"
+    config.write_text("[streaming]\nport = 'eighty'\n")
+    done = _run("serve", "--config", str(config))
+    assert done.returncode == 1
+    assert "CONFIG_INVALID" in done.stderr
+
+
+@pytest.mark.render
+def test_serve_prints_its_address_serves_the_page_and_stops_cleanly() -> None:
+    env = {**os.environ, "MUSEION_RUNTIME_ASSET_ROOT": str(ASSETS)}
+    server = subprocess.Popen(
+        [*MUSEION, "serve", "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+        env=env,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert "http://127.0.0.1:" in line, line
+        url = line.strip().rsplit(" ", 1)[1]
+        with urllib.request.urlopen(url, timeout=10) as reply:
+            assert reply.status == 200
+            assert b"<video" in reply.read()
+        with urllib.request.urlopen(url + "healthz", timeout=10) as reply:
+            assert b'"status": "ok"' in reply.read()
+    finally:
+        server.send_signal(signal.SIGTERM)
+        code = server.wait(timeout=30)
+    assert code == 0
+    time.sleep(0)
