@@ -22,6 +22,7 @@ from museion.runtime.camera import ViewState, apply_command
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
 from museion.streaming.commands import parse_command
+from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.settings import StreamSettings
@@ -90,6 +91,7 @@ class Session:
             if c.mimeType.lower() in (wanted, "video/rtx")
         ]
         transceiver.setCodecPreferences(codecs)
+        install_encoder(transceiver.sender, self.settings)
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc raises assorted types for offers it cannot use

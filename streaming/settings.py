@@ -38,6 +38,11 @@ class StreamSettings:
     height: int = 720
     fps: int = 30
     codec: VideoCodec = "VP8"
+    start_bitrate: int = 1_500_000
+    min_bitrate: int = 300_000
+    max_bitrate: int = 4_000_000
+    vp8_static_threshold: int = 500
+    h264_preset: str = "veryfast"
     max_sessions: int = 4
     retry_after: int = 10
     max_sdp_bytes: int = 64 * 1024
@@ -63,5 +68,7 @@ class StreamSettings:
             raise ValueError("port must lie in [0, 65535]")
         if self.consent_interval <= 0 or self.consent_failures < 1:
             raise ValueError("consent_interval must be > 0 and consent_failures >= 1")
+        if not 0 < self.min_bitrate <= self.start_bitrate <= self.max_bitrate:
+            raise ValueError("bitrates must satisfy 0 < min <= start <= max")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")

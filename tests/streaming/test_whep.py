@@ -15,6 +15,8 @@ import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
+from museion.streaming.encoders import RenderedH264Encoder, RenderedVp8Encoder
+from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.settings import StreamSettings
 from tests.conftest import LOOPBACK, centre_patch, is_bronze, is_neutral, serve, viewer
 
@@ -179,3 +181,19 @@ async def test_a_vanished_browser_is_cleaned_up_within_ten_seconds(engine: Rende
             await asyncio.sleep(0.1)
         assert len(asyncio.all_tasks()) <= tasks_before, asyncio.all_tasks()
         assert _open_fds() <= fds_before
+
+
+@pytest.mark.parametrize("codec", ["VP8", "H264"])
+async def test_each_codec_streams_with_our_tuned_encoder(engine: RenderEngine, codec: str) -> None:
+    settings = StreamSettings(**{**LOOPBACK.__dict__, "codec": codec})
+    async with serve(engine, settings) as server, viewer(server.url) as view:
+        frame = None
+        for _ in range(15):
+            frame = await asyncio.wait_for(view.track.recv(), 5)
+        assert frame is not None
+        assert is_bronze(centre_patch(frame.to_ndarray(format="rgb24")))
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        encoder = session.pc.getSenders()[0]._RTCRtpSender__encoder
+        expected = RenderedVp8Encoder if codec == "VP8" else RenderedH264Encoder
+        assert isinstance(encoder, expected)
+        assert codec.lower() in view.pc.remoteDescription.sdp.lower()
