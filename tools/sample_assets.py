@@ -3,11 +3,15 @@
 ``relic.glb`` is a bronze vessel (a surface of revolution with base-colour, normal and
 metallic-roughness textures); ``venue.glb`` is a small gallery room with a pedestal, lights
 (KHR_lights_punctual) and a node ``exhibit_anchor`` where the relic stands.  Fixed seeds and
-fixed encoder settings make every run byte-identical.
+fixed encoder settings make every run byte-identical, so the committed files can be checked
+against a fresh build.
+
+Run ``python -m museion.tools.sample_assets [OUT_DIR]`` (default: the repository's ``assets/``).
 """
 
 from __future__ import annotations
 
+import argparse
 import io
 import logging
 import math
@@ -33,16 +37,20 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
-F32 = npt.NDArray[np.float32]
+F64 = npt.NDArray[np.float64]
+Arrays = dict[str, npt.NDArray[np.generic]]
 GENERATOR = "museion sample_assets"
+DEFAULT_OUT = Path(__file__).resolve().parents[1] / "assets"
 
-# The vessel's outline: (radius, height) in metres, from the base centre up the outside,
-# over the lip and down the inside.
+# The vessel's outline as (radius, height) control points in metres: from the base centre
+# out along the foot, up the outside, over the rolled lip, down the inside wall and in along
+# the inner floor back to the axis, so the surface is closed inside and out.  Corner cutting
+# (_outline) rounds it into a smooth curve.
 PROFILE = np.array(
     [
         (0.000, 0.000),
         (0.070, 0.000),
-        (0.085, 0.010),
+        (0.085, 0.008),
         (0.090, 0.030),
         (0.120, 0.080),
         (0.170, 0.160),
@@ -51,25 +59,37 @@ PROFILE = np.array(
         (0.130, 0.340),
         (0.095, 0.380),
         (0.090, 0.410),
-        (0.110, 0.440),
-        (0.125, 0.450),
-        (0.118, 0.455),
-        (0.100, 0.445),
-        (0.082, 0.415),
+        (0.110, 0.438),
+        (0.128, 0.450),
+        (0.124, 0.458),
+        (0.106, 0.452),
+        (0.084, 0.420),
         (0.080, 0.380),
-        (0.070, 0.340),
+        (0.115, 0.335),
+        (0.163, 0.280),
+        (0.173, 0.220),
+        (0.158, 0.160),
+        (0.108, 0.085),
+        (0.070, 0.045),
+        (0.000, 0.040),
     ],
     dtype=np.float64,
 )
+# Heights (m) on the outside of the cast decoration: pairs of raised rings around the
+# belly with a zig-zag frieze between them, and one ring at the neck.
+RING_HEIGHTS = (0.150, 0.162, 0.282, 0.294, 0.392)
+FRIEZE = (0.175, 0.268)
+ZIGZAG_TEETH = 24
+INSIDE_WEIGHT = 0.4
 
 
 @dataclass(frozen=True)
 class RelicOptions:
-    """Mesh and texture resolution of the relic."""
+    """Mesh and texture resolution of the relic (the shape itself is fixed)."""
 
-    segments: int = 160
-    rings: int = 144
-    texture_size: int = 512
+    segments: int = 200
+    rings: int = 126
+    texture_size: int = 1024
     seed: int = 7
 
 
@@ -77,126 +97,190 @@ RELIC_DEFAULTS = RelicOptions()
 
 
 def relic_for_triangles(triangles: int) -> RelicOptions:
-    """Options whose mesh has about ``triangles`` triangles (for benchmarks)."""
-    rings = max(8, round(math.sqrt(triangles / 2 / 1.25)))
-    segments = max(8, round(triangles / 2 / rings))
+    """Options whose mesh has about ``triangles`` triangles (benchmarks want heavy relics).
+
+    The mesh has ``2 * segments * (rings - 1)`` triangles (the quads touching the axis are
+    fans); segments run about 1.6 times rings, like the defaults.
+    """
+    rings = max(8, round(math.sqrt(triangles / 3.2)) + 1)
+    segments = max(8, round(triangles / (2 * (rings - 1))))
     return RelicOptions(segments=segments, rings=rings)
 
 
 # -- mesh --------------------------------------------------------------------------------
 
 
-def _profile_samples(rings: int) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Points along the outline, evenly spaced by arc length, and their 2D normals."""
-    steps = np.diff(PROFILE, axis=0)
-    lengths = np.concatenate([[0.0], np.cumsum(np.hypot(steps[:, 0], steps[:, 1]))])
-    at = np.linspace(0.0, lengths[-1], rings + 1)
-    points = np.stack([np.interp(at, lengths, PROFILE[:, i]) for i in (0, 1)], axis=1)
+def _outline(iterations: int = 5) -> tuple[F64, F64]:
+    """The smooth outline (Chaikin corner cutting of PROFILE) and its mesh/texture parameter.
+
+    Corner cutting stays inside the control polygon, so the flat foot stays at y = 0.  The
+    parameter is arc length, with the inside (past the lip) counted at INSIDE_WEIGHT: it is
+    mostly hidden, so it gets fewer rings and texels than the outside.
+    """
+    points = PROFILE
+    for _ in range(iterations):
+        p, q = points[:-1], points[1:]
+        cut = np.stack([0.75 * p + 0.25 * q, 0.25 * p + 0.75 * q], axis=1).reshape(-1, 2)
+        points = np.concatenate([points[:1], cut, points[-1:]])
+    steps = np.hypot(*np.diff(points, axis=0).T)
+    steps[int(np.argmax(points[:, 1])) :] *= INSIDE_WEIGHT
+    return points, np.concatenate([[0.0], np.cumsum(steps)])
+
+
+def _profile_samples(rings: int) -> tuple[F64, F64, F64]:
+    """``rings + 1`` outline points evenly spaced in the parameter, their 2D normals and v.
+
+    v runs from 1 at the base centre to 0 at the inner floor, so going up the outside is
+    going up the texture image (its top row is v = 0).
+    """
+    dense, length = _outline()
+    at = np.linspace(0.0, length[-1], rings + 1)
+    points = np.stack([np.interp(at, length, dense[:, i]) for i in (0, 1)], axis=1)
+    points[:, 0] = np.maximum(points[:, 0], 0.0)
     tangent = np.gradient(points, axis=0)
     normal = np.stack([tangent[:, 1], -tangent[:, 0]], axis=1)
     normal /= np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    return points, normal
+    return points, normal, 1.0 - at / length[-1]
 
 
-def _lathe(options: RelicOptions) -> dict[str, npt.NDArray[np.float32] | npt.NDArray[np.uint32]]:
-    """Revolve the outline: positions, normals, tangents, UVs and triangle indices."""
-    points, normal2d = _profile_samples(options.rings)
+def _band_v(heights: tuple[float, ...]) -> F64:
+    """Texture v where the outside of the vessel reaches each height (for the decoration)."""
+    dense, length = _outline()
+    outside = int(np.argmax(dense[:, 1]))  # the outside climbs monotonically to the lip
+    at = np.interp(heights, dense[: outside + 1, 1], length[: outside + 1])
+    result: F64 = 1.0 - at / length[-1]
+    return result
+
+
+def _lathe_vertices(options: RelicOptions) -> Arrays:
+    """Revolve the outline: one vertex per (ring, segment), the seam column repeated.
+
+    u grows clockwise seen from above, i.e. to the right seen from outside, so the textures
+    are not mirrored.  TANGENT is dP/du, and its w makes cross(N, T) * w point towards
+    decreasing v (the image's top): the frame glTF normal maps are authored in.
+    """
+    points, normal2d, v = _profile_samples(options.rings)
+    shape = (options.rings + 1, options.segments + 1)
     theta = np.linspace(0.0, 2.0 * math.pi, options.segments + 1)
-    cos, sin = np.cos(theta)[None, :], np.sin(theta)[None, :]
-    r, y = points[:, 0:1], points[:, 1:2]
-    ones = np.ones_like(r * cos)
-    positions = np.stack([r * cos, y * ones, r * sin], axis=-1)
-    nr, ny = normal2d[:, 0:1], normal2d[:, 1:2]
-    normals = np.stack([nr * cos, ny * ones, nr * sin], axis=-1)
-    tangents = np.stack([-sin * ones, 0.0 * ones, cos * ones], axis=-1)
-    u = theta / (2.0 * math.pi)
-    v = np.linspace(1.0, 0.0, options.rings + 1)
-    uvs = np.stack(np.meshgrid(u * 3.0, v, indexing="xy"), axis=-1)
-    # Handedness: the bitangent must follow +v in texture space, which runs down the outline.
-    dpdv = -np.gradient(positions, axis=0)
-    handed = np.sign(np.einsum("ijk,ijk->ij", np.cross(normals, tangents), dpdv))
-    handed[handed == 0] = 1.0
-    tangents4 = np.concatenate([tangents, handed[..., None]], axis=-1)
+    cos, sin = np.broadcast_to(np.cos(theta), shape), np.broadcast_to(np.sin(theta), shape)
+    r, y = (np.broadcast_to(points[:, i : i + 1], shape) for i in (0, 1))
+    nr, ny = (np.broadcast_to(normal2d[:, i : i + 1], shape) for i in (0, 1))
+    positions = np.stack([r * cos, y, r * sin], axis=-1)
+    normals = np.stack([nr * cos, ny, nr * sin], axis=-1)
+    tangents = np.stack([sin, np.zeros(shape), -cos], axis=-1)
+    along = np.gradient(positions, axis=0)  # along the outline, towards smaller v
+    towards_top = np.einsum("ijk,ijk->ij", np.cross(normals, tangents), along) >= 0
+    handed = np.where(towards_top, 1.0, -1.0)[..., None]
+    u = np.broadcast_to(1.0 - theta / (2.0 * math.pi), shape)
+    uvs = np.stack([u, np.broadcast_to(v[:, None], shape)], axis=-1)
+    return {
+        "POSITION": positions.reshape(-1, 3).astype(np.float32),
+        "NORMAL": normals.reshape(-1, 3).astype(np.float32),
+        "TANGENT": np.concatenate([tangents, handed], axis=-1).reshape(-1, 4).astype(np.float32),
+        "TEXCOORD_0": uvs.reshape(-1, 2).astype(np.float32),
+    }
+
+
+def _lathe(options: RelicOptions) -> Arrays:
+    """The relic's vertex attributes and triangles (counter-clockwise seen from outside).
+
+    Quads touching the axis have two corners at the same point: their degenerate halves
+    are dropped, leaving fans.
+    """
+    attributes = _lathe_vertices(options)
     cols = options.segments + 1
     grid = np.arange((options.rings + 1) * cols).reshape(options.rings + 1, cols)
     a, b = grid[:-1, :-1], grid[:-1, 1:]
     c, d = grid[1:, :-1], grid[1:, 1:]
-    indices = np.stack([a, c, b, b, c, d], axis=-1).reshape(-1)
-    return {
-        "POSITION": positions.reshape(-1, 3).astype(np.float32),
-        "NORMAL": normals.reshape(-1, 3).astype(np.float32),
-        "TANGENT": tangents4.reshape(-1, 4).astype(np.float32),
-        "TEXCOORD_0": uvs.reshape(-1, 2).astype(np.float32),
-        "indices": indices.astype(np.uint32),
-    }
+    triangles = np.stack([a, c, b, b, c, d], axis=-1).reshape(-1, 3)
+    corner = attributes["POSITION"].astype(np.float64)[triangles]
+    area = np.linalg.norm(
+        np.cross(corner[:, 1] - corner[:, 0], corner[:, 2] - corner[:, 0]), axis=1
+    )
+    attributes["indices"] = triangles[area > 1e-12].reshape(-1).astype(np.uint32)
+    return attributes
 
 
 # -- textures ----------------------------------------------------------------------------
 
 
-def _noise(rng: np.random.Generator, size: int, octaves: int = 4) -> F32:
-    """Smooth value noise in [0, 1] (octaves of bicubically enlarged random grids)."""
-    total = np.zeros((size, size), np.float32)
-    weight = 0.0
-    for octave in range(octaves):
-        cells = 4 * 2**octave
-        grid = rng.random((cells, cells)).astype(np.float32)
-        layer = Image.fromarray(grid, mode="F").resize((size, size), Image.Resampling.BICUBIC)
-        amplitude = 0.5**octave
-        total += amplitude * np.asarray(layer, np.float32)
-        weight += amplitude
-    result: F32 = np.clip(total / weight, 0.0, 1.0)
+def _noise(rng: np.random.Generator, size: int, falloff: float, stretch: float = 1.0) -> F64:
+    """Tileable fractal noise in [0, 1]: white noise shaped by 1/f**falloff in Fourier space.
+
+    Periodic in both directions, so the wrap-around seam of the lathe is invisible;
+    ``stretch`` > 1 elongates features vertically (patina runs down a vessel).
+    """
+    white = rng.standard_normal((size, size))
+    fy = np.fft.fftfreq(size)[:, None] * stretch
+    fx = np.fft.fftfreq(size)[None, :]
+    frequency = np.maximum(np.hypot(fx, fy), 1.0 / size)
+    field = np.fft.ifft2(np.fft.fft2(white) / frequency**falloff).real
+    low, high = np.percentile(field, [1.0, 99.0])
+    result: F64 = np.clip((field - low) / (high - low), 0.0, 1.0)
     return result
 
 
-def _bands(size: int) -> F32:
-    """Height of the cast decoration: raised rings with a zig-zag band between them."""
-    v = (np.arange(size, dtype=np.float32) + 0.5) / size
-    u = (np.arange(size, dtype=np.float32) + 0.5) / size
-    vv, uu = np.meshgrid(v, u, indexing="ij")
-    rings = sum(np.exp(-(((vv - c) / 0.006) ** 2)) for c in (0.30, 0.34, 0.52, 0.56))
-    zig = np.abs(((uu * 16.0) % 1.0) - 0.5) * 0.06 + 0.40
-    zigzag = np.exp(-(((vv - zig) / 0.008) ** 2)) * ((vv > 0.34) & (vv < 0.52))
-    height: F32 = np.clip(rings + zigzag, 0.0, 1.0).astype(np.float32)
+def _relief(size: int) -> F64:
+    """Height in [0, 1] of the cast decoration: raised rings and a zig-zag frieze.
+
+    Rows are v (row 0 is v = 0), columns u; periodic in u like the surface.
+    """
+    v = (np.arange(size) + 0.5)[:, None] / size
+    u = (np.arange(size) + 0.5)[None, :] / size
+    width = max(0.0016, 1.5 / size)  # about 2 mm, but never under 1.5 texels (aliasing)
+    rings = sum(np.exp(-(((v - c) / width) ** 2)) for c in _band_v(RING_HEIGHTS))
+    bottom, top = _band_v(FRIEZE)
+    tooth = np.abs((u * ZIGZAG_TEETH) % 1.0 - 0.5) * 2.0  # 0..1 triangle wave
+    line = bottom + (top - bottom) * (0.2 + 0.6 * tooth)
+    zigzag = np.exp(-(((v - line) / (1.4 * width)) ** 2))
+    height: F64 = np.clip(rings + zigzag, 0.0, 1.0)
     return height
 
 
-def _encode(pixels: npt.NDArray[np.uint8], fmt: str) -> bytes:
+def _normal_map(height: F64, strength: float) -> F64:
+    """Tangent-space normals, +X right and +Y up the image (glTF / OpenGL convention)."""
+    right = (np.roll(height, -1, axis=1) - np.roll(height, 1, axis=1)) / 2.0
+    down = np.gradient(height, axis=0)
+    normal = np.stack([-strength * right, strength * down, np.ones_like(height)], axis=-1)
+    result: F64 = normal / np.linalg.norm(normal, axis=-1, keepdims=True)
+    return result
+
+
+def _encode(pixels: F64, fmt: str) -> tuple[bytes, str]:
+    """An image in [0, 1] floats, encoded with fixed settings (byte-identical every run)."""
     out = io.BytesIO()
-    image = Image.fromarray(pixels, mode="RGB")
+    image = Image.fromarray(np.clip(pixels * 255.0, 0, 255).round().astype(np.uint8), mode="RGB")
     if fmt == "JPEG":
-        image.save(out, format="JPEG", quality=88, subsampling=0, optimize=False)
-    else:
-        image.save(out, format="PNG", compress_level=9, optimize=False)
-    return out.getvalue()
+        image.save(out, format="JPEG", quality=85, subsampling=0, optimize=True)
+        return out.getvalue(), "image/jpeg"
+    image.save(out, format="PNG", compress_level=9)
+    return out.getvalue(), "image/png"
 
 
-def _relic_textures(options: RelicOptions) -> list[tuple[bytes, str]]:
-    """Base colour, normal and metallic-roughness images, encoded, with their MIME types."""
+def _relic_textures(options: RelicOptions) -> tuple[tuple[bytes, str], ...]:
+    """Base colour, normal and metallic-roughness images (encoded) with their MIME types.
+
+    Cast bronze with verdigris gathering in patches and in the decoration's grooves; the
+    bronze is metallic and fairly smooth, the patina a rough dielectric.
+    """
     size = options.texture_size
     rng = np.random.default_rng(options.seed)
-    patina = np.clip((_noise(rng, size) - 0.52) / 0.12, 0.0, 1.0)
-    grain = _noise(rng, size, octaves=3)
-    height = _bands(size)
-    bronze = np.array([150, 110, 55], np.float32)
-    green = np.array([78, 128, 100], np.float32)
-    base = bronze * (1 - patina[..., None]) + green * patina[..., None]
-    base *= (0.85 + 0.3 * grain[..., None]) * (1.0 - 0.25 * height[..., None])
-    grad_rows, grad_cols = np.gradient(height * 6.0)
-    normal = np.stack([-grad_cols, grad_rows, np.ones_like(height)], axis=-1)
-    normal /= np.linalg.norm(normal, axis=-1, keepdims=True)
-    roughness = 0.35 + 0.45 * patina + 0.1 * grain
-    metallic = 0.9 * (1.0 - patina) + 0.1
-    mr = np.stack([np.ones_like(height), roughness, metallic], axis=-1)
-    as_bytes = [
-        np.clip(a, 0, 255).round().astype(np.uint8)
-        for a in (base, (normal * 0.5 + 0.5) * 255, mr * 255)
-    ]
-    return [
-        (_encode(as_bytes[0], "JPEG"), "image/jpeg"),
-        (_encode(as_bytes[1], "PNG"), "image/png"),
-        (_encode(as_bytes[2], "JPEG"), "image/jpeg"),
-    ]
+    relief = _relief(size)
+    cover = _noise(rng, size, falloff=1.6, stretch=1.8) + 0.25 * relief
+    threshold = float(np.quantile(cover, 0.72))
+    patina = np.clip((cover - threshold) / 0.08, 0.0, 1.0)[..., None]
+    grain = _noise(rng, size, falloff=1.2)[..., None]
+    bronze = np.array([150.0, 110.0, 55.0]) / 255.0  # sRGB
+    verdigris = np.array([84.0, 128.0, 98.0]) / 255.0
+    base = (bronze * (1.0 - patina) + verdigris * patina) * (0.86 + 0.28 * grain)
+    base *= 1.0 - 0.18 * relief[..., None]  # dark edges where the raised lines catch dirt
+    roughness = 0.32 + 0.5 * patina + 0.12 * grain
+    metallic = 1.0 - patina
+    occlusion_unused = np.ones_like(patina)
+    mr = np.concatenate([occlusion_unused, roughness, metallic], axis=-1)
+    normals = _normal_map(relief, strength=2.5)  # (relief from noise would bloat the PNG)
+    # JPEG keeps the noisy colour maps small; the normal map stays lossless (PNG).
+    return _encode(base, "JPEG"), _encode(normals * 0.5 + 0.5, "PNG"), _encode(mr, "JPEG")
 
 
 # -- GLB packing -------------------------------------------------------------------------
@@ -307,12 +391,9 @@ class _Packer:
 def build_relic(options: RelicOptions = RELIC_DEFAULTS) -> bytes:
     """The bronze vessel as GLB bytes."""
     packer = _Packer()
-    textures = tuple(packer.texture(data, mime) for data, mime in _relic_textures(options))
-    assert len(textures) == 3
-    material = packer.material(
-        "patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, (textures[0], textures[1], textures[2])
-    )
-    mesh = packer.mesh("vessel", dict(_lathe(options)), material)
+    base, normal, mr = (packer.texture(data, mime) for data, mime in _relic_textures(options))
+    material = packer.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, (base, normal, mr))
+    mesh = packer.mesh("vessel", _lathe(options), material)
     return packer.glb([packer.node(name="relic", mesh=mesh)])
 
 
@@ -373,21 +454,8 @@ ROOM = (8.0, 3.5, 8.0)
 PEDESTAL = (0.5, 1.0, 0.5)
 
 
-def build_venue() -> bytes:
-    """The gallery room with pedestal, lights and the ``exhibit_anchor`` node, as GLB."""
-    packer = _Packer()
-    walls = packer.material("plaster walls", (0.58, 0.55, 0.50), 0.0, 0.9)
-    floor = packer.material("oak floor", (0.16, 0.10, 0.06), 0.0, 0.6)
-    plinth = packer.material("pedestal", (0.75, 0.74, 0.72), 0.0, 0.7)
-    height = ROOM[1]
-    room = _box(ROOM, (0.0, height / 2, 0.0), inward=True)
-    # Faces come in the order -X, +X, -Y, +Y, -Z, +Z: split the floor (-Y) from the rest.
-    floor_ids = np.arange(8, 12)
-    keep = ~np.isin(room["indices"], floor_ids).reshape(-1, 3).all(axis=1)
-    tris = room["indices"].reshape(-1, 3)
-    room_mesh = packer.mesh("room", {**room, "indices": tris[keep].reshape(-1)}, walls)
-    floor_mesh = packer.mesh("floor", {**room, "indices": tris[~keep].reshape(-1)}, floor)
-    pedestal = packer.mesh("pedestal", _box(PEDESTAL, (0.0, PEDESTAL[1] / 2, 0.0)), plinth)
+def _lights(packer: _Packer) -> list[int]:
+    """KHR_lights_punctual: a warm key light from above and a point fill; their nodes."""
     packer.doc.extensionsUsed = ["KHR_lights_punctual"]
     packer.doc.extensions = {
         "KHR_lights_punctual": {
@@ -403,11 +471,7 @@ def build_venue() -> bytes:
             ]
         }
     }
-    nodes = [
-        packer.node(name="room", mesh=room_mesh),
-        packer.node(name="floor", mesh=floor_mesh),
-        packer.node(name="pedestal", mesh=pedestal),
-        packer.node(name="exhibit_anchor", translation=[0.0, PEDESTAL[1], 0.0]),
+    return [
         packer.node(
             name="key_light",
             rotation=_look_along((-0.45, -0.75, -0.5)),
@@ -419,13 +483,40 @@ def build_venue() -> bytes:
             extensions={"KHR_lights_punctual": {"light": 1}},
         ),
     ]
-    return packer.glb(nodes)
+
+
+def build_venue() -> bytes:
+    """The gallery room with pedestal, lights and the ``exhibit_anchor`` node, as GLB."""
+    packer = _Packer()
+    # Linear factors: warm light grey walls ~ sRGB (200, 196, 188), far from the bronze.
+    walls = packer.material("plaster walls", (0.58, 0.55, 0.50), 0.0, 0.9)
+    floor = packer.material("oak floor", (0.16, 0.10, 0.06), 0.0, 0.6)
+    plinth = packer.material("pedestal", (0.75, 0.74, 0.72), 0.0, 0.7)
+    height = ROOM[1]
+    room = _box(ROOM, (0.0, height / 2, 0.0), inward=True)
+    # Faces come in the order -X, +X, -Y, +Y, -Z, +Z: split the floor (-Y) from the rest.
+    floor_ids = np.arange(8, 12)
+    keep = ~np.isin(room["indices"], floor_ids).reshape(-1, 3).all(axis=1)
+    tris = room["indices"].reshape(-1, 3)
+    room_mesh = packer.mesh("room", {**room, "indices": tris[keep].reshape(-1)}, walls)
+    floor_mesh = packer.mesh("floor", {**room, "indices": tris[~keep].reshape(-1)}, floor)
+    pedestal = packer.mesh("pedestal", _box(PEDESTAL, (0.0, PEDESTAL[1] / 2, 0.0)), plinth)
+    return packer.glb(
+        [
+            packer.node(name="room", mesh=room_mesh),
+            packer.node(name="floor", mesh=floor_mesh),
+            packer.node(name="pedestal", mesh=pedestal),
+            packer.node(name="exhibit_anchor", translation=[0.0, PEDESTAL[1], 0.0]),
+            *_lights(packer),
+        ]
+    )
 
 
 # -- files -------------------------------------------------------------------------------
 
 
 def _write_atomic(path: Path, data: bytes) -> None:
+    """Write via a temporary file and rename, so readers never see half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
@@ -441,7 +532,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_samples(out_dir: Path) -> list[Path]:
-    """Write ``relic.glb`` and ``venue.glb`` into ``out_dir`` (atomically)."""
+    """Write ``relic.glb`` and ``venue.glb`` into ``out_dir`` (atomically); return the paths."""
     written = []
     for name, data in (("relic.glb", build_relic()), ("venue.glb", build_venue())):
         path = out_dir / name
@@ -452,10 +543,15 @@ def write_samples(out_dir: Path) -> list[Path]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """``python -m museion.tools.sample_assets [OUT_DIR]``."""
-    args = sys.argv[1:] if argv is None else argv
+    """``python -m museion.tools.sample_assets [OUT_DIR]``; returns the exit code."""
+    parser = argparse.ArgumentParser(
+        prog="python -m museion.tools.sample_assets",
+        description="Regenerate the sample relic.glb and venue.glb.",
+    )
+    parser.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(message)s")
-    write_samples(Path(args[0]) if args else Path("assets"))
+    write_samples(args.out_dir)
     return 0
 
 
