@@ -11,6 +11,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import browser
 import render_encode
 
 
@@ -18,6 +19,7 @@ def main() -> int:
     logging.basicConfig(level=logging.WARNING)
     rows = [("measure", "ours", "reference", "ratio")]
     rows += render_encode.run()
+    rows += browser.run()
     widths = [max(len(r[i]) for r in rows) for i in range(4)]
     out = sys.stdout
     for n, row in enumerate(rows):

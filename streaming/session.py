@@ -69,7 +69,12 @@ class Session:
         self.view: ViewState = engine.home
         self.pc = RTCPeerConnection(rtc_configuration(settings))
         self.track = ViewTrack(
-            source, engine.executor, lambda: self.view, settings.fps, settings.stamp_clock
+            source,
+            engine.executor,
+            lambda: self.view,
+            settings.fps,
+            stamp_clock=settings.stamp_clock,
+            idle_fps=settings.idle_fps,
         )
         self.channel: RTCDataChannel | None = None
         self.commands_applied = 0

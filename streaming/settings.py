@@ -37,11 +37,12 @@ class StreamSettings:
     width: int = 1280
     height: int = 720
     fps: int = 30
+    idle_fps: int = 10
     codec: VideoCodec = "VP8"
     start_bitrate: int = 1_500_000
     min_bitrate: int = 300_000
     max_bitrate: int = 4_000_000
-    vp8_static_threshold: int = 500
+    vp8_static_threshold: int = 1
     h264_preset: str = "veryfast"
     max_sessions: int = 4
     retry_after: int = 10
@@ -62,6 +63,8 @@ class StreamSettings:
             raise ValueError("width and height must be even (4:2:0 video)")
         if not 1 <= self.fps <= 60:
             raise ValueError("fps must lie in [1, 60]")
+        if not 1 <= self.idle_fps <= self.fps:
+            raise ValueError("idle_fps must lie in [1, fps]")
         if not 1 <= self.max_sessions <= 1000:
             raise ValueError("max_sessions must lie in [1, 1000]")
         if not 0 <= self.port <= 65535:

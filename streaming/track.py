@@ -1,9 +1,11 @@
 """The video track a visitor receives: frames from a :class:`FrameSource`, paced.
 
-Rendering and the RGB → YUV conversion run on the engine's render thread, so the event loop
+Rendering and the RGB -> YUV conversion run on the engine's render thread, so the event loop
 only waits.  When the source hands back the same array (the camera did not move), the
-converted frame is reused: an idle visitor costs an encode of an unchanged picture, which
-libvpx does cheaply, and no render.
+converted frame is reused and nothing is rendered.  Once the picture has not changed for
+``IDLE_AFTER`` seconds the track sends ``idle_fps`` frames a second instead of ``fps`` (as
+WebRTC screen sharing does), still checking the camera every ``1/fps``, so a visitor who
+stops to read costs a few encodes a second and the next movement is sent at once.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ __all__ = ["STAMP_BITS", "STAMP_BLOCK", "VIDEO_CLOCK", "ViewTrack", "stamp_time"
 
 VIDEO_CLOCK = 90_000
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
+IDLE_AFTER = 1.0
 STAMP_BITS = 42
 STAMP_BLOCK = 16
 
@@ -53,9 +56,13 @@ class ViewTrack(MediaStreamTrack):
         view: Callable[[], ViewState],
         fps: int,
         stamp_clock: bool = False,
+        idle_fps: int | None = None,
     ) -> None:
         super().__init__()
         self._stamp = stamp_clock
+        self._idle_interval = 1.0 / (idle_fps or fps)
+        self._changed_at = 0.0
+        self._sent_at = 0.0
         self._source = source
         self._executor = executor
         self._view = view
@@ -80,23 +87,36 @@ class ViewTrack(MediaStreamTrack):
             self._pts = round((now - self._start) * VIDEO_CLOCK)
         return self._pts
 
-    def _convert(self, state: ViewState) -> av.VideoFrame:
+    def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool]:
+        """The frame for ``state`` and whether its picture differs from the last one."""
         image = self._source.frame(state)
         if self._stamp:
             image = stamp_time(image, int(time.time() * 1000))
-        if image is not self._last_image or self._last_frame is None:
+        changed = image is not self._last_image or self._last_frame is None
+        if changed:
             frame = av.VideoFrame.from_ndarray(image, format="rgb24")
             self._last_frame = frame.reformat(format="yuv420p")
             self._last_image = image
-        return self._last_frame
+        assert self._last_frame is not None
+        return self._last_frame, changed
 
     async def recv(self) -> av.VideoFrame:
-        """The next frame, due ``1/fps`` after the previous one."""
+        """The next frame: every ``1/fps`` while the picture changes, slower once idle."""
         if self.readyState != "live":
             raise MediaStreamError
-        pts = await self._next_pts()
         loop = asyncio.get_running_loop()
-        frame = await loop.run_in_executor(self._executor, self._convert, self._view())
+        while True:
+            pts = await self._next_pts()
+            frame, changed = await loop.run_in_executor(self._executor, self._convert, self._view())
+            now = time.monotonic()
+            if changed:
+                self._changed_at = now
+            idle = now - self._changed_at >= IDLE_AFTER
+            if not idle or now - self._sent_at >= self._idle_interval - 0.005:
+                break
+            if self.readyState != "live":
+                raise MediaStreamError
+        self._sent_at = now
         frame.pts = pts
         frame.time_base = _TIME_BASE
         # aiortc's VP8 encoder marks a frame I on a keyframe request and never unmarks it;

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import av
@@ -64,6 +65,37 @@ async def test_stamped_track_carries_the_send_time(engine: RenderEngine) -> None
         frame = await track.recv()
         after = int(time.time() * 1000)
         assert before <= read_stamp(frame.to_ndarray(format="rgb24")) <= after
+    finally:
+        track.stop()
+        source.close()
+
+
+@pytest.mark.render
+async def test_an_idle_picture_slows_down_and_a_move_speeds_it_up(engine: RenderEngine) -> None:
+    from dataclasses import replace
+
+    source = engine.open_view(320, 180)
+    view = {"state": engine.home}
+    track = ViewTrack(source, engine.executor, lambda: view["state"], fps=30, idle_fps=5)
+    try:
+        start = time.monotonic()
+        count = 0
+        while time.monotonic() - start < 1.0:  # the first second runs at full rate
+            await track.recv()
+            count += 1
+        assert count >= 25
+        start, count = time.monotonic(), 0
+        while time.monotonic() - start < 2.0:  # then idle: about 5 a second
+            await track.recv()
+            count += 1
+        assert 8 <= count <= 12
+        await asyncio.sleep(0.1)
+        start, count = time.monotonic(), 0
+        while time.monotonic() - start < 1.0:  # turning again: back to the full rate at once
+            view["state"] = replace(engine.home, yaw=engine.home.yaw + count + 1)
+            await track.recv()
+            count += 1
+        assert count >= 20
     finally:
         track.stop()
         source.close()
