@@ -95,6 +95,9 @@ class RenderEngine:
         self._host = self._make_host_buffer()
         self._engine.render_frame()
         self.gsg = self._host.get_gsg()
+        # The host only lends its context; rendering it every frame would cost a context
+        # switch per view render.
+        self._host.set_active(False)
         self._build_scene(showcase)
         logger.info("render engine ready: %s", self.describe_renderer())
 
