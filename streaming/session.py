@@ -79,6 +79,7 @@ class Session:
         self.channel: RTCDataChannel | None = None
         self.commands_applied = 0
         self.closed = asyncio.Event()
+        self.end_reason: str | None = None
         self._closing = False
         self._on_closed = on_closed
         self._limit = _RateLimit(settings.max_commands_per_second)
@@ -172,6 +173,7 @@ class Session:
             await self.closed.wait()
             return
         self._closing = True
+        self.end_reason = reason
         logger.info("session %s ends: %s", self.id, reason)
         current = asyncio.current_task()
         if self._watchdog is not None and self._watchdog is not current:

@@ -15,7 +15,9 @@ import pytest
 from PIL import Image
 
 from museion.runtime.engine import RenderEngine
-from tests.conftest import REPO, centre_patch, is_bronze, serve
+from museion.streaming.server import SESSIONS_KEY
+from museion.streaming.settings import StreamSettings
+from tests.conftest import LOOPBACK, REPO, centre_patch, is_bronze, serve
 
 pytestmark = [
     pytest.mark.e2e,
@@ -168,3 +170,65 @@ async def test_server_gone_shows_retry_and_retry_reconnects(engine: RenderEngine
             await _wait_state(page, "connected")
             await page.wait_for_function("window.museion.framesShown > 0", timeout=10_000)
             assert (await again.health())["sessions"] == 1
+
+
+async def _touch(client: Any, kind: str, points: list[tuple[float, float]]) -> None:
+    await client.send(
+        "Input.dispatchTouchEvent",
+        {
+            "type": kind,
+            "touchPoints": [{"x": x, "y": y, "id": i} for i, (x, y) in enumerate(points)],
+        },
+    )
+
+
+async def test_touch_full_house_and_closing_the_tab(engine: RenderEngine) -> None:
+    from playwright.async_api import async_playwright
+
+    settings = StreamSettings(**{**LOOPBACK.__dict__, "max_sessions": 1, "retry_after": 9})
+    async with serve(engine, settings) as server, async_playwright() as playwright:
+        browser = await playwright.chromium.launch(
+            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        )
+        phone = await browser.new_context(
+            viewport={"width": 800, "height": 600}, has_touch=True, is_mobile=True
+        )
+        page = await phone.new_page()
+        await page.goto(f"{server.url}/")
+        await _wait_state(page, "connected")
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        home = session.view
+        touch = await phone.new_cdp_session(page)
+
+        # One finger turns the relic; two fingers spreading apart zoom in.
+        await _touch(touch, "touchStart", [(400, 300)])
+        for step in range(1, 8):
+            await _touch(touch, "touchMove", [(400 + 15 * step, 300)])
+            await asyncio.sleep(0.03)
+        await _touch(touch, "touchEnd", [])
+        await asyncio.sleep(0.3)
+        assert session.view.yaw != home.yaw
+        turned = session.view
+        await _touch(touch, "touchStart", [(350, 300), (450, 300)])
+        for step in range(1, 8):
+            await _touch(touch, "touchMove", [(350 - 15 * step, 300), (450 + 15 * step, 300)])
+            await asyncio.sleep(0.03)
+        await _touch(touch, "touchEnd", [])
+        await asyncio.sleep(0.3)
+        assert session.view.distance < turned.distance
+
+        # A second visitor finds the gallery full and is told when to come back.
+        other = await browser.new_page()
+        await other.goto(f"{server.url}/")
+        dialog = other.get_by_role("alertdialog")
+        await dialog.wait_for(state="visible", timeout=10_000)
+        text = await dialog.inner_text()
+        assert "full" in text.lower() and "9 seconds" in text
+        await other.close()
+
+        # Closing the tab ends the session through the page's keepalive DELETE, not by
+        # waiting for ICE consent to fail.
+        await page.close()
+        await asyncio.wait_for(session.closed.wait(), 10)
+        assert session.end_reason == "DELETE"
+        await browser.close()
