@@ -13,6 +13,7 @@ from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
+from aiortc import sdp
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.errors import (
@@ -78,7 +79,9 @@ SESSIONS_KEY = web.AppKey("sessions", SessionRegistry)
 SETTINGS_KEY = web.AppKey("settings", StreamSettings)
 
 
-async def _read_offer(request: web.Request, settings: StreamSettings) -> str:
+async def _read_offer(
+    request: web.Request, settings: StreamSettings
+) -> tuple[str, sdp.SessionDescription]:
     if request.content_type != "application/sdp":
         raise UnsupportedMediaType("Send the offer as Content-Type: application/sdp.")
     limit = settings.max_sdp_bytes
@@ -88,11 +91,10 @@ async def _read_offer(request: web.Request, settings: StreamSettings) -> str:
     if len(body) > limit:
         raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
     try:
-        sdp = body.decode("utf-8")
+        text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SdpMalformed("The offer is not UTF-8 text.") from exc
-    check_offer(sdp)
-    return sdp
+    return text, check_offer(text)
 
 
 async def whep_post(request: web.Request) -> web.Response:
@@ -100,7 +102,7 @@ async def whep_post(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     registry = request.app[SESSIONS_KEY]
     engine = request.app[ENGINE_KEY]
-    offer = await _read_offer(request, settings)
+    offer, parsed = await _read_offer(request, settings)
     registry.reserve()
     session: Session | None = None
     try:
@@ -109,7 +111,7 @@ async def whep_post(request: web.Request) -> web.Response:
             engine.executor, engine.open_view, settings.width, settings.height
         )
         session = Session(engine, source, settings, registry.forget)
-        answer = await session.answer(offer)
+        answer = await session.answer(offer, parsed)
     except BaseException:
         registry.commit(None)
         if session is not None:

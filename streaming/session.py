@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
 
 from museion.runtime.camera import ViewState, apply_command
@@ -87,10 +87,17 @@ class Session:
         self.pc.on("connectionstatechange", self._on_state)
         self.pc.on("datachannel", self._on_datachannel)
 
-    async def answer(self, offer_sdp: str) -> str:
-        """Negotiate: the offer in, the complete answer (with candidates) out."""
-        transceiver = self.pc.addTransceiver(self.track, direction="sendonly")
+    async def answer(self, offer_sdp: str, offer: sdp.SessionDescription) -> str:
+        """Negotiate: the offer (text and parsed) in, the answer with candidates out."""
         wanted = f"video/{self.settings.codec}".lower()
+        offered = {
+            c.mimeType.lower() for m in offer.media if m.kind == "video" for c in m.rtp.codecs
+        }
+        if wanted not in offered:
+            raise SdpMalformed(
+                f"The offer does not accept {self.settings.codec} video, which this server sends."
+            )
+        transceiver = self.pc.addTransceiver(self.track, direction="sendonly")
         codecs = [
             c
             for c in RTCRtpSender.getCapabilities("video").codecs
@@ -102,8 +109,6 @@ class Session:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc raises assorted types for offers it cannot use
             raise SdpMalformed(f"The offer could not be used: {exc}") from exc
-        if not transceiver._codecs:
-            raise SdpMalformed(f"The offer does not accept {self.settings.codec} video.")
         answer = await self.pc.createAnswer()
         await self.pc.setLocalDescription(answer)
         self._watchdog = asyncio.get_running_loop().create_task(self._connect_watchdog())

@@ -197,3 +197,23 @@ async def test_each_codec_streams_with_our_tuned_encoder(engine: RenderEngine, c
         expected = RenderedVp8Encoder if codec == "VP8" else RenderedH264Encoder
         assert isinstance(encoder, expected)
         assert codec.lower() in view.pc.remoteDescription.sdp.lower()
+
+
+async def test_an_offer_without_our_codec_is_refused_clearly(engine: RenderEngine) -> None:
+    from aiortc import RTCPeerConnection, RTCRtpSender
+
+    pc = RTCPeerConnection()
+    transceiver = pc.addTransceiver("video", direction="recvonly")
+    h264_only = [
+        c for c in RTCRtpSender.getCapabilities("video").codecs if c.mimeType == "video/H264"
+    ]
+    transceiver.setCodecPreferences(h264_only)
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = pc.localDescription.sdp.encode()
+    await pc.close()
+    async with serve(engine) as server:  # VP8 by default
+        status, _, reply = await _post(server.url, offer)
+        assert (status, reply["code"]) == (400, "SDP_MALFORMED")
+        assert "VP8" in reply["message"]
+        health = await server.health()
+        assert (health["sessions"], health["views_in_use"]) == (0, 0)
