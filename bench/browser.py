@@ -21,18 +21,10 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
-]
+sys.path.insert(0, str(HERE.parent))
+
+from tests.chromium import CHROMIUM_ARGS  # noqa: E402
+
 Row = tuple[str, str, str, str]
 
 # Collects `count` glass-to-glass samples: Date.now() when a frame is shown minus the

@@ -24,50 +24,54 @@ __all__ = ["RenderedH264Encoder", "RenderedVp8Encoder", "install_encoder"]
 logger = logging.getLogger(__name__)
 
 
-class _Bitrate:
-    """Bitrate bounds from settings instead of aiortc's module constants."""
+class _Tuned:
+    """What both encoders share: bitrate bounds from settings (not aiortc's module
+    constants) and building the codec context before aiortc would, with our options."""
 
-    def __init__(self, settings: StreamSettings) -> None:
-        self.low = settings.min_bitrate
-        self.high = settings.max_bitrate
-        self.value = settings.start_bitrate
+    codec: Any
+    options: dict[str, str]
+    """The encoder options of the current codec context (for inspection)."""
 
-    def clamp(self, bitrate: int) -> int:
-        return max(self.low, min(bitrate, self.high))
-
-
-def _stale(codec: Any, frame: av.VideoFrame, bitrate: int) -> bool:
-    """aiortc's rule: rebuild on a size change or a bitrate change over 10 %."""
-    return bool(
-        frame.width != codec.width
-        or frame.height != codec.height
-        or abs(bitrate - codec.bit_rate) / codec.bit_rate > 0.1
-    )
-
-
-class RenderedVp8Encoder(Vp8Encoder):
-    """VP8 without the denoiser and with a static threshold that skips unchanged blocks."""
-
-    def __init__(self, settings: StreamSettings) -> None:
-        super().__init__()
-        self._rate = _Bitrate(settings)
-        self._static_threshold = settings.vp8_static_threshold
+    def _tune(self, settings: StreamSettings) -> None:
+        self._low, self._high = settings.min_bitrate, settings.max_bitrate
+        self._bitrate = settings.start_bitrate
 
     @property
     def target_bitrate(self) -> int:
-        return self._rate.value
+        return self._bitrate
 
     @target_bitrate.setter
     def target_bitrate(self, bitrate: int) -> None:
-        self._rate.value = self._rate.clamp(bitrate)
+        self._bitrate = max(self._low, min(bitrate, self._high))
+
+    def _prepare(self, frame: av.VideoFrame) -> None:
+        """Rebuild on aiortc's rule (size change, bitrate change over 10 %), our way."""
+        codec = self.codec
+        if codec is not None and (
+            frame.width != codec.width
+            or frame.height != codec.height
+            or abs(self._bitrate - codec.bit_rate) / codec.bit_rate > 0.1
+        ):
+            self.codec = None
+        if self.codec is None:
+            self.codec = self._make_codec(frame)
+
+    def _make_codec(self, frame: av.VideoFrame) -> Any:
+        raise NotImplementedError
+
+
+class RenderedVp8Encoder(_Tuned, Vp8Encoder):
+    """VP8 without the denoiser, with a configurable static threshold."""
+
+    def __init__(self, settings: StreamSettings) -> None:
+        Vp8Encoder.__init__(self)
+        self._tune(settings)
+        self._static_threshold = settings.vp8_static_threshold
 
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         if frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
-        if self.codec is not None and _stale(self.codec, frame, self.target_bitrate):
-            self.codec = None
-        if self.codec is None:
-            self.codec = self._make_codec(frame)
+        self._prepare(frame)
         result: tuple[list[bytes], int] = super().encode(frame, force_keyframe)
         return result
 
@@ -79,7 +83,7 @@ class RenderedVp8Encoder(Vp8Encoder):
         codec.pix_fmt = "yuv420p"
         codec.gop_size = 3000
         codec.qmin, codec.qmax = 2, 56
-        codec.options = {
+        self.options = codec.options = {
             "bufsize": str(bitrate),
             "cpu-used": "-6",
             "deadline": "realtime",
@@ -96,37 +100,33 @@ class RenderedVp8Encoder(Vp8Encoder):
         return codec
 
 
-class RenderedH264Encoder(H264Encoder):
+class RenderedH264Encoder(_Tuned, H264Encoder):
     """H.264 (baseline, zero latency) with a configurable libx264 preset."""
 
     def __init__(self, settings: StreamSettings) -> None:
-        super().__init__()
-        self._rate = _Bitrate(settings)
+        H264Encoder.__init__(self)
+        self._tune(settings)
         self._preset = settings.h264_preset
 
-    @property
-    def target_bitrate(self) -> int:
-        return self._rate.value
-
-    @target_bitrate.setter
-    def target_bitrate(self, bitrate: int) -> None:
-        self._rate.value = self._rate.clamp(bitrate)
-
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
-        if self.codec is not None and _stale(self.codec, frame, self.target_bitrate):
-            self.codec = None
-        if self.codec is None:
-            codec = av.CodecContext.create("libx264", "w")
-            codec.width, codec.height = frame.width, frame.height
-            codec.bit_rate = self.target_bitrate
-            codec.pix_fmt = "yuv420p"
-            codec.framerate = fractions.Fraction(30, 1)
-            codec.time_base = fractions.Fraction(1, 30)
-            codec.options = {"level": "31", "tune": "zerolatency", "preset": self._preset}
-            codec.profile = "Baseline"
-            self.codec = codec
+        self._prepare(frame)
         result: tuple[list[bytes], int] = super().encode(frame, force_keyframe)
         return result
+
+    def _make_codec(self, frame: av.VideoFrame) -> Any:
+        codec = av.CodecContext.create("libx264", "w")
+        codec.width, codec.height = frame.width, frame.height
+        codec.bit_rate = self.target_bitrate
+        codec.pix_fmt = "yuv420p"
+        codec.framerate = fractions.Fraction(30, 1)
+        codec.time_base = fractions.Fraction(1, 30)
+        self.options = codec.options = {
+            "level": "31",
+            "tune": "zerolatency",
+            "preset": self._preset,
+        }
+        codec.profile = "Baseline"
+        return codec
 
 
 def install_encoder(sender: Any, settings: StreamSettings) -> bool:

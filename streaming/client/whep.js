@@ -3,6 +3,7 @@
 export class WhepError extends Error {
   constructor(message, { code = 'NETWORK', status = 0, retryAfter = null } = {}) {
     super(message);
+    this.name = 'WhepError';
     this.code = code;
     this.status = status;
     this.retryAfter = retryAfter;
@@ -13,19 +14,32 @@ export class WhepError extends Error {
 export function gatheringComplete(pc, timeoutMs = 2000) {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve) => {
+    const check = () => { if (pc.iceGatheringState === 'complete') done(); };
     const done = () => {
       pc.removeEventListener('icegatheringstatechange', check);
       clearTimeout(timer);
       resolve();
     };
-    const check = () => { if (pc.iceGatheringState === 'complete') done(); };
     const timer = setTimeout(done, timeoutMs);
     pc.addEventListener('icegatheringstatechange', check);
   });
 }
 
-/** Offer `pc`'s local description to `endpoint`; returns {answer, location}. */
-export async function negotiate(pc, endpoint = '/whep') {
+/** Seconds from a Retry-After header (delta-seconds or HTTP date), or null. */
+function retryAfterSeconds(value) {
+  if (!value) return null;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, Math.round(seconds));
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.round((date - Date.now()) / 1000));
+}
+
+/**
+ * Offer `pc`'s local description to `endpoint`; resolves with {answer, location}, where
+ * `location` is the absolute session URL.  Throws {@link WhepError} with the server's
+ * message on refusal, or a NETWORK one when the server cannot be reached.
+ */
+export async function negotiate(pc, { endpoint = '/whep', timeoutMs = 20000 } = {}) {
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   await gatheringComplete(pc);
@@ -35,11 +49,16 @@ export async function negotiate(pc, endpoint = '/whep') {
       method: 'POST',
       headers: { 'Content-Type': 'application/sdp' },
       body: pc.localDescription.sdp,
+      cache: 'no-store',
+      signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new WhepError('The server cannot be reached. It may be offline.');
+    const late = err && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    throw new WhepError(late
+      ? 'The server did not answer in time. It may be overloaded or offline.'
+      : 'The server cannot be reached. It may be offline.', { code: late ? 'TIMEOUT' : 'NETWORK' });
   }
-  if (response.status !== 201) {
+  if (response.status !== 201 && response.status !== 200) {
     let code = `HTTP_${response.status}`;
     let message = `The server refused the stream (HTTP ${response.status}).`;
     try {
@@ -47,19 +66,30 @@ export async function negotiate(pc, endpoint = '/whep') {
       code = body.code || code;
       message = body.message || message;
     } catch (err) { /* not JSON: keep the generic sentence */ }
-    const retry = response.headers.get('Retry-After');
     throw new WhepError(message, {
-      code, status: response.status, retryAfter: retry ? Number(retry) : null,
+      code, status: response.status, retryAfter: retryAfterSeconds(response.headers.get('Retry-After')),
     });
   }
-  const location = new URL(response.headers.get('Location'), window.location.href).toString();
+  const header = response.headers.get('Location');
+  const location = header ? new URL(header, response.url || window.location.href).toString() : null;
   const answer = await response.text();
-  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  try {
+    await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  } catch (err) {
+    endSession(location);
+    throw new WhepError(`The server's answer could not be used (${err.message}).`,
+      { code: 'BAD_ANSWER', status: response.status });
+  }
   return { answer, location };
 }
 
-/** End the session; `keepalive` lets the request outlive a closing page. */
-export function endSession(location, { keepalive = false } = {}) {
+/**
+ * End the session with DELETE; never rejects.  `keepalive` lets the request outlive a
+ * closing page; otherwise it is given up after `timeoutMs`.
+ */
+export function endSession(location, { keepalive = false, timeoutMs = 2000 } = {}) {
   if (!location) return Promise.resolve();
-  return fetch(location, { method: 'DELETE', keepalive }).catch(() => {});
+  const options = { method: 'DELETE', keepalive };
+  if (!keepalive) options.signal = AbortSignal.timeout(timeoutMs);
+  return fetch(location, options).then(() => undefined, () => undefined);
 }

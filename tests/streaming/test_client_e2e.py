@@ -17,25 +17,13 @@ from PIL import Image
 from museion.runtime.engine import RenderEngine
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.settings import StreamSettings
+from tests.chromium import CHROMIUM_ARGS
 from tests.conftest import LOOPBACK, REPO, centre_patch, is_bronze, serve
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.render,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
-]
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--allow-loopback-in-peer-connection",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-    "--autoplay-policy=no-user-gesture-required",
 ]
 
 INBOUND_VIDEO = """async () => {
