@@ -71,21 +71,47 @@ class ViewTrack(MediaStreamTrack):
         self._pts = 0
         self._last_image: Frame | None = None
         self._last_frame: av.VideoFrame | None = None
+        self._lead = 0.0
+        self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool]] | None = None
         self.frames_sent = 0
 
-    async def _next_pts(self) -> int:
+    def stop(self) -> None:
+        """End the track and the render already under way for it."""
+        if self._ahead is not None:
+            self._ahead.cancel()
+            self._ahead = None
+        super().stop()
+
+    def _next_slot(self) -> tuple[int, float]:
+        """The next frame's pts and the monotonic time it is due."""
         now = time.monotonic()
         if self._start is None:
             self._start = now
-            return 0
+            return 0, now
         self._pts += self._step
         due = self._start + self._pts / VIDEO_CLOCK
-        if due > now:
-            await asyncio.sleep(due - now)
-        elif now - due > self._step / VIDEO_CLOCK:
+        if now - due > self._step / VIDEO_CLOCK:
             # Late by more than a frame: follow the wall clock instead of bursting to catch up.
             self._pts = round((now - self._start) * VIDEO_CLOCK)
-        return self._pts
+            due = now
+        return self._pts, due
+
+    async def _make(self) -> tuple[int, av.VideoFrame, bool]:
+        """Wait for the next slot less the expected render time, then make its frame.
+
+        Starting early by the recent render time makes the frame ready when it is due,
+        with the camera sampled as late as possible.
+        """
+        pts, due = self._next_slot()
+        wait = due - self._lead - time.monotonic()
+        if wait > 0:
+            await asyncio.sleep(wait)
+        started = time.monotonic()
+        loop = asyncio.get_running_loop()
+        frame, changed = await loop.run_in_executor(self._executor, self._convert, self._view())
+        took = time.monotonic() - started
+        self._lead = min(self._step / VIDEO_CLOCK, 0.8 * self._lead + 0.2 * took)
+        return pts, frame, changed
 
     def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool]:
         """The frame for ``state`` and whether its picture differs from the last one."""
@@ -101,13 +127,17 @@ class ViewTrack(MediaStreamTrack):
         return self._last_frame, changed
 
     async def recv(self) -> av.VideoFrame:
-        """The next frame: every ``1/fps`` while the picture changes, slower once idle."""
+        """The next frame: every ``1/fps`` while the picture changes, slower once idle.
+
+        While aiortc encodes the frame returned here, the next one is already being
+        rendered (``_ahead``), so a frame costs max(render, encode), not their sum.
+        """
         if self.readyState != "live":
             raise MediaStreamError
-        loop = asyncio.get_running_loop()
         while True:
-            pts = await self._next_pts()
-            frame, changed = await loop.run_in_executor(self._executor, self._convert, self._view())
+            making = self._ahead or asyncio.ensure_future(self._make())
+            self._ahead = None
+            pts, frame, changed = await making
             now = time.monotonic()
             if changed:
                 self._changed_at = now
@@ -116,6 +146,7 @@ class ViewTrack(MediaStreamTrack):
                 break
             if self.readyState != "live":
                 raise MediaStreamError
+        self._ahead = asyncio.ensure_future(self._make())
         self._sent_at = now
         frame.pts = pts
         frame.time_base = _TIME_BASE

@@ -9,13 +9,18 @@ const overlay = $('overlay');
 
 const NO_FRAME_MS = 10000;
 const DISCONNECTED_MS = 5000;
+const CONFIG_TIMEOUT_MS = 3000;
+const DEFAULTS = { iceServers: [], width: 1280, height: 720, fps: 30 };
 
+// Test and debugging hook; every field is kept current (pc and channel change on retry).
 const museion = {
   pc: null,
   channel: null,
   sessionUrl: null,
+  session: null,
   state: 'new',
   framesShown: 0,
+  config: DEFAULTS,
   sendCommand,
   retry: () => start(),
 };
@@ -23,7 +28,9 @@ window.museion = museion;
 
 let seq = 0;
 let generation = 0;
-let timers = [];
+let noFrameTimer = 0;
+let disconnectTimer = 0;
+let overlayReason = null;
 
 function setState(state) {
   museion.state = state;
@@ -32,6 +39,7 @@ function setState(state) {
   pill.textContent = state;
 }
 
+/** Send one view command (seq added); false when the channel is not open. */
 function sendCommand(command) {
   const channel = museion.channel;
   if (!channel || channel.readyState !== 'open') return false;
@@ -45,42 +53,72 @@ function toast(text) {
   box.textContent = text;
   box.hidden = false;
   clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 3000);
+  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
 }
 
-function showError(title, message) {
+function showError(title, message, reason = 'fatal') {
+  if (overlayReason === 'fatal' && reason !== 'fatal') return;  // keep the first real cause
+  overlayReason = reason;
   $('overlay-title').textContent = title;
   $('overlay-message').textContent = message;
+  document.body.classList.add('has-error');
+  $('toast').hidden = true;
+  const wasHidden = overlay.hidden;
   overlay.hidden = false;
-  $('retry').focus();
+  if (wasHidden) $('retry').focus();
 }
 
-function later(ms, fn) {
-  timers.push(setTimeout(fn, ms));
+function hideError() {
+  overlayReason = null;
+  overlay.hidden = true;
+  document.body.classList.remove('has-error');
 }
 
 async function loadConfig() {
   try {
-    const reply = await fetch('/config', { cache: 'no-store' });
-    if (reply.ok) return await reply.json();
+    const reply = await fetch('/config', { cache: 'no-store', signal: AbortSignal.timeout(CONFIG_TIMEOUT_MS) });
+    if (reply.ok) {
+      const body = await reply.json();
+      if (body && typeof body === 'object') return { ...DEFAULTS, ...body };
+    }
   } catch (err) { /* the POST below reports an unreachable server */ }
-  return { iceServers: [] };
+  return DEFAULTS;
 }
 
-function teardown() {
+function clearTimers() {
+  clearTimeout(noFrameTimer);
+  clearTimeout(disconnectTimer);
+  noFrameTimer = disconnectTimer = 0;
+}
+
+/**
+ * Drop the current session: DELETE it on the server, then close the pc.  Resolves once the
+ * server has answered (or 2 s passed), so its place is free before a new offer is made.
+ */
+async function teardown() {
   generation += 1;
-  timers.forEach(clearTimeout);
-  timers = [];
-  if (museion.pc) museion.pc.close();
-  endSession(museion.sessionUrl);
+  clearTimers();
+  const { pc, sessionUrl } = museion;
   museion.pc = null;
   museion.channel = null;
   museion.sessionUrl = null;
+  museion.session = null;
+  video.srcObject = null;
+  document.body.classList.remove('playing');
+  // DELETE before closing: the server then ends the session on its own terms ("DELETE")
+  // rather than noticing a closed transport first; events of the old pc are ignored.
+  await endSession(sessionUrl);
+  if (pc) pc.close();
 }
 
 function countFrames(mine) {
   if (!('requestVideoFrameCallback' in HTMLVideoElement.prototype)) {
-    video.addEventListener('timeupdate', () => { museion.framesShown += 1; });
+    const onTime = () => {
+      if (mine !== generation) { video.removeEventListener('timeupdate', onTime); return; }
+      museion.framesShown += 1;
+      document.body.classList.add('playing');
+    };
+    video.addEventListener('timeupdate', onTime);
     return;
   }
   const tick = () => {
@@ -97,57 +135,101 @@ function watchConnection(pc, mine) {
     if (mine !== generation) return;
     const state = pc.connectionState;
     setState(state);
+    clearTimeout(disconnectTimer);
     if (state === 'connected') {
-      const shownAtConnect = museion.framesShown;
-      later(NO_FRAME_MS, () => {
-        if (museion.framesShown === shownAtConnect) {
-          showError('No picture', 'Connected, but no video arrived. Retry, or check the server.');
+      if (overlayReason === 'disconnected') hideError();
+      if (!noFrameTimer) {
+        noFrameTimer = setTimeout(() => {
+          if (mine === generation && museion.framesShown === 0) {
+            showError('No picture', 'The connection is up, but no video has arrived in 10 seconds. '
+              + 'Retry, or ask the museum staff to check the server.');
+          }
+        }, NO_FRAME_MS);
+      }
+    } else if (state === 'disconnected') {
+      disconnectTimer = setTimeout(() => {
+        if (mine === generation && pc.connectionState === 'disconnected') {
+          showError('Connection interrupted',
+            'The gallery has not answered for 5 seconds. Check your network, or retry.', 'disconnected');
         }
-      });
+      }, DISCONNECTED_MS);
     } else if (state === 'failed') {
       showError('Connection lost', 'The connection to the gallery failed. The server may have stopped.');
-    } else if (state === 'disconnected') {
-      later(DISCONNECTED_MS, () => {
-        if (pc.connectionState === 'disconnected') {
-          showError('Connection lost', 'The gallery has not answered for 5 seconds.');
-        }
-      });
+    } else if (state === 'closed') {
+      showError('Connection closed', 'The gallery closed the session.');
     }
   });
 }
 
-function openChannel(pc) {
+function openChannel(pc, mine) {
   const channel = pc.createDataChannel('view', { ordered: true });
   channel.addEventListener('message', (event) => {
+    if (typeof event.data !== 'string') return;
     let message;
     try { message = JSON.parse(event.data); } catch (err) { return; }
+    if (!message || typeof message !== 'object') return;
     if (message.type === 'error') {
-      console.warn('museion:', message.code, message.message);
-      toast(message.message);
+      console.warn('museion: server refused command', message.seq ?? '-', message.code, message.message);
+      if (message.message) toast(message.message);
     } else if (message.type === 'hello') {
-      museion.session = message.session;
+      museion.session = message.session ?? null;
+      if (message.width && message.height) {
+        video.width = message.width;
+        video.height = message.height;
+      }
     }
   });
   channel.addEventListener('close', () => {
-    if (museion.channel === channel && museion.state === 'connected') {
-      showError('Connection lost', 'The gallery closed the session.');
+    // The server ends sessions by closing the channel (shutdown, idle, DELETE elsewhere).
+    if (mine === generation && museion.state === 'connected') {
+      setState('closed');
+      showError('Connection lost', 'The gallery ended the session. The server may have stopped.');
     }
   });
   return channel;
 }
 
+function describeFailure(err) {
+  if (err instanceof WhepError && err.status === 503) {
+    const seconds = err.retryAfter;
+    const mentioned = seconds !== null && err.message.includes(String(seconds));
+    const wait = seconds !== null && !mentioned ? ` Please try again in ${seconds} seconds.` : '';
+    return ['The gallery is full', err.message + wait];
+  }
+  if (err instanceof WhepError && err.status === 0) {
+    return ['Cannot reach the gallery', err.message];
+  }
+  if (err instanceof WhepError) return ['Cannot start the stream', err.message];
+  return ['Cannot start the stream', `This browser could not set up the stream (${err && err.message || err}).`];
+}
+
 async function start() {
-  teardown();
+  const previous = teardown();
   const mine = generation;
-  overlay.hidden = true;
-  document.body.classList.remove('playing');
+  hideError();
+  museion.framesShown = 0;
   setState('signalling');
+  await previous;  // free the old place first: the gallery may have room for one visitor only
+  if (mine !== generation) return;
   const config = await loadConfig();
-  const pc = new RTCPeerConnection({ iceServers: config.iceServers || [] });
+  if (mine !== generation) return;
+  museion.config = config;
+  video.width = config.width;
+  video.height = config.height;
+
+  let pc;
+  try {
+    pc = new RTCPeerConnection({ iceServers: Array.isArray(config.iceServers) ? config.iceServers : [] });
+  } catch (err) {
+    setState('failed');
+    showError(...describeFailure(err));
+    return;
+  }
   museion.pc = pc;
   pc.addTransceiver('video', { direction: 'recvonly' });
-  museion.channel = openChannel(pc);
+  museion.channel = openChannel(pc, mine);
   pc.addEventListener('track', (event) => {
+    if (mine !== generation) return;
     video.srcObject = event.streams[0] || new MediaStream([event.track]);
     video.play().catch(() => {});
   });
@@ -157,23 +239,21 @@ async function start() {
     const { location } = await negotiate(pc);
     if (mine !== generation) { endSession(location); return; }
     museion.sessionUrl = location;
-    setState(pc.connectionState === 'new' ? 'connecting' : pc.connectionState);
+    if (pc.connectionState === 'new') setState('connecting');
   } catch (err) {
     if (mine !== generation) return;
+    console.warn('museion: signalling failed', err);
     setState('failed');
-    if (err instanceof WhepError && err.status === 503) {
-      const wait = err.retryAfter ? ` Try again in about ${err.retryAfter} seconds.` : '';
-      showError('The gallery is full', err.message + wait);
-    } else if (err instanceof WhepError) {
-      showError('Cannot start the stream', err.message);
-    } else {
-      showError('Cannot start the stream', String(err.message || err));
-    }
+    showError(...describeFailure(err));
   }
 }
 
 attachControls($('stage'), sendCommand);
 $('reset').addEventListener('click', () => sendCommand({ type: 'reset' }));
 $('retry').addEventListener('click', () => start());
-window.addEventListener('pagehide', () => endSession(museion.sessionUrl, { keepalive: true }));
+window.addEventListener('pagehide', () => {
+  endSession(museion.sessionUrl, { keepalive: true });
+  museion.sessionUrl = null;
+});
+window.addEventListener('pageshow', (event) => { if (event.persisted) start(); });
 start();

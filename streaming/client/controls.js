@@ -1,82 +1,153 @@
-// Pointer, wheel and touch input turned into view commands, coalesced to one per frame.
+// Pointer (mouse, touch, pen), wheel and keyboard input turned into view commands.
+//
+// Movement is accumulated and sent at most once per animation frame (one orbit, one zoom
+// and one pan message at most), so a fast drag never floods the datachannel.
 
 const DEG_PER_PX = 0.3;
+const MIN_FLUSH_MS = 15;          // also caps the rate on 120 Hz+ displays
+const TAP_MS = 250;               // a touch shorter than this that barely moves is a tap
+const TAP_SLOP_PX = 10;
+const DOUBLE_TAP_MS = 300;
+const KEY_DEG = 5;
+const KEY_PAN = 0.05;
+const KEY_ZOOM = 1.1;
 
 export function attachControls(surface, send) {
-  const pointers = new Map();
-  let pending = { yaw: 0, pitch: 0, zoom: 1, dx: 0, dy: 0 };
-  let scheduled = false;
+  const pointers = new Map();     // pointerId → {x, y, pan, downAt, startX, startY}
+  let pending = empty();
+  let frame = 0;
+  let lastFlush = 0;
   let pinch = null;
-  let lastTap = 0;
+  let lastTap = null;             // {at, x, y}
+  let touchResetAt = -Infinity;
 
-  const flush = () => {
-    scheduled = false;
+  function empty() { return { yaw: 0, pitch: 0, zoom: 1, dx: 0, dy: 0 }; }
+
+  const flush = (now) => {
+    frame = 0;
+    if (now - lastFlush < MIN_FLUSH_MS) { schedule(); return; }
+    lastFlush = now;
     const p = pending;
-    pending = { yaw: 0, pitch: 0, zoom: 1, dx: 0, dy: 0 };
+    pending = empty();
     if (p.yaw || p.pitch) {
-      send({ type: 'orbit', yaw: clamp(p.yaw, -180, 180), pitch: clamp(p.pitch, -180, 180) });
+      send({ type: 'orbit', yaw: round(clamp(p.yaw, -180, 180)), pitch: round(clamp(p.pitch, -180, 180)) });
     }
-    if (p.zoom !== 1) send({ type: 'zoom', factor: clamp(p.zoom, 0.5, 2) });
-    if (p.dx || p.dy) send({ type: 'pan', dx: clamp(p.dx, -1, 1), dy: clamp(p.dy, -1, 1) });
+    if (p.zoom !== 1) send({ type: 'zoom', factor: round(clamp(p.zoom, 0.5, 2)) });
+    if (p.dx || p.dy) send({ type: 'pan', dx: round(clamp(p.dx, -1, 1)), dy: round(clamp(p.dy, -1, 1)) });
   };
   const schedule = () => {
-    if (!scheduled) {
-      scheduled = true;
-      requestAnimationFrame(flush);
-    }
+    if (!frame) frame = requestAnimationFrame(flush);
+  };
+  const reset = () => {
+    pending = empty();
+    send({ type: 'reset' });
   };
   const height = () => Math.max(1, surface.clientHeight);
 
   surface.addEventListener('contextmenu', (e) => e.preventDefault());
+
   surface.addEventListener('pointerdown', (e) => {
-    surface.setPointerCapture(e.pointerId);
-    pointers.set(e.pointerId, { x: e.clientX, y: e.clientY, pan: e.button === 2 || e.shiftKey });
+    if (e.pointerType === 'mouse' && e.button > 2) return;
+    if (pointers.size >= 2) return;  // a third finger is ignored
+    try { surface.setPointerCapture(e.pointerId); } catch (err) { /* pointer already gone */ }
+    pointers.set(e.pointerId, {
+      x: e.clientX, y: e.clientY, startX: e.clientX, startY: e.clientY, downAt: e.timeStamp,
+      pan: e.button === 1 || e.button === 2 || e.shiftKey,
+    });
     surface.classList.add('dragging');
-    if (pointers.size === 2) pinch = twoFinger(pointers);
-    if (e.pointerType === 'touch') {
-      const now = performance.now();
-      if (now - lastTap < 300 && pointers.size === 1) send({ type: 'reset' });
-      lastTap = now;
-    }
+    pinch = pointers.size === 2 ? twoFinger(pointers) : null;
+    if (pointers.size === 2) lastTap = null;
   });
+
   surface.addEventListener('pointermove', (e) => {
     const p = pointers.get(e.pointerId);
     if (!p) return;
     const dx = e.clientX - p.x;
     const dy = e.clientY - p.y;
+    if (!dx && !dy) return;
     p.x = e.clientX;
     p.y = e.clientY;
     if (pointers.size === 1) {
-      if (p.pan) {
+      if (p.pan || e.shiftKey) {
+        // Grab the scene: dragging right moves the relic right (the target goes left).
         pending.dx -= dx / height();
         pending.dy += dy / height();
       } else {
         pending.yaw -= dx * DEG_PER_PX;
         pending.pitch += dy * DEG_PER_PX;
       }
-    } else if (pointers.size === 2 && pinch) {
+    } else if (pinch) {
       const now = twoFinger(pointers);
-      if (now.distance > 0) pending.zoom *= pinch.distance / now.distance;
+      if (now.distance > 0 && pinch.distance > 0) pending.zoom *= pinch.distance / now.distance;
       pending.dx -= (now.cx - pinch.cx) / height();
       pending.dy += (now.cy - pinch.cy) / height();
       pinch = now;
     }
     schedule();
   });
+
   const release = (e) => {
+    const p = pointers.get(e.pointerId);
+    if (!p) return;
     pointers.delete(e.pointerId);
     pinch = pointers.size === 2 ? twoFinger(pointers) : null;
     if (!pointers.size) surface.classList.remove('dragging');
+    if (e.type !== 'pointerup' || e.pointerType !== 'touch' || pointers.size) return;
+    // Double-tap to reset: two short, still taps close together in time and place.
+    const still = Math.hypot(e.clientX - p.startX, e.clientY - p.startY) < TAP_SLOP_PX;
+    if (!still || e.timeStamp - p.downAt > TAP_MS) { lastTap = null; return; }
+    if (lastTap && e.timeStamp - lastTap.at < DOUBLE_TAP_MS
+        && Math.hypot(e.clientX - lastTap.x, e.clientY - lastTap.y) < 4 * TAP_SLOP_PX) {
+      lastTap = null;
+      touchResetAt = e.timeStamp;
+      reset();
+    } else {
+      lastTap = { at: e.timeStamp, x: e.clientX, y: e.clientY };
+    }
   };
   surface.addEventListener('pointerup', release);
   surface.addEventListener('pointercancel', release);
+  surface.addEventListener('lostpointercapture', release);
+
   surface.addEventListener('wheel', (e) => {
     e.preventDefault();
     const unit = e.deltaMode === 1 ? 16 : e.deltaMode === 2 ? height() : 1;
     pending.zoom *= clamp(Math.exp(e.deltaY * unit * 0.001), 0.5, 2);
     schedule();
   }, { passive: false });
-  surface.addEventListener('dblclick', () => send({ type: 'reset' }));
+
+  surface.addEventListener('dblclick', (e) => {
+    e.preventDefault();
+    // Some browsers also synthesise dblclick from a double tap already handled above.
+    if (e.timeStamp - touchResetAt > 500) reset();
+  });
+
+  surface.addEventListener('keydown', (e) => {
+    if (e.altKey || e.ctrlKey || e.metaKey) return;
+    const arrows = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] };
+    if (arrows[e.key]) {
+      const [x, y] = arrows[e.key];
+      if (e.shiftKey) {
+        pending.dx -= x * KEY_PAN;
+        pending.dy += y * KEY_PAN;
+      } else {
+        pending.yaw -= x * KEY_DEG;
+        pending.pitch += y * KEY_DEG;
+      }
+    } else if (e.key === '+' || e.key === '=') {
+      pending.zoom /= KEY_ZOOM;
+    } else if (e.key === '-' || e.key === '_') {
+      pending.zoom *= KEY_ZOOM;
+    } else if (e.key === 'r' || e.key === 'R' || e.key === 'Home' || e.key === '0') {
+      e.preventDefault();
+      reset();
+      return;
+    } else {
+      return;
+    }
+    e.preventDefault();
+    schedule();
+  });
 }
 
 function twoFinger(pointers) {
@@ -90,4 +161,8 @@ function twoFinger(pointers) {
 
 function clamp(value, low, high) {
   return Math.min(high, Math.max(low, value));
+}
+
+function round(value) {
+  return Math.round(value * 1e5) / 1e5;
 }
