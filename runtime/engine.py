@@ -16,7 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import RenderError, ViewPoolExhausted
@@ -29,20 +29,79 @@ __all__ = ["RenderEngine"]
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
-_prc_loaded = False
-# One graphics pipe per display module for the whole process: destroying a p3headlessgl pipe
-# terminates the shared EGL display under any other pipe, so pipes are made once and kept.
-_pipes: dict[str, Any] = {}
+
+class _Graphics:
+    """What Panda3D and EGL hold per process, made once on first use and kept.
+
+    Destroying a p3headlessgl pipe terminates the EGL display under any other pipe, and an
+    OpenGL context belongs to the thread that uses it; so the render thread, the pipe and
+    the host context are process-wide and every engine (a test suite may make several)
+    shares them.
+    """
+
+    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museion-render")
+    thread_id: int | None = None
+    displays: ClassVar[dict[str, tuple[Any, Any]]] = {}
+    prc_loaded = False
+
+    @classmethod
+    def on_thread(cls) -> bool:
+        return threading.get_ident() == cls.thread_id
+
+    @classmethod
+    def call(cls, fn: Callable[..., T], *args: Any) -> T:
+        """Run ``fn`` on the render thread and return its result."""
+        if cls.on_thread():
+            return fn(*args)
+        return cls.executor.submit(cls._run, fn, *args).result()
+
+    @classmethod
+    def _run(cls, fn: Callable[..., T], *args: Any) -> T:
+        cls.thread_id = threading.get_ident()
+        return fn(*args)
+
+    @classmethod
+    def display(cls, settings: RuntimeSettings) -> tuple[Any, Any]:
+        """``(pipe, host buffer)`` for ``settings.display``; call on the render thread."""
+        from panda3d.core import GraphicsEngine, GraphicsPipeSelection, loadPrcFileData
+
+        if not cls.prc_loaded:
+            loadPrcFileData("museion-runtime", settings.prc_lines())
+            cls.prc_loaded = True
+        if settings.display not in cls.displays:
+            pipe = GraphicsPipeSelection.get_global_ptr().make_module_pipe(settings.display)
+            if pipe is None or not pipe.is_valid():
+                raise RenderError(
+                    f"the graphics display {settings.display!r} is not available",
+                    code="DISPLAY_UNAVAILABLE",
+                )
+            host = _make_host_buffer(GraphicsEngine.get_global_ptr(), pipe)
+            cls.displays[settings.display] = (pipe, host)
+        return cls.displays[settings.display]
 
 
-def _load_prc(settings: RuntimeSettings) -> None:
-    """Apply the settings once per process (Panda3D's config is process-global)."""
-    global _prc_loaded
-    from panda3d.core import loadPrcFileData
+def _make_host_buffer(engine: Any, pipe: Any) -> Any:
+    """A tiny buffer whose OpenGL context every view shares (one copy of each texture)."""
+    from panda3d.core import FrameBufferProperties, GraphicsPipe, WindowProperties
 
-    if not _prc_loaded:
-        loadPrcFileData("museion-runtime", settings.prc_lines())
-        _prc_loaded = True
+    props = FrameBufferProperties()
+    props.set_rgba_bits(8, 8, 8, 0)
+    props.set_depth_bits(24)
+    host = engine.make_output(
+        pipe,
+        "museion-host",
+        -100,
+        props,
+        WindowProperties.size(16, 16),
+        GraphicsPipe.BF_refuse_window,
+    )
+    if host is None:
+        raise RenderError("no offscreen OpenGL context could be made", code="BUFFER_FAILED")
+    engine.render_frame()
+    # The host only lends its context; rendering it every frame would cost a context
+    # switch per view render.
+    host.set_active(False)
+    return host
 
 
 def _shader_source(name: str) -> str:
@@ -54,8 +113,7 @@ class RenderEngine:
 
     def __init__(self, showcase: Showcase, settings: RuntimeSettings | None = None) -> None:
         self.settings = settings or RuntimeSettings()
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museion-render")
-        self._thread_id: int | None = None
+        self.executor = _Graphics.executor
         self._idle: dict[tuple[int, int], list[RenderView]] = {}
         self._open = 0
         self._closed = False
@@ -67,58 +125,22 @@ class RenderEngine:
 
     def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on the render thread and return its result."""
-        if threading.get_ident() == self._thread_id:
-            return fn(*args)
-        return self.executor.submit(fn, *args).result()
+        return _Graphics.call(fn, *args)
 
     def on_render_thread(self) -> bool:
         """True when the caller is the render thread."""
-        return threading.get_ident() == self._thread_id
+        return _Graphics.on_thread()
 
     # -- set-up ----------------------------------------------------------------------------
 
     def _set_up(self, showcase: Showcase) -> None:
-        self._thread_id = threading.get_ident()
-        _load_prc(self.settings)
-        from panda3d.core import GraphicsEngine, GraphicsPipeSelection
+        from panda3d.core import GraphicsEngine
 
-        if self.settings.display not in _pipes:
-            selection = GraphicsPipeSelection.get_global_ptr()
-            _pipes[self.settings.display] = selection.make_module_pipe(self.settings.display)
-        self._pipe = _pipes[self.settings.display]
-        if self._pipe is None or not self._pipe.is_valid():
-            raise RenderError(
-                f"the graphics display {self.settings.display!r} is not available",
-                code="DISPLAY_UNAVAILABLE",
-            )
+        self._pipe, host = _Graphics.display(self.settings)
         self._engine = GraphicsEngine.get_global_ptr()
-        self._host = self._make_host_buffer()
-        self._engine.render_frame()
-        self.gsg = self._host.get_gsg()
-        # The host only lends its context; rendering it every frame would cost a context
-        # switch per view render.
-        self._host.set_active(False)
+        self.gsg = host.get_gsg()
         self._build_scene(showcase)
         logger.info("render engine ready: %s", self.describe_renderer())
-
-    def _make_host_buffer(self) -> Any:
-        """A tiny buffer whose OpenGL context every view shares (one copy of each texture)."""
-        from panda3d.core import FrameBufferProperties, GraphicsPipe, WindowProperties
-
-        props = FrameBufferProperties()
-        props.set_rgba_bits(8, 8, 8, 0)
-        props.set_depth_bits(24)
-        host = self._engine.make_output(
-            self._pipe,
-            "museion-host",
-            -100,
-            props,
-            WindowProperties.size(16, 16),
-            GraphicsPipe.BF_refuse_window,
-        )
-        if host is None:
-            raise RenderError("no offscreen OpenGL context could be made", code="BUFFER_FAILED")
-        return host
 
     def _build_scene(self, showcase: Showcase) -> None:
         from panda3d.core import NodePath, Shader
@@ -261,11 +283,10 @@ class RenderEngine:
         return self._engine
 
     def close(self) -> None:
-        """Free every buffer and stop the render thread."""
+        """Free every buffer and the scene (the process-wide render thread stays)."""
         if self._closed:
             return
         self._call(self._close)
-        self.executor.shutdown(wait=True)
 
     def _close(self) -> None:
         self._closed = True
@@ -273,4 +294,4 @@ class RenderEngine:
             for view in pool:
                 view.destroy()
         self._idle.clear()
-        self._engine.remove_window(self._host)
+        self.root.remove_node()

@@ -98,3 +98,25 @@ def test_bad_sizes_and_closed_views_are_errors(engine: RenderEngine) -> None:
     source.close()
     with pytest.raises(RenderError):
         source.frame(engine.home)
+
+
+def test_a_second_engine_in_the_same_process_renders_the_same_picture(
+    engine: RenderEngine,
+) -> None:
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.showcase import open_showcase
+    from tests.conftest import ASSETS
+
+    first = engine.open_view(320, 180)
+    try:
+        expected = first.frame(engine.home)
+    finally:
+        first.close()
+    other = RenderEngine(open_showcase(ASSETS), RuntimeSettings(asset_root=ASSETS))
+    try:
+        source = other.open_view(320, 180)
+        image = source.frame(other.home)
+        source.close()
+    finally:
+        other.close()
+    assert np.abs(image.astype(int) - expected.astype(int)).mean() < 1.0
