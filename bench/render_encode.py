@@ -7,8 +7,10 @@ Workload: the sample venue with a ~100k-triangle relic (``relic_for_triangles(10
 from __future__ import annotations
 
 import fractions
+import json
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import replace
@@ -259,6 +261,37 @@ def encode_rows(images: list[Any]) -> list[Row]:
     return rows
 
 
+def simplepbr_rows(folder: Path, ours_fps: float) -> list[Row]:
+    """panda3d-simplepbr on the same scene (its own process: it takes over the scene)."""
+    rows = []
+    for msaa, label in ((0, "MSAA off"), (4, "its default 4x MSAA")):
+        done = subprocess.run(
+            [
+                sys.executable,
+                str(Path(__file__).with_name("simplepbr_loop.py")),
+                str(folder),
+                str(FRAMES // 2),
+                str(msaa),
+            ],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if done.returncode != 0:
+            rows.append((f"simplepbr, {label}", "", f"failed ({done.returncode})", ""))
+            continue
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+        rows.append(
+            (
+                f"  vs simplepbr, {label} (fps)",
+                f"{ours_fps:.1f}",
+                f"{result['fps']:.1f} at {result['cores']:.2f} cores",
+                f"{ours_fps / result['fps']:.2f}",
+            )
+        )
+    return rows
+
+
 def run() -> list[Row]:
     with tempfile.TemporaryDirectory() as temp:
         folder = heavy_scene(Path(temp))
@@ -267,5 +300,7 @@ def run() -> list[Row]:
             rows, images = render_rows(engine)
         finally:
             engine.close()
+        ours_fps = float(rows[0][1])
+        rows[1:1] = simplepbr_rows(folder, ours_fps)
         rows += encode_rows(images)
     return rows

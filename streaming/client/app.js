@@ -243,6 +243,7 @@ async function start() {
   } catch (err) {
     if (mine !== generation) return;
     console.warn('museion: signalling failed', err);
+    pc.close();
     setState('failed');
     showError(...describeFailure(err));
   }

@@ -217,3 +217,27 @@ async def test_an_offer_without_our_codec_is_refused_clearly(engine: RenderEngin
         assert "VP8" in reply["message"]
         health = await server.health()
         assert (health["sessions"], health["views_in_use"]) == (0, 0)
+
+
+async def test_a_browser_that_never_connects_is_let_go(engine: RenderEngine) -> None:
+    from aiortc import RTCPeerConnection
+
+    pc = RTCPeerConnection()
+    pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    offer = pc.localDescription.sdp.encode()
+    await pc.close()  # it offers, then is never heard from again
+    settings = StreamSettings(**{**LOOPBACK.__dict__, "connect_timeout": 1.0})
+    async with serve(engine, settings) as server:
+        async with (
+            aiohttp.ClientSession() as http,
+            http.post(
+                f"{server.url}/whep", data=offer, headers={"Content-Type": "application/sdp"}
+            ) as reply,
+        ):
+            assert reply.status == 201
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        await asyncio.wait_for(session.closed.wait(), 10)
+        assert session.end_reason in ("connect timeout", "connection failed")
+        health = await server.health()
+        assert (health["sessions"], health["views_in_use"]) == (0, 0)
