@@ -301,6 +301,6 @@ def run() -> list[Row]:
         finally:
             engine.close()
         ours_fps = float(rows[0][1])
-        rows[1:1] = simplepbr_rows(folder, ours_fps)
+        rows[2:2] = simplepbr_rows(folder, ours_fps)
         rows += encode_rows(images)
     return rows
