@@ -124,6 +124,10 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
+    if not args.verbose:
+        # aioice logs every ICE candidate pair check at INFO: useful only when debugging.
+        for noisy in ("aioice", "aiortc"):
+            logging.getLogger(noisy).setLevel(logging.WARNING)
     if args.verb is None:
         parser.print_usage(sys.stderr)
         return 2
