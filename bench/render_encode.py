@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import av
-import numpy as np
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder
 
@@ -27,7 +26,9 @@ from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
 from museion.tools.sample_assets import build_relic, build_venue, relic_for_triangles
 
-WIDTH, HEIGHT = 1280, 720
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bare_view import HEIGHT, WIDTH, BareView
+
 FRAMES = 120
 
 
@@ -55,53 +56,16 @@ def heavy_scene(folder: Path) -> Path:
 
 def bare_loop(engine: RenderEngine, frames: int) -> Clock:
     """Reference: a plain Panda3D offscreen buffer, same scene graph and shader."""
-    from panda3d.core import (
-        Camera,
-        FrameBufferProperties,
-        GraphicsOutput,
-        GraphicsPipe,
-        PerspectiveLens,
-        Point3,
-        Texture,
-        Vec3,
-        WindowProperties,
-    )
 
     def run() -> Clock:
-        props = FrameBufferProperties()
-        props.set_rgba_bits(8, 8, 8, 0)
-        props.set_depth_bits(24)
-        gfx = engine.graphics_engine
-        buffer = gfx.make_output(
-            engine.pipe,
-            "bare",
-            0,
-            props,
-            WindowProperties.size(WIDTH, HEIGHT),
-            GraphicsPipe.BF_refuse_window,
-            engine.gsg,
-        )
-        texture = Texture()
-        buffer.add_render_texture(texture, GraphicsOutput.RTM_copy_ram)
-        lens = PerspectiveLens()
-        lens.set_fov(45 * WIDTH / HEIGHT, 45)
-        lens.set_near_far(0.05, 100.0)
-        camera = engine.root.attach_new_node(Camera("bare"))
-        camera.node().set_lens(lens)
-        buffer.make_display_region().set_camera(camera)
-        home = engine.home
-        gfx.render_frame()
+        view = BareView(engine, "bare")
+        engine.graphics_engine.render_frame()
         with Clock() as clock:
             for i in range(frames):
-                ex, ey, ez = replace(home, yaw=home.yaw + i).eye()
-                camera.set_pos(Point3(ex, -ez, ey))
-                camera.look_at(
-                    Point3(home.target[0], -home.target[2], home.target[1]), Vec3(0, 0, 1)
-                )
-                gfx.render_frame()
-                np.frombuffer(texture.get_ram_image(), np.uint8)
-        gfx.remove_window(buffer)
-        camera.remove_node()
+                view.orbit(i)
+                engine.graphics_engine.render_frame()
+                view.read()
+        view.close()
         return clock
 
     result: Clock = engine.executor.submit(run).result()

@@ -10,55 +10,22 @@ from __future__ import annotations
 import json
 import sys
 import time
-from dataclasses import replace
 from pathlib import Path
-
-import numpy as np
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
 
-WIDTH, HEIGHT = 1280, 720
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bare_view import BareView
 
 
 def measure(engine: RenderEngine, frames: int, msaa: int) -> dict[str, float]:
     import direct.task.Task
     import simplepbr
     from direct.task.Task import TaskManager
-    from panda3d.core import (
-        Camera,
-        FrameBufferProperties,
-        GraphicsOutput,
-        GraphicsPipe,
-        PerspectiveLens,
-        Point3,
-        Texture,
-        Vec3,
-        WindowProperties,
-    )
 
-    props = FrameBufferProperties()
-    props.set_rgba_bits(8, 8, 8, 8)
-    props.set_depth_bits(24)
-    gfx = engine.graphics_engine
-    buffer = gfx.make_output(
-        engine.pipe,
-        f"simplepbr-{msaa}",
-        0,
-        props,
-        WindowProperties.size(WIDTH, HEIGHT),
-        GraphicsPipe.BF_refuse_window,
-        engine.gsg,
-    )
-    texture = Texture()
-    buffer.add_render_texture(texture, GraphicsOutput.RTM_copy_ram)
-    lens = PerspectiveLens()
-    lens.set_fov(45 * WIDTH / HEIGHT, 45)
-    lens.set_near_far(0.05, 100.0)
-    camera = engine.root.attach_new_node(Camera("simplepbr"))
-    camera.node().set_lens(lens)
-    buffer.make_display_region().set_camera(camera)
+    view = BareView(engine, f"simplepbr-{msaa}", alpha_bits=8)
     lights = engine.root.find_all_matches("**/+Light")
     for i in range(lights.get_num_paths()):
         engine.root.set_light(lights.get_path(i))
@@ -68,23 +35,20 @@ def measure(engine: RenderEngine, frames: int, msaa: int) -> dict[str, float]:
     tasks = TaskManager()
     simplepbr.Pipeline(
         render_node=engine.root,
-        window=buffer,
-        camera_node=camera,
+        window=view.buffer,
+        camera_node=view.camera,
         taskmgr=tasks,
         msaa_samples=msaa,
         use_normal_maps=True,
         use_330=True,
         enable_shadows=False,
     )
-    home = engine.home
 
     def frame(i: int) -> None:
-        ex, ey, ez = replace(home, yaw=home.yaw + i).eye()
-        camera.set_pos(Point3(ex, -ez, ey))
-        camera.look_at(Point3(home.target[0], -home.target[2], home.target[1]), Vec3(0, 0, 1))
+        view.orbit(i)
         tasks.step()
-        gfx.render_frame()
-        np.frombuffer(texture.get_ram_image(), np.uint8)
+        engine.graphics_engine.render_frame()
+        view.read()
 
     for i in range(5):
         frame(i)
