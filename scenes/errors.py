@@ -8,7 +8,9 @@ and a sentence a museum technician understands.  Each layer subclasses
 
 from __future__ import annotations
 
-__all__ = ["AssetRejected", "MuseionError", "SceneError"]
+from dataclasses import dataclass
+
+__all__ = ["AssetRejected", "MuseionError", "SceneError", "SceneInvalid", "SceneIssue"]
 
 
 class MuseionError(Exception):
@@ -42,3 +44,30 @@ class AssetRejected(SceneError):
         super().__init__(f"{path}: {detail}", code=code)
         self.path = path
         self.detail = detail
+
+
+@dataclass(frozen=True)
+class SceneIssue:
+    """One problem in a scene document: where (a JSON pointer), what (a code), and why."""
+
+    pointer: str
+    code: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.pointer or '/'}: {self.code} {self.message}"
+
+    def to_dict(self) -> dict[str, str]:
+        return {"pointer": self.pointer, "code": self.code, "message": self.message}
+
+
+class SceneInvalid(SceneError):
+    """A scene document has problems; ``issues`` lists every one of them."""
+
+    code = "SCENE_INVALID"
+
+    def __init__(self, issues: list[SceneIssue]) -> None:
+        count = len(issues)
+        head = f"the scene document has {count} problem{'s' if count != 1 else ''}"
+        super().__init__(head + ":\n" + "\n".join(str(i) for i in issues))
+        self.issues = tuple(issues)

@@ -15,7 +15,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.errors import MuseionError
+from museion.scenes.errors import MuseionError, SceneInvalid
+from museion.tools.scene_commands import add_scene_commands, run_scene_command
 
 __all__ = ["main"]
 
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
 
     samples = verbs.add_parser("samples", help="regenerate the sample relic and venue")
     samples.add_argument("out", nargs="?", type=Path, default=Path("assets"))
+    add_scene_commands(verbs)
     return parser
 
 
@@ -134,11 +136,17 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.verb == "serve":
             return asyncio.run(_serve(args))
+        if args.verb == "scene":
+            return run_scene_command(args)
         from museion.tools.sample_assets import write_samples
 
         for path in write_samples(args.out):
             sys.stdout.write(f"wrote {path}\n")
         return 0
+    except SceneInvalid as exc:
+        for issue in exc.issues:
+            sys.stderr.write(f"museion: {issue}\n")
+        return 1
     except MuseionError as exc:
         sys.stderr.write(f"museion: {exc.code}: {exc.message}\n")
         return 1

@@ -1,0 +1,98 @@
+"""``museion scene ...``: validate, create and describe scene documents (a thin shell)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from museion.scenes.errors import SceneError, SceneInvalid
+from museion.scenes.scene_file import dump_scene, read_scene, save_scene
+from museion.scenes.scene_loader import load_scene
+from museion.scenes.scene_model import Exhibit, Metadata, SceneDocument
+from museion.scenes.scene_schema import SCENE_SCHEMA
+
+__all__ = ["add_scene_commands", "run_scene_command"]
+
+
+def add_scene_commands(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``scene validate|new|schema`` on the CLI."""
+    scene = verbs.add_parser("scene", help="validate, create and describe scene documents")
+    actions = scene.add_subparsers(dest="scene_verb", metavar="ACTION", required=True)
+    validate = actions.add_parser("validate", help="check a scene document (exit 0 valid, 1 not)")
+    validate.add_argument("file", type=Path)
+    validate.add_argument(
+        "--assets", type=Path, help="asset root the document's files live in (default: its folder)"
+    )
+    validate.add_argument("--json", action="store_true", help="print the report as JSON")
+    new = actions.add_parser("new", help="write a new scene document")
+    new.add_argument("file", type=Path)
+    new.add_argument("--venue", default="venue.glb")
+    new.add_argument("--relic", default="relic.glb")
+    new.add_argument(
+        "--languages", default="zh,en", help="comma-separated BCP 47 tags, the first is the default"
+    )
+    new.add_argument("--force", action="store_true", help="replace an existing file")
+    actions.add_parser("schema", help="print the JSON Schema of scene documents")
+
+
+def _validate(args: argparse.Namespace) -> int:
+    root = args.assets or args.file.parent
+    try:
+        document = read_scene(args.file, asset_root=root)
+    except SceneInvalid as exc:  # the report is the output, not a failure message
+        if args.json:
+            report = {"valid": False, "issues": [i.to_dict() for i in exc.issues]}
+            sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
+        else:
+            for issue in exc.issues:
+                sys.stdout.write(f"{args.file}:{issue}\n")
+        return 1
+    if args.json:
+        report = {
+            "valid": True,
+            "issues": [],
+            "exhibits": len(document.exhibits),
+            "tours": len(document.tours),
+        }
+        sys.stdout.write(json.dumps(report, indent=2) + "\n")
+    else:
+        sys.stdout.write(
+            f"{args.file}: valid ({len(document.exhibits)} exhibits, {len(document.tours)} tours)\n"
+        )
+    return 0
+
+
+def _new(args: argparse.Namespace) -> int:
+    if args.file.exists() and not args.force:
+        raise SceneError(f"{args.file} exists; use --force to replace it", code="FILE_EXISTS")
+    languages = [tag.strip() for tag in args.languages.split(",") if tag.strip()]
+    if not languages:
+        raise SceneError("name at least one language", code="NO_LANGUAGE")
+    document = SceneDocument(
+        default_language=languages[0],
+        title={tag: "Museion" for tag in languages},
+        venue=args.venue,
+        exhibits=(
+            Exhibit(
+                id="relic",
+                asset=args.relic,
+                metadata=Metadata(title={tag: "Relic" for tag in languages}),
+            ),
+        ),
+    )
+    load_scene(dump_scene(document))  # refuse to write what we would not read back
+    save_scene(document, args.file)
+    sys.stdout.write(f"wrote {args.file}\n")
+    return 0
+
+
+def run_scene_command(args: argparse.Namespace) -> int:
+    """Run the ``scene`` action in ``args``; returns the exit code."""
+    if args.scene_verb == "validate":
+        return _validate(args)
+    if args.scene_verb == "new":
+        return _new(args)
+    sys.stdout.write(json.dumps(SCENE_SCHEMA, indent=2) + "\n")
+    return 0
