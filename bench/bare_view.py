@@ -11,6 +11,7 @@ from typing import Any
 
 import numpy as np
 
+from museion.runtime.camera import horizontal_fov
 from museion.runtime.engine import RenderEngine
 
 WIDTH, HEIGHT = 1280, 720
@@ -46,7 +47,7 @@ class BareView:
         self.texture = Texture()
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
         lens = PerspectiveLens()
-        lens.set_fov(45 * WIDTH / HEIGHT, 45)
+        lens.set_fov(horizontal_fov(45, WIDTH / HEIGHT), 45)
         lens.set_near_far(0.05, 100.0)
         self.camera: Any = engine.root.attach_new_node(Camera(name))
         self.camera.node().set_lens(lens)

@@ -13,12 +13,15 @@ __all__ = [
     "Orbit",
     "OrbitLimits",
     "Pan",
+    "PickAt",
     "Reset",
     "ViewCommand",
     "ViewState",
     "Zoom",
     "apply_command",
+    "horizontal_fov",
     "look_at_basis",
+    "project",
 ]
 
 Vec3 = tuple[float, float, float]
@@ -102,7 +105,16 @@ class Reset:
     """Go back to the home view."""
 
 
+@dataclass(frozen=True)
+class PickAt:
+    """Ask what is under a point of the frame, as fractions of its width and height."""
+
+    x: float
+    y: float
+
+
 ViewCommand = Orbit | Zoom | Pan | Reset
+Command = ViewCommand | PickAt
 
 
 def look_at_basis(state: ViewState) -> tuple[Vec3, Vec3, Vec3]:
@@ -145,3 +157,30 @@ def apply_command(
             ),
         )
     return limits.clamp(moved, home)
+
+
+def project(
+    state: ViewState, width: int, height: int, point: Vec3
+) -> tuple[float, float, float] | None:
+    """Where ``point`` (scene coordinates) appears in a ``width`` x ``height`` frame.
+
+    Returns ``(x, y, depth)`` in pixels from the top left and metres along the view, or
+    ``None`` when the point is behind the camera.  ``state.fov`` is the vertical field of
+    view, as the renderer uses it.
+    """
+    ex, ey, ez = state.eye()
+    right, up, forward = look_at_basis(state)
+    rel = (point[0] - ex, point[1] - ey, point[2] - ez)
+    depth = sum(a * b for a, b in zip(rel, forward, strict=True))
+    if depth <= 1e-6:
+        return None
+    half_v = math.tan(math.radians(state.fov) / 2)
+    half_h = half_v * width / height
+    sx = sum(a * b for a, b in zip(rel, right, strict=True)) / (depth * half_h)
+    sy = sum(a * b for a, b in zip(rel, up, strict=True)) / (depth * half_v)
+    return ((sx + 1) / 2 * width, (1 - sy) / 2 * height, depth)
+
+
+def horizontal_fov(vertical: float, aspect: float) -> float:
+    """The horizontal field of view (degrees) matching ``vertical`` at ``aspect``."""
+    return math.degrees(2 * math.atan(math.tan(math.radians(vertical) / 2) * aspect))

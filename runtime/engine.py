@@ -21,7 +21,11 @@ from typing import Any, ClassVar, TypeVar
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import FrameSource, RenderView
+from museion.runtime.picking import HotspotMark, Pick, Picker
+from museion.runtime.scene_builder import EXHIBIT_TAG, build_exhibition, to_panda
 from museion.runtime.settings import RuntimeSettings
+from museion.scenes.checked_scene import CheckedScene
+from museion.scenes.scene_model import Exhibit
 from museion.scenes.showcase import Showcase
 
 __all__ = ["RenderEngine"]
@@ -80,6 +84,26 @@ class _Graphics:
         return cls.displays[settings.display]
 
 
+def _clean_metadata(exhibit: Exhibit) -> dict[str, Any]:
+    """Metadata and hotspots as plain JSON data, leaving out what is not given.
+
+    A restricted exhibit shows visitors its title only.
+    """
+    meta = {k: v for k, v in vars(exhibit.metadata).items() if v is not None}
+    if exhibit.access == "restricted":
+        return {
+            "id": exhibit.id,
+            "access": exhibit.access,
+            "metadata": {"title": meta["title"]},
+            "hotspots": [],
+        }
+    hotspots = [
+        {k: v for k, v in vars(h).items() if v is not None and k != "position"}
+        for h in exhibit.hotspots
+    ]
+    return {"id": exhibit.id, "access": exhibit.access, "metadata": meta, "hotspots": hotspots}
+
+
 def _make_host_buffer(engine: Any, pipe: Any) -> Any:
     """A tiny buffer whose OpenGL context every view shares (one copy of each texture)."""
     from panda3d.core import FrameBufferProperties, GraphicsPipe, WindowProperties
@@ -109,9 +133,11 @@ def _shader_source(name: str) -> str:
 
 
 class RenderEngine:
-    """Loads a :class:`Showcase` and renders views of it offscreen."""
+    """Loads a scene (an exhibition or a one-relic showcase) and renders views of it."""
 
-    def __init__(self, showcase: Showcase, settings: RuntimeSettings | None = None) -> None:
+    def __init__(
+        self, scene: CheckedScene | Showcase, settings: RuntimeSettings | None = None
+    ) -> None:
         self.settings = settings or RuntimeSettings()
         self.executor = _Graphics.executor
         self._idle: dict[tuple[int, int], list[RenderView]] = {}
@@ -119,7 +145,7 @@ class RenderEngine:
         self._closed = False
         self.limits = OrbitLimits()
         self.home = ViewState()
-        self._call(self._set_up, showcase)
+        self._call(self._set_up, scene)
 
     # -- threading -----------------------------------------------------------------------
 
@@ -133,25 +159,33 @@ class RenderEngine:
 
     # -- set-up ----------------------------------------------------------------------------
 
-    def _set_up(self, showcase: Showcase) -> None:
+    def _set_up(self, scene: CheckedScene | Showcase) -> None:
         from panda3d.core import GraphicsEngine
 
         self._pipe, host = _Graphics.display(self.settings)
         self._engine = GraphicsEngine.get_global_ptr()
         self.gsg = host.get_gsg()
-        self._build_scene(showcase)
+        self._build_scene(scene)
         logger.info("render engine ready: %s", self.describe_renderer())
 
-    def _build_scene(self, showcase: Showcase) -> None:
+    def _build_scene(self, scene: CheckedScene | Showcase) -> None:
         from panda3d.core import NodePath, Shader
 
         self.root = NodePath("museion-scene")
-        venue = self._load(showcase.venue.path)
-        venue.reparent_to(self.root)
-        relic = self._load(showcase.relic.path)
-        anchor = venue.find("**/exhibit_anchor")
-        relic.reparent_to(anchor if not anchor.is_empty() else self.root)
-        self.relic = relic
+        self.document = None if isinstance(scene, Showcase) else scene.document
+        if isinstance(scene, Showcase):
+            venue = self._load(scene.venue.path)
+            venue.reparent_to(self.root)
+            relic = self._load(scene.relic.path)
+            anchor = venue.find("**/exhibit_anchor")
+            holder = (anchor if not anchor.is_empty() else self.root).attach_new_node(
+                "exhibit-relic"
+            )
+            holder.set_tag(EXHIBIT_TAG, "relic")
+            relic.reparent_to(holder)
+            exhibits = {"relic": holder}
+        else:
+            venue, exhibits = build_exhibition(self.root, scene, self._load)
         self._key_light = self._key_light_direction(venue)
         if self.settings.shading == "lean":
             shader = Shader.make(
@@ -163,7 +197,11 @@ class RenderEngine:
                 raise RenderError("the lean PBR shader failed to compile", code="SHADER_FAILED")
             self.root.set_shader(shader)
             self._set_light_inputs()
-        self.home = self._home_view(relic)
+        self.exhibit_nodes = exhibits
+        self.picker = Picker(self, self._hotspot_positions(scene, exhibits))
+        self.exhibit_views = {key: self._orbit_view(node) for key, node in exhibits.items()}
+        first = next(iter(self.exhibit_views.values()), (ViewState(), OrbitLimits()))
+        self.home, self.limits = first
 
     def _load(self, path: Any) -> Any:
         import gltf
@@ -201,22 +239,57 @@ class RenderEngine:
         self.root.set_shader_input("ground_color", LVecBase3f(*s.ground_color))
         self.root.set_shader_input("exposure", s.exposure)
 
-    def _home_view(self, relic: Any) -> ViewState:
-        """Frame the relic: aim at its middle from a distance that fits it in view."""
-        bounds = relic.get_tight_bounds(self.root)
+    def _hotspot_positions(
+        self, scene: CheckedScene | Showcase, exhibits: dict[str, Any]
+    ) -> dict[tuple[str, str], tuple[float, float, float]]:
+        """Every hotspot in scene coordinates (hotspots are given in exhibit coordinates)."""
+        from panda3d.core import Point3
+
+        if isinstance(scene, Showcase):
+            return {}
+        found = {}
+        for exhibit in scene.document.exhibits:
+            to_world = exhibits[exhibit.id].get_mat(self.root)
+            for hotspot in exhibit.hotspots:
+                p = to_world.xform_point(Point3(*to_panda(hotspot.position)))
+                found[(exhibit.id, hotspot.id)] = (float(p.x), float(p.z), float(-p.y))
+        return found
+
+    def label(self, exhibit_id: str) -> dict[str, Any] | None:
+        """The exhibit's metadata as JSON data (every language), for a label panel."""
+        if self.document is None:
+            return None
+        try:
+            exhibit = self.document.exhibit(exhibit_id)
+        except KeyError:
+            return None
+        data: dict[str, Any] = _clean_metadata(exhibit)
+        return data
+
+    def pick(self, state: ViewState, width: int, height: int, x: float, y: float) -> Pick | None:
+        """What pixel (x, y) of a ``width`` x ``height`` view from ``state`` shows."""
+        return self._call(self.picker.pick, state, width, height, x, y)
+
+    def hotspot_marks(self, state: ViewState, width: int, height: int) -> list[HotspotMark]:
+        """Where each hotspot appears in such a view, and whether it can be seen."""
+        return self._call(self.picker.hotspot_marks, state, width, height)
+
+    def _orbit_view(self, node: Any) -> tuple[ViewState, OrbitLimits]:
+        """A view that frames ``node`` from a distance fitting it, and bounds around it."""
+        bounds = node.get_tight_bounds(self.root)
         if bounds is None:
-            return ViewState()
+            return ViewState(), OrbitLimits()
         low, high = bounds
         centre = (low + high) / 2
         size = max(high.x - low.x, high.y - low.y, high.z - low.z)
         target = (float(centre.x), float(centre.z), float(-centre.y))
-        distance = max(size * 2.2, self.limits.min_distance)
-        self.limits = OrbitLimits(
+        distance = max(size * 2.2, 0.4)
+        limits = OrbitLimits(
             min_distance=max(size * 0.6, 0.1),
             max_distance=max(size * 8.0, distance * 1.5),
             max_pan=max(size, 0.2),
         )
-        return ViewState(target=target, yaw=20.0, pitch=12.0, distance=distance)
+        return ViewState(target=target, yaw=20.0, pitch=12.0, distance=distance), limits
 
     def describe_renderer(self) -> str:
         """The OpenGL renderer in use, e.g. ``llvmpipe (LLVM 15, 256 bits)``."""

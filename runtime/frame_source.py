@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from museion.runtime.camera import ViewState
+from museion.runtime.camera import ViewState, horizontal_fov
 from museion.runtime.errors import RenderError
 
 if TYPE_CHECKING:
@@ -117,7 +117,7 @@ class RenderView:
         tx, ty, tz = state.target
         self.camera.set_pos(Point3(ex, -ez, ey))
         self.camera.look_at(Point3(tx, -tz, ty), Vec3(0, 0, 1))
-        self.lens.set_fov(state.fov * self.width / self.height, state.fov)
+        self.lens.set_fov(horizontal_fov(state.fov, self.width / self.height), state.fov)
 
     def render(self, preview: bool) -> Frame:
         """Render one image; a preview is scaled up to full size (nearest neighbour)."""

@@ -338,6 +338,11 @@ def _file_issues(data: dict[str, Any], root: Path) -> Iterator[SceneIssue]:
                 yield SceneIssue(pointer, "NOT_FOUND", f"{name!r} is not in the asset root")
 
     yield from gltf("/venue", data.get("venue"))
+    exhibits = data.get("exhibits")
+    if isinstance(exhibits, list) and any(
+        isinstance(e, dict) and e.get("pedestal", True) for e in exhibits
+    ):
+        yield from gltf("/pedestal_asset", data.get("pedestal_asset", "pedestal.glb"))
     for e, exhibit in _items(data.get("exhibits")):
         yield from gltf(f"/exhibits/{e}/asset", exhibit.get("asset"))
         for h, hotspot in _items(exhibit.get("hotspots")):

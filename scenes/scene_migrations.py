@@ -18,7 +18,7 @@ Data = dict[str, Any]
 
 
 def _v1_to_v2(old: Data) -> Data:
-    """A showcase becomes an exhibition with one exhibit on the venue's pedestal."""
+    """A showcase becomes an exhibition with one exhibit on the venue's own anchor."""
     relic = old.get("relic", "relic.glb")
     title = old.get("title") if isinstance(old.get("title"), str) else "Museion"
     name = str(relic).rsplit("/", 1)[-1].rsplit(".", 1)[0] or "relic"
@@ -28,7 +28,15 @@ def _v1_to_v2(old: Data) -> Data:
         "default_language": "en",
         "title": {"en": title},
         "venue": old.get("venue", "venue.glb"),
-        "exhibits": [{"id": "relic", "asset": relic, "metadata": {"title": {"en": name}}}],
+        "exhibits": [
+            {
+                "id": "relic",
+                "asset": relic,
+                "pedestal": False,
+                "anchor": "exhibit_anchor",
+                "metadata": {"title": {"en": name}},
+            }
+        ],
         **{k: v for k, v in old.items() if k not in ("version", "venue", "relic", "title")},
     }
 

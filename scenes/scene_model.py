@@ -76,6 +76,7 @@ class Exhibit:
     pedestal: bool = True
     access: Literal["public", "restricted"] = "public"
     parent: str | None = None
+    anchor: str | None = None
     hotspots: tuple[Hotspot, ...] = ()
 
 
@@ -140,6 +141,7 @@ class SceneDocument:
     lights: tuple[Light, ...] = ()
     tours: tuple[Tour, ...] = ()
     stage_screens: tuple[StageScreen, ...] = ()
+    pedestal_asset: str = "pedestal.glb"
     version: int = CURRENT_VERSION
 
     def exhibit(self, exhibit_id: str) -> Exhibit:
@@ -184,6 +186,7 @@ def _exhibit(data: dict[str, Any]) -> Exhibit:
         pedestal=bool(data.get("pedestal", True)),
         access=data.get("access", "public"),
         parent=data.get("parent"),
+        anchor=data.get("anchor"),
         hotspots=tuple(
             Hotspot(
                 h["id"], _vec(h["position"]), dict(h["title"]), _text(h.get("text")), h.get("image")
@@ -213,6 +216,7 @@ def from_data(data: dict[str, Any]) -> SceneDocument:
         default_language=data["default_language"],
         title=dict(data["title"]),
         venue=data["venue"],
+        pedestal_asset=data.get("pedestal_asset", "pedestal.glb"),
         exhibits=tuple(_exhibit(e) for e in data["exhibits"]),
         spawn=None if spawn is None else Spawn(_vec(spawn["position"]), float(spawn.get("yaw", 0))),
         walkable=tuple((float(x), float(z)) for x, z in data.get("walkable", [])),

@@ -81,9 +81,17 @@ _EXHIBIT = _object(
         "id": _ID,
         "asset": _PATH,
         "transform": _TRANSFORM,
-        "pedestal": {"type": "boolean"},
+        "pedestal": {
+            "type": "boolean",
+            "description": "Stand on the scene's pedestal; translation.y is then above its top.",
+        },
         "access": {"enum": ["public", "restricted"]},
         "parent": _ID,
+        "anchor": {
+            **_ID,
+            "description": "Stand on the venue node of this name (e.g. a built-in plinth); "
+            "translation is then relative to it.",
+        },
         "metadata": _METADATA,
         "hotspots": _list(_HOTSPOT, 64),
     },
@@ -140,6 +148,10 @@ SCENE_SCHEMA: dict[str, Any] = {
             "default_language": {"type": "string", "maxLength": 35},
             "title": _TEXT,
             "venue": _PATH,
+            "pedestal_asset": {
+                **_PATH,
+                "description": "Model of the pedestals (default pedestal.glb).",
+            },
             "spawn": _object(["position"], {"position": _VEC3, "yaw": _NUMBER}),
             "walkable": {
                 "type": "array",

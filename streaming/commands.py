@@ -7,6 +7,7 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
     {"type": "zoom", "factor": 0.9}
     {"type": "pan", "dx": 0.1, "dy": 0}
     {"type": "reset"}
+    {"type": "pick", "x": 0.5, "y": 0.4}        (fractions of the frame, from the top left)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from museion.runtime.camera import Orbit, Pan, Reset, ViewCommand, Zoom
+from museion.runtime.camera import Command, Orbit, Pan, PickAt, Reset, Zoom
 from museion.streaming.errors import CommandError
 
 __all__ = ["MAX_MESSAGE_BYTES", "ParsedCommand", "parse_command"]
@@ -30,6 +31,7 @@ _FIELDS: dict[str, frozenset[str]] = {
     "zoom": frozenset({"factor"}),
     "pan": frozenset({"dx", "dy"}),
     "reset": frozenset(),
+    "pick": frozenset({"x", "y"}),
 }
 
 
@@ -37,7 +39,7 @@ _FIELDS: dict[str, frozenset[str]] = {
 class ParsedCommand:
     """A command and the client's sequence number (echoed in replies), if it sent one."""
 
-    command: ViewCommand
+    command: Command
     seq: int | None
 
 
@@ -78,8 +80,21 @@ def _seq(message: dict[str, Any]) -> int | None:
 
 
 def parse_command(raw: str | bytes) -> ParsedCommand:
-    """Parse one datachannel message; raises :class:`CommandError` when it is refused."""
+    """Parse one datachannel message; raises :class:`CommandError` when it is refused.
+
+    The error carries the message's ``seq`` when that much could be read, so the client can
+    match the refusal to what it sent.
+    """
     message = _decode(raw)
+    seq = _seq(message)
+    try:
+        return ParsedCommand(command=_command(message), seq=seq)
+    except CommandError as exc:
+        exc.seq = seq
+        raise
+
+
+def _command(message: dict[str, Any]) -> Command:
     kind = message.get("type")
     if not isinstance(kind, str) or kind not in _FIELDS:
         raise CommandError(
@@ -91,20 +106,18 @@ def parse_command(raw: str | bytes) -> ParsedCommand:
         raise CommandError(
             f"unexpected field(s) {sorted(extra)[:5]} for '{kind}'", code="COMMAND_MALFORMED"
         )
-    seq = _seq(message)
-    command: ViewCommand
     if kind == "orbit":
-        command = Orbit(
+        return Orbit(
             yaw=_number(message, "yaw", -_MAX_ANGLE, _MAX_ANGLE),
             pitch=_number(message, "pitch", -_MAX_ANGLE, _MAX_ANGLE),
         )
-    elif kind == "zoom":
-        command = Zoom(factor=_number(message, "factor", _MIN_FACTOR, _MAX_FACTOR))
-    elif kind == "pan":
-        command = Pan(
+    if kind == "zoom":
+        return Zoom(factor=_number(message, "factor", _MIN_FACTOR, _MAX_FACTOR))
+    if kind == "pan":
+        return Pan(
             dx=_number(message, "dx", -_MAX_PAN, _MAX_PAN),
             dy=_number(message, "dy", -_MAX_PAN, _MAX_PAN),
         )
-    else:
-        command = Reset()
-    return ParsedCommand(command=command, seq=seq)
+    if kind == "pick":
+        return PickAt(x=_number(message, "x", 0.0, 1.0), y=_number(message, "y", 0.0, 1.0))
+    return Reset()

@@ -63,6 +63,10 @@ class CapacityReached(SignallingError):
 
 
 class CommandError(StreamingError):
-    """A datachannel message was refused; the session goes on."""
+    """A datachannel message was refused; the session goes on.
+
+    ``seq`` is the refused message's sequence number, when it had a readable one.
+    """
 
     code = "COMMAND_MALFORMED"
+    seq: int | None = None

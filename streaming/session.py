@@ -18,7 +18,7 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
 
-from museion.runtime.camera import ViewState, apply_command
+from museion.runtime.camera import PickAt, ViewState, apply_command
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
 from museion.streaming.commands import parse_command
@@ -84,6 +84,7 @@ class Session:
         self._on_closed = on_closed
         self._limit = _RateLimit(settings.max_commands_per_second)
         self._watchdog: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Future[None]] = set()
         self.pc.on("connectionstatechange", self._on_state)
         self.pc.on("datachannel", self._on_datachannel)
 
@@ -167,10 +168,34 @@ class Session:
         try:
             parsed = parse_command(raw)
         except CommandError as exc:
-            self.send({"type": "error", **exc.to_dict()})
+            self.send({"type": "error", **exc.to_dict(), "seq": exc.seq})
             return
-        self.view = apply_command(self.view, parsed.command, self.engine.home, self.engine.limits)
+        if isinstance(parsed.command, PickAt):
+            self._tasks.add(task := asyncio.ensure_future(self._pick(parsed.command, parsed.seq)))
+            task.add_done_callback(self._tasks.discard)
+        else:
+            self.view = apply_command(
+                self.view, parsed.command, self.engine.home, self.engine.limits
+            )
         self.commands_applied += 1
+
+    async def _pick(self, at: PickAt, seq: int | None) -> None:
+        """Ray-cast the click in this visitor's own view; answer with what it hit."""
+        width, height = self.settings.width, self.settings.height
+        view = self.view
+        loop = asyncio.get_running_loop()
+        hit = await loop.run_in_executor(
+            self.engine.executor, self.engine.pick, view, width, height, at.x * width, at.y * height
+        )
+        reply: dict[str, Any] = {"type": "picked", "seq": seq, "exhibit": None, "hotspot": None}
+        if hit is not None and hit.exhibit is not None:
+            reply.update(
+                exhibit=hit.exhibit, hotspot=hit.hotspot, point=[round(c, 4) for c in hit.point]
+            )
+            label = self.engine.label(hit.exhibit)
+            if label is not None:
+                reply["label"] = label
+        self.send(reply)
 
     async def close(self, reason: str = "closed") -> None:
         """Free everything this session holds; safe to call more than once."""
@@ -184,6 +209,8 @@ class Session:
         if self._watchdog is not None and self._watchdog is not current:
             self._watchdog.cancel()
         self.track.stop()
+        for task in list(self._tasks):
+            task.cancel()
         await self.pc.close()
         await asyncio.get_running_loop().run_in_executor(self.engine.executor, self.source.close)
         self.closed.set()

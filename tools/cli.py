@@ -41,6 +41,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = verbs.add_parser("serve", help="serve the gallery to browsers")
     serve.add_argument("--host", help="address to listen on (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default 8080; 0 = any)")
+    serve.add_argument(
+        "document",
+        nargs="?",
+        type=Path,
+        help="a scene document (.scene.json) to serve; its folder is the asset root",
+    )
     serve.add_argument("--scene", help="relic .glb under the asset root (default relic.glb)")
     serve.add_argument("--venue", default="venue.glb", help="venue .glb under the asset root")
     serve.add_argument("--assets", type=Path, help="asset root folder (default ./assets)")
@@ -75,7 +81,8 @@ async def _serve(args: argparse.Namespace) -> int:
 
     from museion.runtime.engine import RenderEngine
     from museion.runtime.settings import RuntimeSettings
-    from museion.scenes.showcase import open_showcase
+    from museion.scenes.checked_scene import CheckedScene, open_scene
+    from museion.scenes.showcase import Showcase, open_showcase
     from museion.streaming.server import make_app
     from museion.streaming.settings import StreamSettings
     from museion.tools.config import build_settings, read_config_file
@@ -89,9 +96,15 @@ async def _serve(args: argparse.Namespace) -> int:
     runtime = build_settings(
         RuntimeSettings, section="runtime", file=file, flags={"asset_root": args.assets}
     )
-    showcase = open_showcase(runtime.asset_root, args.scene or "relic.glb", args.venue)
+    scene: CheckedScene | Showcase
+    if args.document is not None:
+        scene = open_scene(args.document, args.assets)
+        name = str(args.document)
+    else:
+        scene = open_showcase(runtime.asset_root, args.scene or "relic.glb", args.venue)
+        name = scene.relic.name
     loop = asyncio.get_running_loop()
-    engine = await loop.run_in_executor(None, RenderEngine, showcase, runtime)
+    engine = await loop.run_in_executor(None, RenderEngine, scene, runtime)
     runner = web.AppRunner(make_app(engine, streaming), access_log=None)
     await runner.setup()
     try:
@@ -104,9 +117,7 @@ async def _serve(args: argparse.Namespace) -> int:
                 code="LISTEN_FAILED",
             ) from exc
         port = runner.addresses[0][1]
-        sys.stdout.write(
-            f"Museion is serving {showcase.relic.name} at http://{streaming.host}:{port}/\n"
-        )
+        sys.stdout.write(f"Museion is serving {name} at http://{streaming.host}:{port}/\n")
         sys.stdout.flush()
         stop = asyncio.Event()
         for sig in (signal.SIGINT, signal.SIGTERM):

@@ -28,7 +28,7 @@ VALID: dict[str, Any] = {
             "id": "vessel",
             "asset": "relic.glb",
             "transform": {"translation": [0, 1, 0], "rotation": [20, 0, 0], "scale": 1},
-            "pedestal": True,
+            "pedestal": False,
             "access": "public",
             "metadata": {
                 "title": {"zh": "青铜壶", "en": "Bronze vessel"},
@@ -53,6 +53,7 @@ VALID: dict[str, Any] = {
             "id": "lid",
             "asset": "relic.glb",
             "parent": "vessel",
+            "pedestal": False,
             "transform": {"translation": [1.5, 1, 0]},
             "metadata": {"title": {"zh": "器盖", "en": "Lid"}},
         },

@@ -99,3 +99,13 @@ def test_fuzz_shaped_messages(kind: str, fields: dict[str, object]) -> None:
         assert exc.code.startswith("COMMAND_")
     else:
         assert parsed.command is not None
+
+
+def test_pick_takes_fractions_of_the_frame() -> None:
+    from museion.runtime.camera import PickAt
+
+    assert parse_command('{"type": "pick", "x": 0.25, "y": 1}').command == PickAt(0.25, 1.0)
+    with pytest.raises(CommandError) as caught:
+        parse_command('{"type": "pick", "x": -0.1, "y": 0.5, "seq": 9}')
+    assert caught.value.code == "COMMAND_OUT_OF_RANGE"
+    assert caught.value.seq == 9  # the refusal names the message it refuses

@@ -241,3 +241,19 @@ async def test_a_browser_that_never_connects_is_let_go(engine: RenderEngine) -> 
         assert session.end_reason in ("connect timeout", "connection failed")
         health = await server.health()
         assert (health["sessions"], health["views_in_use"]) == (0, 0)
+
+
+async def test_a_click_on_the_relic_names_it(engine: RenderEngine) -> None:
+    async with serve(engine) as server, viewer(server.url) as view:
+        await view.track.recv()
+        view.send({"type": "pick", "x": 0.5, "y": 0.5, "seq": 11})
+        view.send({"type": "pick", "x": 0.01, "y": 0.01, "seq": 12})
+        view.send({"type": "pick", "x": 1.5, "y": 0.5, "seq": 13})
+        for _ in range(60):
+            if len([m for m in view.messages if m.get("seq") in (11, 12, 13)]) == 3:
+                break
+            await view.track.recv()
+        replies = {m["seq"]: m for m in view.messages if m.get("seq") in (11, 12, 13)}
+        assert replies[11]["type"] == "picked" and replies[11]["exhibit"] == "relic"
+        assert replies[12]["type"] == "picked" and replies[12]["exhibit"] is None
+        assert replies[13]["type"] == "error" and replies[13]["code"] == "COMMAND_OUT_OF_RANGE"
