@@ -255,6 +255,18 @@ class RenderEngine:
                 found[(exhibit.id, hotspot.id)] = (float(p.x), float(p.z), float(-p.y))
         return found
 
+    def exhibition_info(self) -> dict[str, Any]:
+        """The exhibition's title and languages, for the page's header and language menu."""
+        document = self.document
+        if document is None:
+            return {"default_language": "en", "languages": ["en"], "title": {"en": "Museion"}}
+        default = document.default_language
+        return {
+            "default_language": default,
+            "languages": sorted(document.title, key=lambda tag: tag != default),
+            "title": document.title,
+        }
+
     def label(self, exhibit_id: str) -> dict[str, Any] | None:
         """The exhibit's metadata as JSON data (every language), for a label panel."""
         if self.document is None:

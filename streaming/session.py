@@ -139,6 +139,7 @@ class Session:
                     "session": self.id,
                     "width": self.settings.width,
                     "height": self.settings.height,
+                    **self.engine.exhibition_info(),
                 }
             )
 

@@ -1,5 +1,6 @@
 // The visitor page: one WebRTC session showing the server-rendered relic.
 import { attachControls } from '/static/controls.js';
+import { createLabels } from '/static/label.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
 
 const $ = (id) => document.getElementById(id);
@@ -171,7 +172,10 @@ function openChannel(pc, mine) {
     if (message.type === 'error') {
       console.warn('museion: server refused command', message.seq ?? '-', message.code, message.message);
       if (message.message) toast(message.message);
+    } else if (message.type === 'picked') {
+      labels.show(message.exhibit && message.label ? message.label : null, message.hotspot ?? null);
     } else if (message.type === 'hello') {
+      labels.configure(message);
       museion.session = message.session ?? null;
       if (message.width && message.height) {
         video.width = message.width;
@@ -249,7 +253,23 @@ async function start() {
   }
 }
 
-attachControls($('stage'), sendCommand);
+/** A click on the picture, as fractions of the video frame (letterboxing excluded). */
+function pickAt(clientX, clientY) {
+  const box = video.getBoundingClientRect();
+  const vw = video.videoWidth || 16;
+  const vh = video.videoHeight || 9;
+  const scale = Math.min(box.width / vw, box.height / vh);
+  const left = box.left + (box.width - vw * scale) / 2;
+  const top = box.top + (box.height - vh * scale) / 2;
+  const x = (clientX - left) / (vw * scale);
+  const y = (clientY - top) / (vh * scale);
+  if (x < 0 || x > 1 || y < 0 || y > 1) return;
+  sendCommand({ type: 'pick', x: Math.round(x * 1e4) / 1e4, y: Math.round(y * 1e4) / 1e4 });
+}
+
+const labels = createLabels({ panel: $('label'), menu: $('languages'), heading: $('exhibition') });
+museion.labels = labels;
+attachControls($('stage'), sendCommand, { onTap: pickAt });
 $('reset').addEventListener('click', () => sendCommand({ type: 'reset' }));
 $('retry').addEventListener('click', () => start());
 window.addEventListener('pagehide', () => {

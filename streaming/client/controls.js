@@ -12,7 +12,7 @@ const KEY_DEG = 5;
 const KEY_PAN = 0.05;
 const KEY_ZOOM = 1.1;
 
-export function attachControls(surface, send) {
+export function attachControls(surface, send, { onTap = null } = {}) {
   const pointers = new Map();     // pointerId → {x, y, pan, downAt, startX, startY}
   let pending = empty();
   let frame = 0;
@@ -92,10 +92,13 @@ export function attachControls(surface, send) {
     pointers.delete(e.pointerId);
     pinch = pointers.size === 2 ? twoFinger(pointers) : null;
     if (!pointers.size) surface.classList.remove('dragging');
-    if (e.type !== 'pointerup' || e.pointerType !== 'touch' || pointers.size) return;
-    // Double-tap to reset: two short, still taps close together in time and place.
+    if (e.type !== 'pointerup' || pointers.size) return;
     const still = Math.hypot(e.clientX - p.startX, e.clientY - p.startY) < TAP_SLOP_PX;
-    if (!still || e.timeStamp - p.downAt > TAP_MS) { lastTap = null; return; }
+    const tap = still && e.timeStamp - p.downAt <= TAP_MS && !p.pan;
+    if (tap && onTap) onTap(e.clientX, e.clientY);  // a click or tap, not a drag: pick
+    if (e.pointerType !== 'touch') return;
+    // Double-tap to reset: two short, still taps close together in time and place.
+    if (!tap) { lastTap = null; return; }
     if (lastTap && e.timeStamp - lastTap.at < DOUBLE_TAP_MS
         && Math.hypot(e.clientX - lastTap.x, e.clientY - lastTap.y) < 4 * TAP_SLOP_PX) {
       lastTap = null;

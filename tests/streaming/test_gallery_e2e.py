@@ -1,0 +1,64 @@
+"""The exhibition page in headless Chromium: click a relic, read its label in zh and en."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.checked_scene import open_scene
+from tests.conftest import ASSETS, REPO, serve
+from tests.streaming.test_client_e2e import browser_page
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.render,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def exhibition() -> Iterator[RenderEngine]:
+    engine = RenderEngine(
+        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
+    )
+    yield engine
+    engine.close()
+
+
+async def test_clicking_the_relic_opens_its_label_in_both_languages(
+    exhibition: RenderEngine,
+) -> None:
+    async with serve(exhibition) as server, browser_page() as page:
+        # This Chromium prefers English; the visitor chooses Chinese with ?lang=zh.
+        await page.goto(f"{server.url}/?lang=zh")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        assert await page.locator("#exhibition").inner_text() == "青铜器厅"
+        box = await page.locator("video").bounding_box()
+        await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        label = page.get_by_role("dialog")
+        await label.wait_for(state="visible", timeout=5_000)
+        assert await page.locator("#label-title").inner_text() == "青铜壶"
+        assert "东周" in await label.inner_text()
+
+        await page.get_by_role("button", name="EN").click()
+        assert await page.locator("#label-title").inner_text() == "Bronze hu vessel"
+        assert "Eastern Zhou" in await label.inner_text()
+        assert await page.locator("#exhibition").inner_text() == "Hall of Bronzes"
+        assert await page.evaluate("document.documentElement.lang") == "en"
+        # Real text: selectable, in the page, not pixels in the video.
+        assert (
+            await page.evaluate("getComputedStyle(document.querySelector('#label')).userSelect")
+            == "text"
+        )
+        (REPO / "build").mkdir(exist_ok=True)
+        await page.screenshot(path=str(REPO / "build" / "e2e-label.png"))
+
+        # A click on the wall closes the label.
+        await page.mouse.click(box["x"] + 20, box["y"] + 20)
+        await label.wait_for(state="hidden", timeout=5_000)
+        await asyncio.sleep(0)
