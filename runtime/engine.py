@@ -198,7 +198,9 @@ class RenderEngine:
             self.root.set_shader(shader)
             self._set_light_inputs()
         self.exhibit_nodes = exhibits
-        self.picker = Picker(self, self._hotspot_positions(scene, exhibits))
+        self.hotspot_positions = self._hotspot_positions(scene, exhibits)
+        self.has_hotspots = bool(self.hotspot_positions)
+        self.picker = Picker(self, self.hotspot_positions)
         self.exhibit_views = {key: self._orbit_view(node) for key, node in exhibits.items()}
         first = next(iter(self.exhibit_views.values()), (ViewState(), OrbitLimits()))
         self.home, self.limits = first
@@ -249,6 +251,8 @@ class RenderEngine:
             return {}
         found = {}
         for exhibit in scene.document.exhibits:
+            if exhibit.access != "public":  # a restricted exhibit shows visitors no details
+                continue
             to_world = exhibits[exhibit.id].get_mat(self.root)
             for hotspot in exhibit.hotspots:
                 p = to_world.xform_point(Point3(*to_panda(hotspot.position)))
@@ -261,10 +265,17 @@ class RenderEngine:
         if document is None:
             return {"default_language": "en", "languages": ["en"], "title": {"en": "Museion"}}
         default = document.default_language
+        hotspots = [
+            {"exhibit": e.id, "hotspot": h.id, "title": h.title}
+            for e in document.exhibits
+            for h in e.hotspots
+            if e.access == "public"
+        ]
         return {
             "default_language": default,
             "languages": sorted(document.title, key=lambda tag: tag != default),
             "title": document.title,
+            "hotspots": hotspots,
         }
 
     def label(self, exhibit_id: str) -> dict[str, Any] | None:

@@ -10,14 +10,16 @@ and, once the camera rests, refines to full size.
 from __future__ import annotations
 
 import logging
+import math
 import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from museion.runtime.camera import ViewState, horizontal_fov
+from museion.runtime.camera import ViewState, horizontal_fov, project
 from museion.runtime.errors import RenderError
+from museion.runtime.picking import HotspotMark
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
@@ -27,12 +29,17 @@ __all__ = ["Frame", "FrameSource", "RenderView"]
 logger = logging.getLogger(__name__)
 
 Frame = npt.NDArray[np.uint8]
+NEAR, FAR = 0.05, 100.0
+HOTSPOT_SLACK = 0.03
+"""How far (m) in front of a hotspot a surface may be and still count as its own."""
 
 
 class _Target:
     """One offscreen buffer with a RAM-copied colour texture."""
 
-    def __init__(self, engine: RenderEngine, camera: Any, width: int, height: int) -> None:
+    def __init__(
+        self, engine: RenderEngine, camera: Any, width: int, height: int, depth: bool
+    ) -> None:
         from panda3d.core import (
             FrameBufferProperties,
             GraphicsOutput,
@@ -61,6 +68,14 @@ class _Target:
             raise RenderError(f"no {width}x{height} offscreen buffer", code="BUFFER_FAILED")
         self.texture = Texture(f"museion-view-{width}x{height}")
         self.buffer.add_render_texture(self.texture, GraphicsOutput.RTM_copy_ram)
+        self.depth: Any = None
+        if depth:  # for hotspot occlusion: what is in front, exactly as rendered
+            self.depth = Texture(f"museion-depth-{width}x{height}")
+            self.depth.set_format(Texture.F_depth_component32)
+            self.depth.set_component_type(Texture.T_float)
+            self.buffer.add_render_texture(
+                self.depth, GraphicsOutput.RTM_copy_ram, GraphicsOutput.RTP_depth
+            )
         self.buffer.set_clear_color(LColor(*s.background, 1.0))
         self.buffer.set_active(False)
         region = self.buffer.make_display_region()
@@ -79,6 +94,16 @@ class _Target:
             raise RenderError("the read-back is not 8-bit RGB", code="READBACK_FORMAT")
         return raw.reshape(self.height, self.width, 3)[::-1].copy()
 
+    def distance_at(self, x: float, y: float) -> float:
+        """Depth along the view (metres) of the last render at pixel (x, y) from the top left."""
+        if self.depth is None:
+            return math.inf
+        raw = np.frombuffer(self.depth.get_ram_image(), np.float32)
+        row = self.height - 1 - min(self.height - 1, max(0, int(y)))
+        col = min(self.width - 1, max(0, int(x)))
+        z = float(raw[row * self.width + col]) * 2.0 - 1.0
+        return 2 * NEAR * FAR / (FAR + NEAR - z * (FAR - NEAR))
+
 
 class RenderView:
     """A camera with a full-size and a preview-size buffer; pooled by the engine."""
@@ -92,16 +117,18 @@ class RenderView:
         self.width = width
         self.height = height
         self.lens = PerspectiveLens()
-        self.lens.set_near_far(0.05, 100.0)
+        self.lens.set_near_far(NEAR, FAR)
         self.lens.set_aspect_ratio(width / height)
         self.camera = engine.root.attach_new_node(Camera(f"museion-camera-{id(self)}"))
         self.camera.node().set_lens(self.lens)
-        self.full = _Target(engine, self.camera, width, height)
+        depth = engine.has_hotspots
+        self.full = _Target(engine, self.camera, width, height, depth)
         scale = engine.settings.preview_scale
         self.preview: _Target | None = None
+        self.last_target: _Target = self.full
         if scale < 1.0:
             pw, ph = max(16, round(width * scale)), max(16, round(height * scale))
-            self.preview = _Target(engine, self.camera, pw, ph)
+            self.preview = _Target(engine, self.camera, pw, ph, depth)
             self._rows = (np.arange(height) * ph // height).astype(np.intp)
             self._cols = (np.arange(width) * pw // width).astype(np.intp)
             # Whole-number factors (the default 0.5 gives 2) upscale by one broadcast write.
@@ -127,6 +154,7 @@ class RenderView:
             self._engine.graphics_engine.render_frame()
         finally:
             target.buffer.set_active(False)
+        self.last_target = target
         image = target.read()
         if target is self.full:
             return image
@@ -190,6 +218,31 @@ class FrameSource:
             self._render(state, preview=False)
         assert self._frame is not None
         return self._frame
+
+    def hotspot_marks(self) -> list[HotspotMark]:
+        """Where the engine's hotspots are in the last frame, and which of them show.
+
+        A hotspot shows when it is inside the frame and nothing rendered lies in front of
+        it (the depth buffer of that very frame).  Call after :meth:`frame`.
+        """
+        if not self._engine.on_render_thread():
+            return self._engine.executor.submit(self.hotspot_marks).result()
+        state = self._state
+        if state is None:
+            return []
+        width, height = self._view.width, self._view.height
+        target = self._view.last_target
+        sx, sy = target.width / width, target.height / height
+        marks = []
+        for (exhibit, hotspot), spot in self._engine.hotspot_positions.items():
+            where = project(state, width, height, spot)
+            if where is None:
+                continue
+            x, y, depth = where
+            inside = 0 <= x < width and 0 <= y < height
+            visible = inside and target.distance_at(x * sx, y * sy) >= depth - HOTSPOT_SLACK
+            marks.append(HotspotMark(exhibit, hotspot, x, y, visible))
+        return marks
 
     def _render(self, state: ViewState, preview: bool) -> None:
         self._view.aim(state)

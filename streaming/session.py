@@ -28,7 +28,9 @@ from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.settings import StreamSettings
 from museion.streaming.track import ViewTrack
 
-__all__ = ["Session"]
+__all__ = ["HOTSPOT_INTERVAL", "Session"]
+
+HOTSPOT_INTERVAL = 0.1
 
 logger = logging.getLogger(__name__)
 
@@ -144,6 +146,8 @@ class Session:
             )
 
         channel.on("message", self.handle_message)
+        if self.engine.has_hotspots:
+            self._tasks.add(asyncio.ensure_future(self._send_hotspots()))
         if channel.readyState == "open":
             _open()
 
@@ -179,6 +183,35 @@ class Session:
                 self.view, parsed.command, self.engine.home, self.engine.limits
             )
         self.commands_applied += 1
+
+    async def _send_hotspots(self) -> None:
+        """Tell the page where the hotspots are in its current frame, 10 times a second.
+
+        Positions come from the last rendered frame (and its depth buffer), so markers
+        drawn over the video line up with what the visitor sees.  Unchanged marks are
+        not repeated more than once a second.
+        """
+        loop = asyncio.get_running_loop()
+        last: list[Any] = []
+        last_sent = 0.0
+        width, height = self.settings.width, self.settings.height
+        while not self._closing:
+            await asyncio.sleep(HOTSPOT_INTERVAL)
+            marks = await loop.run_in_executor(self.engine.executor, self.source.hotspot_marks)
+            data = [
+                {
+                    "exhibit": m.exhibit,
+                    "hotspot": m.hotspot,
+                    "x": round(m.x / width, 4),
+                    "y": round(m.y / height, 4),
+                    "visible": m.visible,
+                }
+                for m in marks
+            ]
+            now = loop.time()
+            if data != last or now - last_sent >= 1.0:
+                self.send({"type": "hotspots", "marks": data})
+                last, last_sent = data, now
 
     async def _pick(self, at: PickAt, seq: int | None) -> None:
         """Ray-cast the click in this visitor's own view; answer with what it hit."""

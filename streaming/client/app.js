@@ -1,5 +1,6 @@
 // The visitor page: one WebRTC session showing the server-rendered relic.
 import { attachControls } from '/static/controls.js';
+import { createHotspots } from '/static/hotspots.js';
 import { createLabels } from '/static/label.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
 
@@ -172,10 +173,13 @@ function openChannel(pc, mine) {
     if (message.type === 'error') {
       console.warn('museion: server refused command', message.seq ?? '-', message.code, message.message);
       if (message.message) toast(message.message);
+    } else if (message.type === 'hotspots') {
+      hotspots.update(message);
     } else if (message.type === 'picked') {
       labels.show(message.exhibit && message.label ? message.label : null, message.hotspot ?? null);
     } else if (message.type === 'hello') {
       labels.configure(message);
+      hotspots.configure(message);
       museion.session = message.session ?? null;
       if (message.width && message.height) {
         video.width = message.width;
@@ -268,7 +272,16 @@ function pickAt(clientX, clientY) {
 }
 
 const labels = createLabels({ panel: $('label'), menu: $('languages'), heading: $('exhibition') });
+const hotspots = createHotspots({
+  layer: $('stage'),
+  video,
+  labels,
+  onOpen: (x, y) => sendCommand({ type: 'pick', x: Number(x), y: Number(y) }),
+});
+labels.onLanguage(() => hotspots.refresh());
+window.addEventListener('resize', () => hotspots.refresh());
 museion.labels = labels;
+museion.hotspots = hotspots;
 attachControls($('stage'), sendCommand, { onTap: pickAt });
 $('reset').addEventListener('click', () => sendCommand({ type: 'reset' }));
 $('retry').addEventListener('click', () => start());

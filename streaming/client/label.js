@@ -37,7 +37,7 @@ export function createLabels({ panel, menu, heading }) {
       button.dataset.lang = tag;
       button.textContent = tag.toUpperCase();
       button.setAttribute('aria-pressed', String(tag === state.language));
-      button.addEventListener('click', () => setLanguage(tag));
+      button.addEventListener('click', () => { setLanguage(tag); listeners.forEach((fn) => fn(tag)); });
       return button;
     }));
   }
@@ -125,7 +125,17 @@ export function createLabels({ panel, menu, heading }) {
     renderPanel();
   }
 
-  return { configure, show, setLanguage, get language() { return state.language; } };
+  const listeners = [];
+  const notify = () => listeners.forEach((fn) => fn(state.language));
+  const setLanguageAndNotify = (tag) => { setLanguage(tag); notify(); };
+  return {
+    configure: (hello) => { configure(hello); notify(); },
+    show,
+    setLanguage: setLanguageAndNotify,
+    onLanguage: (fn) => listeners.push(fn),
+    get language() { return state.language; },
+    get fallback() { return state.fallback; },
+  };
 }
 
 function museionLanguageParam() {

@@ -135,3 +135,20 @@ def test_the_example_exhibition_and_a_migrated_showcase_render_their_relic() -> 
             assert abs(engine.home.target[1] - 1.23) < 0.05
         finally:
             engine.close()
+
+
+def test_depth_buffer_visibility_agrees_with_rays(hall: RenderEngine) -> None:
+    source = hall.open_view(W, H)
+    try:
+        for yaw in (0.0, 90.0, 180.0, 270.0):
+            state = replace(hall.home, yaw=yaw, pitch=5.0)
+            source.frame(state)
+            by_depth = {m.hotspot: m for m in source.hotspot_marks()}
+            by_ray = {m.hotspot: m for m in hall.hotspot_marks(state, W, H)}
+            assert {k: v.visible for k, v in by_depth.items()} == {
+                k: v.visible for k, v in by_ray.items()
+            }, yaw
+            for key, mark in by_depth.items():
+                assert (mark.x, mark.y) == pytest.approx((by_ray[key].x, by_ray[key].y))
+    finally:
+        source.close()

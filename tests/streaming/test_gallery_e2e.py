@@ -62,3 +62,47 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
         await page.mouse.click(box["x"] + 20, box["y"] + 20)
         await label.wait_for(state="hidden", timeout=5_000)
         await asyncio.sleep(0)
+
+
+async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -> None:
+    from museion.runtime.camera import project
+    from museion.streaming.server import SESSIONS_KEY
+
+    async with serve(exhibition) as server, browser_page() as page:
+        await page.goto(f"{server.url}/?lang=en")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        box = await page.locator("video").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        await page.mouse.move(cx, cy)
+        await page.mouse.down()
+        for step in range(1, 6):
+            await page.mouse.move(cx - 12 * step, cy)
+            await asyncio.sleep(0.03)
+        await page.mouse.up()
+        await asyncio.sleep(1.2)  # rest: full-size frame and fresh marks
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        markers = page.locator("button.hotspot:not([hidden])")
+        count = await markers.count()
+        assert count >= 1
+        scale = box["width"] / 1280
+        for index in range(count):
+            marker = markers.nth(index)
+            key = (
+                await marker.get_attribute("data-exhibit"),
+                await marker.get_attribute("data-hotspot"),
+            )
+            where = project(session.view, 1280, 720, exhibition.hotspot_positions[key])
+            assert where is not None
+            mbox = await marker.bounding_box()
+            mx, my = mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2
+            ex, ey = box["x"] + where[0] * scale, box["y"] + where[1] * scale
+            assert abs(mx - ex) <= 8 and abs(my - ey) <= 8, (key, (mx, my), (ex, ey))
+            assert await marker.get_attribute("aria-label")  # named for screen readers
+        await page.screenshot(path=str(REPO / "build" / "e2e-hotspots.png"))
+        # Clicking a marker opens the label with that detail highlighted.
+        first = markers.first
+        hotspot = await first.get_attribute("data-hotspot")
+        await first.click()
+        await page.get_by_role("dialog").wait_for(state="visible", timeout=5_000)
+        current = page.locator(f"#label li.current[data-hotspot='{hotspot}']")
+        assert await current.count() == 1
