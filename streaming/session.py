@@ -21,6 +21,7 @@ from aiortc.rtcdatachannel import RTCDataChannel
 from museion.runtime.camera import PickAt, ViewState, apply_command
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
+from museion.runtime.picking import HotspotMark
 from museion.streaming.commands import parse_command
 from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
@@ -28,9 +29,7 @@ from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.settings import StreamSettings
 from museion.streaming.track import ViewTrack
 
-__all__ = ["HOTSPOT_INTERVAL", "Session"]
-
-HOTSPOT_INTERVAL = 0.1
+__all__ = ["Session"]
 
 logger = logging.getLogger(__name__)
 
@@ -77,7 +76,12 @@ class Session:
             settings.fps,
             stamp_clock=settings.stamp_clock,
             idle_fps=settings.idle_fps,
+            after_render=source.hotspot_marks if engine.has_hotspots else None,
+            on_frame=self._on_frame,
         )
+        self._last_pts: int | None = None
+        self._rtp_origin: int | None = None
+        self._marks_message: dict[str, Any] | None = None
         self.channel: RTCDataChannel | None = None
         self.commands_applied = 0
         self.closed = asyncio.Event()
@@ -87,6 +91,7 @@ class Session:
         self._limit = _RateLimit(settings.max_commands_per_second)
         self._watchdog: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Future[None]] = set()
+        self._sender: Any = None
         self.pc.on("connectionstatechange", self._on_state)
         self.pc.on("datachannel", self._on_datachannel)
 
@@ -108,6 +113,7 @@ class Session:
         ]
         transceiver.setCodecPreferences(codecs)
         install_encoder(transceiver.sender, self.settings)
+        self._sender = transceiver.sender
         try:
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
         except Exception as exc:  # aiortc raises assorted types for offers it cannot use
@@ -147,7 +153,7 @@ class Session:
 
         channel.on("message", self.handle_message)
         if self.engine.has_hotspots:
-            self._tasks.add(asyncio.ensure_future(self._send_hotspots()))
+            self._tasks.add(asyncio.ensure_future(self._resend_hotspots()))
         if channel.readyState == "open":
             _open()
 
@@ -184,21 +190,26 @@ class Session:
             )
         self.commands_applied += 1
 
-    async def _send_hotspots(self) -> None:
-        """Tell the page where the hotspots are in its current frame, 10 times a second.
+    def _on_frame(self, pts: int, marks: list[HotspotMark] | None) -> None:
+        """Called as each frame goes to the encoder: send a new picture's hotspot marks.
 
-        Positions come from the last rendered frame (and its depth buffer), so markers
-        drawn over the video line up with what the visitor sees.  Unchanged marks are
-        not repeated more than once a second.
+        The message carries the frame's RTP timestamp, so the page can apply the marks to
+        exactly the frame they belong to (``requestVideoFrameCallback``'s rtpTimestamp).
+        aiortc adds a random origin to our timestamps and keeps it private; it shows in the
+        sender's last RTP timestamp, read once the previous frame has gone out.
         """
-        loop = asyncio.get_running_loop()
-        last: list[Any] = []
-        last_sent = 0.0
+        if self._rtp_origin is None and self._last_pts is not None:
+            sent = getattr(self._sender, "_RTCRtpSender__rtp_timestamp", 0)
+            if sent:
+                self._rtp_origin = (sent - self._last_pts) % 2**32
+        self._last_pts = pts
+        if marks is None:
+            return
         width, height = self.settings.width, self.settings.height
-        while not self._closing:
-            await asyncio.sleep(HOTSPOT_INTERVAL)
-            marks = await loop.run_in_executor(self.engine.executor, self.source.hotspot_marks)
-            data = [
+        self._marks_message = {
+            "type": "hotspots",
+            "rtp": None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32,
+            "marks": [
                 {
                     "exhibit": m.exhibit,
                     "hotspot": m.hotspot,
@@ -207,11 +218,16 @@ class Session:
                     "visible": m.visible,
                 }
                 for m in marks
-            ]
-            now = loop.time()
-            if data != last or now - last_sent >= 1.0:
-                self.send({"type": "hotspots", "marks": data})
-                last, last_sent = data, now
+            ],
+        }
+        self.send(self._marks_message)
+
+    async def _resend_hotspots(self) -> None:
+        """Repeat the latest marks once a second (a page that missed them catches up)."""
+        while not self._closing:
+            await asyncio.sleep(1.0)
+            if self._marks_message is not None:
+                self.send(self._marks_message)
 
     async def _pick(self, at: PickAt, seq: int | None) -> None:
         """Ray-cast the click in this visitor's own view; answer with what it hit."""

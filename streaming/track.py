@@ -15,6 +15,7 @@ import fractions
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
+from typing import Any
 
 import av
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
@@ -57,8 +58,12 @@ class ViewTrack(MediaStreamTrack):
         fps: int,
         stamp_clock: bool = False,
         idle_fps: int | None = None,
+        after_render: Callable[[], Any] | None = None,
+        on_frame: Callable[[int, Any], None] | None = None,
     ) -> None:
         super().__init__()
+        self._after_render = after_render
+        self._on_frame = on_frame
         self._stamp = stamp_clock
         self._idle_interval = 1.0 / (idle_fps or fps)
         self._changed_at = 0.0
@@ -72,7 +77,7 @@ class ViewTrack(MediaStreamTrack):
         self._last_image: Frame | None = None
         self._last_frame: av.VideoFrame | None = None
         self._lead = 0.0
-        self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool]] | None = None
+        self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool, Any]] | None = None
         self.frames_sent = 0
 
     def stop(self) -> None:
@@ -96,7 +101,7 @@ class ViewTrack(MediaStreamTrack):
             due = now
         return self._pts, due
 
-    async def _make(self) -> tuple[int, av.VideoFrame, bool]:
+    async def _make(self) -> tuple[int, av.VideoFrame, bool, Any]:
         """Wait for the next slot less the expected render time, then make its frame.
 
         Starting early by the recent render time makes the frame ready when it is due,
@@ -108,13 +113,16 @@ class ViewTrack(MediaStreamTrack):
             await asyncio.sleep(wait)
         started = time.monotonic()
         loop = asyncio.get_running_loop()
-        frame, changed = await loop.run_in_executor(self._executor, self._convert, self._view())
+        frame, changed, extra = await loop.run_in_executor(
+            self._executor, self._convert, self._view()
+        )
         took = time.monotonic() - started
         self._lead = min(self._step / VIDEO_CLOCK, 0.8 * self._lead + 0.2 * took)
-        return pts, frame, changed
+        return pts, frame, changed, extra
 
-    def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool]:
-        """The frame for ``state`` and whether its picture differs from the last one."""
+    def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool, Any]:
+        """The frame for ``state``, whether its picture differs from the last one, and (for a
+        new picture) what ``after_render`` says about it, asked on the render thread."""
         image = self._source.frame(state)
         if self._stamp:
             image = stamp_time(image, int(time.time() * 1000))
@@ -124,7 +132,8 @@ class ViewTrack(MediaStreamTrack):
             self._last_frame = frame.reformat(format="yuv420p")
             self._last_image = image
         assert self._last_frame is not None
-        return self._last_frame, changed
+        extra = self._after_render() if changed and self._after_render is not None else None
+        return self._last_frame, changed, extra
 
     async def recv(self) -> av.VideoFrame:
         """The next frame: every ``1/fps`` while the picture changes, slower once idle.
@@ -137,7 +146,7 @@ class ViewTrack(MediaStreamTrack):
         while True:
             making = self._ahead or asyncio.ensure_future(self._make())
             self._ahead = None
-            pts, frame, changed = await making
+            pts, frame, changed, extra = await making
             now = time.monotonic()
             if changed:
                 self._changed_at = now
@@ -147,6 +156,8 @@ class ViewTrack(MediaStreamTrack):
             if self.readyState != "live":
                 raise MediaStreamError
         self._ahead = asyncio.ensure_future(self._make())
+        if self._on_frame is not None:
+            self._on_frame(pts, extra if changed else None)
         self._sent_at = now
         frame.pts = pts
         frame.time_base = _TIME_BASE

@@ -99,6 +99,7 @@ function clearTimers() {
  */
 async function teardown() {
   generation += 1;
+  hotspots.clear();
   clearTimers();
   const { pc, sessionUrl } = museion;
   museion.pc = null;

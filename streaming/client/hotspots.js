@@ -1,11 +1,42 @@
 // Hotspot markers: HTML buttons over the video, placed where the server says each hotspot
 // is in the current frame, so they stay crisp, clickable and readable by screen readers.
+// Each marks message names the RTP timestamp of its frame; the markers move when that
+// frame is shown (requestVideoFrameCallback), not when the message arrives, so they stay
+// on the relic while it turns.
 import { pickText } from '/static/label.js';
 
 export function createHotspots({ layer, video, labels, onOpen }) {
   const titles = new Map();   // "exhibit/hotspot" -> language map
   const buttons = new Map();  // "exhibit/hotspot" -> button
   let marks = [];
+  let queue = [];             // marks messages waiting for their frame, oldest first
+  let shownRtp = null;        // RTP timestamp of the frame on screen
+  const newer = (a, b) => ((a - b) >>> 0) < 0x80000000;  // a at or after b, mod 2^32
+
+  let appliedRtp = null;
+
+  function apply(message) {
+    marks = Array.isArray(message.marks) ? message.marks : [];
+    appliedRtp = typeof message.rtp === 'number' ? message.rtp : null;
+    render();
+  }
+
+  function settle() {
+    let due = null;
+    while (queue.length && shownRtp !== null && newer(shownRtp, queue[0].rtp)) due = queue.shift();
+    if (due) apply(due);
+  }
+
+  function onFrame(now, metadata) {
+    if (typeof metadata.rtpTimestamp === 'number') {
+      shownRtp = metadata.rtpTimestamp >>> 0;
+      settle();
+    }
+    video.requestVideoFrameCallback(onFrame);
+  }
+  if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) {
+    video.requestVideoFrameCallback(onFrame);
+  }
 
   /** Map a point given as fractions of the video frame to the layer's pixels. */
   function place(x, y) {
@@ -62,10 +93,16 @@ export function createHotspots({ layer, video, labels, onOpen }) {
       for (const h of hello.hotspots || []) titles.set(`${h.exhibit}/${h.hotspot}`, h.title);
     },
     update(message) {
-      marks = Array.isArray(message.marks) ? message.marks : [];
-      render();
+      const synced = typeof message.rtp === 'number'
+        && 'requestVideoFrameCallback' in HTMLVideoElement.prototype;
+      if (!synced) { apply(message); return; }
+      queue.push(message);
+      if (queue.length > 90) queue = queue.slice(-90);
+      settle();  // its frame may already be on screen
     },
     refresh: render,
-    clear() { marks = []; render(); },
+    clear() { marks = []; queue = []; shownRtp = null; appliedRtp = null; render(); },
+    /** For tests: the RTP timestamps of the frame on screen and of the marks drawn. */
+    sync: () => ({ shown: shownRtp, applied: appliedRtp }),
   };
 }

@@ -21,6 +21,26 @@ pytestmark = [
 ]
 
 
+TURN_AND_SAMPLE = """() => new Promise((resolve) => {
+  const video = document.querySelector('video');
+  const lags = [];
+  let frames = 0;
+  const turn = () => {
+    window.museion.sendCommand({type: 'orbit', yaw: 0.4, pitch: 0});
+    if (frames < 45) requestAnimationFrame(turn);
+  };
+  requestAnimationFrame(turn);
+  const sample = (now, metadata) => {
+    setTimeout(() => {  // after the markers' own callback for this frame
+      const applied = window.museion.hotspots.sync().applied;
+      if (frames > 5 && applied !== null) lags.push((metadata.rtpTimestamp - applied) >>> 0);
+      if (++frames < 45) video.requestVideoFrameCallback(sample); else resolve(lags);
+    }, 0);
+  };
+  video.requestVideoFrameCallback(sample);
+})"""
+
+
 @pytest.fixture(scope="module")
 def exhibition() -> Iterator[RenderEngine]:
     engine = RenderEngine(
@@ -72,13 +92,15 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
         await page.goto(f"{server.url}/?lang=en")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
         box = await page.locator("video").bounding_box()
-        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
-        await page.mouse.move(cx, cy)
-        await page.mouse.down()
-        for step in range(1, 6):
-            await page.mouse.move(cx - 12 * step, cy)
-            await asyncio.sleep(0.03)
-        await page.mouse.up()
+        # Turn the relic a little on every animation frame, so every video frame is a new
+        # picture, and note which frame's marks are drawn when each frame is shown.
+        lags = await page.evaluate(TURN_AND_SAMPLE)
+        # Drawing marks as they arrive would put them ahead of the picture (a "negative" lag,
+        # huge modulo 2**32); synced, they are the frame's own or, when a frame repeats the
+        # picture before it (no new marks are sent then), that picture's.
+        assert len(lags) >= 30
+        assert sum(lag <= 3000 for lag in lags) >= 0.9 * len(lags), lags
+        assert max(lags) <= 6000, lags
         await asyncio.sleep(1.2)  # rest: full-size frame and fresh marks
         (session,) = server.app[SESSIONS_KEY].sessions.values()
         markers = page.locator("button.hotspot:not([hidden])")

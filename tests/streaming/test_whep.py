@@ -257,3 +257,40 @@ async def test_a_click_on_the_relic_names_it(engine: RenderEngine) -> None:
         assert replies[11]["type"] == "picked" and replies[11]["exhibit"] == "relic"
         assert replies[12]["type"] == "picked" and replies[12]["exhibit"] is None
         assert replies[13]["type"] == "error" and replies[13]["code"] == "COMMAND_OUT_OF_RANGE"
+
+
+async def test_hotspot_marks_name_the_rtp_timestamp_of_their_frame() -> None:
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.checked_scene import open_scene
+    from tests.conftest import ASSETS
+
+    exhibition = RenderEngine(
+        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
+    )
+    try:
+        async with serve(exhibition) as server, viewer(server.url) as view:
+            received: set[int] = set()
+            for step in range(60):
+                if step % 5 == 0 and step < 45:
+                    view.send({"type": "orbit", "yaw": 15, "pitch": 2})
+                frame = await asyncio.wait_for(view.track.recv(), 5)
+                received.add(frame.pts)  # the RTP timestamp less the stream's first one
+            marks = [m for m in view.messages if m.get("type") == "hotspots" and m["rtp"]]
+            assert len(marks) >= 5
+            # Every new picture's marks name a frame that really arrived with that timestamp
+            # (aiortc's receiver counts from its first frame and rounds by one tick, so
+            # compare up to one offset, within a tick).
+            near = received | {p + 1 for p in received} | {p - 1 for p in received}
+            offsets = {(m["rtp"] - pts) % 2**32 for m in marks for pts in received}
+            best = max(
+                sum((m["rtp"] - offset) % 2**32 in near for m in marks) for offset in offsets
+            )
+            assert best == len(marks), (best, len(marks))
+            assert all(
+                0 <= h["x"] <= 1 and 0 <= h["y"] <= 1
+                for m in marks
+                for h in m["marks"]
+                if h["visible"]
+            )
+    finally:
+        exhibition.close()
