@@ -10,18 +10,22 @@ import math
 from dataclasses import dataclass, replace
 
 __all__ = [
+    "TOUR_ACTIONS",
     "Orbit",
     "OrbitLimits",
     "Pan",
     "PickAt",
     "Reset",
+    "TourCommand",
     "ViewCommand",
     "ViewState",
     "Zoom",
     "apply_command",
     "horizontal_fov",
+    "interpolate",
     "look_at_basis",
     "project",
+    "view_from_pose",
 ]
 
 Vec3 = tuple[float, float, float]
@@ -113,8 +117,17 @@ class PickAt:
     y: float
 
 
+@dataclass(frozen=True)
+class TourCommand:
+    """Control a guided tour: start (a tour id), pause, resume, next, prev or stop."""
+
+    action: str
+    tour: str | None = None
+
+
+TOUR_ACTIONS = ("start", "pause", "resume", "next", "prev", "stop")
 ViewCommand = Orbit | Zoom | Pan | Reset
-Command = ViewCommand | PickAt
+Command = ViewCommand | PickAt | TourCommand
 
 
 def look_at_basis(state: ViewState) -> tuple[Vec3, Vec3, Vec3]:
@@ -184,3 +197,34 @@ def project(
 def horizontal_fov(vertical: float, aspect: float) -> float:
     """The horizontal field of view (degrees) matching ``vertical`` at ``aspect``."""
     return math.degrees(2 * math.atan(math.tan(math.radians(vertical) / 2) * aspect))
+
+
+def view_from_pose(position: Vec3, target: Vec3, fov: float = 45.0) -> ViewState:
+    """The orbit view whose eye is at ``position`` looking at ``target``."""
+    dx, dy, dz = (p - t for p, t in zip(position, target, strict=True))
+    distance = math.sqrt(dx * dx + dy * dy + dz * dz) or 1e-3
+    return ViewState(
+        target=target,
+        yaw=math.degrees(math.atan2(dx, dz)),
+        pitch=math.degrees(math.asin(max(-1.0, min(1.0, dy / distance)))),
+        distance=distance,
+        fov=fov,
+    )
+
+
+def interpolate(a: ViewState, b: ViewState, t: float) -> ViewState:
+    """The view a fraction ``t`` of the way from ``a`` to ``b`` (eased; yaw the short way)."""
+    t = max(0.0, min(1.0, t))
+    s = t * t * (3 - 2 * t)
+    turn = math.remainder(b.yaw - a.yaw, 360.0)
+    return ViewState(
+        target=(
+            a.target[0] + (b.target[0] - a.target[0]) * s,
+            a.target[1] + (b.target[1] - a.target[1]) * s,
+            a.target[2] + (b.target[2] - a.target[2]) * s,
+        ),
+        yaw=math.remainder(a.yaw + turn * s, 360.0),
+        pitch=a.pitch + (b.pitch - a.pitch) * s,
+        distance=a.distance * (b.distance / a.distance) ** s,
+        fov=a.fov + (b.fov - a.fov) * s,
+    )

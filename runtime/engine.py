@@ -276,6 +276,9 @@ class RenderEngine:
             "languages": sorted(document.title, key=lambda tag: tag != default),
             "title": document.title,
             "hotspots": hotspots,
+            "tours": [
+                {"id": t.id, "title": t.title, "steps": len(t.steps)} for t in document.tours
+            ],
         }
 
     def label(self, exhibit_id: str) -> dict[str, Any] | None:

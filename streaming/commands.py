@@ -8,6 +8,7 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
     {"type": "pan", "dx": 0.1, "dy": 0}
     {"type": "reset"}
     {"type": "pick", "x": 0.5, "y": 0.4}        (fractions of the frame, from the top left)
+    {"type": "tour", "action": "start", "tour": "highlights"}   (pause, resume, next, prev, stop)
 """
 
 from __future__ import annotations
@@ -17,7 +18,16 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from museion.runtime.camera import Command, Orbit, Pan, PickAt, Reset, Zoom
+from museion.runtime.camera import (
+    TOUR_ACTIONS,
+    Command,
+    Orbit,
+    Pan,
+    PickAt,
+    Reset,
+    TourCommand,
+    Zoom,
+)
 from museion.streaming.errors import CommandError
 
 __all__ = ["MAX_MESSAGE_BYTES", "ParsedCommand", "parse_command"]
@@ -32,6 +42,7 @@ _FIELDS: dict[str, frozenset[str]] = {
     "pan": frozenset({"dx", "dy"}),
     "reset": frozenset(),
     "pick": frozenset({"x", "y"}),
+    "tour": frozenset({"action", "tour"}),
 }
 
 
@@ -120,4 +131,18 @@ def _command(message: dict[str, Any]) -> Command:
         )
     if kind == "pick":
         return PickAt(x=_number(message, "x", 0.0, 1.0), y=_number(message, "y", 0.0, 1.0))
+    if kind == "tour":
+        return _tour(message)
     return Reset()
+
+
+def _tour(message: dict[str, Any]) -> TourCommand:
+    action = message.get("action")
+    if action not in TOUR_ACTIONS:
+        raise CommandError(
+            f"'action' must be one of {list(TOUR_ACTIONS)}", code="COMMAND_MALFORMED"
+        )
+    tour = message.get("tour")
+    if action == "start" and not (isinstance(tour, str) and 0 < len(tour) <= 64):
+        raise CommandError("starting a tour needs its id in 'tour'", code="COMMAND_MALFORMED")
+    return TourCommand(action=str(action), tour=tour if isinstance(tour, str) else None)

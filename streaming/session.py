@@ -18,10 +18,11 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
 
-from museion.runtime.camera import PickAt, ViewState, apply_command
+from museion.runtime.camera import PickAt, TourCommand, ViewState, apply_command
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
 from museion.runtime.picking import HotspotMark
+from museion.runtime.tour_player import TourPlayer
 from museion.streaming.commands import parse_command
 from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
@@ -68,11 +69,14 @@ class Session:
         self.settings = settings
         self.source = source
         self.view: ViewState = engine.home
+        self.home, self.limits = engine.home, engine.limits
+        self.tour: TourPlayer | None = None
+        self._announced_step = -1
         self.pc = RTCPeerConnection(rtc_configuration(settings))
         self.track = ViewTrack(
             source,
             engine.executor,
-            lambda: self.view,
+            self.current_view,
             settings.fps,
             stamp_clock=settings.stamp_clock,
             idle_fps=settings.idle_fps,
@@ -181,14 +185,108 @@ class Session:
         except CommandError as exc:
             self.send({"type": "error", **exc.to_dict(), "seq": exc.seq})
             return
-        if isinstance(parsed.command, PickAt):
-            self._tasks.add(task := asyncio.ensure_future(self._pick(parsed.command, parsed.seq)))
+        command = parsed.command
+        if isinstance(command, PickAt):
+            self._tasks.add(task := asyncio.ensure_future(self._pick(command, parsed.seq)))
             task.add_done_callback(self._tasks.discard)
+        elif isinstance(command, TourCommand):
+            self._tour_command(command, parsed.seq)
         else:
-            self.view = apply_command(
-                self.view, parsed.command, self.engine.home, self.engine.limits
-            )
+            if self.tour is not None:  # the visitor takes the camera back
+                self._leave_tour("stopped")
+            self.view = apply_command(self.view, command, self.home, self.limits)
         self.commands_applied += 1
+
+    # -- guided tours ----------------------------------------------------------------------
+
+    def current_view(self) -> ViewState:
+        """The camera for the next frame: the visitor's, or the tour's on its way."""
+        tour = self.tour
+        if tour is None:
+            return self.view
+        now = time.monotonic()
+        if tour.due(now) and not tour.go(1, now):
+            self._leave_tour("finished")
+            return self.view
+        if tour.index != self._announced_step:
+            self._announce_tour()
+        return tour.view(now)
+
+    def _tour_command(self, command: TourCommand, seq: int | None) -> None:
+        now = time.monotonic()
+        document = self.engine.document
+        if command.action == "start":
+            found = [t for t in (document.tours if document else ()) if t.id == command.tour]
+            if not found:
+                self.send(
+                    {
+                        "type": "error",
+                        "code": "TOUR_UNKNOWN",
+                        "seq": seq,
+                        "message": f"There is no tour {command.tour!r} here.",
+                    }
+                )
+                return
+            views = {key: view for key, (view, _) in self.engine.exhibit_views.items()}
+            self.tour = TourPlayer(found[0], views)
+            self.tour.start(self.current_view_without_tour(), now)
+        elif self.tour is None:
+            self.send(
+                {
+                    "type": "error",
+                    "code": "TOUR_NOT_PLAYING",
+                    "seq": seq,
+                    "message": "No tour is playing.",
+                }
+            )
+            return
+        elif command.action == "pause":
+            self.tour.pause(now)
+        elif command.action == "resume":
+            self.tour.resume(now)
+        elif command.action in ("next", "prev"):
+            self.tour.go(1 if command.action == "next" else -1, now)
+        else:
+            self._leave_tour("stopped")
+            return
+        self._announce_tour()
+
+    def current_view_without_tour(self) -> ViewState:
+        """Where the camera is now, whether or not a tour is flying it."""
+        return self.view if self.tour is None else self.tour.view(time.monotonic())
+
+    def _announce_tour(self) -> None:
+        tour = self.tour
+        if tour is None:
+            return
+        self._announced_step = tour.index
+        step = tour.step
+        self.send(
+            {
+                "type": "tour",
+                "tour": tour.tour.id,
+                "state": "playing" if tour.playing else "paused",
+                "step": tour.index,
+                "steps": len(tour.tour.steps),
+                "narration": step.narration,
+                "exhibit": step.exhibit,
+                "audio": step.audio,
+            }
+        )
+
+    def _leave_tour(self, state: str) -> None:
+        """End the tour where the camera is; orbiting continues around that place."""
+        tour = self.tour
+        if tour is None:
+            return
+        now = time.monotonic()
+        self.view = tour.view(now)
+        exhibit = tour.step.exhibit
+        if exhibit is not None and exhibit in self.engine.exhibit_views:
+            self.home, self.limits = self.engine.exhibit_views[exhibit]
+        self.tour = None
+        self._announced_step = -1
+        self.send({"type": "tour", "tour": tour.tour.id, "state": state})
 
     def _on_frame(self, pts: int, marks: list[HotspotMark] | None) -> None:
         """Called as each frame goes to the encoder: send a new picture's hotspot marks.

@@ -90,6 +90,8 @@ async def viewer(url: str) -> AsyncIterator[Viewer]:
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("video", direction="recvonly")
     channel = pc.createDataChannel("view", ordered=True)
+    messages: list[dict[str, Any]] = []
+    channel.on("message", lambda m: messages.append(json.loads(m)))  # before 'hello' comes
     loop = asyncio.get_running_loop()
     got_track: asyncio.Future[MediaStreamTrack] = loop.create_future()
     opened: asyncio.Future[None] = loop.create_future()
@@ -106,8 +108,7 @@ async def viewer(url: str) -> AsyncIterator[Viewer]:
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         track = await asyncio.wait_for(got_track, 10)
         await asyncio.wait_for(opened, 10)
-        view = Viewer(pc=pc, track=track, location=location, channel=channel)
-        channel.on("message", lambda m: view.messages.append(json.loads(m)))
+        view = Viewer(pc=pc, track=track, location=location, messages=messages, channel=channel)
         try:
             yield view
         finally:

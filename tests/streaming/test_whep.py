@@ -9,6 +9,7 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
@@ -292,5 +293,52 @@ async def test_hotspot_marks_name_the_rtp_timestamp_of_their_frame() -> None:
                 for h in m["marks"]
                 if h["visible"]
             )
+    finally:
+        exhibition.close()
+
+
+async def test_a_guided_tour_moves_the_camera_step_by_step() -> None:
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.checked_scene import open_scene
+    from tests.conftest import ASSETS
+
+    exhibition = RenderEngine(
+        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
+    )
+
+    async def frames(view: Any, count: int) -> np.ndarray:
+        frame = None
+        for _ in range(count):
+            frame = await asyncio.wait_for(view.track.recv(), 5)
+        assert frame is not None
+        return frame.to_ndarray(format="rgb24").astype(int)
+
+    def tour_messages(view: Any) -> list[dict[str, Any]]:
+        return [m for m in view.messages if m.get("type") == "tour"]
+
+    try:
+        async with serve(exhibition) as server, viewer(server.url) as view:
+            await frames(view, 5)
+            hello = next(m for m in view.messages if m.get("type") == "hello")
+            assert hello["tours"][0] == {
+                "id": "highlights",
+                "title": {"zh": "精选导览", "en": "Highlights"},
+                "steps": 4,
+            }
+            view.send({"type": "tour", "action": "start", "tour": "nowhere", "seq": 1})
+            view.send({"type": "tour", "action": "start", "tour": "highlights", "seq": 2})
+            first = await frames(view, 60)  # the flight takes 1.6 s
+            view.send({"type": "tour", "action": "pause"})
+            view.send({"type": "tour", "action": "next"})
+            second = await frames(view, 60)
+            assert np.abs(first - second).mean() > 3  # a different view of the hall
+            steps = [(m["step"], m["state"]) for m in tour_messages(view) if "step" in m]
+            assert steps[0] == (0, "playing") and (1, "paused") in steps
+            assert tour_messages(view)[-1]["narration"]["en"] == "The zig-zag band on the belly."
+            errors = [m for m in view.messages if m.get("type") == "error"]
+            assert errors[0]["code"] == "TOUR_UNKNOWN" and errors[0]["seq"] == 1
+            view.send({"type": "orbit", "yaw": 10, "pitch": 0})  # the visitor takes over
+            await frames(view, 5)
+            assert tour_messages(view)[-1]["state"] == "stopped"
     finally:
         exhibition.close()
