@@ -1,7 +1,8 @@
 // The visitor page: one WebRTC session showing the server-rendered relic.
 import { attachControls } from '/static/controls.js';
-import { createHotspots } from '/static/hotspots.js';
+import { createHotspots, frameRect } from '/static/hotspots.js';
 import { createLabels } from '/static/label.js';
+import { createTours } from '/static/tours.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
 
 const $ = (id) => document.getElementById(id);
@@ -174,6 +175,8 @@ function openChannel(pc, mine) {
     if (message.type === 'error') {
       console.warn('museion: server refused command', message.seq ?? '-', message.code, message.message);
       if (message.message) toast(message.message);
+    } else if (message.type === 'tour') {
+      tours.update(message);
     } else if (message.type === 'hotspots') {
       hotspots.update(message);
     } else if (message.type === 'picked') {
@@ -181,6 +184,7 @@ function openChannel(pc, mine) {
     } else if (message.type === 'hello') {
       labels.configure(message);
       hotspots.configure(message);
+      tours.configure(message);
       museion.session = message.session ?? null;
       if (message.width && message.height) {
         video.width = message.width;
@@ -258,17 +262,15 @@ async function start() {
   }
 }
 
-/** A click on the picture, as fractions of the video frame (letterboxing excluded). */
+/** A click on the picture, as fractions of the video frame; a click beside it closes the label. */
 function pickAt(clientX, clientY) {
-  const box = video.getBoundingClientRect();
-  const vw = video.videoWidth || 16;
-  const vh = video.videoHeight || 9;
-  const scale = Math.min(box.width / vw, box.height / vh);
-  const left = box.left + (box.width - vw * scale) / 2;
-  const top = box.top + (box.height - vh * scale) / 2;
-  const x = (clientX - left) / (vw * scale);
-  const y = (clientY - top) / (vh * scale);
-  if (x < 0 || x > 1 || y < 0 || y > 1) return;
+  const frame = frameRect(video);
+  const x = (clientX - frame.left) / frame.width;
+  const y = (clientY - frame.top) / frame.height;
+  if (x < 0 || x > 1 || y < 0 || y > 1) {
+    labels.show(null);
+    return;
+  }
   sendCommand({ type: 'pick', x: Math.round(x * 1e4) / 1e4, y: Math.round(y * 1e4) / 1e4 });
 }
 
@@ -279,10 +281,12 @@ const hotspots = createHotspots({
   labels,
   onOpen: (x, y) => sendCommand({ type: 'pick', x: Number(x), y: Number(y) }),
 });
-labels.onLanguage(() => hotspots.refresh());
+const tours = createTours({ bar: $('tours'), labels, send: sendCommand });
+labels.onLanguage(() => { hotspots.refresh(); tours.refresh(); });
 window.addEventListener('resize', () => hotspots.refresh());
 museion.labels = labels;
 museion.hotspots = hotspots;
+museion.frameRect = () => frameRect(video);
 attachControls($('stage'), sendCommand, { onTap: pickAt });
 $('reset').addEventListener('click', () => sendCommand({ type: 'reset' }));
 $('retry').addEventListener('click', () => start());

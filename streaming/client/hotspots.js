@@ -5,6 +5,20 @@
 // on the relic while it turns.
 import { pickText } from '/static/label.js';
 
+/** Where the picture sits inside the video element (object-fit: contain letterboxes it). */
+export function frameRect(video) {
+  const box = video.getBoundingClientRect();
+  const vw = video.videoWidth || 16;
+  const vh = video.videoHeight || 9;
+  const scale = Math.min(box.width / vw, box.height / vh);
+  return {
+    left: box.left + (box.width - vw * scale) / 2,
+    top: box.top + (box.height - vh * scale) / 2,
+    width: vw * scale,
+    height: vh * scale,
+  };
+}
+
 export function createHotspots({ layer, video, labels, onOpen }) {
   const titles = new Map();   // "exhibit/hotspot" -> language map
   const buttons = new Map();  // "exhibit/hotspot" -> button
@@ -40,14 +54,9 @@ export function createHotspots({ layer, video, labels, onOpen }) {
 
   /** Map a point given as fractions of the video frame to the layer's pixels. */
   function place(x, y) {
-    const box = video.getBoundingClientRect();
+    const frame = frameRect(video);
     const origin = layer.getBoundingClientRect();
-    const vw = video.videoWidth || 16;
-    const vh = video.videoHeight || 9;
-    const scale = Math.min(box.width / vw, box.height / vh);
-    const left = box.left - origin.left + (box.width - vw * scale) / 2;
-    const top = box.top - origin.top + (box.height - vh * scale) / 2;
-    return [left + x * vw * scale, top + y * vh * scale];
+    return [frame.left - origin.left + x * frame.width, frame.top - origin.top + y * frame.height];
   }
 
   function button(key, mark) {

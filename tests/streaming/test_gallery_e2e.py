@@ -6,6 +6,7 @@ import asyncio
 import shutil
 from collections.abc import Iterator
 
+import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
@@ -91,7 +92,6 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
     async with serve(exhibition) as server, browser_page() as page:
         await page.goto(f"{server.url}/?lang=en")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
-        box = await page.locator("video").bounding_box()
         # Turn the relic a little on every animation frame, so every video frame is a new
         # picture, and note which frame's marks are drawn when each frame is shown.
         lags = await page.evaluate(TURN_AND_SAMPLE)
@@ -106,7 +106,8 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
         markers = page.locator("button.hotspot:not([hidden])")
         count = await markers.count()
         assert count >= 1
-        scale = box["width"] / 1280
+        frame = await page.evaluate("window.museion.frameRect()")  # letterboxing excluded
+        scale = frame["width"] / 1280
         for index in range(count):
             marker = markers.nth(index)
             key = (
@@ -117,7 +118,7 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
             assert where is not None
             mbox = await marker.bounding_box()
             mx, my = mbox["x"] + mbox["width"] / 2, mbox["y"] + mbox["height"] / 2
-            ex, ey = box["x"] + where[0] * scale, box["y"] + where[1] * scale
+            ex, ey = frame["left"] + where[0] * scale, frame["top"] + where[1] * scale
             assert abs(mx - ex) <= 8 and abs(my - ey) <= 8, (key, (mx, my), (ex, ey))
             assert await marker.get_attribute("aria-label")  # named for screen readers
         await page.screenshot(path=str(REPO / "build" / "e2e-hotspots.png"))
@@ -128,3 +129,40 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
         await page.get_by_role("dialog").wait_for(state="visible", timeout=5_000)
         current = page.locator(f"#label li.current[data-hotspot='{hotspot}']")
         assert await current.count() == 1
+
+
+async def test_the_highlights_tour_visits_four_different_views(exhibition: RenderEngine) -> None:
+    grab = """() => {
+      const v = document.querySelector('video');
+      const c = document.createElement('canvas');
+      c.width = 160; c.height = 90;
+      const x = c.getContext('2d');
+      x.drawImage(v, 0, 0, 160, 90);
+      return Array.from(x.getImageData(0, 0, 160, 90).data);
+    }"""
+    async with serve(exhibition) as server, browser_page() as page:
+        await page.goto(f"{server.url}/?lang=en")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        bar = page.get_by_role("region", name="Guided tours")
+        await bar.get_by_role("button", name="Start tour").click()
+        pictures = []
+        for step in range(4):
+            await page.wait_for_function(
+                f"document.querySelector('[data-role=step]').textContent === '{step + 1} / 4'",
+                timeout=15_000,
+            )
+            await asyncio.sleep(2.2)  # the flight (1.6 s) and the refinement
+            narration = await bar.locator("[data-role=narration]").inner_text()
+            assert narration, step
+            pictures.append(await page.evaluate(grab))
+            if step < 3:
+                await bar.get_by_role("button", name="Next step").click()
+        frames = [np.array(p, dtype=int) for p in pictures]
+        for a in range(4):
+            for b in range(a + 1, 4):
+                assert np.abs(frames[a] - frames[b]).mean() > 2, (a, b)
+        await page.screenshot(path=str(REPO / "build" / "e2e-tour.png"))
+        await bar.get_by_role("button", name="Leave the tour").click()
+        await page.wait_for_function(
+            "document.querySelector('#tours').dataset.state === 'idle'", timeout=5_000
+        )
