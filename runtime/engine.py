@@ -21,9 +21,16 @@ from typing import Any, ClassVar, TypeVar
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import FrameSource, RenderView
+from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
-from museion.runtime.scene_builder import EXHIBIT_TAG, build_exhibition, to_panda
+from museion.runtime.scene_builder import (
+    EXHIBIT_TAG,
+    build_exhibition,
+    scene_triangles,
+    to_panda,
+)
 from museion.runtime.settings import RuntimeSettings
+from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene
 from museion.scenes.scene_model import Exhibit
 from museion.scenes.showcase import Showcase
@@ -204,6 +211,20 @@ class RenderEngine:
         self.exhibit_views = {key: self._orbit_view(node) for key, node in exhibits.items()}
         first = next(iter(self.exhibit_views.values()), (ViewState(), OrbitLimits()))
         self.home, self.limits = first
+        self.spawn: WalkState | None = None
+        self.walk_map: WalkMap | None = None
+        spawn = None if self.document is None else self.document.spawn
+        if spawn is not None and self.document is not None:
+            self.spawn = WalkState(position=spawn.position, heading=spawn.yaw)
+            options = WalkOptions(floor=spawn.position[1] - EYE_HEIGHT)
+            try:
+                self.walk_map = build_walk_map(
+                    scene_triangles(self.root), self.document.walkable, options
+                )
+            except ValueError as exc:
+                raise RenderError(f"walking: {exc}", code="WALK_AREA_TOO_LARGE") from exc
+            if not self.walk_map.is_free(spawn.position[0], spawn.position[2]):
+                logger.warning("the spawn point is not on free floor; walkers start nearby")
 
     def _load(self, path: Any) -> Any:
         import gltf

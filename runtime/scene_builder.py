@@ -11,10 +11,13 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from museion.scenes.checked_scene import CheckedScene
 from museion.scenes.scene_model import Exhibit
 
-__all__ = ["EXHIBIT_TAG", "build_exhibition", "to_panda"]
+__all__ = ["EXHIBIT_TAG", "build_exhibition", "scene_triangles", "to_panda"]
 
 EXHIBIT_TAG = "exhibit"
 logger = logging.getLogger(__name__)
@@ -100,3 +103,55 @@ def _parents_first(exhibits: tuple[Exhibit, ...]) -> list[Exhibit]:
             done.add(exhibit.id)
         pending = [e for e in pending if e.id not in done]
     return placed
+
+
+def scene_triangles(root: Any) -> npt.NDArray[np.float64]:
+    """Every triangle under ``root`` in scene coordinates, shape (N, 3, 3).
+
+    Read straight from the vertex and index buffers with numpy (no per-vertex Python), for
+    the walk map: it runs once per scene load.
+    """
+    from panda3d.core import GeomEnums
+
+    chunks: list[npt.NDArray[np.float64]] = []
+    for path in root.find_all_matches("**/+GeomNode"):
+        mat = path.get_mat(root)
+        matrix = np.array([[mat.get_cell(r, c) for c in range(4)] for r in range(4)])
+        node = path.node()
+        for g in range(node.get_num_geoms()):
+            geom = node.get_geom(g)
+            data = geom.get_vertex_data()
+            layout = data.get_format()
+            column = layout.get_column("vertex")
+            if column is None or column.get_numeric_type() != GeomEnums.NT_float32:
+                continue
+            array = layout.get_array_with("vertex")
+            stride = layout.get_array(array).get_stride()
+            raw = np.frombuffer(memoryview(data.get_array(array)), np.uint8)
+            rows = raw.reshape(-1, stride)[:, column.get_start() : column.get_start() + 12]
+            points = np.ascontiguousarray(rows).view(np.float32).reshape(-1, 3)
+            world = points.astype(np.float64) @ matrix[:3, :3] + matrix[3, :3]
+            for p in range(geom.get_num_primitives()):
+                primitive = geom.get_primitive(p).decompose()
+                if primitive.get_primitive_type() != GeomEnums.PT_polygons:
+                    continue
+                chunks.append(world[_indices(primitive)].reshape(-1, 3, 3))
+    if not chunks:
+        return np.zeros((0, 3, 3))
+    panda = np.concatenate(chunks)
+    return np.stack([panda[..., 0], panda[..., 2], -panda[..., 1]], axis=-1)
+
+
+def _indices(primitive: Any) -> npt.NDArray[np.int64]:
+    """A triangle list's vertex indices (indexed or not)."""
+    from panda3d.core import GeomEnums
+
+    if not primitive.is_indexed():
+        first = primitive.get_first_vertex()
+        return np.arange(first, first + primitive.get_num_vertices(), dtype=np.int64)
+    dtype = {
+        GeomEnums.NT_uint8: np.uint8,
+        GeomEnums.NT_uint16: np.uint16,
+        GeomEnums.NT_uint32: np.uint32,
+    }[primitive.get_index_type()]
+    return np.frombuffer(memoryview(primitive.get_vertices()), dtype).astype(np.int64)

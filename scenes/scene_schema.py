@@ -152,7 +152,11 @@ SCENE_SCHEMA: dict[str, Any] = {
                 **_PATH,
                 "description": "Model of the pedestals (default pedestal.glb).",
             },
-            "spawn": _object(["position"], {"position": _VEC3, "yaw": _NUMBER}),
+            "spawn": {
+                **_object(["position"], {"position": _VEC3, "yaw": _NUMBER}),
+                "description": "Where visitors enter: the eye position (metres) and the "
+                "heading in degrees (0 faces -Z, positive turns left).",
+            },
             "walkable": {
                 "type": "array",
                 "description": "Polygon on the floor (x, z) visitors may walk in.",

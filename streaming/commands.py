@@ -9,6 +9,8 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
     {"type": "reset"}
     {"type": "pick", "x": 0.5, "y": 0.4}        (fractions of the frame, from the top left)
     {"type": "tour", "action": "start", "tour": "highlights"}   (pause, resume, next, prev, stop)
+    {"type": "walk", "forward": 0.05, "right": 0, "turn": 2.5, "look": 0}   (metres, degrees)
+    {"type": "mode", "mode": "walk"}   or   {"type": "mode", "mode": "orbit", "exhibit": "ding"}
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from typing import Any
 
 from museion.runtime.camera import (
     TOUR_ACTIONS,
-    Command,
     Orbit,
     Pan,
     PickAt,
@@ -28,14 +29,19 @@ from museion.runtime.camera import (
     TourCommand,
     Zoom,
 )
+from museion.runtime.camera import Command as CameraCommand
+from museion.runtime.navigation import MODES, ModeCommand, Walk
 from museion.streaming.errors import CommandError
 
-__all__ = ["MAX_MESSAGE_BYTES", "ParsedCommand", "parse_command"]
+__all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "parse_command"]
+
+Command = CameraCommand | Walk | ModeCommand
 
 MAX_MESSAGE_BYTES = 4096
 _MAX_ANGLE = 180.0
 _MIN_FACTOR, _MAX_FACTOR = 0.5, 2.0
 _MAX_PAN = 1.0
+_MAX_STRIDE = 0.5
 _FIELDS: dict[str, frozenset[str]] = {
     "orbit": frozenset({"yaw", "pitch"}),
     "zoom": frozenset({"factor"}),
@@ -43,6 +49,8 @@ _FIELDS: dict[str, frozenset[str]] = {
     "reset": frozenset(),
     "pick": frozenset({"x", "y"}),
     "tour": frozenset({"action", "tour"}),
+    "walk": frozenset({"forward", "right", "turn", "look"}),
+    "mode": frozenset({"mode", "exhibit"}),
 }
 
 
@@ -133,7 +141,30 @@ def _command(message: dict[str, Any]) -> Command:
         return PickAt(x=_number(message, "x", 0.0, 1.0), y=_number(message, "y", 0.0, 1.0))
     if kind == "tour":
         return _tour(message)
+    if kind == "walk":
+        return Walk(
+            forward=_optional(message, "forward", _MAX_STRIDE),
+            right=_optional(message, "right", _MAX_STRIDE),
+            turn=_optional(message, "turn", _MAX_ANGLE),
+            look=_optional(message, "look", _MAX_ANGLE),
+        )
+    if kind == "mode":
+        return _mode(message)
     return Reset()
+
+
+def _optional(message: dict[str, Any], key: str, bound: float) -> float:
+    return 0.0 if key not in message else _number(message, key, -bound, bound)
+
+
+def _mode(message: dict[str, Any]) -> ModeCommand:
+    mode = message.get("mode")
+    if mode not in MODES:
+        raise CommandError(f"'mode' must be one of {list(MODES)}", code="COMMAND_MALFORMED")
+    exhibit = message.get("exhibit")
+    if exhibit is not None and not (isinstance(exhibit, str) and 0 < len(exhibit) <= 64):
+        raise CommandError("'exhibit' must be an exhibit id", code="COMMAND_MALFORMED")
+    return ModeCommand(mode=str(mode), exhibit=exhibit)
 
 
 def _tour(message: dict[str, Any]) -> TourCommand:

@@ -110,7 +110,10 @@ async def whep_post(request: web.Request) -> web.Response:
         source = await loop.run_in_executor(
             engine.executor, engine.open_view, settings.width, settings.height
         )
-        session = Session(engine, source, settings, registry.forget)
+        # ``?exhibit=ID`` (a shared link to one relic) starts orbiting it; unknown ids are
+        # ignored and the visitor enters at the spawn point.
+        start_at = request.query.get("exhibit")
+        session = Session(engine, source, settings, registry.forget, start_at=start_at)
         answer = await session.answer(offer, parsed)
     except BaseException:
         registry.commit(None)

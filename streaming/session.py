@@ -18,9 +18,10 @@ from typing import Any
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
 
-from museion.runtime.camera import PickAt, TourCommand, ViewState, apply_command
+from museion.runtime.camera import PickAt, TourCommand, ViewState
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
+from museion.runtime.navigation import ModeCommand, Navigator, Walk
 from museion.runtime.picking import HotspotMark
 from museion.runtime.tour_player import TourPlayer
 from museion.streaming.commands import parse_command
@@ -63,14 +64,26 @@ class Session:
         source: FrameSource,
         settings: StreamSettings,
         on_closed: Callable[[Session], Awaitable[None] | None],
+        start_at: str | None = None,
     ) -> None:
         self.id = secrets.token_urlsafe(16)
         self.engine = engine
         self.settings = settings
         self.source = source
-        self.view: ViewState = engine.home
-        self.home, self.limits = engine.home, engine.limits
+        if start_at in engine.exhibit_views:
+            home, limits = engine.exhibit_views[start_at]
+        else:
+            home, limits, start_at = engine.home, engine.limits, None
+        self.nav = Navigator(home, limits, walk_map=engine.walk_map, spawn=engine.spawn)
+        if engine.spawn is not None and start_at is None:
+            self.nav.start_walking(time.monotonic(), at=engine.spawn)
+            self.nav.view(time.monotonic() + 1e3)  # arrive at once: no flight on entering
+        self.shown: ViewState = self.nav.view(time.monotonic())
         self.tour: TourPlayer | None = None
+        self._orbiting: str | None = None if self.nav.mode == "walk" else start_at
+        if self._orbiting is None and self.nav.mode == "orbit":
+            self._orbiting = next(iter(engine.exhibit_views), None)
+        self._announced_mode: tuple[str, str | None] | None = None
         self._announced_step = -1
         self.pc = RTCPeerConnection(rtc_configuration(settings))
         self.track = ViewTrack(
@@ -154,6 +167,8 @@ class Session:
                     **self.engine.exhibition_info(),
                 }
             )
+            self._announced_mode = None
+            self._announce_mode()
 
         channel.on("message", self.handle_message)
         if self.engine.has_hotspots:
@@ -186,6 +201,7 @@ class Session:
             self.send({"type": "error", **exc.to_dict(), "seq": exc.seq})
             return
         command = parsed.command
+        now = time.monotonic()
         if isinstance(command, PickAt):
             self._tasks.add(task := asyncio.ensure_future(self._pick(command, parsed.seq)))
             task.add_done_callback(self._tasks.discard)
@@ -194,23 +210,83 @@ class Session:
         else:
             if self.tour is not None:  # the visitor takes the camera back
                 self._leave_tour("stopped")
-            self.view = apply_command(self.view, command, self.home, self.limits)
+            if isinstance(command, ModeCommand):
+                self._mode_command(command, parsed.seq, now)
+            elif isinstance(command, Walk):
+                if not self.nav.can_walk:
+                    self._refuse(parsed.seq, "WALK_UNAVAILABLE", "This scene has no floor to walk.")
+                    return
+                self.nav.walk(command, now)
+                self._announce_mode()
+            else:
+                self.nav.apply(command, now)
         self.commands_applied += 1
+
+    # -- walking and orbiting ----------------------------------------------------------------
+
+    @property
+    def view(self) -> ViewState:
+        """The camera now (a tour's, or the visitor's own)."""
+        return self.current_view_without_tour()
+
+    def _refuse(self, seq: int | None, code: str, message: str) -> None:
+        self.send({"type": "error", "code": code, "seq": seq, "message": message})
+
+    def _mode_command(self, command: ModeCommand, seq: int | None, now: float) -> None:
+        if command.mode == "walk":
+            if not self.nav.can_walk:
+                self._refuse(seq, "WALK_UNAVAILABLE", "This scene has no floor to walk.")
+                return
+            self.nav.start_walking(now)
+        else:
+            exhibit = command.exhibit or self._nearest_exhibit()
+            if exhibit not in self.engine.exhibit_views:
+                self._refuse(seq, "EXHIBIT_UNKNOWN", f"There is no exhibit {exhibit!r} here.")
+                return
+            home, limits = self.engine.exhibit_views[exhibit]
+            self.nav.start_orbit(home, limits, now)
+            self._orbiting = exhibit
+        self._announce_mode()
+
+    def _nearest_exhibit(self) -> str | None:
+        """The exhibit whose centre is nearest the camera's eye."""
+        ex, ey, ez = self.shown.eye()
+        best = min(
+            self.engine.exhibit_views.items(),
+            key=lambda item: sum(
+                (a - b) ** 2 for a, b in zip(item[1][0].target, (ex, ey, ez), strict=True)
+            ),
+            default=None,
+        )
+        return None if best is None else best[0]
+
+    def _announce_mode(self) -> None:
+        mode = self.nav.mode
+        if (mode, self._orbiting) == self._announced_mode:
+            return
+        self._announced_mode = (mode, self._orbiting)
+        self.send(
+            {
+                "type": "mode",
+                "mode": mode,
+                "exhibit": self._orbiting if mode == "orbit" else None,
+                "can_walk": self.nav.can_walk,
+            }
+        )
 
     # -- guided tours ----------------------------------------------------------------------
 
     def current_view(self) -> ViewState:
         """The camera for the next frame: the visitor's, or the tour's on its way."""
-        tour = self.tour
-        if tour is None:
-            return self.view
         now = time.monotonic()
-        if tour.due(now) and not tour.go(1, now):
+        tour = self.tour
+        if tour is not None and tour.due(now) and not tour.go(1, now):
             self._leave_tour("finished")
-            return self.view
-        if tour.index != self._announced_step:
+            tour = None
+        if tour is not None and tour.index != self._announced_step:
             self._announce_tour()
-        return tour.view(now)
+        self.shown = self.nav.view(now) if tour is None else tour.view(now)
+        return self.shown
 
     def _tour_command(self, command: TourCommand, seq: int | None) -> None:
         now = time.monotonic()
@@ -253,7 +329,8 @@ class Session:
 
     def current_view_without_tour(self) -> ViewState:
         """Where the camera is now, whether or not a tour is flying it."""
-        return self.view if self.tour is None else self.tour.view(time.monotonic())
+        now = time.monotonic()
+        return self.nav.view(now) if self.tour is None else self.tour.view(now)
 
     def _announce_tour(self) -> None:
         tour = self.tour
@@ -280,10 +357,12 @@ class Session:
         if tour is None:
             return
         now = time.monotonic()
-        self.view = tour.view(now)
         exhibit = tour.step.exhibit
         if exhibit is not None and exhibit in self.engine.exhibit_views:
-            self.home, self.limits = self.engine.exhibit_views[exhibit]
+            self.nav.home, self.nav.limits = self.engine.exhibit_views[exhibit]
+            self._orbiting = exhibit
+        self.nav.settle(tour.view(now), now)
+        self._announce_mode()
         self.tour = None
         self._announced_step = -1
         self.send({"type": "tour", "tour": tour.tour.id, "state": state})
@@ -330,7 +409,7 @@ class Session:
     async def _pick(self, at: PickAt, seq: int | None) -> None:
         """Ray-cast the click in this visitor's own view; answer with what it hit."""
         width, height = self.settings.width, self.settings.height
-        view = self.view
+        view = self.shown  # what the visitor is looking at
         loop = asyncio.get_running_loop()
         hit = await loop.run_in_executor(
             self.engine.executor, self.engine.pick, view, width, height, at.x * width, at.y * height

@@ -85,8 +85,8 @@ class Viewer:
 
 
 @contextlib.asynccontextmanager
-async def viewer(url: str) -> AsyncIterator[Viewer]:
-    """Negotiate with ``url`` over WHEP, wait for the track and the datachannel."""
+async def viewer(url: str, query: str = "") -> AsyncIterator[Viewer]:
+    """Negotiate with ``url`` over WHEP (``query``: e.g. ``?exhibit=ID``), wait for media."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("video", direction="recvonly")
     channel = pc.createDataChannel("view", ordered=True)
@@ -100,7 +100,9 @@ async def viewer(url: str) -> AsyncIterator[Viewer]:
     await pc.setLocalDescription(await pc.createOffer())
     async with aiohttp.ClientSession() as http:
         async with http.post(
-            f"{url}/whep", data=pc.localDescription.sdp, headers={"Content-Type": "application/sdp"}
+            f"{url}/whep{query}",
+            data=pc.localDescription.sdp,
+            headers={"Content-Type": "application/sdp"},
         ) as reply:
             assert reply.status == 201, await reply.text()
             location = reply.headers["Location"]

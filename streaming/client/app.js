@@ -2,6 +2,7 @@
 import { attachControls } from '/static/controls.js';
 import { createHotspots, frameRect } from '/static/hotspots.js';
 import { createLabels } from '/static/label.js';
+import { createModes } from '/static/modes.js';
 import { createTours } from '/static/tours.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
 
@@ -175,6 +176,8 @@ function openChannel(pc, mine) {
     if (message.type === 'error') {
       console.warn('museion: server refused command', message.seq ?? '-', message.code, message.message);
       if (message.message) toast(message.message);
+    } else if (message.type === 'mode') {
+      modes.update(message);
     } else if (message.type === 'tour') {
       tours.update(message);
     } else if (message.type === 'hotspots') {
@@ -249,7 +252,10 @@ async function start() {
   watchConnection(pc, mine);
   countFrames(mine);
   try {
-    const { location } = await negotiate(pc);
+    // ?exhibit=ID opens the gallery orbiting that relic (a link to share one object).
+    const exhibit = new URLSearchParams(window.location.search).get('exhibit');
+    const endpoint = exhibit ? `/whep?exhibit=${encodeURIComponent(exhibit)}` : '/whep';
+    const { location } = await negotiate(pc, { endpoint });
     if (mine !== generation) { endSession(location); return; }
     museion.sessionUrl = location;
     if (pc.connectionState === 'new') setState('connecting');
@@ -282,12 +288,19 @@ const hotspots = createHotspots({
   onOpen: (x, y) => sendCommand({ type: 'pick', x: Number(x), y: Number(y) }),
 });
 const tours = createTours({ bar: $('tours'), labels, send: sendCommand });
-labels.onLanguage(() => { hotspots.refresh(); tours.refresh(); });
+const modes = createModes({ group: $('modes'), hint: $('hint'), labels, send: sendCommand });
+labels.onLanguage(() => { hotspots.refresh(); tours.refresh(); modes.refresh(); });
+labels.onCloser((exhibit) => sendCommand({ type: 'mode', mode: 'orbit', exhibit }));
 window.addEventListener('resize', () => hotspots.refresh());
 museion.labels = labels;
 museion.hotspots = hotspots;
 museion.frameRect = () => frameRect(video);
-attachControls($('stage'), sendCommand, { onTap: pickAt });
+museion.modes = modes;
+attachControls($('stage'), sendCommand, {
+  onTap: pickAt,
+  mode: () => modes.mode,
+  canWalk: () => modes.canWalk,
+});
 $('reset').addEventListener('click', () => sendCommand({ type: 'reset' }));
 $('retry').addEventListener('click', () => start());
 window.addEventListener('pagehide', () => {

@@ -3,10 +3,12 @@
 
 const FIELD_NAMES = {
   zh: { creator: '作者', date: '年代', medium: '材质', dimensions: '尺寸', provenance: '来源',
-        rights: '版权', description: '说明', identifier: '编号', hotspots: '细节', close: '关闭' },
+        rights: '版权', description: '说明', identifier: '编号', hotspots: '细节', close: '关闭',
+        closer: '环绕细看' },
   en: { creator: 'Maker', date: 'Date', medium: 'Medium', dimensions: 'Dimensions',
         provenance: 'Provenance', rights: 'Rights', description: 'Description',
-        identifier: 'Identifier', hotspots: 'Details', close: 'Close' },
+        identifier: 'Identifier', hotspots: 'Details', close: 'Close',
+        closer: 'Look closer' },
 };
 const FIELDS = ['creator', 'date', 'medium', 'dimensions', 'provenance', 'rights', 'description'];
 
@@ -91,6 +93,14 @@ export function createLabels({ panel, menu, heading }) {
       }
       parts.push(head, items);
     }
+    if (label.id && closerListeners.length) {
+      const closer = document.createElement('button');
+      closer.type = 'button';
+      closer.className = 'button closer';
+      closer.textContent = n.closer;
+      closer.addEventListener('click', () => closerListeners.forEach((fn) => fn(label.id)));
+      parts.push(closer);
+    }
     panel.replaceChildren(...parts);
     panel.lang = state.language;
   }
@@ -126,6 +136,7 @@ export function createLabels({ panel, menu, heading }) {
   }
 
   const listeners = [];
+  const closerListeners = [];
   const notify = () => listeners.forEach((fn) => fn(state.language));
   const setLanguageAndNotify = (tag) => { setLanguage(tag); notify(); };
   return {
@@ -133,6 +144,8 @@ export function createLabels({ panel, menu, heading }) {
     show,
     setLanguage: setLanguageAndNotify,
     onLanguage: (fn) => listeners.push(fn),
+    /** Offer "look closer" (orbit this exhibit) in the panel; ``fn`` gets the exhibit id. */
+    onCloser: (fn) => closerListeners.push(fn),
     get language() { return state.language; },
     get fallback() { return state.fallback; },
   };

@@ -109,3 +109,24 @@ def test_pick_takes_fractions_of_the_frame() -> None:
         parse_command('{"type": "pick", "x": -0.1, "y": 0.5, "seq": 9}')
     assert caught.value.code == "COMMAND_OUT_OF_RANGE"
     assert caught.value.seq == 9  # the refusal names the message it refuses
+
+
+def test_walk_steps_are_bounded_and_mode_names_a_known_mode() -> None:
+    from museion.runtime.navigation import ModeCommand, Walk
+
+    parsed = parse_command('{"type": "walk", "forward": 0.05, "turn": -2}')
+    assert parsed.command == Walk(forward=0.05, right=0.0, turn=-2.0, look=0.0)
+    with pytest.raises(CommandError) as caught:
+        parse_command('{"type": "walk", "forward": 30}')  # a 30 m stride
+    assert caught.value.code == "COMMAND_OUT_OF_RANGE"
+    assert parse_command('{"type": "mode", "mode": "walk"}').command == ModeCommand("walk")
+    assert parse_command('{"type": "mode", "mode": "orbit", "exhibit": "ding"}').command == (
+        ModeCommand("orbit", "ding")
+    )
+    for bad in (
+        '{"type": "mode", "mode": "fly"}',
+        '{"type": "mode", "mode": "orbit", "exhibit": 3}',
+    ):
+        with pytest.raises(CommandError) as caught:
+            parse_command(bad)
+        assert caught.value.code == "COMMAND_MALFORMED"

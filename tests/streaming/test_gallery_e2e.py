@@ -56,7 +56,7 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
 ) -> None:
     async with serve(exhibition) as server, browser_page() as page:
         # This Chromium prefers English; the visitor chooses Chinese with ?lang=zh.
-        await page.goto(f"{server.url}/?lang=zh")
+        await page.goto(f"{server.url}/?lang=zh&exhibit=bronze-hu")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
         assert await page.locator("#exhibition").inner_text() == "青铜器厅"
         box = await page.locator("video").bounding_box()
@@ -90,7 +90,7 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
     from museion.streaming.server import SESSIONS_KEY
 
     async with serve(exhibition) as server, browser_page() as page:
-        await page.goto(f"{server.url}/?lang=en")
+        await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
         # Turn the relic a little on every animation frame, so every video frame is a new
         # picture, and note which frame's marks are drawn when each frame is shown.
@@ -141,7 +141,7 @@ async def test_the_highlights_tour_visits_four_different_views(exhibition: Rende
       return Array.from(x.getImageData(0, 0, 160, 90).data);
     }"""
     async with serve(exhibition) as server, browser_page() as page:
-        await page.goto(f"{server.url}/?lang=en")
+        await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
         bar = page.get_by_role("region", name="Guided tours")
         await bar.get_by_role("button", name="Start tour").click()

@@ -269,7 +269,10 @@ async def test_hotspot_marks_name_the_rtp_timestamp_of_their_frame() -> None:
         open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
     )
     try:
-        async with serve(exhibition) as server, viewer(server.url) as view:
+        async with (
+            serve(exhibition) as server,
+            viewer(server.url, "?exhibit=bronze-hu") as view,
+        ):
             received: set[int] = set()
             for step in range(60):
                 if step % 5 == 0 and step < 45:
@@ -317,7 +320,10 @@ async def test_a_guided_tour_moves_the_camera_step_by_step() -> None:
         return [m for m in view.messages if m.get("type") == "tour"]
 
     try:
-        async with serve(exhibition) as server, viewer(server.url) as view:
+        async with (
+            serve(exhibition) as server,
+            viewer(server.url, "?exhibit=bronze-hu") as view,
+        ):
             await frames(view, 5)
             hello = next(m for m in view.messages if m.get("type") == "hello")
             assert hello["tours"][0] == {

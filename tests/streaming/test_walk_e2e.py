@@ -1,0 +1,108 @@
+"""Walking the exhibition in headless Chromium: keys walk, the mouse looks, walls stop you."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import math
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.checked_scene import open_scene
+from museion.streaming.server import SESSIONS_KEY
+from museion.streaming.session import Session
+from tests.conftest import ASSETS, REPO, serve
+from tests.streaming.test_client_e2e import browser_page
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.render,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
+]
+
+
+@pytest.fixture(scope="module")
+def exhibition() -> Iterator[RenderEngine]:
+    engine = RenderEngine(
+        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
+    )
+    yield engine
+    engine.close()
+
+
+def _plan(session: Session) -> tuple[float, float]:
+    x, _, z = session.view.eye()
+    return x, z
+
+
+async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
+    exhibition: RenderEngine,
+) -> None:
+    assert exhibition.spawn is not None
+    async with serve(exhibition) as server, browser_page() as page:
+        await page.goto(f"{server.url}/?lang=en")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        walk_button = page.get_by_role("button", name="Walk")
+        assert await walk_button.get_attribute("aria-pressed") == "true"  # one enters walking
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        start = _plan(session)
+        assert start == pytest.approx((exhibition.spawn.position[0], exhibition.spawn.position[2]))
+
+        # Hold W for two seconds: about 2.8 m straight ahead (the spawn faces -Z).
+        await page.focus("#stage")
+        await page.keyboard.down("KeyW")
+        await asyncio.sleep(2.0)
+        await page.keyboard.up("KeyW")
+        await asyncio.sleep(0.3)
+        ahead = _plan(session)
+        assert ahead[0] == pytest.approx(start[0], abs=0.05)
+        assert 1.5 < start[1] - ahead[1] < 3.5
+
+        # Turn with the mouse: dragging right turns right (the heading decreases).
+        heading = session.nav.walker.heading if session.nav.walker else 0.0
+        box = await page.locator("video").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        await page.mouse.move(cx, cy)
+        await page.mouse.down()
+        for step in range(1, 11):
+            await page.mouse.move(cx + 20 * step, cy)
+            await asyncio.sleep(0.02)
+        await page.mouse.up()
+        await asyncio.sleep(0.3)
+        assert session.nav.walker is not None
+        assert math.remainder(heading - session.nav.walker.heading, 360) == pytest.approx(50, abs=8)
+
+        # Walk on for a long while: whatever stands in the way, the walker never passes
+        # through a wall, a partition or a pedestal, and ends up stopped in front of it.
+        trail = [_plan(session)]
+        await page.keyboard.down("KeyW")
+        for _ in range(120):
+            await asyncio.sleep(0.1)
+            trail.append(_plan(session))
+        await page.keyboard.up("KeyW")
+        # Every sampled place is free floor, and no hop between samples is long enough to
+        # jump a blocked band (each is at least a body, 0.6 m, wide).
+        walk = exhibition.walk_map
+        assert walk is not None
+        assert all(walk.is_free(x, z) for x, z in trail), trail
+        assert max(math.dist(a, b) for a, b in itertools.pairwise(trail)) < 0.3
+        assert math.dist(trail[-1], trail[-10]) < 0.05  # blocked, not still walking
+        assert math.dist(trail[0], trail[-1]) > 2.0
+        await page.screenshot(path=str(REPO / "build" / "e2e-walk.png"))
+
+        # Orbit the nearest relic, then walk again from there; the page follows each mode.
+        await page.get_by_role("button", name="Orbit").click()
+        await page.wait_for_function("document.body.dataset.mode === 'orbit'", timeout=5_000)
+        await asyncio.sleep(1.0)
+        assert session.nav.mode == "orbit"
+        assert session.view == session.nav.orbit_view
+        await walk_button.click()
+        await page.wait_for_function("document.body.dataset.mode === 'walk'", timeout=5_000)
+        await asyncio.sleep(1.0)
+        x, y, z = session.view.eye()
+        assert y == pytest.approx(exhibition.spawn.position[1])
+        assert exhibition.walk_map is not None and exhibition.walk_map.is_free(x, z)
