@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 APT_PACKAGES := python3 python3-venv python3-dev build-essential chromium ffmpeg libgl1 libglx-mesa0 libx11-6 \
-	libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 iproute2 fonts-dejavu-core
+	libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 iproute2 fonts-dejavu-core espeak-ng
 HOST ?= 127.0.0.1
 PORT ?= 8080
 

@@ -16,6 +16,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from importlib import resources
+from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from museion.runtime.camera import OrbitLimits, ViewState
@@ -180,6 +181,7 @@ class RenderEngine:
 
         self.root = NodePath("museion-scene")
         self.document = None if isinstance(scene, Showcase) else scene.document
+        self.media: dict[str, Path] = {} if isinstance(scene, Showcase) else dict(scene.media)
         if isinstance(scene, Showcase):
             venue = self._load(scene.venue.path)
             venue.reparent_to(self.root)

@@ -5,7 +5,7 @@ This is what the engine receives: it never resolves a path from a document itsel
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from museion.scenes.errors import AssetRejected, SceneInvalid, SceneIssue
@@ -13,16 +13,22 @@ from museion.scenes.gltf_gate import CheckedGltf, check_gltf
 from museion.scenes.scene_file import read_scene
 from museion.scenes.scene_model import SceneDocument
 
-__all__ = ["CheckedScene", "check_scene", "open_scene"]
+__all__ = ["CheckedScene", "check_scene", "media_names", "open_scene"]
 
 
 @dataclass(frozen=True)
 class CheckedScene:
-    """The document and its models: ``models[name]`` for the venue, pedestal and exhibits."""
+    """The document and its models: ``models[name]`` for the venue, pedestal and exhibits.
+
+    ``media`` maps every narration recording and hotspot image the document names to its
+    file: the only files besides the page that a server may hand to visitors (the models
+    themselves never leave it).
+    """
 
     document: SceneDocument
     models: dict[str, CheckedGltf]
     asset_root: Path
+    media: dict[str, Path] = field(default_factory=dict)
 
     def model(self, name: str) -> CheckedGltf:
         """The checked model the document calls ``name``."""
@@ -45,9 +51,43 @@ def check_scene(document: SceneDocument, asset_root: Path) -> CheckedScene:
             models[name] = check_gltf(asset_root, name)
         except AssetRejected as exc:
             issues.append(SceneIssue(pointer, exc.code, exc.detail))
+    media = _media(document, asset_root, issues)
     if issues:
         raise SceneInvalid(issues)
-    return CheckedScene(document=document, models=models, asset_root=asset_root)
+    return CheckedScene(document=document, models=models, asset_root=asset_root, media=media)
+
+
+def media_names(document: SceneDocument) -> dict[str, str]:
+    """Every narration recording and hotspot image ``document`` names, by JSON pointer."""
+    names: dict[str, str] = {}
+    for t, tour in enumerate(document.tours):
+        for s, step in enumerate(tour.steps):
+            if isinstance(step.audio, str):
+                names[f"/tours/{t}/steps/{s}/audio"] = step.audio
+            elif step.audio:
+                for tag, name in step.audio.items():
+                    names[f"/tours/{t}/steps/{s}/audio/{tag}"] = name
+    for e, exhibit in enumerate(document.exhibits):
+        for h, hotspot in enumerate(exhibit.hotspots):
+            if hotspot.image:
+                names[f"/exhibits/{e}/hotspots/{h}/image"] = hotspot.image
+    return names
+
+
+def _media(document: SceneDocument, asset_root: Path, issues: list[SceneIssue]) -> dict[str, Path]:
+    root = asset_root.resolve()
+    found: dict[str, Path] = {}
+    for pointer, name in media_names(document).items():
+        path = (root / name).resolve()
+        if Path(name).is_absolute() or not path.is_relative_to(root):
+            issues.append(
+                SceneIssue(pointer, "URI_OUTSIDE_ROOT", f"{name!r} lies outside the asset root")
+            )
+        elif not path.is_file():
+            issues.append(SceneIssue(pointer, "NOT_FOUND", f"{name!r} is not in the asset root"))
+        else:
+            found[name] = path
+    return found
 
 
 def open_scene(path: Path, asset_root: Path | None = None) -> CheckedScene:

@@ -11,7 +11,7 @@ from museion.scenes.errors import SceneError
 from museion.scenes.scene_loader import MAX_DOCUMENT_BYTES, load_scene
 from museion.scenes.scene_model import SceneDocument, to_data
 
-__all__ = ["dump_scene", "read_scene", "save_scene"]
+__all__ = ["atomic_write", "dump_scene", "read_scene", "save_scene"]
 
 
 def dump_scene(document: SceneDocument) -> bytes:
@@ -31,13 +31,18 @@ def read_scene(path: Path, *, asset_root: Path | None = None) -> SceneDocument:
 
 
 def save_scene(document: SceneDocument, path: Path) -> None:
+    """Write canonically and atomically (see :func:`atomic_write`)."""
+    atomic_write(path, dump_scene(document))
+
+
+def atomic_write(path: Path, data: bytes) -> None:
     """Write atomically: a temporary file in the same folder, fsync, rename, fsync folder.
 
     A crash leaves either the old file or the new one, never a mix.
     """
-    data = dump_scene(document)
     folder = path.parent
     try:
+        folder.mkdir(parents=True, exist_ok=True)
         fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
     except OSError as exc:
         raise SceneError(f"cannot write in {folder}: {exc.strerror}", code="WRITE_FAILED") from exc

@@ -180,6 +180,7 @@ def _texts(
         "text",
         "narration",
         "name",
+        "audio",
     }
     if isinstance(data, dict):
         for key, value in data.items():
@@ -208,6 +209,8 @@ def _language_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
                 yield SceneIssue(
                     pointer, "UNKNOWN_LANGUAGE", f"{tag[:35]!r} is not a known BCP 47 language tag"
                 )
+        if path[-1] == "audio":  # recordings may exist for some languages only
+            continue
         if isinstance(default, str) and default not in text:
             yield SceneIssue(
                 pointer,
@@ -349,7 +352,13 @@ def _file_issues(data: dict[str, Any], root: Path) -> Iterator[SceneIssue]:
             yield from media(f"/exhibits/{e}/hotspots/{h}/image", hotspot.get("image"))
     for t, tour in _items(data.get("tours")):
         for s, step in _items(tour.get("steps")):
-            yield from media(f"/tours/{t}/steps/{s}/audio", step.get("audio"))
+            audio = step.get("audio")
+            if isinstance(audio, dict):
+                for tag, name in audio.items():
+                    pointer = _pointer(("tours", t, "steps", s, "audio", tag))
+                    yield from media(pointer, name)
+            else:
+                yield from media(f"/tours/{t}/steps/{s}/audio", audio)
 
 
 def _items(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:

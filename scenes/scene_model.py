@@ -101,7 +101,7 @@ class TourStep:
     narration: Text
     exhibit: str | None = None
     camera: Pose | None = None
-    audio: str | None = None
+    audio: str | Text | None = None
     dwell: float = 8.0
 
 
@@ -204,7 +204,7 @@ def _step(data: dict[str, Any]) -> TourStep:
         camera=None
         if camera is None
         else Pose(_vec(camera["position"]), _vec(camera["target"]), float(camera.get("fov", 45.0))),
-        audio=data.get("audio"),
+        audio=dict(data["audio"]) if isinstance(data.get("audio"), dict) else data.get("audio"),
         dwell=float(data.get("dwell", 8.0)),
     )
 

@@ -116,7 +116,20 @@ _STEP = _object(
         "exhibit": _ID,
         "camera": _POSE,
         "narration": _TEXT,
-        "audio": _PATH,
+        "audio": {
+            "description": "Recorded narration: one file, or a file per language (BCP 47 tag "
+            "-> path); a visitor hears only their own language's.",
+            "anyOf": [
+                _PATH,
+                {
+                    "type": "object",
+                    "minProperties": 1,
+                    "maxProperties": 32,
+                    "propertyNames": {"maxLength": 35},
+                    "additionalProperties": _PATH,
+                },
+            ],
+        },
         "dwell": {"type": "number", "minimum": 0, "maximum": 3600},
     },
 )

@@ -7,6 +7,7 @@ from museion.scenes.errors import MuseionError
 __all__ = [
     "CapacityReached",
     "CommandError",
+    "MediaNotFound",
     "SdpMalformed",
     "SdpTooLarge",
     "SessionNotFound",
@@ -50,6 +51,12 @@ class SessionNotFound(SignallingError):
     """No session has that id (it ended, or never was)."""
 
     code = "SESSION_NOT_FOUND"
+
+
+class MediaNotFound(StreamingError):
+    """No narration or image of this exhibition has that name."""
+
+    code = "MEDIA_NOT_FOUND"
 
 
 class CapacityReached(SignallingError):

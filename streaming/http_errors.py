@@ -11,6 +11,7 @@ from museion.runtime.errors import ViewPoolExhausted
 from museion.scenes.errors import MuseionError
 from museion.streaming.errors import (
     CapacityReached,
+    MediaNotFound,
     SdpMalformed,
     SdpTooLarge,
     SessionNotFound,
@@ -26,6 +27,7 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (SdpTooLarge, 413),
     (UnsupportedMediaType, 415),
     (SessionNotFound, 404),
+    (MediaNotFound, 404),
     (CapacityReached, 503),
     (ViewPoolExhausted, 503),
 ]

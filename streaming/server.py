@@ -18,6 +18,7 @@ from aiortc import sdp
 from museion.runtime.engine import RenderEngine
 from museion.streaming.errors import (
     CapacityReached,
+    MediaNotFound,
     SdpMalformed,
     SdpTooLarge,
     SessionNotFound,
@@ -168,6 +169,37 @@ async def healthz(request: web.Request) -> web.Response:
     )
 
 
+_MEDIA_TYPES = {
+    ".ogg": "audio/ogg",
+    ".opus": "audio/ogg",
+    ".oga": "audio/ogg",
+    ".mp3": "audio/mpeg",
+    ".m4a": "audio/mp4",
+    ".wav": "audio/wav",
+    ".webm": "audio/webm",
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".webp": "image/webp",
+}
+
+
+async def media(request: web.Request) -> web.FileResponse:
+    """A narration recording or hotspot image the scene names, and nothing else."""
+    path = request.app[ENGINE_KEY].media.get(request.match_info["name"])
+    if path is None:
+        raise MediaNotFound("This exhibition has no such recording or image.")
+    content_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    return web.FileResponse(
+        path,
+        headers={
+            "Content-Type": content_type,
+            "Cache-Control": "public, max-age=3600",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
+
+
 def _client_dir() -> Path:
     return Path(str(resources.files("museion.streaming").joinpath("client")))
 
@@ -190,6 +222,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_post("/whep", whep_post)
     app.router.add_delete("/whep/{session_id}", whep_delete)
     app.router.add_static("/static", _client_dir(), append_version=False)
+    app.router.add_get("/media/{name:.+}", media)
 
     async def _shutdown(app: web.Application) -> None:
         await app[SESSIONS_KEY].close_all()

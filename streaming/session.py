@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
+from urllib.parse import quote
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
@@ -53,6 +54,18 @@ class _RateLimit:
             self.tokens -= 1.0
             return True
         return False
+
+
+def media_url(name: str) -> str:
+    """Where the page fetches the recording or image the document calls ``name``."""
+    return "/media/" + quote(name)
+
+
+def _audio_urls(audio: str | dict[str, str] | None) -> str | dict[str, str] | None:
+    """A step's recordings as URLs the page can play (served by ``server.media``)."""
+    if isinstance(audio, dict):
+        return {tag: media_url(name) for tag, name in audio.items()}
+    return None if audio is None else media_url(audio)
 
 
 class Session:
@@ -347,7 +360,7 @@ class Session:
                 "steps": len(tour.tour.steps),
                 "narration": step.narration,
                 "exhibit": step.exhibit,
-                "audio": step.audio,
+                "audio": _audio_urls(step.audio),
             }
         )
 

@@ -12,6 +12,7 @@ from museion.scenes.scene_file import dump_scene, read_scene, save_scene
 from museion.scenes.scene_loader import load_scene
 from museion.scenes.scene_model import Exhibit, Metadata, SceneDocument
 from museion.scenes.scene_schema import SCENE_SCHEMA
+from museion.tools.narration import DEFAULT_VOICES, NarrationOptions, narrate
 
 __all__ = ["add_scene_commands", "run_scene_command"]
 
@@ -35,6 +36,21 @@ def add_scene_commands(verbs: argparse._SubParsersAction[argparse.ArgumentParser
     )
     new.add_argument("--force", action="store_true", help="replace an existing file")
     actions.add_parser("schema", help="print the JSON Schema of scene documents")
+    narrate = actions.add_parser(
+        "narrate", help="speak every tour step's narration (espeak-ng) and add the recordings"
+    )
+    narrate.add_argument("file", type=Path)
+    narrate.add_argument("--assets", type=Path, help="asset root (default: the file's folder)")
+    narrate.add_argument("--tour", action="append", default=[], help="only this tour (repeatable)")
+    narrate.add_argument(
+        "--voice",
+        action="append",
+        default=[],
+        metavar="LANG=VOICE",
+        type=_voice,
+        help="espeak-ng voice for a language, e.g. zh=cmn (repeatable)",
+    )
+    narrate.add_argument("--force", action="store_true", help="replace existing recordings")
 
 
 def _validate(args: argparse.Namespace) -> int:
@@ -88,10 +104,37 @@ def _new(args: argparse.Namespace) -> int:
     return 0
 
 
+def _voice(pair: str) -> tuple[str, str]:
+    tag, _, voice = pair.partition("=")
+    if not tag or not voice:
+        raise argparse.ArgumentTypeError(f"want LANG=VOICE (e.g. zh=cmn), not {pair!r}")
+    return tag, voice
+
+
+def _narrate(args: argparse.Namespace) -> int:
+    root = args.assets or args.file.parent
+    voices = dict(DEFAULT_VOICES)
+    voices.update(dict(args.voice))
+    document = read_scene(args.file, asset_root=root)
+    options = NarrationOptions(tours=tuple(args.tour), voices=voices, force=args.force)
+    narrated = narrate(document, root, options)
+    load_scene(dump_scene(narrated), asset_root=root)  # every file it names now exists
+    save_scene(narrated, args.file)
+    count = sum(
+        len(step.audio) if isinstance(step.audio, dict) else int(step.audio is not None)
+        for tour in narrated.tours
+        for step in tour.steps
+    )
+    sys.stdout.write(f"{args.file}: {count} recordings\n")
+    return 0
+
+
 def run_scene_command(args: argparse.Namespace) -> int:
     """Run the ``scene`` action in ``args``; returns the exit code."""
     if args.scene_verb == "validate":
         return _validate(args)
+    if args.scene_verb == "narrate":
+        return _narrate(args)
     if args.scene_verb == "new":
         return _new(args)
     sys.stdout.write(json.dumps(SCENE_SCHEMA, indent=2) + "\n")

@@ -296,6 +296,7 @@ museion.labels = labels;
 museion.hotspots = hotspots;
 museion.frameRect = () => frameRect(video);
 museion.modes = modes;
+museion.tours = tours;
 attachControls($('stage'), sendCommand, {
   onTap: pickAt,
   mode: () => modes.mode,

@@ -1,10 +1,40 @@
 // The guided-tour bar: choose a tour, play or pause it, step through it, leave it; the
-// narration of each step shows as text (read out by screen readers) in the visitor's language.
+// narration of each step shows as text (read out by screen readers) in the visitor's language,
+// and plays as a recording when the step has one in that language (never another language's).
 import { pickText } from '/static/label.js';
 
+/** The recording for ``language``: a single file, or the map's entry for that language. */
+export function pickAudio(audio, language) {
+  if (!audio) return null;
+  if (typeof audio === 'string') return audio;
+  if (audio[language]) return audio[language];
+  const primary = language.split('-')[0];
+  const near = Object.keys(audio).find((tag) => tag.split('-')[0] === primary);
+  return near ? audio[near] : null;
+}
+
 export function createTours({ bar, labels, send }) {
-  const state = { tours: [], current: null };
+  const state = { tours: [], current: null, sound: true };
   const $ = (name) => bar.querySelector(`[data-role="${name}"]`);
+  const player = $('audio');
+
+  /** Keep the recording in step with the tour: this step's, playing only while the tour plays. */
+  function syncAudio() {
+    const current = state.current;
+    const active = current && (current.state === 'playing' || current.state === 'paused');
+    const url = active && state.sound ? pickAudio(current.audio, labels.language) : null;
+    if (!url) {
+      player.pause();
+      if (player.getAttribute('src')) { player.removeAttribute('src'); player.load(); }
+      return;
+    }
+    const absolute = new URL(url, window.location.href).href;
+    if (player.src !== absolute) {
+      player.src = absolute;
+      player.currentTime = 0;
+    }
+    if (current.state === 'playing') player.play().catch(() => {}); else player.pause();
+  }
 
   function render() {
     const select = $('choose');
@@ -25,13 +55,16 @@ export function createTours({ bar, labels, send }) {
     for (const name of ['prev', 'next', 'stop']) $(name).disabled = !active;
     $('step').textContent = active ? `${current.step + 1} / ${current.steps}` : '';
     $('narration').textContent = active ? pickText(current.narration, labels.language, labels.fallback) : '';
+    $('sound').setAttribute('aria-pressed', String(state.sound));
+    $('sound').textContent = labelFor(state.sound ? 'soundOn' : 'soundOff');
+    syncAudio();
   }
 
   function labelFor(action) {
     const zh = labels.language.split('-')[0] === 'zh';
     const words = zh
-      ? { start: '开始导览', pause: '暂停', resume: '继续' }
-      : { start: 'Start tour', pause: 'Pause', resume: 'Resume' };
+      ? { start: '开始导览', pause: '暂停', resume: '继续', soundOn: '🔊 解说', soundOff: '🔇 解说' }
+      : { start: 'Start tour', pause: 'Pause', resume: 'Resume', soundOn: '🔊 Narration', soundOff: '🔇 Narration' };
     return words[action];
   }
 
@@ -43,6 +76,7 @@ export function createTours({ bar, labels, send }) {
       send({ type: 'tour', action: current.state === 'playing' ? 'pause' : 'resume' });
     }
   });
+  $('sound').addEventListener('click', () => { state.sound = !state.sound; render(); });
   for (const action of ['prev', 'next', 'stop']) {
     $(action).addEventListener('click', () => send({ type: 'tour', action }));
   }
@@ -56,5 +90,6 @@ export function createTours({ bar, labels, send }) {
       render();
     },
     refresh: render,
+    get audio() { return { src: player.getAttribute('src'), paused: player.paused, time: player.currentTime }; },
   };
 }

@@ -1,0 +1,64 @@
+"""Draft narration: every step's text spoken per language, as small Ogg Opus files."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import av
+import pytest
+
+from museion.scenes.checked_scene import open_scene
+from museion.scenes.scene_file import read_scene
+from museion.tools.cli import main
+from tests.conftest import ASSETS
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make deps installs it)"
+)
+
+
+@pytest.fixture
+def gallery(tmp_path: Path) -> Path:
+    for glb in ASSETS.glob("*.glb"):
+        shutil.copy(glb, tmp_path)  # the gate refuses symlinks leading out of the root
+    shutil.copy(ASSETS / "example.scene.json", tmp_path)
+    return tmp_path / "example.scene.json"
+
+
+def _duration(path: Path) -> float:
+    with av.open(str(path)) as container:
+        stream = container.streams.audio[0]
+        assert stream.codec_context.name == "opus"
+        return sum(frame.samples for frame in container.decode(stream)) / 48_000
+
+
+def test_narrate_speaks_each_step_in_each_language(gallery: Path) -> None:
+    assert main(["scene", "narrate", str(gallery), "--tour", "highlights"]) == 0
+    document = read_scene(gallery, asset_root=gallery.parent)
+    (tour,) = [t for t in document.tours if t.id == "highlights"]
+    for index, step in enumerate(tour.steps):
+        assert isinstance(step.audio, dict)
+        assert sorted(step.audio) == sorted(step.narration)
+        for tag, name in step.audio.items():
+            assert name == f"narration/highlights-{index + 1}.{tag}.ogg"
+            path = gallery.parent / name
+            assert path.stat().st_size < 64 * 1024
+            assert 0.8 < _duration(path) < 30  # a spoken sentence
+    # The recordings are the exhibition's media, served to visitors and nothing else.
+    scene = open_scene(gallery)
+    assert len(scene.media) == 2 * len(tour.steps)
+    # Running again keeps what is recorded; --force speaks again.
+    before = {p: p.stat().st_mtime_ns for p in (gallery.parent / "narration").iterdir()}
+    assert main(["scene", "narrate", str(gallery)]) == 0
+    after = {p: p.stat().st_mtime_ns for p in (gallery.parent / "narration").iterdir()}
+    assert all(after[p] == before[p] for p in before)
+
+
+def test_narrate_refuses_unknown_tours_and_bad_voices(gallery: Path) -> None:
+    original = gallery.read_bytes()
+    assert main(["scene", "narrate", str(gallery), "--tour", "nowhere"]) == 1
+    with pytest.raises(SystemExit) as exited:
+        main(["scene", "narrate", str(gallery), "--voice", "zh"])
+    assert exited.value.code == 2
+    assert gallery.read_bytes() == original  # nothing saved
