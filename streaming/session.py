@@ -12,6 +12,7 @@ import json
 import logging
 import secrets
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
@@ -112,6 +113,8 @@ class Session:
         self._last_pts: int | None = None
         self._rtp_origin: int | None = None
         self._marks_message: dict[str, Any] | None = None
+        # The camera of each recent new picture by its pts (for tests and diagnostics).
+        self.pictures: deque[tuple[int, ViewState]] = deque(maxlen=600)
         self.channel: RTCDataChannel | None = None
         self.commands_applied = 0
         self.closed = asyncio.Event()
@@ -380,7 +383,7 @@ class Session:
         self._announced_step = -1
         self.send({"type": "tour", "tour": tour.tour.id, "state": state})
 
-    def _on_frame(self, pts: int, marks: list[HotspotMark] | None) -> None:
+    def _on_frame(self, pts: int, marks: list[HotspotMark] | None, view: ViewState) -> None:
         """Called as each frame goes to the encoder: send a new picture's hotspot marks.
 
         The message carries the frame's RTP timestamp, so the page can apply the marks to
@@ -395,6 +398,7 @@ class Session:
         self._last_pts = pts
         if marks is None:
             return
+        self.pictures.append((pts, view))
         width, height = self.settings.width, self.settings.height
         self._marks_message = {
             "type": "hotspots",
@@ -411,6 +415,11 @@ class Session:
             ],
         }
         self.send(self._marks_message)
+
+    @property
+    def rtp_origin(self) -> int | None:
+        """What aiortc adds to our pts to make RTP timestamps (None until a frame went out)."""
+        return self._rtp_origin
 
     async def _resend_hotspots(self) -> None:
         """Repeat the latest marks once a second (a page that missed them catches up)."""

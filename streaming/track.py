@@ -59,7 +59,7 @@ class ViewTrack(MediaStreamTrack):
         stamp_clock: bool = False,
         idle_fps: int | None = None,
         after_render: Callable[[], Any] | None = None,
-        on_frame: Callable[[int, Any], None] | None = None,
+        on_frame: Callable[[int, Any, ViewState], None] | None = None,
     ) -> None:
         super().__init__()
         self._after_render = after_render
@@ -77,7 +77,7 @@ class ViewTrack(MediaStreamTrack):
         self._last_image: Frame | None = None
         self._last_frame: av.VideoFrame | None = None
         self._lead = 0.0
-        self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool, Any]] | None = None
+        self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool, Any, ViewState]] | None = None
         self.frames_sent = 0
 
     def stop(self) -> None:
@@ -101,7 +101,7 @@ class ViewTrack(MediaStreamTrack):
             due = now
         return self._pts, due
 
-    async def _make(self) -> tuple[int, av.VideoFrame, bool, Any]:
+    async def _make(self) -> tuple[int, av.VideoFrame, bool, Any, ViewState]:
         """Wait for the next slot less the expected render time, then make its frame.
 
         Starting early by the recent render time makes the frame ready when it is due,
@@ -113,12 +113,11 @@ class ViewTrack(MediaStreamTrack):
             await asyncio.sleep(wait)
         started = time.monotonic()
         loop = asyncio.get_running_loop()
-        frame, changed, extra = await loop.run_in_executor(
-            self._executor, self._convert, self._view()
-        )
+        state = self._view()
+        frame, changed, extra = await loop.run_in_executor(self._executor, self._convert, state)
         took = time.monotonic() - started
         self._lead = min(self._step / VIDEO_CLOCK, 0.8 * self._lead + 0.2 * took)
-        return pts, frame, changed, extra
+        return pts, frame, changed, extra, state
 
     def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool, Any]:
         """The frame for ``state``, whether its picture differs from the last one, and (for a
@@ -146,7 +145,7 @@ class ViewTrack(MediaStreamTrack):
         while True:
             making = self._ahead or asyncio.ensure_future(self._make())
             self._ahead = None
-            pts, frame, changed, extra = await making
+            pts, frame, changed, extra, state = await making
             now = time.monotonic()
             if changed:
                 self._changed_at = now
@@ -157,7 +156,7 @@ class ViewTrack(MediaStreamTrack):
                 raise MediaStreamError
         self._ahead = asyncio.ensure_future(self._make())
         if self._on_frame is not None:
-            self._on_frame(pts, extra if changed else None)
+            self._on_frame(pts, extra if changed else None, state)
         self._sent_at = now
         frame.pts = pts
         frame.time_base = _TIME_BASE

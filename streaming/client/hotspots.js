@@ -25,6 +25,7 @@ export function createHotspots({ layer, video, labels, onOpen }) {
   let marks = [];
   let queue = [];             // marks messages waiting for their frame, oldest first
   let shownRtp = null;        // RTP timestamp of the frame on screen
+  const RTP_SLACK = 4;
   const newer = (a, b) => ((a - b) >>> 0) < 0x80000000;  // a at or after b, mod 2^32
 
   let appliedRtp = null;
@@ -37,7 +38,10 @@ export function createHotspots({ layer, video, labels, onOpen }) {
 
   function settle() {
     let due = null;
-    while (queue.length && shownRtp !== null && newer(shownRtp, queue[0].rtp)) due = queue.shift();
+    // Chromium's rtpTimestamp goes through microseconds and comes back up to 1 tick low
+    // (2 frames in 3 at 30 fps); frames are 3000 ticks apart, so a few ticks of slack is safe.
+    const shown = (shownRtp + RTP_SLACK) >>> 0;
+    while (queue.length && shownRtp !== null && newer(shown, queue[0].rtp)) due = queue.shift();
     if (due) apply(due);
   }
 

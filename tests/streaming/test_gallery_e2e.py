@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 import shutil
 from collections.abc import Iterator
 
@@ -22,23 +23,13 @@ pytestmark = [
 ]
 
 
-TURN_AND_SAMPLE = """() => new Promise((resolve) => {
-  const video = document.querySelector('video');
-  const lags = [];
+TURN = """() => new Promise((resolve) => {
   let frames = 0;
   const turn = () => {
     window.museion.sendCommand({type: 'orbit', yaw: 0.4, pitch: 0});
-    if (frames < 45) requestAnimationFrame(turn);
+    if (++frames < 45) requestAnimationFrame(turn); else resolve();
   };
   requestAnimationFrame(turn);
-  const sample = (now, metadata) => {
-    setTimeout(() => {  // after the markers' own callback for this frame
-      const applied = window.museion.hotspots.sync().applied;
-      if (frames > 5 && applied !== null) lags.push((metadata.rtpTimestamp - applied) >>> 0);
-      if (++frames < 45) video.requestVideoFrameCallback(sample); else resolve(lags);
-    }, 0);
-  };
-  video.requestVideoFrameCallback(sample);
 })"""
 
 
@@ -92,15 +83,9 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
     async with serve(exhibition) as server, browser_page() as page:
         await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
-        # Turn the relic a little on every animation frame, so every video frame is a new
-        # picture, and note which frame's marks are drawn when each frame is shown.
-        lags = await page.evaluate(TURN_AND_SAMPLE)
-        # Drawing marks as they arrive would put them ahead of the picture (a "negative" lag,
-        # huge modulo 2**32); synced, they are the frame's own or, when a frame repeats the
-        # picture before it (no new marks are sent then), that picture's.
-        assert len(lags) >= 30
-        assert sum(lag <= 3000 for lag in lags) >= 0.9 * len(lags), lags
-        assert max(lags) <= 6000, lags
+        # Turn the relic for a while, then rest: the markers must settle where the hotspots
+        # are.  (How closely they follow a turning relic is the next test's business.)
+        await page.evaluate(TURN)
         await asyncio.sleep(1.2)  # rest: full-size frame and fresh marks
         (session,) = server.app[SESSIONS_KEY].sessions.values()
         markers = page.locator("button.hotspot:not([hidden])")
@@ -129,6 +114,70 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
         await page.get_by_role("dialog").wait_for(state="visible", timeout=5_000)
         current = page.locator(f"#label li.current[data-hotspot='{hotspot}']")
         assert await current.count() == 1
+
+
+ORBIT_AND_RECORD = """() => new Promise((resolve) => {
+  const video = document.querySelector('video');
+  const samples = [];
+  let frames = 0;
+  const turn = () => {
+    window.museion.sendCommand({type: 'orbit', yaw: 3, pitch: 0.05});
+    if (frames < 60) requestAnimationFrame(turn);
+  };
+  requestAnimationFrame(turn);
+  const sample = (now, metadata) => {
+    setTimeout(() => {  // after the markers' own callback for this frame
+      const frame = window.museion.frameRect();
+      const marks = [];
+      for (const b of document.querySelectorAll('button.hotspot:not([hidden])')) {
+        const r = b.getBoundingClientRect();
+        marks.push({exhibit: b.dataset.exhibit, hotspot: b.dataset.hotspot,
+                    x: r.left + r.width / 2 - frame.left, y: r.top + r.height / 2 - frame.top});
+      }
+      samples.push({rtp: metadata.rtpTimestamp, scale: frame.width / 1280, marks,
+                    applied: window.museion.hotspots.sync().applied});
+      if (++frames < 60) video.requestVideoFrameCallback(sample); else resolve(samples);
+    }, 0);
+  };
+  video.requestVideoFrameCallback(sample);
+})"""
+
+
+async def test_hotspot_markers_stay_on_their_hotspots_while_orbiting(
+    exhibition: RenderEngine,
+) -> None:
+    from museion.runtime.camera import project
+    from museion.streaming.server import SESSIONS_KEY
+
+    async with serve(exhibition) as server, browser_page() as page:
+        await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        await asyncio.sleep(1.0)
+        samples = await page.evaluate(ORBIT_AND_RECORD)
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        origin = session.rtp_origin
+        assert origin is not None
+        pictures = sorted(session.pictures, key=lambda item: item[0])
+        errors: list[float] = []
+        for sample in samples:
+            pts = (sample["rtp"] - origin) % 2**32
+            # The picture shown: the newest one rendered at or before this frame (Chromium
+            # reports some RTP timestamps a tick low).
+            shown = [view for p, view in pictures if p <= pts + 4]
+            if not shown or not sample["marks"]:
+                continue
+            for mark in sample["marks"]:
+                key = (mark["exhibit"], mark["hotspot"])
+                where = project(shown[-1], 1280, 720, exhibition.hotspot_positions[key])
+                assert where is not None
+                errors.append(
+                    math.hypot(
+                        mark["x"] - where[0] * sample["scale"],
+                        mark["y"] - where[1] * sample["scale"],
+                    )
+                )
+        assert len(errors) >= 40, len(errors)  # the relic really turned under the markers
+        assert max(errors) <= 8.0, sorted(errors)[-5:]
 
 
 async def test_the_highlights_tour_visits_four_different_views(exhibition: RenderEngine) -> None:
