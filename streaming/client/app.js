@@ -1,6 +1,7 @@
 // The visitor page: one WebRTC session showing the server-rendered relic.
 import { attachControls } from '/static/controls.js';
 import { createHotspots, frameRect } from '/static/hotspots.js';
+import { translatePage } from '/static/i18n.js';
 import { createLabels } from '/static/label.js';
 import { createModes } from '/static/modes.js';
 import { createTours } from '/static/tours.js';
@@ -288,8 +289,13 @@ const hotspots = createHotspots({
   onOpen: (x, y) => sendCommand({ type: 'pick', x: Number(x), y: Number(y) }),
 });
 const tours = createTours({ bar: $('tours'), labels, send: sendCommand });
-const modes = createModes({ group: $('modes'), hint: $('hint'), labels, send: sendCommand });
-labels.onLanguage(() => { hotspots.refresh(); tours.refresh(); modes.refresh(); });
+const modes = createModes({ group: $('modes'), labels, send: sendCommand });
+labels.onLanguage((language) => {
+  translatePage(language);
+  hotspots.refresh();
+  tours.refresh();
+  modes.refresh();
+});
 labels.onCloser((exhibit) => sendCommand({ type: 'mode', mode: 'orbit', exhibit }));
 window.addEventListener('resize', () => hotspots.refresh());
 museion.labels = labels;

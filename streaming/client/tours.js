@@ -1,6 +1,7 @@
 // The guided-tour bar: choose a tour, play or pause it, step through it, leave it; the
 // narration of each step shows as text (read out by screen readers) in the visitor's language,
 // and plays as a recording when the step has one in that language (never another language's).
+import { t } from '/static/i18n.js';
 import { pickText } from '/static/label.js';
 
 /** The recording for ``language``: a single file, or the map's entry for that language. */
@@ -60,13 +61,7 @@ export function createTours({ bar, labels, send }) {
     syncAudio();
   }
 
-  function labelFor(action) {
-    const zh = labels.language.split('-')[0] === 'zh';
-    const words = zh
-      ? { start: '开始导览', pause: '暂停', resume: '继续', soundOn: '🔊 解说', soundOff: '🔇 解说' }
-      : { start: 'Start tour', pause: 'Pause', resume: 'Resume', soundOn: '🔊 Narration', soundOff: '🔇 Narration' };
-    return words[action];
-  }
+  const labelFor = (key) => t(key, labels.language);
 
   $('play').addEventListener('click', () => {
     const current = state.current;

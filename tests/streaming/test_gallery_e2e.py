@@ -55,12 +55,15 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
         label = page.get_by_role("dialog")
         await label.wait_for(state="visible", timeout=5_000)
         assert await page.locator("#label-title").inner_text() == "青铜壶"
+        assert await page.locator("#reset").inner_text() == "重置视角"  # the page's words too
         assert "东周" in await label.inner_text()
 
         await page.get_by_role("button", name="EN").click()
         assert await page.locator("#label-title").inner_text() == "Bronze hu vessel"
         assert "Eastern Zhou" in await label.inner_text()
         assert await page.locator("#exhibition").inner_text() == "Hall of Bronzes"
+        assert await page.locator("#reset").inner_text() == "Reset view"
+        assert await page.get_by_role("region", name="Guided tours").count() == 1
         assert await page.evaluate("document.documentElement.lang") == "en"
         # Real text: selectable, in the page, not pixels in the video.
         assert (
