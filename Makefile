@@ -32,7 +32,7 @@ $(STAMPS)/venv: setup.cfg pyproject.toml $(STAMPS)/apt
 	@touch $@
 
 demo: deps
-	$(BIN)/museion serve --host $(HOST) --port $(PORT)
+	$(BIN)/museion serve assets/example.scene.json --host $(HOST) --port $(PORT)
 
 samples: deps
 	$(BIN)/museion samples assets
