@@ -12,20 +12,28 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
+import gallery
 import render_encode
+
+
+def table(rows: list[browser.Row]) -> str:
+    """``rows`` under a header, in aligned columns."""
+    rows = [("measure", "ours", "reference", "ratio"), *rows]
+    widths = [max(len(r[i]) for r in rows) for i in range(4)]
+    lines = []
+    for n, row in enumerate(rows):
+        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines) + "\n"
 
 
 def main() -> int:
     logging.basicConfig(level=logging.WARNING)
-    rows = [("measure", "ours", "reference", "ratio")]
-    rows += render_encode.run()
+    rows = render_encode.run()
     rows += browser.run()
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    out = sys.stdout
-    for n, row in enumerate(rows):
-        out.write("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() + "\n")
-        if n == 0:
-            out.write("  ".join("-" * w for w in widths) + "\n")
+    rows += gallery.run()
+    sys.stdout.write(table(rows))
     return 0
 
 
