@@ -26,7 +26,9 @@ from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
 from museion.runtime.scene_builder import (
     EXHIBIT_TAG,
+    BoundsCache,
     build_exhibition,
+    scene_boxes,
     scene_triangles,
     to_panda,
 )
@@ -210,6 +212,7 @@ class RenderEngine:
         self.hotspot_positions = self._hotspot_positions(scene, exhibits)
         self.has_hotspots = bool(self.hotspot_positions)
         self.picker = Picker(self, self.hotspot_positions)
+        self._bounds = BoundsCache()
         self.exhibit_views = {key: self._orbit_view(node) for key, node in exhibits.items()}
         first = next(iter(self.exhibit_views.values()), (ViewState(), OrbitLimits()))
         self.home, self.limits = first
@@ -220,8 +223,14 @@ class RenderEngine:
             self.spawn = WalkState(position=spawn.position, heading=spawn.yaw)
             options = WalkOptions(floor=spawn.position[1] - EYE_HEIGHT)
             try:
+                # The venue by its triangles (walls need them), exhibits and pedestals by
+                # their bounds: hundreds of instanced relics cost nothing then.
+                solids = [*exhibits.values(), *self.root.find_all_matches("pedestal-*")]
                 self.walk_map = build_walk_map(
-                    scene_triangles(self.root), self.document.walkable, options
+                    scene_triangles(venue, self.root),
+                    self.document.walkable,
+                    options,
+                    boxes=scene_boxes(solids, self.root, self._bounds),
                 )
             except ValueError as exc:
                 raise RenderError(f"walking: {exc}", code="WALK_AREA_TOO_LARGE") from exc
@@ -325,7 +334,7 @@ class RenderEngine:
 
     def _orbit_view(self, node: Any) -> tuple[ViewState, OrbitLimits]:
         """A view that frames ``node`` from a distance fitting it, and bounds around it."""
-        bounds = node.get_tight_bounds(self.root)
+        bounds = self._bounds.bounds(node, self.root)
         if bounds is None:
             return ViewState(), OrbitLimits()
         low, high = bounds

@@ -147,11 +147,15 @@ def build_walk_map(
     triangles: F64,
     walkable: Sequence[tuple[float, float]] = (),
     options: WalkOptions | None = None,
+    boxes: F64 | None = None,
 ) -> WalkMap:
-    """The walk map for ``triangles`` (N, 3 corners, xyz scene coordinates).
+    """The walk map for ``triangles`` (N, 3 corners, xyz scene coordinates) and ``boxes``.
 
-    The grid spans the walkable polygon, or the triangles' floor plan when the document
-    names no polygon.  Raises ValueError when that area exceeds ``options.max_cells``.
+    ``boxes`` (M, 2 corners, xyz) are solid obstacles given by their bounds, the cheap way
+    to place hundreds of exhibits: the venue gives its triangles (walls need them), every
+    exhibit and pedestal its box.  The grid spans the walkable polygon, or the triangles'
+    floor plan when the document names no polygon.  Raises ValueError when that area
+    exceeds ``options.max_cells``.
     """
     options = options or WalkOptions()
     triangles = np.asarray(triangles, np.float64).reshape(-1, 3, 3)
@@ -175,6 +179,17 @@ def build_walk_map(
     )
     points = _plan_samples(triangles[body], options.cell / 2)
     blocked = np.zeros((rows, columns), bool)
+    solid = (
+        np.zeros((0, 2, 3)) if boxes is None else np.asarray(boxes, np.float64).reshape(-1, 2, 3)
+    )
+    solid = solid[
+        (solid[:, 1, 1] > options.floor + options.knee)
+        & (solid[:, 0, 1] < options.floor + options.head)
+    ]
+    for (x0, _, z0), (x1, _, z1) in solid:
+        c0, r0 = np.floor((np.array([x0, z0]) - low) / options.cell).astype(int)
+        c1, r1 = np.floor((np.array([x1, z1]) - low) / options.cell).astype(int)
+        blocked[max(0, r0) : max(0, r1 + 1), max(0, c0) : max(0, c1 + 1)] = True
     if len(points):
         cells = np.floor((points - low) / options.cell).astype(int)
         ok = (

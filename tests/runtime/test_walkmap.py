@@ -86,3 +86,12 @@ def test_an_area_too_large_is_refused() -> None:
 def test_nothing_free_means_no_nearest_point() -> None:
     walk = build_walk_map(_room(), [(10, 10), (11, 10), (11, 10.05)])
     assert walk.nearest_free(0, 0) is None
+
+
+def test_boxes_block_like_solid_exhibits_and_only_in_the_body_band() -> None:
+    plinth = np.array([[(-0.3, 0.0, -0.3), (0.3, 1.0, 0.3)]])
+    lamp = np.array([[(2.0, 2.5, 2.0), (2.5, 3.0, 2.5)]])  # hangs above the head
+    walk = build_walk_map(_room(), boxes=np.concatenate([plinth, lamp]))
+    assert not walk.is_free(0.0, 0.0) and not walk.is_free(0.5, 0.0)  # the plinth, grown
+    assert walk.is_free(0.75, 0.0)
+    assert walk.is_free(2.2, 2.2)
