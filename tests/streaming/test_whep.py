@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import os
 import signal
 import sys
@@ -346,5 +347,47 @@ async def test_a_guided_tour_moves_the_camera_step_by_step() -> None:
             view.send({"type": "orbit", "yaw": 10, "pitch": 0})  # the visitor takes over
             await frames(view, 5)
             assert tour_messages(view)[-1]["state"] == "stopped"
+    finally:
+        exhibition.close()
+
+
+async def test_walking_and_orbiting_over_the_datachannel(engine: RenderEngine) -> None:
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.checked_scene import open_scene
+    from museion.streaming.server import SESSIONS_KEY
+    from tests.conftest import ASSETS
+
+    exhibition = RenderEngine(
+        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
+    )
+    try:
+        async with serve(exhibition) as server, viewer(server.url) as view:
+            await asyncio.wait_for(view.track.recv(), 5)
+            (session,) = server.app[SESSIONS_KEY].sessions.values()
+            modes = [m for m in view.messages if m.get("type") == "mode"]
+            assert modes[-1] == {"type": "mode", "mode": "walk", "exhibit": None, "can_walk": True}
+            start = session.view.eye()
+            for _ in range(10):
+                view.send({"type": "walk", "forward": 0.1})
+            view.send({"type": "mode", "mode": "orbit", "exhibit": "nowhere", "seq": 5})
+            view.send({"type": "walk", "forward": 3.0, "seq": 6})
+            await asyncio.sleep(0.3)
+            assert math.dist(session.view.eye(), start) == pytest.approx(1.0, abs=0.01)
+            errors = {m["seq"]: m["code"] for m in view.messages if m.get("type") == "error"}
+            assert errors == {5: "EXHIBIT_UNKNOWN", 6: "COMMAND_OUT_OF_RANGE"}
+            first = next(iter(exhibition.exhibit_views))
+            view.send({"type": "mode", "mode": "orbit"})  # the nearest exhibit
+            await asyncio.sleep(1.2)
+            assert view.messages[-1]["type"] != "error"
+            modes = [m for m in view.messages if m.get("type") == "mode"]
+            assert modes[-1]["mode"] == "orbit" and modes[-1]["exhibit"] == first
+            assert session.view == exhibition.exhibit_views[first][0]
+        # A showcase (one relic, no document) has no floor to walk.
+        async with serve(engine) as server, viewer(server.url) as view:
+            view.send({"type": "walk", "forward": 0.1, "seq": 1})
+            view.send({"type": "mode", "mode": "walk", "seq": 2})
+            await asyncio.sleep(0.3)
+            codes = [m["code"] for m in view.messages if m.get("type") == "error"]
+            assert codes == ["WALK_UNAVAILABLE", "WALK_UNAVAILABLE"]
     finally:
         exhibition.close()
