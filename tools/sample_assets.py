@@ -1,10 +1,12 @@
-"""The sample relic and venue, generated from code so they are small, free and reproducible.
+"""The sample assets, generated from code so they are small, free and reproducible.
 
 ``relic.glb`` is a bronze vessel (a surface of revolution with base-colour, normal and
 metallic-roughness textures); ``venue.glb`` is a small gallery room with a pedestal, lights
-(KHR_lights_punctual) and a node ``exhibit_anchor`` where the relic stands.  Fixed seeds and
-fixed encoder settings make every run byte-identical, so the committed files can be checked
-against a fresh build.
+(KHR_lights_punctual) and a node ``exhibit_anchor`` where the relic stands.  For the example
+exhibition, ``hall.glb`` is an 18 x 12 m hall with a partition and one key light,
+``pedestal.glb`` the plinth every exhibit stands on, and ``relic-*.glb`` the other relics
+(:mod:`museion.tools.sample_relics`).  Fixed seeds and fixed encoder settings make every run
+byte-identical, so the committed files can be checked against a fresh build.
 
 Run ``python -m museion.tools.sample_assets [OUT_DIR]`` (default: the repository's ``assets/``).
 """
@@ -18,6 +20,7 @@ import math
 import os
 import sys
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,10 +32,13 @@ from PIL import Image
 __all__ = [
     "RELIC_DEFAULTS",
     "RelicOptions",
+    "build_hall",
+    "build_pedestal",
     "build_relic",
     "build_venue",
     "main",
     "relic_for_triangles",
+    "sample_builders",
     "write_samples",
 ]
 
@@ -110,30 +116,34 @@ def relic_for_triangles(triangles: int) -> RelicOptions:
 # -- mesh --------------------------------------------------------------------------------
 
 
-def _outline(iterations: int = 5) -> tuple[F64, F64]:
-    """The smooth outline (Chaikin corner cutting of PROFILE) and its mesh/texture parameter.
+def _outline(
+    iterations: int = 5, profile: F64 = PROFILE, inside_weight: float = INSIDE_WEIGHT
+) -> tuple[F64, F64]:
+    """The smooth outline (Chaikin corner cutting of ``profile``) and its mesh/texture parameter.
 
-    Corner cutting stays inside the control polygon, so the flat foot stays at y = 0.  The
-    parameter is arc length, with the inside (past the lip) counted at INSIDE_WEIGHT: it is
-    mostly hidden, so it gets fewer rings and texels than the outside.
+    Corner cutting stays inside the control polygon, so a flat foot stays at y = 0.  The
+    parameter is arc length, with the inside (past the lip, the highest point) counted at
+    ``inside_weight``: it is mostly hidden, so it gets fewer rings and texels than the outside.
     """
-    points = PROFILE
+    points = profile
     for _ in range(iterations):
         p, q = points[:-1], points[1:]
         cut = np.stack([0.75 * p + 0.25 * q, 0.25 * p + 0.75 * q], axis=1).reshape(-1, 2)
         points = np.concatenate([points[:1], cut, points[-1:]])
     steps = np.hypot(*np.diff(points, axis=0).T)
-    steps[int(np.argmax(points[:, 1])) :] *= INSIDE_WEIGHT
+    steps[int(np.argmax(points[:, 1])) :] *= inside_weight
     return points, np.concatenate([[0.0], np.cumsum(steps)])
 
 
-def _profile_samples(rings: int) -> tuple[F64, F64, F64]:
+def _profile_samples(
+    rings: int, profile: F64 = PROFILE, inside_weight: float = INSIDE_WEIGHT
+) -> tuple[F64, F64, F64]:
     """``rings + 1`` outline points evenly spaced in the parameter, their 2D normals and v.
 
     v runs from 1 at the base centre to 0 at the inner floor, so going up the outside is
     going up the texture image (its top row is v = 0).
     """
-    dense, length = _outline()
+    dense, length = _outline(profile=profile, inside_weight=inside_weight)
     at = np.linspace(0.0, length[-1], rings + 1)
     points = np.stack([np.interp(at, length, dense[:, i]) for i in (0, 1)], axis=1)
     points[:, 0] = np.maximum(points[:, 0], 0.0)
@@ -143,25 +153,27 @@ def _profile_samples(rings: int) -> tuple[F64, F64, F64]:
     return points, normal, 1.0 - at / length[-1]
 
 
-def _band_v(heights: tuple[float, ...]) -> F64:
+def _band_v(
+    heights: tuple[float, ...], profile: F64 = PROFILE, inside_weight: float = INSIDE_WEIGHT
+) -> F64:
     """Texture v where the outside of the vessel reaches each height (for the decoration)."""
-    dense, length = _outline()
+    dense, length = _outline(profile=profile, inside_weight=inside_weight)
     outside = int(np.argmax(dense[:, 1]))  # the outside climbs monotonically to the lip
     at = np.interp(heights, dense[: outside + 1, 1], length[: outside + 1])
     result: F64 = 1.0 - at / length[-1]
     return result
 
 
-def _lathe_vertices(options: RelicOptions) -> Arrays:
-    """Revolve the outline: one vertex per (ring, segment), the seam column repeated.
+def _revolve(points: F64, normal2d: F64, v: F64, segments: int) -> Arrays:
+    """Revolve outline ``points`` (r, y) about Y: one vertex per (point, segment), the seam
+    column repeated.
 
     u grows clockwise seen from above, i.e. to the right seen from outside, so the textures
     are not mirrored.  TANGENT is dP/du, and its w makes cross(N, T) * w point towards
     decreasing v (the image's top): the frame glTF normal maps are authored in.
     """
-    points, normal2d, v = _profile_samples(options.rings)
-    shape = (options.rings + 1, options.segments + 1)
-    theta = np.linspace(0.0, 2.0 * math.pi, options.segments + 1)
+    shape = (len(points), segments + 1)
+    theta = np.linspace(0.0, 2.0 * math.pi, segments + 1)
     cos, sin = np.broadcast_to(np.cos(theta), shape), np.broadcast_to(np.sin(theta), shape)
     r, y = (np.broadcast_to(points[:, i : i + 1], shape) for i in (0, 1))
     nr, ny = (np.broadcast_to(normal2d[:, i : i + 1], shape) for i in (0, 1))
@@ -181,23 +193,39 @@ def _lathe_vertices(options: RelicOptions) -> Arrays:
     }
 
 
-def _lathe(options: RelicOptions) -> Arrays:
-    """The relic's vertex attributes and triangles (counter-clockwise seen from outside).
+def _lathe_vertices(options: RelicOptions) -> Arrays:
+    """The vessel's outline revolved (see :func:`_revolve`)."""
+    points, normal2d, v = _profile_samples(options.rings)
+    return _revolve(points, normal2d, v, options.segments)
 
-    Quads touching the axis have two corners at the same point: their degenerate halves
-    are dropped, leaving fans.
+
+def _grid_indices(
+    positions: npt.NDArray[np.generic], rows: int, cols: int
+) -> npt.NDArray[np.uint32]:
+    """Triangles of a ``rows`` x ``cols`` vertex grid, wound a, c, b / b, c, d (counter-clockwise
+    seen from where cross(d/drow, d/dcol) points).
+
+    Quads with two corners at the same point (on an axis) lose their degenerate halves,
+    leaving fans.
     """
-    attributes = _lathe_vertices(options)
-    cols = options.segments + 1
-    grid = np.arange((options.rings + 1) * cols).reshape(options.rings + 1, cols)
+    grid = np.arange(rows * cols).reshape(rows, cols)
     a, b = grid[:-1, :-1], grid[:-1, 1:]
     c, d = grid[1:, :-1], grid[1:, 1:]
     triangles = np.stack([a, c, b, b, c, d], axis=-1).reshape(-1, 3)
-    corner = attributes["POSITION"].astype(np.float64)[triangles]
+    corner = positions.astype(np.float64)[triangles]
     area = np.linalg.norm(
         np.cross(corner[:, 1] - corner[:, 0], corner[:, 2] - corner[:, 0]), axis=1
     )
-    attributes["indices"] = triangles[area > 1e-12].reshape(-1).astype(np.uint32)
+    result: npt.NDArray[np.uint32] = triangles[area > 1e-12].reshape(-1).astype(np.uint32)
+    return result
+
+
+def _lathe(options: RelicOptions) -> Arrays:
+    """The relic's vertex attributes and triangles (counter-clockwise seen from outside)."""
+    attributes = _lathe_vertices(options)
+    attributes["indices"] = _grid_indices(
+        attributes["POSITION"], options.rings + 1, options.segments + 1
+    )
     return attributes
 
 
@@ -360,17 +388,25 @@ class _Packer:
         colour: tuple[float, float, float],
         metallic: float,
         roughness: float,
-        textures: tuple[int, int, int] | None = None,
+        textures: tuple[int, int | None, int] | None = None,
+        emissive: tuple[float, float, float] | None = None,
     ) -> int:
-        """A metallic-roughness material, optionally with base, normal and MR textures."""
+        """A metallic-roughness material, optionally with base, normal and MR textures.
+
+        A material without a normal texture is for meshes without TANGENT (the lean shader
+        then shades with the vertex normal alone).
+        """
         pbr = gl.PbrMetallicRoughness(
             baseColorFactor=[*colour, 1.0], metallicFactor=metallic, roughnessFactor=roughness
         )
         material = gl.Material(name=name, pbrMetallicRoughness=pbr)
         if textures is not None:
             pbr.baseColorTexture = gl.TextureInfo(index=textures[0])
-            material.normalTexture = gl.NormalMaterialTexture(index=textures[1])
+            if textures[1] is not None:
+                material.normalTexture = gl.NormalMaterialTexture(index=textures[1])
             pbr.metallicRoughnessTexture = gl.TextureInfo(index=textures[2])
+        if emissive is not None:
+            material.emissiveFactor = list(emissive)
         self.doc.materials.append(material)
         return len(self.doc.materials) - 1
 
@@ -436,6 +472,18 @@ def _box(
         "TEXCOORD_0": np.array(uvs, np.float32),
         "indices": np.array(indices, np.uint32),
     }
+
+
+def _merge(*parts: Arrays) -> Arrays:
+    """One mesh from several with the same attributes (indices shifted)."""
+    offsets = np.cumsum([0] + [len(p["POSITION"]) for p in parts[:-1]])
+    merged: Arrays = {
+        key: np.concatenate([p[key] for p in parts]) for key in parts[0] if key != "indices"
+    }
+    merged["indices"] = np.concatenate(
+        [p["indices"].astype(np.uint32) + offset for p, offset in zip(parts, offsets, strict=True)]
+    ).astype(np.uint32)
+    return merged
 
 
 def _look_along(direction: tuple[float, float, float]) -> list[float]:
@@ -512,6 +560,167 @@ def build_venue() -> bytes:
     )
 
 
+# -- pedestal and hall (the example exhibition) -----------------------------------------
+
+PLINTH = (0.6, 1.0, 0.6)
+PLINTH_KICK = 0.05  # the recessed foot of the pedestal
+HALL = ((-9.0, 9.0), (-6.0, 6.0), 4.5)  # interior x range, z range, ceiling height
+WALL = 0.2
+PARTITION = ((-2.5, 2.5), (-4.15, -3.85), 3.0)
+KEY_DIRECTION = (-0.45, -0.75, -0.5)  # where the key light shines, from behind the entrance
+FLOOR_TILE, FLOOR_REPEAT = 0.6, 2.4  # stone tiles; the floor image spans 4 x 4 of them
+
+
+def build_pedestal() -> bytes:
+    """A painted plinth 0.6 x 1.0 x 0.6 m on a dark recessed foot, with ``exhibit_anchor``
+    on its top face, as GLB."""
+    packer = _Packer()
+    paint = packer.material("plinth paint", (0.56, 0.54, 0.5), 0.0, 0.78)
+    foot = packer.material("plinth foot", (0.03, 0.03, 0.03), 0.0, 0.6)
+    width, height, depth = PLINTH
+    body = _box((width, height - PLINTH_KICK, depth), (0.0, (height + PLINTH_KICK) / 2, 0.0))
+    kick = _box((width - 0.04, PLINTH_KICK, depth - 0.04), (0.0, PLINTH_KICK / 2, 0.0))
+    return packer.glb(
+        [
+            packer.node(name="pedestal", mesh=packer.mesh("pedestal", body, paint)),
+            packer.node(name="pedestal_foot", mesh=packer.mesh("pedestal_foot", kick, foot)),
+            packer.node(name="exhibit_anchor", translation=[0.0, height, 0.0]),
+        ]
+    )
+
+
+def _metric_uvs(part: Arrays, scale: float) -> Arrays:
+    """Planar UVs in units of ``scale`` metres on each face (image up is +Y on walls)."""
+    positions, normals = part["POSITION"], part["NORMAL"]
+    axis = np.abs(normals).argmax(axis=1)
+    u = np.where(axis == 0, positions[:, 2], positions[:, 0])
+    v = np.where(axis == 1, positions[:, 2], -positions[:, 1])
+    return {**part, "TEXCOORD_0": (np.stack([u, v], axis=1) / scale).astype(np.float32)}
+
+
+def _floor_textures() -> tuple[F64, F64, F64]:
+    """Honed limestone tiles (each its own shade, faintly veined) in grey grout: base colour,
+    normal map (the grout joints are sunk) and roughness, for a 2.4 m square of floor."""
+    size = 512
+    rng = np.random.default_rng(71)
+    tiles = round(FLOOR_REPEAT / FLOOR_TILE)
+    cell = size // tiles
+    shade = rng.uniform(-1.0, 1.0, (tiles, tiles))
+    index = np.arange(size) // cell
+    per_tile = shade[index[:, None], index[None, :]]
+    vein = _noise(rng, size, falloff=1.3, stretch=0.6)
+    position = np.arange(size) % cell
+    joint_1d = np.minimum(position, cell - 1 - position) < 1.5
+    joint = (joint_1d[:, None] | joint_1d[None, :]).astype(np.float64)
+    stone = np.array([0.74, 0.71, 0.66]) * (1.0 + 0.05 * per_tile[..., None])
+    stone = stone * (0.93 + 0.1 * vein[..., None])
+    base = stone * (1.0 - joint[..., None]) + np.array([0.42, 0.41, 0.39]) * joint[..., None]
+    normal = _normal_map(-joint, strength=1.5)
+    roughness = 0.42 + 0.08 * vein + 0.45 * joint
+    return base, normal, roughness
+
+
+def _plaster_texture() -> tuple[F64, F64]:
+    """Faintly mottled plaster (near white, tinted by each material's factor) and roughness."""
+    size = 256
+    rng = np.random.default_rng(73)
+    mottle = _noise(rng, size, falloff=1.6)
+    fine = _noise(rng, size, falloff=0.8)
+    base = np.repeat((0.9 + 0.06 * mottle + 0.03 * fine)[..., None], 3, axis=2)
+    return base, 0.85 + 0.1 * fine
+
+
+def build_hall() -> bytes:
+    """One exhibition hall: a stone floor, plaster walls 0.2 m thick outside the interior,
+    a ceiling with glowing light panels, a free-standing partition, and one directional key
+    light (KHR_lights_punctual), as GLB."""
+    packer = _Packer()
+    (x0, x1), (z0, z1), ceiling = HALL
+    floor_base, floor_normal, floor_rough = _floor_textures()
+    mr = np.stack([np.ones_like(floor_rough), floor_rough, np.zeros_like(floor_rough)], axis=-1)
+    floor_textures = (
+        packer.texture(*_encode(floor_base, "JPEG")),
+        packer.texture(*_encode(floor_normal * 0.5 + 0.5, "PNG")),
+        packer.texture(*_encode(mr, "JPEG")),
+    )
+    plaster, plaster_rough = _plaster_texture()
+    plaster_mr = np.stack(
+        [np.ones_like(plaster_rough), plaster_rough, np.zeros_like(plaster_rough)], axis=-1
+    )
+    plaster_textures = (
+        packer.texture(*_encode(plaster, "JPEG")),
+        None,
+        packer.texture(*_encode(plaster_mr, "JPEG")),
+    )
+    floor_material = packer.material("limestone floor", (1.0, 1.0, 1.0), 1.0, 1.0, floor_textures)
+    walls = packer.material("plaster walls", (0.6, 0.57, 0.52), 1.0, 1.0, plaster_textures)
+    partition_paint = packer.material(
+        "partition, red", (0.3, 0.06, 0.04), 1.0, 1.0, plaster_textures
+    )
+    ceiling_paint = packer.material("ceiling", (0.16, 0.16, 0.17), 0.0, 0.9)
+    panels_glow = packer.material(
+        "light panels", (1.0, 1.0, 1.0), 0.0, 0.9, emissive=(0.95, 0.92, 0.86)
+    )
+
+    corners = np.array(
+        [
+            (x0 - WALL, z0 - WALL),
+            (x1 + WALL, z0 - WALL),
+            (x1 + WALL, z1 + WALL),
+            (x0 - WALL, z1 + WALL),
+        ]
+    )
+    floor = {
+        "POSITION": np.array([(x, 0.0, z) for x, z in corners], np.float32),
+        "NORMAL": np.tile(np.array([0.0, 1.0, 0.0], np.float32), (4, 1)),
+        "TANGENT": np.tile(np.array([1.0, 0.0, 0.0, 1.0], np.float32), (4, 1)),
+        "TEXCOORD_0": (corners / FLOOR_REPEAT).astype(np.float32),
+        "indices": np.array([0, 2, 1, 0, 3, 2], np.uint32),
+    }
+    width, depth = x1 - x0 + 2 * WALL, z1 - z0 + 2 * WALL
+    centre_x, centre_z = (x0 + x1) / 2, (z0 + z1) / 2
+    boxes = {
+        "wall_north": ((x1 - x0, ceiling, WALL), (centre_x, ceiling / 2, z0 - WALL / 2)),
+        "wall_south": ((x1 - x0, ceiling, WALL), (centre_x, ceiling / 2, z1 + WALL / 2)),
+        "wall_west": ((WALL, ceiling, depth), (x0 - WALL / 2, ceiling / 2, centre_z)),
+        "wall_east": ((WALL, ceiling, depth), (x1 + WALL / 2, ceiling / 2, centre_z)),
+    }
+    roots = [packer.node(name="floor", mesh=packer.mesh("floor", floor, floor_material))]
+    for name, (size, centre) in boxes.items():
+        mesh = packer.mesh(name, _metric_uvs(_box(size, centre), 2.0), walls)
+        roots.append(packer.node(name=name, mesh=mesh))
+    slab = _box((width, WALL, depth), (centre_x, ceiling + WALL / 2, centre_z))
+    roots.append(packer.node(name="ceiling", mesh=packer.mesh("ceiling", slab, ceiling_paint)))
+    panels = []
+    for px in (-6.0, -2.0, 2.0, 6.0):
+        for pz in (-3.0, 1.0, 4.5):
+            panels.append(_box((1.6, 0.01, 1.0), (px, ceiling - 0.005, pz)))
+    panel_mesh = _merge(*panels)
+    roots.append(
+        packer.node(name="light_panels", mesh=packer.mesh("light_panels", panel_mesh, panels_glow))
+    )
+    (px0, px1), (pz0, pz1), height = PARTITION
+    partition = _box((px1 - px0, height, pz1 - pz0), ((px0 + px1) / 2, height / 2, (pz0 + pz1) / 2))
+    mesh = packer.mesh("partition", _metric_uvs(partition, 2.0), partition_paint)
+    roots.append(packer.node(name="partition", mesh=mesh))
+    packer.doc.extensionsUsed = ["KHR_lights_punctual"]
+    packer.doc.extensions = {
+        "KHR_lights_punctual": {
+            "lights": [
+                {"name": "key", "type": "directional", "color": [1.0, 0.96, 0.9], "intensity": 3.0}
+            ]
+        }
+    }
+    roots.append(
+        packer.node(
+            name="key_light",
+            rotation=_look_along(KEY_DIRECTION),
+            extensions={"KHR_lights_punctual": {"light": 0}},
+        )
+    )
+    return packer.glb(roots)
+
+
 # -- files -------------------------------------------------------------------------------
 
 
@@ -531,10 +740,24 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
+def sample_builders() -> dict[str, Callable[[], bytes]]:
+    """Every sample file's name and the function that builds it, in writing order."""
+    from museion.tools.sample_relics import RELICS  # (it builds on this module)
+
+    return {
+        "relic.glb": build_relic,
+        "venue.glb": build_venue,
+        "pedestal.glb": build_pedestal,
+        "hall.glb": build_hall,
+        **RELICS,
+    }
+
+
 def write_samples(out_dir: Path) -> list[Path]:
-    """Write ``relic.glb`` and ``venue.glb`` into ``out_dir`` (atomically); return the paths."""
+    """Write every sample file into ``out_dir`` (atomically); return the paths."""
     written = []
-    for name, data in (("relic.glb", build_relic()), ("venue.glb", build_venue())):
+    for name, build in sample_builders().items():
+        data = build()
         path = out_dir / name
         _write_atomic(path, data)
         logger.info("wrote %s (%d bytes)", path, len(data))
@@ -546,7 +769,7 @@ def main(argv: list[str] | None = None) -> int:
     """``python -m museion.tools.sample_assets [OUT_DIR]``; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m museion.tools.sample_assets",
-        description="Regenerate the sample relic.glb and venue.glb.",
+        description="Regenerate the sample relics, venues, pedestal and hall.",
     )
     parser.add_argument("out_dir", nargs="?", type=Path, default=DEFAULT_OUT)
     args = parser.parse_args(argv)
