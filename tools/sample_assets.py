@@ -575,7 +575,7 @@ def build_pedestal() -> bytes:
     """A painted plinth 0.6 x 1.0 x 0.6 m on a dark recessed foot, with ``exhibit_anchor``
     on its top face, as GLB."""
     packer = _Packer()
-    paint = packer.material("plinth paint", (0.56, 0.54, 0.5), 0.0, 0.78)
+    paint = packer.material("plinth paint", (0.2, 0.19, 0.175), 0.0, 0.78)
     foot = packer.material("plinth foot", (0.03, 0.03, 0.03), 0.0, 0.6)
     width, height, depth = PLINTH
     body = _box((width, height - PLINTH_KICK, depth), (0.0, (height + PLINTH_KICK) / 2, 0.0))
@@ -591,7 +591,8 @@ def build_pedestal() -> bytes:
 
 def _metric_uvs(part: Arrays, scale: float) -> Arrays:
     """Planar UVs in units of ``scale`` metres on each face (image up is +Y on walls)."""
-    positions, normals = part["POSITION"], part["NORMAL"]
+    positions = np.asarray(part["POSITION"], np.float64)
+    normals = np.asarray(part["NORMAL"], np.float64)
     axis = np.abs(normals).argmax(axis=1)
     u = np.where(axis == 0, positions[:, 2], positions[:, 0])
     v = np.where(axis == 1, positions[:, 2], -positions[:, 1])
@@ -612,9 +613,9 @@ def _floor_textures() -> tuple[F64, F64, F64]:
     position = np.arange(size) % cell
     joint_1d = np.minimum(position, cell - 1 - position) < 1.5
     joint = (joint_1d[:, None] | joint_1d[None, :]).astype(np.float64)
-    stone = np.array([0.74, 0.71, 0.66]) * (1.0 + 0.05 * per_tile[..., None])
+    stone = np.array([0.64, 0.6, 0.54]) * (1.0 + 0.05 * per_tile[..., None])
     stone = stone * (0.93 + 0.1 * vein[..., None])
-    base = stone * (1.0 - joint[..., None]) + np.array([0.42, 0.41, 0.39]) * joint[..., None]
+    base = stone * (1.0 - joint[..., None]) + np.array([0.46, 0.44, 0.41]) * joint[..., None]
     normal = _normal_map(-joint, strength=1.5)
     roughness = 0.42 + 0.08 * vein + 0.45 * joint
     return base, normal, roughness
@@ -657,7 +658,7 @@ def build_hall() -> bytes:
     partition_paint = packer.material(
         "partition, red", (0.3, 0.06, 0.04), 1.0, 1.0, plaster_textures
     )
-    ceiling_paint = packer.material("ceiling", (0.16, 0.16, 0.17), 0.0, 0.9)
+    ceiling_paint = packer.material("ceiling", (0.5, 0.5, 0.52), 0.0, 0.9)
     panels_glow = packer.material(
         "light panels", (1.0, 1.0, 1.0), 0.0, 0.9, emissive=(0.95, 0.92, 0.86)
     )
@@ -670,7 +671,7 @@ def build_hall() -> bytes:
             (x0 - WALL, z1 + WALL),
         ]
     )
-    floor = {
+    floor: Arrays = {
         "POSITION": np.array([(x, 0.0, z) for x, z in corners], np.float32),
         "NORMAL": np.tile(np.array([0.0, 1.0, 0.0], np.float32), (4, 1)),
         "TANGENT": np.tile(np.array([1.0, 0.0, 0.0, 1.0], np.float32), (4, 1)),

@@ -3,12 +3,13 @@
 Each builder returns the GLB bytes of one honest procedural replica, standing on its base at
 the origin (metres, Y up), with base-colour and metallic-roughness textures (and a normal map
 where relief helps) no larger than 512 x 512.  Fixed seeds and fixed encoder settings make
-every build byte-identical.  :func:`RELICS` maps each file name to its builder; the file
+every build byte-identical.  :data:`RELICS` maps each file name to its builder; the file
 writer lives in :mod:`museion.tools.sample_assets`.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable
 
@@ -19,12 +20,12 @@ from PIL import Image, ImageDraw
 from museion.tools.sample_assets import (
     F64,
     Arrays,
+    _band_v,
     _box,
     _encode,
     _grid_indices,
     _merge,
     _noise,
-    _normal_map,
     _outline,
     _Packer,
     _profile_samples,
@@ -46,11 +47,16 @@ TEXTURE = 512
 # -- shared geometry ------------------------------------------------------------------------
 
 
+def _floats(part: Arrays, key: str) -> npt.NDArray[np.float32]:
+    """The float32 attribute ``key`` of ``part`` itself (changes to it change the part)."""
+    return np.asarray(part[key], dtype=np.float32)
+
+
 def _lathed(profile: F64, rings: int, segments: int, u_repeat: float = 1.0) -> Arrays:
     """``profile`` (r, y control points, axis to axis) smoothed and revolved about Y."""
     points, normal2d, v = _profile_samples(rings, profile=profile, inside_weight=0.4)
     part = _revolve(points, normal2d, v, segments)
-    part["TEXCOORD_0"][:, 0] *= u_repeat
+    _floats(part, "TEXCOORD_0")[:, 0] *= u_repeat
     part["indices"] = _grid_indices(part["POSITION"], rings + 1, segments + 1)
     return part
 
@@ -90,7 +96,6 @@ def _surface(
     uvs: F64,
     *,
     wrap_cols: bool = False,
-    wrap_rows: bool = False,
     normals: F64 | None = None,
     along_u: F64 | None = None,
 ) -> Arrays:
@@ -98,12 +103,12 @@ def _surface(
 
     Normals (unless given) point along cross(d/drow, d/dcol), the side the triangles face;
     u must vary along columns only and v along rows only (so TANGENT = dP/du and its w sign
-    follow from the grid), unless ``along_u`` gives dP/du.  Wrapped directions repeat their
-    first row or column at the end.
+    follow from the grid), unless ``along_u`` gives dP/du.  With ``wrap_cols`` the last
+    column repeats the first (the seam of a closed surface).
     """
     rows, cols = positions.shape[:2]
     dcol = _derivative(positions, 1, wrap_cols)
-    drow = _derivative(positions, 0, wrap_rows)
+    drow = np.gradient(positions, axis=0)
     if normals is None:
         normal = np.cross(drow, dcol)
         length = np.linalg.norm(normal, axis=-1)
@@ -130,10 +135,11 @@ def _surface(
 def _moved(part: Arrays, rotation: F64, offset: tuple[float, float, float]) -> Arrays:
     """``part`` rotated (a proper rotation matrix) and then translated."""
     moved = dict(part)
-    moved["POSITION"] = (part["POSITION"] @ rotation.T + np.array(offset)).astype(np.float32)
-    moved["NORMAL"] = (part["NORMAL"] @ rotation.T).astype(np.float32)
+    position, normal = _floats(part, "POSITION"), _floats(part, "NORMAL")
+    moved["POSITION"] = (position @ rotation.T + np.array(offset)).astype(np.float32)
+    moved["NORMAL"] = (normal @ rotation.T).astype(np.float32)
     if "TANGENT" in part:
-        tangent = part["TANGENT"]
+        tangent = _floats(part, "TANGENT")
         xyz = tangent[:, :3] @ rotation.T
         moved["TANGENT"] = np.concatenate([xyz, tangent[:, 3:]], axis=1).astype(np.float32)
     return moved
@@ -371,15 +377,15 @@ def _meiping_images() -> tuple[F64, F64, F64]:
     iron = np.exp(-((big / 0.00035) ** 2))
     gold = np.exp(-((fine / 0.00025) ** 2)) * (1.0 - iron)
     cloud = _noise(rng, size, falloff=1.8)
-    glaze = _mix(_srgb(150, 178, 162)[None, None], _srgb(128, 160, 142)[None, None], cloud)
+    glaze = _mix(_srgb(150, 178, 162), _srgb(128, 160, 142), cloud)
     pool = np.clip((0.2 - y) / 0.2, 0.0, 1.0)[:, None] * np.ones((1, size))
-    glaze = _mix(glaze, _srgb(112, 152, 122)[None, None] * np.ones_like(glaze), 0.45 * pool)
-    base = _mix(glaze, _srgb(92, 82, 64)[None, None] * np.ones_like(glaze), 0.6 * iron)
-    base = _mix(base, _srgb(184, 168, 120)[None, None] * np.ones_like(base), 0.35 * gold)
+    glaze = _mix(glaze, _srgb(112, 152, 122), 0.45 * pool)
+    base = _mix(glaze, _srgb(92, 82, 64), 0.6 * iron)
+    base = _mix(base, _srgb(184, 168, 120), 0.35 * gold)
     lip = np.clip((y - 0.3405) / 0.004, 0.0, 1.0)[:, None] * np.ones((1, size))
-    base = _mix(base, _srgb(128, 104, 92)[None, None] * np.ones_like(base), 0.7 * lip)
+    base = _mix(base, _srgb(128, 104, 92), 0.7 * lip)
     foot = ((y < 0.0045) & ~inside)[:, None] * np.ones((1, size))
-    body = _mix(_srgb(108, 70, 48)[None, None], _srgb(84, 58, 42)[None, None], cloud)
+    body = _mix(_srgb(108, 70, 48), _srgb(84, 58, 42), cloud)
     base = _mix(base, body, foot)
     base[inside] *= 0.55
     roughness = 0.1 + 0.04 * cloud + 0.25 * iron + 0.1 * gold
@@ -395,7 +401,8 @@ def build_meiping() -> bytes:
     textures = _textures(packer, base, None, roughness, metallic)
     material = packer.material("crackled celadon glaze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
     part = _plain(_lathed(MEIPING, rings=84, segments=112, u_repeat=2.0))
-    part["POSITION"][:, 1] -= part["POSITION"][:, 1].min()  # the foot ring on y = 0
+    position = _floats(part, "POSITION")
+    position[:, 1] -= position[:, 1].min()  # the foot ring on y = 0
     mesh = packer.mesh("meiping", part, material)
     return packer.glb([packer.node(name="meiping", mesh=mesh)])
 
@@ -454,7 +461,7 @@ def _bi_section(count: int) -> tuple[F64, F64, F64]:
 
 def _bi_images() -> tuple[F64, F64, F64, F64]:
     """Greenish nephrite with fine cloudy mottling, browner towards the worn outer edge,
-    polished; the faces carry raised 'grain' bosses in staggered rings between two raised
+    polished; the faces carry raised 'grain' bosses on a diagonal lattice between two raised
     rim lines."""
     size = TEXTURE
     rng = np.random.default_rng(23)
@@ -482,10 +489,10 @@ def _bi_images() -> tuple[F64, F64, F64, F64]:
     fleck = _noise(rng, size, falloff=0.8)
     edge = np.clip((r - (BI_OUTER - 0.012)) / 0.012, 0, 1)[:, None] * np.ones((1, size))
     altered = np.clip(edge * (0.6 + 0.8 * _noise(rng, size, falloff=1.5)) - 0.3, 0, 1)
-    jade = _srgb(88, 118, 82)[None, None] * np.ones((size, size, 3))
-    base = _mix(jade, _srgb(128, 148, 106)[None, None], cloud)
-    base = _mix(base, _srgb(78, 100, 70)[None, None], 0.4 * (fleck > 0.82))
-    base = _mix(base, _srgb(158, 140, 100)[None, None], 0.85 * altered)
+    jade = _srgb(88, 118, 82)
+    base = _mix(jade, _srgb(128, 148, 106), cloud)
+    base = _mix(base, _srgb(78, 100, 70), 0.4 * (fleck > 0.82).astype(np.float64))
+    base = _mix(base, _srgb(158, 140, 100), 0.85 * altered)
     base *= (1.0 + 120.0 * height)[..., None]
     roughness = 0.15 + 0.05 * fleck + 0.25 * altered
     normal = _relief_normals(height, metres_u, metres_v)
@@ -507,7 +514,7 @@ def build_bi() -> bytes:
     section, normal2d, v = _bi_section(44)
     # v falls along the outline, as _revolve's tangent frame expects
     disc = _revolve(section, normal2d, 1.0 - v, 160)
-    disc["TEXCOORD_0"][:, 0] *= BI_REPEAT
+    _floats(disc, "TEXCOORD_0")[:, 0] *= BI_REPEAT
     disc["indices"] = _grid_indices(disc["POSITION"], len(section), 161)
     upright = np.array([[1.0, 0.0, 0.0], [0.0, 0.0, -1.0], [0.0, 1.0, 0.0]])
     disc = _moved(disc, upright, (0.0, BI_LIFT + BI_OUTER, 0.0))
@@ -633,7 +640,6 @@ def _ding_images() -> tuple[F64, F64, F64, F64]:
     size = TEXTURE
     rng = np.random.default_rng(31)
     r, y, inside = _along_profile(DING_BOWL, size)
-    dense, length = _outline(profile=DING_BOWL, inside_weight=0.4)
     rows = np.stack([r, y], 1)
     metres_v = np.maximum(np.linalg.norm(np.gradient(rows, axis=0), axis=1), 1e-5)
     metres_u = 2 * math.pi * np.maximum(r, 1e-3) / DING_REPEAT / size
@@ -673,13 +679,13 @@ def _ding_images() -> tuple[F64, F64, F64, F64]:
     red = np.clip((rust - 0.78) / 0.08, 0, 1) * (1 - green)
     worn = np.clip(relief * 1.3 - 0.3, 0, 1) * (1 - green)
     ground = _mix(
-        _srgb(58, 60, 48)[None, None] * np.ones((size, size, 3)),
-        _srgb(78, 76, 58)[None, None],
+        _srgb(58, 60, 48),
+        _srgb(78, 76, 58),
         grain,
     )
-    base = _mix(ground, _srgb(86, 116, 88)[None, None], green * (0.6 + 0.3 * grain))
-    base = _mix(base, _srgb(104, 74, 54)[None, None], 0.7 * red)
-    base = _mix(base, _srgb(132, 104, 64)[None, None], 0.7 * worn)
+    base = _mix(ground, _srgb(86, 116, 88), green * (0.6 + 0.3 * grain))
+    base = _mix(base, _srgb(104, 74, 54), 0.7 * red)
+    base = _mix(base, _srgb(132, 104, 64), 0.7 * worn)
     # Inside, the noise would pinch into a star at the axis: keep only its row average.
     base[inside] = 0.7 * base[inside].mean(axis=1, keepdims=True)
     roughness = 0.62 + 0.2 * green - 0.3 * worn + 0.08 * grain
@@ -688,15 +694,6 @@ def _ding_images() -> tuple[F64, F64, F64, F64]:
     metallic[inside] = metallic[inside].mean(axis=1, keepdims=True)
     normal = _relief_normals(height, metres_u, metres_v)
     return base, normal, roughness, metallic
-
-
-def _plain_band(profile: F64, low: float, high: float) -> tuple[float, float]:
-    """Texture v range where the outside of a lathed part spans heights low..high."""
-    dense, length = _outline(profile=profile, inside_weight=0.4)
-    outside = int(np.argmax(dense[:, 1]))
-    at = np.interp((low, high), dense[: outside + 1, 1], length[: outside + 1])
-    v = 1.0 - at / length[-1]
-    return float(v[1]), float(v[0])
 
 
 def build_ding() -> bytes:
@@ -709,7 +706,8 @@ def build_ding() -> bytes:
         "patinated bronze, plain", (1.0, 1.0, 1.0), 1.0, 1.0, (textures[0], None, textures[2])
     )
     bowl = _lathed(DING_BOWL, rings=60, segments=112, u_repeat=DING_REPEAT)
-    v0, v1 = _plain_band(DING_BOWL, 0.15, 0.25)
+    # legs and handles take their patina from a plain band of the belly (0.15 to 0.25 m up)
+    v1, v0 = (float(v) for v in _band_v((0.15, 0.25), profile=DING_BOWL, inside_weight=0.4))
     fittings = []
     for angle in DING_LEGS:
         leg = _plain(_lathed(DING_LEG, rings=20, segments=28))
@@ -718,7 +716,8 @@ def build_ding() -> bytes:
         fittings.append(_moved(leg, np.eye(3), offset))
     fittings += [_plain(_handle(angle)) for angle in DING_HANDLES]
     for part in fittings:
-        part["TEXCOORD_0"][:, 1] = v0 + part["TEXCOORD_0"][:, 1] * (v1 - v0)
+        uv = _floats(part, "TEXCOORD_0")
+        uv[:, 1] = v0 + uv[:, 1] * (v1 - v0)
     return packer.glb(
         [
             packer.node(name="bowl", mesh=packer.mesh("bowl", bowl, bronze)),
@@ -857,10 +856,8 @@ def _lacquer_images() -> tuple[F64, F64, F64, F64]:
     red = _strokes((width, height), red_lines, width=2.4)
     ochre = _strokes((width, height), ochre_lines, width=1.0) * (1 - red)
     gloss = _noise(rng, 512, falloff=1.4)[:height, :width]
-    base = _mix(
-        _srgb(*BLACK)[None, None] * np.ones((height, width, 3)), _srgb(*RED)[None, None], red
-    )
-    base = _mix(base, _srgb(*OCHRE)[None, None], ochre)
+    base = _mix(_srgb(*BLACK), _srgb(*RED), red)
+    base = _mix(base, _srgb(*OCHRE), ochre)
     base = _mix(base, np.zeros_like(base), 0.8 * groove)
     roughness = 0.2 + 0.12 * red + 0.15 * ochre + 0.08 * gloss + 0.5 * groove
     relief = 0.00006 * np.maximum(red, ochre) - 0.0006 * groove
@@ -945,8 +942,7 @@ def _bell_profile() -> tuple[F64, F64]:
         cut = np.stack([0.75 * p + 0.25 * q, 0.25 * p + 0.75 * q], axis=1).reshape(-1, 3)
         points = np.concatenate([points[:1], cut, points[-1:]])
     steps = np.hypot(*np.diff(points[:, :2], axis=0).T)
-    lip = int(np.argmin(points[:, 1] + points[:, 0] * 0.0 + (points[:, 0] < 0.05)))
-    steps[lip:] *= 0.4
+    steps[int(np.argmin(points[:, 1])) :] *= 0.4  # the inside, from the lip on, is mostly hidden
     return points, np.concatenate([[0.0], np.cumsum(steps)])
 
 
@@ -998,12 +994,15 @@ def _bell_images() -> tuple[F64, F64, F64, F64]:
     outside_end = int(np.argmin(points[:, 1]))
     v_outside = length[: outside_end + 1] / length[-1]
     h_outside = points[: outside_end + 1, 1]
-    first = int(np.argmax(points[:, 0] > BELL_TOP - 0.001))
+    first = int(np.argmax(points[:, 0] > BELL_TOP - 0.001))  # past the flat top
 
     def row(h: float) -> float:
+        """Image row where the outside wall is at height ``h`` (before the tips are set
+        down on y = 0, like the bosses)."""
         return float(np.interp(-h, -h_outside[first:], v_outside[first:]) * size - 0.5)
 
     def col(theta_deg: float) -> float:
+        """Image column of the angle ``theta_deg`` round the bell (90 is the front face)."""
         return (1.0 - theta_deg / 360.0) * size
 
     lines: list[list[tuple[float, float]]] = []
@@ -1018,7 +1017,7 @@ def _bell_images() -> tuple[F64, F64, F64, F64]:
                 lines.append([(col(inner), row(h0)), (col(outer), row(h0))])
                 lines.append([(col(inner), row(h1)), (col(outer), row(h1))])
                 steps = np.linspace(inner, outer, 9)
-                for a, b in zip(steps[:-1], steps[1:], strict=True):
+                for a, b in itertools.pairwise(steps):
                     mid = (row(h0) + row(h1)) / 2
                     lines.append(_spiral(col(a + (b - a) * 0.3), mid, 2.2, 1.0, side))
                     lines.append(_spiral(col(a + (b - a) * 0.7), mid, 2.2, 1.0, -side))
@@ -1042,12 +1041,12 @@ def _bell_images() -> tuple[F64, F64, F64, F64]:
     green = np.clip((cover - 0.74) / 0.1, 0, 1) * (0.5 + 0.5 * grain)
     worn = np.clip(relief * 1.2 - 0.2, 0, 1) * (1 - green)
     ground = _mix(
-        _srgb(62, 54, 38)[None, None] * np.ones((size, size, 3)),
-        _srgb(92, 82, 56)[None, None],
+        _srgb(62, 54, 38),
+        _srgb(92, 82, 56),
         grain,
     )
-    base = _mix(ground, _srgb(92, 110, 82)[None, None], 0.85 * green)
-    base = _mix(base, _srgb(150, 116, 70)[None, None], 0.75 * worn)
+    base = _mix(ground, _srgb(92, 110, 82), 0.85 * green)
+    base = _mix(base, _srgb(150, 116, 70), 0.75 * worn)
     base = _mix(base, base * 0.85, 0.5 * panel)
     inside = ~outer_rows
     base[inside] = 0.55 * base[inside].mean(axis=1, keepdims=True)
@@ -1091,7 +1090,8 @@ def build_bell() -> bytes:
                     x, y, z = point
                     fittings.append(_moved(boss, _rotation_y_to(outward), (x, y - drop, z)))
     for part in fittings:
-        part["TEXCOORD_0"][:, 1] = 0.30 + 0.02 * part["TEXCOORD_0"][:, 1]
+        uv = _floats(part, "TEXCOORD_0")
+        uv[:, 1] = 0.30 + 0.02 * uv[:, 1]
     return packer.glb(
         [
             packer.node(name="body", mesh=packer.mesh("body", body, bronze)),
@@ -1212,8 +1212,8 @@ def _stele_images() -> tuple[tuple[F64, F64, F64], tuple[F64, F64]]:
     grain = _noise(rng, size, falloff=1.1)
     weather = _noise(rng, size, falloff=1.8, stretch=0.5)
     stone = _mix(
-        _srgb(*STONE)[None, None] * np.ones((size, size, 3)),
-        _srgb(*STONE_DARK)[None, None],
+        _srgb(*STONE),
+        _srgb(*STONE_DARK),
         0.6 * weather,
     )
     stone *= (0.9 + 0.2 * grain)[..., None]
@@ -1224,8 +1224,8 @@ def _stele_images() -> tuple[tuple[F64, F64, F64], tuple[F64, F64]]:
     )
     robe = _ellipsoid(gx, gy, 0.0, 0.385, 0.031, 0.042, 1.0) > 0
     flake = np.clip((_noise(rng, size, falloff=1.6) - 0.4) / 0.3, 0, 1)
-    base = _mix(base, _srgb(150, 96, 76)[None, None] * np.ones_like(base), 0.4 * halo * flake)
-    base = _mix(base, _srgb(104, 120, 100)[None, None] * np.ones_like(base), 0.35 * robe * flake)
+    base = _mix(base, _srgb(150, 96, 76), 0.4 * halo * flake)
+    base = _mix(base, _srgb(104, 120, 100), 0.35 * robe * flake)
     roughness = 0.82 + 0.1 * grain
     detail = -0.0012 * grooves  # the mesh carries the niche and figures; the map the cuts
     width = 2 * STELE_HALF_WIDTH / size
@@ -1235,8 +1235,8 @@ def _stele_images() -> tuple[tuple[F64, F64, F64], tuple[F64, F64]]:
     plain_grain = _noise(rng, plain_size, falloff=1.1)
     plain_weather = _noise(rng, plain_size, falloff=1.8)
     plain = _mix(
-        _srgb(*STONE)[None, None] * np.ones((plain_size, plain_size, 3)),
-        _srgb(*STONE_DARK)[None, None],
+        _srgb(*STONE),
+        _srgb(*STONE_DARK),
         0.6 * plain_weather,
     )
     plain *= (0.9 + 0.2 * plain_grain)[..., None]
@@ -1301,12 +1301,9 @@ def build_stele() -> bytes:
     stone = packer.material("limestone", (1.0, 1.0, 1.0), 1.0, 1.0, stone_textures)
     w, h, d = STELE_PLINTH
     plinth = _box((w, h, d), (0.0, h / 2, 0.0))
-    plinth["TEXCOORD_0"] = (
-        np.concatenate(
-            [plinth["POSITION"][:, [0]] + plinth["POSITION"][:, [2]], plinth["POSITION"][:, [1]]], 1
-        ).astype(np.float32)
-        * 4.0
-    )
+    corner = _floats(plinth, "POSITION")
+    uv = np.stack([corner[:, 0] + corner[:, 2], corner[:, 1]], 1) * 4.0  # metric, on the tile
+    plinth["TEXCOORD_0"] = uv.astype(np.float32)
     rest = _merge(_stele_back_and_sides(), plinth)
     return packer.glb(
         [

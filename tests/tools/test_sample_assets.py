@@ -1,15 +1,24 @@
-"""The sample relic and venue: reproducible, small, complete and loadable glTF."""
+"""The sample assets: reproducible, small, complete and loadable glTF."""
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pygltflib as gl
 import pytest
+from PIL import Image
 
-from museion.tools.sample_assets import build_relic, main, relic_for_triangles, write_samples
+from museion.tools.sample_assets import (
+    build_relic,
+    main,
+    relic_for_triangles,
+    sample_builders,
+    write_samples,
+)
+from museion.tools.sample_relics import RELICS
 
 REPO = Path(__file__).resolve().parents[2]
 ASSETS = REPO / "assets"
@@ -39,24 +48,144 @@ def _triangles(doc: gl.GLTF2) -> int:
     return sum(doc.accessors[p.indices].count // 3 for m in doc.meshes for p in m.primitives)
 
 
+def _node_bounds(doc: gl.GLTF2, name: str) -> tuple[Any, Any]:
+    """(min, max) corners of the named node's mesh (its nodes carry no transform)."""
+    node = next(n for n in doc.nodes if n.name == name)
+    assert node.translation is None and node.rotation is None and node.scale is None
+    accessors = [doc.accessors[p.attributes.POSITION] for p in doc.meshes[node.mesh].primitives]
+    low = np.min([a.min for a in accessors], axis=0)
+    high = np.max([a.max for a in accessors], axis=0)
+    return low, high
+
+
+def _image_sizes(doc: gl.GLTF2) -> list[tuple[int, int]]:
+    blob = doc.binary_blob()
+    sizes = []
+    for image in doc.images:
+        view = doc.bufferViews[image.bufferView]
+        data = blob[view.byteOffset : view.byteOffset + view.byteLength]
+        sizes.append(Image.open(io.BytesIO(data)).size)
+    return sizes
+
+
+ALL_FILES = list(sample_builders())
+
+
 def test_regenerating_gives_byte_identical_files(tmp_path: Path) -> None:
     written = write_samples(tmp_path)
-    assert [p.name for p in written] == ["relic.glb", "venue.glb"]
+    assert [p.name for p in written] == ALL_FILES
+    assert ALL_FILES[:4] == ["relic.glb", "venue.glb", "pedestal.glb", "hall.glb"]
+    assert len(ALL_FILES) >= 9  # five relics or more
     for path in written:
         assert path.read_bytes() == (ASSETS / path.name).read_bytes(), path.name
 
 
 def test_main_writes_into_the_given_folder(tmp_path: Path) -> None:
     assert main([str(tmp_path / "out")]) == 0
-    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["relic.glb", "venue.glb"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(ALL_FILES)
 
 
-@pytest.mark.parametrize("name", ["relic.glb", "venue.glb"])
+@pytest.mark.parametrize("name", ALL_FILES)
 def test_committed_files_are_small_and_labelled(name: str) -> None:
-    assert (ASSETS / name).stat().st_size < 2 * 1024 * 1024
+    limit = 2 * 1024 * 1024 if name == "relic.glb" else 1024 * 1024
+    assert (ASSETS / name).stat().st_size <= limit
     doc = _load(ASSETS / name)
     assert doc.asset.version == "2.0"
     assert doc.asset.generator == "museion sample_assets"
+
+
+def test_the_assets_folder_stays_small() -> None:
+    assert sum(p.stat().st_size for p in ASSETS.iterdir()) < 8 * 1024 * 1024
+
+
+@pytest.mark.parametrize("name", list(RELICS))
+def test_each_relic_is_a_textured_object_of_real_size(name: str) -> None:
+    assert name.startswith("relic-") and name.endswith(".glb")
+    doc = _load(ASSETS / name)
+    assert 3_000 <= _triangles(doc) <= 40_000
+    sizes = _image_sizes(doc)
+    assert sizes and all(w <= 512 and h <= 512 for w, h in sizes)
+    textured = [
+        m
+        for m in doc.materials
+        if m.pbrMetallicRoughness.baseColorTexture is not None
+        and m.pbrMetallicRoughness.metallicRoughnessTexture is not None
+    ]
+    assert textured
+    points = np.concatenate(
+        [_array(doc, p.attributes.POSITION) for m in doc.meshes for p in m.primitives]
+    )
+    low, high = points.min(axis=0), points.max(axis=0)
+    assert abs(low[1]) < 1e-6  # stands on its base at y = 0, Y up
+    assert 0.1 < high[1] < 0.7  # between a bi disc on its stand and a stele
+    assert np.all(np.abs((low + high)[[0, 2]] / 2) < 0.02)  # centred on the Y axis
+    assert np.all((high - low)[[0, 2]] < 0.5)  # fits on the 0.6 m pedestal
+
+
+@pytest.mark.parametrize("name", ["relic.glb", *RELICS])
+def test_relic_faces_agree_with_normals_and_tangents_with_uvs(name: str) -> None:
+    """Winding matches the normals everywhere; where there is a TANGENT it is dP/du and
+    cross(N, T) * w points to decreasing v, as glTF normal maps expect."""
+    doc = _load(ASSETS / name)
+    for mesh in doc.meshes:
+        for primitive in mesh.primitives:
+            attributes = primitive.attributes
+            triangles = _array(doc, primitive.indices).reshape(-1, 3)
+            p = _array(doc, attributes.POSITION)[triangles]
+            n = _array(doc, attributes.NORMAL)[triangles].mean(axis=1)
+            e1, e2 = p[:, 1] - p[:, 0], p[:, 2] - p[:, 0]
+            assert (np.einsum("ij,ij->i", np.cross(e1, e2), n) > 0).all(), mesh.name
+            if attributes.TANGENT is None:
+                continue
+            material = doc.materials[primitive.material]
+            assert material.normalTexture is not None
+            tangent = _array(doc, attributes.TANGENT)
+            uv = _array(doc, attributes.TEXCOORD_0)[triangles]
+            d1, d2 = uv[:, 1] - uv[:, 0], uv[:, 2] - uv[:, 0]
+            det = d1[:, 0] * d2[:, 1] - d2[:, 0] * d1[:, 1]
+            keep = np.abs(det) > 1e-12
+            det = np.where(keep, det, 1.0)
+            dp_du = (e1 * d2[:, 1:] - e2 * d1[:, 1:]) / det[:, None]
+            dp_dv = (e2 * d1[:, :1] - e1 * d2[:, :1]) / det[:, None]
+            t = tangent[triangles][:, :, :3].mean(axis=1)
+            b = np.cross(n, t) * tangent[triangles[:, 0], 3][:, None]
+            assert (np.einsum("ij,ij->i", t, dp_du)[keep] > 0).all(), mesh.name
+            assert (np.einsum("ij,ij->i", b, -dp_dv)[keep] > 0).all(), mesh.name
+
+
+def test_pedestal_is_a_metre_high_plinth_with_its_anchor_on_top() -> None:
+    doc = _load(ASSETS / "pedestal.glb")
+    anchor = next(n for n in doc.nodes if n.name == "exhibit_anchor")
+    np.testing.assert_allclose(anchor.translation, [0.0, 1.0, 0.0], atol=1e-6)
+    bounds = [doc.accessors[p.attributes.POSITION] for m in doc.meshes for p in m.primitives]
+    np.testing.assert_allclose(np.min([a.min for a in bounds], axis=0), [-0.3, 0.0, -0.3])
+    np.testing.assert_allclose(np.max([a.max for a in bounds], axis=0), [0.3, 1.0, 0.3])
+
+
+def test_hall_has_thick_walls_round_its_interior_a_partition_and_one_key_light() -> None:
+    doc = _load(ASSETS / "hall.glb")
+    names = {n.name for n in doc.nodes}
+    assert not {"exhibit_anchor", "pedestal"} & names  # the scene places pedestals
+    low, high = _node_bounds(doc, "floor")
+    assert low[1] == high[1] == 0.0
+    assert low[0] <= -9.0 and high[0] >= 9.0 and low[2] <= -6.0 and high[2] >= 6.0
+    assert _node_bounds(doc, "ceiling")[0][1] == pytest.approx(4.5, abs=1e-5)
+    inner = {"wall_west": (0, -9.0, -1), "wall_east": (0, 9.0, 1)}
+    inner |= {"wall_north": (2, -6.0, -1), "wall_south": (2, 6.0, 1)}
+    for name, (axis, face, outwards) in inner.items():
+        low, high = _node_bounds(doc, name)
+        near, far = (high, low) if outwards < 0 else (low, high)
+        assert near[axis] == pytest.approx(face, abs=1e-5), name  # the inner face
+        assert abs(far[axis] - near[axis]) == pytest.approx(0.2, abs=1e-5), name  # 0.2 m thick
+        assert low[1] == pytest.approx(0.0) and high[1] == pytest.approx(4.5, abs=1e-5), name
+    low, high = _node_bounds(doc, "partition")
+    np.testing.assert_allclose(low, [-2.5, 0.0, -4.15], atol=1e-6)
+    np.testing.assert_allclose(high, [2.5, 3.0, -3.85], atol=1e-6)
+    lights = doc.extensions["KHR_lights_punctual"]["lights"]
+    assert [light["type"] for light in lights] == ["directional"]
+    floor = next(m for m in doc.materials if m.name == "limestone floor")
+    assert floor.normalTexture is not None
+    assert floor.pbrMetallicRoughness.baseColorTexture is not None
 
 
 def test_relic_is_a_textured_pbr_vessel() -> None:
@@ -156,3 +285,8 @@ def test_panda3d_gltf_loads_both_files() -> None:
     assert not venue.find("**/exhibit_anchor").is_empty()
     assert venue.find_all_matches("**/+DirectionalLight").get_num_paths() == 1
     assert venue.find_all_matches("**/+PointLight").get_num_paths() == 1
+
+    hall = NodePath(gltf.load_model(Filename.from_os_specific(str(ASSETS / "hall.glb"))))
+    assert hall.find_all_matches("**/+DirectionalLight").get_num_paths() == 1
+    pedestal = NodePath(gltf.load_model(Filename.from_os_specific(str(ASSETS / "pedestal.glb"))))
+    assert pedestal.find("**/exhibit_anchor").get_z(pedestal) == pytest.approx(1.0)
