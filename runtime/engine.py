@@ -12,6 +12,7 @@ so a view released by one visitor is handed, as it is, to the next.
 from __future__ import annotations
 
 import logging
+import math
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -333,7 +334,11 @@ class RenderEngine:
         return self._call(self.picker.hotspot_marks, state, width, height)
 
     def _orbit_view(self, node: Any) -> tuple[ViewState, OrbitLimits]:
-        """A view that frames ``node`` from a distance fitting it, and bounds around it."""
+        """A view that frames ``node`` from a distance fitting it, and bounds around it.
+
+        It looks from 20 degrees right of the exhibit's front (its +Z, turned by its yaw), a
+        little from above: the three-quarter view a curator would photograph.
+        """
         bounds = self._bounds.bounds(node, self.root)
         if bounds is None:
             return ViewState(), OrbitLimits()
@@ -347,7 +352,8 @@ class RenderEngine:
             max_distance=max(size * 8.0, distance * 1.5),
             max_pan=max(size, 0.2),
         )
-        return ViewState(target=target, yaw=20.0, pitch=12.0, distance=distance), limits
+        yaw = math.remainder(20.0 + float(node.get_h(self.root)), 360.0)
+        return ViewState(target=target, yaw=yaw, pitch=12.0, distance=distance), limits
 
     def describe_renderer(self) -> str:
         """The OpenGL renderer in use, e.g. ``llvmpipe (LLVM 15, 256 bits)``."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import shutil
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -138,3 +139,16 @@ def centre_patch(image: Any, size: int = 9) -> Any:
     h, w = image.shape[:2]
     patch = image[h // 2 - size : h // 2 + size, w // 2 - size : w // 2 + size].reshape(-1, 3)
     return np.median(patch, axis=0)
+
+
+def copy_gallery(folder: Path) -> Path:
+    """The example exhibition's models and document in ``folder``, without recordings."""
+    for glb in ASSETS.glob("*.glb"):
+        shutil.copy(glb, folder)  # copies: the gate refuses symlinks leading out of the root
+    data = json.loads((ASSETS / "example.scene.json").read_text())
+    for tour in data["tours"]:
+        for step in tour["steps"]:
+            step.pop("audio", None)
+    path = folder / "example.scene.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2))
+    return path

@@ -85,6 +85,8 @@ export function createTours({ bar, labels, send }) {
       render();
     },
     refresh: render,
-    get audio() { return { src: player.getAttribute('src'), paused: player.paused, time: player.currentTime }; },
+    get audio() {
+      return { src: player.getAttribute('src'), paused: player.paused, ended: player.ended, time: player.currentTime };
+    },
   };
 }

@@ -49,7 +49,7 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
         # This Chromium prefers English; the visitor chooses Chinese with ?lang=zh.
         await page.goto(f"{server.url}/?lang=zh&exhibit=bronze-hu")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
-        assert await page.locator("#exhibition").inner_text() == "青铜器厅"
+        assert await page.locator("#exhibition").inner_text() == "中华文物厅"
         box = await page.locator("video").bounding_box()
         await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         label = page.get_by_role("dialog")
@@ -61,7 +61,7 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
         await page.get_by_role("button", name="EN").click()
         assert await page.locator("#label-title").inner_text() == "Bronze hu vessel"
         assert "Eastern Zhou" in await label.inner_text()
-        assert await page.locator("#exhibition").inner_text() == "Hall of Bronzes"
+        assert await page.locator("#exhibition").inner_text() == "Hall of Chinese Antiquities"
         assert await page.locator("#reset").inner_text() == "Reset view"
         assert await page.get_by_role("region", name="Guided tours").count() == 1
         assert await page.evaluate("document.documentElement.lang") == "en"
@@ -206,6 +206,10 @@ async def test_the_highlights_tour_visits_four_different_views(exhibition: Rende
             await asyncio.sleep(2.2)  # the flight (1.6 s) and the refinement
             narration = await bar.locator("[data-role=narration]").inner_text()
             assert narration, step
+            # The step's recording in the visitor's language plays with it.
+            audio = await page.evaluate("window.museion.tours.audio")
+            assert audio["src"].endswith(f"/media/narration/highlights-{step + 1}.en.ogg"), audio
+            assert (not audio["paused"] or audio["ended"]) and audio["time"] > 0.5, audio
             pictures.append(await page.evaluate(grab))
             if step < 3:
                 await bar.get_by_role("button", name="Next step").click()

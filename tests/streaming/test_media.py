@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import aiohttp
@@ -13,18 +12,16 @@ from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
 from museion.tools.narration import _opus
-from tests.conftest import ASSETS, serve
+from tests.conftest import copy_gallery, serve
 
 
 def _gallery_with_recording(folder: Path) -> Path:
-    for glb in ASSETS.glob("*.glb"):
-        shutil.copy(glb, folder)
+    path = copy_gallery(folder)
     (folder / "narration").mkdir()
     tone = (np.sin(np.arange(16_000) * 2 * np.pi * 440 / 16_000) * 8000).astype(np.int16)
     (folder / "narration" / "hello world.en.ogg").write_bytes(_opus(tone, 16_000, 24_000))
-    data = json.loads((ASSETS / "example.scene.json").read_text())
+    data = json.loads(path.read_text())
     data["tours"][0]["steps"][0]["audio"] = {"en": "narration/hello world.en.ogg"}
-    path = folder / "example.scene.json"
     path.write_text(json.dumps(data, ensure_ascii=False))
     return path
 

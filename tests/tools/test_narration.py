@@ -11,7 +11,7 @@ import pytest
 from museion.scenes.checked_scene import open_scene
 from museion.scenes.scene_file import read_scene
 from museion.tools.cli import main
-from tests.conftest import ASSETS
+from tests.conftest import copy_gallery
 
 pytestmark = pytest.mark.skipif(
     shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make deps installs it)"
@@ -20,10 +20,7 @@ pytestmark = pytest.mark.skipif(
 
 @pytest.fixture
 def gallery(tmp_path: Path) -> Path:
-    for glb in ASSETS.glob("*.glb"):
-        shutil.copy(glb, tmp_path)  # the gate refuses symlinks leading out of the root
-    shutil.copy(ASSETS / "example.scene.json", tmp_path)
-    return tmp_path / "example.scene.json"
+    return copy_gallery(tmp_path)
 
 
 def _duration(path: Path) -> float:
