@@ -1,7 +1,7 @@
 // The visitor page: one WebRTC session showing the server-rendered relic.
 import { attachControls } from '/static/controls.js';
 import { createHotspots, frameRect } from '/static/hotspots.js';
-import { translatePage } from '/static/i18n.js';
+import { t, translatePage } from '/static/i18n.js';
 import { createLabels } from '/static/label.js';
 import { createModes } from '/static/modes.js';
 import { createTours } from '/static/tours.js';
@@ -41,7 +41,7 @@ function setState(state) {
   museion.state = state;
   document.body.dataset.state = state;
   pill.dataset.state = state;
-  pill.textContent = state;
+  pill.textContent = t(`state.${state}`, labels ? labels.language : 'en');
 }
 
 /** Send one view command (seq added); false when the channel is not open. */
@@ -292,6 +292,7 @@ const tours = createTours({ bar: $('tours'), labels, send: sendCommand });
 const modes = createModes({ group: $('modes'), labels, send: sendCommand });
 labels.onLanguage((language) => {
   translatePage(language);
+  setState(museion.state);
   hotspots.refresh();
   tours.refresh();
   modes.refresh();

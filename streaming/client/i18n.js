@@ -26,6 +26,13 @@ const WORDS = {
     hintWalk: 'Drag to look around · WASD or arrow keys to walk · wheel to step · double-click to return to the entrance',
     stopped: 'The stream stopped',
     retry: 'Retry',
+    'state.new': 'new',
+    'state.signalling': 'signalling',
+    'state.connecting': 'connecting',
+    'state.connected': 'connected',
+    'state.disconnected': 'disconnected',
+    'state.failed': 'failed',
+    'state.closed': 'closed',
   },
   zh: {
     reset: '重置视角',
@@ -51,6 +58,13 @@ const WORDS = {
     hintWalk: '拖动环顾 · WASD 或方向键行走 · 滚轮前进 · 双击回到入口',
     stopped: '画面已中断',
     retry: '重试',
+    'state.new': '未连接',
+    'state.signalling': '协商中',
+    'state.connecting': '连接中',
+    'state.connected': '已连接',
+    'state.disconnected': '连接中断',
+    'state.failed': '连接失败',
+    'state.closed': '已关闭',
   },
 };
 
