@@ -264,14 +264,40 @@ class RenderEngine:
         return (towards.x, towards.y, towards.z)
 
     def _set_light_inputs(self) -> None:
+        """The lean shader's one key light and hemisphere ambient, from the document's
+        lights when it gives them, else from the venue and the settings.
+
+        A document's first directional light becomes the key (intensity 3 is the house
+        brightness, ``key_light_intensity``); ambient lights scale the hemisphere; point
+        lights are not rendered by the lean shader (logged once).
+        """
         from panda3d.core import LVecBase3f
 
         s = self.settings
         k = s.key_light_intensity
+        key_color = (k, k * 0.97, k * 0.92)
+        ambient = 1.0
+        lights = self.document.lights if self.document is not None else ()
+        directional = [light for light in lights if light.type == "directional"]
+        if directional:
+            key = directional[0]
+            scale = k * key.intensity / 3.0
+            key_color = (key.color[0] * scale, key.color[1] * scale, key.color[2] * scale)
+            if key.direction is not None and any(key.direction):
+                dx, dy, dz = to_panda(key.direction)
+                norm = math.sqrt(dx * dx + dy * dy + dz * dz)
+                self._key_light = (-dx / norm, -dy / norm, -dz / norm)
+        ambients = [light.intensity for light in lights if light.type == "ambient"]
+        if ambients:
+            ambient = sum(ambients)
+        if any(light.type == "point" for light in lights) or len(directional) > 1:
+            logger.warning("the lean shader renders one directional light; others are ignored")
         self.root.set_shader_input("key_direction_world", LVecBase3f(*self._key_light))
-        self.root.set_shader_input("key_color", LVecBase3f(k, k * 0.97, k * 0.92))
-        self.root.set_shader_input("sky_color", LVecBase3f(*s.sky_color))
-        self.root.set_shader_input("ground_color", LVecBase3f(*s.ground_color))
+        self.root.set_shader_input("key_color", LVecBase3f(*key_color))
+        self.root.set_shader_input("sky_color", LVecBase3f(*(c * ambient for c in s.sky_color)))
+        self.root.set_shader_input(
+            "ground_color", LVecBase3f(*(c * ambient for c in s.ground_color))
+        )
         self.root.set_shader_input("exposure", s.exposure)
 
     def _hotspot_positions(

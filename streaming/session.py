@@ -62,6 +62,15 @@ def media_url(name: str) -> str:
     return "/media/" + quote(name)
 
 
+def with_media_urls(label: dict[str, Any]) -> dict[str, Any]:
+    """A label whose hotspot images are URLs the page can show."""
+    hotspots = [
+        {**h, "image": media_url(h["image"])} if h.get("image") else h
+        for h in label.get("hotspots", [])
+    ]
+    return {**label, "hotspots": hotspots}
+
+
 def _audio_urls(audio: str | dict[str, str] | None) -> str | dict[str, str] | None:
     """A step's recordings as URLs the page can play (served by ``server.media``)."""
     if isinstance(audio, dict):
@@ -443,7 +452,7 @@ class Session:
             )
             label = self.engine.label(hit.exhibit)
             if label is not None:
-                reply["label"] = label
+                reply["label"] = with_media_urls(label)
         self.send(reply)
 
     async def close(self, reason: str = "closed") -> None:

@@ -89,6 +89,13 @@ export function createLabels({ panel, menu, heading }) {
         item.append(strong);
         const text = t(spot.text);
         if (text) item.append(document.createTextNode(' — ' + text));
+        if (typeof spot.image === 'string' && spot.image.startsWith('/media/')) {
+          const image = document.createElement('img');
+          image.src = spot.image;
+          image.alt = t(spot.title);
+          image.loading = 'lazy';
+          item.append(image);
+        }
         items.append(item);
       }
       parts.push(head, items);

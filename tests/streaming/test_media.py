@@ -52,3 +52,16 @@ async def test_recordings_are_served_and_models_are_not(tmp_path: Path) -> None:
             assert (await server.health())["status"] == "ok"
     finally:
         engine.close()
+
+
+def test_hotspot_images_in_labels_become_media_urls() -> None:
+    from museion.streaming.session import with_media_urls
+
+    label = {
+        "id": "hu",
+        "hotspots": [{"id": "a", "image": "details/rim 1.webp"}, {"id": "b"}],
+    }
+    assert with_media_urls(label)["hotspots"] == [
+        {"id": "a", "image": "/media/details/rim%201.webp"},
+        {"id": "b"},
+    ]
