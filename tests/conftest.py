@@ -40,6 +40,18 @@ def engine() -> Iterator[RenderEngine]:
     engine.close()
 
 
+@pytest.fixture(scope="session")
+def exhibition() -> Iterator[RenderEngine]:
+    """The real engine on the example exhibition (seven relics in one hall)."""
+    from museion.scenes.checked_scene import open_scene
+
+    engine = RenderEngine(
+        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
+    )
+    yield engine
+    engine.close()
+
+
 @dataclass
 class Server:
     url: str

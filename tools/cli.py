@@ -70,7 +70,9 @@ def _parser() -> argparse.ArgumentParser:
         help="public address to announce in ICE candidates (1:1 NAT)",
     )
 
-    samples = verbs.add_parser("samples", help="regenerate the sample relics, hall, pedestal and venue")
+    samples = verbs.add_parser(
+        "samples", help="regenerate the sample relics, hall, pedestal and venue"
+    )
     samples.add_argument("out", nargs="?", type=Path, default=Path("assets"))
     add_scene_commands(verbs)
     return parser

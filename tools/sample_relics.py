@@ -696,15 +696,23 @@ def _ding_images() -> tuple[F64, F64, F64, F64]:
     return base, normal, roughness, metallic
 
 
-def build_ding() -> bytes:
-    """The bronze ding tripod cauldron as GLB bytes."""
-    packer = _Packer()
-    base, normal, roughness, metallic = _ding_images()
+def _bronze_materials(
+    packer: _Packer, base: F64, normal: F64, roughness: F64, metallic: F64
+) -> tuple[int, int]:
+    """Patinated bronze with its relief, and the same without (for legs, handles, shanks)."""
     textures = _textures(packer, base, normal, roughness, metallic)
     bronze = packer.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
     plain = packer.material(
         "patinated bronze, plain", (1.0, 1.0, 1.0), 1.0, 1.0, (textures[0], None, textures[2])
     )
+    return bronze, plain
+
+
+def build_ding() -> bytes:
+    """The bronze ding tripod cauldron as GLB bytes."""
+    packer = _Packer()
+    base, normal, roughness, metallic = _ding_images()
+    bronze, plain = _bronze_materials(packer, base, normal, roughness, metallic)
     bowl = _lathed(DING_BOWL, rings=60, segments=112, u_repeat=DING_REPEAT)
     # legs and handles take their patina from a plain band of the belly (0.15 to 0.25 m up)
     v1, v0 = (float(v) for v in _band_v((0.15, 0.25), profile=DING_BOWL, inside_weight=0.4))
@@ -1064,11 +1072,7 @@ def build_bell() -> bytes:
     """The bianzhong bell (a yongzhong, with its shank) as GLB bytes."""
     packer = _Packer()
     base, normal, roughness, metallic = _bell_images()
-    textures = _textures(packer, base, normal, roughness, metallic)
-    bronze = packer.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
-    plain = packer.material(
-        "patinated bronze, plain", (1.0, 1.0, 1.0), 1.0, 1.0, (textures[0], None, textures[2])
-    )
+    bronze, plain = _bronze_materials(packer, base, normal, roughness, metallic)
     v = np.linspace(0.0, 1.0, BELL_ROWS + 1)
     rows = _bell_rows(v)
     theta = np.linspace(2 * math.pi, 0.0, BELL_SEGMENTS + 1)  # so the grid faces outwards

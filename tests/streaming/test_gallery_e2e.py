@@ -5,15 +5,12 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
-from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.runtime.settings import RuntimeSettings
-from museion.scenes.checked_scene import open_scene
-from tests.conftest import ASSETS, REPO, serve
+from tests.conftest import REPO, serve
 from tests.streaming.test_client_e2e import browser_page
 
 pytestmark = [
@@ -31,15 +28,6 @@ TURN = """() => new Promise((resolve) => {
   };
   requestAnimationFrame(turn);
 })"""
-
-
-@pytest.fixture(scope="module")
-def exhibition() -> Iterator[RenderEngine]:
-    engine = RenderEngine(
-        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
-    )
-    yield engine
-    engine.close()
 
 
 async def test_clicking_the_relic_opens_its_label_in_both_languages(

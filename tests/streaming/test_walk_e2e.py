@@ -6,16 +6,13 @@ import asyncio
 import itertools
 import math
 import shutil
-from collections.abc import Iterator
 
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.runtime.settings import RuntimeSettings
-from museion.scenes.checked_scene import open_scene
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.session import Session
-from tests.conftest import ASSETS, REPO, serve
+from tests.conftest import REPO, serve
 from tests.streaming.test_client_e2e import browser_page
 
 pytestmark = [
@@ -23,15 +20,6 @@ pytestmark = [
     pytest.mark.render,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
 ]
-
-
-@pytest.fixture(scope="module")
-def exhibition() -> Iterator[RenderEngine]:
-    engine = RenderEngine(
-        open_scene(ASSETS / "example.scene.json"), RuntimeSettings(asset_root=ASSETS)
-    )
-    yield engine
-    engine.close()
 
 
 def _plan(session: Session) -> tuple[float, float]:
