@@ -151,15 +151,19 @@ class Navigator:
     def _fly_from(self, current: ViewState, now: float) -> None:
         self._from, self._since = current, now
 
-    def start_walking(self, now: float, at: WalkState | None = None) -> None:
-        """Walk from where the camera is (brought to eye height and onto free floor)."""
+    def start_walking(self, now: float, at: WalkState | None = None, fly: bool = True) -> None:
+        """Walk from where the camera is (brought to eye height and onto free floor), or
+        from ``at``; ``fly=False`` arrives at once (a visitor entering the hall)."""
         current = self.view(now)
         if at is None:
             if self.mode == "walk" and self.walker is not None:
                 return
             at = self._walker_near(current)
         self.mode, self.walker = "walk", at
-        self._fly_from(current, now)
+        if fly:
+            self._fly_from(current, now)
+        else:
+            self._from = None
 
     def _walker_near(self, view: ViewState) -> WalkState:
         assert self.spawn is not None

@@ -99,8 +99,7 @@ class Session:
             home, limits, start_at = engine.home, engine.limits, None
         self.nav = Navigator(home, limits, walk_map=engine.walk_map, spawn=engine.spawn)
         if engine.spawn is not None and start_at is None:
-            self.nav.start_walking(time.monotonic(), at=engine.spawn)
-            self.nav.view(time.monotonic() + 1e3)  # arrive at once: no flight on entering
+            self.nav.start_walking(time.monotonic(), at=engine.spawn, fly=False)
         self.shown: ViewState = self.nav.view(time.monotonic())
         self.tour: TourPlayer | None = None
         self._orbiting: str | None = None if self.nav.mode == "walk" else start_at

@@ -17,9 +17,7 @@ import argparse
 import io
 import logging
 import math
-import os
 import sys
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +26,8 @@ import numpy as np
 import numpy.typing as npt
 import pygltflib as gl
 from PIL import Image
+
+from museion.scenes.scene_file import atomic_write
 
 __all__ = [
     "RELIC_DEFAULTS",
@@ -725,22 +725,6 @@ def build_hall() -> bytes:
 # -- files -------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write via a temporary file and rename, so readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
-        os.replace(temp, path)
-    except BaseException:
-        Path(temp).unlink(missing_ok=True)
-        raise
-
-
 def sample_builders() -> dict[str, Callable[[], bytes]]:
     """Every sample file's name and the function that builds it, in writing order."""
     from museion.tools.sample_relics import RELICS  # (it builds on this module)
@@ -760,7 +744,7 @@ def write_samples(out_dir: Path) -> list[Path]:
     for name, build in sample_builders().items():
         data = build()
         path = out_dir / name
-        _write_atomic(path, data)
+        atomic_write(path, data)
         logger.info("wrote %s (%d bytes)", path, len(data))
         written.append(path)
     return written
