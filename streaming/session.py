@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import math
 import secrets
 import time
 from collections import deque
@@ -408,6 +409,7 @@ class Session:
             return
         self.pictures.append((pts, view))
         width, height = self.settings.width, self.settings.height
+        eye = view.eye()
         self._marks_message = {
             "type": "hotspots",
             "rtp": None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32,
@@ -417,12 +419,17 @@ class Session:
                     "hotspot": m.hotspot,
                     "x": round(m.x / width, 4),
                     "y": round(m.y / height, 4),
-                    "visible": m.visible,
+                    "visible": m.visible and self._near(eye, (m.exhibit, m.hotspot)),
                 }
                 for m in marks
             ],
         }
         self.send(self._marks_message)
+
+    def _near(self, eye: tuple[float, float, float], key: tuple[str, str]) -> bool:
+        """True when the hotspot ``key`` is within ``hotspot_range`` of the camera."""
+        position = self.engine.hotspot_positions.get(key)
+        return position is not None and math.dist(eye, position) <= self.settings.hotspot_range
 
     @property
     def rtp_origin(self) -> int | None:

@@ -28,8 +28,10 @@ class StreamSettings:
     candidates (for a server behind 1:1 NAT, like mediasoup's announced IP); ``ice_servers``
     is the exact STUN/TURN list, empty by default so nothing reaches the internet.
     ``consent_interval`` x ``consent_failures`` bounds how long a vanished browser keeps
-    its session.  ``stamp_clock`` draws the wall-clock time into each frame (a diagnostic
-    for measuring glass-to-glass latency; see ``bench/``).
+    its session.  Hotspot markers show within ``hotspot_range`` metres of the camera, so a
+    walker sees those of the relics near them, not the whole hall's.  ``stamp_clock``
+    draws the wall-clock time into each frame (a diagnostic for measuring glass-to-glass
+    latency; see ``bench/``).
     """
 
     host: str = "127.0.0.1"
@@ -55,6 +57,7 @@ class StreamSettings:
     consent_failures: int = 3
     connect_timeout: float = 20.0
     stamp_clock: bool = False
+    hotspot_range: float = 4.0
 
     def __post_init__(self) -> None:
         if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):
@@ -73,5 +76,7 @@ class StreamSettings:
             raise ValueError("consent_interval must be > 0 and consent_failures >= 1")
         if not 0 < self.min_bitrate <= self.start_bitrate <= self.max_bitrate:
             raise ValueError("bitrates must satisfy 0 < min <= start <= max")
+        if not self.hotspot_range > 0:
+            raise ValueError("hotspot_range must be > 0 metres")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")

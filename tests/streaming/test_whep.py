@@ -367,6 +367,13 @@ async def test_walking_and_orbiting_over_the_datachannel(engine: RenderEngine) -
             modes = [m for m in view.messages if m.get("type") == "mode"]
             assert modes[-1] == {"type": "mode", "mode": "walk", "exhibit": None, "can_walk": True}
             start = session.view.eye()
+            # At the entrance only the hotspots of relics within 4 m show, not the hall's.
+            for _ in range(3):
+                await asyncio.wait_for(view.track.recv(), 5)
+            marks = next(m for m in reversed(view.messages) if m.get("type") == "hotspots")
+            shown = {h["exhibit"] for h in marks["marks"] if h["visible"]}
+            assert shown == {"bronze-hu"}, shown
+            assert len({h["exhibit"] for h in marks["marks"]}) >= 5
             for _ in range(10):
                 view.send({"type": "walk", "forward": 0.1})
             view.send({"type": "mode", "mode": "orbit", "exhibit": "nowhere", "seq": 5})
