@@ -75,7 +75,16 @@ export function createLabels({ panel, menu, heading }) {
       dd.textContent = label.metadata.identifier;
       list.append(dt, dd);
     }
-    const parts = [close, title, list];
+    const parts = [close, title];
+    if (label.id && closerListeners.length) {  // near the top: the panel may scroll
+      const closer = document.createElement('button');
+      closer.type = 'button';
+      closer.className = 'button closer';
+      closer.textContent = n.closer;
+      closer.addEventListener('click', () => closerListeners.forEach((fn) => fn(label.id)));
+      parts.push(closer);
+    }
+    parts.push(list);
     if (label.hotspots && label.hotspots.length) {
       const head = document.createElement('h3');
       head.textContent = n.hotspots;
@@ -99,14 +108,6 @@ export function createLabels({ panel, menu, heading }) {
         items.append(item);
       }
       parts.push(head, items);
-    }
-    if (label.id && closerListeners.length) {
-      const closer = document.createElement('button');
-      closer.type = 'button';
-      closer.className = 'button closer';
-      closer.textContent = n.closer;
-      closer.addEventListener('click', () => closerListeners.forEach((fn) => fn(label.id)));
-      parts.push(closer);
     }
     panel.replaceChildren(...parts);
     panel.lang = state.language;

@@ -94,3 +94,19 @@ async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
         x, y, z = session.view.eye()
         assert y == pytest.approx(exhibition.spawn.position[1])
         assert exhibition.walk_map is not None and exhibition.walk_map.is_free(x, z)
+
+        # Back at the entrance, a click on the relic ahead and "Look closer" orbit it.
+        await page.get_by_role("button", name="Reset view").click()
+        await asyncio.sleep(1.2)
+        assert session.view.eye() == pytest.approx(exhibition.spawn.position)
+        frame = await page.evaluate("window.museion.frameRect()")
+        await page.mouse.click(
+            frame["left"] + frame["width"] / 2, frame["top"] + frame["height"] * 0.55
+        )
+        await page.get_by_role("dialog").wait_for(state="visible", timeout=5_000)
+        assert await page.locator("#label-title").inner_text() == "Bronze hu vessel"
+        await page.get_by_role("button", name="Look closer").click()
+        await page.wait_for_function("document.body.dataset.mode === 'orbit'", timeout=5_000)
+        assert await page.evaluate("window.museion.modes.exhibit") == "bronze-hu"
+        await asyncio.sleep(1.0)
+        assert session.view == exhibition.exhibit_views["bronze-hu"][0]
