@@ -36,14 +36,17 @@ class SceneError(MuseionError):
 
 
 class AssetRejected(SceneError):
-    """An asset file failed the gate; ``path`` names it, ``detail`` says where."""
+    """An asset file failed the gate; ``path`` names it, ``pointer`` is where in its JSON
+    (empty for the file as a whole), ``detail`` says what is wrong."""
 
     code = "ASSET_REJECTED"
 
-    def __init__(self, code: str, path: str, detail: str) -> None:
-        super().__init__(f"{path}: {detail}", code=code)
+    def __init__(self, code: str, path: str, detail: str, pointer: str = "") -> None:
+        where = f"{path}: {pointer}: " if pointer else f"{path}: "
+        super().__init__(where + detail, code=code)
         self.path = path
         self.detail = detail
+        self.pointer = pointer
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,9 @@ import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, resolve_uri
 
 __all__ = ["DEFAULT_MAX_BYTES", "CheckedGltf", "check_gltf"]
 
@@ -75,24 +75,20 @@ def _read_json_chunk(path: Path, name: str, data: bytes) -> dict[str, Any]:
     return document
 
 
-def _check_uris(root: Path, folder: Path, name: str, document: dict[str, Any]) -> None:
-    for kind in ("buffers", "images"):
+def _check_uris(folder: Path, name: str, document: dict[str, Any], max_bytes: int) -> None:
+    """Every buffer and image URI through the one resolver (:mod:`gltf_uri`)."""
+    for kind, types in (("buffers", BUFFER_MEDIA_TYPES), ("images", IMAGE_MEDIA_TYPES)):
         entries = document.get(kind, [])
         if not isinstance(entries, list):
             raise AssetRejected("JSON_MALFORMED", name, f"'{kind}' is not an array")
         for index, entry in enumerate(entries):
-            uri = entry.get("uri") if isinstance(entry, dict) else None
-            if not isinstance(uri, str) or uri.startswith("data:"):
-                continue
-            if "://" in uri or uri.startswith("/"):
-                raise AssetRejected(
-                    "URI_NOT_RELATIVE", name, f"/{kind}/{index}/uri must be a relative path"
-                )
-            target = (folder / unquote(uri)).resolve()
-            if not target.is_relative_to(root.resolve()):
-                raise AssetRejected(
-                    "URI_OUTSIDE_ROOT", name, f"/{kind}/{index}/uri points outside the asset root"
-                )
+            if not isinstance(entry, dict) or "uri" not in entry:
+                continue  # a GLB buffer or a bufferView image
+            where = f"/{kind}/{index}/uri"
+            try:
+                resolve_uri(entry["uri"], folder, where, media_types=types, max_bytes=max_bytes)
+            except AssetRejected as exc:
+                raise AssetRejected(exc.code, name, exc.detail, pointer=where) from None
 
 
 def check_gltf(root: Path, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> CheckedGltf:
@@ -115,5 +111,5 @@ def check_gltf(root: Path, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     )
     if version != "2.0":
         raise AssetRejected("GLTF_VERSION", name, 'asset.version must be "2.0"')
-    _check_uris(root, path.parent, name, document)
+    _check_uris(path.parent, name, document, max_bytes)
     return CheckedGltf(path=path, size=size, name=name)

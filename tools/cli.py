@@ -17,6 +17,7 @@ from typing import Any
 
 from museion.scenes.errors import MuseionError, SceneInvalid
 from museion.tools.scene_commands import add_scene_commands, run_scene_command
+from museion.tools.validate_command import add_validate_command, run_validate
 
 __all__ = ["main"]
 
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     samples.add_argument("out", nargs="?", type=Path, default=Path("assets"))
     add_scene_commands(verbs)
+    add_validate_command(verbs)
     return parser
 
 
@@ -151,6 +153,8 @@ def main(argv: list[str] | None = None) -> int:
             return asyncio.run(_serve(args))
         if args.verb == "scene":
             return run_scene_command(args)
+        if args.verb == "validate":
+            return run_validate(args)
         from museion.tools.sample_assets import write_samples
 
         for path in write_samples(args.out):

@@ -70,7 +70,7 @@ def test_refuses_wrong_kind_missing_and_oversized(tmp_path: Path) -> None:
         (json.dumps({"asset": {"version": "1.0"}}).encode(), "GLTF_VERSION"),
         (
             json.dumps({**MINIMAL, "buffers": [{"uri": "../../etc/passwd"}]}).encode(),
-            "URI_OUTSIDE_ROOT",
+            "URI_OUTSIDE_FOLDER",
         ),
         (
             json.dumps({**MINIMAL, "images": [{"uri": "http://x/y.png"}]}).encode(),
@@ -92,3 +92,21 @@ def test_corpus_valid_models_pass_the_gate() -> None:
     assert models
     for model in models:
         check_gltf(valid, str(model.relative_to(valid)))
+
+
+def _manifest(category: str) -> list[tuple[str, str]]:
+    rows = (CORPUS / "hostile" / "MANIFEST.tsv").read_text().splitlines()[1:]
+    fields = [row.split("\t") for row in rows]
+    return [(f[0], f[2]) for f in fields if f[0].startswith(f"{category}/")]
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)")
+@pytest.mark.parametrize("category", ["uri_escape", "data_uri"])
+def test_corpus_hostile_uris_are_refused(category: str) -> None:
+    hostile = CORPUS / "hostile"
+    cases = [(path, verdict) for path, verdict in _manifest(category) if verdict == "reject"]
+    assert len(cases) >= 3
+    for path, _ in cases:
+        with pytest.raises(AssetRejected) as refused:
+            check_gltf(hostile, path)
+        assert refused.value.code.startswith("URI_"), (path, refused.value.code)
