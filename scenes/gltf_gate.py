@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_structure import StructureLimits, check_structure, json_depth
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, resolve_uri
 
 __all__ = ["DEFAULT_MAX_BYTES", "CheckedGltf", "check_gltf"]
@@ -47,6 +48,10 @@ def _resolve_inside(root: Path, name: str) -> Path:
     return resolved
 
 
+def _no_constants(token: str) -> Any:
+    raise ValueError(f"{token} is not JSON")
+
+
 def _read_json_chunk(path: Path, name: str, data: bytes) -> dict[str, Any]:
     if data[:4] == _GLB_MAGIC:
         if len(data) < 20:
@@ -64,9 +69,16 @@ def _read_json_chunk(path: Path, name: str, data: bytes) -> dict[str, Any]:
         raw = data
     if len(raw) > _MAX_JSON_BYTES:
         raise AssetRejected("JSON_TOO_LARGE", name, "the glTF JSON is larger than 64 MiB")
+    depth = json_depth(raw)
+    if depth > StructureLimits.max_json_depth:
+        raise AssetRejected(
+            "JSON_TOO_DEEP",
+            name,
+            f"the JSON nests {depth} levels deep, over {StructureLimits.max_json_depth}",
+        )
     try:
-        document = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        document = json.loads(raw.decode("utf-8"), parse_constant=_no_constants)
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError, ValueError) as exc:
         raise AssetRejected(
             "JSON_MALFORMED", name, f"the glTF JSON does not parse ({exc})"
         ) from exc
@@ -111,5 +123,6 @@ def check_gltf(root: Path, name: str, *, max_bytes: int = DEFAULT_MAX_BYTES) -> 
     )
     if version != "2.0":
         raise AssetRejected("GLTF_VERSION", name, 'asset.version must be "2.0"')
+    check_structure(document, name)
     _check_uris(path.parent, name, document, max_bytes)
     return CheckedGltf(path=path, size=size, name=name)

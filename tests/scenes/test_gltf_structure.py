@@ -1,0 +1,68 @@
+"""Structural caps: loops, shared children, deep trees, deep JSON and huge counts are refused
+fast, without recursion."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+
+from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_structure import StructureLimits, check_structure, json_depth
+
+
+def _refused(document: dict[str, Any], limits: StructureLimits | None = None) -> AssetRejected:
+    with pytest.raises(AssetRejected) as refused:
+        check_structure({"asset": {"version": "2.0"}, **document}, "x.gltf", limits)
+    return refused.value
+
+
+def test_a_tree_passes() -> None:
+    nodes = [{"children": [1, 2]}, {"children": [3]}, {}, {}]
+    check_structure({"nodes": nodes, "scenes": [{"nodes": [0]}]}, "x.gltf")
+
+
+def test_loops_of_any_length_are_refused() -> None:
+    assert _refused({"nodes": [{"children": [0]}]}).code == "NODE_LOOP"
+    ring = [{"children": [(i + 1) % 1000]} for i in range(1000)]
+    assert _refused({"nodes": ring}).code == "NODE_LOOP"
+
+
+def test_exponential_fan_out_is_refused_as_shared_children() -> None:
+    # Diamonds stacked 60 high: node 2k lists 2k+1 and 2k+2, and 2k+1 lists 2k+2 too, so
+    # a loader that follows children makes 2**60 instances.
+    nodes: list[dict[str, Any]] = [{} for _ in range(121)]
+    for k in range(60):
+        nodes[2 * k] = {"children": [2 * k + 1, 2 * k + 2]}
+        nodes[2 * k + 1] = {"children": [2 * k + 2]}
+    refused = _refused({"nodes": nodes})
+    assert refused.code == "NODE_PARENT_OVERRIDE" and refused.pointer.startswith("/nodes/")
+
+
+def test_a_deep_chain_is_refused_quickly() -> None:
+    chain = [{"children": [i + 1]} for i in range(99_999)] + [{}]
+    started = time.perf_counter()
+    refused = _refused({"nodes": chain})
+    assert refused.code == "NODE_TOO_DEEP"
+    assert time.perf_counter() - started < 5  # generous: it is linear, never recursive
+
+
+def test_references_and_scene_roots() -> None:
+    assert _refused({"nodes": [{"children": [7]}]}).code == "UNRESOLVED_REFERENCE"
+    assert _refused({"nodes": [{"children": [True]}]}).code == "TYPE_MISMATCH"
+    two = {"nodes": [{"children": [1]}, {}]}
+    assert _refused({**two, "scenes": [{"nodes": [1]}]}).code == "SCENE_NON_ROOT_NODE"
+    assert _refused({**two, "scenes": [{"nodes": [9]}]}).code == "UNRESOLVED_REFERENCE"
+
+
+def test_counts_are_capped() -> None:
+    refused = _refused({"accessors": [{}] * 11}, StructureLimits(max_accessors=10))
+    assert refused.code == "COUNT_TOO_LARGE" and refused.pointer == "/accessors"
+
+
+def test_json_depth_ignores_brackets_in_strings() -> None:
+    assert json_depth(b'{"a": [1, {"b": "[[[[{{{{"}]}') == 3
+    assert json_depth(json.dumps({"s": 'x\\"[[['}).encode()) == 1
+    assert json_depth(b"[" * 1000 + b"]" * 1000) == 1000
