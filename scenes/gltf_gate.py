@@ -9,12 +9,12 @@ asset toolchain; this gate holds the containment and size rules from day one.)
 from __future__ import annotations
 
 import json
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.glb import GLB_MAGIC, read_glb
 from museion.scenes.gltf_structure import StructureLimits, check_structure, json_depth
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, resolve_uri
 
@@ -22,8 +22,6 @@ __all__ = ["DEFAULT_MAX_BYTES", "CheckedGltf", "check_gltf"]
 
 DEFAULT_MAX_BYTES = 512 * 1024 * 1024
 _MAX_JSON_BYTES = 64 * 1024 * 1024
-_GLB_MAGIC = b"glTF"
-_CHUNK_JSON = 0x4E4F534A
 
 
 @dataclass(frozen=True)
@@ -53,20 +51,9 @@ def _no_constants(token: str) -> Any:
 
 
 def _read_json_chunk(path: Path, name: str, data: bytes) -> dict[str, Any]:
-    if data[:4] == _GLB_MAGIC:
-        if len(data) < 20:
-            raise AssetRejected("GLB_TRUNCATED", name, "the GLB header is cut short")
-        _, version, length = struct.unpack_from("<4sII", data, 0)
-        if version != 2:
-            raise AssetRejected("GLB_VERSION", name, f"GLB version {version} is not 2")
-        if length != len(data):
-            raise AssetRejected("GLB_LENGTH", name, "the GLB length field does not match the file")
-        chunk_length, chunk_type = struct.unpack_from("<II", data, 12)
-        if chunk_type != _CHUNK_JSON or 20 + chunk_length > len(data):
-            raise AssetRejected("GLB_CHUNK", name, "the first GLB chunk is not a whole JSON chunk")
-        raw = data[20 : 20 + chunk_length]
-    else:
-        raw = data
+    glb = data[:4] == GLB_MAGIC or path.suffix.lower() == ".glb"
+    chunks = read_glb(data, name) if glb else None
+    raw = chunks.json if chunks is not None else data
     if len(raw) > _MAX_JSON_BYTES:
         raise AssetRejected("JSON_TOO_LARGE", name, "the glTF JSON is larger than 64 MiB")
     depth = json_depth(raw)
@@ -84,6 +71,17 @@ def _read_json_chunk(path: Path, name: str, data: bytes) -> dict[str, Any]:
         ) from exc
     if not isinstance(document, dict):
         raise AssetRejected("JSON_MALFORMED", name, "the glTF JSON is not an object")
+    buffers = document.get("buffers")
+    first = buffers[0] if isinstance(buffers, list) and buffers else None
+    if glb and isinstance(first, dict) and "uri" not in first:
+        assert chunks is not None
+        if chunks.bin is None:
+            raise AssetRejected(
+                "BUFFER_MISSING_GLB_DATA",
+                name,
+                "buffer 0 has no uri, so its data must be the GLB's BIN chunk, which is missing",
+                pointer="/buffers/0",
+            )
     return document
 
 

@@ -61,7 +61,7 @@ def test_refuses_wrong_kind_missing_and_oversized(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("data", "code"),
     [
-        (b"glTF\x02\x00", "GLB_TRUNCATED"),
+        (b"glTF\x02\x00", "GLB_UNEXPECTED_END_OF_HEADER"),
         (_glb(MINIMAL, version=1), "GLB_VERSION"),
         (_glb(MINIMAL, length_delta=4), "GLB_LENGTH"),
         (b"{not json", "JSON_MALFORMED"),
@@ -108,6 +108,7 @@ def _manifest(category: str) -> list[tuple[str, str]]:
         ("data_uri", ("URI_",)),
         ("graph", ("NODE_", "UNRESOLVED_REFERENCE")),
         ("json", ("JSON_", "GLTF_VERSION")),
+        ("container", ("GLB_", "JSON_", "BUFFER_MISSING_GLB_DATA")),
     ],
 )
 def test_corpus_hostile_files_are_refused(category: str, codes: tuple[str, ...]) -> None:
@@ -120,3 +121,17 @@ def test_corpus_hostile_files_are_refused(category: str, codes: tuple[str, ...])
         with pytest.raises(AssetRejected) as refused:
             check_gltf(hostile, path)
         assert refused.value.code.startswith(codes), (path, refused.value.code)
+
+
+@pytest.mark.skipif(not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)")
+def test_khronos_invalid_glb_containers_are_refused_with_their_codes() -> None:
+    suite = CORPUS / "invalid" / "glb"
+    cases = sorted(suite.glob("*.glb"))
+    assert len(cases) >= 10
+    ours_only = {"GLB_LENGTH", "JSON_MALFORMED", "GLTF_VERSION"}  # same fault, found first
+    for case in cases:
+        report = json.loads(case.with_name(case.name + ".report.json").read_text())
+        theirs = {m["code"] for m in report["issues"]["messages"] if m["severity"] == 0}
+        with pytest.raises(AssetRejected) as refused:
+            check_gltf(suite, case.name)
+        assert refused.value.code in theirs | ours_only, (case.name, refused.value.code, theirs)
