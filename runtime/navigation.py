@@ -183,7 +183,7 @@ class Navigator:
         self.mode, self.home, self.limits, self.orbit_view = "orbit", home, limits, home
         self._fly_from(current, now)
 
-    def settle(self, view: ViewState, now: float) -> None:
+    def settle(self, view: ViewState) -> None:
         """Orbit on from ``view`` (where a tour left the camera), without a flight."""
         self.mode, self.orbit_view, self._from = "orbit", view, None
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from museion.scenes.errors import AssetRejected, SceneInvalid, SceneIssue
 from museion.scenes.gltf_gate import CheckedGltf, check_gltf
 from museion.scenes.scene_file import read_scene
+from museion.scenes.scene_loader import media_file
 from museion.scenes.scene_model import SceneDocument
 
 __all__ = ["CheckedScene", "check_scene", "media_names", "open_scene"]
@@ -75,16 +76,11 @@ def media_names(document: SceneDocument) -> dict[str, str]:
 
 
 def _media(document: SceneDocument, asset_root: Path, issues: list[SceneIssue]) -> dict[str, Path]:
-    root = asset_root.resolve()
     found: dict[str, Path] = {}
     for pointer, name in media_names(document).items():
-        path = (root / name).resolve()
-        if Path(name).is_absolute() or not path.is_relative_to(root):
-            issues.append(
-                SceneIssue(pointer, "URI_OUTSIDE_ROOT", f"{name!r} lies outside the asset root")
-            )
-        elif not path.is_file():
-            issues.append(SceneIssue(pointer, "NOT_FOUND", f"{name!r} is not in the asset root"))
+        path = media_file(asset_root, name, pointer)
+        if isinstance(path, SceneIssue):
+            issues.append(path)
         else:
             found[name] = path
     return found

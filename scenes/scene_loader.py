@@ -28,7 +28,7 @@ from museion.scenes.scene_migrations import migrate
 from museion.scenes.scene_model import SceneDocument, from_data
 from museion.scenes.scene_schema import CURRENT_VERSION, SCENE_SCHEMA
 
-__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "load_scene", "parse_scene_json"]
+__all__ = ["MAX_DEPTH", "MAX_DOCUMENT_BYTES", "load_scene", "media_file", "parse_scene_json"]
 
 MAX_DOCUMENT_BYTES = 8 * 1024 * 1024
 MAX_DEPTH = 24
@@ -332,13 +332,9 @@ def _file_issues(data: dict[str, Any], root: Path) -> Iterator[SceneIssue]:
 
     def media(pointer: str, name: Any) -> Iterator[SceneIssue]:
         if isinstance(name, str):
-            path = (root / name).resolve()
-            if Path(name).is_absolute() or not path.is_relative_to(root.resolve()):
-                yield SceneIssue(
-                    pointer, "URI_OUTSIDE_ROOT", f"{name!r} lies outside the asset root"
-                )
-            elif not path.is_file():
-                yield SceneIssue(pointer, "NOT_FOUND", f"{name!r} is not in the asset root")
+            found = media_file(root, name, pointer)
+            if isinstance(found, SceneIssue):
+                yield found
 
     yield from gltf("/venue", data.get("venue"))
     exhibits = data.get("exhibits")
@@ -359,6 +355,16 @@ def _file_issues(data: dict[str, Any], root: Path) -> Iterator[SceneIssue]:
                     yield from media(pointer, name)
             else:
                 yield from media(f"/tours/{t}/steps/{s}/audio", audio)
+
+
+def media_file(root: Path, name: str, pointer: str) -> Path | SceneIssue:
+    """The recording or image file ``name`` inside ``root``, or the issue with it."""
+    path = (root / name).resolve()
+    if Path(name).is_absolute() or not path.is_relative_to(root.resolve()):
+        return SceneIssue(pointer, "URI_OUTSIDE_ROOT", f"{name!r} lies outside the asset root")
+    if not path.is_file():
+        return SceneIssue(pointer, "NOT_FOUND", f"{name!r} is not in the asset root")
+    return path
 
 
 def _items(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -251,8 +251,9 @@ class Session:
 
     @property
     def view(self) -> ViewState:
-        """The camera now (a tour's, or the visitor's own)."""
-        return self.current_view_without_tour()
+        """The camera now (a tour's, or the visitor's own), without advancing the tour."""
+        now = time.monotonic()
+        return self.nav.view(now) if self.tour is None else self.tour.view(now)
 
     def _refuse(self, seq: int | None, code: str, message: str) -> None:
         self.send({"type": "error", "code": code, "seq": seq, "message": message})
@@ -275,12 +276,10 @@ class Session:
 
     def _nearest_exhibit(self) -> str | None:
         """The exhibit whose centre is nearest the camera's eye."""
-        ex, ey, ez = self.shown.eye()
+        eye = self.shown.eye()
         best = min(
             self.engine.exhibit_views.items(),
-            key=lambda item: sum(
-                (a - b) ** 2 for a, b in zip(item[1][0].target, (ex, ey, ez), strict=True)
-            ),
+            key=lambda item: math.dist(item[1][0].target, eye),
             default=None,
         )
         return None if best is None else best[0]
@@ -319,27 +318,13 @@ class Session:
         if command.action == "start":
             found = [t for t in (document.tours if document else ()) if t.id == command.tour]
             if not found:
-                self.send(
-                    {
-                        "type": "error",
-                        "code": "TOUR_UNKNOWN",
-                        "seq": seq,
-                        "message": f"There is no tour {command.tour!r} here.",
-                    }
-                )
+                self._refuse(seq, "TOUR_UNKNOWN", f"There is no tour {command.tour!r} here.")
                 return
             views = {key: view for key, (view, _) in self.engine.exhibit_views.items()}
             self.tour = TourPlayer(found[0], views)
-            self.tour.start(self.current_view_without_tour(), now)
+            self.tour.start(self.view, now)
         elif self.tour is None:
-            self.send(
-                {
-                    "type": "error",
-                    "code": "TOUR_NOT_PLAYING",
-                    "seq": seq,
-                    "message": "No tour is playing.",
-                }
-            )
+            self._refuse(seq, "TOUR_NOT_PLAYING", "No tour is playing.")
             return
         elif command.action == "pause":
             self.tour.pause(now)
@@ -351,11 +336,6 @@ class Session:
             self._leave_tour("stopped")
             return
         self._announce_tour()
-
-    def current_view_without_tour(self) -> ViewState:
-        """Where the camera is now, whether or not a tour is flying it."""
-        now = time.monotonic()
-        return self.nav.view(now) if self.tour is None else self.tour.view(now)
 
     def _announce_tour(self) -> None:
         tour = self.tour
@@ -386,7 +366,7 @@ class Session:
         if exhibit is not None and exhibit in self.engine.exhibit_views:
             self.nav.home, self.nav.limits = self.engine.exhibit_views[exhibit]
             self._orbiting = exhibit
-        self.nav.settle(tour.view(now), now)
+        self.nav.settle(tour.view(now))
         self._announce_mode()
         self.tour = None
         self._announced_step = -1
