@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_report import Reporter
 
 __all__ = ["StructureLimits", "check_structure", "json_depth"]
 
@@ -47,101 +47,99 @@ def json_depth(raw: bytes) -> int:
     return int(np.cumsum(steps).max(initial=0))
 
 
-def _list(document: dict[str, Any], key: str, name: str) -> list[Any]:
+def _list(document: dict[str, Any], key: str) -> list[Any]:
     value = document.get(key, [])
-    if not isinstance(value, list):
-        raise AssetRejected("TYPE_MISMATCH", name, f"'{key}' must be an array", pointer=f"/{key}")
-    return value
+    return value if isinstance(value, list) else []
 
 
-def _check_counts(document: dict[str, Any], name: str, limits: StructureLimits) -> None:
+def _check_counts(document: dict[str, Any], report: Reporter, limits: StructureLimits) -> bool:
+    ok = True
     for key, cap in (
         ("nodes", limits.max_nodes),
         ("meshes", limits.max_meshes),
         ("accessors", limits.max_accessors),
         ("images", limits.max_images),
     ):
-        count = len(_list(document, key, name))
+        count = len(_list(document, key))
         if count > cap:
-            raise AssetRejected(
-                "COUNT_TOO_LARGE", name, f"{count} {key}, over the cap of {cap}", pointer=f"/{key}"
-            )
+            report.error("COUNT_TOO_LARGE", f"/{key}", f"{count} {key}, over the cap of {cap}")
+            ok = False
+    return ok
 
 
-def _children(nodes: list[Any], name: str) -> list[list[int]]:
-    """Each node's children, checked to be in range and to have one parent only."""
+def _children(nodes: list[Any], report: Reporter) -> list[list[int]]:
+    """Each node's children that are in range and not claimed by a second parent; the rest
+    are reported (a wrong type is the rule checks' to report) and left out."""
     parent: dict[int, int] = {}
     result: list[list[int]] = []
     for index, node in enumerate(nodes):
         children = node.get("children", []) if isinstance(node, dict) else []
-        if not isinstance(children, list):
-            raise AssetRejected(
-                "TYPE_MISMATCH", name, "children must be an array", pointer=f"/nodes/{index}"
-            )
-        for slot, child in enumerate(children):
+        kept: list[int] = []
+        for slot, child in enumerate(children if isinstance(children, list) else []):
             pointer = f"/nodes/{index}/children/{slot}"
             if isinstance(child, bool) or not isinstance(child, int):
-                raise AssetRejected("TYPE_MISMATCH", name, "a child is a node index", pointer)
+                continue
             if not 0 <= child < len(nodes):
-                raise AssetRejected(
-                    "UNRESOLVED_REFERENCE", name, f"there is no node {child}", pointer
-                )
-            if child == index:
-                raise AssetRejected("NODE_LOOP", name, "the node is its own child", pointer)
-            if child in parent:
-                raise AssetRejected(
+                report.error("UNRESOLVED_REFERENCE", pointer, f"there is no node {child}")
+            elif child == index:
+                report.error("NODE_LOOP", pointer, "the node is its own child")
+            elif child in parent:
+                report.error(
                     "NODE_PARENT_OVERRIDE",
-                    name,
-                    f"node {child} already has parent {parent[child]}; nodes form trees",
                     pointer,
+                    f"node {child} already has parent {parent[child]}; nodes form trees",
                 )
-            parent[child] = index
-        result.append(list(children))
+            else:
+                parent[child] = index
+                kept.append(child)
+        result.append(kept)
     return result
 
 
-def _check_graph(document: dict[str, Any], name: str, limits: StructureLimits) -> None:
-    nodes = _list(document, "nodes", name)
-    children = _children(nodes, name)
+def _check_graph(document: dict[str, Any], report: Reporter, limits: StructureLimits) -> None:
+    nodes = _list(document, "nodes")
+    children = _children(nodes, report)
     # With one parent each, the nodes form trees unless some form a loop: every node
     # reachable from a root (a node without parent) is visited once; the rest loop.
     has_parent = {c for kids in children for c in kids}
     roots = [i for i in range(len(nodes)) if i not in has_parent]
     depth = dict.fromkeys(roots, 1)
     stack = list(roots)
+    too_deep = False
     while stack:
         index = stack.pop()
         for child in children[index]:
             depth[child] = depth[index] + 1
             if depth[child] > limits.max_node_depth:
-                raise AssetRejected(
-                    "NODE_TOO_DEEP",
-                    name,
-                    f"the node tree is deeper than {limits.max_node_depth} levels",
-                    pointer=f"/nodes/{child}",
-                )
+                if not too_deep:
+                    report.error(
+                        "NODE_TOO_DEEP",
+                        f"/nodes/{child}",
+                        f"the node tree is deeper than {limits.max_node_depth} levels",
+                    )
+                too_deep = True
+                continue
             stack.append(child)
-    if len(depth) < len(nodes):
+    if not too_deep and len(depth) < len(nodes):
         looped = min(set(range(len(nodes))) - set(depth))
-        raise AssetRejected(
-            "NODE_LOOP", name, "the node is part of a loop of children", pointer=f"/nodes/{looped}"
-        )
-    for s, scene in enumerate(_list(document, "scenes", name)):
+        report.error("NODE_LOOP", f"/nodes/{looped}", "the node is part of a loop of children")
+    for s, scene in enumerate(_list(document, "scenes")):
         listed = scene.get("nodes", []) if isinstance(scene, dict) else []
         for slot, node in enumerate(listed if isinstance(listed, list) else []):
             pointer = f"/scenes/{s}/nodes/{slot}"
-            if isinstance(node, bool) or not isinstance(node, int) or not 0 <= node < len(nodes):
-                raise AssetRejected("UNRESOLVED_REFERENCE", name, f"no node {node!r}", pointer)
-            if node in has_parent:
-                raise AssetRejected(
-                    "SCENE_NON_ROOT_NODE", name, f"node {node} is not a root node", pointer
-                )
+            if isinstance(node, bool) or not isinstance(node, int):
+                continue
+            if not 0 <= node < len(nodes):
+                report.error("UNRESOLVED_REFERENCE", pointer, f"there is no node {node}")
+            elif node in has_parent:
+                report.error("SCENE_NON_ROOT_NODE", pointer, f"node {node} is not a root node")
 
 
 def check_structure(
-    document: dict[str, Any], name: str, limits: StructureLimits | None = None
+    document: dict[str, Any], report: Reporter, limits: StructureLimits | None = None
 ) -> None:
-    """Refuse a glTF whose counts or node graph would overwhelm a loader."""
+    """Report counts over their caps and node graphs a loader would choke on (loops, shared
+    children, trees deeper than the cap); the graph is walked only when the counts pass."""
     limits = limits or StructureLimits()
-    _check_counts(document, name, limits)
-    _check_graph(document, name, limits)
+    if _check_counts(document, report, limits):
+        _check_graph(document, report, limits)

@@ -11,8 +11,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf_gate import check_gltf
+from museion.scenes.gltf_gate import validate_gltf
 
 __all__ = ["add_validate_command", "run_validate"]
 
@@ -25,18 +24,10 @@ def add_validate_command(verbs: argparse._SubParsersAction[argparse.ArgumentPars
 
 
 def _report(path: Path) -> dict[str, Any]:
-    """One file's report: its issues (each with severity, code, pointer and sentence)."""
-    try:
-        checked = check_gltf(path.parent, path.name)
-    except AssetRejected as exc:
-        issue = {
-            "severity": "error",
-            "code": exc.code,
-            "pointer": exc.pointer,
-            "message": exc.detail,
-        }
-        return {"path": str(path), "valid": False, "issues": [issue]}
-    return {"path": str(path), "valid": True, "size": checked.size, "issues": []}
+    """One file's full report: every issue with severity, code, pointer and sentence."""
+    report = validate_gltf(path.parent, path.name).to_dict()
+    report["path"] = str(path)
+    return report
 
 
 def run_validate(args: argparse.Namespace) -> int:
@@ -47,7 +38,9 @@ def run_validate(args: argparse.Namespace) -> int:
     else:
         for report in reports:
             if report["valid"]:
-                sys.stdout.write(f"{report['path']}: valid\n")
+                warnings = report["counts"]["warning"]
+                note = f" ({warnings} warning{'s' if warnings != 1 else ''})" if warnings else ""
+                sys.stdout.write(f"{report['path']}: valid{note}\n")
             for issue in report["issues"]:
                 where = f"{issue['pointer']}: " if issue["pointer"] else ""
                 sys.stdout.write(
