@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from museion.scenes.errors import MuseionError, SceneInvalid
+from museion.tools.inspect_command import add_inspect_command
+from museion.tools.optimize_command import add_optimize_command
+from museion.tools.preview_command import add_preview_command
 from museion.tools.scene_commands import add_scene_commands, run_scene_command
 from museion.tools.validate_command import add_validate_command, run_validate
 
@@ -77,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     samples.add_argument("out", nargs="?", type=Path, default=Path("assets"))
     add_scene_commands(verbs)
     add_validate_command(verbs)
+    add_inspect_command(verbs)
+    add_optimize_command(verbs)
+    add_preview_command(verbs)
     return parser
 
 
@@ -155,6 +161,9 @@ def main(argv: list[str] | None = None) -> int:
             return run_scene_command(args)
         if args.verb == "validate":
             return run_validate(args)
+        if hasattr(args, "run"):
+            result: int = args.run(args)
+            return result
         from museion.tools.sample_assets import write_samples
 
         for path in write_samples(args.out):

@@ -1,0 +1,17 @@
+"""``museion preview``: (being built for issue 5)."""
+
+from __future__ import annotations
+
+import argparse
+
+__all__ = ["add_preview_command"]
+
+
+def add_preview_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Register ``preview`` on the CLI; the parser's ``run`` default is what main calls."""
+    parser = verbs.add_parser("preview", help="(not yet available)")
+    parser.set_defaults(run=_run)
+
+
+def _run(args: argparse.Namespace) -> int:
+    raise SystemExit("museion preview is not available yet")
