@@ -186,11 +186,13 @@ def _load_resources(source: GltfSource, report: Reporter, limits: GateLimits) ->
 def _inspect(source: GltfSource, report: Reporter, limits: GateLimits) -> None:
     """Every check past the container, each adding to ``report``."""
     from museion.scenes.gltf_accessors import check_accessors
+    from museion.scenes.gltf_extensions import check_extensions
     from museion.scenes.gltf_images import check_images
     from museion.scenes.gltf_rules import check_rules
 
     document = source.document
     check_rules(document, report)
+    check_extensions(document, report)
     check_structure(document, report, limits.structure)
     if any(i.code == "COUNT_TOO_LARGE" for i in report.issues):
         return  # nothing is loaded for a file whose counts are over the caps
