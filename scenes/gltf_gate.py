@@ -72,6 +72,7 @@ class GltfSource:
     size: int
     document: dict[str, Any]
     glb_bin: bytes | None = None
+    is_glb: bool = False
     buffers: list[bytes | None] = field(default_factory=list)
     images: list[bytes | None] = field(default_factory=list)
 
@@ -144,7 +145,9 @@ def read_gltf(root: Path, name: str, limits: GateLimits | None = None) -> GltfSo
     # A GLB is known by its magic, whatever its name says.
     chunks = read_glb(data, name) if data[:4] == GLB_MAGIC or path.suffix == ".glb" else None
     document = _parse_json(chunks.json if chunks else data, name, limits)
-    return GltfSource(path, name, size, document, glb_bin=chunks.bin if chunks else None)
+    return GltfSource(
+        path, name, size, document, glb_bin=chunks.bin if chunks else None, is_glb=bool(chunks)
+    )
 
 
 def _load_resources(source: GltfSource, report: Reporter, limits: GateLimits) -> None:
@@ -160,7 +163,7 @@ def _load_resources(source: GltfSource, report: Reporter, limits: GateLimits) ->
             uri = entry.get("uri") if isinstance(entry, dict) else None
             if kind == "buffers" and uri is None and index == 0:
                 data = source.glb_bin
-                if data is None and isinstance(entry, dict):
+                if data is None and isinstance(entry, dict) and source.is_glb:
                     report.error(
                         "BUFFER_MISSING_GLB_DATA",
                         f"/{kind}/{index}",
