@@ -35,6 +35,7 @@ __all__ = [
     "GateLimits",
     "GltfSource",
     "check_gltf",
+    "parse_gltf_bytes",
     "read_gltf",
     "validate_gltf",
 ]
@@ -141,13 +142,25 @@ def read_gltf(root: Path, name: str, limits: GateLimits | None = None) -> GltfSo
         raise AssetRejected(
             "FILE_TOO_LARGE", name, f"{size} bytes is over the {limits.max_file_bytes}-byte cap"
         )
-    data = path.read_bytes()
-    # A GLB is known by its magic, whatever its name says.
-    chunks = read_glb(data, name) if data[:4] == GLB_MAGIC or path.suffix == ".glb" else None
-    document = _parse_json(chunks.json if chunks else data, name, limits)
-    return GltfSource(
-        path, name, size, document, glb_bin=chunks.bin if chunks else None, is_glb=bool(chunks)
+    document, glb_bin, is_glb = parse_gltf_bytes(
+        path.read_bytes(), name, limits, glb=path.suffix.lower() == ".glb"
     )
+    return GltfSource(path, name, size, document, glb_bin=glb_bin, is_glb=is_glb)
+
+
+def parse_gltf_bytes(
+    data: bytes, name: str, limits: GateLimits | None = None, *, glb: bool = False
+) -> tuple[dict[str, Any], bytes | None, bool]:
+    """The JSON document, GLB BIN chunk and GLB-ness of a glTF file's bytes (pure).
+
+    A GLB is known by its magic whatever its name says; ``glb`` says the name ends in
+    ``.glb``, so a GLB without its magic is reported as a broken GLB.  Raises
+    :class:`AssetRejected` with a Khronos code for anything that cannot be read.
+    """
+    limits = limits or GateLimits()
+    chunks = read_glb(data, name) if data[:4] == GLB_MAGIC or glb else None
+    document = _parse_json(chunks.json if chunks else data, name, limits)
+    return document, chunks.bin if chunks else None, chunks is not None
 
 
 def _load_resources(source: GltfSource, report: Reporter, limits: GateLimits) -> None:
