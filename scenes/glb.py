@@ -24,6 +24,7 @@ class GlbChunks:
 
     json: bytes
     bin: bytes | None
+    extra: int = 0  # bytes after the length the header declares (ignored, worth a warning)
 
 
 def read_glb(data: bytes, name: str) -> GlbChunks:
@@ -35,8 +36,10 @@ def read_glb(data: bytes, name: str) -> GlbChunks:
         raise AssetRejected("GLB_INVALID_MAGIC", name, f"the GLB magic is {magic!r}, not b'glTF'")
     if version != 2:
         raise AssetRejected("GLB_VERSION", name, f"GLB version {version} is not 2")
-    if length != len(data):
-        raise AssetRejected("GLB_LENGTH", name, "the GLB length field does not match the file")
+    if length > len(data) or length < 12:
+        raise AssetRejected(
+            "GLB_LENGTH", name, f"the GLB header says {length} bytes but the file has {len(data)}"
+        )
     chunks: dict[int, bytes] = {}
     offset, count = 12, 0
     while offset < length:
@@ -72,4 +75,4 @@ def read_glb(data: bytes, name: str) -> GlbChunks:
         count += 1
     if _JSON not in chunks:
         raise AssetRejected("GLB_UNEXPECTED_END_OF_HEADER", name, "the GLB has no JSON chunk")
-    return GlbChunks(json=chunks[_JSON], bin=chunks.get(_BIN))
+    return GlbChunks(json=chunks[_JSON], bin=chunks.get(_BIN), extra=len(data) - length)

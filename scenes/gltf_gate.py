@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.glb import GLB_MAGIC, read_glb
+from museion.scenes.glb import GLB_MAGIC, GlbChunks, read_glb
 from museion.scenes.gltf_report import GltfInvalid, GltfReport, Reporter
 from museion.scenes.gltf_structure import StructureLimits, check_structure, json_depth
 from museion.scenes.gltf_uri import (
@@ -74,6 +74,7 @@ class GltfSource:
     document: dict[str, Any]
     glb_bin: bytes | None = None
     is_glb: bool = False
+    glb_extra: int = 0
     buffers: list[bytes | None] = field(default_factory=list)
     images: list[bytes | None] = field(default_factory=list)
 
@@ -142,16 +143,24 @@ def read_gltf(root: Path, name: str, limits: GateLimits | None = None) -> GltfSo
         raise AssetRejected(
             "FILE_TOO_LARGE", name, f"{size} bytes is over the {limits.max_file_bytes}-byte cap"
         )
-    document, glb_bin, is_glb = parse_gltf_bytes(
+    document, chunks = parse_gltf_bytes(
         path.read_bytes(), name, limits, glb=path.suffix.lower() == ".glb"
     )
-    return GltfSource(path, name, size, document, glb_bin=glb_bin, is_glb=is_glb)
+    return GltfSource(
+        path,
+        name,
+        size,
+        document,
+        glb_bin=chunks.bin if chunks else None,
+        is_glb=chunks is not None,
+        glb_extra=chunks.extra if chunks else 0,
+    )
 
 
 def parse_gltf_bytes(
     data: bytes, name: str, limits: GateLimits | None = None, *, glb: bool = False
-) -> tuple[dict[str, Any], bytes | None, bool]:
-    """The JSON document, GLB BIN chunk and GLB-ness of a glTF file's bytes (pure).
+) -> tuple[dict[str, Any], GlbChunks | None]:
+    """The JSON document of a glTF file's bytes, and its GLB chunks if it is a GLB (pure).
 
     A GLB is known by its magic whatever its name says; ``glb`` says the name ends in
     ``.glb``, so a GLB without its magic is reported as a broken GLB.  Raises
@@ -160,7 +169,7 @@ def parse_gltf_bytes(
     limits = limits or GateLimits()
     chunks = read_glb(data, name) if data[:4] == GLB_MAGIC or glb else None
     document = _parse_json(chunks.json if chunks else data, name, limits)
-    return document, chunks.bin if chunks else None, chunks is not None
+    return document, chunks
 
 
 def _load_resources(source: GltfSource, report: Reporter, limits: GateLimits) -> None:
@@ -227,6 +236,10 @@ def validate_gltf(root: Path, name: str, limits: GateLimits | None = None) -> Gl
     except AssetRejected as exc:
         report.refused(exc)
         return report.report()
+    if source.glb_extra:
+        report.warning(
+            "GLB_EXTRA_DATA", "", f"{source.glb_extra} bytes after the end of the GLB are ignored"
+        )
     _inspect(source, report, limits)
     return report.report(size=source.size)
 
