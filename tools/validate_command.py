@@ -18,8 +18,12 @@ __all__ = ["add_validate_command", "run_validate"]
 
 def add_validate_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``validate`` on the CLI."""
-    validate = verbs.add_parser("validate", help="check glTF files (exit 0 valid, 1 not)")
-    validate.add_argument("paths", nargs="+", type=Path, metavar="PATH")
+    validate = verbs.add_parser(
+        "validate", help="check glTF files through the asset gate (exit 0 valid, 1 not)"
+    )
+    validate.add_argument(
+        "paths", nargs="+", type=Path, metavar="PATH", help=".gltf/.glb files or folders of them"
+    )
     validate.add_argument("--json", action="store_true", help="print the full report as JSON")
 
 
@@ -30,9 +34,23 @@ def _report(path: Path) -> dict[str, Any]:
     return report
 
 
+def _expand(paths: list[Path]) -> list[Path]:
+    """Folders stand for every glTF below them (sorted, symlinks not followed)."""
+    files: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            files += sorted(
+                p for p in path.rglob("*") if p.suffix.lower() in (".gltf", ".glb") and p.is_file()
+            )
+        else:
+            files.append(path)
+    return files
+
+
 def run_validate(args: argparse.Namespace) -> int:
-    """Validate every path; one line per issue, or the full report with ``--json``."""
-    reports = [_report(path) for path in args.paths]
+    """Validate every path; one line per issue, or the full report with ``--json``; a
+    summary on stderr so stdout stays one line per finding."""
+    reports = [_report(path) for path in _expand(args.paths)]
     if args.json:
         sys.stdout.write(json.dumps(reports, indent=2, ensure_ascii=False) + "\n")
     else:
@@ -47,4 +65,11 @@ def run_validate(args: argparse.Namespace) -> int:
                     f"{report['path']}: {issue['severity']} {issue['code']} "
                     f"{where}{issue['message']}\n"
                 )
-    return 0 if all(r["valid"] for r in reports) else 1
+    invalid = sum(not r["valid"] for r in reports)
+    errors = sum(r["counts"]["error"] for r in reports)
+    warnings = sum(r["counts"]["warning"] for r in reports)
+    sys.stderr.write(
+        f"{len(reports)} file{'s' if len(reports) != 1 else ''}: {len(reports) - invalid} valid, "
+        f"{invalid} invalid ({errors} errors, {warnings} warnings)\n"
+    )
+    return 0 if reports and not invalid else 1
