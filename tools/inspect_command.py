@@ -1,17 +1,310 @@
-"""``museion inspect``: (being built for issue 5)."""
+"""``museion inspect PATH [--json] [--lines N]``: what a glTF file holds (a thin shell).
+
+The file goes through the gate first: an invalid one prints its errors as ``museion
+validate`` does and exits 1.  A valid one prints the summary of
+:mod:`museion.scenes.gltf_inspect`: aligned text, or the whole summary with ``--json``.
+Names and extras come from the file, so they are shown cleaned of control characters
+(no terminal escapes) and cut to a width.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
 
-__all__ = ["add_inspect_command"]
+from museion.scenes.gltf_inspect import GltfSummary, NodeLine, inspect_gltf
+from museion.scenes.gltf_report import GltfReport
+
+__all__ = ["add_inspect_command", "format_summary"]
+
+_NAME_WIDTH = 32
+_VALUE_WIDTH = 96
 
 
 def add_inspect_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """Register ``inspect`` on the CLI; the parser's ``run`` default is what main calls."""
-    parser = verbs.add_parser("inspect", help="(not yet available)")
+    parser = verbs.add_parser(
+        "inspect",
+        help="summarise a glTF file: scene tree, triangles, draw calls, materials, textures",
+        description="Summarise a glTF file after the gate: scene tree, triangles and vertices "
+        "per instance, draw calls, materials, textures with GPU memory, extensions, metadata.",
+    )
+    parser.add_argument("path", type=Path, metavar="PATH", help="a .glb or .gltf file")
+    parser.add_argument("--json", action="store_true", help="print the full summary as JSON")
+    parser.add_argument(
+        "--lines",
+        type=_lines,
+        default=40,
+        metavar="N",
+        help="at most N lines per section of the text output (default 40; 0 = all)",
+    )
     parser.set_defaults(run=_run)
 
 
+def _lines(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError("must be 0 or more")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
-    raise SystemExit("museion inspect is not available yet")
+    path: Path = args.path
+    inspection = inspect_gltf(path.parent, path.name)
+    report, summary = inspection.report, inspection.summary
+    if args.json:
+        data = {
+            "path": str(path),
+            "report": {**report.to_dict(), "path": str(path)},
+            "summary": summary.to_dict() if summary else None,
+        }
+        sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+    elif summary is None:
+        sys.stdout.writelines(_issue_lines(path, report, "error"))
+    else:
+        sys.stdout.write(format_summary(summary, report, path, max_lines=args.lines))
+    return 0 if summary is not None else 1
+
+
+# -- text ---------------------------------------------------------------------------------
+
+
+def _clean(value: object, width: int = _NAME_WIDTH) -> str:
+    """Text from the file made safe to print: control characters replaced, cut to width."""
+    text = "".join(c if c.isprintable() else "?" for c in str(value))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _json(value: Any) -> str:
+    return _clean(json.dumps(value, ensure_ascii=False, sort_keys=True), _VALUE_WIDTH)
+
+
+def _bytes(count: int | None) -> str:
+    if count is None:
+        return "?"
+    size = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if size < 1024 or unit == "GiB":
+            return f"{count} B" if unit == "B" else f"{size:.1f} {unit}"
+        size /= 1024
+    return f"{count} B"  # pragma: no cover - the loop always returns
+
+
+def _number(count: int) -> str:
+    return f"{count:,}"
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
+    """Aligned columns: numbers (the ``right`` columns) flush right, text flush left."""
+    widths = [max([len(h)] + [len(r[i]) for r in rows]) for i, h in enumerate(headers)]
+
+    def line(cells: Sequence[str]) -> str:
+        parts = [
+            c.rjust(w) if i in right else c.ljust(w)
+            for i, (c, w) in enumerate(zip(cells, widths, strict=True))
+        ]
+        return "  " + "  ".join(parts).rstrip() + "\n"
+
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def _capped(lines: list[str], limit: int, what: str = "") -> list[str]:
+    if limit and len(lines) > limit:
+        more = len(lines) - limit
+        return [*lines[:limit], f"  ... {more} more{' ' + what if what else ''}\n"]
+    return lines
+
+
+def _node_text(node: NodeLine, summary: GltfSummary) -> str:
+    name = _clean(node.name) if node.name else f"#{node.index}"
+    notes = []
+    if node.mesh is not None:
+        mesh = summary.meshes[node.mesh]
+        label = f' "{_clean(mesh.name)}"' if mesh.name else ""
+        notes.append(f"mesh {node.mesh}{label}")
+    if node.gpu_instances is not None:
+        notes.append(f"x{_number(node.gpu_instances)} GPU instances")
+    if node.camera is not None:
+        notes.append(f"camera {node.camera}")
+    if node.light is not None:
+        notes.append(f"light {node.light}")
+    if node.skin is not None:
+        notes.append(f"skin {node.skin}")
+    head = "  " + "  " * node.depth + name
+    return (f"{head:<44} {', '.join(notes)}" if notes else head).rstrip() + "\n"
+
+
+def _issue_lines(path: Path | None, report: GltfReport, severity: str) -> list[str]:
+    """Issues as ``museion validate`` prints them (indented, without the path, if none)."""
+    lines = []
+    for issue in report.issues:
+        if issue.severity == severity:
+            where = f"{issue.pointer}: " if issue.pointer else ""
+            head = f"{path}: " if path is not None else "  "
+            lines.append(f"{head}{issue.severity} {issue.code} {where}{issue.message}\n")
+    return lines
+
+
+def _section(title: str, lines: Iterable[str]) -> list[str]:
+    body = list(lines)
+    return ["\n", f"{title}\n", *body] if body else []
+
+
+def format_summary(
+    summary: GltfSummary, report: GltfReport, path: Path, *, max_lines: int = 40
+) -> str:
+    """The human-readable summary; every list is cut after ``max_lines`` (0: no cut)."""
+    meta = summary.metadata
+    out: list[str] = []
+    buffers = f"{summary.buffers} buffer{'s' if summary.buffers != 1 else ''}"
+    out.append(
+        f"{path}: {summary.container}, {_bytes(summary.file_bytes)}, "
+        f"{buffers} of {_bytes(summary.buffer_bytes)}\n"
+    )
+    version = _clean(meta.version or "?", 16)
+    if meta.min_version:
+        version += f" (min {_clean(meta.min_version, 16)})"
+    warnings = sum(i.severity == "warning" for i in report.issues)
+    infos = sum(i.severity == "info" for i in report.issues)
+    facts = [
+        ("glTF", version),
+        ("generator", _clean(meta.generator, _VALUE_WIDTH) if meta.generator else "-"),
+        ("copyright", _clean(meta.copyright, _VALUE_WIDTH) if meta.copyright else "-"),
+        ("gate", f"valid, {_plural(warnings, 'warning')}, {_plural(infos, 'note')}"),
+    ]
+    out += [f"  {k:<12} {v}\n" for k, v in facts]
+
+    totals = [
+        ("triangles", _number(summary.triangles), _number(summary.unique_triangles)),
+        ("vertices", _number(summary.vertices), _number(summary.unique_vertices)),
+        ("draw calls", _number(summary.draw_calls), ""),
+    ]
+    out += _section(
+        "totals (default scene)", _table(("", "drawn", "unique meshes"), totals, {1, 2})
+    )
+    if summary.draw_modes:
+        modes = ", ".join(f"{m} {_number(n)}" for m, n in summary.draw_modes.items())
+        out.append(f"  modes: {modes}\n")
+    counts = ", ".join(f"{k} {n:,}" for k, n in summary.counts.items() if n and k != "accessors")
+    if counts:
+        out.append(f"  also: {counts}\n")
+
+    for tree in summary.scenes:
+        title = "scene" if tree.index is None else f"scene {tree.index}"
+        name = f' "{_clean(tree.name)}"' if tree.name and tree.index is not None else ""
+        if tree.index is None:
+            title = tree.name
+        mark = " (default)" if tree.default and len(summary.scenes) > 1 else ""
+        nodes = [_node_text(n, summary) for n in tree.nodes] or ["  (empty)\n"]
+        out += ["\n", f"{title}{name}{mark}, {_plural(len(tree.nodes), 'node')}\n"]
+        out += _capped(nodes, max_lines, "nodes")
+
+    mesh_rows = [
+        [
+            str(m.index),
+            _clean(m.name) or "-",
+            str(m.primitives),
+            _number(m.instances),
+            _number(m.triangles),
+            _number(m.vertices),
+            " ".join(
+                [
+                    *(x for x in m.modes if x != "TRIANGLES"),
+                    *(f"{m.morph_targets} morph targets" for _ in [0] if m.morph_targets),
+                    *m.compression,
+                ]
+            ),
+        ]
+        for m in summary.meshes
+    ]
+    if mesh_rows:
+        headers = ("#", "mesh", "prims", "instances", "triangles", "vertices", "notes")
+        table = _table(headers, mesh_rows, {0, 2, 3, 4, 5})
+        out += _section(f"meshes ({len(mesh_rows)})", [table[0], *_capped(table[1:], max_lines)])
+
+    material_rows = [
+        [
+            str(m.index),
+            _clean(m.name) or "-",
+            m.alpha_mode[:6],
+            "double" if m.double_sided else "single",
+            " ".join(f"{_clean(t.slot, 48)}:{t.texture}" for t in m.textures) or "-",
+            " ".join(_clean(e, 48) for e in m.extensions),
+        ]
+        for m in summary.materials
+    ]
+    if material_rows:
+        headers = ("#", "material", "alpha", "sided", "textures (slot:texture)", "extensions")
+        table = _table(headers, material_rows, {0})
+        title = f"materials ({len(material_rows)})"
+        out += _section(title, [table[0], *_capped(table[1:], max_lines)])
+
+    plain = all(t.image == t.index and not t.name and not t.via for t in summary.textures)
+    if summary.textures and not plain:  # only when it says more than "texture i is image i"
+        texture_rows = [
+            [
+                str(t.index),
+                _clean(t.name) or "-",
+                "-" if t.image is None else str(t.image),
+                (t.via or "")
+                + (f" (fallback {t.fallback})" if t.via and t.fallback is not None else ""),
+            ]
+            for t in summary.textures
+        ]
+        table = _table(("#", "texture", "image", "via"), texture_rows, {0, 2})
+        title = f"textures ({len(texture_rows)})"
+        out += _section(title, [table[0], *_capped(table[1:], max_lines)])
+
+    if summary.images:
+        image_rows = [
+            [
+                str(i.index),
+                _clean(i.name) or "-",
+                i.encoding or _clean(i.mime_type, 24) or "?",
+                f"{i.width}x{i.height}" if i.width is not None else "?",
+                _bytes(i.encoded_bytes),
+                _bytes(i.gpu_bytes) if i.used else "unused",
+                _clean(i.location, 40),
+                _clean(i.note, 60),
+            ]
+            for i in summary.images
+        ]
+        headers = ("#", "image", "type", "size", "encoded", "GPU est.", "stored in", "note")
+        table = _table(headers, image_rows, {0, 3, 4, 5})
+        title = f"images ({len(image_rows)}), GPU memory ~{_bytes(summary.gpu_bytes)} with mipmaps"
+        out += _section(title, [table[0], *_capped(table[1:], max_lines)])
+
+    out += _section(
+        "extensions",
+        [
+            f"  used      {' '.join(_clean(e, 60) for e in summary.extensions_used) or '-'}\n",
+            f"  required  {' '.join(_clean(e, 60) for e in summary.extensions_required) or '-'}\n",
+        ],
+    )
+
+    extra_lines = []
+    if meta.asset_extras is not None:
+        extra_lines.append(f"  /asset extras  {_json(meta.asset_extras)}\n")
+    for index, packet in enumerate(meta.xmp_packets):
+        users = [p for p, i in meta.xmp_links if i == index]
+        where = (
+            f" (used by {', '.join(users[:5])}{' ...' if len(users) > 5 else ''})" if users else ""
+        )
+        extra_lines.append(f"  XMP packet {index}{where}  {_json(packet)}\n")
+    extra_lines += [f"  {_clean(p, 40)} extras  {_json(v)}\n" for p, v in meta.extras]
+    out += _section("metadata", _capped(extra_lines, max_lines))
+
+    notes = _issue_lines(None, report, "warning") + _issue_lines(None, report, "info")
+    out += _section("gate warnings and notes", _capped(notes, max_lines))
+    return "".join(out)
