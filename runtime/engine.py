@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any, ClassVar, TypeVar
 
 from museion.runtime.camera import OrbitLimits, ViewState
-from museion.runtime.errors import RenderError, ViewPoolExhausted
+from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import FrameSource, RenderView
+from museion.runtime.load_worker import convert_models, load_model
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
 from museion.runtime.scene_builder import (
@@ -36,6 +37,7 @@ from museion.runtime.scene_builder import (
 from museion.runtime.settings import RuntimeSettings
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene
+from museion.scenes.gltf_gate import CheckedGltf
 from museion.scenes.scene_model import Exhibit
 from museion.scenes.showcase import Showcase
 
@@ -144,7 +146,15 @@ def _shader_source(name: str) -> str:
 
 
 class RenderEngine:
-    """Loads a scene (an exhibition or a one-relic showcase) and renders views of it."""
+    """Loads a scene (an exhibition or a one-relic showcase) and renders views of it.
+
+    Every model is loaded through a resource-limited worker process
+    (:mod:`museion.runtime.load_worker`).  A venue that fails to load fails the engine with
+    :class:`AssetLoadFailed`; an exhibit that fails is left out of the render and listed
+    in :attr:`load_errors`, and the rest of the scene is served.
+    """
+
+    load_errors: tuple[AssetLoadFailed, ...] = ()
 
     def __init__(
         self, scene: CheckedScene | Showcase, settings: RuntimeSettings | None = None
@@ -185,19 +195,27 @@ class RenderEngine:
         self.root = NodePath("museion-scene")
         self.document = None if isinstance(scene, Showcase) else scene.document
         self.media: dict[str, Path] = {} if isinstance(scene, Showcase) else dict(scene.media)
+        models = (
+            [scene.venue, scene.relic] if isinstance(scene, Showcase) else scene.models.values()
+        )
+        # Cache misses convert in parallel workers before the scene graph is built.
+        self._converted = convert_models(models, self.settings)
         if isinstance(scene, Showcase):
-            venue = self._load(scene.venue.path)
+            venue = self._load(scene.venue)
             venue.reparent_to(self.root)
-            relic = self._load(scene.relic.path)
             anchor = venue.find("**/exhibit_anchor")
             holder = (anchor if not anchor.is_empty() else self.root).attach_new_node(
                 "exhibit-relic"
             )
             holder.set_tag(EXHIBIT_TAG, "relic")
-            relic.reparent_to(holder)
+            try:
+                self._load(scene.relic).reparent_to(holder)
+            except AssetLoadFailed as exc:
+                logger.error("the relic is left out: %s: %s", exc.code, exc)
+                self.load_errors = (exc,)
             exhibits = {"relic": holder}
         else:
-            venue, exhibits = build_exhibition(self.root, scene, self._load)
+            venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self._load)
         self._key_light = self._key_light_direction(venue)
         if self.settings.shading == "lean":
             shader = Shader.make(
@@ -238,17 +256,12 @@ class RenderEngine:
             if not self.walk_map.is_free(spawn.position[0], spawn.position[2]):
                 logger.warning("the spawn point is not on free floor; walkers start nearby")
 
-    def _load(self, path: Any) -> Any:
-        import gltf
-        from panda3d.core import NodePath
-
-        try:
-            node = gltf.load_model(str(path), gltf.GltfSettings(collision_shapes="none"))
-        except Exception as exc:
-            raise RenderError(
-                f"{path.name}: the glTF could not be loaded ({exc})", code="GLTF_LOAD_FAILED"
-            ) from exc
-        return NodePath(node)
+    def _load(self, model: CheckedGltf) -> Any:
+        """``model`` as a NodePath, converted by a worker (or found in the cache)."""
+        converted = self._converted.get(model.path)
+        if isinstance(converted, AssetLoadFailed):
+            raise converted
+        return load_model(model, self.settings, converted)
 
     def _key_light_direction(self, venue: Any) -> tuple[float, float, float]:
         """Direction towards the venue's first directional light, else a default."""

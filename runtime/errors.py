@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from museion.scenes.errors import MuseionError
 
-__all__ = ["RenderError", "RuntimeFailure", "ViewPoolExhausted"]
+__all__ = ["AssetLoadFailed", "RenderError", "RuntimeFailure", "ViewPoolExhausted"]
 
 
 class RuntimeFailure(MuseionError):
@@ -23,3 +23,19 @@ class ViewPoolExhausted(RuntimeFailure):
     """Every render view is in use; the caller should refuse the visitor politely."""
 
     code = "VIEWS_EXHAUSTED"
+
+
+class AssetLoadFailed(RuntimeFailure):
+    """A gated model could not be loaded into Panda3D; ``asset`` names it.
+
+    The load runs in a worker process (:mod:`museion.runtime.load_worker`), so a crash,
+    hang or runaway allocation there ends up here, for that asset alone.  ``code`` is one of
+    ``LOAD_CRASHED``, ``LOAD_TIMEOUT``, ``LOAD_OUT_OF_MEMORY``, ``LOAD_CPU_LIMIT``,
+    ``LOAD_FAILED``.
+    """
+
+    code = "LOAD_FAILED"
+
+    def __init__(self, code: str, asset: str, message: str) -> None:
+        super().__init__(message, code=code)
+        self.asset = asset

@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from museion.runtime.errors import AssetLoadFailed
 from museion.scenes.checked_scene import CheckedScene
+from museion.scenes.gltf_gate import CheckedGltf
 from museion.scenes.scene_model import Exhibit
 
 __all__ = [
@@ -46,28 +48,42 @@ def _place(node: Any, exhibit: Exhibit, lift: float) -> None:
 
 
 def build_exhibition(
-    root: Any, scene: CheckedScene, load: Callable[[Any], Any]
-) -> tuple[Any, dict[str, Any]]:
-    """Load the venue and every exhibit under ``root``; returns (venue, {exhibit id: node}).
+    root: Any, scene: CheckedScene, load: Callable[[CheckedGltf], Any]
+) -> tuple[Any, dict[str, Any], tuple[AssetLoadFailed, ...]]:
+    """Load the venue and every exhibit under ``root``.
 
-    ``load`` turns a checked model's path into a NodePath (the engine's glTF loader).
-    Models used more than once are loaded once and instanced.
+    Returns (venue, {exhibit id: node}, the models that failed to load).  ``load`` turns a
+    checked model into a NodePath (the engine's loader) or raises
+    :class:`AssetLoadFailed`.  Models used more than once are loaded once and instanced.
+    A venue that fails fails the scene; an exhibit or pedestal model that fails is left out
+    (logged, and returned) while its exhibit keeps its empty, placed node, so children,
+    labels and hotspots stay where the document puts them.
     """
     cache: dict[str, Any] = {}
+    failures: dict[str, AssetLoadFailed] = {}
 
     def model(name: str) -> Any:
+        """The model's NodePath, or None when it failed to load (see ``failures``)."""
         if name not in cache:
-            cache[name] = load(scene.model(name).path)
+            try:
+                cache[name] = load(scene.model(name))
+            except AssetLoadFailed as exc:
+                failures[name] = exc
+                cache[name] = None
         return cache[name]
 
     document = scene.document
-    venue = model(document.venue).copy_to(root)
+    venue = load(scene.model(document.venue)).copy_to(root)
     pedestal_height = 0.0
+    pedestal = None
     if any(e.pedestal for e in document.exhibits):
-        anchor = model(document.pedestal_asset).find("**/exhibit_anchor")
-        pedestal_height = (
-            float(anchor.get_z(model(document.pedestal_asset))) if not anchor.is_empty() else 1.0
-        )
+        pedestal = model(document.pedestal_asset)
+        if pedestal is None:
+            failed = failures[document.pedestal_asset]
+            logger.error("pedestals are left out: %s: %s", failed.code, failed)
+        else:
+            anchor = pedestal.find("**/exhibit_anchor")
+            pedestal_height = float(anchor.get_z(pedestal)) if not anchor.is_empty() else 1.0
     nodes: dict[str, Any] = {}
     for exhibit in _parents_first(document.exhibits):
         parent = nodes[exhibit.parent] if exhibit.parent else _anchor(venue, exhibit, root)
@@ -75,14 +91,19 @@ def build_exhibition(
         holder.set_tag(EXHIBIT_TAG, exhibit.id)
         lift = pedestal_height if exhibit.pedestal and not exhibit.parent else 0.0
         _place(holder, exhibit, lift)
-        model(exhibit.asset).instance_to(holder)
-        if lift:
+        relic = model(exhibit.asset)
+        if relic is None:
+            failed = failures[exhibit.asset]
+            logger.error("exhibit %r is left out: %s: %s", exhibit.id, failed.code, failed)
+        else:
+            relic.instance_to(holder)
+        if lift and pedestal is not None:
             x, _, z = exhibit.transform.translation
             stand = root.attach_new_node(f"pedestal-{exhibit.id}")
             stand.set_pos(*to_panda((x, 0.0, z)))
-            model(document.pedestal_asset).instance_to(stand)
+            pedestal.instance_to(stand)
         nodes[exhibit.id] = holder
-    return venue, nodes
+    return venue, nodes, tuple(failures.values())
 
 
 def _anchor(venue: Any, exhibit: Exhibit, root: Any) -> Any:

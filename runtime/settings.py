@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,11 @@ class RuntimeSettings:
     ``preview_scale`` and ``refine_delay`` trade sharpness for frame rate: while a camera
     moves, views render at ``preview_scale`` of their size, and come back to full size once
     the camera has rested ``refine_delay`` seconds.
+
+    Every glTF is loaded in a worker process capped at ``load_memory_mb`` of address space
+    and ``load_cpu_seconds`` of CPU, and killed after ``load_wall_seconds``; what it makes
+    is kept in ``load_cache_dir`` (default ``$XDG_CACHE_HOME/museion/models`` or
+    ``~/.cache/museion/models``), so a model is converted once per content and version.
     """
 
     asset_root: Path = Path("assets")
@@ -34,6 +40,10 @@ class RuntimeSettings:
     ground_color: tuple[float, float, float] = (0.22, 0.19, 0.16)
     background: tuple[float, float, float] = (0.08, 0.08, 0.09)
     gl_debug: bool = False
+    load_memory_mb: int = 4096
+    load_cpu_seconds: int = 120
+    load_wall_seconds: float = 180.0
+    load_cache_dir: Path | None = None
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
@@ -44,6 +54,20 @@ class RuntimeSettings:
             raise ValueError("max_views must lie in [1, 256]")
         if self.multisamples not in (0, 2, 4, 8):
             raise ValueError("multisamples must be 0, 2, 4 or 8")
+        if self.load_memory_mb < 64:
+            raise ValueError("load_memory_mb must be at least 64")
+        if self.load_cpu_seconds < 1:
+            raise ValueError("load_cpu_seconds must be at least 1")
+        if not self.load_wall_seconds > 0:
+            raise ValueError("load_wall_seconds must be positive")
+
+    @property
+    def model_cache_dir(self) -> Path:
+        """Where converted models are kept: ``load_cache_dir``, else the user's cache."""
+        if self.load_cache_dir is not None:
+            return self.load_cache_dir
+        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        return Path(base) / "museion" / "models"
 
     def prc_lines(self) -> str:
         """The PRC text that configures Panda3D for headless offscreen rendering."""
