@@ -1,0 +1,623 @@
+"""The in-memory glTF document the optimize transforms work on: JSON plus decoded data.
+
+A file is read through the gate (:mod:`museion.scenes.gltf_gate`) first, so nothing here
+trusts a path or a length it did not check.  Every accessor is decoded into a numpy array
+(``(count, components)``, its component type, sparse data applied) and every image into its
+bytes; ``bufferViews`` and ``buffers`` are dropped and written afresh, packed, on output.
+That is what lets each transform be a small function over arrays (as in glTF-Transform),
+while everything else in the JSON (names, extras, ``KHR_xmp_json_ld``, unknown extensions)
+is carried through untouched.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import struct
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from museion.scenes.errors import AssetRejected, MuseionError
+from museion.scenes.gltf_gate import GltfSource, read_gltf, validate_gltf
+from museion.scenes.gltf_report import GltfInvalid
+from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
+from museion.scenes.scene_file import atomic_write
+
+__all__ = [
+    "COMPONENT_DTYPES",
+    "TYPE_COMPONENTS",
+    "Array",
+    "GltfDocument",
+    "MeshoptEncoding",
+    "OptimizeError",
+    "TransformStats",
+    "read_document",
+    "write_document",
+]
+
+logger = logging.getLogger(__name__)
+
+Array = npt.NDArray[Any]
+
+COMPONENT_DTYPES: dict[int, np.dtype[Any]] = {
+    5120: np.dtype("<i1"),
+    5121: np.dtype("<u1"),
+    5122: np.dtype("<i2"),
+    5123: np.dtype("<u2"),
+    5125: np.dtype("<u4"),
+    5126: np.dtype("<f4"),
+}
+_COMPONENT_TYPES = {dtype: code for code, dtype in COMPONENT_DTYPES.items()}
+TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+_ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
+_GLB_JSON, _GLB_BIN = 0x4E4F534A, 0x004E4942
+# Extensions whose data this module decodes on read, and so drops from the output.
+_DECODED_ON_READ = ("EXT_meshopt_compression", "KHR_meshopt_compression")
+
+
+class OptimizeError(MuseionError):
+    """A glTF file could not be optimized; ``code`` says why, the message says where."""
+
+    code = "OPTIMIZE_FAILED"
+
+
+@dataclass(frozen=True)
+class TransformStats:
+    """What one transform did: its name and counts a user can check (``removed``, ...)."""
+
+    name: str
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        done = ", ".join(f"{k} {v}" for k, v in self.counts.items()) or "nothing to do"
+        return f"{self.name}: {done}"
+
+
+@dataclass(frozen=True)
+class MeshoptEncoding:
+    """How :func:`write_document` stores bufferViews with ``EXT_meshopt_compression``.
+
+    ``level`` is the vertex codec's effort (0 to 3), ``version`` its bitstream version
+    (0 is what every EXT_meshopt_compression decoder reads); ``octahedral`` stores int8
+    normals and tangents through the octahedral filter.
+    """
+
+    level: int = 2
+    version: int = 0
+    octahedral: bool = True
+
+
+@dataclass
+class GltfDocument:
+    """One glTF in memory.
+
+    ``json`` is the document without ``buffers`` and ``bufferViews``; its accessors keep their
+    metadata but no ``bufferView``, ``byteOffset`` or ``sparse``: their data is
+    ``arrays[i]`` (``None`` only for an accessor whose data lives in a Draco blob).
+    ``images[i]`` are the bytes of ``json["images"][i]``.  ``blobs`` are opaque bufferViews
+    (Draco streams) written first, so ``"bufferView": k`` in the JSON names ``blobs[k]``.
+    """
+
+    json: dict[str, Any]
+    arrays: list[Array | None] = field(default_factory=list)
+    images: list[bytes] = field(default_factory=list)
+    blobs: list[bytes] = field(default_factory=list)
+    meshopt: MeshoptEncoding | None = None
+
+    def list(self, kind: str) -> list[Any]:
+        """``json[kind]`` as a list (empty when absent)."""
+        value = self.json.get(kind)
+        return value if isinstance(value, list) else []
+
+    def primitives(self) -> Iterator[tuple[int, dict[str, Any]]]:
+        """Every ``(mesh index, primitive)`` of the document."""
+        for index, mesh in enumerate(self.list("meshes")):
+            for primitive in mesh.get("primitives", []):
+                yield index, primitive
+
+    def array(self, index: int) -> Array:
+        """The data of accessor ``index``; raises if it lives in a compressed blob."""
+        data = self.arrays[index]
+        if data is None:
+            raise OptimizeError(
+                f"accessor {index} is already compressed and cannot be changed",
+                code="ACCESSOR_COMPRESSED",
+            )
+        return data
+
+    def add_accessor(
+        self, data: Array, like: dict[str, Any] | None = None, *, normalized: bool = False
+    ) -> int:
+        """Append an accessor holding ``data`` (``(count, k)`` or ``(count,)``); its name,
+        extras and type come from ``like`` when given.  Returns its index."""
+        data = np.ascontiguousarray(data.reshape(len(data), -1))
+        entry: dict[str, Any] = {
+            k: v for k, v in (like or {}).items() if k in ("name", "extras", "extensions")
+        }
+        kind = (like or {}).get("type") or _type_of(data.shape[1])
+        entry.update(
+            componentType=_COMPONENT_TYPES[data.dtype.newbyteorder("<")],
+            count=len(data),
+            type=kind,
+        )
+        if normalized:
+            entry["normalized"] = True
+        if like is not None and "min" in like:
+            entry["min"], entry["max"] = [], []  # recomputed on write
+        self.json.setdefault("accessors", []).append(entry)
+        self.arrays.append(data)
+        return len(self.arrays) - 1
+
+    def use_extension(self, name: str, *, required: bool = False) -> None:
+        """Declare ``name`` in ``extensionsUsed`` (and ``extensionsRequired``)."""
+        for key in ("extensionsUsed", "extensionsRequired") if required else ("extensionsUsed",):
+            names = self.json.setdefault(key, [])
+            if name not in names:
+                names.append(name)
+
+    def drop_extension(self, name: str) -> None:
+        """Remove ``name`` from ``extensionsUsed``/``extensionsRequired``."""
+        for key in ("extensionsUsed", "extensionsRequired"):
+            names = self.json.get(key)
+            if isinstance(names, list) and name in names:
+                names.remove(name)
+                if not names:
+                    del self.json[key]
+
+    def triangle_count(self) -> int:
+        """Triangles over every triangle-list primitive (what a viewer draws)."""
+        total = 0
+        for _, primitive in self.primitives():
+            if primitive.get("mode", 4) != 4:
+                continue
+            indices = primitive.get("indices")
+            if indices is not None:
+                total += self.list("accessors")[indices]["count"] // 3
+            elif "POSITION" in primitive.get("attributes", {}):
+                total += self.list("accessors")[primitive["attributes"]["POSITION"]]["count"] // 3
+        return total
+
+    def vertex_count(self) -> int:
+        """Vertices over every primitive (each distinct POSITION accessor once)."""
+        seen = {
+            p["attributes"]["POSITION"]
+            for _, p in self.primitives()
+            if "POSITION" in p.get("attributes", {})
+        }
+        return sum(self.list("accessors")[i]["count"] for i in seen)
+
+
+def _type_of(components: int) -> str:
+    return {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4", 9: "MAT3"}[components]
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _bad(code: str, name: str, sentence: str) -> OptimizeError:
+    return OptimizeError(f"{name}: {sentence}", code=code)
+
+
+def _buffers(source: GltfSource) -> list[bytes]:
+    """The bytes of every buffer, each URI through the gate's one resolver."""
+    folder = source.path.parent
+    out: list[bytes] = []
+    for index, entry in enumerate(source.document.get("buffers", [])):
+        uri = entry.get("uri")
+        if uri is None:
+            fallback = entry.get("extensions", {}).get("EXT_meshopt_compression", {})
+            if index == 0 and source.glb_bin is not None:
+                out.append(source.glb_bin)
+            elif fallback.get("fallback"):
+                out.append(b"")  # a placeholder: every view on it is compressed elsewhere
+            else:
+                raise _bad("BUFFER_MISSING", source.name, f"buffer {index} has no data")
+            continue
+        where = f"/buffers/{index}/uri"
+        found = resolve_uri(uri, folder, where, media_types=BUFFER_MEDIA_TYPES, max_bytes=2**31)
+        out.append(found.data if isinstance(found, DataUri) else found.path.read_bytes())
+    return out
+
+
+def _view_bytes(document: dict[str, Any], buffers: list[bytes], name: str) -> list[bytes]:
+    """Each bufferView's bytes, meshopt-compressed ones decoded."""
+    views: list[bytes] = []
+    for index, view in enumerate(document.get("bufferViews", [])):
+        ext = view.get("extensions", {})
+        packed = ext.get("EXT_meshopt_compression") or ext.get("KHR_meshopt_compression")
+        try:
+            if packed:
+                import meshopt
+
+                start = packed.get("byteOffset", 0)
+                data = buffers[packed["buffer"]][start : start + packed["byteLength"]]
+                decoded = meshopt.decode_gltf_buffer(
+                    data,
+                    packed["count"],
+                    packed["byteStride"],
+                    packed["mode"],
+                    packed.get("filter", "NONE"),
+                )
+                views.append(decoded.tobytes())
+            else:
+                start = view.get("byteOffset", 0)
+                views.append(buffers[view["buffer"]][start : start + view["byteLength"]])
+        except (ValueError, RuntimeError, KeyError, IndexError, TypeError) as exc:
+            raise _bad(
+                "BUFFER_VIEW_UNREADABLE", name, f"bufferView {index} cannot be read ({exc})"
+            ) from exc
+    return views
+
+
+def _read_accessor(accessor: dict[str, Any], document: dict[str, Any], views: list[bytes]) -> Array:
+    dtype = COMPONENT_DTYPES[accessor["componentType"]]
+    components = TYPE_COMPONENTS[accessor["type"]]
+    count = accessor["count"]
+    if accessor["type"] in ("MAT2", "MAT3") and dtype.itemsize < 4:
+        raise ValueError("small-component matrices (column padding) are not supported")
+    if "bufferView" in accessor:
+        view = document["bufferViews"][accessor["bufferView"]]
+        element = dtype.itemsize * components
+        stride = view.get("byteStride") or element
+        data = np.ndarray(
+            (count, components),
+            dtype=dtype,
+            buffer=views[accessor["bufferView"]],
+            offset=accessor.get("byteOffset", 0),
+            strides=(stride, dtype.itemsize),
+        ).copy()
+    else:
+        data = np.zeros((count, components), dtype=dtype)
+    sparse = accessor.get("sparse")
+    if sparse:
+        idx, val = sparse["indices"], sparse["values"]
+        places = np.frombuffer(
+            views[idx["bufferView"]],
+            dtype=COMPONENT_DTYPES[idx["componentType"]],
+            count=sparse["count"],
+            offset=idx.get("byteOffset", 0),
+        )
+        values = np.frombuffer(
+            views[val["bufferView"]],
+            dtype=dtype,
+            count=sparse["count"] * components,
+            offset=val.get("byteOffset", 0),
+        ).reshape(-1, components)
+        data[places.astype(np.int64)] = values
+    return data
+
+
+def _decode(source: GltfSource) -> GltfDocument:
+    document = source.document
+    if any(
+        "KHR_draco_mesh_compression" in p.get("extensions", {})
+        for m in document.get("meshes", [])
+        for p in m.get("primitives", [])
+    ):
+        raise _bad(
+            "INPUT_DRACO_UNSUPPORTED",
+            source.name,
+            "the file is Draco-compressed; optimize its uncompressed original instead",
+        )
+    buffers = _buffers(source)
+    views = _view_bytes(document, buffers, source.name)
+    arrays: list[Array | None] = []
+    for index, accessor in enumerate(document.get("accessors", [])):
+        try:
+            arrays.append(_read_accessor(accessor, document, views))
+        except (ValueError, TypeError, KeyError, IndexError) as exc:
+            raise _bad(
+                "ACCESSOR_UNREADABLE", source.name, f"accessor {index} cannot be read ({exc})"
+            ) from exc
+    images: list[bytes] = []
+    for index, image in enumerate(document.get("images", [])):
+        if "bufferView" in image:
+            images.append(bytes(views[image["bufferView"]]))
+        else:
+            where = f"/images/{index}/uri"
+            found = resolve_uri(
+                image.get("uri"),
+                source.path.parent,
+                where,
+                media_types=IMAGE_MEDIA_TYPES,
+                max_bytes=2**31,
+            )
+            images.append(found.data if isinstance(found, DataUri) else found.path.read_bytes())
+            image.setdefault("mimeType", _sniff_mime(images[-1]))
+    out = {k: v for k, v in document.items() if k not in ("buffers", "bufferViews")}
+    for accessor in out.get("accessors", []):
+        for key in ("bufferView", "byteOffset", "sparse"):
+            accessor.pop(key, None)
+    for image in out.get("images", []):
+        image.pop("uri", None)
+        image.pop("bufferView", None)
+    doc = GltfDocument(json=out, arrays=arrays, images=images)
+    for name in _DECODED_ON_READ:
+        doc.drop_extension(name)
+    return doc
+
+
+def _sniff_mime(data: bytes) -> str:
+    if data[:8] == b"\x89PNG\r\n\x1a\n":
+        return "image/png"
+    if data[:3] == b"\xff\xd8\xff":
+        return "image/jpeg"
+    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "image/webp"
+    if data[:12] == b"\xabKTX 20\xbb\r\n\x1a\n":
+        return "image/ktx2"
+    return "application/octet-stream"
+
+
+def read_document(path: Path) -> GltfDocument:
+    """Read ``path`` through the gate into a :class:`GltfDocument`.
+
+    Raises :class:`GltfInvalid` with the gate's report when the file has errors, and
+    :class:`OptimizeError` for a file the gate accepts but this reader cannot decode.
+    """
+    report = validate_gltf(path.parent, path.name)
+    if not report.valid:
+        raise GltfInvalid(report)
+    try:
+        source = read_gltf(path.parent, path.name)
+        return _decode(source)
+    except AssetRejected:
+        raise
+    except (KeyError, TypeError, IndexError, ValueError, AttributeError) as exc:
+        raise _bad("GLTF_UNREADABLE", path.name, f"the file cannot be decoded ({exc!r})") from exc
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _usage(doc: GltfDocument) -> tuple[set[int], set[int], set[int], set[int]]:
+    """Accessors used as vertex attributes, as indices, as POSITION, as unit vectors."""
+    vertex: set[int] = set()
+    index: set[int] = set()
+    position: set[int] = set()
+    unit: set[int] = set()
+    for _, primitive in doc.primitives():
+        attributes = primitive.get("attributes", {})
+        vertex.update(attributes.values())
+        unit.update(i for k, i in attributes.items() if k in ("NORMAL", "TANGENT"))
+        for target in primitive.get("targets", []):
+            vertex.update(target.values())
+        if "indices" in primitive:
+            index.add(primitive["indices"])
+        if "POSITION" in primitive.get("attributes", {}):
+            position.add(primitive["attributes"]["POSITION"])
+    return vertex, index, position, unit
+
+
+def _bound(values: Array, dtype: np.dtype[Any], pick: Any) -> list[float | int]:
+    found = pick(values, axis=0)
+    if dtype.kind == "f":
+        return [float(v) for v in found]
+    return [int(v) for v in found]
+
+
+class _Packer:
+    """Lays bufferViews end to end in one buffer, each on a 4-byte boundary."""
+
+    def __init__(self, buffer: int) -> None:
+        self.buffer = buffer
+        self.chunks: list[bytes] = []
+        self.size = 0
+        self.views: list[dict[str, Any]] = []
+
+    def put(self, data: bytes) -> int:
+        """Append ``data``; returns its offset."""
+        pad = (-self.size) % 4
+        if pad:
+            self.chunks.append(b"\x00" * pad)
+        self.size += pad
+        start = self.size
+        self.chunks.append(data)
+        self.size += len(data)
+        return start
+
+    def add(self, data: bytes, **view: Any) -> int:
+        """Append ``data`` as a bufferView; returns its index among this packer's views."""
+        start = self.put(data)
+        self.views.append(
+            {"buffer": self.buffer, "byteOffset": start, "byteLength": len(data), **view}
+        )
+        return len(self.views) - 1
+
+    def reserve(self, length: int, **view: Any) -> int:
+        """A bufferView of ``length`` bytes with no data (the meshopt fallback's)."""
+        start = self.size + (-self.size) % 4
+        self.size = start + length
+        self.views.append(
+            {"buffer": self.buffer, "byteOffset": start, "byteLength": length, **view}
+        )
+        return len(self.views) - 1
+
+    def blob(self) -> bytes:
+        return b"".join(self.chunks) + b"\x00" * ((-self.size) % 4)
+
+
+def _strided(data: Array, stride: int) -> bytes:
+    """Rows of ``data`` padded with zeros to ``stride`` bytes each."""
+    raw = np.ascontiguousarray(data).view(np.uint8).reshape(len(data), -1)
+    if raw.shape[1] == stride:
+        return raw.tobytes()
+    out = np.zeros((len(data), stride), dtype=np.uint8)
+    out[:, : raw.shape[1]] = raw
+    return out.tobytes()
+
+
+def _meshopt_packed(
+    raw: bytes, stride: int, count: int, mode: str, level: int, version: int
+) -> bytes:
+    import meshopt
+
+    rows = np.frombuffer(raw, dtype=np.uint8).reshape(count, stride)
+    if mode == "ATTRIBUTES":
+        packed: bytes = meshopt.encode_vertex_buffer_level(rows, level, version)
+    else:
+        indices = rows.view(np.uint16 if stride == 2 else np.uint32).reshape(-1)
+        packed = meshopt.encode_gltf_buffer(indices.astype(np.uint32), mode)
+    return packed
+
+
+def _octahedral(data: Array, stride: int) -> bytes:
+    """Signed normalized unit vectors as the octahedral filter stores them (the decoder
+    gives back the same integers, give or take a step)."""
+    import meshopt
+
+    values = np.ones((len(data), 4), dtype=np.float32)
+    values[:, : data.shape[1]] = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
+    bits = 8 * data.dtype.itemsize
+    encoded: Array = meshopt.encode_filter_oct(values, stride, bits)
+    return encoded.tobytes()
+
+
+def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], bytes]:
+    """The final JSON and the one binary buffer.
+
+    With :attr:`GltfDocument.meshopt` set, vertex and index views are stored compressed in
+    buffer 0 and laid out, without data, in a fallback buffer 1 (so the extension is
+    required, as gltfpack writes it); other views stay plain in buffer 0.
+    """
+    out = json.loads(json.dumps(doc.json))  # a deep copy: writing never changes the document
+    vertex, index_use, position, unit = _usage(doc)
+    packer, fallback = _Packer(0), _Packer(1)
+    for blob in doc.blobs:
+        packer.add(blob)
+    for i, image in enumerate(out.get("images", [])):
+        image["bufferView"] = packer.add(doc.images[i])
+    placed: list[tuple[int, bool]] = []  # (view index, in the fallback buffer)
+    encoding = doc.meshopt
+    for i, accessor in enumerate(out.get("accessors", [])):
+        data = doc.arrays[i]
+        if data is None:
+            placed.append((-1, False))
+            continue
+        element = data.dtype.itemsize * data.shape[1]
+        is_vertex = i in vertex
+        stride = element + (-element) % 4 if is_vertex else element
+        raw = _strided(data, stride)
+        view: dict[str, Any] = {}
+        if is_vertex:
+            view["target"] = _ARRAY_BUFFER
+            if stride != element or encoding is not None:
+                view["byteStride"] = stride
+        elif i in index_use:
+            view["target"] = _ELEMENT_ARRAY_BUFFER
+        accessor["count"] = len(data)
+        if "min" in accessor or i in position:
+            accessor["min"] = _bound(data, data.dtype, np.min)
+            accessor["max"] = _bound(data, data.dtype, np.max)
+        packable = is_vertex or (i in index_use and stride in (2, 4))
+        if encoding is None or not packable or not len(data):
+            placed.append((packer.add(raw, **view), False))
+            continue
+        if is_vertex:
+            mode = "ATTRIBUTES"
+            octahedral = (
+                encoding.octahedral
+                and i in unit
+                and data.dtype == np.int8
+                and bool(accessor.get("normalized"))
+                and data.shape[1] in (3, 4)
+            )
+            filt = "OCTAHEDRAL" if octahedral else "NONE"
+        else:
+            mode = "TRIANGLES" if _is_triangle_list(doc, i) else "INDICES"
+            filt = "NONE"
+        if filt == "OCTAHEDRAL":
+            raw = _octahedral(data, stride)
+        packed = _meshopt_packed(raw, stride, len(data), mode, encoding.level, encoding.version)
+        start = packer.put(packed)
+        ext: dict[str, Any] = {
+            "buffer": 0,
+            "byteOffset": start,
+            "byteLength": len(packed),
+            "byteStride": stride,
+            "mode": mode,
+            "count": len(data),
+        }
+        if filt != "NONE":
+            ext["filter"] = filt
+        view["extensions"] = {"EXT_meshopt_compression": ext}
+        placed.append((fallback.reserve(len(raw), **view), True))
+    offset = len(packer.views)
+    for accessor, (at, in_fallback) in zip(out.get("accessors", []), placed, strict=True):
+        if at >= 0:
+            accessor["bufferView"] = at + offset if in_fallback else at
+    views = packer.views + fallback.views
+    blob = packer.blob()
+    buffers: list[dict[str, Any]] = [{"byteLength": len(blob)}]
+    if bin_uri is not None:
+        buffers[0]["uri"] = bin_uri
+    if fallback.views:
+        buffers.append(
+            {
+                "byteLength": fallback.size + (-fallback.size) % 4,
+                "extensions": {"EXT_meshopt_compression": {"fallback": True}},
+            }
+        )
+        for key in ("extensionsUsed", "extensionsRequired"):
+            names = out.setdefault(key, [])
+            if "EXT_meshopt_compression" not in names:
+                names.append("EXT_meshopt_compression")
+    if views:
+        out["bufferViews"] = views
+    if blob or fallback.views:
+        out["buffers"] = buffers
+    return _ordered(out), blob
+
+
+def _is_triangle_list(doc: GltfDocument, accessor: int) -> bool:
+    return all(p.get("mode", 4) == 4 for _, p in doc.primitives() if p.get("indices") == accessor)
+
+
+_KEY_ORDER = ["asset", "extensionsUsed", "extensionsRequired", "extensions", "extras", "scene"]
+
+
+def _ordered(out: dict[str, Any]) -> dict[str, Any]:
+    """The usual key order (asset first), so a reader of the JSON finds its way."""
+    keys = [k for k in _KEY_ORDER if k in out] + [k for k in out if k not in _KEY_ORDER]
+    return {k: out[k] for k in keys}
+
+
+def _glb(document: dict[str, Any], blob: bytes) -> bytes:
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    text += b" " * ((-len(text)) % 4)
+    parts = [struct.pack("<II", len(text), _GLB_JSON), text]
+    if blob:
+        parts += [struct.pack("<II", len(blob), _GLB_BIN), blob]
+    body = b"".join(parts)
+    return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
+
+
+def write_document(doc: GltfDocument, path: Path) -> int:
+    """Write ``doc`` to ``path`` atomically, as GLB or as ``.gltf`` beside a ``.bin`` (by
+    the suffix); returns the bytes written.  Raises :class:`OptimizeError` for another
+    suffix and :class:`~museion.scenes.errors.SceneError` (``WRITE_FAILED``) on I/O errors."""
+    suffix = path.suffix.lower()
+    if suffix == ".glb":
+        document, blob = _serialize(doc, None)
+        data = _glb(document, blob)
+        atomic_write(path, data)
+        return len(data)
+    if suffix == ".gltf":
+        bin_path = path.with_suffix(".bin")
+        document, blob = _serialize(doc, bin_path.name if blob_needed(doc) else None)
+        text = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
+        if blob:
+            atomic_write(bin_path, blob)
+        atomic_write(path, text)
+        return len(text) + len(blob)
+    raise OptimizeError(f"{path.name}: the output must end in .glb or .gltf", code="OUTPUT_SUFFIX")
+
+
+def blob_needed(doc: GltfDocument) -> bool:
+    """Whether the document has any binary data to write."""
+    return bool(doc.blobs or doc.images or any(a is not None for a in doc.arrays))

@@ -1,0 +1,100 @@
+"""``optimize(doc, OptimizeOptions())``: the transforms in the order that makes each pay.
+
+dedup and prune first (less to weld), weld (shared vertices for the simplifier), simplify,
+reorder (cache and fetch order, which also helps the codecs), quantize, textures, then the
+geometry codec, and a last prune for what the steps left behind.  Each step is also
+callable alone: see :mod:`transform_prune`, :mod:`transform_geometry`,
+:mod:`transform_textures` and :mod:`transform_compress`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Literal
+
+from museion.tools.gltf_document import GltfDocument, TransformStats
+from museion.tools.transform_compress import DracoOptions, MeshoptOptions, draco, meshopt
+from museion.tools.transform_geometry import (
+    QuantizeOptions,
+    ReorderOptions,
+    SimplifyOptions,
+    WeldOptions,
+    quantize,
+    reorder,
+    simplify,
+    weld,
+)
+from museion.tools.transform_prune import DedupOptions, PruneOptions, dedup, prune
+from museion.tools.transform_textures import TextureOptions, textures
+
+__all__ = ["Compression", "OptimizeOptions", "StepReport", "optimize"]
+
+logger = logging.getLogger(__name__)
+
+Compression = Literal["meshopt", "draco", "none"]
+
+
+@dataclass(frozen=True)
+class OptimizeOptions:
+    """The whole pipeline; ``None`` for a step's options skips that step.  Quantization is
+    skipped under Draco, which quantizes on its own."""
+
+    dedup: DedupOptions | None = field(default_factory=DedupOptions)
+    prune: PruneOptions | None = field(default_factory=PruneOptions)
+    weld: WeldOptions | None = field(default_factory=WeldOptions)
+    simplify: SimplifyOptions | None = None
+    reorder: ReorderOptions | None = field(default_factory=ReorderOptions)
+    quantize: QuantizeOptions | None = field(default_factory=QuantizeOptions)
+    textures: TextureOptions | None = None
+    compress: Compression = "meshopt"
+    meshopt: MeshoptOptions = field(default_factory=MeshoptOptions)
+    draco: DracoOptions = field(default_factory=DracoOptions)
+
+
+@dataclass(frozen=True)
+class StepReport:
+    """One step as it ran: its stats and its wall time."""
+
+    stats: TransformStats
+    seconds: float
+
+
+def optimize(
+    doc: GltfDocument,
+    options: OptimizeOptions = OptimizeOptions(),
+    on_step: Callable[[str], None] | None = None,
+) -> list[StepReport]:
+    """Run every enabled transform on ``doc`` in place; ``on_step(name)`` is called before
+    each (for a progress bar).  Returns what each step did and how long it took."""
+    steps: list[tuple[str, Callable[[], TransformStats]]] = []
+    if options.dedup is not None:
+        steps.append(("dedup", lambda: dedup(doc, options.dedup or DedupOptions())))
+    if options.prune is not None:
+        steps.append(("prune", lambda: prune(doc, options.prune or PruneOptions())))
+    if options.weld is not None:
+        steps.append(("weld", lambda: weld(doc, options.weld or WeldOptions())))
+    if options.simplify is not None:
+        steps.append(("simplify", lambda: simplify(doc, options.simplify or SimplifyOptions())))
+    if options.reorder is not None:
+        steps.append(("reorder", lambda: reorder(doc, options.reorder or ReorderOptions())))
+    if options.quantize is not None and options.compress != "draco":
+        steps.append(("quantize", lambda: quantize(doc, options.quantize or QuantizeOptions())))
+    if options.textures is not None:
+        steps.append(("textures", lambda: textures(doc, options.textures or TextureOptions())))
+    if options.compress == "meshopt":
+        steps.append(("meshopt", lambda: meshopt(doc, options.meshopt)))
+    elif options.compress == "draco":
+        steps.append(("draco", lambda: draco(doc, options.draco)))
+    steps.append(("prune", lambda: prune(doc, options.prune or PruneOptions())))
+    reports = []
+    for name, step in steps:
+        if on_step is not None:
+            on_step(name)
+        start = time.perf_counter()
+        stats = step()
+        reports.append(StepReport(stats, time.perf_counter() - start))
+        logger.debug("%s in %.3f s", stats, reports[-1].seconds)
+    return reports
