@@ -528,14 +528,18 @@ def check_accessor_data(
 ) -> None:
     """Check the values of the accessors in ``readable`` (their ranges passed) by how the
     document uses them: as vertices, indices, keyframes, rotations, matrices or weights."""
-    data = _Data(document, buffers, readable)
-    for index in sorted(readable):
+    with np.errstate(all="ignore"):  # hostile bounds may overflow float32; that is a mismatch
+        _check_all(_Data(document, buffers, readable), report)
+
+
+def _check_all(data: _Data, report: Reporter) -> None:
+    for index in sorted(data.readable):
         accessor = data.accessor(index)
         _check_sparse_indices(data, report, index, accessor)
         values = data.get(index)
         if values is not None:
             _check_values(report, index, accessor, values)
-    for where, primitive in primitives_of(document):
+    for where, primitive in primitives_of(data.document):
         if extension_of(primitive, DRACO) is None:
             _check_primitive(data, report, where, primitive)
     _check_animations(data, report)

@@ -124,8 +124,10 @@ class Element:
 
 
 def element_of(accessor: dict[str, Any]) -> Element | None:
-    dtype = COMPONENTS.get(accessor.get("componentType"))  # type: ignore[arg-type]
-    shape = _TYPES.get(accessor.get("type"))  # type: ignore[arg-type]
+    """The layout of one element, or ``None`` unless componentType and type are glTF's."""
+    component, kind = json_uint(accessor.get("componentType")), accessor.get("type")
+    dtype = COMPONENTS.get(component) if component is not None else None
+    shape = _TYPES.get(kind) if isinstance(kind, str) else None  # lists are not hashable
     if dtype is None or shape is None:
         return None
     return Element(dtype, *shape)
