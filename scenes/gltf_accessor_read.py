@@ -85,6 +85,12 @@ def extension_of(obj: dict[str, Any], name: str) -> dict[str, Any] | None:
     return found if isinstance(found, dict) else None
 
 
+def quantity(number: int) -> str:
+    """A byte count or offset for a sentence: a hostile 10**300 stays readable."""
+    digits = str(number)
+    return digits if len(digits) <= 15 else f"about 10^{len(digits) - 1}"
+
+
 def pad4(length: int) -> int:
     return length + (-length % 4)
 
@@ -195,14 +201,15 @@ def _buffer_bytes(
         raise Refused(
             "BUFFER_BYTE_LENGTH_MISMATCH",
             f"/buffers/{view.buffer}",
-            f"the buffer has {len(data)} bytes, fewer than its byteLength {declared}",
+            f"the buffer has {quantity(len(data))} bytes, fewer than its byteLength "
+            f"{quantity(declared)}",
         )
     if view.offset + view.length > declared:
         raise Refused(
             "BUFFER_VIEW_TOO_LONG",
             where,
-            f"the bufferView ends at byte {view.offset + view.length}, "
-            f"past the end of its buffer ({declared} bytes)",
+            f"the bufferView ends at byte {quantity(view.offset + view.length)}, "
+            f"past the end of its buffer ({quantity(declared)} bytes)",
         )
     return data
 
@@ -247,8 +254,9 @@ def read_sparse_part(
         raise Refused(
             "ACCESSOR_TOO_LONG",
             where,
-            f"{count} sparse entries need {length} bytes from offset {offset}, "
-            f"but the bufferView holds {view.length}",
+            f"{quantity(count)} sparse entries need {quantity(length)} bytes from offset "
+            f"{quantity(offset)}, "
+            f"but the bufferView holds {quantity(view.length)}",
         )
     data = _buffer_bytes(document, buffers, view, f"{where}/bufferView")
     flat = np.ndarray(
@@ -305,7 +313,7 @@ def read_values(
             raise Refused(
                 "ACCESSOR_SMALL_BYTESTRIDE",
                 where,
-                f"the bufferView's byteStride {stride} is shorter than one "
+                f"the bufferView's byteStride {quantity(stride)} is shorter than one "
                 f"element ({element.length} bytes)",
             )
         length = stride * (count - 1) + element.length
@@ -313,15 +321,13 @@ def read_values(
             raise Refused(
                 "ACCESSOR_TOO_LONG",
                 where,
-                f"{count} elements need {length} bytes from offset {offset}, "
-                f"but the bufferView holds {view.length}",
+                f"{quantity(count)} elements need {quantity(length)} bytes from offset "
+                f"{quantity(offset)}, "
+                f"but the bufferView holds {quantity(view.length)}",
             )
         data = _buffer_bytes(document, buffers, view, f"{where}/bufferView")
         base = _strided(data, view.offset + offset, count, stride, element)
-    elif sparse is None:
-        # The specification says zeros; an extension (Draco) may provide the real values.
-        base = _zeros(where, count, element)
-    else:
+    else:  # zeros, says the specification; sparse values or an extension (Draco) fill it
         base = _zeros(where, count, element)
     if sparse is not None:
         base = _apply_sparse(document, buffers, sparse, f"{where}/sparse", base, element)
@@ -361,7 +367,7 @@ def _apply_sparse(
         raise Refused(
             "ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE",
             f"{where}/count",
-            f"the sparse accessor replaces {count} elements of only {len(base)}",
+            f"the sparse accessor replaces {quantity(count)} elements of only {len(base)}",
         )
     indices_part = sparse.get("indices")
     index_type = indices_part.get("componentType") if isinstance(indices_part, dict) else None

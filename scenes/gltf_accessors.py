@@ -28,6 +28,7 @@ from museion.scenes.gltf_accessor_read import (
     json_uint,
     pad4,
     primitives_of,
+    quantity,
     read_accessor,
     view_of,
 )
@@ -49,8 +50,8 @@ def _check_buffers(document: dict[str, Any], buffers: list[bytes | None], report
             report.error(
                 "BUFFER_BYTE_LENGTH_MISMATCH",
                 where,
-                f"the buffer's data is {len(data)} bytes, fewer than its declared "
-                f"byteLength {declared}",
+                f"the buffer's data is {quantity(len(data))} bytes, fewer than its declared "
+                f"byteLength {quantity(declared)}",
             )
         elif index == 0 and "uri" not in buffer and len(data) > pad4(declared):
             report.warning(
@@ -99,7 +100,7 @@ def _check_buffer_views(document: dict[str, Any], report: Reporter) -> None:
                 report.error(
                     "BUFFER_VIEW_TOO_BIG_BYTE_STRIDE",
                     f"{where}/byteStride",
-                    f"byteStride {stride} is greater than byteLength {length}",
+                    f"byteStride {quantity(stride)} is greater than byteLength {quantity(length)}",
                 )
             if view.get("target") == _ELEMENT_ARRAY_BUFFER:
                 report.error(
@@ -122,13 +123,15 @@ def _check_inside(
         report.error(
             "BUFFER_VIEW_TOO_LONG",
             f"{where}/byteOffset",
-            f"byteOffset {offset} is past the end of its {kind} ({parent} bytes)",
+            f"byteOffset {quantity(offset)} is past the end of its {kind} ({quantity(parent)} "
+            f"bytes)",
         )
     elif offset + length > parent:
         report.error(
             "BUFFER_VIEW_TOO_LONG",
             f"{where}/byteLength",
-            f"the view ends at byte {offset + length}, past the end of its {kind} ({parent} bytes)",
+            f"the view ends at byte {quantity(offset + length)}, past the end of its {kind} "
+            f"({quantity(parent)} bytes)",
         )
 
 
@@ -162,7 +165,7 @@ def _check_fit(
         report.error(
             "ACCESSOR_OFFSET_ALIGNMENT",
             f"{where}/byteOffset",
-            f"byteOffset {offset} is not a multiple of the component size {component}",
+            f"byteOffset {quantity(offset)} is not a multiple of the component size {component}",
         )
     total = view.offset + offset
     if total % component:
@@ -170,22 +173,24 @@ def _check_fit(
         report.error(
             "ACCESSOR_TOTAL_OFFSET_ALIGNMENT",
             where,
-            f"the data starts at buffer byte {total}, not a multiple of the "
+            f"the data starts at buffer byte {quantity(total)}, not a multiple of the "
             f"component size {component}",
         )
     if offset > view.length:
         report.error(
             "ACCESSOR_TOO_LONG",
             f"{where}/byteOffset",
-            f"byteOffset {offset} is past the end of bufferView {view_index} ({view.length} bytes)",
+            f"byteOffset {quantity(offset)} is past the end of bufferView {view_index} "
+            f"({quantity(view.length)} bytes)",
         )
         return False
     if offset + length > view.length:
         report.error(
             "ACCESSOR_TOO_LONG",
             where,
-            f"the data (offset {offset}, {length} bytes) does not fit in bufferView "
-            f"{view_index} ({view.length} bytes)",
+            f"the data (offset {quantity(offset)}, {quantity(length)} bytes) does not fit in "
+            f"bufferView "
+            f"{view_index} ({quantity(view.length)} bytes)",
         )
         return False
     return fine
@@ -232,7 +237,7 @@ def _check_accessor(
             report.error(
                 "ACCESSOR_SMALL_BYTESTRIDE",
                 where,
-                f"the bufferView's byteStride {view.stride} is shorter than one "
+                f"the bufferView's byteStride {quantity(view.stride)} is shorter than one "
                 f"element ({element.length} bytes)",
             )
         length = (view.stride or element.packed) * (count - 1) + element.length
@@ -263,7 +268,8 @@ def _check_sparse(
         report.error(
             "ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE",
             f"{where}/count",
-            f"the sparse accessor replaces {sparse_count} elements of only {count}",
+            f"the sparse accessor replaces {quantity(sparse_count)} elements of only "
+            f"{quantity(count)}",
         )
     indices, values = sparse.get("indices"), sparse.get("values")
     if not sparse_count or not isinstance(indices, dict) or not isinstance(values, dict):
