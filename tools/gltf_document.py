@@ -169,17 +169,20 @@ class GltfDocument:
                 if not names:
                     del self.json[key]
 
+    def _count(self, index: int) -> int:
+        data = self.arrays[index]
+        return len(data) if data is not None else int(self.list("accessors")[index]["count"])
+
     def triangle_count(self) -> int:
         """Triangles over every triangle-list primitive (what a viewer draws)."""
         total = 0
         for _, primitive in self.primitives():
             if primitive.get("mode", 4) != 4:
                 continue
-            indices = primitive.get("indices")
-            if indices is not None:
-                total += self.list("accessors")[indices]["count"] // 3
+            if "indices" in primitive:
+                total += self._count(primitive["indices"]) // 3
             elif "POSITION" in primitive.get("attributes", {}):
-                total += self.list("accessors")[primitive["attributes"]["POSITION"]]["count"] // 3
+                total += self._count(primitive["attributes"]["POSITION"]) // 3
         return total
 
     def vertex_count(self) -> int:
@@ -189,7 +192,7 @@ class GltfDocument:
             for _, p in self.primitives()
             if "POSITION" in p.get("attributes", {})
         }
-        return sum(self.list("accessors")[i]["count"] for i in seen)
+        return sum(self._count(i) for i in seen)
 
 
 def _type_of(components: int) -> str:
@@ -232,7 +235,7 @@ def _view_bytes(document: dict[str, Any], buffers: list[bytes], name: str) -> li
         packed = ext.get("EXT_meshopt_compression") or ext.get("KHR_meshopt_compression")
         try:
             if packed:
-                import meshopt
+                import meshopt  # type: ignore[import-untyped]
 
                 start = packed.get("byteOffset", 0)
                 data = buffers[packed["buffer"]][start : start + packed["byteLength"]]

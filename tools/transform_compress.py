@@ -86,7 +86,7 @@ def _quantized(doc: GltfDocument) -> bool:
 def draco(doc: GltfDocument, options: DracoOptions = DracoOptions()) -> TransformStats:
     """Encode every indexed triangle primitive with Draco (KHR_draco_mesh_compression,
     required).  Quantized attributes are dequantized first: Draco quantizes on its own."""
-    import DracoPy
+    import DracoPy  # type: ignore[import-not-found]
 
     accessors = doc.list("accessors")
     done = 0

@@ -212,7 +212,7 @@ def _simplify_once(
 ) -> tuple[Array, Array, Array]:
     """fast-simplification's quadric collapse: new points, faces, and for each original
     vertex its survivor's index in the new points (-1 when it left with its triangles)."""
-    import fast_simplification
+    import fast_simplification  # type: ignore[import-untyped]
 
     points, faces, collapses = fast_simplification.simplify(
         positions.astype(np.float64),
@@ -335,7 +335,7 @@ def _simplified(
 def reorder(doc: GltfDocument, options: ReorderOptions = ReorderOptions()) -> TransformStats:
     """Triangles in vertex-cache order, vertices in first-use order (meshoptimizer), which
     also makes the compressed streams smaller; unused vertices are dropped."""
-    import meshopt
+    import meshopt  # type: ignore[import-untyped]
 
     done = 0
     for group in _groups(doc):
@@ -473,7 +473,10 @@ def quantize(doc: GltfDocument, options: QuantizeOptions = QuantizeOptions()) ->
         owners = users.get(mesh_index, [])
         movable = (
             owners
-            and not any("skin" in nodes[n] or "extensions" in nodes[n] for n in owners)
+            and not any(
+                "skin" in nodes[n] or "EXT_mesh_gpu_instancing" in nodes[n].get("extensions", {})
+                for n in owners
+            )
             and not any(p.get("targets") for p in primitives)
             and all(
                 doc.array(p["attributes"]["POSITION"]).dtype.kind == "f"

@@ -107,7 +107,7 @@ def _encode(image: object, fmt: str, mime: str, role: str, quality: int) -> tupl
         import alktx2
 
         image.save(out, "PNG")
-        codec = "uastc" if role == "normal" else "etc1s"
+        codec: Literal["uastc", "etc1s"] = "uastc" if role == "normal" else "etc1s"
         data = alktx2.encode_bytes_to_ktx2(
             out.getvalue(),
             mime="image/png",
