@@ -404,3 +404,34 @@ def test_a_failed_venue_fails_the_engine(tmp_path: Path) -> None:
         RenderEngine(open_showcase(ASSETS), _settings(tmp_path))
     assert caught.value.code == "LOAD_CRASHED"
     assert caught.value.asset == "venue.glb"
+
+
+def test_a_failed_pedestal_leaves_the_relics_on_the_floor(tmp_path: Path) -> None:
+    gallery = tmp_path / "gallery"
+    gallery.mkdir()
+    scene = open_scene(copy_gallery(gallery))
+    with watch_workers(kill={"pedestal.glb": 0.0}):
+        engine = RenderEngine(scene, _settings(tmp_path / "cache", asset_root=gallery))
+    try:
+        assert [(e.code, e.asset) for e in engine.load_errors] == [("LOAD_CRASHED", "pedestal.glb")]
+        assert engine.root.find_all_matches("pedestal-*").get_num_paths() == 0
+        bronze = engine.exhibit_nodes["bronze-hu"]
+        assert bronze.get_z(engine.root) == pytest.approx(0.0)  # standing on the floor
+        assert bronze.find_all_matches("**/+GeomNode").get_num_paths() > 0
+    finally:
+        engine.close()
+
+
+def test_a_failed_showcase_relic_leaves_the_venue_serving(tmp_path: Path) -> None:
+    with watch_workers(kill={"relic.glb": 0.0}):
+        engine = RenderEngine(open_showcase(ASSETS), _settings(tmp_path))
+    try:
+        [failure] = engine.load_errors
+        assert (failure.code, failure.asset) == ("LOAD_CRASHED", "relic.glb")
+        source = engine.open_view(320, 180, preview=False)
+        image = source.frame(engine.home)
+        source.close()
+        assert not is_bronze(centre_patch(image))  # the room, without its relic
+        assert image.mean() > 20
+    finally:
+        engine.close()
