@@ -229,7 +229,15 @@ def format_summary(
         for m in summary.meshes
     ]
     if mesh_rows:
-        headers = ("#", "mesh", "prims", "instances", "triangles", "vertices", "notes")
+        headers: tuple[str, ...] = (
+            "#",
+            "mesh",
+            "prims",
+            "instances",
+            "triangles",
+            "vertices",
+            "notes",
+        )
         table = _table(headers, mesh_rows, {0, 2, 3, 4, 5})
         out += _section(f"meshes ({len(mesh_rows)})", [table[0], *_capped(table[1:], max_lines)])
 

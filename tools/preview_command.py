@@ -18,10 +18,14 @@ import secrets
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from museion.scenes.errors import MuseionError
 from museion.scenes.gltf_gate import CheckedGltf, check_gltf
 from museion.scenes.gltf_report import GltfInvalid
+
+if TYPE_CHECKING:
+    from museion.runtime.frame_source import Frame
 
 __all__ = ["add_preview_command", "write_mp4", "write_png"]
 
@@ -105,16 +109,16 @@ def _atomic(path: Path) -> Iterator[Path]:
         raise
 
 
-def write_png(image: object, path: Path) -> None:
+def write_png(image: Frame, path: Path) -> None:
     """Write an ``(H, W, 3)`` uint8 image as a PNG, atomically."""
     from PIL import Image
 
-    picture = Image.fromarray(image)  # type: ignore[call-overload]
+    picture = Image.fromarray(image)
     with _atomic(path) as part:
         picture.save(part, format="PNG", optimize=True)
 
 
-def write_mp4(frames: Iterable[object], path: Path, size: tuple[int, int], fps: int) -> int:
+def write_mp4(frames: Iterable[Frame], path: Path, size: tuple[int, int], fps: int) -> int:
     """Encode RGB frames as an H.264 yuv420p MP4 a browser plays, atomically; returns
     the number of frames written."""
     import av
