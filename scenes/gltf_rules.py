@@ -20,7 +20,7 @@ import math
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeGuard
 
 from museion.scenes.gltf_report import Reporter
 from museion.scenes.gltf_schema_table import (
@@ -64,7 +64,7 @@ def _show(value: Any) -> str:
     return "an object" if isinstance(value, dict) else type(value).__name__
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
@@ -77,6 +77,12 @@ def _as_int(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return None
+
+
+def _positive(value: Any) -> int | None:
+    """A count: a positive integer, or ``None`` (the schema walk reports anything else)."""
+    number = _as_int(value)
+    return number if number is not None and number > 0 else None
 
 
 def _finite_numbers(value: Any, length: int) -> list[float] | None:
@@ -398,7 +404,7 @@ def _read_accessor(value: Any) -> _Accessor:
         kind if isinstance(kind, str) and kind in ACCESSOR_TYPES else None,
         _as_int(entry.get("componentType")),
         entry.get("normalized") is True,
-        _as_int(entry.get("count")),
+        _positive(entry.get("count")),
         isinstance(entry.get("min"), list) and isinstance(entry.get("max"), list),
         _as_int(entry.get("bufferView")),
     )
@@ -490,8 +496,8 @@ def _check_asset(doc: _Doc, report: Reporter) -> None:
     asset = _dict(doc.document.get("asset"))
     pattern = re.compile(r"^([0-9]+)\.([0-9]+)$")
     version = asset.get("version")
-    found = pattern.match(version) if isinstance(version, str) else None
-    if found is None or len(version) > 20:
+    found = pattern.match(version) if isinstance(version, str) and len(version) <= 20 else None
+    if found is None:
         return
     major, minor = int(found[1]), int(found[2])
     if major != 2:
@@ -546,8 +552,8 @@ def _check_accessors(doc: _Doc, report: Reporter) -> None:
             report.error(
                 "ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE",
                 f"{base}/sparse",
-                f"Sparse accessor overrides more elements ({sparse}) than the base accessor "
-                f"contains ({accessor.count}).",
+                f"Sparse accessor overrides more elements ({_show(sparse)}) than the base accessor "
+                f"contains ({_show(accessor.count)}).",
             )
 
 
@@ -775,7 +781,7 @@ def _check_primitive(check: _Primitive, primitive: dict[str, Any], base: str) ->
                 "MESH_PRIMITIVE_UNEQUAL_ACCESSOR_COUNT",
                 where,
                 "All accessors of the same primitive must have the same count "
-                f"({accessor.count} here, {first_count} before).",
+                f"({_show(accessor.count)} here, {_show(first_count)} before).",
             )
         check.use(accessor, "VertexBuffer", where)
     if attributes:
@@ -815,8 +821,8 @@ def _check_primitive(check: _Primitive, primitive: dict[str, Any], base: str) ->
                 report.error(
                     "MESH_PRIMITIVE_MORPH_TARGET_INVALID_ATTRIBUTE_COUNT",
                     where,
-                    f"Base accessor has different count ({counts.get(name)}, the target's is "
-                    f"{accessor.count}).",
+                    f"Base accessor has different count ({_show(counts.get(name))}, "
+                    f"the target's is {_show(accessor.count)}).",
                 )
             check.use(accessor, "VertexBuffer", where)
 
@@ -1001,7 +1007,8 @@ def _check_skins(doc: _Doc, report: Reporter) -> None:
                 report.error(
                     "INVALID_IBM_ACCESSOR_COUNT",
                     where,
-                    f"IBM accessor must have at least {len(joints)} elements. Found {ibm.count}.",
+                    f"IBM accessor must have at least {len(joints)} elements. "
+                    f"Found {_show(ibm.count)}.",
                 )
         if not joints:
             continue
@@ -1066,7 +1073,7 @@ def _check_sampler(doc: _Doc, sampler: dict[str, Any], base: str, report: Report
             "ANIMATION_SAMPLER_INPUT_ACCESSOR_TOO_FEW_ELEMENTS",
             where,
             "Animation sampler input accessor with 'CUBICSPLINE' interpolation must have "
-            f"at least 2 elements. Got {source.count}.",
+            f"at least 2 elements. Got {_show(source.count)}.",
         )
 
 
@@ -1109,17 +1116,17 @@ def _check_channel_output(
         report.error(
             "ANIMATION_SAMPLER_OUTPUT_ACCESSOR_INVALID_COUNT",
             where[0],
-            f"Animation sampler output accessor of count {expected} expected. "
-            f"Found {output.count}.",
+            f"Animation sampler output accessor of count {_show(expected)} expected. "
+            f"Found {_show(output.count)}.",
         )
 
 
 def _check_animations(doc: _Doc, report: Reporter) -> None:
     for a, animation in doc.entries("animations"):
         samplers = _list(animation.get("samplers"))
-        for s, sampler in enumerate(samplers):
+        for n, sampler in enumerate(samplers):
             if isinstance(sampler, dict):
-                _check_sampler(doc, sampler, f"/animations/{a}/samplers/{s}", report)
+                _check_sampler(doc, sampler, f"/animations/{a}/samplers/{n}", report)
         targets: dict[tuple[Any, str], int] = {}
         for c, channel in enumerate(_list(animation.get("channels"))):
             base = f"/animations/{a}/channels/{c}"
