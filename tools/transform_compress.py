@@ -156,14 +156,13 @@ def draco(doc: GltfDocument, options: DracoOptions = DracoOptions()) -> Transfor
                 if k in ("name", "extras", "type", "extensions")
             }
             data = doc.array(index)
+            # Draco gives floats, but for unsigned integers stored as generic (joints).
             float_out = (
-                data.dtype.kind == "f"
-                or accessors[index].get("normalized")
-                or (data.dtype.kind == "i" and key != "POSITION")
+                key in ("POSITION", "NORMAL", "TEXCOORD_0")
+                or data.dtype.kind != "u"
+                or bool(accessors[index].get("normalized"))
             )
-            entry["componentType"] = (
-                5126 if float_out or key == "POSITION" else accessors[index]["componentType"]
-            )
+            entry["componentType"] = 5126 if float_out else accessors[index]["componentType"]
             entry["count"] = vertices
             if key == "POSITION":
                 entry["min"] = [float(v) for v in positions.min(axis=0).astype(np.float32)]
