@@ -16,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.gltf_inspect import GltfSummary, NodeLine, inspect_gltf
+from museion.scenes.gltf_inspect import GltfSummary, MeshSummary, NodeLine, inspect_gltf
 from museion.scenes.gltf_report import GltfReport
 
 __all__ = ["add_inspect_command", "format_summary"]
@@ -161,17 +161,8 @@ def _section(title: str, lines: Iterable[str]) -> list[str]:
     return ["\n", f"{title}\n", *body] if body else []
 
 
-def format_summary(
-    summary: GltfSummary, report: GltfReport, path: Path, *, max_lines: int = 40
-) -> str:
-    """The human-readable summary; every list is cut after ``max_lines`` (0: no cut)."""
+def _header(summary: GltfSummary, report: GltfReport, path: Path) -> list[str]:
     meta = summary.metadata
-    out: list[str] = []
-    buffers = f"{summary.buffers} buffer{'s' if summary.buffers != 1 else ''}"
-    out.append(
-        f"{path}: {summary.container}, {_bytes(summary.file_bytes)}, "
-        f"{buffers} of {_bytes(summary.buffer_bytes)}\n"
-    )
     version = _clean(meta.version or "?", 16)
     if meta.min_version:
         version += f" (min {_clean(meta.min_version, 16)})"
@@ -183,34 +174,68 @@ def format_summary(
         ("copyright", _clean(meta.copyright, _VALUE_WIDTH) if meta.copyright else "-"),
         ("gate", f"valid, {_plural(warnings, 'warning')}, {_plural(infos, 'note')}"),
     ]
-    out += [f"  {k:<12} {v}\n" for k, v in facts]
+    head = (
+        f"{path}: {summary.container}, {_bytes(summary.file_bytes)}, "
+        f"{_plural(summary.buffers, 'buffer')} of {_bytes(summary.buffer_bytes)}\n"
+    )
+    return [head, *(f"  {k:<12} {v}\n" for k, v in facts)]
 
-    totals = [
+
+def _totals(summary: GltfSummary) -> list[str]:
+    rows = [
         ("triangles", _number(summary.triangles), _number(summary.unique_triangles)),
         ("vertices", _number(summary.vertices), _number(summary.unique_vertices)),
         ("draw calls", _number(summary.draw_calls), ""),
     ]
-    out += _section(
-        "totals (default scene)", _table(("", "drawn", "unique meshes"), totals, {1, 2})
-    )
+    lines = _table(("", "drawn", "unique meshes"), rows, {1, 2})
     if summary.draw_modes:
-        modes = ", ".join(f"{m} {_number(n)}" for m, n in summary.draw_modes.items())
-        out.append(f"  modes: {modes}\n")
+        lines.append(
+            "  modes: " + ", ".join(f"{m} {n:,}" for m, n in summary.draw_modes.items()) + "\n"
+        )
     counts = ", ".join(f"{k} {n:,}" for k, n in summary.counts.items() if n and k != "accessors")
     if counts:
-        out.append(f"  also: {counts}\n")
+        lines.append(f"  also: {counts}\n")
+    return _section("totals (default scene)", lines)
 
+
+def _trees(summary: GltfSummary, max_lines: int) -> list[str]:
+    out: list[str] = []
     for tree in summary.scenes:
-        title = "scene" if tree.index is None else f"scene {tree.index}"
-        name = f' "{_clean(tree.name)}"' if tree.name and tree.index is not None else ""
         if tree.index is None:
             title = tree.name
-        mark = " (default)" if tree.default and len(summary.scenes) > 1 else ""
+        else:
+            title = f"scene {tree.index}" + (f' "{_clean(tree.name)}"' if tree.name else "")
+        if tree.default and len(summary.scenes) > 1:
+            title += " (default)"
         nodes = [_node_text(n, summary) for n in tree.nodes] or ["  (empty)\n"]
-        out += ["\n", f"{title}{name}{mark}, {_plural(len(tree.nodes), 'node')}\n"]
+        out += ["\n", f"{title}, {_plural(len(tree.nodes), 'node')}\n"]
         out += _capped(nodes, max_lines, "nodes")
+    return out
 
-    mesh_rows = [
+
+def _listing(
+    title: str,
+    headers: Sequence[str],
+    rows: list[list[str]],
+    right: set[int],
+    max_lines: int,
+) -> list[str]:
+    """A titled table, its rows cut after ``max_lines``; nothing for no rows."""
+    if not rows:
+        return []
+    table = _table(headers, rows, right)
+    return _section(f"{title} ({len(rows)})", [table[0], *_capped(table[1:], max_lines)])
+
+
+def _mesh_notes(mesh: MeshSummary) -> str:
+    notes = [m for m in mesh.modes if m != "TRIANGLES"]
+    if mesh.morph_targets:
+        notes.append(f"{mesh.morph_targets} morph targets")
+    return " ".join([*notes, *mesh.compression])
+
+
+def _meshes(summary: GltfSummary, max_lines: int) -> list[str]:
+    rows = [
         [
             str(m.index),
             _clean(m.name) or "-",
@@ -218,101 +243,104 @@ def format_summary(
             _number(m.instances),
             _number(m.triangles),
             _number(m.vertices),
-            " ".join(
-                [
-                    *(x for x in m.modes if x != "TRIANGLES"),
-                    *(f"{m.morph_targets} morph targets" for _ in [0] if m.morph_targets),
-                    *m.compression,
-                ]
-            ),
+            _mesh_notes(m),
         ]
         for m in summary.meshes
     ]
-    if mesh_rows:
-        headers: tuple[str, ...] = (
-            "#",
-            "mesh",
-            "prims",
-            "instances",
-            "triangles",
-            "vertices",
-            "notes",
-        )
-        table = _table(headers, mesh_rows, {0, 2, 3, 4, 5})
-        out += _section(f"meshes ({len(mesh_rows)})", [table[0], *_capped(table[1:], max_lines)])
+    headers = ("#", "mesh", "prims", "instances", "triangles", "vertices", "notes")
+    return _listing("meshes", headers, rows, {0, 2, 3, 4, 5}, max_lines)
 
-    material_rows = [
+
+def _materials(summary: GltfSummary, max_lines: int) -> list[str]:
+    rows = [
         [
             str(m.index),
             _clean(m.name) or "-",
-            m.alpha_mode[:6],
+            _clean(m.alpha_mode, 6),
             "double" if m.double_sided else "single",
             " ".join(f"{_clean(t.slot, 48)}:{t.texture}" for t in m.textures) or "-",
             " ".join(_clean(e, 48) for e in m.extensions),
         ]
         for m in summary.materials
     ]
-    if material_rows:
-        headers = ("#", "material", "alpha", "sided", "textures (slot:texture)", "extensions")
-        table = _table(headers, material_rows, {0})
-        title = f"materials ({len(material_rows)})"
-        out += _section(title, [table[0], *_capped(table[1:], max_lines)])
+    headers = ("#", "material", "alpha", "sided", "textures (slot:texture)", "extensions")
+    return _listing("materials", headers, rows, {0}, max_lines)
 
-    plain = all(t.image == t.index and not t.name and not t.via for t in summary.textures)
-    if summary.textures and not plain:  # only when it says more than "texture i is image i"
-        texture_rows = [
-            [
-                str(t.index),
-                _clean(t.name) or "-",
-                "-" if t.image is None else str(t.image),
-                (t.via or "")
-                + (f" (fallback {t.fallback})" if t.via and t.fallback is not None else ""),
-            ]
-            for t in summary.textures
-        ]
-        table = _table(("#", "texture", "image", "via"), texture_rows, {0, 2})
-        title = f"textures ({len(texture_rows)})"
-        out += _section(title, [table[0], *_capped(table[1:], max_lines)])
 
-    if summary.images:
-        image_rows = [
-            [
-                str(i.index),
-                _clean(i.name) or "-",
-                i.encoding or _clean(i.mime_type, 24) or "?",
-                f"{i.width}x{i.height}" if i.width is not None else "?",
-                _bytes(i.encoded_bytes),
-                _bytes(i.gpu_bytes) if i.used else "unused",
-                _clean(i.location, 40),
-                _clean(i.note, 60),
-            ]
-            for i in summary.images
-        ]
-        headers = ("#", "image", "type", "size", "encoded", "GPU est.", "stored in", "note")
-        table = _table(headers, image_rows, {0, 3, 4, 5})
-        title = f"images ({len(image_rows)}), GPU memory ~{_bytes(summary.gpu_bytes)} with mipmaps"
-        out += _section(title, [table[0], *_capped(table[1:], max_lines)])
-
-    out += _section(
-        "extensions",
+def _textures(summary: GltfSummary, max_lines: int) -> list[str]:
+    """Only when it says more than "texture i shows image i"."""
+    if all(t.image == t.index and not t.name and not t.via for t in summary.textures):
+        return []
+    rows = [
         [
-            f"  used      {' '.join(_clean(e, 60) for e in summary.extensions_used) or '-'}\n",
-            f"  required  {' '.join(_clean(e, 60) for e in summary.extensions_required) or '-'}\n",
-        ],
-    )
+            str(t.index),
+            _clean(t.name) or "-",
+            "-" if t.image is None else str(t.image),
+            (t.via or "")
+            + (f" (fallback {t.fallback})" if t.via and t.fallback is not None else ""),
+        ]
+        for t in summary.textures
+    ]
+    return _listing("textures", ("#", "texture", "image", "via"), rows, {0, 2}, max_lines)
 
-    extra_lines = []
+
+def _images(summary: GltfSummary, max_lines: int) -> list[str]:
+    rows = [
+        [
+            str(i.index),
+            _clean(i.name) or "-",
+            i.encoding or _clean(i.mime_type, 24) or "?",
+            f"{i.width}x{i.height}" if i.width is not None else "?",
+            _bytes(i.encoded_bytes),
+            _bytes(i.gpu_bytes) if i.used else "unused",
+            _clean(i.location, 40),
+            _clean(i.note, 60),
+        ]
+        for i in summary.images
+    ]
+    headers = ("#", "image", "type", "size", "encoded", "GPU est.", "stored in", "note")
+    title = f"GPU memory ~{_bytes(summary.gpu_bytes)} with mipmaps"
+    lines = _listing("images", headers, rows, {0, 3, 4, 5}, max_lines)
+    if lines:
+        lines[1] = lines[1].rstrip("\n") + f", {title}\n"
+    return lines
+
+
+def _extensions(summary: GltfSummary) -> list[str]:
+    used = " ".join(_clean(e, 60) for e in summary.extensions_used) or "-"
+    required = " ".join(_clean(e, 60) for e in summary.extensions_required) or "-"
+    return _section("extensions", [f"  used      {used}\n", f"  required  {required}\n"])
+
+
+def _metadata(summary: GltfSummary, max_lines: int) -> list[str]:
+    meta = summary.metadata
+    lines = []
     if meta.asset_extras is not None:
-        extra_lines.append(f"  /asset extras  {_json(meta.asset_extras)}\n")
+        lines.append(f"  /asset extras  {_json(meta.asset_extras)}\n")
     for index, packet in enumerate(meta.xmp_packets):
         users = [p for p, i in meta.xmp_links if i == index]
-        where = (
-            f" (used by {', '.join(users[:5])}{' ...' if len(users) > 5 else ''})" if users else ""
-        )
-        extra_lines.append(f"  XMP packet {index}{where}  {_json(packet)}\n")
-    extra_lines += [f"  {_clean(p, 40)} extras  {_json(v)}\n" for p, v in meta.extras]
-    out += _section("metadata", _capped(extra_lines, max_lines))
+        shown = ", ".join(users[:5]) + (" ..." if len(users) > 5 else "")
+        where = f" (used by {shown})" if users else ""
+        lines.append(f"  XMP packet {index}{where}  {_json(packet)}\n")
+    lines += [f"  {_clean(p, 40)} extras  {_json(v)}\n" for p, v in meta.extras]
+    return _section("metadata", _capped(lines, max_lines))
 
+
+def format_summary(
+    summary: GltfSummary, report: GltfReport, path: Path, *, max_lines: int = 40
+) -> str:
+    """The human-readable summary; every list is cut after ``max_lines`` (0: no cut)."""
     notes = _issue_lines(None, report, "warning") + _issue_lines(None, report, "info")
-    out += _section("gate warnings and notes", _capped(notes, max_lines))
-    return "".join(out)
+    parts = [
+        _header(summary, report, path),
+        _totals(summary),
+        _trees(summary, max_lines),
+        _meshes(summary, max_lines),
+        _materials(summary, max_lines),
+        _textures(summary, max_lines),
+        _images(summary, max_lines),
+        _extensions(summary),
+        _metadata(summary, max_lines),
+        _section("gate warnings and notes", _capped(notes, max_lines)),
+    ]
+    return "".join(line for part in parts for line in part)
