@@ -12,7 +12,7 @@ import struct
 from dataclasses import dataclass
 from typing import Any
 
-import DracoPy
+import DracoPy  # type: ignore[import-not-found]
 import numpy as np
 import numpy.typing as npt
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import meshopt
+import meshopt  # type: ignore[import-untyped]
 
 from museion.scenes.errors import AssetRejected
 
@@ -86,8 +86,8 @@ def decode_meshopt_view(
             data[offset : offset + length],
             count,
             stride,
-            mode,  # type: ignore[arg-type]
-            None if filt == "NONE" else filt,  # type: ignore[arg-type]
+            mode,
+            None if filt == "NONE" else filt,
         )
     except (ValueError, RuntimeError, MemoryError) as exc:
         raise AssetRejected(
@@ -96,5 +96,5 @@ def decode_meshopt_view(
             f"meshopt could not decode the bufferView ({exc}); the file is corrupt",
             where,
         ) from exc
-    raw = decoded.tobytes()
+    raw: bytes = decoded.tobytes()
     return raw + bytes(byte_length - len(raw))

@@ -72,7 +72,8 @@ def apply_transform(uv: npt.NDArray[np.float32], tf: Transform) -> npt.NDArray[n
     c, s = math.cos(rotation), math.sin(rotation)
     matrix = np.array([[c * su, s * sv], [-s * su, c * sv]], dtype=np.float64)
     out = uv.astype(np.float64) @ matrix.T + np.array([ou, ov])
-    return out.astype(np.float32)
+    result: npt.NDArray[np.float32] = out.astype(np.float32)
+    return result
 
 
 def _strip(info: dict[str, Any]) -> None:
