@@ -62,6 +62,11 @@ def _decode_data(uri: str, where: str, allowed: frozenset[str], max_bytes: int) 
     match = _DATA.match(uri)
     if match is None:
         raise _reject("URI_DATA_MALFORMED", where, "the data: URI has no ',' after its header")
+    params = [p for p in match["params"].split(";")[1:]]
+    if any("=" not in p or not p.split("=", 1)[0].strip() for p in params):
+        raise _reject(
+            "URI_DATA_MALFORMED", where, "a data: URI parameter must read attribute=value"
+        )
     media_type = match["type"].strip().lower() or "text/plain"
     if media_type not in allowed:
         raise _reject(
