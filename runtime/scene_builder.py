@@ -73,7 +73,8 @@ def build_exhibition(
         return cache[name]
 
     document = scene.document
-    venue = load(scene.model(document.venue)).copy_to(root)
+    cache[document.venue] = load(scene.model(document.venue))  # its failure fails the scene
+    venue = cache[document.venue].copy_to(root)
     pedestal_height = 0.0
     pedestal = None
     if any(e.pedestal for e in document.exhibits):

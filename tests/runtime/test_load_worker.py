@@ -25,7 +25,7 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import AssetLoadFailed
-from museion.runtime.load_worker import STALL_ENV, convert_model, load_model
+from museion.runtime.load_worker import STALL_ENV, cache_key, convert_model, load_model
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
 from museion.scenes.gltf_gate import CheckedGltf, check_gltf
@@ -282,6 +282,17 @@ def test_changing_a_referenced_file_converts_again(tmp_path: Path) -> None:
     assert narrow.get_tight_bounds()[1].x == pytest.approx(1.0)
     assert wide.get_tight_bounds()[1].x == pytest.approx(3.0)
     assert len(_cache_files(cache)) == 2
+
+
+@needs_corpus
+def test_every_corpus_file_gets_a_cache_key() -> None:
+    """Keys are made before any worker runs, so they must hold on anything: URIs go through
+    the gate's resolver (``/dev/zero`` would never end), broken JSON is hashed as bytes."""
+    files = sorted(CORPUS.rglob("*.gl*"))
+    keys = {cache_key(_unchecked(path)) for path in files}
+    assert len(files) > 100
+    assert all(len(key) == 64 for key in keys)
+    assert len(keys) > 0.9 * len(files)  # files that differ get keys that differ
 
 
 # -- limits --------------------------------------------------------------------------------
