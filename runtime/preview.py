@@ -87,10 +87,9 @@ class PreviewOptions:
 
 
 def _check_size(size: Sequence[int]) -> tuple[int, int]:
+    """``(width, height)``, or a clear error before Panda3D is asked for a buffer."""
     width, height = size
-    if not (
-        _MIN_SIDE <= width <= MAX_SIZE[0] and _MIN_SIDE <= height <= MAX_SIZE[1]
-    ):  # a clear error before Panda3D is asked for a buffer
+    if not (_MIN_SIDE <= width <= MAX_SIZE[0] and _MIN_SIDE <= height <= MAX_SIZE[1]):
         raise RenderError(
             f"{width}x{height} is not a picture size Museion renders "
             f"(from {_MIN_SIDE}x{_MIN_SIDE} to {MAX_SIZE[0]}x{MAX_SIZE[1]})",
