@@ -2,8 +2,9 @@
 // (Panda3D 1.10 names the glTF slots by stage mode: Modulate = base colour,
 // Selector = metallic-roughness.)
 // Metallic-roughness PBR written for llvmpipe: one key light (GGX, Smith, Schlick), a
-// hemisphere ambient with a roughness-blurred specular term, three texture samples and an
-// inline tone map, so there is no post pass and no per-light loop.  Output is display
+// hemisphere ambient with a roughness-blurred specular term, three texture samples (four
+// for emissive materials) and an inline tone map, so there is no post pass and no
+// per-light loop.  Output is display
 // sRGB with red and blue swapped, so the BGRA read-back holds R, G, B in memory order.
 
 uniform struct p3d_MaterialParameters {
@@ -17,6 +18,7 @@ uniform vec4 p3d_ColorScale;
 uniform sampler2D p3d_TextureModulate;
 uniform sampler2D p3d_TextureSelector;
 uniform sampler2D p3d_TextureNormal;
+uniform sampler2D p3d_TextureEmission;  // white when the material has none
 
 uniform vec3 key_color;       // linear
 uniform vec3 sky_color;       // linear, ambient from above
@@ -82,7 +84,10 @@ void main() {
     vec3 environment = mix(ground_color, sky_color, mix(r_up, 0.5, roughness));
     vec3 ambient_fresnel = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - n_v, 5.0);
     color += diffuse * ambient + environment * ambient_fresnel * (1.0 - 0.6 * roughness);
-    color += p3d_Material.emission.rgb;
+    if (any(greaterThan(p3d_Material.emission.rgb, vec3(0.0)))) {
+        // Uniform branch: only emissive materials pay for the fourth sample.
+        color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
+    }
 
     color *= exposure;
     color = max(vec3(0.0), color - 0.004);
