@@ -477,7 +477,7 @@ def _check_extension_lists(doc: _Doc, report: Reporter) -> None:
                 f"Unused extension {_show(name)} cannot be required; list it in extensionsUsed.",
             )
     for i, name in enumerate(_list(doc.document.get("extensionsUsed"))):
-        if name in _MUST_BE_REQUIRED and name not in required:
+        if isinstance(name, str) and name in _MUST_BE_REQUIRED and name not in required:
             report.error(
                 "NON_REQUIRED_EXTENSION",
                 f"/extensionsUsed/{i}",

@@ -100,6 +100,77 @@ def _document() -> dict[str, Any]:
     }
 
 
+def _rich_document() -> dict[str, Any]:
+    """The sample with a skin, a morph target, a sparse accessor, an orthographic camera
+    and the KHR extensions whose rules span objects, for the fuzzers to break."""
+    document = _document()
+    document["extensionsUsed"] = [
+        "KHR_lights_punctual",
+        "KHR_materials_variants",
+        "KHR_texture_transform",
+        "KHR_animation_pointer",
+        "EXT_texture_webp",
+        "KHR_materials_volume",
+        "KHR_materials_transmission",
+    ]
+    document["extensions"] = {
+        "KHR_lights_punctual": {"lights": [{"type": "spot", "spot": {"outerConeAngle": 0.5}}]},
+        "KHR_materials_variants": {"variants": [{"name": "bronze"}]},
+    }
+    document["nodes"][1]["extensions"] = {"KHR_lights_punctual": {"light": 0}}
+    document["nodes"] += [{"children": [3]}, {}]
+    document["skins"] = [{"joints": [2, 3], "skeleton": 2, "inverseBindMatrices": 6}]
+    document["accessors"] += [
+        {"componentType": 5126, "count": 2, "type": "MAT4"},
+        {
+            "componentType": 5126,
+            "count": 3,
+            "type": "VEC3",
+            "sparse": {
+                "count": 1,
+                "indices": {"bufferView": 2, "componentType": 5123},
+                "values": {"bufferView": 2},
+            },
+        },
+        {"bufferView": 2, "componentType": 5126, "count": 2, "type": "VEC4"},
+    ]
+    primitive = document["meshes"][0]["primitives"][0]
+    primitive["targets"] = [{"POSITION": 7}]
+    primitive["extensions"] = {
+        "KHR_materials_variants": {"mappings": [{"variants": [0], "material": 0}]}
+    }
+    document["meshes"][0]["weights"] = [0]
+    material = document["materials"][0]
+    material["extensions"] = {
+        "KHR_materials_volume": {"thicknessFactor": 1, "attenuationColor": [1, 1, 1]},
+        "KHR_materials_transmission": {"transmissionFactor": 0.5},
+    }
+    material["pbrMetallicRoughness"]["baseColorTexture"]["extensions"] = {
+        "KHR_texture_transform": {"offset": [0, 0.5], "texCoord": 0}
+    }
+    document["images"].append({"uri": "relic.webp"})
+    document["textures"].append({"source": 0, "extensions": {"EXT_texture_webp": {"source": 1}}})
+    document["cameras"].append(
+        {"type": "orthographic", "orthographic": {"xmag": 1, "ymag": 1, "znear": 0, "zfar": 9}}
+    )
+    animation = document["animations"][0]
+    animation["samplers"].append({"input": 4, "output": 8})
+    animation["channels"].append(
+        {
+            "sampler": 1,
+            "target": {
+                "path": "pointer",
+                "extensions": {
+                    "KHR_animation_pointer": {
+                        "pointer": "/materials/0/pbrMetallicRoughness/baseColorFactor"
+                    }
+                },
+            },
+        }
+    )
+    return document
+
+
 def _issues(document: Any) -> list[GltfIssue]:
     report = Reporter("test.gltf")
     check_rules(document, report)
@@ -142,8 +213,9 @@ def _all(*mutations: Mutation) -> Mutation:
     return mutate
 
 
-def test_the_sample_document_breaks_no_rule() -> None:
+def test_the_sample_documents_break_no_rule() -> None:
     assert _issues(_document()) == []
+    assert _issues(_rich_document()) == []
 
 
 def test_a_document_that_is_not_an_object_is_a_type_mismatch() -> None:
@@ -487,7 +559,7 @@ def _pointers(document: Any) -> list[str]:
     return found
 
 
-POINTERS = _pointers(_document())[1:]
+POINTERS = _pointers(_rich_document())[1:]
 KEYS = sorted({p.rsplit("/", 1)[1] for p in POINTERS if not p.rsplit("/", 1)[1].isdigit()})
 
 
@@ -509,7 +581,7 @@ def _assert_reports_only(document: Any) -> None:
 def test_any_json_value_in_any_place_is_reported_never_raised(
     edits: list[tuple[str, Any]],
 ) -> None:
-    document = _document()
+    document = _rich_document()
     for pointer, value in edits:
         try:
             parent, key = _parent(document, pointer)
