@@ -418,6 +418,8 @@ class _Doc:
         self.walk = walk
         self.accessors = [_read_accessor(a) for a in _list(document.get("accessors"))]
         self.used = {e for e in _list(document.get("extensionsUsed")) if isinstance(e, str)}
+        self._meshes: dict[int, tuple[int, bool]] = {}
+        self._images: dict[int, str | None] = {}
 
     def entries(self, key: str) -> Iterator[tuple[int, dict[str, Any]]]:
         for i, entry in enumerate(_list(self.document.get(key))):
@@ -431,6 +433,27 @@ class _Doc:
             return None
         entry: dict[str, Any] = items[n]
         return entry
+
+    def mesh(self, ref: Any) -> tuple[int, bool] | None:
+        """The mesh's morph target count and whether it is skinned; cached, as a hostile
+        file can point many nodes at one mesh with many primitives."""
+        mesh = self.get("meshes", ref)
+        if mesh is None:
+            return None
+        n = _as_int(ref) or 0
+        if n not in self._meshes:
+            self._meshes[n] = (_targets(mesh), _skinned(mesh))
+        return self._meshes[n]
+
+    def image_type(self, ref: Any) -> str | None:
+        """The media type image ``ref`` declares (cached: its URI may be long)."""
+        image = self.get("images", ref)
+        if image is None:
+            return None
+        n = _as_int(ref) or 0
+        if n not in self._images:
+            self._images[n] = _image_type(image)
+        return self._images[n]
 
     def accessor(self, ref: Any) -> _Accessor | None:
         n = _as_int(ref)
@@ -909,10 +932,10 @@ def _check_nodes(doc: _Doc, report: Reporter) -> None:
                 "Rotation quaternion must be normalized "
                 f"(its length is {math.hypot(*rotation):.4g}).",
             )
-        mesh = doc.get("meshes", node.get("mesh"))
-        if mesh is None:
+        facts = doc.mesh(node.get("mesh"))
+        if facts is None:
             continue
-        skinned = _skinned(mesh)
+        targets, skinned = facts
         if "skin" in node and not skinned:
             report.error(
                 "NODE_SKIN_WITH_NON_SKINNED_MESH",
@@ -926,12 +949,12 @@ def _check_nodes(doc: _Doc, report: Reporter) -> None:
                 "Node uses skinned mesh, but has no skin defined.",
             )
         weights = node.get("weights")
-        if isinstance(weights, list) and weights and len(weights) != _targets(mesh):
+        if isinstance(weights, list) and weights and len(weights) != targets:
             report.error(
                 "NODE_WEIGHTS_INVALID",
                 f"{base}/weights",
                 f"The length of weights array ({len(weights)}) does not match the number of "
-                f"morph targets ({_targets(mesh)}).",
+                f"morph targets ({targets}).",
             )
 
 
@@ -1108,7 +1131,7 @@ def _check_channel_output(
         return
     expected = source.count * (3 if sampler.get("interpolation") == "CUBICSPLINE" else 1)
     if path == "weights":
-        targets = _targets(doc.get("meshes", _dict(node).get("mesh")))
+        targets = (doc.mesh(_dict(node).get("mesh")) or (0, False))[0]
         if not targets:
             return
         expected *= targets
@@ -1173,7 +1196,7 @@ def _check_animations(doc: _Doc, report: Reporter) -> None:
             if (
                 node is not None
                 and path == "weights"
-                and not _targets(doc.get("meshes", node.get("mesh")))
+                and not (doc.mesh(node.get("mesh")) or (0, False))[0]
             ):
                 report.error(
                     "ANIMATION_CHANNEL_TARGET_NODE_WEIGHTS_NO_MORPHS",
@@ -1202,10 +1225,8 @@ _SUFFIX_TYPES = {
 }
 
 
-def _image_type(image: dict[str, Any] | None) -> str | None:
+def _image_type(image: dict[str, Any]) -> str | None:
     """The media type an image declares: its mimeType, or its data URI's, or its suffix."""
-    if image is None:
-        return None
     declared = image.get("mimeType")
     if isinstance(declared, str):
         return declared
@@ -1234,7 +1255,7 @@ def _check_textures(doc: _Doc, report: Reporter) -> None:
                 ("image/ktx2",),
             ),
         ):
-            kind = _image_type(doc.get("images", source))
+            kind = doc.image_type(source)
             if kind is not None and kind not in valid:
                 shown = ", ".join(f"'{v}'" for v in valid)
                 report.error(
