@@ -37,7 +37,7 @@ from museion.scenes.gltf_decode_accessors import (
     read_accessor,
 )
 from museion.scenes.gltf_decode_draco import decode_draco
-from museion.scenes.gltf_decode_images import KTX2_MAGIC, ktx2_to_png
+from museion.scenes.gltf_decode_images import KTX2_MAGIC, ktx2_to_png, webp_to_png
 from museion.scenes.gltf_decode_meshopt import decode_meshopt_view
 from museion.scenes.gltf_decode_transform import bake_texture_transforms
 from museion.scenes.gltf_extensions import DECODED
@@ -51,6 +51,7 @@ logger = logging.getLogger(__name__)
 _DRACO = "KHR_draco_mesh_compression"
 _MESHOPT = "EXT_meshopt_compression"
 _BASISU = "KHR_texture_basisu"
+_WEBP = "EXT_texture_webp"
 _EMISSIVE = "KHR_materials_emissive_strength"
 _FLOAT = 5126
 _JSON_CHUNK = 0x4E4F534A
@@ -335,14 +336,24 @@ class _Decoder:
                     self.limits.max_image_pixels,
                 )
                 mime = "image/png"
+            elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+                data = webp_to_png(
+                    data,
+                    self.name,
+                    pointer,
+                    self.limits.max_image_side,
+                    self.limits.max_image_pixels,
+                )
+                mime = "image/png"
             elif not isinstance(mime, str):
                 mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
             image["mimeType"] = mime
             image["bufferView"] = self._add_view(data)
         for texture in _list(self.doc, "textures"):
-            ext = _pop_extension(texture, _BASISU) if isinstance(texture, dict) else None
-            if isinstance(ext, dict) and "source" not in texture and "source" in ext:
-                texture["source"] = ext["source"]
+            for name in (_BASISU, _WEBP):
+                ext = _pop_extension(texture, name) if isinstance(texture, dict) else None
+                if isinstance(ext, dict) and "source" not in texture and "source" in ext:
+                    texture["source"] = ext["source"]
 
     def _add_view(self, data: bytes, stride: int | None = None) -> int:
         view: dict[str, Any] = {"buffer": 0, "byteOffset": self.size, "byteLength": len(data)}

@@ -1,18 +1,21 @@
-"""KHR_texture_basisu: a KTX2 (Basis Universal) image back to PNG, within pixel caps.
+"""KHR_texture_basisu and EXT_texture_webp: KTX2 (Basis Universal) and WebP images back to
+PNG, within pixel caps.
 
-The KTX2 header's size fields are read in Python and checked before basisu transcodes, so
-a tiny file that claims a gigapixel texture costs nothing.
+The header's size fields are read in Python and checked before basisu or libwebp decodes,
+so a tiny file that claims a gigapixel texture costs nothing.
 """
 
 from __future__ import annotations
 
+import io
 import struct
 
 import alktx2
+from PIL import Image
 
 from museion.scenes.errors import AssetRejected
 
-__all__ = ["KTX2_MAGIC", "ktx2_to_png"]
+__all__ = ["KTX2_MAGIC", "ktx2_to_png", "webp_to_png"]
 
 KTX2_MAGIC = b"\xabKTX 20\xbb\r\n\x1a\n"
 
@@ -50,3 +53,34 @@ def ktx2_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels:
             "DECODE_FAILED", name, f"the KTX2 texture could not be decoded ({exc})", pointer
         ) from exc
     return png
+
+
+def webp_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels: int) -> bytes:
+    """The PNG of a WebP image (the renderer reads PNG and JPEG only).
+
+    Raises :class:`AssetRejected`: ``IMAGE_TOO_LARGE`` over the caps (nothing decoded),
+    ``DECODE_FAILED`` when libwebp refuses the data.
+    """
+    from museion.scenes.gltf_images import read_image_header
+
+    header = read_image_header(data)
+    width, height = header.width, header.height
+    if width > max_side or height > max_side or width * height > max_pixels:
+        raise AssetRejected(
+            "IMAGE_TOO_LARGE",
+            name,
+            f"the WebP texture is {width}x{height} pixels, over the cap "
+            f"({max_side} a side, {max_pixels} in all)",
+            pointer,
+        )
+    try:
+        with Image.open(io.BytesIO(data), formats=["WEBP"]) as image:
+            if image.size != (width, height):
+                raise ValueError("the WebP header disagrees with itself")
+            out = io.BytesIO()
+            image.save(out, "PNG", compress_level=1)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise AssetRejected(
+            "DECODE_FAILED", name, f"the WebP texture could not be decoded ({exc})", pointer
+        ) from exc
+    return out.getvalue()

@@ -97,12 +97,7 @@ EXTENSIONS: dict[str, ExtensionSupport] = {
     "KHR_materials_variants": _support(
         "not_rendered", "root primitive", "only each primitive's default material shows"
     ),
-    "EXT_texture_webp": _support(
-        "not_rendered",
-        "texture",
-        "WebP textures are not loaded; give the texture a PNG or JPEG source",
-        big=True,
-    ),
+    "EXT_texture_webp": _support("decoded", "texture", "WebP decoded to PNG"),
     "EXT_texture_avif": _support(
         "not_rendered",
         "texture",

@@ -36,13 +36,13 @@ _MIME = {"webp": "image/webp", "ktx2": "image/ktx2"}
 class TextureOptions:
     """``max_size``: the long side's cap in pixels (``None``: no resize); ``format``: keep
     each image's own, or re-encode to WebP or KTX2; ``quality``: WebP/ETC1S quality.
-    ``webp_fallback`` keeps the PNG/JPEG as the texture's source and EXT_texture_webp
-    optional: Museion's renderer reads no WebP, so without it the gate refuses the file."""
+    ``webp_fallback`` also keeps the PNG/JPEG as the texture's source, with EXT_texture_webp
+    optional, for viewers that read no WebP (Museion's gate decodes WebP itself)."""
 
     max_size: int | None = None
     format: TextureFormat = "keep"
     quality: int = 85
-    webp_fallback: bool = True
+    webp_fallback: bool = False
 
 
 def _roles(doc: GltfDocument) -> dict[int, str]:

@@ -317,25 +317,29 @@ def _relic_base_colour() -> tuple[dict[str, Any], bytes, int, bytes]:
     return document, binary, image, binary[start : start + view["byteLength"]]
 
 
-def _with_ktx2(tmp_path: Path, ktx2: bytes) -> Path:
-    """The relic with its base-colour texture as KTX2 only (KHR_texture_basisu)."""
+def _with_ktx2(
+    tmp_path: Path,
+    ktx2: bytes,
+    mime: str = "image/ktx2",
+    extension: str = "KHR_texture_basisu",
+) -> Path:
+    """The relic with its base-colour texture as KTX2 only (KHR_texture_basisu), or as
+    another format through another extension."""
     document, binary, _image, _png = _relic_base_colour()
     texture = document["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]["index"]
     padding = bytes(-len(binary) % 4)
     document["bufferViews"].append(
         {"buffer": 0, "byteOffset": len(binary) + len(padding), "byteLength": len(ktx2)}
     )
-    document["images"].append(
-        {"bufferView": len(document["bufferViews"]) - 1, "mimeType": "image/ktx2"}
-    )
+    document["images"].append({"bufferView": len(document["bufferViews"]) - 1, "mimeType": mime})
     binary = binary + padding + ktx2
     document["buffers"][0]["byteLength"] = len(binary)
     del document["textures"][texture]["source"]
     document["textures"][texture]["extensions"] = {
-        "KHR_texture_basisu": {"source": len(document["images"]) - 1}
+        extension: {"source": len(document["images"]) - 1}
     }
     for key in ("extensionsUsed", "extensionsRequired"):
-        document[key] = [*document.get(key, []), "KHR_texture_basisu"]
+        document[key] = [*document.get(key, []), extension]
     return _write_glb(tmp_path / "relic-ktx2.glb", document, binary)
 
 
@@ -356,6 +360,28 @@ def test_a_ktx2_texture_decodes_close_to_its_original(tmp_path: Path) -> None:
     assert got.size == want.size
     error = np.abs(np.asarray(got.convert("RGB"), float) - np.asarray(want, float)).mean()
     assert error < 6.0, error  # of 255: UASTC is near-lossless
+
+
+def test_a_webp_only_texture_decodes_to_png(tmp_path: Path) -> None:
+    """EXT_texture_webp as a required extension (what ``museion optimize
+    --texture-format webp`` writes): the renderer gets the same pixels as PNG."""
+    _document, _binary, _image, png = _relic_base_colour()
+    want = Image.open(io.BytesIO(png)).convert("RGB")
+    webp = io.BytesIO()
+    want.save(webp, "WEBP", lossless=True)
+    source = _with_ktx2(tmp_path, webp.getvalue(), "image/webp", "EXT_texture_webp")
+    assert validate_gltf(source.parent, source.name).valid
+    out = tmp_path / "out"
+    out.mkdir()
+    decoded, _ = _decoded(source, out)
+    assert "EXT_texture_webp" not in decoded.json.get("extensionsUsed", [])
+    texture = decoded.json["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"]["index"]
+    image = decoded.json["images"][decoded.json["textures"][texture]["source"]]
+    view = decoded.json["bufferViews"][image["bufferView"]]
+    start = view.get("byteOffset", 0)
+    got = Image.open(io.BytesIO(decoded.bin[start : start + view["byteLength"]]))
+    assert image["mimeType"] == "image/png" and got.format == "PNG"
+    assert np.array_equal(np.asarray(got.convert("RGB")), np.asarray(want))
 
 
 def test_a_ktx2_header_claiming_a_huge_texture_is_refused_before_decoding(

@@ -396,9 +396,20 @@ def test_textures_resize_keeping_aspect_and_powers_of_two(tmp_path: Path) -> Non
     _written(doc, tmp_path)
 
 
-def test_textures_to_webp_keep_a_png_fallback(tmp_path: Path) -> None:
+def test_textures_to_webp(tmp_path: Path) -> None:
     doc = _document(image=_png(300, 200))
     textures(doc, TextureOptions(format="webp"))
+    texture = doc.json["textures"][0]
+    assert "source" not in texture
+    webp = texture["extensions"]["EXT_texture_webp"]["source"]
+    assert doc.images[webp][:4] == b"RIFF"
+    assert "EXT_texture_webp" in doc.json["extensionsRequired"]
+    _written(doc, tmp_path)
+
+
+def test_textures_to_webp_with_a_png_fallback(tmp_path: Path) -> None:
+    doc = _document(image=_png(300, 200))
+    textures(doc, TextureOptions(format="webp", webp_fallback=True))
     texture = doc.json["textures"][0]
     assert doc.json["images"][texture["source"]]["mimeType"] == "image/png"
     webp = texture["extensions"]["EXT_texture_webp"]["source"]
