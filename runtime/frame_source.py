@@ -76,7 +76,10 @@ class _Target:
             self.buffer.add_render_texture(
                 self.depth, GraphicsOutput.RTM_copy_ram, GraphicsOutput.RTP_depth
             )
-        self.buffer.set_clear_color(LColor(*s.background, 1.0))
+        # The shader writes B, G, R so the BGRA read-back is RGB in memory; the clear
+        # colour must be swapped the same way.
+        red, green, blue = s.background
+        self.buffer.set_clear_color(LColor(blue, green, red, 1.0))
         self.buffer.set_active(False)
         region = self.buffer.make_display_region()
         region.set_camera(camera)
