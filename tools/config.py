@@ -15,17 +15,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, TypeVar
 
-from museion.scenes.errors import MuseionError
+from museion.tools.errors import ConfigError
 
 __all__ = ["ConfigError", "build_settings", "read_config_file"]
 
 T = TypeVar("T")
-
-
-class ConfigError(MuseionError):
-    """A config file, environment variable or flag has a bad value."""
-
-    code = "CONFIG_INVALID"
 
 
 def read_config_file(path: Path | None) -> dict[str, Any]:

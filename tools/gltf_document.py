@@ -22,11 +22,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from museion.scenes.errors import AssetRejected, MuseionError
+from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf_gate import GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf_report import GltfInvalid
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
 from museion.scenes.scene_file import atomic_write
+from museion.tools.errors import OptimizeError
 
 __all__ = [
     "COMPONENT_DTYPES",
@@ -58,12 +59,6 @@ _ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
 _GLB_JSON, _GLB_BIN = 0x4E4F534A, 0x004E4942
 # Extensions whose data this module decodes on read, and so drops from the output.
 _DECODED_ON_READ = ("EXT_meshopt_compression", "KHR_meshopt_compression")
-
-
-class OptimizeError(MuseionError):
-    """A glTF file could not be optimized; ``code`` says why, the message says where."""
-
-    code = "OPTIMIZE_FAILED"
 
 
 @dataclass(frozen=True)

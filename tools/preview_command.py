@@ -20,9 +20,9 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from museion.scenes.errors import MuseionError
 from museion.scenes.gltf_gate import CheckedGltf, check_gltf
 from museion.scenes.gltf_report import GltfInvalid
+from museion.tools.errors import OutputError
 
 if TYPE_CHECKING:
     from museion.runtime.frame_source import Frame
@@ -97,9 +97,7 @@ def _atomic(path: Path) -> Iterator[Path]:
     try:
         os.close(os.open(part, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
     except OSError as exc:
-        raise MuseionError(
-            f"{path}: cannot write there ({exc.strerror})", code="OUTPUT_UNWRITABLE"
-        ) from exc
+        raise OutputError(f"{path}: cannot write there ({exc.strerror})") from exc
     try:
         yield part
         os.replace(part, path)
