@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import logging
 import struct
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,6 +24,7 @@ import numpy as np
 import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_decode import decode_to_glb
 from museion.scenes.gltf_gate import GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf_report import GltfInvalid
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
@@ -290,18 +292,16 @@ def _read_accessor(accessor: dict[str, Any], document: dict[str, Any], views: li
     return data
 
 
-def _decode(source: GltfSource) -> GltfDocument:
-    document = source.document
-    if any(
+def _draco(document: dict[str, Any]) -> bool:
+    return any(
         "KHR_draco_mesh_compression" in p.get("extensions", {})
         for m in document.get("meshes", [])
         for p in m.get("primitives", [])
-    ):
-        raise _bad(
-            "INPUT_DRACO_UNSUPPORTED",
-            source.name,
-            "the file is Draco-compressed; optimize its uncompressed original instead",
-        )
+    )
+
+
+def _decode(source: GltfSource) -> GltfDocument:
+    document = source.document
     buffers = _buffers(source)
     views = _view_bytes(document, buffers, source.name)
     arrays: list[Array | None] = []
@@ -363,6 +363,15 @@ def read_document(path: Path) -> GltfDocument:
         raise GltfInvalid(report)
     try:
         source = read_gltf(path.parent, path.name)
+        if _draco(source.document):
+            # Draco geometry is decoded by the gate's decoder into a plain GLB first.
+            plain = decode_to_glb(path)
+            assert plain is not None
+            with tempfile.TemporaryDirectory(prefix="museion-optimize-") as folder:
+                (Path(folder) / "plain.glb").write_bytes(plain)
+                source = read_gltf(Path(folder), "plain.glb")
+                source.name = path.name
+                return _decode(source)
         return _decode(source)
     except AssetRejected:
         raise

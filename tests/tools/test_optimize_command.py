@@ -121,7 +121,13 @@ def test_a_wrong_output_suffix_exits_1(tmp_path: Path, capsys: pytest.CaptureFix
 @needs_corpus
 @pytest.mark.parametrize("compress", ["meshopt", "draco"])
 @pytest.mark.parametrize(
-    "name", ["WaterBottle/WaterBottle.gltf", "Avocado_Quantized/Avocado.gltf", "Fox/Fox.glb"]
+    "name",
+    [
+        "WaterBottle/WaterBottle.gltf",
+        "Avocado_Quantized/Avocado.gltf",
+        "Fox/Fox.glb",
+        "RiggedSimple_Draco/RiggedSimple.gltf",  # Draco input, decoded by the gate's decoder
+    ],
 )
 def test_corpus_models(
     name: str, compress: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
