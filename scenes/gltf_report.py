@@ -17,6 +17,8 @@ __all__ = ["GltfInvalid", "GltfIssue", "GltfReport", "Reporter", "Severity"]
 
 Severity = Literal["error", "warning", "info"]
 _MAX_ISSUES = 500
+# Our generic codes for a range that cannot be located: said only where nothing else is.
+_RESTATEMENTS = frozenset({"ACCESSOR_RANGE_INVALID", "BUFFER_VIEW_RANGE_INVALID"})
 
 
 @dataclass(frozen=True)
@@ -49,12 +51,32 @@ class Reporter:
     name: str
     issues: list[GltfIssue] = field(default_factory=list)
     truncated: int = 0
+    _codes: dict[str, set[str]] = field(default_factory=dict, repr=False)
 
     def add(self, severity: Severity, code: str, pointer: str, message: str) -> None:
+        if self._restates(code, pointer):
+            return
         if len(self.issues) >= _MAX_ISSUES:
             self.truncated += 1
             return
         self.issues.append(GltfIssue(severity, code, pointer, message))
+        self._codes.setdefault(pointer, set()).add(code)
+
+    def _restates(self, code: str, pointer: str) -> bool:
+        """Two checks can find one fault (the JSON rules and the byte-range checks both see a
+        negative offset): a byte-range issue is dropped when its code was reported at a
+        parent pointer, and a generic restatement when an error was found right there.
+        (One check may report several elements at one pointer: those are kept.)"""
+        if code in _RESTATEMENTS and self._codes.get(pointer):
+            return True
+        if not code.startswith(("ACCESSOR_", "BUFFER_")):
+            return False  # property rules: the same code below a parent is another fault
+        at = pointer.rpartition("/")[0]
+        while at:
+            if code in self._codes.get(at, ()):
+                return True
+            at = at.rpartition("/")[0]
+        return False
 
     def error(self, code: str, pointer: str, message: str) -> None:
         self.add("error", code, pointer, message)

@@ -113,7 +113,7 @@ def test_declared_type_must_match_content(tmp_path: Path) -> None:
         ("IMAGE_MIME_TYPE_INVALID", "/images/0/uri")
     ]
     png = "data:image/png;base64," + base64.b64encode(_encoded("PNG")).decode()
-    mislabelled = {"uri": png, "mimeType": "image/webp"}
+    mislabelled = {"uri": png, "mimeType": "image/jpeg"}
     assert _codes(tmp_path, _textured(tmp_path, mislabelled)) == {"IMAGE_MIME_TYPE_INVALID"}
 
 

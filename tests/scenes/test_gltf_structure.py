@@ -63,3 +63,20 @@ def test_json_depth_ignores_brackets_in_strings() -> None:
     assert json_depth(b'{"a": [1, {"b": "[[[[{{{{"}]}') == 3
     assert json_depth(json.dumps({"s": 'x\\"[[['}).encode()) == 1
     assert json_depth(b"[" * 1000 + b"]" * 1000) == 1000
+
+
+def test_one_fault_found_by_two_checks_is_reported_once() -> None:
+    report = Reporter("x.gltf")
+    report.error("VALUE_NOT_IN_RANGE", "/accessors/0/count", "Value -3 is out of range.")
+    report.error("ACCESSOR_RANGE_INVALID", "/accessors/0/count", "count -3 is not ...")
+    report.error("ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE", "/accessors/1/sparse", "too many")
+    report.error("ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE", "/accessors/1/sparse/count", "again")
+    # The same property code below another object is another fault, kept.
+    report.error("UNDEFINED_PROPERTY", "", "Property 'asset' must be defined.")
+    report.error("UNDEFINED_PROPERTY", "/buffers/0", "Property 'byteLength' must be defined.")
+    assert [(i.code, i.pointer) for i in report.issues] == [
+        ("VALUE_NOT_IN_RANGE", "/accessors/0/count"),
+        ("ACCESSOR_SPARSE_COUNT_OUT_OF_RANGE", "/accessors/1/sparse"),
+        ("UNDEFINED_PROPERTY", ""),
+        ("UNDEFINED_PROPERTY", "/buffers/0"),
+    ]
