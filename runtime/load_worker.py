@@ -23,13 +23,16 @@ show a timeout, a CPU limit and a worker killed mid-load with real processes.
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
+import errno
 import hashlib
 import json
 import logging
 import os
 import re
 import resource
+import shutil
 import signal
 import subprocess
 import sys
@@ -69,6 +72,8 @@ _OOM_MARKERS = (
 )
 _ASKED = re.compile(rb"Out of memory allocating (\d+) bytes")
 _STALE_SECONDS = 24 * 3600
+_FALLBACKS: dict[Path, Path] = {}
+_FALLBACK_LOCK = threading.Lock()
 _WORKER_PRC = "\n".join(
     [
         "bam-texture-mode rawdata",  # textures inside the .bam: the decoded file is temporary
@@ -150,17 +155,28 @@ def cache_key(model: CheckedGltf) -> str:
 # -- the parent's side ---------------------------------------------------------------------
 
 
-def _cache_folder(settings: RuntimeSettings, model: CheckedGltf) -> Path:
+def _cache_folder(settings: RuntimeSettings) -> Path:
+    """The cache folder, made if need be; a private temp folder when it cannot be used (a
+    read-only home must not stop a museum's server)."""
     folder = settings.model_cache_dir
     try:
         folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise PermissionError(errno.EACCES, "not writable")
     except OSError as exc:
-        raise AssetLoadFailed(
-            "LOAD_FAILED",
-            model.name,
-            f"{model.name}: the model cache folder {folder} cannot be made ({exc.strerror}); "
-            "set runtime.load_cache_dir to a writable folder",
-        ) from exc
+        with _FALLBACK_LOCK:
+            if folder not in _FALLBACKS:
+                temp = Path(tempfile.mkdtemp(prefix="museion-models-"))
+                atexit.register(shutil.rmtree, temp, True)
+                logger.warning(
+                    "the model cache folder %s cannot be used (%s); models are converted "
+                    "into %s for this run only: set runtime.load_cache_dir to a writable folder",
+                    folder,
+                    exc.strerror or exc,
+                    temp,
+                )
+                _FALLBACKS[folder] = temp
+            return _FALLBACKS[folder]
     _sweep(folder)
     return folder
 
@@ -322,15 +338,23 @@ def convert_model(model: CheckedGltf, settings: RuntimeSettings, key: str | None
     Raises :class:`AssetLoadFailed` when the worker fails, crashes, runs out of its limits
     or of time.  Safe to call from several threads (each worker has its own folder).
     """
-    folder = _cache_folder(settings, model)
+    folder = _cache_folder(settings)
     final = folder / f"{key or cache_key(model)}.bam"
     if final.is_file():
         logger.debug("%s: converted model found in the cache", model.name)
         return final
-    with tempfile.TemporaryDirectory(dir=folder, prefix=".load-") as work:
-        out = Path(work) / "model.bam"
-        _run_worker(model, out, settings)
-        os.replace(out, final)
+    try:
+        with tempfile.TemporaryDirectory(dir=folder, prefix=".load-") as work:
+            out = Path(work) / "model.bam"
+            _run_worker(model, out, settings)
+            os.replace(out, final)
+    except OSError as exc:
+        raise AssetLoadFailed(
+            "LOAD_FAILED",
+            model.name,
+            f"{model.name}: the converted model cannot be written to {folder} "
+            f"({exc.strerror or exc}); free some space there or set runtime.load_cache_dir",
+        ) from exc
     return final
 
 

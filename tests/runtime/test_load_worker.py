@@ -284,6 +284,23 @@ def test_changing_a_referenced_file_converts_again(tmp_path: Path) -> None:
     assert len(_cache_files(cache)) == 2
 
 
+def test_an_unusable_cache_folder_falls_back_to_a_temp_folder(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the cache folder should be")
+    relic = check_gltf(ASSETS, "relic.glb")
+    with caplog.at_level(logging.WARNING, "museion.runtime.load_worker"):
+        node = load_model(relic, _settings(blocker / "models"))
+        bam = convert_model(relic, _settings(blocker / "models"))
+    assert node.find_all_matches("**/+GeomNode").get_num_paths() > 0
+    assert not bam.is_relative_to(tmp_path)
+    assert bam.is_file()
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert len(warnings) == 1  # once per run, not once per model
+    assert "runtime.load_cache_dir" in warnings[0]
+
+
 @needs_corpus
 def test_every_corpus_file_gets_a_cache_key() -> None:
     """Keys are made before any worker runs, so they must hold on anything: URIs go through
