@@ -3,16 +3,16 @@
 The gate refuses what we know to be hostile; this module contains what we do not know
 yet.  panda3d-gltf aborts the whole process on some files (a huge accessor count), crashes
 on others (a buffer claiming a terabyte) and recurses on node cycles, so the server never
-runs it itself.  A fresh Python process (running :func:`main`, started
-with fork+exec, never a bare fork of the server with its OpenGL context and threads) caps
-its own address space (``RLIMIT_AS``) and CPU time (``RLIMIT_CPU``), decodes the file
+runs it itself.  A fresh Python process (running :func:`main`, started with fork+exec,
+never a bare fork of the server with its OpenGL context and threads) caps its own address
+space (``RLIMIT_AS``) and CPU time (``RLIMIT_CPU``), decodes the file
 (:func:`museion.scenes.gltf_decode.decode_to_glb`), loads it with panda3d-gltf and writes a
 self-contained Panda3D ``.bam``.  The server kills it after the wall-time limit and turns
 whatever went wrong into an :class:`AssetLoadFailed` for that asset alone.
 
 The ``.bam`` is kept in a cache folder under a key made of the file's bytes (and of every
-file it references) and the museion, Panda3D and panda3d-gltf versions, so a model is
-converted once; a cache hit starts no worker.  Everything is written under a private temp
+file it references), the museion, Panda3D and panda3d-gltf versions and the code that
+reads glTF, so a model is converted once; a cache hit starts no worker.  Everything is written under a private temp
 folder and moved into place with ``os.replace``: a killed worker never leaves half a model.
 
 Test seam: the environment variable ``MUSEION_LOAD_WORKER_STALL`` (``sleep:SECONDS`` or
@@ -48,6 +48,7 @@ from typing import IO, Any
 
 from museion.runtime.errors import AssetLoadFailed
 from museion.runtime.settings import RuntimeSettings
+from museion.scenes import gltf_gate
 from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf_gate import DEFAULT_MAX_BYTES, CheckedGltf
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, FileUri, resolve_uri
@@ -90,13 +91,20 @@ _WORKER_PRC = "\n".join(
 
 @cache
 def _versions() -> str:
-    found = []
+    """What converts a model: package versions, and a digest of the code that reads and
+    decodes glTF (the gate's modules and this one), so a decoder fixed between releases
+    does not leave models converted by the old one in the cache."""
+    found = [_FORMAT]
     for package in ("museion", "panda3d", "panda3d-gltf"):
         try:
             found.append(f"{package} {version(package)}")
         except PackageNotFoundError:
             found.append(f"{package} unknown")
-    return "\n".join([_FORMAT, *found]) + "\n"
+    code = hashlib.sha256()
+    for path in [*sorted(Path(gltf_gate.__file__).parent.glob("*.py")), Path(__file__)]:
+        code.update(path.name.encode() + b"\0" + path.read_bytes())
+    found.append(f"code {code.hexdigest()}")
+    return "\n".join(found) + "\n"
 
 
 def _hash_file(digest: Any, path: Path) -> None:

@@ -252,6 +252,26 @@ def test_the_converted_relic_renders_like_a_direct_load(tmp_path: Path) -> None:
     assert (difference > 8).mean() < 0.001
 
 
+@needs_corpus
+def test_the_worker_loads_what_the_decoder_makes_of_a_draco_file(tmp_path: Path) -> None:
+    """panda3d-gltf cannot read Draco; the worker loads the gate's decoded GLB instead."""
+    import gltf
+    from panda3d.core import NodePath
+
+    from museion.scenes.gltf_decode import decode_to_glb
+
+    folder = CORPUS / "valid" / "RiggedSimple_Draco"
+    draco = check_gltf(folder, "RiggedSimple.gltf")
+    decoded = decode_to_glb(draco.path)
+    assert decoded is not None
+    (tmp_path / "decoded.glb").write_bytes(decoded)
+    settings = gltf.GltfSettings(collision_shapes="none")
+    direct = NodePath(gltf.load_model(str(tmp_path / "decoded.glb"), settings))
+    ours = load_model(draco, _settings(tmp_path / "cache"))
+    assert _summary(ours) == _summary(direct)
+    assert _summary(ours)["vertices"] > 0
+
+
 # -- the cache -----------------------------------------------------------------------------
 
 
