@@ -12,8 +12,9 @@ whatever went wrong into an :class:`AssetLoadFailed` for that asset alone.
 
 The ``.bam`` is kept in a cache folder under a key made of the file's bytes (and of every
 file it references), the museion, Panda3D and panda3d-gltf versions and the code that
-reads glTF, so a model is converted once; a cache hit starts no worker.  Everything is written under a private temp
-folder and moved into place with ``os.replace``: a killed worker never leaves half a model.
+reads glTF, so a model is converted once; a cache hit starts no worker.  Everything is
+written under a private temp folder and moved into place with ``os.replace``: a killed
+worker never leaves half a model.
 
 Test seam: the environment variable ``MUSEION_LOAD_WORKER_STALL`` (``sleep:SECONDS`` or
 ``spin:SECONDS``) makes the worker sleep or burn CPU just before it loads, so tests can
