@@ -390,6 +390,20 @@ def test_a_worker_killed_mid_load_is_a_crash_naming_the_signal(
     assert _cache_files(cache) == []
 
 
+def test_a_loader_error_comes_back_as_one_line(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.gltf"
+    broken.write_text(
+        '{"asset": {"version": "2.0"}, "nodes": [{"mesh": 7}], "scenes": [{"nodes": [0]}]}'
+    )
+    with pytest.raises(AssetLoadFailed) as caught:
+        load_model(_unchecked(broken), _settings(tmp_path / "cache"))
+    assert caught.value.code == "LOAD_FAILED"
+    assert caught.value.message.startswith("broken.gltf: the model could not be loaded (")
+    assert "museion validate" in caught.value.message
+    assert "Traceback" not in caught.value.message
+    assert "\n" not in caught.value.message
+
+
 @needs_corpus
 @pytest.mark.parametrize(
     ("name", "code", "says"),
