@@ -13,6 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
 import gallery
+import gate
+import optimize
 import render_encode
 
 
@@ -33,6 +35,8 @@ def main() -> int:
     rows = render_encode.run()
     rows += browser.run()
     rows += gallery.run()
+    rows += gate.run()
+    rows += optimize.run()
     sys.stdout.write(table(rows))
     return 0
 
