@@ -201,6 +201,25 @@ def _sweep(folder: Path) -> None:
                 stale.rmdir()
 
 
+def _evict(folder: Path, limit: int, keep: Path) -> None:
+    """Remove the least recently used models until the cache holds at most ``limit``
+    bytes (``keep``, just made, stays)."""
+    entries = []
+    for path in folder.glob("*.bam"):
+        with contextlib.suppress(OSError):
+            stat = path.stat()
+            entries.append((stat.st_mtime, stat.st_size, path))
+    total = sum(size for _, size, _ in entries)
+    for _, size, path in sorted(entries):
+        if total <= limit:
+            break
+        if path != keep:
+            with contextlib.suppress(OSError):
+                path.unlink()
+                total -= size
+                logger.debug("evicted %s from the model cache", path.name)
+
+
 def _tail(stream: IO[bytes], into: bytearray) -> None:
     """Read ``stream`` to its end keeping only its last bytes (a hostile file can make a
     loader print without end)."""
@@ -351,12 +370,15 @@ def convert_model(model: CheckedGltf, settings: RuntimeSettings, key: str | None
     final = folder / f"{key or cache_key(model)}.bam"
     if final.is_file():
         logger.debug("%s: converted model found in the cache", model.name)
+        with contextlib.suppress(OSError):
+            os.utime(final)  # recently used: the last to be evicted
         return final
     try:
         with tempfile.TemporaryDirectory(dir=folder, prefix=".load-") as work:
             out = Path(work) / "model.bam"
             _run_worker(model, out, settings)
             os.replace(out, final)
+        _evict(folder, settings.load_cache_mb * 1024 * 1024, keep=final)
     except OSError as exc:
         raise AssetLoadFailed(
             "LOAD_FAILED",

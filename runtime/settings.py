@@ -23,7 +23,8 @@ class RuntimeSettings:
     Every glTF is loaded in a worker process capped at ``load_memory_mb`` of address space
     and ``load_cpu_seconds`` of CPU, and killed after ``load_wall_seconds``; what it makes
     is kept in ``load_cache_dir`` (default ``$XDG_CACHE_HOME/museion/models`` or
-    ``~/.cache/museion/models``), so a model is converted once per content and version.
+    ``~/.cache/museion/models``), so a model is converted once per content and version; the
+    least recently used models leave it when it outgrows ``load_cache_mb``.
     """
 
     asset_root: Path = Path("assets")
@@ -44,6 +45,7 @@ class RuntimeSettings:
     load_cpu_seconds: int = 120
     load_wall_seconds: float = 180.0
     load_cache_dir: Path | None = None
+    load_cache_mb: int = 2048
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
@@ -60,13 +62,17 @@ class RuntimeSettings:
             raise ValueError("load_cpu_seconds must be at least 1")
         if not self.load_wall_seconds > 0:
             raise ValueError("load_wall_seconds must be positive")
+        if self.load_cache_mb < 1:
+            raise ValueError("load_cache_mb must be at least 1")
 
     @property
     def model_cache_dir(self) -> Path:
         """Where converted models are kept: ``load_cache_dir``, else the user's cache."""
         if self.load_cache_dir is not None:
             return self.load_cache_dir
-        base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+        base = os.environ.get("XDG_CACHE_HOME", "")
+        if not os.path.isabs(base):  # the XDG rule: a relative value is ignored
+            base = str(Path.home() / ".cache")
         return Path(base) / "museion" / "models"
 
     def prc_lines(self) -> str:

@@ -149,9 +149,11 @@ def _triangle_document(image_view: bool) -> dict[str, Any]:
 _GEOMETRY = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0) + struct.pack("<6f", 0, 0, 1, 0, 0, 1)
 
 
-def textured_triangle_glb(path: Path, side: int) -> Path:
+def textured_triangle_glb(
+    path: Path, side: int, rgb: tuple[int, int, int] = (180, 120, 60)
+) -> Path:
     """A gate-valid GLB: one triangle with a ``side`` x ``side`` base-colour texture."""
-    image = _png(side, side, (180, 120, 60))
+    image = _png(side, side, rgb)
     binary = _GEOMETRY + image
     binary += b"\x00" * (-len(binary) % 4)
     document = _triangle_document(image_view=True)
@@ -286,6 +288,22 @@ def test_a_cache_hit_starts_no_worker(tmp_path: Path) -> None:
     assert again == first
     assert len(watch.started) == 1
     assert _cache_files(cache) == [first.name]
+
+
+def test_the_least_recently_used_model_leaves_a_full_cache(tmp_path: Path) -> None:
+    """Three models of about 480 KiB each (a 400 x 400 texture) in a 1 MiB cache."""
+    cache = tmp_path / "cache"
+    settings = _settings(cache, load_cache_mb=1)
+    a, b, c = (  # three colours: three different files, three keys
+        check_gltf(tmp_path, textured_triangle_glb(tmp_path / f"{n}.glb", 400, (n, n, n)).name)
+        for n in (10, 20, 30)
+    )
+    bam_a, bam_b = convert_model(a, settings), convert_model(b, settings)
+    assert bam_a.stat().st_size > 400 * 400 * 3
+    assert convert_model(a, settings) == bam_a  # a is used again: b is now the oldest
+    bam_c = convert_model(c, settings)
+    assert sorted(_cache_files(cache)) == sorted([bam_a.name, bam_c.name])
+    assert not bam_b.exists()
 
 
 def test_changing_a_referenced_file_converts_again(tmp_path: Path) -> None:
