@@ -30,7 +30,7 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -146,20 +146,27 @@ def _stream(command: list[str], files: list[Path], env: dict[str, str] | None) -
         with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as handle:
             json.dump(remaining, handle)
         try:
-            _one_process([*command, handle.name], outcomes, env)
+            with tempfile.TemporaryFile() as errors:  # a file: a chatty stderr cannot block
+                stderr = _one_process([*command, handle.name], outcomes, env, errors)
         finally:
             os.unlink(handle.name)
-        remaining = [f for f in remaining if f not in outcomes]
+        left = [f for f in remaining if f not in outcomes]
+        if len(left) == len(remaining):  # it did not even start: no file is its fault
+            why = f"the validator did not run: {stderr[-200:]}"
+            outcomes.update((f, Outcome(f, failure=why)) for f in left)
+            left = []
+        remaining = left
     return [outcomes[str(f)] for f in files]
 
 
-def _one_process(command: list[str], outcomes: dict[str, Outcome], env: Any) -> None:
+def _one_process(
+    command: list[str], outcomes: dict[str, Outcome], env: Any, errors: IO[bytes]
+) -> str:
     """Read start/result lines until the process ends; a file that started and never
-    ended is recorded as a crash (process gone) or a timeout (killed after FILE_TIMEOUT)."""
-    process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, bufsize=0
-    )
-    assert process.stdout is not None and process.stderr is not None
+    ended is recorded as a crash (process gone) or a timeout (killed after FILE_TIMEOUT).
+    Returns the end of the process's stderr."""
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors, env=env, bufsize=0)
+    assert process.stdout is not None
     selector = selectors.DefaultSelector()
     selector.register(process.stdout, selectors.EVENT_READ)
     buffer = b""
@@ -170,7 +177,7 @@ def _one_process(command: list[str], outcomes: dict[str, Outcome], env: Any) -> 
             if current is not None and time.monotonic() - started > FILE_TIMEOUT:
                 process.kill()
                 outcomes[current] = Outcome(current, failure="timeout", ms=FILE_TIMEOUT * 1000)
-                return
+                return ""
             if not selector.select(timeout=1.0):
                 continue
             chunk = process.stdout.read(65536)
@@ -186,17 +193,19 @@ def _one_process(command: list[str], outcomes: dict[str, Outcome], env: Any) -> 
                 outcomes[data["path"]] = _outcome(data)
                 current = None
         process.wait(timeout=30)
+        errors.seek(0)
+        stderr = errors.read()[-4000:].decode("utf-8", "replace").strip()
         if current is not None and current not in outcomes:
-            tail = process.stderr.read().decode("utf-8", "replace").strip().splitlines()
+            tail = stderr.splitlines()
             why = tail[-1] if tail else f"exit status {process.returncode}"
             outcomes[current] = Outcome(current, failure=f"crash: {why[:200]}")
+        return stderr or f"exit status {process.returncode}"
     finally:
         if process.poll() is None:
             process.kill()
         process.wait()
         selector.close()
         process.stdout.close()
-        process.stderr.close()
 
 
 def _outcome(data: dict[str, Any]) -> Outcome:
