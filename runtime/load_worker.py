@@ -352,10 +352,12 @@ def _judge(
     reason = reply.get("reason")
     if not isinstance(reason, str) or not reason:
         reason = f"the load worker exited with status {status}"
+    # The reason may quote the file (a key name, say): one line, printable, short.
+    reason = "".join(c if c.isprintable() else "?" for c in " ".join(reason.split()))[:300]
     raise AssetLoadFailed(
         "LOAD_FAILED",
         name,
-        f"{name}: the model could not be loaded ({reason[:300]}); re-export it from the "
+        f"{name}: the model could not be loaded ({reason}); re-export it from the "
         "authoring tool and check it with museion validate",
     )
 

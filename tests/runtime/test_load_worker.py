@@ -408,18 +408,34 @@ def test_a_worker_killed_mid_load_is_a_crash_naming_the_signal(
     assert _cache_files(cache) == []
 
 
-def test_a_loader_error_comes_back_as_one_line(tmp_path: Path) -> None:
+_EVIL_TYPE = {
+    "asset": {"version": "2.0"},
+    "scenes": [{"nodes": [0]}],
+    "nodes": [{"mesh": 0}],
+    "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+    "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3, "type": "\x1b[2J\nVEC3"}],
+    "bufferViews": [{"buffer": 0, "byteLength": 36}],
+    "buffers": [{"byteLength": 36, "uri": "data:application/octet-stream;base64," + "A" * 48}],
+}
+
+
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"asset": {"version": "2.0"}, "nodes": [{"mesh": 7}], "scenes": [{"nodes": [0]}]},
+        _EVIL_TYPE,  # the loader's error quotes a terminal escape and a newline from the file
+    ],
+)
+def test_a_loader_error_comes_back_as_one_line(tmp_path: Path, document: dict[str, Any]) -> None:
     broken = tmp_path / "broken.gltf"
-    broken.write_text(
-        '{"asset": {"version": "2.0"}, "nodes": [{"mesh": 7}], "scenes": [{"nodes": [0]}]}'
-    )
+    broken.write_text(json.dumps(document))
     with pytest.raises(AssetLoadFailed) as caught:
         load_model(_unchecked(broken), _settings(tmp_path / "cache"))
     assert caught.value.code == "LOAD_FAILED"
     assert caught.value.message.startswith("broken.gltf: the model could not be loaded (")
     assert "museion validate" in caught.value.message
     assert "Traceback" not in caught.value.message
-    assert "\n" not in caught.value.message
+    assert caught.value.message.isprintable()
 
 
 @needs_corpus
