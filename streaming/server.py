@@ -165,6 +165,11 @@ async def healthz(request: web.Request) -> web.Response:
             "sessions": len(registry.sessions),
             "max_sessions": registry.settings.max_sessions,
             "views_in_use": engine.views_in_use,
+            # Models whose load failed are left out of the render; operators see why here.
+            "load_errors": [
+                {"asset": e.asset, "code": e.code, "message": e.message}
+                for e in getattr(engine, "load_errors", ())
+            ],
         }
     )
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import shutil
+import tempfile
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +28,15 @@ from museion.streaming.settings import StreamSettings
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = REPO / "assets"
 SHARED = REPO.parent / "shared"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """A model cache of the run's own (the load worker's .bam files), so tests neither
+    read nor fill the user's ~/.cache/museion."""
+    cache = Path(tempfile.mkdtemp(prefix="museion-test-cache-"))
+    os.environ["XDG_CACHE_HOME"] = str(cache)
+    config.add_cleanup(lambda: shutil.rmtree(cache, ignore_errors=True))
+
 
 # Every network test stays on loopback: gather and announce 127.0.0.1 only.
 LOOPBACK = StreamSettings(host="127.0.0.1", port=0, ice_addresses=("127.0.0.1",))

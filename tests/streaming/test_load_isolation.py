@@ -71,7 +71,11 @@ async def test_the_server_serves_the_rest_when_an_exhibit_worker_is_killed(
         async with viewer(server.url, "?exhibit=celadon-meiping") as view:
             frame = await asyncio.wait_for(view.track.recv(), 10)
             assert frame.to_ndarray(format="rgb24").mean() > 10
-        assert (await server.health())["sessions"] == 0
+        health = await server.health()
+        assert health["sessions"] == 0
+        # Operators see which asset failed, and why, on /healthz.
+        [reported] = health["load_errors"]
+        assert (reported["asset"], reported["code"]) == ("relic-meiping.glb", "LOAD_CRASHED")
 
 
 def test_museion_serve_refuses_a_venue_that_fails_to_load(tmp_path: Path) -> None:
