@@ -42,6 +42,7 @@ from museion.scenes.gltf_decode_meshopt import decode_meshopt_view
 from museion.scenes.gltf_decode_transform import bake_texture_transforms
 from museion.scenes.gltf_extensions import DECODED
 from museion.scenes.gltf_gate import DEFAULT_MAX_BYTES, GltfSource, read_gltf
+from museion.scenes.gltf_images import read_image_header
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
 
 __all__ = ["DecodeLimits", "decode_to_glb", "needs_decoding"]
@@ -52,6 +53,16 @@ _DRACO = "KHR_draco_mesh_compression"
 _MESHOPT = "EXT_meshopt_compression"
 _BASISU = "KHR_texture_basisu"
 _WEBP = "EXT_texture_webp"
+# Images the renderer cannot read, each decoded to PNG by its function (caps checked first).
+_TO_PNG = {"ktx2": ktx2_to_png, "webp": webp_to_png}
+
+
+def _image_kind(data: bytes) -> str:
+    if data[:12] == KTX2_MAGIC:
+        return "ktx2"
+    return "webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "other"
+
+
 _EMISSIVE = "KHR_materials_emissive_strength"
 _FLOAT = 5126
 _JSON_CHUNK = 0x4E4F534A
@@ -325,10 +336,14 @@ class _Decoder:
                     raise self._fail("DECODE_FAILED", pointer, "the image has no data")
                 data = bytes(view.data)
             mime = image.get("mimeType")
-            if data[:12] == KTX2_MAGIC:
-                width, height = struct.unpack_from("<II", data, 20) if len(data) >= 28 else (0, 0)
-                self._spend(width * max(height, 1) * 4, pointer, "the KTX2 texture")
-                data = ktx2_to_png(
+            to_png = _TO_PNG.get(_image_kind(data))
+            if to_png is not None:
+                try:
+                    header = read_image_header(data)
+                except AssetRejected as exc:
+                    raise self._fail(exc.code, pointer, exc.detail) from None
+                self._spend(header.width * header.height * 4, pointer, "the texture")
+                data = to_png(
                     data,
                     self.name,
                     pointer,
@@ -336,16 +351,7 @@ class _Decoder:
                     self.limits.max_image_pixels,
                 )
                 mime = "image/png"
-            elif data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-                data = webp_to_png(
-                    data,
-                    self.name,
-                    pointer,
-                    self.limits.max_image_side,
-                    self.limits.max_image_pixels,
-                )
-                mime = "image/png"
-            elif not isinstance(mime, str):
+            if not isinstance(mime, str):
                 mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
             image["mimeType"] = mime
             image["bufferView"] = self._add_view(data)

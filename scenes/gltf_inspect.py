@@ -14,20 +14,17 @@ with that part left out, never an exception.
 from __future__ import annotations
 
 import dataclasses
-import io
 import math
 import struct
-import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from PIL import Image, UnidentifiedImageError
-
 from museion.scenes.errors import AssetRejected
 from museion.scenes.glb import GLB_MAGIC
 from museion.scenes.gltf_gate import GateLimits, GltfSource, read_gltf, validate_gltf
+from museion.scenes.gltf_images import read_image_header as gate_image_header
 from museion.scenes.gltf_report import GltfReport
 from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
 
@@ -74,17 +71,8 @@ _TEXTURE_SOURCE_EXTENSIONS = (
     "EXT_texture_avif",
     "MSFT_texture_dds",
 )
-_PILLOW_FORMATS = {"PNG": "image/png", "JPEG": "image/jpeg", "WEBP": "image/webp"}
-# Pillow reports corrupt headers with any of these.
-_PILLOW_ERRORS = (
-    UnidentifiedImageError,
-    Image.DecompressionBombError,
-    OSError,
-    ValueError,
-    SyntaxError,
-    EOFError,
-    struct.error,
-)
+# The encodings the renderer uploads as RGBA8, by the media type the gate's header reader finds.
+_RGBA_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 
 
 # -- the summary ------------------------------------------------------------------------
@@ -628,17 +616,15 @@ def read_image_header(data: bytes) -> ImageHeader | None:
     if data[:12] == _KTX2_ID:
         return _ktx2_header(data)
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            with Image.open(io.BytesIO(data), formats=list(_PILLOW_FORMATS)) as image:
-                kind = image.format or ""
-                width, height = image.size
-    except _PILLOW_ERRORS:
+        header = gate_image_header(data)
+    except AssetRejected:
         return None
-    if kind not in _PILLOW_FORMATS or width <= 0 or height <= 0:
+    kind = _RGBA_FORMATS.get(header.mime_type)
+    width, height = header.width, header.height
+    if kind is None or width <= 0 or height <= 0:
         return None
     levels = int(math.log2(max(width, height))) + 1
-    return ImageHeader(_PILLOW_FORMATS[kind], kind, width, height, levels, width * height * 16 // 3)
+    return ImageHeader(header.mime_type, kind, width, height, levels, width * height * 16 // 3)
 
 
 # -- resources ----------------------------------------------------------------------------
