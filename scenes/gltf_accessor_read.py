@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
 
-__all__ = ["MAX_UNBACKED_BYTES", "read_accessor"]
+__all__ = ["COMPONENTS", "MAX_UNBACKED_BYTES", "TYPE_SIZES", "read_accessor"]
 
 
 # An accessor without a bufferView is zeros (overridden by sparse values): its size is not
@@ -44,6 +44,8 @@ _TYPES: dict[str, tuple[int, int]] = {  # (rows, columns); a column is one run o
     "MAT3": (3, 3),
     "MAT4": (4, 4),
 }
+# Components per element, by accessor type.
+TYPE_SIZES: dict[str, int] = {name: rows * cols for name, (rows, cols) in _TYPES.items()}
 DRACO = "KHR_draco_mesh_compression"
 MESHOPT = "EXT_meshopt_compression"
 

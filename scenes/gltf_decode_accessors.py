@@ -13,6 +13,12 @@ import numpy as np
 import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_accessor_read import COMPONENTS as _COMPONENT_DTYPES
+from museion.scenes.gltf_accessor_read import TYPE_SIZES
+
+# The glTF tables, from the one reader: dtype by componentType, components by type.
+DTYPES = _COMPONENT_DTYPES
+COMPONENTS = TYPE_SIZES
 
 __all__ = [
     "COMPONENTS",
@@ -23,15 +29,6 @@ __all__ = [
     "read_accessor",
 ]
 
-DTYPES: dict[int, np.dtype[Any]] = {
-    5120: np.dtype("<i1"),
-    5121: np.dtype("<u1"),
-    5122: np.dtype("<i2"),
-    5123: np.dtype("<u2"),
-    5125: np.dtype("<u4"),
-    5126: np.dtype("<f4"),
-}
-COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 # Normalised integers map to [-1, 1] or [0, 1] (glTF 2.0, "Animation", KHR_mesh_quantization).
 _NORMALISE = {5120: 127.0, 5121: 255.0, 5122: 32767.0, 5123: 65535.0}
 

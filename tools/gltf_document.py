@@ -24,6 +24,8 @@ import numpy as np
 import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf_accessor_read import COMPONENTS as COMPONENT_DTYPES
+from museion.scenes.gltf_accessor_read import TYPE_SIZES
 from museion.scenes.gltf_decode import decode_to_glb
 from museion.scenes.gltf_gate import GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf_report import GltfInvalid
@@ -47,16 +49,8 @@ logger = logging.getLogger(__name__)
 
 Array = npt.NDArray[Any]
 
-COMPONENT_DTYPES: dict[int, np.dtype[Any]] = {
-    5120: np.dtype("<i1"),
-    5121: np.dtype("<u1"),
-    5122: np.dtype("<i2"),
-    5123: np.dtype("<u2"),
-    5125: np.dtype("<u4"),
-    5126: np.dtype("<f4"),
-}
 _COMPONENT_TYPES = {dtype: code for code, dtype in COMPONENT_DTYPES.items()}
-TYPE_COMPONENTS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
+TYPE_COMPONENTS = TYPE_SIZES
 _ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
 _GLB_JSON, _GLB_BIN = 0x4E4F534A, 0x004E4942
 # Extensions whose data this module decodes on read, and so drops from the output.
