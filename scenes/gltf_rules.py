@@ -850,6 +850,25 @@ def _check_primitive(check: _Primitive, primitive: dict[str, Any], base: str) ->
             check.use(accessor, "VertexBuffer", where)
 
 
+def _check_tangent_space(doc: _Doc, primitive: dict[str, Any], base: str, report: Reporter) -> None:
+    """Anisotropy and a clearcoat normal map need a tangent space: TANGENT data, or a
+    normal map whose texture coordinates can generate one (MikkTSpace)."""
+    material = doc.get("materials", primitive.get("material"))
+    if material is None or "TANGENT" in _dict(primitive.get("attributes")):
+        return
+    extensions = _dict(material.get("extensions"))
+    needs = "KHR_materials_anisotropy" in extensions or "clearcoatNormalTexture" in _dict(
+        extensions.get("KHR_materials_clearcoat")
+    )
+    if needs and "normalTexture" not in material:
+        report.error(
+            "MESH_PRIMITIVE_NO_TANGENT_SPACE",
+            f"{base}/material",
+            "Material requires a tangent space but the mesh primitive does not provide it "
+            "and the material does not contain a normal map to generate it.",
+        )
+
+
 def _check_meshes(doc: _Doc, report: Reporter) -> None:
     usage: dict[int, str] = {}
     for i, view in doc.entries("bufferViews"):
@@ -865,6 +884,7 @@ def _check_meshes(doc: _Doc, report: Reporter) -> None:
                 continue
             base = f"/meshes/{m}/primitives/{p}"
             _check_primitive(check, primitive, base)
+            _check_tangent_space(doc, primitive, base, report)
             count = _target_count(primitive)
             if p > 0 and None not in (count, expected) and count != expected:
                 report.error(
