@@ -472,7 +472,7 @@ def _octahedral(data: Array, stride: int) -> bytes:
     gives back the same integers, give or take a step)."""
     import meshopt
 
-    values = np.ones((len(data), 4), dtype=np.float32)
+    values = np.zeros((len(data), 4), dtype=np.float32)  # w: a tangent's sign, else unused
     values[:, : data.shape[1]] = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
     bits = 8 * data.dtype.itemsize
     encoded: Array = meshopt.encode_filter_oct(values, stride, bits)

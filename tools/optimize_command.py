@@ -19,7 +19,8 @@ from museion.scenes.gltf_gate import validate_gltf
 from museion.scenes.gltf_report import GltfInvalid
 from museion.scenes.gltf_uri import IMAGE_MEDIA_TYPES, FileUri, resolve_uri
 from museion.tools.gltf_document import GltfDocument, read_document, write_document
-from museion.tools.transform_geometry import SimplifyOptions
+from museion.tools.transform_geometry import ReorderOptions
+from museion.tools.transform_simplify import SimplifyOptions
 from museion.tools.transform_textures import TextureOptions
 from museion.tools.transforms import OptimizeOptions, optimize
 
@@ -105,6 +106,9 @@ def add_optimize_command(verbs: argparse._SubParsersAction[argparse.ArgumentPars
 def options_from_args(args: argparse.Namespace) -> OptimizeOptions:
     """The pipeline's options from the parsed flags."""
     options = OptimizeOptions(compress=args.compress)
+    if args.compress == "none":
+        # Nothing compresses the streams: order triangles for the GPU's vertex cache.
+        options = replace(options, reorder=ReorderOptions(optimize_size=False))
     if args.simplify is not None or args.error is not None:
         options = replace(
             options,

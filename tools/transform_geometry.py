@@ -1,4 +1,5 @@
-"""Geometry transforms: ``weld``, ``simplify``, ``reorder`` and ``quantize``.
+"""Geometry transforms: ``weld``, ``reorder`` and ``quantize`` (``simplify`` has its own
+module, :mod:`transform_simplify`).
 
 Each rewrites vertex data into new accessors (copying the old ones' names and extras), so
 an accessor shared with something the transform skipped is never changed under it;
@@ -9,7 +10,6 @@ attributes (a multi-material mesh) are treated together, so they keep sharing it
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,18 +20,13 @@ from museion.tools.gltf_document import Array, GltfDocument, TransformStats
 __all__ = [
     "QuantizeOptions",
     "ReorderOptions",
-    "SimplifyOptions",
     "WeldOptions",
     "quantize",
     "reorder",
-    "simplify",
-    "simplify_error",
     "weld",
 ]
 
 logger = logging.getLogger(__name__)
-
-Progress = Callable[[int], None]
 
 
 @dataclass(frozen=True)
@@ -43,25 +38,12 @@ class WeldOptions:
 
 
 @dataclass(frozen=True)
-class SimplifyOptions:
-    """Keep ``ratio`` of the triangles, or (with ``error``) as few as keep the surface within
-    ``error`` of the mesh extent (as gltfpack's ``-se``).  ``lock_border`` keeps open
-    borders and UV seams (split vertices are borders to the simplifier) in place, so the
-    surface does not crack; ``aggressiveness`` is fast-simplification's ``agg``."""
-
-    ratio: float = 1.0
-    error: float | None = None
-    lock_border: bool = True
-    aggressiveness: float = 7.0
-    min_triangles: int = 64
-
-
-@dataclass(frozen=True)
 class ReorderOptions:
-    """``optimize_size``: order triangles for a smaller compressed stream rather than the
-    GPU's vertex cache."""
+    """``optimize_size``: triangles in strip order, for a smaller compressed stream at a
+    slightly worse vertex-cache fit (gltfpack ``-cc`` does the same); ``False`` for
+    uncompressed output, where the GPU's cache is all that counts."""
 
-    optimize_size: bool = False
+    optimize_size: bool = True
 
 
 @dataclass(frozen=True)
@@ -163,173 +145,6 @@ def weld(doc: GltfDocument, options: WeldOptions = WeldOptions()) -> TransformSt
         _rewrite(doc, group, order, [remap[_indices(doc, p, count)] for p in group])
     logger.info("weld: %d vertices -> %d", before, after)
     return TransformStats("weld", {"vertices_before": before, "vertices_after": after})
-
-
-def _extent(positions: Array) -> float:
-    return float(np.ptp(positions, axis=0).max()) if len(positions) else 0.0
-
-
-def simplify_error(original: Array, faces: Array, points: Array, survivor: Array) -> float:
-    """How far the simplified surface strays, relative to the extent of ``original``.
-
-    The largest distance from an original vertex to the nearest plane of the simplified
-    triangles around the vertex it collapsed into (``survivor[v]``, an index into
-    ``points``), over the largest side of the original bounding box.  A plane, not a
-    triangle: a lower bound of the true distance, tight for small collapses.
-    """
-    extent = _extent(original)
-    if not len(faces) or extent == 0:
-        return 0.0
-    a, b, c = (points[faces[:, k]] for k in range(3))
-    normals = np.cross(b - a, c - a)
-    lengths = np.linalg.norm(normals, axis=1)
-    normals = normals / np.where(lengths > 0, lengths, 1.0)[:, None]
-    corners = faces.reshape(-1)
-    triangle_of = np.repeat(np.arange(len(faces)), 3)
-    by_vertex = np.argsort(corners, kind="stable")
-    per_vertex = np.bincount(corners, minlength=len(points))
-    starts = np.concatenate([[0], np.cumsum(per_vertex)[:-1]])
-    alive = survivor >= 0
-    vertices = np.flatnonzero(alive)
-    owners = survivor[alive]
-    repeats = per_vertex[owners]
-    pair_vertex = np.repeat(vertices, repeats)
-    offsets = np.arange(int(repeats.sum())) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-    pair_triangle = triangle_of[by_vertex[np.repeat(starts[owners], repeats) + offsets]]
-    distance = np.abs(
-        np.einsum("ij,ij->i", original[pair_vertex] - a[pair_triangle], normals[pair_triangle])
-    )
-    distance[lengths[pair_triangle] == 0] = np.inf
-    nearest = np.full(len(original), np.inf)
-    np.minimum.at(nearest, pair_vertex, distance)
-    nearest = nearest[vertices]
-    finite = nearest[np.isfinite(nearest)]
-    return float(finite.max() / extent) if len(finite) else 0.0
-
-
-def _simplify_once(
-    positions: Array, triangles: Array, ratio: float, options: SimplifyOptions
-) -> tuple[Array, Array, Array]:
-    """fast-simplification's quadric collapse: new points, faces, and for each original
-    vertex its survivor's index in the new points (-1 when it left with its triangles)."""
-    import fast_simplification  # type: ignore[import-untyped]
-
-    points, faces, collapses = fast_simplification.simplify(
-        positions.astype(np.float64),
-        triangles.astype(np.int64),
-        target_reduction=1.0 - ratio,
-        agg=options.aggressiveness,
-        return_collapses=True,
-        preserve_border=options.lock_border,
-    )
-    parent = np.arange(len(positions))
-    if len(collapses):
-        parent[collapses[:, 1]] = collapses[:, 0]
-        for _ in range(64):
-            grand = parent[parent]
-            if np.array_equal(grand, parent):
-                break
-            parent = grand
-    mapped = parent[triangles]
-    whole = (
-        (mapped[:, 0] != mapped[:, 1])
-        & (mapped[:, 1] != mapped[:, 2])
-        & (mapped[:, 0] != mapped[:, 2])
-    )
-    survivors = np.unique(mapped[whole])
-    if len(survivors) != len(points):
-        raise ValueError("the simplifier's vertices could not be matched to the originals")
-    place = np.full(len(positions), -1, dtype=np.int64)
-    place[survivors] = np.arange(len(survivors))
-    survivor = place[parent]
-    return points, faces.astype(np.int64), survivor
-
-
-def simplify(
-    doc: GltfDocument,
-    options: SimplifyOptions = SimplifyOptions(),
-    progress: Progress | None = None,
-) -> TransformStats:
-    """Fewer triangles by quadric edge collapse, per triangle-list primitive (morph-targeted
-    primitives are left alone).  Each kept vertex keeps its own attributes."""
-    before = after = 0
-    worst = 0.0
-    for group in _groups(doc):
-        for primitive in group:
-            if progress:
-                progress(1)
-            if primitive.get("mode", 4) != 4 or primitive.get("targets"):
-                continue
-            attributes = primitive.get("attributes", {})
-            if "POSITION" not in attributes:
-                continue
-            positions = doc.array(attributes["POSITION"]).astype(np.float64)
-            triangles = _indices(doc, primitive, len(positions)).reshape(-1, 3).astype(np.int64)
-            if len(triangles) < options.min_triangles:
-                continue
-            try:
-                points, faces, survivor, error = _simplified(positions, triangles, options)
-            except ValueError as exc:
-                logger.warning("simplify skipped a primitive: %s", exc)
-                continue
-            if len(faces) >= len(triangles):
-                continue
-            before += len(triangles)
-            after += len(faces)
-            worst = max(worst, error)
-            # The original index of each new point: the survivor of its own collapse.
-            origin = np.full(len(points), -1, dtype=np.int64)
-            alive = survivor >= 0
-            origin[survivor[alive]] = np.flatnonzero(alive)
-            origin = np.where(origin >= 0, origin, 0)
-            own = {}
-            for key, index in list(attributes.items()):
-                data = doc.array(index)[origin]
-                if key == "POSITION":
-                    data = (
-                        points.astype(data.dtype)
-                        if data.dtype.kind == "f"
-                        else np.round(points).astype(data.dtype)
-                    )
-                like = doc.list("accessors")[index]
-                own[key] = doc.add_accessor(data, like, normalized=bool(like.get("normalized")))
-            primitive["attributes"] = own
-            like = doc.list("accessors")[primitive["indices"]] if "indices" in primitive else None
-            primitive["indices"] = doc.add_accessor(
-                _index_array(faces.reshape(-1), len(points)), like
-            )
-    logger.info("simplify: %d triangles -> %d (error %.4f)", before, after, worst)
-    return TransformStats(
-        "simplify",
-        {
-            "triangles_before": before,
-            "triangles_after": after,
-            "error_per_million": round(worst * 1e6),
-        },
-    )
-
-
-def _simplified(
-    positions: Array, triangles: Array, options: SimplifyOptions
-) -> tuple[Array, Array, Array, float]:
-    """One collapse at ``options.ratio``, or the smallest ratio within ``options.error``
-    (a bisection, seven collapses)."""
-    if options.error is None:
-        points, faces, survivor = _simplify_once(positions, triangles, options.ratio, options)
-        return points, faces, survivor, simplify_error(positions, faces, points, survivor)
-    best: tuple[Array, Array, Array, float] | None = None
-    low, high = 0.0, 1.0
-    for _ in range(7):
-        middle = (low + high) / 2
-        points, faces, survivor = _simplify_once(positions, triangles, middle, options)
-        error = simplify_error(positions, faces, points, survivor)
-        if error <= options.error:
-            best, high = (points, faces, survivor, error), middle
-        else:
-            low = middle
-    if best is None:
-        raise ValueError("no simplification stays within the error")
-    return best
 
 
 def reorder(doc: GltfDocument, options: ReorderOptions = ReorderOptions()) -> TransformStats:

@@ -20,14 +20,13 @@ from museion.tools.transform_compress import DracoOptions, MeshoptOptions, draco
 from museion.tools.transform_geometry import (
     QuantizeOptions,
     ReorderOptions,
-    SimplifyOptions,
     WeldOptions,
     quantize,
     reorder,
-    simplify,
     weld,
 )
 from museion.tools.transform_prune import DedupOptions, PruneOptions, dedup, prune
+from museion.tools.transform_simplify import SimplifyOptions, simplify
 from museion.tools.transform_textures import TextureOptions, textures
 
 __all__ = ["Compression", "OptimizeOptions", "StepReport", "optimize"]

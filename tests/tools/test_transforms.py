@@ -25,14 +25,13 @@ from museion.tools.gltf_document import (
 from museion.tools.transform_compress import draco, meshopt
 from museion.tools.transform_geometry import (
     QuantizeOptions,
-    SimplifyOptions,
     WeldOptions,
     quantize,
     reorder,
-    simplify,
     weld,
 )
 from museion.tools.transform_prune import PruneOptions, dedup, prune
+from museion.tools.transform_simplify import SimplifyOptions, simplify
 from museion.tools.transform_textures import TextureOptions, textures
 from museion.tools.transforms import OptimizeOptions, optimize
 
