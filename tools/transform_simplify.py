@@ -29,9 +29,10 @@ logger = logging.getLogger(__name__)
 Progress = Callable[[int], None]
 Method = Literal["best", "meshopt", "quadric"]
 
-_NEIGHBOURS = 4  # kept vertices whose triangles are searched for an original vertex
+_NEIGHBOURS = 12  # kept places whose triangles are searched for an original vertex
 _CHUNK = 65_536  # original vertices measured at a time (bounds the working memory)
 _BISECTIONS = 7
+_REACHED = 1.05  # a simplifier within 5% of the target triangle count has reached it
 
 
 @dataclass(frozen=True)
@@ -132,26 +133,26 @@ def surface_deviation(original: Array, points: Array, faces: Array) -> Deviation
         return Deviation(0.0, 0.0)
     original = original.astype(np.float64)
     points = points.astype(np.float64)
-    corners = faces.reshape(-1)
+    # Split vertices (UV and normal seams) are one place: search around places, not points.
+    places, place_of = np.unique(points, axis=0, return_inverse=True)
+    corners = place_of.reshape(-1)[faces.reshape(-1)]
     triangle_of = np.repeat(np.arange(len(faces)), 3)
-    by_vertex = triangle_of[np.argsort(corners, kind="stable")]
-    per_vertex = np.bincount(corners, minlength=len(points))
-    starts = np.concatenate([[0], np.cumsum(per_vertex)[:-1]])
-    used = np.flatnonzero(per_vertex)
-    tree = cKDTree(points[used])
+    by_place = triangle_of[np.argsort(corners, kind="stable")]
+    per_place = np.bincount(corners, minlength=len(places))
+    starts = np.concatenate([[0], np.cumsum(per_place)[:-1]])
+    used = np.flatnonzero(per_place)
+    tree = cKDTree(places[used])
     k = min(_NEIGHBOURS, len(used))
     nearest = np.empty(len(original))
     for first in range(0, len(original), _CHUNK):
         block = original[first : first + _CHUNK]
         _, near = tree.query(block, k=k)
-        near = used[np.asarray(near).reshape(len(block), k)]
-        owners = near.reshape(-1)
+        owners = used[np.asarray(near).reshape(len(block), k)].reshape(-1)
         queried = np.repeat(np.arange(len(block)), k)
-        repeats = per_vertex[owners]
+        repeats = per_place[owners]
         pair_point = np.repeat(queried, repeats)
         offsets = np.arange(int(repeats.sum())) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-        pair_triangle = by_vertex[np.repeat(starts[owners], repeats) + offsets]
-        triangle = faces[pair_triangle]
+        triangle = faces[by_place[np.repeat(starts[owners], repeats) + offsets]]
         distance = _point_triangle(
             block[pair_point],
             points[triangle[:, 0]],
@@ -283,13 +284,21 @@ def _at_ratio(
     ratio: float,
     options: SimplifyOptions,
 ) -> tuple[_Candidate, Deviation] | None:
-    """The candidate closest to the original (by RMS deviation) at ``ratio``."""
+    """The candidate closest to the original (by RMS deviation) among those that reach
+    ``ratio`` (a simplifier that stops short, at locked seams say, has an unfair edge in
+    error); the one that got furthest when none does."""
     scored = [
         (candidate, surface_deviation(positions, candidate.points, candidate.faces))
         for candidate in _candidates(positions, normals, triangles, ratio, options)
         if len(candidate.faces)
     ]
-    return min(scored, key=lambda s: (s[1].rms, len(s[0].faces))) if scored else None
+    if not scored:
+        return None
+    target = max(1, round(len(triangles) * ratio))
+    reached = [s for s in scored if len(s[0].faces) <= target * _REACHED]
+    if reached:
+        return min(reached, key=lambda s: (s[1].rms, len(s[0].faces)))
+    return min(scored, key=lambda s: (len(s[0].faces), s[1].rms))
 
 
 def _simplified(
