@@ -5,14 +5,15 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from museion.tools.gltf_document import GltfDocument
+from museion.tools.gltf_document import GltfDocument, read_document
+from museion.tools.transform_geometry import weld
 from museion.tools.transform_simplify import (
     SimplifyOptions,
     _point_triangle,
     simplify,
     surface_deviation,
 )
-from tests.tools.test_transforms import _document, _sphere
+from tests.tools.test_transforms import CORPUS, _document, _sphere
 
 
 def _brute_force(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
@@ -120,9 +121,13 @@ def test_quantized_positions_do_not_wrap_around_their_integer_range() -> None:
 
 
 def test_a_simplifier_stopped_short_by_locked_seams_does_not_win_on_error() -> None:
-    """The quadric simplifier treats UV seams as locked borders and may stop far above the
-    target; the chosen result is one that reached the target."""
-    doc = _document()
+    """On the Avocado scan the quadric simplifier treats UV seams as locked borders and stops
+    near half the triangles; the chosen result is one that reached the target."""
+    avocado = CORPUS / "valid" / "Avocado_Quantized" / "Avocado.gltf"
+    if not avocado.is_file():
+        pytest.skip(f"the public corpus is not beside the repository ({avocado})")
+    doc = read_document(avocado)
+    weld(doc)
     before = doc.triangle_count()
     simplify(doc, SimplifyOptions(ratio=0.1))
     assert doc.triangle_count() <= 0.1 * before * 1.05
