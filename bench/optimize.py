@@ -47,7 +47,8 @@ sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
 from npm_tools import TOOLS, Tools, ToolsUnavailable, ensure_tools, npm_pack, script  # noqa: E402
-from surface_error import Mesh, SurfaceError, surface_error  # noqa: E402
+
+from museion.tools.surface_error import Mesh, SurfaceError, surface_error  # noqa: E402
 
 __all__ = ["Model", "Result", "read_glb_mesh", "run"]
 

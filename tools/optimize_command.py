@@ -67,7 +67,8 @@ def add_optimize_command(verbs: argparse._SubParsersAction[argparse.ArgumentPars
         "--error",
         type=_error,
         metavar="E",
-        help="simplify as far as the surface stays within E of the mesh extent (0.01 = 1%%)",
+        help="simplify as far as the surface stays within E of the original (Hausdorff distance"
+        " over the bounding-box diagonal; 0.01 = 1%%)",
     )
     parser.add_argument(
         "--texture-size",
@@ -90,9 +91,9 @@ def add_optimize_command(verbs: argparse._SubParsersAction[argparse.ArgumentPars
     for step in ("dedup", "prune", "weld", "reorder", "quantize"):
         parser.add_argument(f"--no-{step}", action="store_true", help=f"skip {step}")
     parser.add_argument(
-        "--unlock-border",
+        "--lock-border",
         action="store_true",
-        help="let the simplifier move open borders and UV seams",
+        help="keep open borders in place when simplifying (pieces meant to meet stay sealed)",
     )
     parser.add_argument(
         "--progress",
@@ -113,7 +114,7 @@ def options_from_args(args: argparse.Namespace) -> OptimizeOptions:
         options = replace(
             options,
             simplify=SimplifyOptions(
-                ratio=args.simplify or 1.0, error=args.error, lock_border=not args.unlock_border
+                ratio=args.simplify or 1.0, error=args.error, lock_border=args.lock_border
             ),
         )
     if args.texture_size is not None or args.texture_format != "keep":

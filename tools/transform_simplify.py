@@ -6,13 +6,15 @@ original vertices, so every attribute stays exact, and it is attribute- and seam
 and fast-simplification's quadric collapse (it moves the kept vertices to the quadric
 optimum, which fits smooth range scans more tightly).  ``method="best"`` runs both and
 keeps whichever lies closer to the original surface by one measure,
-:func:`surface_deviation`, the same measure ``--error`` is held to.
+:func:`museion.tools.surface_error.surface_error` (symmetric, area-sampled RMS), whose
+Hausdorff distance is what ``--error`` is held to.
 """
 
 from __future__ import annotations
 
 import ctypes
 import logging
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal, NamedTuple
@@ -20,44 +22,41 @@ from typing import Any, Literal, NamedTuple
 import numpy as np
 
 from museion.tools.gltf_document import Array, GltfDocument, TransformStats
+from museion.tools.surface_error import Mesh, SurfaceError, surface_error
 from museion.tools.transform_geometry import _groups, _index_array, _indices
 
-__all__ = ["Deviation", "SimplifyOptions", "simplify", "surface_deviation"]
+__all__ = ["SimplifyOptions", "simplify"]
 
 logger = logging.getLogger(__name__)
 
 Progress = Callable[[int], None]
 Method = Literal["best", "meshopt", "quadric"]
 
-_NEIGHBOURS = 12  # kept places whose triangles are searched for an original vertex
-_CHUNK = 65_536  # original vertices measured at a time (bounds the working memory)
+# Kept places whose triangles are searched for each original vertex: more on a small mesh,
+# where a coarse result's right triangle can be far from the nearest kept points.
+_SAMPLES = 20_000  # area samples per surface when candidates are measured
 _BISECTIONS = 7
 _REACHED = 1.05  # a simplifier within 5% of the target triangle count has reached it
 
 
 @dataclass(frozen=True)
 class SimplifyOptions:
-    """Keep ``ratio`` of the triangles, or (with ``error``) as few as keep every original
-    vertex within ``error`` of the mesh extent from the simplified surface (as gltfpack's
-    ``-se``).  ``lock_border`` keeps open borders in place, so separate pieces do not crack
-    apart; UV and normal seams stay closed either way.  ``normal_weight`` is how much
+    """Keep ``ratio`` of the triangles, or (with ``error``) as few as keep the two surfaces
+    within ``error`` of each other (Hausdorff distance over the bounding-box diagonal, the
+    Metro convention).  ``lock_border`` keeps open borders (a scan's holes, the edges where separate
+    pieces meet) in place, so pieces do not crack apart; off by default as in gltfpack and
+    glTF-Transform, since a scan's ragged edge costs more error locked.  UV and normal seams
+    stay closed either way.  ``normal_weight`` is how much
     meshoptimizer's collapse cost counts shading (normals) against position;
     ``aggressiveness`` is fast-simplification's ``agg``."""
 
     ratio: float = 1.0
     error: float | None = None
     method: Method = "best"
-    lock_border: bool = True
+    lock_border: bool = False
     normal_weight: float = 0.1
     aggressiveness: float = 7.0
     min_triangles: int = 64
-
-
-class Deviation(NamedTuple):
-    """Distances of the original vertices from the simplified surface, over the extent."""
-
-    max: float
-    rms: float
 
 
 class _Candidate(NamedTuple):
@@ -73,97 +72,18 @@ class _Candidate(NamedTuple):
 # -- the measure -------------------------------------------------------------------------------
 
 
-def _extent(positions: Array) -> float:
-    return float(np.ptp(positions, axis=0).max()) if len(positions) else 0.0
-
-
-def _fraction(values: Array) -> Array:
-    """A parameter along an edge, 0 where the edge is degenerate (0/0)."""
-    finite: Array = np.nan_to_num(values, nan=0.0, posinf=0.0, neginf=0.0)
-    return np.clip(finite, 0.0, 1.0)
-
-
-def _point_triangle(p: Array, a: Array, b: Array, c: Array) -> Array:
-    """Distance from each point to its triangle (Ericson, Real-Time Collision Detection
-    5.1.5, vectorised); degenerate triangles measure to their nearest corner or edge."""
-    ab, ac, ap = b - a, c - a, p - a
-    d1 = np.einsum("ij,ij->i", ab, ap)
-    d2 = np.einsum("ij,ij->i", ac, ap)
-    bp = p - b
-    d3 = np.einsum("ij,ij->i", ab, bp)
-    d4 = np.einsum("ij,ij->i", ac, bp)
-    cp = p - c
-    d5 = np.einsum("ij,ij->i", ab, cp)
-    d6 = np.einsum("ij,ij->i", ac, cp)
-    va = d3 * d6 - d5 * d4
-    vb = d5 * d2 - d1 * d6
-    vc = d1 * d4 - d3 * d2
-    with np.errstate(divide="ignore", invalid="ignore"):
-        denominator = va + vb + vc
-        v = np.where(denominator != 0, vb / denominator, 0.0)
-        w = np.where(denominator != 0, vc / denominator, 0.0)
-        closest = a + ab * v[:, None] + ac * w[:, None]
-        # Ericson's regions from the last to the first: a later np.where has the final say,
-        # so the first region of his order (vertex a) is applied last.
-        t_bc = _fraction((d4 - d3) / ((d4 - d3) + (d5 - d6)))
-        on_bc = (va <= 0) & (d4 - d3 >= 0) & (d5 - d6 >= 0)
-        closest = np.where(on_bc[:, None], b + (c - b) * t_bc[:, None], closest)
-        t_ac = _fraction(d2 / (d2 - d6))
-        on_ac = (vb <= 0) & (d2 >= 0) & (d6 <= 0)
-        closest = np.where(on_ac[:, None], a + ac * t_ac[:, None], closest)
-        closest = np.where(((d6 >= 0) & (d5 <= d6))[:, None], c, closest)
-        t_ab = _fraction(d1 / (d1 - d3))
-        on_ab = (vc <= 0) & (d1 >= 0) & (d3 <= 0)
-        closest = np.where(on_ab[:, None], a + ab * t_ab[:, None], closest)
-    closest = np.where(((d3 >= 0) & (d4 <= d3))[:, None], b, closest)
-    closest = np.where(((d1 <= 0) & (d2 <= 0))[:, None], a, closest)
-    distance: Array = np.linalg.norm(p - closest, axis=1)
-    return distance
-
-
-def surface_deviation(original: Array, points: Array, faces: Array) -> Deviation:
-    """How far the ``original`` vertices lie from the simplified surface, relative to the
-    largest side of their bounding box: for each, the distance to the nearest triangle
-    around its few nearest kept points.  That is an upper bound of the true distance
-    (a subset of the triangles is searched), tight where the simplification is local."""
-    from scipy.spatial import cKDTree  # type: ignore[import-untyped]
-
-    extent = _extent(original)
-    if not len(faces) or extent == 0 or not len(original):
-        return Deviation(0.0, 0.0)
-    original = original.astype(np.float64)
-    points = points.astype(np.float64)
-    # Split vertices (UV and normal seams) are one place: search around places, not points.
-    places, place_of = np.unique(points, axis=0, return_inverse=True)
-    corners = place_of.reshape(-1)[faces.reshape(-1)]
-    triangle_of = np.repeat(np.arange(len(faces)), 3)
-    by_place = triangle_of[np.argsort(corners, kind="stable")]
-    per_place = np.bincount(corners, minlength=len(places))
-    starts = np.concatenate([[0], np.cumsum(per_place)[:-1]])
-    used = np.flatnonzero(per_place)
-    tree = cKDTree(places[used])
-    k = min(_NEIGHBOURS, len(used))
-    nearest = np.empty(len(original))
-    for first in range(0, len(original), _CHUNK):
-        block = original[first : first + _CHUNK]
-        _, near = tree.query(block, k=k)
-        owners = used[np.asarray(near).reshape(len(block), k)].reshape(-1)
-        queried = np.repeat(np.arange(len(block)), k)
-        repeats = per_place[owners]
-        pair_point = np.repeat(queried, repeats)
-        offsets = np.arange(int(repeats.sum())) - np.repeat(np.cumsum(repeats) - repeats, repeats)
-        triangle = faces[by_place[np.repeat(starts[owners], repeats) + offsets]]
-        distance = _point_triangle(
-            block[pair_point],
-            points[triangle[:, 0]],
-            points[triangle[:, 1]],
-            points[triangle[:, 2]],
+def _deviation(positions: Array, triangles: Array, candidate: _Candidate) -> SurfaceError:
+    """Symmetric Hausdorff and RMS distance of ``candidate`` from the original surface,
+    relative to its bounding-box diagonal (a fixed seed: the same input, the same choice).
+    A candidate with no area at all is as far as it can be."""
+    try:
+        return surface_error(
+            Mesh(positions, triangles),
+            Mesh(candidate.points.astype(np.float64), candidate.faces),
+            samples=_SAMPLES,
         )
-        found = np.full(len(block), np.inf)
-        np.minimum.at(found, pair_point, distance)
-        nearest[first : first + len(block)] = found
-    nearest = np.where(np.isfinite(nearest), nearest, extent)
-    return Deviation(float(nearest.max() / extent), float(np.sqrt(np.mean(nearest**2)) / extent))
+    except ValueError:
+        return SurfaceError(hausdorff=math.inf, rms=math.inf, diagonal=0.0)
 
 
 # -- meshoptimizer -----------------------------------------------------------------------------
@@ -225,7 +145,8 @@ def _by_quadric(
     positions: Array, triangles: Array, ratio: float, options: SimplifyOptions
 ) -> _Candidate:
     """fast-simplification's quadric collapse; each new point keeps the attributes of the
-    original vertex it survives as."""
+    original vertex it survives as.  Its borders are always kept: split vertices (UV and
+    normal seams) are borders to it, and moving them would open the seams."""
     import fast_simplification  # type: ignore[import-untyped]
 
     points, faces, collapses = fast_simplification.simplify(
@@ -234,7 +155,7 @@ def _by_quadric(
         target_reduction=1.0 - ratio,
         agg=options.aggressiveness,
         return_collapses=True,
-        preserve_border=options.lock_border,
+        preserve_border=True,
     )
     parent = np.arange(len(positions))
     if len(collapses):
@@ -283,12 +204,12 @@ def _at_ratio(
     triangles: Array,
     ratio: float,
     options: SimplifyOptions,
-) -> tuple[_Candidate, Deviation] | None:
+) -> tuple[_Candidate, SurfaceError] | None:
     """The candidate closest to the original (by RMS deviation) among those that reach
     ``ratio`` (a simplifier that stops short, at locked seams say, has an unfair edge in
     error); the one that got furthest when none does."""
     scored = [
-        (candidate, surface_deviation(positions, candidate.points, candidate.faces))
+        (candidate, _deviation(positions, triangles, candidate))
         for candidate in _candidates(positions, normals, triangles, ratio, options)
         if len(candidate.faces)
     ]
@@ -303,7 +224,7 @@ def _at_ratio(
 
 def _simplified(
     positions: Array, normals: Array | None, triangles: Array, options: SimplifyOptions
-) -> tuple[_Candidate, Deviation] | None:
+) -> tuple[_Candidate, SurfaceError] | None:
     """One simplification at ``options.ratio``, or the smallest ratio whose largest
     deviation stays within ``options.error`` (a bisection)."""
     if options.error is None:
@@ -313,11 +234,11 @@ def _simplified(
     for _ in range(_BISECTIONS):
         middle = (low + high) / 2
         scored = [
-            (candidate, surface_deviation(positions, candidate.points, candidate.faces))
+            (candidate, _deviation(positions, triangles, candidate))
             for candidate in _candidates(positions, normals, triangles, middle, options)
             if len(candidate.faces)
         ]
-        within = [s for s in scored if s[1].max <= options.error]
+        within = [s for s in scored if s[1].hausdorff <= options.error]
         if within:
             best, high = min(within, key=lambda s: (len(s[0].faces), s[1].rms)), middle
         else:
@@ -376,7 +297,7 @@ def simplify(
                 continue
             before += len(triangles)
             after += len(candidate.faces)
-            worst = max(worst, deviation.max)
+            worst = max(worst, deviation.hausdorff)
             methods[candidate.method] = methods.get(candidate.method, 0) + 1
             own = {}
             for key, index in list(attributes.items()):

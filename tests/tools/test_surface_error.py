@@ -1,17 +1,13 @@
-"""bench/surface_error.py: distances between surfaces whose true distance is known."""
+"""tools/surface_error.py: distances between surfaces whose true distance is known."""
 
 from __future__ import annotations
 
 import math
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
-
-from surface_error import (
+from museion.tools.surface_error import (
     Mesh,
     point_triangle_distance,
     surface_error,

@@ -1,4 +1,4 @@
-"""The simplifiers and the surface measure they are chosen and held by."""
+"""The simplifiers, and the choice between them."""
 
 from __future__ import annotations
 
@@ -6,59 +6,10 @@ import numpy as np
 import pytest
 
 from museion.tools.gltf_document import GltfDocument, read_document
+from museion.tools.surface_error import Mesh, surface_error
 from museion.tools.transform_geometry import weld
-from museion.tools.transform_simplify import (
-    SimplifyOptions,
-    _point_triangle,
-    simplify,
-    surface_deviation,
-)
+from museion.tools.transform_simplify import SimplifyOptions, simplify
 from tests.tools.test_transforms import CORPUS, _document, _sphere
-
-
-def _brute_force(p: np.ndarray, a: np.ndarray, b: np.ndarray, c: np.ndarray) -> np.ndarray:
-    """The distance to a triangle by dense barycentric sampling (an upper bound, close)."""
-    steps = np.linspace(0, 1, 201)
-    u, v = np.meshgrid(steps, steps)
-    keep = u + v <= 1
-    u, v = u[keep], v[keep]
-    out = []
-    for pi, ai, bi, ci in zip(p, a, b, c, strict=True):
-        samples = ai + np.outer(u, bi - ai) + np.outer(v, ci - ai)
-        out.append(np.linalg.norm(samples - pi, axis=1).min())
-    return np.array(out)
-
-
-def test_point_triangle_distance_matches_brute_force_in_every_region() -> None:
-    rng = np.random.default_rng(7)
-    a, b, c = (rng.normal(size=(300, 3)) for _ in range(3))
-    p = rng.normal(size=(300, 3)) * 2
-    exact = _point_triangle(p, a, b, c)
-    sampled = _brute_force(p, a, b, c)
-    assert np.all(exact <= sampled + 1e-9)
-    np.testing.assert_allclose(exact, sampled, atol=0.02)
-
-
-def test_point_triangle_distance_of_degenerate_triangles_is_finite() -> None:
-    a = np.array([[0.0, 0, 0], [0, 0, 0]])
-    b = np.array([[0.0, 0, 0], [1, 0, 0]])
-    c = np.array([[0.0, 0, 0], [2, 0, 0]])  # a point, and a line
-    p = np.array([[0.0, 3, 4], [1, 1, 0]])
-    np.testing.assert_allclose(_point_triangle(p, a, b, c), [5.0, 1.0])
-
-
-def test_surface_deviation_of_the_mesh_itself_is_zero_and_of_a_bump_is_its_height() -> None:
-    positions, _, _, faces = _sphere()
-    same = surface_deviation(positions, positions, faces.astype(np.int64))
-    assert same.max == pytest.approx(0.0, abs=1e-6)
-    bumped = positions.astype(np.float64).copy()
-    extent = float(np.ptp(positions, axis=0).max())
-    outward = positions[500] - [10.0, 0.0, -3.0]
-    bumped[500] += 0.05 * extent * outward / np.linalg.norm(outward)
-    moved = surface_deviation(bumped, positions, faces.astype(np.int64))
-    # The bump is measured against the unbumped sphere: about 5% of the extent, an upper bound.
-    assert 0.03 <= moved.max <= 0.06
-    assert moved.rms < moved.max
 
 
 @pytest.mark.parametrize("method", ["meshopt", "quadric", "best"])
@@ -79,12 +30,14 @@ def test_each_method_halves_the_sphere_and_stays_on_it(method: str) -> None:
 def test_best_is_no_worse_than_either_simplifier() -> None:
     def rms(method: str) -> float:
         doc = _document()
-        original = doc.array(0).astype(np.float64)
+        original = Mesh(
+            doc.array(0).astype(np.float64), doc.array(3).reshape(-1, 3).astype(np.int64)
+        )
         simplify(doc, SimplifyOptions(ratio=0.2, method=method))  # type: ignore[arg-type]
         primitive = doc.json["meshes"][0]["primitives"][0]
         points = doc.array(primitive["attributes"]["POSITION"]).astype(np.float64)
         faces = doc.array(primitive["indices"]).reshape(-1, 3).astype(np.int64)
-        return surface_deviation(original, points, faces).rms
+        return surface_error(original, Mesh(points, faces), samples=20_000).rms
 
     best = rms("best")
     assert best <= min(rms("meshopt"), rms("quadric")) + 1e-12

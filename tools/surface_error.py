@@ -1,5 +1,8 @@
 """How far a simplified mesh strays from its original: symmetric Hausdorff and RMS distance.
 
+The simplifier chooses between its candidates by this measure and holds ``--error`` to it;
+``bench/optimize.py`` compares our output and gltfpack's and glTF-Transform's by it too.
+
 Both surfaces are sampled (every vertex, plus points spread by triangle area) and each sample's
 distance to the *other surface* is exact: a k-d tree over dense samples of the other mesh
 names candidate triangles and the point-to-triangle distance is computed on those.  The
