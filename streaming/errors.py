@@ -5,14 +5,20 @@ from __future__ import annotations
 from museion.scenes.errors import MuseionError
 
 __all__ = [
+    "AuthorizationRequired",
     "CapacityReached",
+    "CodecUnsupported",
     "CommandError",
     "MediaNotFound",
     "SdpMalformed",
     "SdpTooLarge",
     "SessionNotFound",
     "SignallingError",
+    "StreamBusy",
+    "StreamNameInvalid",
+    "StreamNotLive",
     "StreamingError",
+    "TokenRejected",
     "UnsupportedMediaType",
 ]
 
@@ -51,6 +57,42 @@ class SessionNotFound(SignallingError):
     """No session has that id (it ended, or never was)."""
 
     code = "SESSION_NOT_FOUND"
+
+
+class AuthorizationRequired(SignallingError):
+    """A WHIP request came without a bearer token."""
+
+    code = "AUTHORIZATION_REQUIRED"
+
+
+class TokenRejected(SignallingError):
+    """The bearer token is not the one for this stream."""
+
+    code = "TOKEN_REJECTED"
+
+
+class StreamNameInvalid(SignallingError):
+    """A stream name outside ``[A-Za-z0-9_-]{1,64}``."""
+
+    code = "STREAM_NAME_INVALID"
+
+
+class StreamBusy(SignallingError):
+    """The stream already has its one publisher."""
+
+    code = "STREAM_BUSY"
+
+
+class StreamNotLive(SignallingError):
+    """Nobody is publishing this stream (yet, or any more)."""
+
+    code = "STREAM_NOT_LIVE"
+
+
+class CodecUnsupported(SignallingError):
+    """The offer has no codec the relay can pass through (H.264 or VP8 video)."""
+
+    code = "CODEC_UNSUPPORTED"
 
 
 class MediaNotFound(StreamingError):

@@ -10,11 +10,17 @@ from aiohttp import web
 from museion.runtime.errors import ViewPoolExhausted
 from museion.scenes.errors import MuseionError
 from museion.streaming.errors import (
+    AuthorizationRequired,
     CapacityReached,
+    CodecUnsupported,
     MediaNotFound,
     SdpMalformed,
     SdpTooLarge,
     SessionNotFound,
+    StreamBusy,
+    StreamNameInvalid,
+    StreamNotLive,
+    TokenRejected,
     UnsupportedMediaType,
 )
 
@@ -24,6 +30,12 @@ logger = logging.getLogger(__name__)
 
 _STATUS: list[tuple[type[MuseionError], int]] = [
     (SdpMalformed, 400),
+    (StreamNameInvalid, 400),
+    (AuthorizationRequired, 401),
+    (TokenRejected, 403),
+    (StreamNotLive, 404),
+    (StreamBusy, 409),
+    (CodecUnsupported, 422),
     (SdpTooLarge, 413),
     (UnsupportedMediaType, 415),
     (SessionNotFound, 404),
@@ -45,6 +57,9 @@ def error_response(error: MuseionError) -> web.Response:
     """A JSON error response, with ``Retry-After`` when the server is full."""
     status = status_for(error)
     response = web.json_response(error.to_dict(), status=status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="museion"'
+
     if status == 503:
         response.headers["Retry-After"] = str(getattr(error, "retry_after", 10))
     return response

@@ -13,22 +13,19 @@ from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
-from aiortc import sdp
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.errors import (
     CapacityReached,
     MediaNotFound,
-    SdpMalformed,
-    SdpTooLarge,
     SessionNotFound,
-    UnsupportedMediaType,
 )
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
-from museion.streaming.offer import check_offer
+from museion.streaming.live import add_live_routes
 from museion.streaming.session import Session
 from museion.streaming.settings import StreamSettings
+from museion.streaming.signalling import read_offer
 
 __all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app"]
 
@@ -80,30 +77,12 @@ SESSIONS_KEY = web.AppKey("sessions", SessionRegistry)
 SETTINGS_KEY = web.AppKey("settings", StreamSettings)
 
 
-async def _read_offer(
-    request: web.Request, settings: StreamSettings
-) -> tuple[str, sdp.SessionDescription]:
-    if request.content_type != "application/sdp":
-        raise UnsupportedMediaType("Send the offer as Content-Type: application/sdp.")
-    limit = settings.max_sdp_bytes
-    if request.content_length is not None and request.content_length > limit:
-        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise SdpMalformed("The offer is not UTF-8 text.") from exc
-    return text, check_offer(text)
-
-
 async def whep_post(request: web.Request) -> web.Response:
     """Create a session from an SDP offer."""
     settings = request.app[SETTINGS_KEY]
     registry = request.app[SESSIONS_KEY]
     engine = request.app[ENGINE_KEY]
-    offer, parsed = await _read_offer(request, settings)
+    offer, parsed = await read_offer(request, settings)
     registry.reserve()
     session: Session | None = None
     try:
@@ -228,6 +207,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_delete("/whep/{session_id}", whep_delete)
     app.router.add_static("/static", _client_dir(), append_version=False)
     app.router.add_get("/media/{name:.+}", media)
+    add_live_routes(app, settings)
 
     async def _shutdown(app: web.Application) -> None:
         await app[SESSIONS_KEY].close_all()

@@ -32,6 +32,11 @@ class StreamSettings:
     walker sees those of the relics near them, not the whole hall's.  ``stamp_clock``
     draws the wall-clock time into each frame (a diagnostic for measuring glass-to-glass
     latency; see ``bench/``).
+
+    Live relay: a WHIP publisher of stream ``S`` must present the bearer token that
+    ``stream_tokens`` pairs with ``S``, or ``publish_token`` (one token for every stream:
+    demos and tests); with neither, nothing can be published.  ``max_live_viewers`` bounds
+    the WHEP viewers of all live streams together.
     """
 
     host: str = "127.0.0.1"
@@ -58,6 +63,9 @@ class StreamSettings:
     connect_timeout: float = 20.0
     stamp_clock: bool = False
     hotspot_range: float = 4.0
+    publish_token: str | None = None
+    stream_tokens: tuple[tuple[str, str], ...] = ()
+    max_live_viewers: int = 100
 
     def __post_init__(self) -> None:
         if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):
@@ -78,5 +86,13 @@ class StreamSettings:
             raise ValueError("bitrates must satisfy 0 < min <= start <= max")
         if not self.hotspot_range > 0:
             raise ValueError("hotspot_range must be > 0 metres")
+        if not 1 <= self.max_live_viewers <= 100_000:
+            raise ValueError("max_live_viewers must lie in [1, 100000]")
+        if any(
+            not token
+            for token in (self.publish_token, *dict(self.stream_tokens).values())
+            if token is not None
+        ):
+            raise ValueError("a publish token must not be empty")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")

@@ -1,0 +1,131 @@
+"""aiortc without its codecs: encoded frames out of a receiver, encoded frames into a sender.
+
+aiortc decodes every received frame on a thread and encodes every sent one; a relay wants
+neither.  Two contained adaptations, both on objects we create:
+
+- :func:`tap_receiver` gives a receiver a larger jitter buffer (aiortc's 512 packets
+  cannot hold a 4K keyframe at 35 Mbps: about 850 packets) and replaces the queue its
+  decoder thread reads with one that hands each reassembled frame to us on the event loop;
+  the decoder thread then only waits for the end.  It must run before the receiver starts
+  (after ``setRemoteDescription``, before the connection is up).
+- :class:`EncodedTrack` is a track whose ``recv`` returns ``av.Packet``: aiortc's sender
+  then packetizes it as is (``Encoder.pack``) instead of encoding a picture.
+
+Both reach into aiortc's name-mangled attributes; ``tests/streaming/test_encoded_media.py``
+fails loudly if an aiortc upgrade moves them.
+"""
+
+from __future__ import annotations
+
+import fractions
+import logging
+import queue
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import av
+from aiortc import RTCRtpReceiver, RTCRtpTransceiver
+from aiortc.jitterbuffer import JitterBuffer
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from museion.streaming.relay import EncodedFrame
+
+__all__ = [
+    "JITTER_CAPACITY",
+    "EncodedTrack",
+    "keep_only_codec",
+    "request_keyframe",
+    "tap_receiver",
+]
+
+logger = logging.getLogger(__name__)
+
+JITTER_CAPACITY = 4096  # packets: an 8K keyframe at 1200-byte packets fits
+_TIME_BASE = fractions.Fraction(1, 90_000)
+
+OnFrame = Callable[[str, bytes, int], None]
+
+
+class _FrameTap(queue.Queue[Any]):
+    """Stands where the receiver's decoder queue was: frames go to ``on_frame``; only the
+    end marker (``None``) reaches the idle decoder thread."""
+
+    def __init__(self, on_frame: OnFrame) -> None:
+        super().__init__()
+        self._on_frame = on_frame
+
+    def put(self, item: Any, block: bool = True, timeout: float | None = None) -> None:
+        if item is None:
+            super().put(None, block, timeout)
+            return
+        codec, frame = item
+        try:
+            self._on_frame(codec.name, bytes(frame.data), int(frame.timestamp))
+        except Exception:  # a relay bug must not stop the receiver's packet handling
+            logger.exception("relay failed to take a frame")
+
+
+def tap_receiver(receiver: RTCRtpReceiver, on_frame: OnFrame) -> None:
+    """Hand ``receiver``'s reassembled frames to ``on_frame(codec, data, timestamp)``."""
+    if getattr(receiver, "_RTCRtpReceiver__started", True):
+        raise RuntimeError("tap_receiver must run before the receiver starts")
+    if getattr(receiver, "_RTCRtpReceiver__kind", None) == "video":
+        receiver._RTCRtpReceiver__jitter_buffer = JitterBuffer(  # type: ignore[attr-defined]
+            capacity=JITTER_CAPACITY, is_video=True
+        )
+    receiver._RTCRtpReceiver__decoder_queue = _FrameTap(on_frame)  # type: ignore[attr-defined]
+
+
+def keep_only_codec(transceiver: RTCRtpTransceiver, name: str) -> bool:
+    """Narrow an answering transceiver's negotiated codecs to ``name`` (and its RTX).
+
+    An answerer's transceiver is created, and its codecs chosen, inside
+    ``setRemoteDescription``, too late for ``setCodecPreferences``; a relay must send the
+    publisher's codec and no other.  False if the offer did not include ``name``.
+    """
+    kept = [c for c in transceiver._codecs if c.mimeType.split("/")[-1].upper() == name.upper()]
+    if not kept:
+        return False
+    types = {c.payloadType for c in kept}
+    rtx = [
+        c
+        for c in transceiver._codecs
+        if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in types
+    ]
+    transceiver._codecs = kept + rtx
+    return True
+
+
+def request_keyframe(receiver: RTCRtpReceiver) -> Awaitable[None] | None:
+    """Send a PLI for the stream ``receiver`` is receiving (None before any packet came)."""
+    streams = getattr(receiver, "_RTCRtpReceiver__active_ssrc", {})
+    if not streams:
+        return None
+    ssrc = next(iter(streams))
+    result: Awaitable[None] = receiver._send_rtcp_pli(ssrc)
+    return result
+
+
+class EncodedTrack(MediaStreamTrack):
+    """A video track of already encoded frames, read from ``next_frame`` (``None``: the end).
+
+    A viewer's PLI cannot reach an encoder here; the relay asks the publisher instead.
+    """
+
+    kind = "video"
+
+    def __init__(self, next_frame: Callable[[], Awaitable[EncodedFrame | None]]) -> None:
+        super().__init__()
+        self._next_frame = next_frame
+
+    async def recv(self) -> av.Packet:  # type: ignore[type-arg]
+        if self.readyState != "live":
+            raise MediaStreamError
+        frame = await self._next_frame()
+        if frame is None:
+            self.stop()
+            raise MediaStreamError
+        packet = av.Packet(frame.data)
+        packet.pts = frame.timestamp
+        packet.time_base = _TIME_BASE
+        return packet

@@ -1,0 +1,334 @@
+"""Live shows: WHIP ingest (RFC 9725) and WHEP playback of the publisher's own frames.
+
+``POST /whip/{stream}`` with a bearer token and an ``application/sdp`` offer → ``201``, the
+answer and a ``Location``; ``DELETE`` on it ends the show.  ``POST /whep/{stream}`` → a
+viewer receives the publisher's encoded frames as they are (:mod:`relay`,
+:mod:`encoded_media`); ``DELETE`` on its ``Location`` leaves.  ``OPTIONS`` answers CORS
+preflights and lists the methods, as the RFC asks.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from aiohttp import web
+from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
+
+from museion.streaming.encoded_media import (
+    EncodedTrack,
+    keep_only_codec,
+    request_keyframe,
+    tap_receiver,
+)
+from museion.streaming.errors import (
+    AuthorizationRequired,
+    CapacityReached,
+    CodecUnsupported,
+    SessionNotFound,
+    StreamBusy,
+    StreamNameInvalid,
+    StreamNotLive,
+    TokenRejected,
+)
+from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.relay import LiveStream, RelayLimits, ViewerFeed
+from museion.streaming.settings import StreamSettings
+from museion.streaming.signalling import read_offer
+
+__all__ = ["LIVE_KEY", "LiveRegistry", "add_live_routes"]
+
+logger = logging.getLogger(__name__)
+
+_STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+PASSTHROUGH_CODECS = ("H264", "VP8")
+
+
+@dataclass(eq=False)
+class Publisher:
+    """One WHIP session: its peer connection and the stream it feeds."""
+
+    id: str
+    stream: LiveStream
+    pc: RTCPeerConnection
+
+
+@dataclass(eq=False)
+class Viewer:
+    """One WHEP viewer of a live stream."""
+
+    id: str
+    stream: LiveStream
+    pc: RTCPeerConnection
+    feed: ViewerFeed
+
+
+@dataclass
+class LiveRegistry:
+    """Every live stream, its publisher and its viewers (one process)."""
+
+    settings: StreamSettings
+    limits: RelayLimits = field(default_factory=RelayLimits)
+    streams: dict[str, LiveStream] = field(default_factory=dict)
+    publishers: dict[str, Publisher] = field(default_factory=dict)
+    viewers: dict[str, Viewer] = field(default_factory=dict)
+    _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def stream(self, name: str) -> LiveStream:
+        if not _STREAM_NAME.fullmatch(name):
+            raise StreamNameInvalid("A stream name is 1 to 64 letters, digits, '-' or '_'.")
+        found = self.streams.get(name)
+        if found is None:
+            found = self.streams[name] = LiveStream(name, self.limits)
+        return found
+
+    def authorize(self, name: str, header: str | None) -> None:
+        """The bearer token in ``header`` must be ``name``'s (or the shared one)."""
+        if not header or not header.startswith("Bearer "):
+            raise AuthorizationRequired("Publishing needs 'Authorization: Bearer <token>'.")
+        given = header.removeprefix("Bearer ").strip().encode()
+        expected = [t for s, t in self.settings.stream_tokens if s == name]
+        if self.settings.publish_token is not None:
+            expected.append(self.settings.publish_token)
+        if not any(hmac.compare_digest(given, t.encode()) for t in expected):
+            raise TokenRejected(f"This token may not publish stream '{name}'.")
+
+    def spawn(self, coroutine: object) -> None:
+        task = asyncio.ensure_future(coroutine)  # type: ignore[call-overload]
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def end_publisher(self, publisher: Publisher, reason: str) -> None:
+        if self.publishers.pop(publisher.id, None) is None:
+            return
+        publisher.stream.stop(reason)
+        logger.info("stream %s: publisher left (%s)", publisher.stream.name, reason)
+        await publisher.pc.close()
+        for viewer in [v for v in self.viewers.values() if v.stream is publisher.stream]:
+            await self.end_viewer(viewer, reason)
+
+    async def end_viewer(self, viewer: Viewer, reason: str) -> None:
+        if self.viewers.pop(viewer.id, None) is None:
+            return
+        viewer.stream.leave(viewer.feed)
+        logger.info("stream %s: viewer %s left (%s)", viewer.stream.name, viewer.id, reason)
+        await viewer.pc.close()
+
+    async def close_all(self) -> None:
+        for publisher in list(self.publishers.values()):
+            await self.end_publisher(publisher, "server shutdown")
+        for viewer in list(self.viewers.values()):
+            await self.end_viewer(viewer, "server shutdown")
+
+
+LIVE_KEY = web.AppKey("live", LiveRegistry)
+_SETTINGS_KEY = web.AppKey("live_settings", StreamSettings)
+
+
+def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:
+    return {
+        codec.mimeType.split("/")[-1].upper()
+        for media in parsed.media
+        if media.kind == "video"
+        for codec in media.rtp.codecs
+    }
+
+
+def _cors(response: web.StreamResponse) -> web.StreamResponse:
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Expose-Headers"] = "Location"
+    return response
+
+
+async def whip_options(request: web.Request) -> web.Response:
+    """CORS preflight and the methods a WHIP endpoint takes."""
+    response = web.Response(status=204)
+    response.headers["Allow"] = "OPTIONS, POST"
+    response.headers["Accept-Post"] = "application/sdp"
+    response.headers["Access-Control-Allow-Methods"] = "OPTIONS, POST, DELETE, PATCH"
+    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match"
+    _cors(response)
+    return response
+
+
+async def whip_post(request: web.Request) -> web.StreamResponse:
+    """A publisher's offer: answer it and feed its frames to the stream."""
+    registry = request.app[LIVE_KEY]
+    settings = registry.settings
+    name = request.match_info["stream"]
+    stream = registry.stream(name)
+    registry.authorize(name, request.headers.get("Authorization"))
+    offer, parsed = await read_offer(request, settings)
+    codecs = _offered_codecs(parsed) & set(PASSTHROUGH_CODECS)
+    if not codecs:
+        raise CodecUnsupported(
+            "The relay passes through H.264 or VP8 video; the offer has neither."
+        )
+    if stream.live:
+        raise StreamBusy(f"Stream '{name}' already has a publisher.")
+    pc = RTCPeerConnection(rtc_configuration(settings))
+    publisher = Publisher(secrets.token_urlsafe(12), stream, pc)
+    stream.live = True  # claimed now: a second publisher racing this one gets 409
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        receivers = []
+        for transceiver in pc.getTransceivers():
+            if transceiver.kind == "video":
+                tap_receiver(transceiver.receiver, _on_frame(stream))
+                receivers.append(transceiver.receiver)
+        await pc.setLocalDescription(await pc.createAnswer())
+    except BaseException:
+        stream.live = False
+        await pc.close()
+        raise
+    chosen = _negotiated_video_codec(pc)
+    if chosen is None:
+        stream.live = False
+        await pc.close()
+        raise CodecUnsupported("No video codec could be agreed with the publisher.")
+
+    def ask_keyframe() -> None:
+        for receiver in receivers:
+            pending = request_keyframe(receiver)
+            if pending is not None:
+                registry.spawn(pending)
+
+    stream.start(chosen, ask_keyframe)
+    registry.publishers[publisher.id] = publisher
+
+    @pc.on("connectionstatechange")
+    async def _state() -> None:
+        if pc.connectionState in ("failed", "closed"):
+            await registry.end_publisher(publisher, f"connection {pc.connectionState}")
+
+    logger.info("stream %s: publisher %s on (%s)", name, publisher.id, chosen)
+    answer = announce_candidates(pc.localDescription.sdp, settings)
+    response = web.Response(
+        status=201,
+        text=answer,
+        content_type="application/sdp",
+        headers={"Location": f"/whip/{name}/{publisher.id}"},
+    )
+    return _cors(response)
+
+
+def _on_frame(stream: LiveStream):  # type: ignore[no-untyped-def]
+    def on_frame(codec: str, data: bytes, timestamp: int) -> None:
+        if codec.upper() in PASSTHROUGH_CODECS:
+            stream.publish_frame(data, timestamp)
+
+    return on_frame
+
+
+def _negotiated_video_codec(pc: RTCPeerConnection) -> str | None:
+    description = sdp.SessionDescription.parse(pc.localDescription.sdp)
+    for media in description.media:
+        if media.kind == "video" and media.rtp.codecs:
+            for codec in media.rtp.codecs:
+                name = codec.mimeType.split("/")[-1].upper()
+                if name in PASSTHROUGH_CODECS:
+                    return name
+    return None
+
+
+async def whip_delete(request: web.Request) -> web.StreamResponse:
+    """The publisher ends the show."""
+    registry = request.app[LIVE_KEY]
+    publisher = registry.publishers.get(request.match_info["id"])
+    if publisher is None or publisher.stream.name != request.match_info["stream"]:
+        raise SessionNotFound("No such publishing session: it has ended or never existed.")
+    await registry.end_publisher(publisher, "DELETE")
+    return _cors(web.Response(status=200))
+
+
+async def whep_post(request: web.Request) -> web.StreamResponse:
+    """A viewer's offer: answer with the live stream's own frames."""
+    registry = request.app[LIVE_KEY]
+    settings = registry.settings
+    name = request.match_info["stream"]
+    stream = registry.stream(name)
+    offer, parsed = await read_offer(request, settings)
+    if not stream.live or stream.codec is None:
+        raise StreamNotLive(f"Stream '{name}' is not live; try again when the show starts.")
+    if stream.codec not in _offered_codecs(parsed):
+        raise CodecUnsupported(f"The show is {stream.codec}; the offer cannot receive it.")
+    if len(registry.viewers) >= settings.max_live_viewers:
+        raise CapacityReached(
+            f"All {settings.max_live_viewers} places are taken; please try again shortly.",
+            retry_after=settings.retry_after,
+        )
+    pc = RTCPeerConnection(rtc_configuration(settings))
+    feed = stream.join()
+    viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        track = EncodedTrack(feed.next)
+        pc.addTrack(track)  # takes the offer's video transceiver, which then sends
+        for transceiver in pc.getTransceivers():
+            if transceiver.sender.track is track and not keep_only_codec(transceiver, stream.codec):
+                raise CodecUnsupported(f"The show is {stream.codec}; the offer cannot receive it.")
+        await pc.setLocalDescription(await pc.createAnswer())
+    except BaseException:
+        stream.leave(feed)
+        await pc.close()
+        raise
+    registry.viewers[viewer.id] = viewer
+
+    @pc.on("connectionstatechange")
+    async def _state() -> None:
+        if pc.connectionState in ("failed", "closed"):
+            await registry.end_viewer(viewer, f"connection {pc.connectionState}")
+
+    answer = announce_candidates(pc.localDescription.sdp, settings)
+    response = web.Response(
+        status=201,
+        text=answer,
+        content_type="application/sdp",
+        headers={"Location": f"/whep/{name}/{viewer.id}"},
+    )
+    return _cors(response)
+
+
+async def whep_delete(request: web.Request) -> web.StreamResponse:
+    """A viewer leaves."""
+    registry = request.app[LIVE_KEY]
+    viewer = registry.viewers.get(request.match_info["id"])
+    if viewer is None or viewer.stream.name != request.match_info["stream"]:
+        raise SessionNotFound("No such viewer: it has left or never existed.")
+    await registry.end_viewer(viewer, "DELETE")
+    return _cors(web.Response(status=200))
+
+
+async def live_status(request: web.Request) -> web.Response:
+    """Whether a stream is live, its codec and how many watch (the viewer page polls it)."""
+    registry = request.app[LIVE_KEY]
+    stream = registry.stream(request.match_info["stream"])
+    return web.json_response(
+        {
+            "stream": stream.name,
+            "live": stream.live,
+            "codec": stream.codec if stream.live else None,
+            "viewers": len(stream.viewers),
+        }
+    )
+
+
+def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
+    """WHIP, WHEP-live and status routes on ``app``; closing the app ends every show."""
+    app[LIVE_KEY] = LiveRegistry(settings)
+    app.router.add_route("OPTIONS", "/whip/{stream}", whip_options)
+    app.router.add_post("/whip/{stream}", whip_post)
+    app.router.add_delete("/whip/{stream}/{id}", whip_delete)
+    app.router.add_route("OPTIONS", "/whep/{stream}", whip_options)
+    app.router.add_post("/whep/{stream}", whep_post)
+    app.router.add_delete("/whep/{stream}/{id}", whep_delete)
+    app.router.add_get("/live/{stream}/status", live_status)
+
+    async def _shutdown(app: web.Application) -> None:
+        await app[LIVE_KEY].close_all()
+
+    app.on_shutdown.append(_shutdown)

@@ -1,0 +1,222 @@
+"""A live stream's fan-out, without re-encoding: encoded frames in, the same frames out.
+
+Pure asyncio, no WebRTC: the publisher side hands :meth:`LiveStream.publish_frame` each
+complete encoded frame (H.264 Annex B or VP8) with its 90 kHz timestamp; each viewer reads
+its own :class:`ViewerFeed`.  A joining viewer starts at the last keyframe, whose group of
+pictures is kept (bounded), so it sees a picture at once rather than after the next
+keyframe.  A viewer that falls behind (its queue over ``max_queue_bytes``) drops what it
+has queued and waits for the next keyframe: its memory is bounded and nobody else waits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+__all__ = [
+    "EncodedFrame",
+    "LiveStream",
+    "RelayLimits",
+    "ViewerFeed",
+    "h264_is_keyframe",
+    "is_keyframe",
+    "vp8_is_keyframe",
+]
+
+logger = logging.getLogger(__name__)
+
+
+def h264_is_keyframe(data: bytes) -> bool:
+    """An Annex B access unit that starts a decodable picture: it holds an IDR slice
+    (NAL type 5) or a sequence parameter set (7) ahead of one."""
+    index = 0
+    end = len(data)
+    while index < end:
+        start = data.find(b"\x00\x00\x01", index)
+        if start < 0 or start + 3 >= end:
+            return False
+        nal_type = data[start + 3] & 0x1F
+        if nal_type in (5, 7):
+            return True
+        index = start + 3
+    return False
+
+
+def vp8_is_keyframe(data: bytes) -> bool:
+    """A VP8 frame whose tag says key frame (RFC 6386 9.1: bit 0 of the first byte is 0)."""
+    return bool(data) and not data[0] & 0x01
+
+
+def is_keyframe(codec: str, data: bytes) -> bool:
+    """Whether ``data`` (one encoded frame of ``codec``, ``H264`` or ``VP8``) is a keyframe."""
+    return h264_is_keyframe(data) if codec == "H264" else vp8_is_keyframe(data)
+
+
+@dataclass(frozen=True)
+class EncodedFrame:
+    """One complete encoded video frame: its bytes, its 90 kHz timestamp, keyframe or not."""
+
+    data: bytes
+    timestamp: int
+    keyframe: bool
+
+
+@dataclass(frozen=True)
+class RelayLimits:
+    """``max_queue_bytes``: what one viewer may have queued before it is cut back to the
+    next keyframe (about 2 s of 4K at 12 Mbps by default); ``max_gop_bytes``: the largest
+    group of pictures kept for joining viewers (a longer one is not kept: joiners wait for
+    the next keyframe); ``keyframe_interval``: the least time between two keyframe requests
+    sent to the publisher."""
+
+    max_queue_bytes: int = 4 * 1024 * 1024
+    max_gop_bytes: int = 16 * 1024 * 1024
+    keyframe_interval: float = 1.0
+
+
+@dataclass(eq=False)
+class ViewerFeed:
+    """The frames waiting for one viewer; ``None`` in the queue means the stream ended."""
+
+    limits: RelayLimits
+    queue: collections.deque[EncodedFrame | None] = field(default_factory=collections.deque)
+    queued_bytes: int = 0
+    waiting_for_keyframe: bool = True
+    dropped_frames: int = 0
+    sent_frames: int = 0
+    ended: str | None = None
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, frame: EncodedFrame) -> None:
+        """Queue ``frame``, or drop it (and what is queued) to keep within the limits."""
+        if self.ended is not None:
+            return
+        if self.waiting_for_keyframe and not frame.keyframe:
+            self.dropped_frames += 1
+            return
+        if self.queued_bytes + len(frame.data) > self.limits.max_queue_bytes:
+            self.dropped_frames += len(self.queue) + 1
+            self.queue.clear()
+            self.queued_bytes = 0
+            self.waiting_for_keyframe = True
+            if not frame.keyframe:
+                return
+        self.waiting_for_keyframe = False
+        self.queue.append(frame)
+        self.queued_bytes += len(frame.data)
+        self._ready.set()
+
+    def end(self, reason: str) -> None:
+        """No more frames: the publisher left (``reason`` says why)."""
+        if self.ended is None:
+            self.ended = reason
+            self.queue.append(None)
+            self._ready.set()
+
+    async def next(self) -> EncodedFrame | None:
+        """The next frame, waiting for one; ``None`` once the stream has ended."""
+        while not self.queue:
+            self._ready.clear()
+            await self._ready.wait()
+        frame = self.queue.popleft()
+        if frame is None:
+            self.queue.append(None)  # every later call sees the end too
+            return None
+        self.queued_bytes -= len(frame.data)
+        self.sent_frames += 1
+        return frame
+
+
+class LiveStream:
+    """One named stream: at most one publisher, any number of viewers.
+
+    ``request_keyframe`` is called (rate-limited) when a viewer needs a keyframe the stream
+    does not have; the publisher side sends the PLI.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        limits: RelayLimits = RelayLimits(),
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.name = name
+        self.limits = limits
+        self.codec: str | None = None
+        self.viewers: set[ViewerFeed] = set()
+        self.request_keyframe: Callable[[], None] | None = None
+        self.frames_in = 0
+        self.bytes_in = 0
+        self._gop: list[EncodedFrame] = []
+        self._gop_bytes = 0
+        self._clock = clock
+        self._last_request = -float("inf")
+        self.live = False
+
+    def start(self, codec: str, request_keyframe: Callable[[], None] | None) -> None:
+        """A publisher is on with ``codec``."""
+        self.codec = codec
+        self.request_keyframe = request_keyframe
+        self.live = True
+        self._gop.clear()
+        self._gop_bytes = 0
+
+    def stop(self, reason: str) -> None:
+        """The publisher is gone: every viewer's stream ends with ``reason``."""
+        self.live = False
+        self.request_keyframe = None
+        self._gop.clear()
+        self._gop_bytes = 0
+        for viewer in self.viewers:
+            viewer.end(reason)
+        self.viewers.clear()
+
+    def publish_frame(self, data: bytes, timestamp: int) -> EncodedFrame:
+        """One frame from the publisher, to every viewer."""
+        frame = EncodedFrame(data, timestamp, is_keyframe(self.codec or "H264", data))
+        self.frames_in += 1
+        self.bytes_in += len(data)
+        if frame.keyframe:
+            self._gop = [frame]
+            self._gop_bytes = len(data)
+        elif self._gop:
+            self._gop_bytes += len(data)
+            if self._gop_bytes > self.limits.max_gop_bytes:
+                self._gop.clear()
+                self._gop_bytes = 0
+            else:
+                self._gop.append(frame)
+        for viewer in self.viewers:
+            viewer.offer(frame)
+            if viewer.waiting_for_keyframe:
+                self._want_keyframe()
+        return frame
+
+    def join(self) -> ViewerFeed:
+        """A new viewer: it starts with the kept group of pictures, or asks for a keyframe."""
+        feed = ViewerFeed(self.limits)
+        for frame in self._gop:
+            feed.offer(frame)
+        if feed.waiting_for_keyframe:
+            self._want_keyframe()
+        self.viewers.add(feed)
+        return feed
+
+    def leave(self, feed: ViewerFeed) -> None:
+        """A viewer is gone; its queue goes with it."""
+        self.viewers.discard(feed)
+        feed.end("left")
+
+    def _want_keyframe(self) -> None:
+        now = self._clock()
+        if (
+            self.request_keyframe is None
+            or now - self._last_request < self.limits.keyframe_interval
+        ):
+            return
+        self._last_request = now
+        self.request_keyframe()

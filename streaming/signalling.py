@@ -1,0 +1,34 @@
+"""Reading an SDP offer from an HTTP request: type, size and encoding, then :func:`check_offer`.
+
+Shared by the gallery's WHEP endpoint and the live WHIP/WHEP endpoints.
+"""
+
+from __future__ import annotations
+
+from aiohttp import web
+from aiortc import sdp
+
+from museion.streaming.errors import SdpMalformed, SdpTooLarge, UnsupportedMediaType
+from museion.streaming.offer import check_offer
+from museion.streaming.settings import StreamSettings
+
+__all__ = ["read_offer"]
+
+
+async def read_offer(
+    request: web.Request, settings: StreamSettings
+) -> tuple[str, sdp.SessionDescription]:
+    """The offer's text and its parsed form; raises a :class:`SignallingError` otherwise."""
+    if request.content_type != "application/sdp":
+        raise UnsupportedMediaType("Send the offer as Content-Type: application/sdp.")
+    limit = settings.max_sdp_bytes
+    if request.content_length is not None and request.content_length > limit:
+        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SdpMalformed("The offer is not UTF-8 text.") from exc
+    return text, check_offer(text)

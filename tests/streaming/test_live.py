@@ -1,0 +1,243 @@
+"""Live relay end to end: an aiortc publisher fed by an ffmpeg-made H.264 file over WHIP,
+aiortc viewers over WHEP decoding what the relay forwards (never re-encoded)."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc.contrib.media import MediaPlayer
+from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.live import LIVE_KEY
+from tests.conftest import LOOPBACK, serve
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+
+TOKEN = "s3cret-token"
+LIVE = dataclasses.replace(LOOPBACK, publish_token=TOKEN)
+WIDTH, HEIGHT = 640, 360
+
+
+@pytest.fixture(scope="module")
+def clip(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """20 s of ffmpeg's test pattern, H.264 constrained baseline, a keyframe a second."""
+    path = tmp_path_factory.mktemp("live") / "show.ts"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={WIDTH}x{HEIGHT}:rate=30",
+         "-t", "20", "-c:v", "libx264", "-profile:v", "baseline", "-pix_fmt", "yuv420p",
+         "-g", "30", "-bf", "0", "-tune", "zerolatency", "-f", "mpegts", str(path)],
+        check=True,
+    )  # fmt: skip
+    yield path
+
+
+def _h264_only(transceiver: Any) -> None:
+    codecs = RTCRtpSender.getCapabilities("video").codecs
+    transceiver.setCodecPreferences(
+        [c for c in codecs if c.mimeType in ("video/H264", "video/rtx")]
+    )
+
+
+async def _post(url: str, sdp: str, token: str | None = TOKEN) -> tuple[int, str, dict[str, str]]:
+    headers = {"Content-Type": "application/sdp"}
+    if token is not None:
+        headers["Authorization"] = f"Bearer {token}"
+    async with aiohttp.ClientSession() as http, http.post(url, data=sdp, headers=headers) as r:
+        return r.status, await r.text(), dict(r.headers)
+
+
+async def _offer(kind: str = "send") -> tuple[RTCPeerConnection, str]:
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    if kind == "send":
+        pc.addTransceiver("video", direction="sendonly")
+    else:
+        pc.addTransceiver("video", direction="recvonly")
+    await pc.setLocalDescription(await pc.createOffer())
+    return pc, pc.localDescription.sdp
+
+
+@contextlib.asynccontextmanager
+async def publisher(base: str, clip: Path, stream: str = "show") -> AsyncIterator[str]:
+    """Publish ``clip`` (its packets, not decoded) to ``stream``; yields the Location."""
+    player = MediaPlayer(str(clip), decode=False)
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    assert player.video is not None
+    _h264_only(pc.addTransceiver(player.video, direction="sendonly"))
+    await pc.setLocalDescription(await pc.createOffer())
+    status, answer, headers = await _post(f"{base}/whip/{stream}", pc.localDescription.sdp)
+    assert status == 201, answer
+    await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+    try:
+        yield headers["Location"]
+    finally:
+        await pc.close()
+        if player.video is not None:
+            player.video.stop()
+
+
+@dataclasses.dataclass
+class Watched:
+    frames: int = 0
+    sizes: set[tuple[int, int]] = dataclasses.field(default_factory=set)
+    ended: bool = False
+
+
+@contextlib.asynccontextmanager
+async def watcher(base: str, stream: str = "show") -> AsyncIterator[tuple[Watched, str]]:
+    """A WHEP viewer that decodes what it receives and counts it."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("video", direction="recvonly")
+    loop = asyncio.get_running_loop()
+    got: asyncio.Future[MediaStreamTrack] = loop.create_future()
+    pc.on("track", lambda t: got.done() or got.set_result(t))
+    await pc.setLocalDescription(await pc.createOffer())
+    status, answer, headers = await _post(f"{base}/whep/{stream}", pc.localDescription.sdp, None)
+    assert status == 201, answer
+    await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+    watched = Watched()
+
+    async def count() -> None:
+        track = await got
+        try:
+            while True:
+                frame = await track.recv()
+                watched.frames += 1
+                watched.sizes.add((frame.width, frame.height))  # type: ignore[union-attr]
+        except MediaStreamError:
+            watched.ended = True
+
+    task = asyncio.ensure_future(count())
+    try:
+        yield watched, headers["Location"]
+    finally:
+        task.cancel()
+        await pc.close()
+
+
+async def test_viewers_see_the_publishers_frames_without_re_encoding(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with serve(engine, LIVE) as server, publisher(server.url, clip):
+        registry = server.app[LIVE_KEY]
+        stream = registry.streams["show"]
+        await _until(lambda: stream.frames_in > 0)
+        async with watcher(server.url) as (first, _), watcher(server.url) as (second, _):
+            await asyncio.sleep(5)
+            feeds = list(stream.viewers)
+            sent = [feed.sent_frames for feed in feeds]
+        assert stream.codec == "H264"
+        for watched in (first, second):
+            assert watched.sizes == {(WIDTH, HEIGHT)}
+            # Each viewer decodes (nearly) every frame the relay forwarded to it: 5 s at 30 fps.
+            assert watched.frames >= 120, (watched.frames, sent)
+        assert min(first.frames, second.frames) >= 0.95 * min(sent) - 3, (first, second, sent)
+
+
+async def test_publishing_needs_the_streams_token(engine: RenderEngine) -> None:
+    async with serve(engine, LIVE) as server:
+        pc, offer = await _offer("send")
+        try:
+            status, body, headers = await _post(f"{server.url}/whip/show", offer, token=None)
+            assert status == 401 and '"AUTHORIZATION_REQUIRED"' in body
+            assert headers["WWW-Authenticate"].startswith("Bearer")
+            status, body, _ = await _post(f"{server.url}/whip/show", offer, token="wrong")
+            assert status == 403 and '"TOKEN_REJECTED"' in body
+            status, body, _ = await _post(f"{server.url}/whip/no%20spaces", offer)
+            assert status == 400 and '"STREAM_NAME_INVALID"' in body
+        finally:
+            await pc.close()
+
+
+async def test_without_any_configured_token_nothing_can_be_published(engine: RenderEngine) -> None:
+    async with serve(engine, LOOPBACK) as server:
+        pc, offer = await _offer("send")
+        try:
+            status, body, _ = await _post(f"{server.url}/whip/show", offer, token="anything")
+            assert status == 403, body
+        finally:
+            await pc.close()
+
+
+async def test_one_publisher_per_stream_and_a_codec_the_relay_can_pass(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with serve(engine, LIVE) as server, publisher(server.url, clip):
+        pc, offer = await _offer("send")
+        try:
+            status, body, _ = await _post(f"{server.url}/whip/show", offer)
+            assert status == 409 and '"STREAM_BUSY"' in body
+            hevc = offer.replace("H264/90000", "H265/90000").replace("VP8/90000", "VP9/90000")
+            status, body, _ = await _post(f"{server.url}/whip/other", hevc)
+            assert status == 422 and '"CODEC_UNSUPPORTED"' in body
+            status, body, _ = await _post(f"{server.url}/whip/show", "v=0\r\nbroken")
+            assert status == 400 and '"SDP_MALFORMED"' in body
+            # The show went on through all of that.
+            stream = server.app[LIVE_KEY].streams["show"]
+            before = stream.frames_in
+            await _until(lambda: stream.frames_in > before + 10)
+        finally:
+            await pc.close()
+
+
+async def test_a_viewer_of_a_stream_not_live_is_told_so(engine: RenderEngine) -> None:
+    async with serve(engine, LIVE) as server:
+        pc, offer = await _offer("receive")
+        try:
+            status, body, _ = await _post(f"{server.url}/whep/later", offer, token=None)
+            assert status == 404 and '"STREAM_NOT_LIVE"' in body
+        finally:
+            await pc.close()
+
+
+async def test_options_answers_the_cors_preflight(engine: RenderEngine) -> None:
+    async with (
+        serve(engine, LIVE) as server,
+        aiohttp.ClientSession() as http,
+        http.options(f"{server.url}/whip/show") as reply,
+    ):
+        assert reply.status == 204
+        assert "POST" in reply.headers["Access-Control-Allow-Methods"]
+        assert "Authorization" in reply.headers["Access-Control-Allow-Headers"]
+        assert reply.headers["Accept-Post"] == "application/sdp"
+
+
+async def test_the_publisher_ending_the_show_ends_its_viewers(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with serve(engine, LIVE) as server, publisher(server.url, clip) as location:
+        registry = server.app[LIVE_KEY]
+        await _until(lambda: registry.streams["show"].frames_in > 0)
+        async with watcher(server.url) as (watched, _):
+            await _until(lambda: watched.frames > 10)
+            async with (
+                aiohttp.ClientSession() as http,
+                http.delete(f"{server.url}{location}") as reply,
+            ):
+                assert reply.status == 200
+            await _until(lambda: watched.ended)
+            assert not registry.viewers and not registry.publishers
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"{server.url}/live/show/status") as reply,
+            ):
+                assert (await reply.json())["live"] is False
+
+
+async def _until(condition: Any, timeout: float = 10.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
