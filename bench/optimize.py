@@ -11,7 +11,8 @@ Workload (real scans only):
 
 Each tool runs at four simplification levels (keep 100%, 50%, 20%, 10% of the triangles), all
 with meshopt compression and textures left as they are: ours ``museion optimize IN OUT
---compress meshopt --texture-format keep [--simplify R]``; gltfpack 1.3.0 ``-cc [-si R]``;
+--compress meshopt --texture-format keep [--simplify R]``; gltfpack 1.3.0 ``-cc -kn -km -ke
+[-si R]`` (names and extras kept, as ours keeps them);
 gltf-transform 4.5.1 ``optimize --compress meshopt --texture-compress false`` with
 ``--simplify false`` or ``--simplify-ratio R --simplify-error 0.01`` (gltfpack's default
 error limit).  Each output is decoded to a plain GLB by a glTF-Transform script (meshopt,
@@ -340,6 +341,8 @@ def _command(tools: Tools, tool: str, level: float, source: Path, out: Path) -> 
         return command + (["--simplify", f"{level}"] if level < 1 else [])
     if tool == "gltfpack":
         command = [tools.node, str(tools.gltfpack), "-i", str(source), "-o", str(out), "-cc"]
+        # Keep names and extras, as museion optimize always does (a museum's metadata).
+        command += ["-kn", "-km", "-ke"]
         return command + (["-si", f"{level}"] if level < 1 else [])
     command = [tools.node, str(tools.gltf_transform), "optimize", str(source), str(out)]
     command += ["--compress", "meshopt", "--texture-compress", "false"]

@@ -67,8 +67,8 @@ def add_optimize_command(verbs: argparse._SubParsersAction[argparse.ArgumentPars
         "--error",
         type=_error,
         metavar="E",
-        help="simplify as far as the surface stays within E of the original (Hausdorff distance"
-        " over the bounding-box diagonal; 0.01 = 1%%)",
+        help="simplify as far as the surface stays within E of the mesh extent (0.01 = 1%%),"
+        " by meshoptimizer's estimate as gltfpack -se; the exact deviation is reported",
     )
     parser.add_argument(
         "--texture-size",

@@ -49,13 +49,16 @@ class ReorderOptions:
 @dataclass(frozen=True)
 class QuantizeOptions:
     """Bits kept per attribute (gltfpack's defaults); positions as unsigned integers,
-    normalized when ``normalized_positions``, the node transform compensating."""
+    normalized when ``normalized_positions``, the node transform compensating.
+    ``octahedral``: 8-bit normals and tangents as meshoptimizer's octahedral filter will
+    store them (``optimize`` sets it when that filter follows)."""
 
     position_bits: int = 14
     normal_bits: int = 8
     texcoord_bits: int = 12
     color_bits: int = 8
     normalized_positions: bool = False
+    octahedral: bool = False
 
 
 def _groups(doc: GltfDocument) -> list[list[dict[str, Any]]]:
@@ -210,6 +213,12 @@ def _quat_rotate(q: list[float], v: Array) -> Array:
     return np.asarray(2 * np.dot(u, v) * u + (w * w - np.dot(u, u)) * v + 2 * w * np.cross(u, v))
 
 
+def _float32s(values: Array) -> list[float]:
+    """Numbers for the JSON as the renderer reads them (float32), in their shortest form:
+    ``0.000604732079`` rather than ``0.0006047320556547487``."""
+    return [float(str(np.float32(v))) for v in values]
+
+
 def _compensate(
     doc: GltfDocument,
     node_index: int,
@@ -228,23 +237,38 @@ def _compensate(
         d = np.eye(4)
         d[:3, :3] *= scale
         d[:3, 3] = offset
-        node["matrix"] = [float(v) for v in (m @ d).T.reshape(-1)]
+        node["matrix"] = _float32s((m @ d).T.reshape(-1))
         return False
     if own:
         s = np.array(node.get("scale", [1.0, 1.0, 1.0]), dtype=np.float64)
         t = np.array(node.get("translation", [0.0, 0.0, 0.0]), dtype=np.float64)
         r = node.get("rotation", [0.0, 0.0, 0.0, 1.0])
-        node["translation"] = [float(v) for v in t + _quat_rotate(r, s * offset)]
-        node["scale"] = [float(v) for v in s * scale]
+        node["translation"] = _float32s(t + _quat_rotate(r, s * offset))
+        node["scale"] = _float32s(s * scale)
         return False
     child = {
         "mesh": node.pop("mesh"),
-        "translation": [float(v) for v in offset],
-        "scale": [scale] * 3,
+        "translation": _float32s(offset),
+        "scale": _float32s(np.full(3, scale)),
     }
     doc.json["nodes"].append(child)
     node.setdefault("children", []).append(len(doc.json["nodes"]) - 1)
     return True
+
+
+def _octahedral_unit(data: Array) -> Array:
+    """Unit vectors as int8 the octahedral filter reproduces: encoded from the floats and
+    decoded by meshoptimizer's own decoder, so the writer's filter re-encodes them (nearly
+    always) to the codes the floats give, rather than to those of a rounded copy."""
+    import meshopt
+
+    values = np.zeros((len(data), 4), dtype=np.float32)
+    values[:, : data.shape[1]] = np.clip(data, -1.0, 1.0)
+    rows = meshopt.encode_filter_oct(values, 4, 8)
+    decoded = meshopt.decode_vertex_buffer(
+        meshopt.encode_vertex_buffer(rows), len(data), 4, "OCTAHEDRAL"
+    )
+    return np.ascontiguousarray(decoded.view(np.int8)[:, : data.shape[1]])
 
 
 def _quantize_unit(data: Array, bits: int) -> Array:
@@ -330,7 +354,12 @@ def quantize(doc: GltfDocument, options: QuantizeOptions = QuantizeOptions()) ->
                 if key in ("NORMAL", "TANGENT"):
                     kind = "normals" if key == "NORMAL" else "tangents"
                     bits = min(options.normal_bits, 8)
-                    attributes[key] = replace(index, _quantize_unit(data, bits), True, kind)
+                    unit = (
+                        _octahedral_unit(data)
+                        if options.octahedral and bits == 8 and data.shape[1] in (3, 4)
+                        else _quantize_unit(data, bits)
+                    )
+                    attributes[key] = replace(index, unit, True, kind)
                 elif (
                     key.startswith("TEXCOORD_")
                     and len(data)

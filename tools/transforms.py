@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from museion.tools.gltf_document import GltfDocument, TransformStats
@@ -80,7 +80,10 @@ def optimize(
     if options.reorder is not None:
         steps.append(("reorder", lambda: reorder(doc, options.reorder or ReorderOptions())))
     if options.quantize is not None and options.compress != "draco":
-        steps.append(("quantize", lambda: quantize(doc, options.quantize or QuantizeOptions())))
+        quantizing = options.quantize
+        if options.compress == "meshopt" and options.meshopt.octahedral:
+            quantizing = replace(quantizing, octahedral=True)
+        steps.append(("quantize", lambda: quantize(doc, quantizing)))
     if options.textures is not None:
         steps.append(("textures", lambda: textures(doc, options.textures or TextureOptions())))
     if options.compress == "meshopt":
