@@ -91,9 +91,7 @@ class LiveRegistry:
         if not header or not header.startswith("Bearer "):
             raise AuthorizationRequired("Publishing needs 'Authorization: Bearer <token>'.")
         given = header.removeprefix("Bearer ").strip().encode()
-        expected = [t for s, t in self.settings.stream_tokens if s == name]
-        if self.settings.publish_token is not None:
-            expected.append(self.settings.publish_token)
+        expected = self.settings.token_for(name)
         if not any(hmac.compare_digest(given, t.encode()) for t in expected):
             raise TokenRejected(f"This token may not publish stream '{name}'.")
 

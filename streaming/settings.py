@@ -34,9 +34,9 @@ class StreamSettings:
     latency; see ``bench/``).
 
     Live relay: a WHIP publisher of stream ``S`` must present the bearer token that
-    ``stream_tokens`` pairs with ``S``, or ``publish_token`` (one token for every stream:
-    demos and tests); with neither, nothing can be published.  ``max_live_viewers`` bounds
-    the WHEP viewers of all live streams together.
+    ``stream_tokens`` pairs with ``S`` (entries ``S=TOKEN``), or ``publish_token`` (one
+    token for every stream: demos and tests); with neither, nothing can be published.
+    ``max_live_viewers`` bounds the WHEP viewers of all live streams together.
     """
 
     host: str = "127.0.0.1"
@@ -64,8 +64,13 @@ class StreamSettings:
     stamp_clock: bool = False
     hotspot_range: float = 4.0
     publish_token: str | None = None
-    stream_tokens: tuple[tuple[str, str], ...] = ()
+    stream_tokens: tuple[str, ...] = ()
     max_live_viewers: int = 100
+
+    def token_for(self, stream: str) -> list[str]:
+        """The tokens that may publish ``stream``."""
+        tokens = [t for s, _, t in (e.partition("=") for e in self.stream_tokens) if s == stream]
+        return [*tokens, self.publish_token] if self.publish_token else tokens
 
     def __post_init__(self) -> None:
         if not (16 <= self.width <= 7680 and 16 <= self.height <= 4320):
@@ -88,11 +93,11 @@ class StreamSettings:
             raise ValueError("hotspot_range must be > 0 metres")
         if not 1 <= self.max_live_viewers <= 100_000:
             raise ValueError("max_live_viewers must lie in [1, 100000]")
-        if any(
-            not token
-            for token in (self.publish_token, *dict(self.stream_tokens).values())
-            if token is not None
-        ):
+        if self.publish_token is not None and not self.publish_token:
             raise ValueError("a publish token must not be empty")
+        for entry in self.stream_tokens:
+            name, _, token = entry.partition("=")
+            if not name or not token:
+                raise ValueError("a stream token is written STREAM=TOKEN, both non-empty")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")

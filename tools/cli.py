@@ -19,6 +19,7 @@ from museion.scenes.errors import MuseionError, SceneInvalid
 from museion.tools.inspect_command import add_inspect_command
 from museion.tools.optimize_command import add_optimize_command
 from museion.tools.preview_command import add_preview_command
+from museion.tools.publish_command import add_publish_command
 from museion.tools.scene_commands import add_scene_commands, run_scene_command
 from museion.tools.validate_command import add_validate_command, run_validate
 
@@ -69,6 +70,18 @@ def _parser() -> argparse.ArgumentParser:
         help="local address to gather ICE candidates on (repeatable)",
     )
     serve.add_argument(
+        "--publish-token",
+        help="bearer token that may publish any live stream over WHIP (demos, tests)",
+    )
+    serve.add_argument(
+        "--stream-token",
+        action="append",
+        dest="stream_tokens",
+        metavar="STREAM=TOKEN",
+        help="the bearer token that may publish STREAM (repeatable)",
+    )
+    serve.add_argument("--max-live-viewers", type=int, help="live-show viewers served at once")
+    serve.add_argument(
         "--announce",
         dest="announced_address",
         help="public address to announce in ICE candidates (1:1 NAT)",
@@ -83,6 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     add_inspect_command(verbs)
     add_optimize_command(verbs)
     add_preview_command(verbs)
+    add_publish_command(verbs)
     return parser
 
 
@@ -100,7 +114,17 @@ async def _serve(args: argparse.Namespace) -> int:
     file = read_config_file(args.config)
     stream_flags: dict[str, Any] = {
         k: getattr(args, k)
-        for k in ("host", "port", "max_sessions", "codec", "ice_addresses", "announced_address")
+        for k in (
+            "host",
+            "port",
+            "max_sessions",
+            "codec",
+            "ice_addresses",
+            "announced_address",
+            "publish_token",
+            "stream_tokens",
+            "max_live_viewers",
+        )
     }
     streaming = build_settings(StreamSettings, section="streaming", file=file, flags=stream_flags)
     runtime = build_settings(

@@ -1,0 +1,96 @@
+"""Publishing files and the test pattern over WHIP, as `museion publish` does, to the relay."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.errors import CodecUnsupported
+from museion.streaming.live import LIVE_KEY
+from museion.streaming.publish import FileTrack, publish
+from tests.conftest import serve
+from tests.streaming.test_live import LIVE, TOKEN, _until, watcher
+
+pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
+
+
+def _make(path: Path, *codec: str, size: str = "320x240", seconds: int = 4) -> Path:
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", f"testsrc2=size={size}:rate=30",
+         "-t", str(seconds), *codec, "-g", "30", "-bf", "0", str(path)],
+        check=True,
+    )  # fmt: skip
+    return path
+
+
+async def test_an_mp4_is_published_as_annex_b_and_viewers_decode_it(
+    engine: RenderEngine, tmp_path: Path
+) -> None:
+    """H.264 in MP4 is length-prefixed; RTP needs start codes: the publisher converts."""
+    clip = _make(
+        tmp_path / "show.mp4", "-c:v", "libx264", "-profile:v", "main", "-pix_fmt", "yuv420p"
+    )
+    async with serve(engine, LIVE) as server:
+        task = asyncio.ensure_future(publish(str(clip), f"{server.url}/whip/show", TOKEN))
+        registry = server.app[LIVE_KEY]
+        await _until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
+        async with watcher(server.url) as (watched, _):
+            await _until(lambda: watched.frames >= 30)
+            assert watched.sizes == {(320, 240)}
+        result = await asyncio.wait_for(task, 15)
+        assert result.frames == 120  # the whole file, then the session was ended
+        assert result.location.startswith(f"{server.url}/whip/show/")
+        assert not registry.publishers
+
+
+async def test_vp8_in_webm_goes_through_as_vp8(engine: RenderEngine, tmp_path: Path) -> None:
+    clip = _make(tmp_path / "show.webm", "-c:v", "libvpx", "-b:v", "500k", seconds=3)
+    async with serve(engine, LIVE) as server:
+        task = asyncio.ensure_future(publish(str(clip), f"{server.url}/whip/show", TOKEN))
+        registry = server.app[LIVE_KEY]
+        await _until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
+        assert registry.streams["show"].codec == "VP8"
+        async with watcher(server.url) as (watched, _):
+            await _until(lambda: watched.frames >= 20)
+            assert watched.sizes == {(320, 240)}
+        await asyncio.wait_for(task, 15)
+
+
+def test_a_codec_the_relay_cannot_pass_is_refused_before_any_network(tmp_path: Path) -> None:
+    clip = _make(tmp_path / "show.mkv", "-c:v", "mpeg4", seconds=1)
+    with pytest.raises(CodecUnsupported, match=r"H\.264 or VP8"):
+        FileTrack(clip)
+
+
+async def test_the_cli_publishes_the_test_pattern_and_exits_1_on_a_wrong_token(
+    engine: RenderEngine,
+) -> None:
+    museion = str(Path(sys.executable).with_name("museion"))
+    async with serve(engine, LIVE) as server:
+        url = f"{server.url}/whip/pattern"
+        refused = await asyncio.create_subprocess_exec(
+            museion, "publish", "testsrc", "--whip", url, "--token", "wrong", "--duration", "2",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        out, err = await refused.communicate()
+        assert refused.returncode == 1
+        assert b"403" in err and b"TOKEN_REJECTED" in err
+        done = await asyncio.create_subprocess_exec(
+            museion, "publish", "testsrc", "--size", "320x240", "--whip", url,
+            "--token", TOKEN, "--duration", "4",
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        registry = server.app[LIVE_KEY]
+        await _until(lambda: "pattern" in registry.streams and registry.streams["pattern"].live)
+        async with watcher(server.url, "pattern") as (watched, _):
+            await _until(lambda: watched.frames >= 20)
+            assert watched.sizes == {(320, 240)}
+        out, err = await done.communicate()
+        assert done.returncode == 0, err
+        assert b"published" in out
