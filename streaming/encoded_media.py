@@ -24,7 +24,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import av
-from aiortc import RTCRtpReceiver, RTCRtpTransceiver
+from aiortc import RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
@@ -107,16 +107,25 @@ def request_keyframe(receiver: RTCRtpReceiver) -> Awaitable[None] | None:
 
 
 class EncodedTrack(MediaStreamTrack):
-    """A video track of already encoded frames, read from ``next_frame`` (``None``: the end).
+    """A track of already encoded frames, read from ``next_frame`` (``None``: the end).
 
-    A viewer's PLI cannot reach an encoder here; the relay asks the publisher instead.
+    A viewer's PLI or FIR sets the sender's keyframe flag, meant for an encoder there is
+    not; the track passes it on as ``on_keyframe_request`` (the relay asks the publisher).
+    Audio: Opus packets with 48 kHz timestamps.
     """
 
-    kind = "video"
-
-    def __init__(self, next_frame: Callable[[], Awaitable[EncodedFrame | None]]) -> None:
+    def __init__(
+        self,
+        next_frame: Callable[[], Awaitable[EncodedFrame | None]],
+        kind: str = "video",
+        on_keyframe_request: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__()
+        self.kind = kind
         self._next_frame = next_frame
+        self._time_base = _TIME_BASE if kind == "video" else fractions.Fraction(1, 48_000)
+        self.on_keyframe_request = on_keyframe_request
+        self.sender: RTCRtpSender | None = None
 
     async def recv(self) -> av.Packet:  # type: ignore[type-arg]
         if self.readyState != "live":
@@ -125,7 +134,15 @@ class EncodedTrack(MediaStreamTrack):
         if frame is None:
             self.stop()
             raise MediaStreamError
+        self._pass_keyframe_request()
         packet = av.Packet(frame.data)
         packet.pts = frame.timestamp
-        packet.time_base = _TIME_BASE
+        packet.time_base = self._time_base
         return packet
+
+    def _pass_keyframe_request(self) -> None:
+        flag = "_RTCRtpSender__force_keyframe"
+        if self.sender is not None and getattr(self.sender, flag, False):
+            setattr(self.sender, flag, False)
+            if self.on_keyframe_request is not None:
+                self.on_keyframe_request()

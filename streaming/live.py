@@ -36,7 +36,7 @@ from museion.streaming.errors import (
     TokenRejected,
 )
 from museion.streaming.ice import announce_candidates, rtc_configuration
-from museion.streaming.relay import LiveStream, RelayLimits, ViewerFeed
+from museion.streaming.relay import AudioFeed, LiveStream, RelayLimits, ViewerFeed
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
 
@@ -65,6 +65,7 @@ class Viewer:
     stream: LiveStream
     pc: RTCPeerConnection
     feed: ViewerFeed
+    audio: AudioFeed | None = None
 
 
 @dataclass
@@ -112,7 +113,7 @@ class LiveRegistry:
     async def end_viewer(self, viewer: Viewer, reason: str) -> None:
         if self.viewers.pop(viewer.id, None) is None:
             return
-        viewer.stream.leave(viewer.feed)
+        viewer.stream.leave(viewer.feed, viewer.audio)
         logger.info("stream %s: viewer %s left (%s)", viewer.stream.name, viewer.id, reason)
         await viewer.pc.close()
 
@@ -175,8 +176,8 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
         receivers = []
         for transceiver in pc.getTransceivers():
+            tap_receiver(transceiver.receiver, _on_frame(stream))
             if transceiver.kind == "video":
-                tap_receiver(transceiver.receiver, _on_frame(stream))
                 receivers.append(transceiver.receiver)
         await pc.setLocalDescription(await pc.createAnswer())
     except BaseException:
@@ -218,6 +219,9 @@ def _on_frame(stream: LiveStream):  # type: ignore[no-untyped-def]
     def on_frame(codec: str, data: bytes, timestamp: int) -> None:
         if codec.upper() in PASSTHROUGH_CODECS:
             stream.publish_frame(data, timestamp)
+        elif codec.lower() == "opus":
+            stream.has_audio = True
+            stream.publish_audio(data, timestamp)
 
     return on_frame
 
@@ -264,14 +268,23 @@ async def whep_post(request: web.Request) -> web.StreamResponse:
     viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
     try:
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-        track = EncodedTrack(feed.next)
-        pc.addTrack(track)  # takes the offer's video transceiver, which then sends
+        track = EncodedTrack(feed.next, on_keyframe_request=stream.want_keyframe)
+        # addTrack takes the offer's transceiver of that kind, which then sends.
+        track.sender = pc.addTrack(track)
+        wants_audio = any(t.kind == "audio" for t in pc.getTransceivers())
+        if stream.has_audio and wants_audio:
+            viewer.audio = stream.listen()
+            pc.addTrack(EncodedTrack(viewer.audio.next, kind="audio"))
         for transceiver in pc.getTransceivers():
-            if transceiver.sender.track is track and not keep_only_codec(transceiver, stream.codec):
-                raise CodecUnsupported(f"The show is {stream.codec}; the offer cannot receive it.")
+            sending = transceiver.sender.track
+            if sending is None:
+                continue
+            codec = stream.codec if sending.kind == "video" else "opus"
+            if not keep_only_codec(transceiver, codec):
+                raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
         await pc.setLocalDescription(await pc.createAnswer())
     except BaseException:
-        stream.leave(feed)
+        stream.leave(feed, viewer.audio)
         await pc.close()
         raise
     registry.viewers[viewer.id] = viewer

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
+    "AudioFeed",
     "EncodedFrame",
     "LiveStream",
     "RelayLimits",
@@ -131,6 +132,40 @@ class ViewerFeed:
         return frame
 
 
+@dataclass(eq=False)
+class AudioFeed:
+    """One viewer's audio: Opus packets, the oldest dropped past ``limit`` (a second)."""
+
+    limit: int = 50
+    queue: collections.deque[EncodedFrame | None] = field(default_factory=collections.deque)
+    dropped: int = 0
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def offer(self, frame: EncodedFrame) -> None:
+        if self.queue and self.queue[-1] is None:
+            return
+        if len(self.queue) >= self.limit:
+            self.queue.popleft()
+            self.dropped += 1
+        self.queue.append(frame)
+        self._ready.set()
+
+    def end(self) -> None:
+        if not self.queue or self.queue[-1] is not None:
+            self.queue.append(None)
+            self._ready.set()
+
+    async def next(self) -> EncodedFrame | None:
+        """The next packet, waiting for one; ``None`` once the stream has ended."""
+        while not self.queue:
+            self._ready.clear()
+            await self._ready.wait()
+        frame = self.queue.popleft()
+        if frame is None:
+            self.queue.append(None)
+        return frame
+
+
 class LiveStream:
     """One named stream: at most one publisher, any number of viewers.
 
@@ -148,6 +183,8 @@ class LiveStream:
         self.limits = limits
         self.codec: str | None = None
         self.viewers: set[ViewerFeed] = set()
+        self.listeners: set[AudioFeed] = set()
+        self.has_audio = False
         self.request_keyframe: Callable[[], None] | None = None
         self.frames_in = 0
         self.bytes_in = 0
@@ -174,6 +211,9 @@ class LiveStream:
         for viewer in self.viewers:
             viewer.end(reason)
         self.viewers.clear()
+        for listener in self.listeners:
+            listener.end()
+        self.listeners.clear()
 
     def publish_frame(self, data: bytes, timestamp: int) -> EncodedFrame:
         """One frame from the publisher, to every viewer."""
@@ -193,8 +233,20 @@ class LiveStream:
         for viewer in self.viewers:
             viewer.offer(frame)
             if viewer.waiting_for_keyframe:
-                self._want_keyframe()
+                self.want_keyframe()
         return frame
+
+    def publish_audio(self, data: bytes, timestamp: int) -> None:
+        """One Opus packet from the publisher (48 kHz timestamp), to every listener."""
+        frame = EncodedFrame(data, timestamp, True)
+        for listener in self.listeners:
+            listener.offer(frame)
+
+    def listen(self) -> AudioFeed:
+        """A new viewer's audio, from the next packet on."""
+        feed = AudioFeed()
+        self.listeners.add(feed)
+        return feed
 
     def join(self) -> ViewerFeed:
         """A new viewer: it starts with the kept group of pictures, or asks for a keyframe."""
@@ -202,16 +254,20 @@ class LiveStream:
         for frame in self._gop:
             feed.offer(frame)
         if feed.waiting_for_keyframe:
-            self._want_keyframe()
+            self.want_keyframe()
         self.viewers.add(feed)
         return feed
 
-    def leave(self, feed: ViewerFeed) -> None:
-        """A viewer is gone; its queue goes with it."""
+    def leave(self, feed: ViewerFeed, audio: AudioFeed | None = None) -> None:
+        """A viewer is gone; its queues go with it."""
         self.viewers.discard(feed)
         feed.end("left")
+        if audio is not None:
+            self.listeners.discard(audio)
+            audio.end()
 
-    def _want_keyframe(self) -> None:
+    def want_keyframe(self) -> None:
+        """Ask the publisher for a keyframe, at most once per ``keyframe_interval``."""
         now = self._clock()
         if (
             self.request_keyframe is None

@@ -241,3 +241,78 @@ async def _until(condition: Any, timeout: float = 10.0) -> None:
         if loop.time() > deadline:
             raise AssertionError("condition not met in time")
         await asyncio.sleep(0.05)
+
+
+async def test_opus_audio_passes_through_beside_the_video(engine: RenderEngine, clip: Path) -> None:
+    video = MediaPlayer(str(clip), decode=False)
+    tone = MediaPlayer("sine=frequency=440:sample_rate=48000", format="lavfi")
+    assert video.video is not None and tone.audio is not None
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    _h264_only(pc.addTransceiver(video.video, direction="sendonly"))
+    pc.addTransceiver(tone.audio, direction="sendonly")
+    async with serve(engine, LIVE) as server:
+        try:
+            await pc.setLocalDescription(await pc.createOffer())
+            status, answer, _ = await _post(f"{server.url}/whip/show", pc.localDescription.sdp)
+            assert status == 201, answer
+            await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+            stream = server.app[LIVE_KEY].streams["show"]
+            await _until(lambda: stream.has_audio and stream.frames_in > 0)
+
+            viewer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+            viewer.addTransceiver("video", direction="recvonly")
+            viewer.addTransceiver("audio", direction="recvonly")
+            tracks: dict[str, MediaStreamTrack] = {}
+            viewer.on("track", lambda t: tracks.__setitem__(t.kind, t))
+            await viewer.setLocalDescription(await viewer.createOffer())
+            status, answer, _ = await _post(
+                f"{server.url}/whep/show", viewer.localDescription.sdp, None
+            )
+            assert status == 201, answer
+            assert "opus/48000" in answer.lower()
+            await viewer.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+            await _until(lambda: "audio" in tracks)
+            samples = 0
+            for _ in range(50):  # a second of 20 ms Opus frames, decoded
+                frame = await asyncio.wait_for(tracks["audio"].recv(), 5)
+                samples += frame.samples  # type: ignore[union-attr]
+                assert frame.sample_rate == 48000  # type: ignore[union-attr]
+            assert samples >= 48000 * 0.9
+            await viewer.close()
+        finally:
+            await pc.close()
+            video.video.stop()
+            tone.audio.stop()
+
+
+async def test_a_viewers_picture_loss_report_asks_the_publisher_for_a_keyframe(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with serve(engine, LIVE) as server, publisher(server.url, clip):
+        stream = server.app[LIVE_KEY].streams["show"]
+        await _until(lambda: stream.frames_in > 40)  # a keyframe is kept: joining asks nothing
+        asked: list[int] = []
+        original = stream.request_keyframe
+        assert original is not None
+
+        def counting() -> None:
+            asked.append(1)
+            original()
+
+        stream.request_keyframe = counting
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc.addTransceiver("video", direction="recvonly")
+        await pc.setLocalDescription(await pc.createOffer())
+        status, answer, _ = await _post(f"{server.url}/whep/show", pc.localDescription.sdp, None)
+        assert status == 201
+        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        try:
+            receiver = pc.getTransceivers()[0].receiver
+            await _until(lambda: bool(receiver._RTCRtpReceiver__active_ssrc))  # type: ignore[attr-defined]
+            assert asked == []
+            ssrc = next(iter(receiver._RTCRtpReceiver__active_ssrc))  # type: ignore[attr-defined]
+            await asyncio.sleep(1.1)  # past the relay's one-request-a-second limit
+            await receiver._send_rtcp_pli(ssrc)
+            await _until(lambda: len(asked) == 1)
+        finally:
+            await pc.close()
