@@ -22,6 +22,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 from museion.streaming.encoded_media import (
     EncodedTrack,
     keep_only_codec,
+    raise_socket_buffers,
     request_keyframe,
     tap_receiver,
 )
@@ -180,6 +181,7 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
             if transceiver.kind == "video":
                 receivers.append(transceiver.receiver)
         await pc.setLocalDescription(await pc.createAnswer())
+        raise_socket_buffers(pc)
     except BaseException:
         stream.live = False
         await pc.close()
@@ -283,6 +285,7 @@ async def whep_post(request: web.Request) -> web.StreamResponse:
             if not keep_only_codec(transceiver, codec):
                 raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
         await pc.setLocalDescription(await pc.createAnswer())
+        raise_socket_buffers(pc)
     except BaseException:
         stream.leave(feed, viewer.audio)
         await pc.close()

@@ -16,9 +16,11 @@ import aiohttp
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.contrib.media import MediaPlayer
+from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from museion.runtime.engine import RenderEngine
+from museion.streaming.encoded_media import raise_socket_buffers
 from museion.streaming.live import LIVE_KEY
 from tests.conftest import LOOPBACK, serve
 
@@ -314,5 +316,60 @@ async def test_a_viewers_picture_loss_report_asks_the_publisher_for_a_keyframe(
             await asyncio.sleep(1.1)  # past the relay's one-request-a-second limit
             await receiver._send_rtcp_pli(ssrc)
             await _until(lambda: len(asked) == 1)
+        finally:
+            await pc.close()
+
+
+@pytest.fixture(scope="module")
+def clip_4k(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """4 s of a 3840x2160 test pattern at 35 Mbps CBR (the top of the range a show is sent
+    at), H.264 constrained baseline L5.1, a keyframe a second: each several hundred RTP
+    packets, more than aiortc's own 512-packet jitter buffer holds."""
+    path = tmp_path_factory.mktemp("live4k") / "show.ts"
+    subprocess.run(
+        ["ffmpeg", "-v", "error", "-f", "lavfi", "-i", "testsrc2=size=3840x2160:rate=30",
+         "-t", "4", "-vf", "noise=alls=16:allf=t",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
+         "-profile:v", "baseline", "-level", "5.1", "-pix_fmt", "yuv420p",
+         "-b:v", "35M", "-minrate", "35M", "-maxrate", "35M", "-bufsize", "35M",
+         "-x264-params", "nal-hrd=cbr:keyint=30:min-keyint=30:scenecut=0",
+         "-f", "mpegts", str(path)],
+        check=True,
+    )  # fmt: skip
+    yield path
+
+
+async def test_a_4k_show_relays_and_decodes_at_full_size(
+    engine: RenderEngine, clip_4k: Path
+) -> None:
+    async with serve(engine, LIVE) as server, publisher(server.url, clip_4k):
+        stream = server.app[LIVE_KEY].streams["show"]
+        await _until(lambda: stream.frames_in > 0)
+        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+        pc.addTransceiver("video", direction="recvonly")
+        loop = asyncio.get_running_loop()
+        got: asyncio.Future[MediaStreamTrack] = loop.create_future()
+        pc.on("track", lambda t: got.done() or got.set_result(t))
+        await pc.setLocalDescription(await pc.createOffer())
+        # The test's viewer needs what the relay's ingest has: room for a whole keyframe.
+        raise_socket_buffers(pc)
+        receiver = pc.getTransceivers()[0].receiver
+        receiver._RTCRtpReceiver__jitter_buffer = JitterBuffer(4096, is_video=True)  # type: ignore[attr-defined]
+        status, answer, _ = await _post(f"{server.url}/whep/show", pc.localDescription.sdp, None)
+        assert status == 201, answer
+        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+        try:
+            track = await asyncio.wait_for(got, 10)
+            sizes = set()
+            for _ in range(20):  # the first keyframe and what follows it, decoded
+                frame = await asyncio.wait_for(track.recv(), 10)
+                sizes.add((frame.width, frame.height))  # type: ignore[union-attr]
+            assert sizes == {(3840, 2160)}
+            largest = max(len(f.data) for f in stream._gop[:1]) if stream._gop else 0
+            assert largest > 512 * 1200, largest  # the keyframe really was that large
+            # Every keyframe reached the relay whole: none was cut off by a buffer.
+            assert stream.frames_in > 20
+            (feed,) = stream.viewers
+            assert feed.dropped_frames == 0
         finally:
             await pc.close()
