@@ -15,6 +15,8 @@ import logging
 import re
 import secrets
 from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
 
 from aiohttp import web
 from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
@@ -331,6 +333,13 @@ async def live_status(request: web.Request) -> web.Response:
     )
 
 
+async def live_page(request: web.Request) -> web.FileResponse:
+    """The viewer page of a live show (its stream name is read from the path)."""
+    request.app[LIVE_KEY].stream(request.match_info["stream"])  # a valid name, or 400
+    page = Path(str(resources.files("museion.streaming").joinpath("client"))) / "live.html"
+    return web.FileResponse(page, headers={"Cache-Control": "no-cache"})
+
+
 def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     """WHIP, WHEP-live and status routes on ``app``; closing the app ends every show."""
     app[LIVE_KEY] = LiveRegistry(settings)
@@ -341,6 +350,7 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     app.router.add_post("/whep/{stream}", whep_post)
     app.router.add_delete("/whep/{stream}/{id}", whep_delete)
     app.router.add_get("/live/{stream}/status", live_status)
+    app.router.add_get("/live/{stream}", live_page)
 
     async def _shutdown(app: web.Application) -> None:
         await app[LIVE_KEY].close_all()

@@ -1,0 +1,81 @@
+"""The live-show page in real headless Chromium: it plays the publisher's H.264 as sent,
+counts who watches, and says so when the show ends (slow: e2e)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.live import LIVE_KEY
+from tests.conftest import serve
+from tests.streaming.test_client_e2e import browser_page
+from tests.streaming.test_live import HEIGHT, LIVE, WIDTH, _until, clip, publisher
+
+__all__ = ["clip"]  # the fixture, shared with test_live
+
+pytestmark = [
+    pytest.mark.e2e,
+    pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
+    pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed"),
+]
+
+INBOUND = """async () => {
+  const stats = await window.museion.pc.getStats();
+  for (const r of stats.values()) {
+    if (r.type === 'inbound-rtp' && r.kind === 'video') {
+      return {decoded: r.framesDecoded || 0, width: r.frameWidth || 0, height: r.frameHeight || 0,
+              codec: stats.get(r.codecId) ? stats.get(r.codecId).mimeType : ''};
+    }
+  }
+  return {decoded: 0, width: 0, height: 0, codec: ''};
+}"""
+
+
+async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, clip: Path) -> None:
+    async with (
+        serve(engine, LIVE) as server,
+        publisher(server.url, clip) as location,
+        browser_page() as page,
+    ):
+        stream = server.app[LIVE_KEY].streams["show"]
+        await _until(lambda: stream.frames_in > 0)
+        await page.goto(f"{server.url}/live/show")
+        await page.wait_for_function("document.body.dataset.state === 'live'", timeout=15_000)
+        await page.wait_for_function(
+            "document.getElementById('video').videoWidth > 0", timeout=15_000
+        )
+        (feed,) = stream.viewers
+        first = await page.evaluate(INBOUND)
+        sent_before = feed.sent_frames
+        await page.wait_for_timeout(5000)
+        last = await page.evaluate(INBOUND)
+        sent = feed.sent_frames - sent_before
+        assert last["codec"] == "video/H264"  # the publisher's own frames, not re-encoded
+        assert (last["width"], last["height"]) == (WIDTH, HEIGHT)
+        assert sent >= 100, sent
+        assert last["decoded"] - first["decoded"] >= 0.95 * sent - 3, (first, last, sent)
+        await page.wait_for_function(
+            "document.getElementById('viewers').textContent === '1 watching'", timeout=5000
+        )
+        quality = await page.text_content("#quality")
+        assert quality is not None and quality.startswith(f"{WIDTH}\u00d7{HEIGHT}")
+
+        # The venue ends the show: the page says so, and the viewer's resources are freed.
+        async with aiohttp.ClientSession() as http, http.delete(f"{server.url}{location}") as r:
+            assert r.status == 200
+        await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=10_000)
+        message = await page.text_content("#message")
+        assert message is not None and "ended" in message
+        assert not server.app[LIVE_KEY].viewers
+
+
+async def test_a_show_not_yet_live_is_explained(engine: RenderEngine) -> None:
+    async with serve(engine, LIVE) as server, browser_page() as page:
+        await page.goto(f"{server.url}/live/later")
+        await page.wait_for_function("document.body.dataset.state === 'error'", timeout=15_000)
+        message = await page.text_content("#message")
+        assert message is not None and "not live" in message
