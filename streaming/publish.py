@@ -117,10 +117,11 @@ class FileTrack(MediaStreamTrack):
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What was sent: the session's location and the frames."""
+    """What was sent: the session's location, how long, and (for a file) its frames."""
 
     location: str
-    frames: int
+    frames: int | None
+    seconds: float
 
 
 def _test_pattern(size: str, fps: int) -> tuple[Any, MediaStreamTrack]:
@@ -165,6 +166,7 @@ async def publish(
             ended.set()
 
     location = ""
+    started = time.monotonic()
     try:
         await pc.setLocalDescription(await pc.createOffer())
         headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {token}"}
@@ -192,8 +194,8 @@ async def publish(
         track.stop()
         if player is not None and player.video is not None:
             player.video.stop()
-    frames = getattr(track, "packets_sent", 0)
-    return PublishResult(location, frames)
+    frames = getattr(track, "packets_sent", None)
+    return PublishResult(location, frames, time.monotonic() - started)
 
 
 def _track_end(track: MediaStreamTrack) -> asyncio.Future[None]:

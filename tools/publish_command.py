@@ -52,7 +52,8 @@ def _run(args: argparse.Namespace) -> int:
             fps=args.fps,
             stop=stop,
         )
-        sys.stdout.write(f"published {result.frames} frames to {result.location}\n")
+        what = f"{result.frames} frames" if result.frames is not None else args.source
+        sys.stdout.write(f"published {what} to {result.location} ({result.seconds:.1f} s)\n")
         return 0
 
     return asyncio.run(go())
