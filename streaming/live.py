@@ -39,6 +39,7 @@ from museion.streaming.errors import (
     TokenRejected,
 )
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.recorder import Recorder
 from museion.streaming.relay import AudioFeed, LiveStream, RelayLimits, ViewerFeed
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
@@ -53,11 +54,12 @@ PASSTHROUGH_CODECS = ("H264", "VP8")
 
 @dataclass(eq=False)
 class Publisher:
-    """One WHIP session: its peer connection and the stream it feeds."""
+    """One WHIP session: its peer connection, the stream it feeds, its recording."""
 
     id: str
     stream: LiveStream
     pc: RTCPeerConnection
+    recorder: Recorder | None = None
 
 
 @dataclass(eq=False)
@@ -108,6 +110,9 @@ class LiveRegistry:
         if self.publishers.pop(publisher.id, None) is None:
             return
         publisher.stream.stop(reason)
+        publisher.stream.sinks.clear()
+        if publisher.recorder is not None:
+            publisher.recorder.close()
         logger.info("stream %s: publisher left (%s)", publisher.stream.name, reason)
         await publisher.pc.close()
         for viewer in [v for v in self.viewers.values() if v.stream is publisher.stream]:
@@ -201,6 +206,9 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
                 registry.spawn(pending)
 
     stream.start(chosen, ask_keyframe)
+    if settings.record_dir is not None:
+        recorder = publisher.recorder = Recorder(Path(settings.record_dir), name, chosen)
+        stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
     registry.publishers[publisher.id] = publisher
 
     @pc.on("connectionstatechange")

@@ -185,6 +185,8 @@ class LiveStream:
         self.viewers: set[ViewerFeed] = set()
         self.listeners: set[AudioFeed] = set()
         self.has_audio = False
+        # Called with every frame the publisher sends (a recorder, say), before the viewers.
+        self.sinks: list[Callable[[EncodedFrame], None]] = []
         self.request_keyframe: Callable[[], None] | None = None
         self.frames_in = 0
         self.bytes_in = 0
@@ -230,6 +232,8 @@ class LiveStream:
                 self._gop_bytes = 0
             else:
                 self._gop.append(frame)
+        for sink in self.sinks:
+            sink(frame)
         for viewer in self.viewers:
             viewer.offer(frame)
             if viewer.waiting_for_keyframe:

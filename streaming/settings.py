@@ -36,7 +36,8 @@ class StreamSettings:
     Live relay: a WHIP publisher of stream ``S`` must present the bearer token that
     ``stream_tokens`` pairs with ``S`` (entries ``S=TOKEN``), or ``publish_token`` (one
     token for every stream: demos and tests); with neither, nothing can be published.
-    ``max_live_viewers`` bounds the WHEP viewers of all live streams together.
+    ``max_live_viewers`` bounds the WHEP viewers of all live streams together; with
+    ``record_dir`` every show is also written there as fragmented MP4.
     """
 
     host: str = "127.0.0.1"
@@ -66,6 +67,7 @@ class StreamSettings:
     publish_token: str | None = None
     stream_tokens: tuple[str, ...] = ()
     max_live_viewers: int = 100
+    record_dir: str | None = None
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""

@@ -82,6 +82,9 @@ def _parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-live-viewers", type=int, help="live-show viewers served at once")
     serve.add_argument(
+        "--record", dest="record_dir", metavar="DIR", help="record every live show here (MP4)"
+    )
+    serve.add_argument(
         "--announce",
         dest="announced_address",
         help="public address to announce in ICE candidates (1:1 NAT)",
@@ -124,6 +127,7 @@ async def _serve(args: argparse.Namespace) -> int:
             "publish_token",
             "stream_tokens",
             "max_live_viewers",
+            "record_dir",
         )
     }
     streaming = build_settings(StreamSettings, section="streaming", file=file, flags=stream_flags)

@@ -1,0 +1,126 @@
+"""Recording a live show as fragmented MP4, without re-encoding.
+
+Each show becomes ``DIR/<stream>-<UTC time>.mp4``, written by FFmpeg's MP4 muxer (PyAV)
+with an empty ``moov`` up front and a fragment at least every second
+(``frag_keyframe+empty_moov+default_base_moof``, ``frag_duration`` 1 s, packets flushed as
+they are written): a recording cut off by a crash plays up to its last complete fragment,
+so at most about a second is lost.  The publisher's H.264 (Annex B, which the muxer turns
+into length-prefixed samples) or VP8 is stored as it came; the file starts at the first
+keyframe.
+"""
+
+from __future__ import annotations
+
+import datetime
+import fractions
+import logging
+from pathlib import Path
+from typing import Any
+
+import av
+
+__all__ = ["FRAGMENT_SECONDS", "Recorder"]
+
+logger = logging.getLogger(__name__)
+
+FRAGMENT_SECONDS = 1.0
+_CLOCK = fractions.Fraction(1, 90_000)
+_MUXER_OPTIONS = {
+    "movflags": "frag_keyframe+empty_moov+default_base_moof",
+    "frag_duration": str(int(FRAGMENT_SECONDS * 1_000_000)),
+    "flush_packets": "1",
+}
+
+
+def _parameter_sets(data: bytes) -> bytes:
+    """The SPS and PPS NAL units of an Annex B access unit, with their start codes."""
+    out = bytearray()
+    starts = []
+    index = data.find(b"\x00\x00\x01")
+    while index >= 0:
+        starts.append(index + 3)
+        index = data.find(b"\x00\x00\x01", index + 3)
+    for n, start in enumerate(starts):
+        end = starts[n + 1] - 3 if n + 1 < len(starts) else len(data)
+        while end > start and data[end - 1] == 0:
+            end -= 1
+        if data[start] & 0x1F in (7, 8):
+            out += b"\x00\x00\x00\x01" + data[start:end]
+    return bytes(out)
+
+
+def _picture_size(codec: str, data: bytes) -> tuple[int, int]:
+    """The keyframe's picture size, by decoding it once."""
+    decoder = av.CodecContext.create("h264" if codec == "H264" else "vp8", "r")
+    frames = decoder.decode(av.Packet(data)) + decoder.decode(None)
+    if not frames:
+        raise ValueError("the first keyframe did not decode")
+    frame = frames[0]
+    return frame.width, frame.height
+
+
+class Recorder:
+    """Writes one stream's frames to ``directory``; ``close`` finishes the file."""
+
+    def __init__(self, directory: Path, stream: str, codec: str) -> None:
+        self.directory = directory
+        self.stream = stream
+        self.codec = codec
+        self.path: Path | None = None
+        self.frames = 0
+        self._container: Any = None
+        self._video: Any = None
+        self._first: int | None = None
+        self._last = -1
+        self.failed: str | None = None
+
+    def _open(self, keyframe: bytes) -> None:
+        width, height = _picture_size(self.codec, keyframe)
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self.path = self.directory / f"{self.stream}-{stamp}.mp4"
+        container = av.open(str(self.path), "w", format="mp4", options=_MUXER_OPTIONS)
+        video = container.add_stream("h264" if self.codec == "H264" else "vp8")
+        video.width, video.height = width, height
+        video.time_base = _CLOCK
+        if self.codec == "H264":
+            video.codec_context.extradata = _parameter_sets(keyframe)
+        self._container, self._video = container, video
+        logger.info("recording %s to %s (%dx%d)", self.stream, self.path, width, height)
+
+    def write(self, data: bytes, timestamp: int, keyframe: bool) -> None:
+        """One frame, in order; frames before the first keyframe are skipped."""
+        if self.failed is not None:
+            return
+        try:
+            if self._container is None:
+                if not keyframe:
+                    return
+                self._open(data)
+                self._first = timestamp
+            assert self._first is not None
+            ticks = (timestamp - self._first) % (1 << 32)
+            if ticks <= self._last:  # the muxer wants strictly rising timestamps
+                ticks = self._last + 1
+            self._last = ticks
+            packet = av.Packet(data)
+            packet.stream = self._video
+            packet.pts = packet.dts = ticks
+            packet.time_base = _CLOCK
+            packet.is_keyframe = keyframe
+            self._container.mux(packet)
+            self.frames += 1
+        except (av.FFmpegError, OSError, ValueError) as exc:
+            # A recording that fails must not stop the show: say so once, and stop writing.
+            self.failed = f"{type(exc).__name__}: {exc}"
+            logger.error("recording %s stopped: %s", self.stream, self.failed)
+
+    def close(self) -> None:
+        """Finish the file (its last fragment and index)."""
+        if self._container is not None:
+            try:
+                self._container.close()
+            except (av.FFmpegError, OSError) as exc:
+                logger.error("recording %s did not close cleanly: %s", self.stream, exc)
+            self._container = None
+            logger.info("recorded %d frames of %s to %s", self.frames, self.stream, self.path)
