@@ -57,6 +57,19 @@ def is_keyframe(codec: str, data: bytes) -> bool:
     return h264_is_keyframe(data) if codec == "H264" else vp8_is_keyframe(data)
 
 
+async def _take(
+    queue: collections.deque[EncodedFrame | None], ready: asyncio.Event
+) -> EncodedFrame | None:
+    """The next item of ``queue``, waiting on ``ready``; the end marker stays for later calls."""
+    while not queue:
+        ready.clear()
+        await ready.wait()
+    frame = queue.popleft()
+    if frame is None:
+        queue.append(None)
+    return frame
+
+
 @dataclass(frozen=True)
 class EncodedFrame:
     """One complete encoded video frame: its bytes, its 90 kHz timestamp, keyframe or not."""
@@ -120,12 +133,8 @@ class ViewerFeed:
 
     async def next(self) -> EncodedFrame | None:
         """The next frame, waiting for one; ``None`` once the stream has ended."""
-        while not self.queue:
-            self._ready.clear()
-            await self._ready.wait()
-        frame = self.queue.popleft()
+        frame = await _take(self.queue, self._ready)
         if frame is None:
-            self.queue.append(None)  # every later call sees the end too
             return None
         self.queued_bytes -= len(frame.data)
         self.sent_frames += 1
@@ -157,13 +166,7 @@ class AudioFeed:
 
     async def next(self) -> EncodedFrame | None:
         """The next packet, waiting for one; ``None`` once the stream has ended."""
-        while not self.queue:
-            self._ready.clear()
-            await self._ready.wait()
-        frame = self.queue.popleft()
-        if frame is None:
-            self.queue.append(None)
-        return frame
+        return await _take(self.queue, self._ready)
 
 
 class LiveStream:
