@@ -34,6 +34,7 @@ from museion.streaming.relay import EncodedFrame
 __all__ = [
     "JITTER_CAPACITY",
     "EncodedTrack",
+    "OnFrame",
     "keep_only_codec",
     "raise_socket_buffers",
     "request_keyframe",

@@ -23,6 +23,7 @@ from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 
 from museion.streaming.encoded_media import (
     EncodedTrack,
+    OnFrame,
     keep_only_codec,
     raise_socket_buffers,
     request_keyframe,
@@ -133,7 +134,6 @@ class LiveRegistry:
 
 
 LIVE_KEY = web.AppKey("live", LiveRegistry)
-_SETTINGS_KEY = web.AppKey("live_settings", StreamSettings)
 
 
 def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:
@@ -227,7 +227,7 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
     return _cors(response)
 
 
-def _on_frame(stream: LiveStream):  # type: ignore[no-untyped-def]
+def _on_frame(stream: LiveStream) -> OnFrame:
     def on_frame(codec: str, data: bytes, timestamp: int) -> None:
         if codec.upper() in PASSTHROUGH_CODECS:
             stream.publish_frame(data, timestamp)
