@@ -112,8 +112,8 @@ class LiveRegistry:
             return
         publisher.stream.stop(reason)
         publisher.stream.sinks.clear()
-        if publisher.recorder is not None:
-            publisher.recorder.close()
+        if publisher.recorder is not None:  # the last fragment is written off the loop
+            await asyncio.get_running_loop().run_in_executor(None, publisher.recorder.close)
         logger.info("stream %s: publisher left (%s)", publisher.stream.name, reason)
         await publisher.pc.close()
         for viewer in [v for v in self.viewers.values() if v.stream is publisher.stream]:

@@ -14,6 +14,8 @@ from __future__ import annotations
 import datetime
 import fractions
 import logging
+import queue
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,11 @@ class Recorder:
         self._first: int | None = None
         self._last = -1
         self.failed: str | None = None
+        # Muxing and disk writes run on a thread of their own, off the event loop that
+        # relays the show: a slow disk delays the file, never the viewers.
+        self._queue: queue.Queue[tuple[bytes, int, bool] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name=f"record-{stream}", daemon=True)
+        self._thread.start()
 
     def _open(self, keyframe: bytes) -> None:
         width, height = _picture_size(self.codec, keyframe)
@@ -89,7 +96,17 @@ class Recorder:
         logger.info("recording %s to %s (%dx%d)", self.stream, self.path, width, height)
 
     def write(self, data: bytes, timestamp: int, keyframe: bool) -> None:
-        """One frame, in order; frames before the first keyframe are skipped."""
+        """Queue one frame, in order, for the recording thread."""
+        if self.failed is None:
+            self._queue.put((data, timestamp, keyframe))
+
+    def _run(self) -> None:
+        while (item := self._queue.get()) is not None:
+            self._mux(*item)
+        self._finish()
+
+    def _mux(self, data: bytes, timestamp: int, keyframe: bool) -> None:
+        """One frame into the file; frames before the first keyframe are skipped."""
         if self.failed is not None:
             return
         try:
@@ -116,7 +133,11 @@ class Recorder:
             logger.error("recording %s stopped: %s", self.stream, self.failed)
 
     def close(self) -> None:
-        """Finish the file (its last fragment and index)."""
+        """Finish the file (its last fragment and index), once the queued frames are in."""
+        self._queue.put(None)
+        self._thread.join()
+
+    def _finish(self) -> None:
         if self._container is not None:
             try:
                 self._container.close()
