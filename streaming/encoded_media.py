@@ -1,17 +1,16 @@
-"""aiortc without its codecs: encoded frames out of a receiver, encoded frames into a sender.
+"""aiortc without its codecs: encoded frames out of a receiver.
 
 aiortc decodes every received frame on a thread and encodes every sent one; a relay wants
-neither.  Two contained adaptations, both on objects we create:
+neither.  Contained adaptations, all on objects we create:
 
 - :func:`tap_receiver` gives a receiver a larger jitter buffer (aiortc's 512 packets
   cannot hold a 4K keyframe at 35 Mbps: about 850 packets) and replaces the queue its
   decoder thread reads with one that hands each reassembled frame to us on the event loop;
   the decoder thread then only waits for the end.  It must run before the receiver starts
   (after ``setRemoteDescription``, before the connection is up).
-- :class:`EncodedTrack` is a track whose ``recv`` returns ``av.Packet``: aiortc's sender
-  then packetizes it as is (``Encoder.pack``) instead of encoding a picture.
+- Sending is :mod:`rtp_out`'s: frames are packetized once and written to each viewer.
 
-Both reach into aiortc's name-mangled attributes; ``tests/streaming/test_encoded_media.py``
+They reach into aiortc's name-mangled attributes; ``tests/streaming/test_rtp_out.py``
 fails loudly if an aiortc upgrade moves them.
 """
 
@@ -24,16 +23,11 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import av
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpSender, RTCRtpTransceiver
+from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
 from aiortc.jitterbuffer import JitterBuffer
-from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
-
-from museion.streaming.relay import EncodedFrame
 
 __all__ = [
     "JITTER_CAPACITY",
-    "EncodedTrack",
     "OnFrame",
     "keep_only_codec",
     "raise_socket_buffers",
@@ -130,45 +124,3 @@ def request_keyframe(receiver: RTCRtpReceiver) -> Awaitable[None] | None:
     ssrc = next(iter(streams))
     result: Awaitable[None] = receiver._send_rtcp_pli(ssrc)
     return result
-
-
-class EncodedTrack(MediaStreamTrack):
-    """A track of already encoded frames, read from ``next_frame`` (``None``: the end).
-
-    A viewer's PLI or FIR sets the sender's keyframe flag, meant for an encoder there is
-    not; the track passes it on as ``on_keyframe_request`` (the relay asks the publisher).
-    Audio: Opus packets with 48 kHz timestamps.
-    """
-
-    def __init__(
-        self,
-        next_frame: Callable[[], Awaitable[EncodedFrame | None]],
-        kind: str = "video",
-        on_keyframe_request: Callable[[], None] | None = None,
-    ) -> None:
-        super().__init__()
-        self.kind = kind
-        self._next_frame = next_frame
-        self._time_base = _TIME_BASE if kind == "video" else fractions.Fraction(1, 48_000)
-        self.on_keyframe_request = on_keyframe_request
-        self.sender: RTCRtpSender | None = None
-
-    async def recv(self) -> av.Packet:  # type: ignore[type-arg]
-        if self.readyState != "live":
-            raise MediaStreamError
-        frame = await self._next_frame()
-        if frame is None:
-            self.stop()
-            raise MediaStreamError
-        self._pass_keyframe_request()
-        packet = av.Packet(frame.data)
-        packet.pts = frame.timestamp
-        packet.time_base = self._time_base
-        return packet
-
-    def _pass_keyframe_request(self) -> None:
-        flag = "_RTCRtpSender__force_keyframe"
-        if self.sender is not None and getattr(self.sender, flag, False):
-            setattr(self.sender, flag, False)
-            if self.on_keyframe_request is not None:
-                self.on_keyframe_request()

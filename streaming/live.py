@@ -22,7 +22,6 @@ from aiohttp import web
 from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 
 from museion.streaming.encoded_media import (
-    EncodedTrack,
     OnFrame,
     keep_only_codec,
     raise_socket_buffers,
@@ -42,6 +41,7 @@ from museion.streaming.errors import (
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.recorder import Recorder
 from museion.streaming.relay import AudioFeed, LiveStream, RelayLimits, ViewerFeed
+from museion.streaming.rtp_out import DirectSender, IdleTrack, packetizer
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
 
@@ -205,7 +205,7 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
             if pending is not None:
                 registry.spawn(pending)
 
-    stream.start(chosen, ask_keyframe)
+    stream.start(chosen, ask_keyframe, packetizer(chosen))
     if settings.record_dir is not None:
         recorder = publisher.recorder = Recorder(Path(settings.record_dir), name, chosen)
         stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
@@ -280,26 +280,33 @@ async def whep_post(request: web.Request) -> web.StreamResponse:
     viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
     try:
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-        track = EncodedTrack(feed.next, on_keyframe_request=stream.want_keyframe)
-        # addTrack takes the offer's transceiver of that kind, which then sends.
-        track.sender = pc.addTrack(track)
+        # The answer's transceivers send idle tracks; DirectSender writes the frames.
+        pc.addTrack(IdleTrack("video"))
         wants_audio = any(t.kind == "audio" for t in pc.getTransceivers())
         if stream.has_audio and wants_audio:
             viewer.audio = stream.listen()
-            pc.addTrack(EncodedTrack(viewer.audio.next, kind="audio"))
+            pc.addTrack(IdleTrack("audio"))
+        sending = []
         for transceiver in pc.getTransceivers():
-            sending = transceiver.sender.track
-            if sending is None:
+            track = transceiver.sender.track
+            if track is None:
                 continue
-            codec = stream.codec if sending.kind == "video" else "opus"
+            codec = stream.codec if track.kind == "video" else "opus"
             if not keep_only_codec(transceiver, codec):
                 raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
+            sending.append(transceiver)
         await pc.setLocalDescription(await pc.createAnswer())
         raise_socket_buffers(pc)
     except BaseException:
         stream.leave(feed, viewer.audio)
         await pc.close()
         raise
+    for transceiver in sending:
+        if transceiver.kind == "video":
+            sender = DirectSender(transceiver, on_keyframe_request=stream.want_keyframe)
+            registry.spawn(sender.run(feed.next))
+        elif viewer.audio is not None:
+            registry.spawn(DirectSender(transceiver).run(viewer.audio.next))
     registry.viewers[viewer.id] = viewer
 
     @pc.on("connectionstatechange")

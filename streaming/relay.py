@@ -72,11 +72,13 @@ async def _take(
 
 @dataclass(frozen=True)
 class EncodedFrame:
-    """One complete encoded video frame: its bytes, its 90 kHz timestamp, keyframe or not."""
+    """One complete encoded frame: its bytes, its timestamp (90 kHz video, 48 kHz audio),
+    keyframe or not, and its RTP payloads when the stream packetizes (once, for all)."""
 
     data: bytes
     timestamp: int
     keyframe: bool
+    payloads: tuple[bytes, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,7 @@ class LiveStream:
         # Called with every frame the publisher sends (a recorder, say), before the viewers.
         self.sinks: list[Callable[[EncodedFrame], None]] = []
         self.request_keyframe: Callable[[], None] | None = None
+        self.packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None
         self.frames_in = 0
         self.bytes_in = 0
         self._gop: list[EncodedFrame] = []
@@ -199,10 +202,17 @@ class LiveStream:
         self._last_request = -float("inf")
         self.live = False
 
-    def start(self, codec: str, request_keyframe: Callable[[], None] | None) -> None:
-        """A publisher is on with ``codec``."""
+    def start(
+        self,
+        codec: str,
+        request_keyframe: Callable[[], None] | None,
+        packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None,
+    ) -> None:
+        """A publisher is on with ``codec``; ``packetize`` cuts each frame into RTP
+        payloads once, for every viewer."""
         self.codec = codec
         self.request_keyframe = request_keyframe
+        self.packetize = packetize
         self.live = True
         self._gop.clear()
         self._gop_bytes = 0
@@ -222,7 +232,8 @@ class LiveStream:
 
     def publish_frame(self, data: bytes, timestamp: int) -> EncodedFrame:
         """One frame from the publisher, to every viewer."""
-        frame = EncodedFrame(data, timestamp, is_keyframe(self.codec or "H264", data))
+        payloads = self.packetize(data, timestamp) if self.packetize is not None else ()
+        frame = EncodedFrame(data, timestamp, is_keyframe(self.codec or "H264", data), payloads)
         self.frames_in += 1
         self.bytes_in += len(data)
         if frame.keyframe:
@@ -245,7 +256,7 @@ class LiveStream:
 
     def publish_audio(self, data: bytes, timestamp: int) -> None:
         """One Opus packet from the publisher (48 kHz timestamp), to every listener."""
-        frame = EncodedFrame(data, timestamp, True)
+        frame = EncodedFrame(data, timestamp, True, (data,))
         for listener in self.listeners:
             listener.offer(frame)
 

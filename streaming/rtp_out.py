@@ -1,0 +1,230 @@
+"""RTP to a viewer without aiortc's per-packet work: packetize once, send to many.
+
+aiortc's sender packetizes every frame again for every viewer and builds a Python
+``RtpPacket`` per packet; at 4K (about 1,250 packets a second) that is most of a core for
+a dozen viewers.  Here a frame is cut into RTP payloads once (:func:`packetizer`, on the
+publisher side) and each viewer's :class:`DirectSender` only writes a 12-byte header from
+a template, SRTP-protects it (libsrtp, in C) and hands it to the viewer's nominated ICE
+socket.  aiortc still does everything else for the connection: ICE, DTLS, RTCP reports
+(its sender's SR counters are kept up to date), receiving.
+
+The sender aiortc created stays attached to an :class:`IdleTrack`, so its own RTP loop
+waits and sends nothing; the viewer's NACKs are answered here from our own history (as
+RTX when negotiated) and its PLI/FIR go to ``on_keyframe_request``.  The attributes reached
+into are aiortc 1.16's; ``tests/streaming/test_rtp_out.py`` fails loudly if they move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import fractions
+import logging
+import random
+import struct
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import av
+from aiortc import RTCRtpSender, RTCRtpTransceiver, clock
+from aiortc.codecs import get_encoder
+from aiortc.mediastreams import MediaStreamTrack
+from aiortc.rtcrtpparameters import RTCRtpCodecParameters
+from aiortc.rtp import (
+    RTCP_PSFB_FIR,
+    RTCP_PSFB_PLI,
+    RTCP_RTPFB_NACK,
+    RtcpPsfbPacket,
+    RtcpRtpfbPacket,
+    RtpPacket,
+)
+
+from museion.streaming.relay import EncodedFrame
+
+__all__ = ["HISTORY", "MAX_WRITE_BUFFER", "DirectSender", "IdleTrack", "packetizer"]
+
+logger = logging.getLogger(__name__)
+
+HISTORY = 2048  # packets kept per viewer for NACKs: more than a 4K keyframe
+MAX_WRITE_BUFFER = 1024 * 1024  # bytes the socket may hold back before the viewer is cut
+_CONNECTED = "connected"
+
+Packetize = Callable[[bytes, int], tuple[bytes, ...]]
+
+
+def packetizer(codec: str) -> Packetize:
+    """``packetize(frame, timestamp)`` → the frame's RTP payloads, for ``codec``
+    (``H264``, ``VP8`` or ``opus``), cut as aiortc's own sender would cut them."""
+    kind, rate = ("audio", 48_000) if codec.lower() == "opus" else ("video", 90_000)
+    encoder = get_encoder(RTCRtpCodecParameters(f"{kind}/{codec}", rate, 0))
+    time_base = fractions.Fraction(1, rate)
+
+    def packetize(data: bytes, timestamp: int) -> tuple[bytes, ...]:
+        packet = av.Packet(data)
+        packet.pts = timestamp
+        packet.time_base = time_base
+        payloads, _ = encoder.pack(packet)
+        return tuple(payloads)
+
+    return packetize
+
+
+class IdleTrack(MediaStreamTrack):
+    """A track that never yields a frame: it keeps aiortc's sender loop waiting while a
+    :class:`DirectSender` sends for it."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__()
+        self.kind = kind
+
+    async def recv(self) -> Any:
+        await asyncio.get_running_loop().create_future()  # until the sender is stopped
+
+
+class DirectSender:
+    """Writes already packetized frames to one viewer's negotiated RTP stream."""
+
+    def __init__(
+        self,
+        transceiver: RTCRtpTransceiver,
+        on_keyframe_request: Callable[[], None] | None = None,
+    ) -> None:
+        self.sender: RTCRtpSender = transceiver.sender
+        codecs = transceiver._codecs
+        if not codecs or codecs[0].payloadType is None:
+            raise ValueError("the transceiver has no negotiated codec to send")
+        self.payload_type: int = codecs[0].payloadType
+        self.rtx_payload_type = next(
+            (
+                c.payloadType
+                for c in codecs
+                if c.mimeType.lower().endswith("/rtx")
+                and c.parameters.get("apt") == self.payload_type
+            ),
+            None,
+        )
+        self.on_keyframe_request = on_keyframe_request
+        self.sent_packets = 0
+        self.sent_bytes = 0
+        self.sent_frames = 0
+        self.retransmitted = 0
+        self.congested_frames = 0
+        self._sequence = random.getrandbits(16)
+        self._rtx_sequence = random.getrandbits(16)
+        self._origin = random.getrandbits(32)
+        self._history: list[tuple[int, int, int, bytes] | None] = [None] * HISTORY
+        self._template = bytearray()
+        self._rtx_template = bytearray()
+        self._handle_rtcp = self.sender._handle_rtcp_packet
+        self.sender._handle_rtcp_packet = self._on_rtcp  # type: ignore[method-assign]
+
+    async def run(self, next_frame: Callable[[], Awaitable[EncodedFrame | None]]) -> None:
+        """Send every frame ``next_frame`` yields until it yields ``None`` or the
+        connection goes; frames that come before the connection is up wait in the feed."""
+        try:
+            await self._connected()
+            self._make_templates()
+            while (frame := await next_frame()) is not None:
+                if not self.send_frame(frame):
+                    return
+        except ConnectionError:
+            return
+
+    async def _connected(self) -> None:
+        dtls = self.sender.transport
+        while dtls.state != _CONNECTED or not self.sender._RTCRtpSender__started:  # type: ignore[attr-defined]
+            if dtls.state in ("closed", "failed"):
+                raise ConnectionError("the viewer's connection closed before it was up")
+            await asyncio.sleep(0.01)
+
+    def _make_templates(self) -> None:
+        extensions = self.sender._RTCRtpSender__rtp_header_extensions_map  # type: ignore[attr-defined]
+        packet = RtpPacket(payload_type=self.payload_type, ssrc=self.sender._ssrc)
+        packet.extensions.mid = self.sender._RTCRtpSender__mid  # type: ignore[attr-defined]
+        self._template = bytearray(packet.serialize(extensions))
+        if self.rtx_payload_type is not None:
+            packet.payload_type = self.rtx_payload_type
+            packet.ssrc = self.sender._rtx_ssrc
+            self._rtx_template = bytearray(packet.serialize(extensions))
+
+    def _socket(self) -> tuple[Any, Any]:
+        """The nominated pair's datagram transport and the viewer's address."""
+        ice = self.sender.transport.transport
+        pair = ice._connection._nominated.get(1)
+        if pair is None or pair.protocol.transport is None:
+            raise ConnectionError("the viewer's ICE pair is gone")
+        return pair.protocol.transport, pair.remote_addr
+
+    def send_frame(self, frame: EncodedFrame) -> bool:
+        """Send one frame now; False once the connection is gone.  A socket holding back
+        more than :data:`MAX_WRITE_BUFFER` skips the frame (the feed then resumes at a
+        keyframe, see :class:`~museion.streaming.relay.ViewerFeed`)."""
+        dtls = self.sender.transport
+        if dtls.state != _CONNECTED:
+            return False
+        transport, address = self._socket()
+        if transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
+            self.congested_frames += 1
+            return True
+        protect = dtls._tx_srtp.protect
+        timestamp = (self._origin + frame.timestamp) & 0xFFFFFFFF
+        header = self._template
+        payloads = frame.payloads
+        last = len(payloads) - 1
+        sequence = self._sequence
+        history = self._history
+        sent = 0
+        for index, payload in enumerate(payloads):
+            marker = 0x80 if index == last else 0
+            struct.pack_into("!BHI", header, 1, marker | self.payload_type, sequence, timestamp)
+            transport.sendto(protect(bytes(header) + payload), address)
+            history[sequence % HISTORY] = (sequence, timestamp, marker, payload)
+            sequence = (sequence + 1) & 0xFFFF
+            sent += len(payload)
+        self._sequence = sequence
+        self.sent_packets += len(payloads)
+        self.sent_bytes += sent
+        self.sent_frames += 1
+        self._update_report_counters(timestamp, len(payloads), sent)
+        return True
+
+    def _update_report_counters(self, timestamp: int, packets: int, octets: int) -> None:
+        """What aiortc's own loop would have set: its RTCP sender reports read these."""
+        sender: Any = self.sender
+        sender._RTCRtpSender__ntp_timestamp = clock.current_ntp_time()
+        sender._RTCRtpSender__rtp_timestamp = timestamp
+        sender._RTCRtpSender__packet_count += packets
+        sender._RTCRtpSender__octet_count += octets
+
+    def _retransmit(self, sequence: int) -> None:
+        kept = self._history[sequence % HISTORY]
+        if kept is None or kept[0] != sequence:
+            return
+        _, timestamp, marker, payload = kept
+        transport, address = self._socket()
+        if self.rtx_payload_type is not None:
+            header = self._rtx_template
+            struct.pack_into(
+                "!BHI", header, 1, marker | self.rtx_payload_type, self._rtx_sequence, timestamp
+            )
+            self._rtx_sequence = (self._rtx_sequence + 1) & 0xFFFF
+            data = bytes(header) + struct.pack("!H", sequence) + payload
+        else:
+            header = bytearray(self._template)
+            struct.pack_into("!BHI", header, 1, marker | self.payload_type, sequence, timestamp)
+            data = bytes(header) + payload
+        transport.sendto(self.sender.transport._tx_srtp.protect(data), address)
+        self.retransmitted += 1
+
+    async def _on_rtcp(self, packet: Any) -> None:
+        if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            if self._template:
+                for sequence in packet.lost:
+                    try:
+                        self._retransmit(sequence)
+                    except ConnectionError:
+                        return
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt in (RTCP_PSFB_FIR, RTCP_PSFB_PLI):
+            if self.on_keyframe_request is not None:
+                self.on_keyframe_request()
+        else:  # receiver reports: aiortc keeps the stats
+            await self._handle_rtcp(packet)
