@@ -48,6 +48,8 @@ class FileTrack(MediaStreamTrack):
         self._start: float | None = None
         self._offset = 0  # 90 kHz ticks added on each loop
         self._last = 0
+        self._first: int | None = None  # the file's first timestamp (MPEG-TS starts at ~1.4 s)
+        self._frame_ticks = 3000
         self.codec = self._open()
         self.packets_sent = 0
 
@@ -70,6 +72,9 @@ class FileTrack(MediaStreamTrack):
         self._container = container
         self._stream = stream
         self._packets = container.demux(stream)
+        self._first = None
+        if stream.average_rate:
+            self._frame_ticks = max(1, round(90_000 / stream.average_rate))
         return name
 
     def _next_packet(self) -> av.Packet | None:  # type: ignore[type-arg]
@@ -82,7 +87,7 @@ class FileTrack(MediaStreamTrack):
                     return out[0]  # type: ignore[no-any-return]
             if not self._repeat:
                 return None
-            self._offset = self._last + 3000
+            self._offset = self._last + self._frame_ticks
             self._container.close()
             self._open()
 
@@ -94,7 +99,10 @@ class FileTrack(MediaStreamTrack):
         if packet is None:
             self.stop()
             raise MediaStreamError
-        ticks = int((packet.pts or 0) * packet.time_base / _CLOCK) + self._offset
+        ticks = int((packet.pts or 0) * packet.time_base / _CLOCK)
+        if self._first is None:
+            self._first = ticks
+        ticks += self._offset - self._first
         self._last = ticks
         now = time.monotonic()
         if self._start is None:

@@ -94,3 +94,15 @@ async def test_the_cli_publishes_the_test_pattern_and_exits_1_on_a_wrong_token(
         out, err = await done.communicate()
         assert done.returncode == 0, err
         assert b"published" in out
+
+
+async def test_a_looped_mpeg_ts_keeps_the_frame_rate_across_the_seam(tmp_path: Path) -> None:
+    """MPEG-TS timestamps start near 1.4 s; the loop must not pause that long each time."""
+    clip = _make(tmp_path / "show.ts", "-c:v", "libx264", "-f", "mpegts", seconds=1)
+    track = FileTrack(clip, loop=True)
+    try:
+        stamps = [(await track.recv()).pts for _ in range(75)]
+    finally:
+        track.stop()
+    steps = {b - a for a, b in zip(stamps, stamps[1:], strict=False)}
+    assert steps == {3000}, f"90 kHz steps between frames: {sorted(steps)}"
