@@ -3,20 +3,23 @@
 aiortc's sender packetizes every frame again for every viewer and builds a Python
 ``RtpPacket`` per packet; at 4K (about 1,250 packets a second) that is most of a core for
 a dozen viewers.  Here a frame is cut into RTP payloads once (:func:`packetizer`, on the
-publisher side) and each viewer's :class:`DirectSender` only writes a 12-byte header from
-a template, SRTP-protects it (libsrtp, in C) and hands it to the viewer's nominated ICE
-socket.  aiortc still does everything else for the connection: ICE, DTLS, RTCP reports
-(its sender's SR counters are kept up to date), receiving.
+publisher side) and each viewer's :class:`DirectSender` only writes a header from a
+template and the payload into libsrtp's buffer, protects it there (in C) and sends it from
+there with one ``sendto`` on the viewer's nominated ICE socket: no Python object per packet
+and no copy but the one into the buffer.  aiortc still does everything else for the
+connection: ICE, DTLS, RTCP reports (its sender's SR counters are kept up to date).
 
 The sender aiortc created stays attached to an :class:`IdleTrack`, so its own RTP loop
 waits and sends nothing; the viewer's NACKs are answered here from our own history (as
 RTX when negotiated) and its PLI/FIR go to ``on_keyframe_request``.  The attributes reached
-into are aiortc 1.16's; ``tests/streaming/test_rtp_out.py`` fails loudly if they move.
+into are aiortc 1.16's and pylibsrtp 1.0's (its session's buffer);
+``tests/streaming/test_rtp_out.py`` fails loudly if they move.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
 import logging
 import random
@@ -37,15 +40,16 @@ from aiortc.rtp import (
     RtcpRtpfbPacket,
     RtpPacket,
 )
+from pylibsrtp import _binding as srtp_binding
 
 from museion.streaming.relay import EncodedFrame
 
-__all__ = ["HISTORY", "MAX_WRITE_BUFFER", "DirectSender", "IdleTrack", "packetizer"]
+__all__ = ["HISTORY", "DirectSender", "IdleTrack", "packetizer"]
 
 logger = logging.getLogger(__name__)
 
 HISTORY = 2048  # packets kept per viewer for NACKs: more than a 4K keyframe
-MAX_WRITE_BUFFER = 1024 * 1024  # bytes the socket may hold back before the viewer is cut
+_SRTP_TRAILER = 16 + 128  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag and MKI it may append
 _CONNECTED = "connected"
 
 Packetize = Callable[[bytes, int], tuple[bytes, ...]]
@@ -107,7 +111,8 @@ class DirectSender:
         self.sent_bytes = 0
         self.sent_frames = 0
         self.retransmitted = 0
-        self.congested_frames = 0
+        self.send_drops = 0
+        self._length = srtp_binding.ffi.new("int *")
         self._sequence = random.getrandbits(16)
         self._rtx_sequence = random.getrandbits(16)
         self._origin = random.getrandbits(32)
@@ -147,41 +152,57 @@ class DirectSender:
             self._rtx_template = bytearray(packet.serialize(extensions))
 
     def _socket(self) -> tuple[Any, Any]:
-        """The nominated pair's datagram transport and the viewer's address."""
+        """The nominated pair's raw socket and the viewer's address.  UDP needs none of
+        asyncio's write buffering: a full socket buffer drops the datagram, as the network
+        would."""
         ice = self.sender.transport.transport
         pair = ice._connection._nominated.get(1)
-        if pair is None or pair.protocol.transport is None:
+        transport = pair.protocol.transport if pair is not None else None
+        if transport is None or transport.is_closing():
             raise ConnectionError("the viewer's ICE pair is gone")
-        return pair.protocol.transport, pair.remote_addr
+        return transport._sock, pair.remote_addr
 
     def send_frame(self, frame: EncodedFrame) -> bool:
-        """Send one frame now; False once the connection is gone.  A socket holding back
-        more than :data:`MAX_WRITE_BUFFER` skips the frame (the feed then resumes at a
-        keyframe, see :class:`~museion.streaming.relay.ViewerFeed`)."""
+        """Send one frame now; False once the connection is gone.  Packets the socket
+        cannot take are dropped and counted (``send_drops``): the viewer's NACKs ask again."""
         dtls = self.sender.transport
         if dtls.state != _CONNECTED:
             return False
-        transport, address = self._socket()
-        if transport.get_write_buffer_size() > MAX_WRITE_BUFFER:
-            self.congested_frames += 1
-            return True
-        protect = dtls._tx_srtp.protect
+        sock, address = self._socket()
+        session = dtls._tx_srtp
+        srtp, cdata, buffer = session._srtp[0], session._cdata, memoryview(session._buffer)
+        protect, length = srtp_binding.lib.srtp_protect, self._length
         timestamp = (self._origin + frame.timestamp) & 0xFFFFFFFF
-        header = self._template
+        template = self._template
+        size = len(template)
+        room = len(buffer) - _SRTP_TRAILER - size
         payloads = frame.payloads
         last = len(payloads) - 1
         sequence = self._sequence
         history = self._history
-        sent = 0
+        first_byte = self.payload_type
+        sent = drops = 0
         for index, payload in enumerate(payloads):
             marker = 0x80 if index == last else 0
-            struct.pack_into("!BHI", header, 1, marker | self.payload_type, sequence, timestamp)
-            transport.sendto(protect(bytes(header) + payload), address)
+            end = size + len(payload)
+            if len(payload) > room:
+                raise ValueError("an RTP payload longer than the SRTP buffer")
+            buffer[:size] = template
+            struct.pack_into("!BHI", buffer, 1, marker | first_byte, sequence, timestamp)
+            buffer[size:end] = payload
+            length[0] = end
+            if protect(srtp, cdata, length) != 0:
+                raise ConnectionError("SRTP protection failed")
+            try:
+                sock.sendto(buffer[: length[0]], address)
+            except (BlockingIOError, InterruptedError):
+                drops += 1
             history[sequence % HISTORY] = (sequence, timestamp, marker, payload)
             sequence = (sequence + 1) & 0xFFFF
             sent += len(payload)
         self._sequence = sequence
         self.sent_packets += len(payloads)
+        self.send_drops += drops
         self.sent_bytes += sent
         self.sent_frames += 1
         self._update_report_counters(timestamp, len(payloads), sent)
@@ -200,7 +221,7 @@ class DirectSender:
         if kept is None or kept[0] != sequence:
             return
         _, timestamp, marker, payload = kept
-        transport, address = self._socket()
+        sock, address = self._socket()
         if self.rtx_payload_type is not None:
             header = self._rtx_template
             struct.pack_into(
@@ -212,7 +233,8 @@ class DirectSender:
             header = bytearray(self._template)
             struct.pack_into("!BHI", header, 1, marker | self.payload_type, sequence, timestamp)
             data = bytes(header) + payload
-        transport.sendto(self.sender.transport._tx_srtp.protect(data), address)
+        with contextlib.suppress(BlockingIOError, InterruptedError):
+            sock.sendto(self.sender.transport._tx_srtp.protect(data), address)
         self.retransmitted += 1
 
     async def _on_rtcp(self, packet: Any) -> None:

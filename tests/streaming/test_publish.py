@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import shutil
 import subprocess
 import sys
@@ -104,5 +105,5 @@ async def test_a_looped_mpeg_ts_keeps_the_frame_rate_across_the_seam(tmp_path: P
         stamps = [(await track.recv()).pts for _ in range(75)]
     finally:
         track.stop()
-    steps = {b - a for a, b in zip(stamps, stamps[1:], strict=False)}
+    steps = {b - a for a, b in itertools.pairwise(stamps)}
     assert steps == {3000}, f"90 kHz steps between frames: {sorted(steps)}"

@@ -141,6 +141,10 @@ async def test_the_aiortc_internals_the_direct_sender_uses_are_there() -> None:
         ):
             assert hasattr(sender, name), name
         assert hasattr(sender.transport.transport, "_connection")
+        from pylibsrtp import Policy, Session
+
+        session = Session(Policy(key=bytes(30), ssrc_type=Policy.SSRC_ANY_OUTBOUND))
+        assert {"_srtp", "_cdata", "_buffer"} <= set(vars(session)), "pylibsrtp's buffer moved"
         assert hasattr(sender.transport.transport._connection, "_nominated")
     finally:
         await pc.close()
