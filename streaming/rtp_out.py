@@ -157,8 +157,8 @@ class DirectSender:
         would."""
         ice = self.sender.transport.transport
         pair = ice._connection._nominated.get(1)
-        transport = pair.protocol.transport if pair is not None else None
-        if transport is None or transport.is_closing():
+        transport: Any = pair.protocol.transport if pair is not None else None
+        if pair is None or transport is None or transport.is_closing():
             raise ConnectionError("the viewer's ICE pair is gone")
         return transport._sock, pair.remote_addr
 
