@@ -10,6 +10,7 @@ __all__ = [
     "CodecUnsupported",
     "CommandError",
     "MediaNotFound",
+    "RelayUnavailable",
     "SdpMalformed",
     "SdpTooLarge",
     "SessionNotFound",
@@ -109,6 +110,12 @@ class CapacityReached(SignallingError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class RelayUnavailable(SignallingError):
+    """No relay worker can take the viewer now (starting, restarting, or gone mid-answer)."""
+
+    code = "RELAY_UNAVAILABLE"
 
 
 class CommandError(StreamingError):

@@ -14,6 +14,7 @@ from museion.streaming.errors import (
     CapacityReached,
     CodecUnsupported,
     MediaNotFound,
+    RelayUnavailable,
     SdpMalformed,
     SdpTooLarge,
     SessionNotFound,
@@ -41,6 +42,7 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (SessionNotFound, 404),
     (MediaNotFound, 404),
     (CapacityReached, 503),
+    (RelayUnavailable, 503),
     (ViewPoolExhausted, 503),
 ]
 

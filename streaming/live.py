@@ -23,7 +23,6 @@ from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 
 from museion.streaming.encoded_media import (
     OnFrame,
-    keep_only_codec,
     raise_socket_buffers,
     request_keyframe,
     tap_receiver,
@@ -39,9 +38,11 @@ from museion.streaming.errors import (
     TokenRejected,
 )
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.recorder import Recorder
-from museion.streaming.relay import AudioFeed, LiveStream, RelayLimits, ViewerFeed
-from museion.streaming.rtp_out import DirectSender, IdleTrack, packetizer
+from museion.streaming.relay import LiveStream, RelayLimits
+from museion.streaming.relay_pool import RelayPool, WorkerLink, default_workers
+from museion.streaming.rtp_out import packetizer
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
 
@@ -64,26 +65,51 @@ class Publisher:
 
 
 @dataclass(eq=False)
-class Viewer:
-    """One WHEP viewer of a live stream."""
+class RemoteViewer:
+    """A WHEP viewer that a relay worker sends to."""
 
     id: str
     stream: LiveStream
-    pc: RTCPeerConnection
-    feed: ViewerFeed
-    audio: AudioFeed | None = None
+    worker: WorkerLink
 
 
 @dataclass
 class LiveRegistry:
-    """Every live stream, its publisher and its viewers (one process)."""
+    """Every live stream, its publisher and its viewers; the relay workers, if any."""
 
     settings: StreamSettings
     limits: RelayLimits = field(default_factory=RelayLimits)
     streams: dict[str, LiveStream] = field(default_factory=dict)
     publishers: dict[str, Publisher] = field(default_factory=dict)
-    viewers: dict[str, Viewer] = field(default_factory=dict)
+    viewers: dict[str, Viewer | RemoteViewer] = field(default_factory=dict)
+    pool: RelayPool | None = None
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        workers = self.settings.relay_workers
+        count = default_workers() if workers is None else workers
+        if count > 0:
+            self.pool = RelayPool(self.settings, count, self._worker_event)
+
+    def _worker_event(self, worker: WorkerLink, message: dict[str, object]) -> None:
+        event = message.get("event")
+        if event == "keyframe":
+            stream = self.streams.get(str(message.get("stream")))
+            if stream is not None:
+                stream.want_keyframe()
+        elif event == "left":
+            viewer = self.viewers.get(str(message.get("viewer")))
+            if isinstance(viewer, RemoteViewer):
+                self.viewers.pop(viewer.id, None)
+                logger.info(
+                    "stream %s: viewer %s left (%s)",
+                    viewer.stream.name,
+                    viewer.id,
+                    message.get("reason"),
+                )
+
+    def watching(self, stream: LiveStream) -> int:
+        return sum(1 for v in self.viewers.values() if v.stream is stream)
 
     def stream(self, name: str) -> LiveStream:
         if not _STREAM_NAME.fullmatch(name):
@@ -112,6 +138,9 @@ class LiveRegistry:
             return
         publisher.stream.stop(reason)
         publisher.stream.sinks.clear()
+        publisher.stream.audio_sinks.clear()
+        if self.pool is not None:
+            self.pool.stream_stopped(publisher.stream.name, reason)
         if publisher.recorder is not None:  # the last fragment is written off the loop
             await asyncio.get_running_loop().run_in_executor(None, publisher.recorder.close)
         logger.info("stream %s: publisher left (%s)", publisher.stream.name, reason)
@@ -119,11 +148,15 @@ class LiveRegistry:
         for viewer in [v for v in self.viewers.values() if v.stream is publisher.stream]:
             await self.end_viewer(viewer, reason)
 
-    async def end_viewer(self, viewer: Viewer, reason: str) -> None:
+    async def end_viewer(self, viewer: Viewer | RemoteViewer, reason: str) -> None:
         if self.viewers.pop(viewer.id, None) is None:
             return
-        viewer.stream.leave(viewer.feed, viewer.audio)
         logger.info("stream %s: viewer %s left (%s)", viewer.stream.name, viewer.id, reason)
+        if isinstance(viewer, RemoteViewer):
+            if self.pool is not None:
+                self.pool.leave(viewer.worker, viewer.id)
+            return
+        viewer.leave()
         await viewer.pc.close()
 
     async def close_all(self) -> None:
@@ -131,6 +164,8 @@ class LiveRegistry:
             await self.end_publisher(publisher, "server shutdown")
         for viewer in list(self.viewers.values()):
             await self.end_viewer(viewer, "server shutdown")
+        if self.pool is not None:
+            await self.pool.close()
 
 
 LIVE_KEY = web.AppKey("live", LiveRegistry)
@@ -206,6 +241,12 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
                 registry.spawn(pending)
 
     stream.start(chosen, ask_keyframe, packetizer(chosen))
+    if registry.pool is not None:
+        pool = registry.pool
+        registry.spawn(pool.start())  # the workers come up while the publisher connects
+        pool.stream_started(name, chosen)
+        stream.sinks.append(lambda frame: pool.frame(name, frame))
+        stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
     if settings.record_dir is not None:
         recorder = publisher.recorder = Recorder(Path(settings.record_dir), name, chosen)
         stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
@@ -275,53 +316,32 @@ async def whep_post(request: web.Request) -> web.StreamResponse:
             f"All {settings.max_live_viewers} places are taken; please try again shortly.",
             retry_after=settings.retry_after,
         )
-    pc = RTCPeerConnection(rtc_configuration(settings))
-    feed = stream.join()
-    viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
-    try:
-        await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
-        # The answer's transceivers send idle tracks; DirectSender writes the frames.
-        pc.addTrack(IdleTrack("video"))
-        wants_audio = any(t.kind == "audio" for t in pc.getTransceivers())
-        if stream.has_audio and wants_audio:
-            viewer.audio = stream.listen()
-            pc.addTrack(IdleTrack("audio"))
-        sending = []
-        for transceiver in pc.getTransceivers():
-            track = transceiver.sender.track
-            if track is None:
-                continue
-            codec = stream.codec if track.kind == "video" else "opus"
-            if not keep_only_codec(transceiver, codec):
-                raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
-            sending.append(transceiver)
-        await pc.setLocalDescription(await pc.createAnswer())
-        raise_socket_buffers(pc)
-    except BaseException:
-        stream.leave(feed, viewer.audio)
-        await pc.close()
-        raise
-    for transceiver in sending:
-        if transceiver.kind == "video":
-            sender = DirectSender(transceiver, on_keyframe_request=stream.want_keyframe)
-            registry.spawn(sender.run(feed.next))
-        elif viewer.audio is not None:
-            registry.spawn(DirectSender(transceiver).run(viewer.audio.next))
-    registry.viewers[viewer.id] = viewer
-
-    @pc.on("connectionstatechange")
-    async def _state() -> None:
-        if pc.connectionState in ("failed", "closed"):
-            await registry.end_viewer(viewer, f"connection {pc.connectionState}")
-
-    answer = announce_candidates(pc.localDescription.sdp, settings)
+    if registry.pool is not None:
+        worker, viewer_id, answer = await registry.pool.view(name, offer)
+        if not stream.live:  # the show ended while the worker answered
+            registry.pool.leave(worker, viewer_id)
+            raise StreamNotLive(f"Stream '{name}' has just ended.")
+        registry.viewers[viewer_id] = RemoteViewer(viewer_id, stream, worker)
+    else:
+        viewer, answer = await attach_viewer(stream, offer, settings, registry.spawn)
+        registry.viewers[viewer.id] = viewer
+        _end_on_close(registry, viewer)
+        viewer_id = viewer.id
     response = web.Response(
         status=201,
         text=answer,
         content_type="application/sdp",
-        headers={"Location": f"/whep/{name}/{viewer.id}"},
+        headers={"Location": f"/whep/{name}/{viewer_id}"},
     )
     return _cors(response)
+
+
+def _end_on_close(registry: LiveRegistry, viewer: Viewer) -> None:
+    async def _state() -> None:
+        if viewer.pc.connectionState in ("failed", "closed"):
+            await registry.end_viewer(viewer, f"connection {viewer.pc.connectionState}")
+
+    viewer.pc.on("connectionstatechange", _state)
 
 
 async def whep_delete(request: web.Request) -> web.StreamResponse:
@@ -343,7 +363,7 @@ async def live_status(request: web.Request) -> web.Response:
             "stream": stream.name,
             "live": stream.live,
             "codec": stream.codec if stream.live else None,
-            "viewers": len(stream.viewers),
+            "viewers": registry.watching(stream),
         }
     )
 

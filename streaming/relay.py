@@ -79,6 +79,11 @@ class EncodedFrame:
     timestamp: int
     keyframe: bool
     payloads: tuple[bytes, ...] = ()
+    size: int = field(init=False, default=0)  # what it weighs in a viewer's queue
+
+    def __post_init__(self) -> None:
+        weight = len(self.data) or sum(map(len, self.payloads))
+        object.__setattr__(self, "size", weight)
 
 
 @dataclass(frozen=True)
@@ -114,7 +119,7 @@ class ViewerFeed:
         if self.waiting_for_keyframe and not frame.keyframe:
             self.dropped_frames += 1
             return
-        if self.queued_bytes + len(frame.data) > self.limits.max_queue_bytes:
+        if self.queued_bytes + frame.size > self.limits.max_queue_bytes:
             self.dropped_frames += len(self.queue) + 1
             self.queue.clear()
             self.queued_bytes = 0
@@ -123,7 +128,7 @@ class ViewerFeed:
                 return
         self.waiting_for_keyframe = False
         self.queue.append(frame)
-        self.queued_bytes += len(frame.data)
+        self.queued_bytes += frame.size
         self._ready.set()
 
     def end(self, reason: str) -> None:
@@ -138,7 +143,7 @@ class ViewerFeed:
         frame = await _take(self.queue, self._ready)
         if frame is None:
             return None
-        self.queued_bytes -= len(frame.data)
+        self.queued_bytes -= frame.size
         self.sent_frames += 1
         return frame
 
@@ -192,6 +197,7 @@ class LiveStream:
         self.has_audio = False
         # Called with every frame the publisher sends (a recorder, say), before the viewers.
         self.sinks: list[Callable[[EncodedFrame], None]] = []
+        self.audio_sinks: list[Callable[[EncodedFrame], None]] = []
         self.request_keyframe: Callable[[], None] | None = None
         self.packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None
         self.frames_in = 0
@@ -231,16 +237,21 @@ class LiveStream:
         self.listeners.clear()
 
     def publish_frame(self, data: bytes, timestamp: int) -> EncodedFrame:
-        """One frame from the publisher, to every viewer."""
+        """One frame from the publisher, packetized once, to every viewer."""
         payloads = self.packetize(data, timestamp) if self.packetize is not None else ()
         frame = EncodedFrame(data, timestamp, is_keyframe(self.codec or "H264", data), payloads)
+        self.publish(frame)
+        return frame
+
+    def publish(self, frame: EncodedFrame) -> None:
+        """``frame`` (already built: a relay worker's copy of the server's) to every viewer."""
         self.frames_in += 1
-        self.bytes_in += len(data)
+        self.bytes_in += frame.size
         if frame.keyframe:
             self._gop = [frame]
-            self._gop_bytes = len(data)
+            self._gop_bytes = frame.size
         elif self._gop:
-            self._gop_bytes += len(data)
+            self._gop_bytes += frame.size
             if self._gop_bytes > self.limits.max_gop_bytes:
                 self._gop.clear()
                 self._gop_bytes = 0
@@ -252,11 +263,15 @@ class LiveStream:
             viewer.offer(frame)
             if viewer.waiting_for_keyframe:
                 self.want_keyframe()
-        return frame
 
     def publish_audio(self, data: bytes, timestamp: int) -> None:
         """One Opus packet from the publisher (48 kHz timestamp), to every listener."""
-        frame = EncodedFrame(data, timestamp, True, (data,))
+        self.publish_audio_frame(EncodedFrame(data, timestamp, True, (data,)))
+
+    def publish_audio_frame(self, frame: EncodedFrame) -> None:
+        self.has_audio = True
+        for sink in self.audio_sinks:
+            sink(frame)
         for listener in self.listeners:
             listener.offer(frame)
 

@@ -37,7 +37,8 @@ class StreamSettings:
     ``stream_tokens`` pairs with ``S`` (entries ``S=TOKEN``), or ``publish_token`` (one
     token for every stream: demos and tests); with neither, nothing can be published.
     ``max_live_viewers`` bounds the WHEP viewers of all live streams together; with
-    ``record_dir`` every show is also written there as fragmented MP4.
+    ``record_dir`` every show is also written there as fragmented MP4.  Viewers are sent
+    to from ``relay_workers`` processes (None: one per core; 0: the server process itself).
     """
 
     host: str = "127.0.0.1"
@@ -68,6 +69,7 @@ class StreamSettings:
     stream_tokens: tuple[str, ...] = ()
     max_live_viewers: int = 100
     record_dir: str | None = None
+    relay_workers: int | None = None
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -101,5 +103,7 @@ class StreamSettings:
             name, _, token = entry.partition("=")
             if not name or not token:
                 raise ValueError("a stream token is written STREAM=TOKEN, both non-empty")
+        if self.relay_workers is not None and not 0 <= self.relay_workers <= 64:
+            raise ValueError("relay_workers must lie in [0, 64]")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")

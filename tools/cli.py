@@ -85,6 +85,11 @@ def _parser() -> argparse.ArgumentParser:
         "--record", dest="record_dir", metavar="DIR", help="record every live show here (MP4)"
     )
     serve.add_argument(
+        "--relay-workers",
+        type=int,
+        help="processes sending live shows to viewers (default: one per core; 0: none)",
+    )
+    serve.add_argument(
         "--announce",
         dest="announced_address",
         help="public address to announce in ICE candidates (1:1 NAT)",
@@ -128,6 +133,7 @@ async def _serve(args: argparse.Namespace) -> int:
             "stream_tokens",
             "max_live_viewers",
             "record_dir",
+            "relay_workers",
         )
     }
     streaming = build_settings(StreamSettings, section="streaming", file=file, flags=stream_flags)

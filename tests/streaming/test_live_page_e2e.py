@@ -48,12 +48,11 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
         await page.wait_for_function(
             "document.getElementById('video').videoWidth > 0", timeout=15_000
         )
-        (feed,) = stream.viewers
         first = await page.evaluate(INBOUND)
-        sent_before = feed.sent_frames
+        sent_before = stream.frames_in
         await page.wait_for_timeout(5000)
         last = await page.evaluate(INBOUND)
-        sent = feed.sent_frames - sent_before
+        sent = stream.frames_in - sent_before
         assert last["codec"] == "video/H264"  # the publisher's own frames, not re-encoded
         assert (last["width"], last["height"]) == (WIDTH, HEIGHT)
         assert sent >= 100, sent
