@@ -138,6 +138,10 @@ class Relay:
     def start(self) -> None:
         raise NotImplementedError
 
+    def stats(self) -> Any:
+        """What the relay says of its viewers (Museion's stats endpoint), if it says."""
+        return None
+
     def pids(self) -> list[int]:
         assert self.process is not None
         return _children(self.process.pid)
@@ -196,6 +200,17 @@ class Museion(Relay):
         )  # fmt: skip
         time.sleep(4)
 
+    def stats(self) -> Any:
+        import urllib.request
+
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{MUSEION_PORT}/live/show/stats",
+            headers={"Authorization": "Bearer bench"},
+        )
+        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=10) as reply:
+            return json.loads(reply.read())
+        return None
+
 
 def _wait_http(url: str, timeout: float = 60) -> None:
     import urllib.request
@@ -246,6 +261,7 @@ def measure(relay: Relay, n: int, harness: ModuleType, log: Any, duration: float
     time.sleep(duration)
     _command(procs, "STOP")
     after = harness.snap(pids)
+    relay_stats = relay.stats()
     rss = _rss_kib(relay.pids())
     results: list[dict[str, Any]] = []
     for process in procs:
@@ -279,6 +295,8 @@ def measure(relay: Relay, n: int, harness: ModuleType, log: Any, duration: float
         "machine_busy": round(1 - idle / busy, 3) if busy > 0 else None,
         "relay_rss_kib": rss,
         "sustained": len(results) == n and min(fps, default=0) >= 29 and max(loss, default=100) < 1,
+        "short_peers": [r for r in results if r["fps"] < 29 or r["loss_pct"] >= 1],
+        "relay_stats": relay_stats,
     }  # fmt: skip
 
 

@@ -111,6 +111,12 @@ class LiveRegistry:
     def watching(self, stream: LiveStream) -> int:
         return sum(1 for v in self.viewers.values() if v.stream is stream)
 
+    async def viewer_stats(self, stream: LiveStream) -> list[dict[str, object]]:
+        """Each viewer's sent and dropped frames and packets, wherever it is served."""
+        local = [v.stats() for v in self.viewers.values() if isinstance(v, Viewer)]
+        remote = await self.pool.stats() if self.pool is not None else []
+        return [v for v in local + remote if v["stream"] == stream.name]
+
     def stream(self, name: str) -> LiveStream:
         if not _STREAM_NAME.fullmatch(name):
             raise StreamNameInvalid("A stream name is 1 to 64 letters, digits, '-' or '_'.")
@@ -317,7 +323,7 @@ async def whep_post(request: web.Request) -> web.StreamResponse:
             retry_after=settings.retry_after,
         )
     if registry.pool is not None:
-        worker, viewer_id, answer = await registry.pool.view(name, offer)
+        worker, viewer_id, answer = await registry.pool.view(name, offer, stream.has_audio)
         if not stream.live:  # the show ended while the worker answered
             registry.pool.leave(worker, viewer_id)
             raise StreamNotLive(f"Stream '{name}' has just ended.")
@@ -368,6 +374,25 @@ async def live_status(request: web.Request) -> web.Response:
     )
 
 
+async def live_stats(request: web.Request) -> web.Response:
+    """For the venue: what came in and what each viewer was sent and lost (needs the
+    stream's publish token: viewer ids are the keys to their sessions)."""
+    registry = request.app[LIVE_KEY]
+    name = request.match_info["stream"]
+    stream = registry.stream(name)
+    registry.authorize(name, request.headers.get("Authorization"))
+    return web.json_response(
+        {
+            "stream": stream.name,
+            "live": stream.live,
+            "frames_in": stream.frames_in,
+            "bytes_in": stream.bytes_in,
+            "relay_workers": len(registry.pool.workers) if registry.pool is not None else 0,
+            "viewers": await registry.viewer_stats(stream),
+        }
+    )
+
+
 async def live_page(request: web.Request) -> web.FileResponse:
     """The viewer page of a live show (its stream name is read from the path)."""
     request.app[LIVE_KEY].stream(request.match_info["stream"])  # a valid name, or 400
@@ -385,6 +410,7 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     app.router.add_post("/whep/{stream}", whep_post)
     app.router.add_delete("/whep/{stream}/{id}", whep_delete)
     app.router.add_get("/live/{stream}/status", live_status)
+    app.router.add_get("/live/{stream}/stats", live_stats)
     app.router.add_get("/live/{stream}", live_page)
 
     async def _shutdown(app: web.Application) -> None:

@@ -9,15 +9,16 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from aiortc import RTCPeerConnection, RTCSessionDescription
 
 from museion.streaming.encoded_media import keep_only_codec, raise_socket_buffers
 from museion.streaming.errors import CodecUnsupported, StreamNotLive
+from museion.streaming.fanout import FanoutPump
 from museion.streaming.ice import announce_candidates, rtc_configuration
-from museion.streaming.relay import AudioFeed, LiveStream, ViewerFeed
+from museion.streaming.relay import LiveStream, ViewerFeed
 from museion.streaming.rtp_out import DirectSender, IdleTrack
 from museion.streaming.settings import StreamSettings
 
@@ -36,11 +37,48 @@ class Viewer:
     stream: LiveStream
     pc: RTCPeerConnection
     feed: ViewerFeed
-    audio: AudioFeed | None = None
+    senders: list[DirectSender] = field(default_factory=list)
+
+    def stats(self) -> dict[str, object]:
+        """What was sent and dropped, for the status page and the tests."""
+        video = [s for s in self.senders if s.kind == "video"]
+        return {
+            "id": self.id,
+            "stream": self.stream.name,
+            "sent_frames": sum(s.sent_frames for s in video),
+            "dropped_frames": self.feed.dropped_frames,
+            "sent_packets": sum(s.sent_packets for s in self.senders),
+            "send_drops": sum(s.send_drops for s in self.senders),
+            "retransmitted": sum(s.retransmitted for s in self.senders),
+            "phase": _pumps[self.stream].phase(video[0]) if video and self.stream in _pumps else "",
+            "gone": any(s.gone.is_set() for s in self.senders),
+        }
 
     def leave(self) -> None:
-        """Its feeds end (its senders stop); the caller closes ``pc``."""
-        self.stream.leave(self.feed, self.audio)
+        """Its feeds end and its senders stop; the caller closes ``pc``."""
+        self.stream.leave(self.feed)
+        pump = _pumps.get(self.stream)
+        for sender in self.senders:
+            sender.gone.set()
+            if pump is not None:
+                pump.forget(sender)
+
+
+_pumps: dict[LiveStream, FanoutPump] = {}
+
+
+def pump_for(stream: LiveStream) -> FanoutPump:
+    """The stream's pump in this process, made with its first viewer, closed with it."""
+    pump = _pumps.get(stream)
+    if pump is None:
+        pump = _pumps[stream] = FanoutPump(stream)
+
+        def closed() -> None:
+            pump.close()
+            _pumps.pop(stream, None)
+
+        stream.on_stop.append(closed)
+    return pump
 
 
 async def attach_viewer(
@@ -65,7 +103,6 @@ async def attach_viewer(
         offered_audio = any(t.kind == "audio" for t in pc.getTransceivers())
         pc.addTrack(IdleTrack("video"))
         if stream.has_audio and offered_audio:
-            viewer.audio = stream.listen()
             pc.addTrack(IdleTrack("audio"))
         sending = []
         for transceiver in pc.getTransceivers():
@@ -82,10 +119,21 @@ async def attach_viewer(
         viewer.leave()
         await pc.close()
         raise
+    pump = pump_for(stream)
     for transceiver in sending:
         if transceiver.kind == "video":
-            sender = DirectSender(transceiver, on_keyframe_request=stream.want_keyframe)
-            spawn(sender.run(feed.next))
-        elif viewer.audio is not None:
-            spawn(DirectSender(transceiver).run(viewer.audio.next))
+            sender = DirectSender(transceiver, stream.want_keyframe, stream.bitrate)
+            spawn(pump.join(sender, feed))
+        else:  # audio needs no catching up: it starts with the next packet
+            sender = DirectSender(transceiver)
+            spawn(_listen(pump, sender))
+        viewer.senders.append(sender)
     return viewer, announce_candidates(pc.localDescription.sdp, settings)
+
+
+async def _listen(pump: FanoutPump, sender: DirectSender) -> None:
+    try:
+        await sender.connected()
+    except ConnectionError:
+        return
+    pump.listen(sender)

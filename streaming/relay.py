@@ -30,6 +30,8 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
+BITRATE_WINDOW = 2.0  # seconds over which a stream's bitrate is measured
+
 
 def h264_is_keyframe(data: bytes) -> bool:
     """An Annex B access unit that starts a decodable picture: it holds an IDR slice
@@ -198,10 +200,14 @@ class LiveStream:
         # Called with every frame the publisher sends (a recorder, say), before the viewers.
         self.sinks: list[Callable[[EncodedFrame], None]] = []
         self.audio_sinks: list[Callable[[EncodedFrame], None]] = []
+        self.on_stop: list[Callable[[], None]] = []  # called once the publisher is gone
         self.request_keyframe: Callable[[], None] | None = None
         self.packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None
         self.frames_in = 0
         self.bytes_in = 0
+        self._recent: collections.deque[tuple[float, int]] = collections.deque()
+        self._recent_bytes = 0
+        self._started_at = 0.0
         self._gop: list[EncodedFrame] = []
         self._gop_bytes = 0
         self._clock = clock
@@ -219,6 +225,9 @@ class LiveStream:
         self.codec = codec
         self.request_keyframe = request_keyframe
         self.packetize = packetize
+        self._recent.clear()
+        self._recent_bytes = 0
+        self._started_at = self._clock()
         self.live = True
         self._gop.clear()
         self._gop_bytes = 0
@@ -235,6 +244,9 @@ class LiveStream:
         for listener in self.listeners:
             listener.end()
         self.listeners.clear()
+        for callback in self.on_stop:
+            callback()
+        self.on_stop.clear()
 
     def publish_frame(self, data: bytes, timestamp: int) -> EncodedFrame:
         """One frame from the publisher, packetized once, to every viewer."""
@@ -247,6 +259,11 @@ class LiveStream:
         """``frame`` (already built: a relay worker's copy of the server's) to every viewer."""
         self.frames_in += 1
         self.bytes_in += frame.size
+        now = self._clock()
+        self._recent.append((now, frame.size))
+        self._recent_bytes += frame.size
+        while self._recent[0][0] < now - BITRATE_WINDOW:
+            self._recent_bytes -= self._recent.popleft()[1]
         if frame.keyframe:
             self._gop = [frame]
             self._gop_bytes = frame.size
@@ -298,6 +315,11 @@ class LiveStream:
         if audio is not None:
             self.listeners.discard(audio)
             audio.end()
+
+    def bitrate(self) -> float:
+        """The publisher's video bits per second over the last :data:`BITRATE_WINDOW`."""
+        span = min(BITRATE_WINDOW, max(0.25, self._clock() - self._started_at))
+        return self._recent_bytes * 8 / span
 
     def want_keyframe(self) -> None:
         """Ask the publisher for a keyframe, at most once per ``keyframe_interval``."""

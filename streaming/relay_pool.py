@@ -173,20 +173,15 @@ class RelayPool:
             raise RelayUnavailable("The relay is starting or restarting; try again shortly.")
         return min(alive, key=lambda w: len(w.viewers))
 
-    async def view(self, stream: str, offer: str) -> tuple[WorkerLink, str, str]:
-        """A worker answers ``offer`` for ``stream``: (the worker, viewer id, answer)."""
+    async def view(
+        self, stream: str, offer: str, audio: bool = False
+    ) -> tuple[WorkerLink, str, str]:
+        """A worker answers ``offer`` for ``stream`` (with ``audio`` if the show has it):
+        (the worker, viewer id, answer)."""
         await self.start()
         link = self._pick()
-        request = next(self._requests)
-        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
-        link.pending[request] = future
-        link.write(encode_json({"op": "view", "req": request, "stream": stream, "offer": offer}))
-        try:
-            reply = await asyncio.wait_for(future, ANSWER_TIMEOUT)
-        except TimeoutError:
-            raise RelayUnavailable("The relay did not answer in time; try again.") from None
-        finally:
-            link.pending.pop(request, None)
+        ask: dict[str, Any] = {"op": "view", "stream": stream, "offer": offer, "audio": audio}
+        reply = await self._ask(link, ask)
         if not reply.get("ok"):
             kind = getattr(errors, str(reply.get("error")), None)
             message = str(reply.get("message", "The relay refused the offer."))
@@ -198,6 +193,26 @@ class RelayPool:
         viewer = str(reply["viewer"])
         link.viewers.add(viewer)
         return link, viewer, str(reply["answer"])
+
+    async def stats(self) -> list[dict[str, Any]]:
+        """Every worker's viewers' counters (see :meth:`Viewer.stats`), each with its worker."""
+        found: list[dict[str, Any]] = []
+        for link in [w for w in self.workers if w.alive]:
+            reply = await self._ask(link, {"op": "stats"})
+            found += [dict(v, worker=link.index) for v in reply.get("viewers", [])]
+        return found
+
+    async def _ask(self, link: WorkerLink, message: dict[str, Any]) -> dict[str, Any]:
+        request = next(self._requests)
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        link.pending[request] = future
+        link.write(encode_json({**message, "req": request}))
+        try:
+            return await asyncio.wait_for(future, ANSWER_TIMEOUT)
+        except TimeoutError:
+            raise RelayUnavailable("The relay did not answer in time; try again.") from None
+        finally:
+            link.pending.pop(request, None)
 
     def leave(self, link: WorkerLink, viewer: str) -> None:
         link.viewers.discard(viewer)

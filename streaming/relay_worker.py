@@ -92,7 +92,11 @@ class Worker:
         elif op == "stop":
             self.spawn(self.stop(str(message["stream"]), str(message.get("reason", "ended"))))
         elif op == "view":
-            self.spawn(self.view(int(message["req"]), str(message["stream"]), message["offer"]))
+            request, name = int(message["req"]), str(message["stream"])
+            self.spawn(self.view(request, name, message["offer"], bool(message.get("audio"))))
+        elif op == "stats":
+            stats = [v.stats() for v in self.viewers.values()]
+            self.send({"req": int(message["req"]), "ok": True, "viewers": stats})
         elif op == "leave":
             viewer = self.viewers.get(str(message["viewer"]))
             if viewer is not None:
@@ -118,11 +122,14 @@ class Worker:
         for viewer in [v for v in self.viewers.values() if v.stream is stream]:
             await self.end_viewer(viewer, reason, tell=False)
 
-    async def view(self, request: int, name: str, offer: str) -> None:
+    async def view(self, request: int, name: str, offer: str, audio: bool) -> None:
         stream = self.streams.get(name)
         try:
             if stream is None:
                 raise StreamNotLive(f"Stream '{name}' is not live; try again when the show starts.")
+            # The server has seen the show's audio even if this worker's first packet is
+            # still on its way.
+            stream.has_audio = stream.has_audio or audio
             viewer, answer = await attach_viewer(stream, offer, self.settings, self.spawn)
         except StreamingError as exc:
             self.send(

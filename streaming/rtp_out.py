@@ -24,6 +24,7 @@ import fractions
 import logging
 import random
 import struct
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -44,10 +45,12 @@ from pylibsrtp import _binding as srtp_binding
 
 from museion.streaming.relay import EncodedFrame
 
-__all__ = ["HISTORY", "DirectSender", "IdleTrack", "packetizer"]
+__all__ = ["HISTORY", "PACING_BURST", "DirectSender", "IdleTrack", "Pacer", "packetizer"]
 
 logger = logging.getLogger(__name__)
 
+PACING_BURST = 8  # packets sent back to back before the pacer has its say
+PACING_DEBT = 0.005  # seconds of sending an idle pacer may catch up at once
 HISTORY = 2048  # packets kept per viewer for NACKs: more than a 4K keyframe
 _SRTP_TRAILER = 16 + 128  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag and MKI it may append
 _CONNECTED = "connected"
@@ -84,6 +87,42 @@ class IdleTrack(MediaStreamTrack):
         await asyncio.get_running_loop().create_future()  # until the sender is stopped
 
 
+class Pacer:
+    """When the next burst may go: at ``factor`` times ``bitrate()`` (never under ``floor``
+    bits/s), as WebRTC senders pace.
+
+    Unpaced, a relay writes a keyframe to a viewer at memory speed, and a receiver whose
+    socket buffer is modest (aioice's: 256 KiB) loses its tail: measured, 40 % of packets
+    lost at 32 viewers.
+    """
+
+    def __init__(
+        self,
+        bitrate: Callable[[], float] = lambda: 0.0,
+        factor: float = 2.5,
+        floor: float = 8e6,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.bitrate, self.factor, self.floor, self.clock = bitrate, factor, floor, clock
+        self._next = 0.0
+
+    def rate(self) -> float:
+        """Bits per second the pacer lets through now."""
+        return max(self.floor, self.factor * self.bitrate())
+
+    def delay(self) -> float:
+        """Seconds until the next burst may go."""
+        return max(0.0, self._next - self.clock())
+
+    def sent(self, size: int) -> None:
+        """``size`` bytes went: the next burst waits their time at the rate.  Time spent
+        sending counts (the schedule is kept, not restarted), but an idle pacer banks at
+        most :data:`PACING_DEBT` seconds, so a frame after a pause starts with a short
+        burst only."""
+        now = self.clock()
+        self._next = max(self._next, now - PACING_DEBT) + size * 8 / self.rate()
+
+
 class DirectSender:
     """Writes already packetized frames to one viewer's negotiated RTP stream."""
 
@@ -91,8 +130,10 @@ class DirectSender:
         self,
         transceiver: RTCRtpTransceiver,
         on_keyframe_request: Callable[[], None] | None = None,
+        bitrate: Callable[[], float] = lambda: 0.0,
     ) -> None:
         self.sender: RTCRtpSender = transceiver.sender
+        self.kind = transceiver.kind
         codecs = transceiver._codecs
         if not codecs or codecs[0].payloadType is None:
             raise ValueError("the transceiver has no negotiated codec to send")
@@ -112,6 +153,8 @@ class DirectSender:
         self.sent_frames = 0
         self.retransmitted = 0
         self.send_drops = 0
+        self.pacer = Pacer(bitrate)  # for catching up alone; the pump paces the rest
+        self.gone = asyncio.Event()  # set once nothing more will be sent
         self._length = srtp_binding.ffi.new("int *")
         self._sequence = random.getrandbits(16)
         self._rtx_sequence = random.getrandbits(16)
@@ -126,20 +169,38 @@ class DirectSender:
         """Send every frame ``next_frame`` yields until it yields ``None`` or the
         connection goes; frames that come before the connection is up wait in the feed."""
         try:
-            await self._connected()
-            self._make_templates()
+            await self.connected()
             while (frame := await next_frame()) is not None:
-                if not self.send_frame(frame):
+                if not await self.send_paced(frame):
                     return
         except ConnectionError:
             return
+        finally:
+            self.gone.set()
 
-    async def _connected(self) -> None:
+    async def send_paced(self, frame: EncodedFrame) -> bool:
+        """``frame`` in bursts of :data:`PACING_BURST` packets at the pacer's rate, so a
+        4K keyframe (250 packets) does not land in the viewer's socket all at once."""
+        count = len(frame.payloads)
+        for first in range(0, count, PACING_BURST):
+            delay = self.pacer.delay()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if not self.send_frame(frame, first, PACING_BURST):
+                return False
+            self.pacer.sent(sum(map(len, frame.payloads[first : first + PACING_BURST])))
+        return True
+
+    async def connected(self) -> None:
+        """Wait until the viewer's connection is up and the sender started; then the
+        header templates are made.  Raises ConnectionError if it never comes up."""
         dtls = self.sender.transport
         while dtls.state != _CONNECTED or not self.sender._RTCRtpSender__started:  # type: ignore[attr-defined]
-            if dtls.state in ("closed", "failed"):
+            if dtls.state in ("closed", "failed") or self.gone.is_set():
+                self.gone.set()
                 raise ConnectionError("the viewer's connection closed before it was up")
             await asyncio.sleep(0.01)
+        self._make_templates()
 
     def _make_templates(self) -> None:
         extensions = self.sender._RTCRtpSender__rtp_header_extensions_map  # type: ignore[attr-defined]
@@ -162,9 +223,10 @@ class DirectSender:
             raise ConnectionError("the viewer's ICE pair is gone")
         return transport._sock, pair.remote_addr
 
-    def send_frame(self, frame: EncodedFrame) -> bool:
-        """Send one frame now; False once the connection is gone.  Packets the socket
-        cannot take are dropped and counted (``send_drops``): the viewer's NACKs ask again."""
+    def send_frame(self, frame: EncodedFrame, first: int = 0, count: int | None = None) -> bool:
+        """Send ``frame`` (its payloads ``first`` to ``first + count``) now; False once the
+        connection is gone.  Packets the socket cannot take are dropped and counted
+        (``send_drops``): the viewer's NACKs ask again."""
         dtls = self.sender.transport
         if dtls.state != _CONNECTED:
             return False
@@ -176,13 +238,13 @@ class DirectSender:
         template = self._template
         size = len(template)
         room = len(buffer) - _SRTP_TRAILER - size
-        payloads = frame.payloads
-        last = len(payloads) - 1
+        last = len(frame.payloads) - 1
+        payloads = frame.payloads[first : None if count is None else first + count]
         sequence = self._sequence
         history = self._history
         first_byte = self.payload_type
         sent = drops = 0
-        for index, payload in enumerate(payloads):
+        for index, payload in enumerate(payloads, first):
             marker = 0x80 if index == last else 0
             end = size + len(payload)
             if len(payload) > room:
@@ -204,7 +266,8 @@ class DirectSender:
         self.sent_packets += len(payloads)
         self.send_drops += drops
         self.sent_bytes += sent
-        self.sent_frames += 1
+        if first + len(payloads) > last:
+            self.sent_frames += 1
         self._update_report_counters(timestamp, len(payloads), sent)
         return True
 

@@ -27,11 +27,12 @@ class StreamSettings:
     interface, loopback included); ``announced_address`` replaces the address in host
     candidates (for a server behind 1:1 NAT, like mediasoup's announced IP); ``ice_servers``
     is the exact STUN/TURN list, empty by default so nothing reaches the internet.
-    ``consent_interval`` x ``consent_failures`` bounds how long a vanished browser keeps
-    its session.  Hotspot markers show within ``hotspot_range`` metres of the camera, so a
-    walker sees those of the relics near them, not the whole hall's.  ``stamp_clock``
-    draws the wall-clock time into each frame (a diagnostic for measuring glass-to-glass
-    latency; see ``bench/``).
+    ``consent_interval`` x ``consent_failures`` (plus half a second a check) bounds how
+    long a vanished browser keeps its session: 5 misses of 1 s checks free it in about
+    8 s, yet a viewer whose machine stalls for 4 s keeps its stream.  Hotspot markers
+    show within ``hotspot_range`` metres of the camera, so a walker sees those of the
+    relics near them, not the whole hall's.  ``stamp_clock`` draws the wall-clock time
+    into each frame (a diagnostic for measuring glass-to-glass latency; see ``bench/``).
 
     Live relay: a WHIP publisher of stream ``S`` must present the bearer token that
     ``stream_tokens`` pairs with ``S`` (entries ``S=TOKEN``), or ``publish_token`` (one
@@ -61,7 +62,7 @@ class StreamSettings:
     announced_address: str | None = None
     ice_servers: tuple[IceServer, ...] = ()
     consent_interval: float = 1.0
-    consent_failures: int = 3
+    consent_failures: int = 5
     connect_timeout: float = 20.0
     stamp_clock: bool = False
     hotspot_range: float = 4.0

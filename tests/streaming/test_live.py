@@ -379,3 +379,27 @@ async def test_a_4k_show_relays_and_decodes_at_full_size(
             assert stream.frames_in > 20
         finally:
             await pc.close()
+
+
+async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
+    engine: RenderEngine, clip: Path
+) -> None:
+    settings = dataclasses.replace(LIVE, relay_workers=2)
+    async with serve(engine, settings) as server, publisher(server.url, clip):
+        registry = server.app[LIVE_KEY]
+        stream = registry.streams["show"]
+        await _until(lambda: stream.frames_in > 0)
+        assert registry.pool is not None
+        async with watcher(server.url) as (first, _), watcher(server.url) as (second, _):
+            await _until(lambda: first.frames > 10 and second.frames > 10)
+            doomed = registry.pool.workers[0]
+            doomed.process.kill()
+            # Its viewer is let go; the other keeps watching; a new worker takes its place.
+            await _until(lambda: registry.watching(stream) == 1)
+            await _until(lambda: registry.pool.workers[0] is not doomed, timeout=30)
+            before = first.frames, second.frames
+            await asyncio.sleep(2)
+            assert max(first.frames - before[0], second.frames - before[1]) >= 45
+            async with watcher(server.url) as (third, _):
+                await _until(lambda: third.frames > 30)
+                assert third.sizes == {(WIDTH, HEIGHT)}
