@@ -15,6 +15,7 @@ import browser
 import gallery
 import gate
 import optimize
+import relay
 import render_encode
 
 
@@ -37,6 +38,7 @@ def main() -> int:
     rows += gallery.run()
     rows += gate.run()
     rows += optimize.run()
+    rows += relay.run()
     sys.stdout.write(table(rows))
     return 0
 
