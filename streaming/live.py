@@ -40,7 +40,7 @@ from museion.streaming.errors import (
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.recorder import Recorder
-from museion.streaming.relay import LiveStream, RelayLimits
+from museion.streaming.relay import EncodedFrame, LiveStream, RelayLimits
 from museion.streaming.relay_pool import RelayPool, WorkerLink, default_workers
 from museion.streaming.rtp_out import packetizer
 from museion.streaming.settings import StreamSettings
@@ -89,7 +89,11 @@ class LiveRegistry:
         workers = self.settings.relay_workers
         count = default_workers() if workers is None else workers
         if count > 0:
-            self.pool = RelayPool(self.settings, count, self._worker_event)
+            self.pool = RelayPool(self.settings, count, self._worker_event, self._kept_frames)
+
+    def _kept_frames(self, name: str) -> list[EncodedFrame]:
+        stream = self.streams.get(name)
+        return stream.kept_frames() if stream is not None and stream.live else []
 
     def _worker_event(self, worker: WorkerLink, message: dict[str, object]) -> None:
         event = message.get("event")

@@ -18,7 +18,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 __all__ = [
-    "AudioFeed",
     "EncodedFrame",
     "LiveStream",
     "RelayLimits",
@@ -150,34 +149,6 @@ class ViewerFeed:
         return frame
 
 
-@dataclass(eq=False)
-class AudioFeed:
-    """One viewer's audio: Opus packets, the oldest dropped past ``limit`` (a second)."""
-
-    limit: int = 50
-    queue: collections.deque[EncodedFrame | None] = field(default_factory=collections.deque)
-    dropped: int = 0
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def offer(self, frame: EncodedFrame) -> None:
-        if self.queue and self.queue[-1] is None:
-            return
-        if len(self.queue) >= self.limit:
-            self.queue.popleft()
-            self.dropped += 1
-        self.queue.append(frame)
-        self._ready.set()
-
-    def end(self) -> None:
-        if not self.queue or self.queue[-1] is not None:
-            self.queue.append(None)
-            self._ready.set()
-
-    async def next(self) -> EncodedFrame | None:
-        """The next packet, waiting for one; ``None`` once the stream has ended."""
-        return await _take(self.queue, self._ready)
-
-
 class LiveStream:
     """One named stream: at most one publisher, any number of viewers.
 
@@ -195,7 +166,6 @@ class LiveStream:
         self.limits = limits
         self.codec: str | None = None
         self.viewers: set[ViewerFeed] = set()
-        self.listeners: set[AudioFeed] = set()
         self.has_audio = False
         # Called with every frame the publisher sends (a recorder, say), before the viewers.
         self.sinks: list[Callable[[EncodedFrame], None]] = []
@@ -241,9 +211,6 @@ class LiveStream:
         for viewer in self.viewers:
             viewer.end(reason)
         self.viewers.clear()
-        for listener in self.listeners:
-            listener.end()
-        self.listeners.clear()
         for callback in self.on_stop:
             callback()
         self.on_stop.clear()
@@ -282,21 +249,14 @@ class LiveStream:
                 self.want_keyframe()
 
     def publish_audio(self, data: bytes, timestamp: int) -> None:
-        """One Opus packet from the publisher (48 kHz timestamp), to every listener."""
+        """One Opus packet from the publisher (48 kHz timestamp), to the audio sinks (the
+        pumps that send it to viewers, the relay workers)."""
         self.publish_audio_frame(EncodedFrame(data, timestamp, True, (data,)))
 
     def publish_audio_frame(self, frame: EncodedFrame) -> None:
         self.has_audio = True
         for sink in self.audio_sinks:
             sink(frame)
-        for listener in self.listeners:
-            listener.offer(frame)
-
-    def listen(self) -> AudioFeed:
-        """A new viewer's audio, from the next packet on."""
-        feed = AudioFeed()
-        self.listeners.add(feed)
-        return feed
 
     def join(self) -> ViewerFeed:
         """A new viewer: it starts with the kept group of pictures, or asks for a keyframe."""
@@ -308,13 +268,14 @@ class LiveStream:
         self.viewers.add(feed)
         return feed
 
-    def leave(self, feed: ViewerFeed, audio: AudioFeed | None = None) -> None:
+    def leave(self, feed: ViewerFeed) -> None:
         """A viewer is gone; its queues go with it."""
         self.viewers.discard(feed)
         feed.end("left")
-        if audio is not None:
-            self.listeners.discard(audio)
-            audio.end()
+
+    def kept_frames(self) -> list[EncodedFrame]:
+        """The kept group of pictures (from the last keyframe), for a late relay worker."""
+        return list(self._gop)
 
     def bitrate(self) -> float:
         """The publisher's video bits per second over the last :data:`BITRATE_WINDOW`."""

@@ -68,8 +68,15 @@ class RelayPool:
     """``count`` relay workers; ``on_event(worker, message)`` hears keyframe requests and
     viewers that left."""
 
-    def __init__(self, settings: StreamSettings, count: int, on_event: OnEvent) -> None:
+    def __init__(
+        self,
+        settings: StreamSettings,
+        count: int,
+        on_event: OnEvent,
+        kept_frames: Callable[[str], list[EncodedFrame]] = lambda name: [],
+    ) -> None:
         self.settings = settings
+        self.kept_frames = kept_frames
         self.count = count
         self.on_event = on_event
         self.workers: list[WorkerLink] = []
@@ -86,8 +93,7 @@ class RelayPool:
         await asyncio.shield(self._starting)
 
     async def _start_all(self) -> None:
-        links = await asyncio.gather(*(self._spawn(i) for i in range(self.count)))
-        self.workers = list(links)
+        await asyncio.gather(*(self._spawn(i) for i in range(self.count)))
 
     async def _spawn(self, index: int) -> WorkerLink:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -102,6 +108,13 @@ class RelayPool:
             theirs.close()
         reader, writer = await asyncio.open_unix_connection(sock=ours, limit=2**20)
         link = WorkerLink(index, process, reader, writer)
+        # In the list at once: frames published while it starts wait in its socket.
+        for position, existing in enumerate(self.workers):
+            if existing.index == index:  # a replacement
+                self.workers[position] = link
+                break
+        else:
+            self.workers.append(link)
         level = logging.getLogger("museion").getEffectiveLevel()
         link.write(
             encode_json(
@@ -113,7 +126,11 @@ class RelayPool:
             )
         )
         for name, codec in self.streams.items():
+            # A worker that comes up mid-show gets the kept group of pictures first, so
+            # its first viewers start at once rather than at the next keyframe.
             link.write(encode_json({"op": "start", "stream": name, "codec": codec}))
+            for frame in self.kept_frames(name):
+                link.write(encode_frame(name, frame))
         task = asyncio.ensure_future(self._listen(link))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
@@ -164,8 +181,7 @@ class RelayPool:
             await link.process.wait()
         if self._closing or link not in self.workers:
             return
-        replacement = await self._spawn(link.index)
-        self.workers[self.workers.index(link)] = replacement
+        await self._spawn(link.index)
 
     def _pick(self) -> WorkerLink:
         alive = [w for w in self.workers if w.alive and w.ready.is_set()]

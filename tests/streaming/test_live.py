@@ -393,10 +393,15 @@ async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
         async with watcher(server.url) as (first, _), watcher(server.url) as (second, _):
             await _until(lambda: first.frames > 10 and second.frames > 10)
             doomed = registry.pool.workers[0]
+            position = doomed.index
             doomed.process.kill()
             # Its viewer is let go; the other keeps watching; a new worker takes its place.
             await _until(lambda: registry.watching(stream) == 1)
-            await _until(lambda: registry.pool.workers[0] is not doomed, timeout=30)
+            await _until(
+                lambda: [w.index for w in registry.pool.workers if w.alive].count(position) == 1,
+                timeout=30,
+            )
+            assert doomed not in registry.pool.workers and len(registry.pool.workers) == 2
             before = first.frames, second.frames
             await asyncio.sleep(2)
             assert max(first.frames - before[0], second.frames - before[1]) >= 45
