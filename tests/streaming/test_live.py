@@ -7,7 +7,10 @@ import asyncio
 import contextlib
 import dataclasses
 import shutil
+import signal
 import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
@@ -408,3 +411,32 @@ async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
             async with watcher(server.url) as (third, _):
                 await _until(lambda: third.frames > 30)
                 assert third.sizes == {(WIDTH, HEIGHT)}
+
+
+async def test_a_live_viewer_that_vanishes_is_freed_within_ten_seconds(
+    engine: RenderEngine, clip: Path
+) -> None:
+    """SIGKILL, as a closed laptop: no DELETE, no DTLS close; ICE consent notices."""
+    async with serve(engine, LIVE) as server, publisher(server.url, clip):
+        registry = server.app[LIVE_KEY]
+        stream = registry.streams["show"]
+        await _until(lambda: stream.frames_in > 0)
+        peer = await asyncio.create_subprocess_exec(
+            sys.executable,
+            str(Path(__file__).with_name("vanishing_peer.py")),
+            server.url,
+            "/whep/show",
+            stdout=asyncio.subprocess.PIPE,
+        )
+        assert peer.stdout is not None
+        line = await asyncio.wait_for(peer.stdout.readline(), 30)
+        assert line.strip() == b"receiving", line
+        assert registry.watching(stream) == 1
+        peer.send_signal(signal.SIGKILL)
+        await peer.wait()
+        killed = time.monotonic()
+        while registry.watching(stream) and time.monotonic() - killed < 15:
+            await asyncio.sleep(0.2)
+        elapsed = time.monotonic() - killed
+        assert elapsed < 10, f"the viewer lived {elapsed:.1f} s after it died"
+        assert await registry.viewer_stats(stream) == []  # its worker let it go too

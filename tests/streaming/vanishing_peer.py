@@ -10,7 +10,7 @@ import aioice.ice
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 
-async def main(url: str) -> None:
+async def main(url: str, path: str = "/whep") -> None:
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"]
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("video", direction="recvonly")
@@ -20,7 +20,9 @@ async def main(url: str) -> None:
     async with (
         aiohttp.ClientSession() as http,
         http.post(
-            f"{url}/whep", data=pc.localDescription.sdp, headers={"Content-Type": "application/sdp"}
+            f"{url}{path}",
+            data=pc.localDescription.sdp,
+            headers={"Content-Type": "application/sdp"},
         ) as reply,
     ):
         answer = await reply.text()
@@ -34,4 +36,4 @@ async def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    asyncio.run(main(sys.argv[1]))
+    asyncio.run(main(*sys.argv[1:3]))
