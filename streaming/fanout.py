@@ -138,15 +138,10 @@ class FanoutPump:
             await self._send(frame)
 
     async def _send(self, frame: EncodedFrame) -> None:
-        payloads = frame.payloads
-        for first in range(0, len(payloads), PACING_BURST):
-            delay = self.pacer.delay()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for first in self.pacer.bursts(frame.payloads):
             for sender in list(self.live):
                 if not _send(sender, frame, first, PACING_BURST):
                     self.live.remove(sender)
-            self.pacer.sent(sum(map(len, payloads[first : first + PACING_BURST])))
 
     def close(self) -> None:
         """The stream ended: senders stop being fed (their connections are closed apart)."""

@@ -283,7 +283,6 @@ def _on_frame(stream: LiveStream) -> OnFrame:
         if codec.upper() in PASSTHROUGH_CODECS:
             stream.publish_frame(data, timestamp)
         elif codec.lower() == "opus":
-            stream.has_audio = True
             stream.publish_audio(data, timestamp)
 
     return on_frame

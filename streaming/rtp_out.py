@@ -25,7 +25,7 @@ import logging
 import random
 import struct
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import av
@@ -114,6 +114,16 @@ class Pacer:
         """Seconds until the next burst may go."""
         return max(0.0, self._next - self.clock())
 
+    async def bursts(self, payloads: tuple[bytes, ...]) -> AsyncIterator[int]:
+        """The first index of each burst of :data:`PACING_BURST` ``payloads``, each
+        yielded when the rate lets it go (the caller sends it before asking for the next)."""
+        for first in range(0, len(payloads), PACING_BURST):
+            delay = self.delay()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            yield first
+            self.sent(sum(map(len, payloads[first : first + PACING_BURST])))
+
     def sent(self, size: int) -> None:
         """``size`` bytes went: the next burst waits their time at the rate.  Time spent
         sending counts (the schedule is kept, not restarted), but an idle pacer banks at
@@ -149,7 +159,6 @@ class DirectSender:
         )
         self.on_keyframe_request = on_keyframe_request
         self.sent_packets = 0
-        self.sent_bytes = 0
         self.sent_frames = 0
         self.retransmitted = 0
         self.send_drops = 0
@@ -181,14 +190,9 @@ class DirectSender:
     async def send_paced(self, frame: EncodedFrame) -> bool:
         """``frame`` in bursts of :data:`PACING_BURST` packets at the pacer's rate, so a
         4K keyframe (250 packets) does not land in the viewer's socket all at once."""
-        count = len(frame.payloads)
-        for first in range(0, count, PACING_BURST):
-            delay = self.pacer.delay()
-            if delay > 0:
-                await asyncio.sleep(delay)
+        async for first in self.pacer.bursts(frame.payloads):
             if not self.send_frame(frame, first, PACING_BURST):
                 return False
-            self.pacer.sent(sum(map(len, frame.payloads[first : first + PACING_BURST])))
         return True
 
     async def connected(self) -> None:
@@ -265,7 +269,6 @@ class DirectSender:
         self._sequence = sequence
         self.sent_packets += len(payloads)
         self.send_drops += drops
-        self.sent_bytes += sent
         if first + len(payloads) > last:
             self.sent_frames += 1
         self._update_report_counters(timestamp, len(payloads), sent)
