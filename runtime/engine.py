@@ -22,7 +22,7 @@ from typing import Any, ClassVar, TypeVar
 
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
-from museion.runtime.frame_source import FrameSource, RenderView
+from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.load_worker import convert_models, load_model
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
@@ -35,6 +35,7 @@ from museion.runtime.scene_builder import (
     to_panda,
 )
 from museion.runtime.settings import RuntimeSettings
+from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene
 from museion.scenes.gltf_gate import CheckedGltf
@@ -141,8 +142,19 @@ def _make_host_buffer(engine: Any, pipe: Any) -> Any:
     return host
 
 
-def _shader_source(name: str) -> str:
-    return resources.files("museion.runtime").joinpath("shaders", name).read_text("utf-8")
+def _make_shader(name: str) -> Any:
+    """The GLSL shader ``shaders/<name>.vert.glsl`` + ``.frag.glsl``."""
+    from panda3d.core import Shader
+
+    folder = resources.files("museion.runtime").joinpath("shaders")
+    shader = Shader.make(
+        Shader.SL_GLSL,
+        vertex=folder.joinpath(f"{name}.vert.glsl").read_text("utf-8"),
+        fragment=folder.joinpath(f"{name}.frag.glsl").read_text("utf-8"),
+    )
+    if shader is None:
+        raise RenderError(f"the {name} shader failed to compile", code="SHADER_FAILED")
+    return shader
 
 
 class RenderEngine:
@@ -190,7 +202,7 @@ class RenderEngine:
         logger.info("render engine ready: %s", self.describe_renderer())
 
     def _build_scene(self, scene: CheckedScene | Showcase) -> None:
-        from panda3d.core import NodePath, Shader
+        from panda3d.core import NodePath
 
         self.root = NodePath("museion-scene")
         self.document = None if isinstance(scene, Showcase) else scene.document
@@ -218,15 +230,16 @@ class RenderEngine:
             venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self._load)
         self._key_light = self._key_light_direction(venue)
         if self.settings.shading == "lean":
-            shader = Shader.make(
-                Shader.SL_GLSL,
-                vertex=_shader_source("lean_pbr.vert.glsl"),
-                fragment=_shader_source("lean_pbr.frag.glsl"),
-            )
-            if shader is None:
-                raise RenderError("the lean PBR shader failed to compile", code="SHADER_FAILED")
-            self.root.set_shader(shader)
+            self.root.set_shader(_make_shader("lean_pbr"))
             self._set_light_inputs()
+        self.screens: dict[str, ScreenSurface] = {}
+        if self.document is not None and self.document.stage_screens:
+            self.screens = build_screens(
+                self.root,
+                self.document.stage_screens,
+                _make_shader("stage_screen"),
+                self.settings.stage_screen_pixels,
+            )
         self.exhibit_nodes = exhibits
         self.hotspot_positions = self._hotspot_positions(scene, exhibits)
         self.has_hotspots = bool(self.hotspot_positions)
@@ -393,6 +406,17 @@ class RenderEngine:
         )
         yaw = math.remainder(20.0 + float(node.get_h(self.root)), 360.0)
         return ViewState(target=target, yaw=yaw, pitch=12.0, distance=distance), limits
+
+    # -- stage screens ---------------------------------------------------------------------
+
+    def screen_size(self, screen_id: str) -> tuple[int, int]:
+        """The picture size (width, height) screen ``screen_id`` shows (KeyError if none)."""
+        return self.screens[screen_id].size
+
+    def show_on_screen(self, screen_id: str, image: Frame | None) -> None:
+        """Put ``image`` (RGB, at most :meth:`screen_size`) on a stage screen; None shows
+        standby.  Views that can see the screen render anew on their next frame."""
+        self._call(self.screens[screen_id].show, image)
 
     def describe_renderer(self) -> str:
         """The OpenGL renderer in use, e.g. ``llvmpipe (LLVM 15, 256 bits)``."""

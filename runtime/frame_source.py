@@ -196,6 +196,7 @@ class FrameSource:
         self._state: ViewState | None = None
         self._frame: Frame | None = None
         self._is_preview = False
+        self._shown: dict[str, int] = {}  # each stage screen's picture version in _frame
         self._moved_at = 0.0
         self.renders = 0
         self.closed = False
@@ -219,6 +220,8 @@ class FrameSource:
             self._render(state, preview)
         elif self._is_preview and now - self._moved_at >= self._engine.settings.refine_delay:
             self._render(state, preview=False)
+        elif self._screen_changed():
+            self._render(state, preview=self._is_preview)
         assert self._frame is not None
         return self._frame
 
@@ -247,7 +250,17 @@ class FrameSource:
             marks.append(HotspotMark(exhibit, hotspot, x, y, visible))
         return marks
 
+    def _screen_changed(self) -> bool:
+        """Whether a stage screen in sight has a newer picture than the last frame shows."""
+        view = self._view
+        return any(
+            surface.version != self._shown.get(key)
+            and surface.in_view(view.camera, view.lens, self._engine.root)
+            for key, surface in self._engine.screens.items()
+        )
+
     def _render(self, state: ViewState, preview: bool) -> None:
+        self._shown = {key: s.version for key, s in self._engine.screens.items()}
         self._view.aim(state)
         self._frame = self._view.render(preview)
         self._is_preview = preview

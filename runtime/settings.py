@@ -25,6 +25,9 @@ class RuntimeSettings:
     is kept in ``load_cache_dir`` (default ``$XDG_CACHE_HOME/museion/models`` or
     ``~/.cache/museion/models``), so a model is converted once per content and version; the
     least recently used models leave it when it outgrows ``load_cache_mb``.
+
+    A stage screen's picture is ``stage_screen_pixels`` texels wide (its height follows the
+    screen's shape): a live show is decoded to that size, not to its own 4K.
     """
 
     asset_root: Path = Path("assets")
@@ -46,6 +49,7 @@ class RuntimeSettings:
     load_wall_seconds: float = 180.0
     load_cache_dir: Path | None = None
     load_cache_mb: int = 2048
+    stage_screen_pixels: int = 640
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
@@ -64,6 +68,8 @@ class RuntimeSettings:
             raise ValueError("load_wall_seconds must be positive")
         if self.load_cache_mb < 1:
             raise ValueError("load_cache_mb must be at least 1")
+        if not 16 <= self.stage_screen_pixels <= 4096:
+            raise ValueError("stage_screen_pixels must lie in [16, 4096]")
 
     @property
     def model_cache_dir(self) -> Path:

@@ -114,7 +114,10 @@ class Tour:
 
 @dataclass(frozen=True)
 class StageScreen:
-    """A named surface that can show a live feed."""
+    """A surface in the venue that shows a live stream (``stream``, default its id).
+
+    ``width`` x ``height`` metres, centred on ``position``; unrotated it faces +Z.
+    """
 
     id: str
     name: Text
@@ -122,6 +125,12 @@ class StageScreen:
     width: float
     height: float
     rotation: Vec3 = (0.0, 0.0, 0.0)
+    stream: str | None = None
+
+    @property
+    def stream_name(self) -> str:
+        """The live stream this screen shows."""
+        return self.stream if self.stream is not None else self.id
 
 
 @dataclass(frozen=True)
@@ -242,6 +251,7 @@ def from_data(data: dict[str, Any]) -> SceneDocument:
                 float(s["width"]),
                 float(s["height"]),
                 _vec(s.get("rotation", (0, 0, 0))),
+                s.get("stream"),
             )
             for s in data.get("stage_screens", [])
         ),

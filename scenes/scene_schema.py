@@ -144,6 +144,7 @@ _SCREEN = _object(
         "name": _TEXT,
         "position": _VEC3,
         "rotation": _VEC3,
+        "stream": {"type": "string", "pattern": "^[A-Za-z0-9_-]{1,64}$"},
         "width": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
         "height": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
     },
