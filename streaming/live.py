@@ -14,6 +14,7 @@ import hmac
 import logging
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
@@ -21,6 +22,7 @@ from pathlib import Path
 from aiohttp import web
 from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 
+from museion.streaming.dtls import allow_rsa_peers
 from museion.streaming.encoded_media import (
     OnFrame,
     raise_socket_buffers,
@@ -37,6 +39,7 @@ from museion.streaming.errors import (
     StreamNotLive,
     TokenRejected,
 )
+from museion.streaming.h264_profiles import answer_publisher, profile_name, register_profiles
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.recorder import Recorder
@@ -83,6 +86,8 @@ class LiveRegistry:
     publishers: dict[str, Publisher] = field(default_factory=dict)
     viewers: dict[str, Viewer | RemoteViewer] = field(default_factory=dict)
     pool: RelayPool | None = None
+    # Called with a stream once its publisher is on (stage screens in this process).
+    taps: list[Callable[[LiveStream], None]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
 
     def __post_init__(self) -> None:
@@ -227,8 +232,10 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
     stream.live = True  # claimed now: a second publisher racing this one gets 409
     try:
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        offered = {media.rtp.muxId: media.rtp.codecs for media in parsed.media}
         receivers = []
         for transceiver in pc.getTransceivers():
+            answer_publisher(transceiver, offered.get(transceiver.mid or "", []))
             tap_receiver(transceiver.receiver, _on_frame(stream))
             if transceiver.kind == "video":
                 receivers.append(transceiver.receiver)
@@ -238,7 +245,7 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
         stream.live = False
         await pc.close()
         raise
-    chosen = _negotiated_video_codec(pc)
+    chosen, profile = _negotiated_video_codec(pc)
     if chosen is None:
         stream.live = False
         await pc.close()
@@ -250,16 +257,18 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
             if pending is not None:
                 registry.spawn(pending)
 
-    stream.start(chosen, ask_keyframe, packetizer(chosen))
+    stream.start(chosen, ask_keyframe, packetizer(chosen), profile)
     if registry.pool is not None:
         pool = registry.pool
         registry.spawn(pool.start())  # the workers come up while the publisher connects
-        pool.stream_started(name, chosen)
+        pool.stream_started(name, chosen, profile)
         stream.sinks.append(lambda frame: pool.frame(name, frame))
         stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
     if settings.record_dir is not None:
         recorder = publisher.recorder = Recorder(Path(settings.record_dir), name, chosen)
         stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
+    for tap in registry.taps:
+        tap(stream)
     registry.publishers[publisher.id] = publisher
 
     @pc.on("connectionstatechange")
@@ -288,15 +297,17 @@ def _on_frame(stream: LiveStream) -> OnFrame:
     return on_frame
 
 
-def _negotiated_video_codec(pc: RTCPeerConnection) -> str | None:
+def _negotiated_video_codec(pc: RTCPeerConnection) -> tuple[str | None, str | None]:
+    """The answer's video codec and, for H.264, its profile-level-id."""
     description = sdp.SessionDescription.parse(pc.localDescription.sdp)
     for media in description.media:
         if media.kind == "video" and media.rtp.codecs:
             for codec in media.rtp.codecs:
                 name = codec.mimeType.split("/")[-1].upper()
                 if name in PASSTHROUGH_CODECS:
-                    return name
-    return None
+                    level = codec.parameters.get("profile-level-id")
+                    return name, str(level) if level is not None else None
+    return None, None
 
 
 async def whip_delete(request: web.Request) -> web.StreamResponse:
@@ -372,6 +383,9 @@ async def live_status(request: web.Request) -> web.Response:
             "stream": stream.name,
             "live": stream.live,
             "codec": stream.codec if stream.live else None,
+            "profile": profile_name(stream.profile_level_id)
+            if stream.live and stream.codec == "H264"
+            else None,
             "viewers": registry.watching(stream),
         }
     )
@@ -405,6 +419,8 @@ async def live_page(request: web.Request) -> web.FileResponse:
 
 def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     """WHIP, WHEP-live and status routes on ``app``; closing the app ends every show."""
+    allow_rsa_peers()  # GStreamer's webrtcbin publishes with an RSA certificate
+    register_profiles()  # H.264 Main and High, not only Constrained Baseline
     app[LIVE_KEY] = LiveRegistry(settings)
     app.router.add_route("OPTIONS", "/whip/{stream}", whip_options)
     app.router.add_post("/whip/{stream}", whip_post)

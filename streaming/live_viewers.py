@@ -12,11 +12,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCSessionDescription
+from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
 
 from museion.streaming.encoded_media import keep_only_codec, raise_socket_buffers
 from museion.streaming.errors import CodecUnsupported, StreamNotLive
 from museion.streaming.fanout import FanoutPump
+from museion.streaming.h264_profiles import choose_for_viewer, profile_name
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.relay import LiveStream, ViewerFeed
 from museion.streaming.rtp_out import DirectSender, IdleTrack
@@ -100,6 +101,7 @@ async def attach_viewer(
     viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
     try:
         await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        offered = {m.rtp.muxId: m.rtp.codecs for m in sdp.SessionDescription.parse(offer).media}
         offered_audio = any(t.kind == "audio" for t in pc.getTransceivers())
         pc.addTrack(IdleTrack("video"))
         if stream.has_audio and offered_audio:
@@ -110,7 +112,14 @@ async def attach_viewer(
             if track is None:
                 continue
             codec = stream.codec if track.kind == "video" else "opus"
-            if not keep_only_codec(transceiver, codec):
+            if codec == "H264":
+                theirs = offered.get(transceiver.mid or "", [])
+                if not choose_for_viewer(transceiver, stream.profile_level_id, theirs):
+                    profile = profile_name(stream.profile_level_id)
+                    raise CodecUnsupported(
+                        f"The show is H.264 {profile}; the offer cannot decode that profile."
+                    )
+            elif not keep_only_codec(transceiver, codec):
                 raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
             sending.append(transceiver)
         await pc.setLocalDescription(await pc.createAnswer())

@@ -24,6 +24,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from museion.streaming.errors import CodecUnsupported, SignallingError
+from museion.streaming.h264_profiles import preferred_codecs, profile_level_id, register_profiles
 
 __all__ = ["FileTrack", "PublishResult", "publish"]
 
@@ -69,6 +70,9 @@ class FileTrack(MediaStreamTrack):
         self._filter = None
         if name == "h264" and container.format.name not in ("mpegts", "h264"):
             self._filter = av.bitstream.BitStreamFilterContext("h264_mp4toannexb", stream)
+        self.profile_level_id = (
+            profile_level_id(stream.codec_context.extradata) if name == "h264" else None
+        )
         self._container = container
         self._stream = stream
         self._packets = container.demux(stream)
@@ -156,16 +160,24 @@ async def publish(
     until the file ends, ``duration`` seconds pass or ``stop`` is set."""
     player: Any = None
     track: MediaStreamTrack
+    register_profiles()
+    profile: str | None = None  # what aiortc's encoder makes
     if source == "testsrc":
         player, track = _test_pattern(size, fps)
         codec = "video/H264"
     else:
         file_track = FileTrack(Path(source), loop=loop)
         track, codec = file_track, _CODECS[file_track.codec]
+        profile = file_track.profile_level_id
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = pc.addTransceiver(track, direction="sendonly")
     capabilities = RTCRtpSender.getCapabilities("video").codecs
-    transceiver.setCodecPreferences([c for c in capabilities if c.mimeType in (codec, "video/rtx")])
+    if codec == "video/H264":  # the file's own profile, or what aiortc encodes
+        transceiver.setCodecPreferences(preferred_codecs(capabilities, profile))
+    else:
+        transceiver.setCodecPreferences(
+            [c for c in capabilities if c.mimeType in (codec, "video/rtx")]
+        )
     ended = asyncio.Event()
 
     @pc.on("connectionstatechange")

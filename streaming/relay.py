@@ -165,6 +165,7 @@ class LiveStream:
         self.name = name
         self.limits = limits
         self.codec: str | None = None
+        self.profile_level_id: str | None = None  # H.264's, as the publisher negotiated it
         self.viewers: set[ViewerFeed] = set()
         self.has_audio = False
         # Called with every frame the publisher sends (a recorder, say), before the viewers.
@@ -189,10 +190,12 @@ class LiveStream:
         codec: str,
         request_keyframe: Callable[[], None] | None,
         packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None,
+        profile_level_id: str | None = None,
     ) -> None:
-        """A publisher is on with ``codec``; ``packetize`` cuts each frame into RTP
-        payloads once, for every viewer."""
+        """A publisher is on with ``codec`` (H.264: of ``profile_level_id``); ``packetize``
+        cuts each frame into RTP payloads once, for every viewer."""
         self.codec = codec
+        self.profile_level_id = profile_level_id
         self.request_keyframe = request_keyframe
         self.packetize = packetize
         self._recent.clear()

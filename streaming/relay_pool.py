@@ -80,7 +80,8 @@ class RelayPool:
         self.count = count
         self.on_event = on_event
         self.workers: list[WorkerLink] = []
-        self.streams: dict[str, str] = {}  # live stream -> codec, replayed to new workers
+        # live stream -> (codec, H.264 profile-level-id), replayed to new workers
+        self.streams: dict[str, tuple[str, str | None]] = {}
         self._requests = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -125,10 +126,10 @@ class RelayPool:
                 }
             )
         )
-        for name, codec in self.streams.items():
+        for name, (codec, profile) in self.streams.items():
             # A worker that comes up mid-show gets the kept group of pictures first, so
             # its first viewers start at once rather than at the next keyframe.
-            link.write(encode_json({"op": "start", "stream": name, "codec": codec}))
+            link.write(encode_json(_start(name, codec, profile)))
             for frame in self.kept_frames(name):
                 link.write(encode_frame(name, frame))
         task = asyncio.ensure_future(self._listen(link))
@@ -234,9 +235,9 @@ class RelayPool:
         link.viewers.discard(viewer)
         link.write(encode_json({"op": "leave", "viewer": viewer}))
 
-    def stream_started(self, name: str, codec: str) -> None:
-        self.streams[name] = codec
-        self._broadcast(encode_json({"op": "start", "stream": name, "codec": codec}))
+    def stream_started(self, name: str, codec: str, profile_level_id: str | None = None) -> None:
+        self.streams[name] = (codec, profile_level_id)
+        self._broadcast(encode_json(_start(name, codec, profile_level_id)))
 
     def stream_stopped(self, name: str, reason: str) -> None:
         self.streams.pop(name, None)
@@ -284,6 +285,10 @@ class RelayPool:
                 await link.process.wait()
         for task in list(self._tasks):
             task.cancel()
+
+
+def _start(name: str, codec: str, profile_level_id: str | None) -> dict[str, object]:
+    return {"op": "start", "stream": name, "codec": codec, "profile": profile_level_id}
 
 
 def default_workers() -> int:

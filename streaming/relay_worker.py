@@ -22,7 +22,9 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
+from museion.streaming.dtls import allow_rsa_peers
 from museion.streaming.errors import StreamingError, StreamNotLive
+from museion.streaming.h264_profiles import register_profiles
 from museion.streaming.ice import configure_ice
 from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.relay import LiveStream, RelayLimits
@@ -88,7 +90,12 @@ class Worker:
     def control(self, message: dict[str, Any]) -> None:
         op = message.get("op")
         if op == "start":
-            self.start(str(message["stream"]), str(message["codec"]))
+            profile = message.get("profile")
+            self.start(
+                str(message["stream"]),
+                str(message["codec"]),
+                profile if isinstance(profile, str) else None,
+            )
         elif op == "stop":
             self.spawn(self.stop(str(message["stream"]), str(message.get("reason", "ended"))))
         elif op == "view":
@@ -104,7 +111,7 @@ class Worker:
         else:
             logger.warning("relay worker: unknown control message %r", op)
 
-    def start(self, name: str, codec: str) -> None:
+    def start(self, name: str, codec: str, profile_level_id: str | None = None) -> None:
         stream = self.streams.get(name)
         if stream is None:
             stream = self.streams[name] = LiveStream(name, RelayLimits())
@@ -112,7 +119,7 @@ class Worker:
         def ask_keyframe() -> None:
             self.send({"event": "keyframe", "stream": name})
 
-        stream.start(codec, ask_keyframe)
+        stream.start(codec, ask_keyframe, profile_level_id=profile_level_id)
 
     async def stop(self, name: str, reason: str) -> None:
         stream = self.streams.pop(name, None)
@@ -195,6 +202,8 @@ def main() -> int:
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
         sys.stderr.write("usage: python -m museion.streaming.relay_worker FD\n")
         return 2
+    allow_rsa_peers()
+    register_profiles()
     asyncio.run(serve(int(sys.argv[1])))
     return 0
 

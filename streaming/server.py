@@ -22,10 +22,11 @@ from museion.streaming.errors import (
 )
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
-from museion.streaming.live import add_live_routes
+from museion.streaming.live import LIVE_KEY, add_live_routes
 from museion.streaming.session import Session
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
+from museion.streaming.stage_feed import stage_feeds
 
 __all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app"]
 
@@ -208,9 +209,13 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_static("/static", _client_dir(), append_version=False)
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)
+    feeds = stage_feeds(engine, settings.stage_fps)
+    app[LIVE_KEY].taps.extend(feed.attach for feed in feeds)
 
     async def _shutdown(app: web.Application) -> None:
         await app[SESSIONS_KEY].close_all()
+        for feed in feeds:
+            await asyncio.get_running_loop().run_in_executor(None, feed.close)
 
     app.on_shutdown.append(_shutdown)
     return app

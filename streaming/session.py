@@ -30,6 +30,7 @@ from museion.runtime.tour_player import TourPlayer
 from museion.streaming.commands import parse_command
 from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
+from museion.streaming.h264_profiles import preferred_codecs
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.settings import StreamSettings
 from museion.streaming.track import ViewTrack
@@ -148,11 +149,11 @@ class Session:
                 f"The offer does not accept {self.settings.codec} video, which this server sends."
             )
         transceiver = self.pc.addTransceiver(self.track, direction="sendonly")
-        codecs = [
-            c
-            for c in RTCRtpSender.getCapabilities("video").codecs
-            if c.mimeType.lower() in (wanted, "video/rtx")
-        ]
+        capabilities = RTCRtpSender.getCapabilities("video").codecs
+        if self.settings.codec == "H264":  # the profile aiortc's encoder makes
+            codecs = preferred_codecs(capabilities, None)
+        else:
+            codecs = [c for c in capabilities if c.mimeType.lower() in (wanted, "video/rtx")]
         transceiver.setCodecPreferences(codecs)
         install_encoder(transceiver.sender, self.settings)
         self._sender = transceiver.sender

@@ -40,6 +40,8 @@ class StreamSettings:
     ``max_live_viewers`` bounds the WHEP viewers of all live streams together; with
     ``record_dir`` every show is also written there as fragmented MP4.  Viewers are sent
     to from ``relay_workers`` processes (None: one per core; 0: the server process itself).
+    A stage screen in the venue shows its live stream at up to ``stage_fps`` pictures a
+    second.
     """
 
     host: str = "127.0.0.1"
@@ -71,6 +73,7 @@ class StreamSettings:
     max_live_viewers: int = 100
     record_dir: str | None = None
     relay_workers: int | None = None
+    stage_fps: int = 15
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -106,5 +109,7 @@ class StreamSettings:
                 raise ValueError("a stream token is written STREAM=TOKEN, both non-empty")
         if self.relay_workers is not None and not 0 <= self.relay_workers <= 64:
             raise ValueError("relay_workers must lie in [0, 64]")
+        if not 1 <= self.stage_fps <= 60:
+            raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")

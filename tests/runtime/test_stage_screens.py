@@ -3,42 +3,16 @@ stands in the venue, the right way up and in its own colours."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 
 import numpy as np
 import pytest
 
-from museion.runtime.camera import project, view_from_pose
+from museion.runtime.camera import view_from_pose
 from museion.runtime.engine import RenderEngine
-from museion.runtime.settings import RuntimeSettings
 from museion.runtime.stage_screens import STANDBY_COLOUR, fit, letterbox
-from museion.scenes.checked_scene import check_scene
-from museion.scenes.scene_loader import load_scene
-from tests.conftest import ASSETS
+from tests.stage_scene import FACING, H, W, on_screen, stage_engine
 
-W, H = 480, 270
-SCREEN_AT = (0.0, 1.6, -1.5)
-SCREEN_W, SCREEN_H = 1.6, 0.9
-SCENE = {
-    "format": "museion.scene",
-    "version": 2,
-    "default_language": "en",
-    "title": {"en": "Stage"},
-    "venue": "venue.glb",
-    "exhibits": [],
-    "stage_screens": [
-        {
-            "id": "main",
-            "name": {"en": "Main screen"},
-            "position": list(SCREEN_AT),
-            "width": SCREEN_W,
-            "height": SCREEN_H,
-            "stream": "show",
-        }
-    ],
-}
-FACING = view_from_pose((0.0, 1.6, 1.0), SCREEN_AT, fov=45.0)
 AWAY = view_from_pose((0.0, 1.6, 1.0), (0.0, 1.6, 3.0), fov=45.0)
 
 
@@ -54,39 +28,30 @@ def quadrants(width: int, height: int) -> np.ndarray:
 
 @pytest.fixture(scope="module")
 def stage() -> Iterator[RenderEngine]:
-    document = load_scene(json.dumps(SCENE).encode(), asset_root=ASSETS)
-    engine = RenderEngine(check_scene(document, ASSETS), RuntimeSettings(asset_root=ASSETS))
+    engine = stage_engine()
     yield engine
     engine.close()
 
 
-def _pixel(image: np.ndarray, point: tuple[float, float, float]) -> np.ndarray:
-    where = project(FACING, W, H, point)
-    assert where is not None
-    return image[round(where[1]), round(where[0])].astype(int)
-
-
 def test_the_picture_shows_on_the_screen_the_right_way_up(stage: RenderEngine) -> None:
     assert stage.screen_size("main") == (640, 360)
-    x, y, z = SCREEN_AT
-    dx, dy = SCREEN_W / 4, SCREEN_H / 4
     source = stage.open_view(W, H, preview=False)
     try:
         standby = source.frame(FACING)
-        assert np.abs(_pixel(standby, SCREEN_AT) - STANDBY_COLOUR).max() <= 3
+        assert np.abs(on_screen(standby, 0.5, 0.5) - STANDBY_COLOUR).max() <= 3
         stage.show_on_screen("main", quadrants(640, 360))
         shown = source.frame(FACING)
     finally:
         source.close()
     assert shown is not standby
     expected = {
-        (x - dx, y + dy, z): (255, 0, 0),
-        (x + dx, y + dy, z): (0, 255, 0),
-        (x - dx, y - dy, z): (0, 0, 255),
-        (x + dx, y - dy, z): (255, 255, 255),
+        (0.25, 0.25): (255, 0, 0),
+        (0.75, 0.25): (0, 255, 0),
+        (0.25, 0.75): (0, 0, 255),
+        (0.75, 0.75): (255, 255, 255),
     }
-    for point, colour in expected.items():
-        assert np.abs(_pixel(shown, point) - colour).max() <= 12, point
+    for (u, v), colour in expected.items():
+        assert np.abs(on_screen(shown, u, v) - colour).max() <= 12, (u, v)
 
 
 def test_a_view_renders_anew_only_for_a_screen_it_can_see(stage: RenderEngine) -> None:
@@ -109,17 +74,16 @@ def test_a_view_renders_anew_only_for_a_screen_it_can_see(stage: RenderEngine) -
 def test_a_picture_of_another_shape_is_letterboxed_and_standby_comes_back(
     stage: RenderEngine,
 ) -> None:
-    x, y, z = SCREEN_AT
     source = stage.open_view(W, H, preview=False)
     try:
         square = np.full((360, 360, 3), 255, np.uint8)  # a 1:1 picture on a 16:9 screen
         stage.show_on_screen("main", square)
         image = source.frame(FACING)
-        assert _pixel(image, SCREEN_AT).min() >= 240
-        assert _pixel(image, (x - SCREEN_W * 0.45, y, z)).max() <= 12  # black bars
+        assert on_screen(image, 0.5, 0.5).min() >= 240
+        assert on_screen(image, 0.05, 0.5).max() <= 12  # black bars
         stage.show_on_screen("main", None)
         image = source.frame(FACING)
-        assert np.abs(_pixel(image, SCREEN_AT) - STANDBY_COLOUR).max() <= 3
+        assert np.abs(on_screen(image, 0.5, 0.5) - STANDBY_COLOUR).max() <= 3
     finally:
         source.close()
 

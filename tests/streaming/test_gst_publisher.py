@@ -1,0 +1,194 @@
+"""An independent publisher end to end: GStreamer's webrtcbin (its own ICE, DTLS, RTP stack
+and x264, run by Debian's Python) publishes a 4K H.264 High-profile test pattern over WHIP;
+Python WHEP viewers decode it at full size, and the venue's stage screen shows it inside a
+rendered gallery frame."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import shutil
+import subprocess
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import aiohttp
+import numpy as np
+import pytest
+from aiortc.rtcdtlstransport import SRTP_AES128_CM_SHA1_80, RTCCertificate
+from OpenSSL import SSL
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming import dtls
+from museion.streaming.live import LIVE_KEY
+from museion.streaming.relay import LiveStream
+from tests.conftest import LOOPBACK, serve
+from tests.stage_scene import FACING, H, W, on_screen, stage_engine
+from tests.streaming.test_client_e2e import browser_page
+from tests.streaming.test_live import TOKEN, watcher
+from tests.streaming.test_live_page_e2e import INBOUND
+
+GST_PYTHON = "/usr/bin/python3"
+PUBLISHER = Path(__file__).with_name("gst_whip_publisher.py")
+LIVE = dataclasses.replace(LOOPBACK, publish_token=TOKEN)
+
+
+def _gstreamer_missing() -> str | None:
+    probe = (
+        "import gi; gi.require_version('Gst', '1.0'); gi.require_version('GstWebRTC', '1.0');"
+        "from gi.repository import Gst; Gst.init(None);"
+        "missing = [e for e in ('webrtcbin', 'x264enc', 'nicesrc', 'opusenc', 'videotestsrc')"
+        " if Gst.ElementFactory.find(e) is None]; print(' '.join(missing))"
+    )
+    try:
+        done = subprocess.run([GST_PYTHON, "-c", probe], capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return str(exc)
+    if done.returncode != 0:
+        return done.stderr.strip().splitlines()[-1] if done.stderr.strip() else "probe failed"
+    return f"missing GStreamer elements: {done.stdout.strip()}" if done.stdout.strip() else None
+
+
+_MISSING = _gstreamer_missing()
+pytestmark = pytest.mark.skipif(
+    _MISSING is not None,
+    reason=f"GStreamer webrtcbin is not usable ({_MISSING}); `make test` installs it",
+)
+
+# GStreamer's SMPTE bars, left to right, as (R, G, B) on (1) / off (0).
+SMPTE_BARS = [(1, 1, 1), (1, 1, 0), (0, 1, 1), (0, 1, 0), (1, 0, 1), (1, 0, 0), (0, 0, 1)]
+
+
+@pytest.fixture(scope="module")
+def stage() -> Iterator[RenderEngine]:
+    engine = stage_engine()
+    yield engine
+    engine.close()
+
+
+@contextlib.asynccontextmanager
+async def gst_publisher(
+    url: str, *, size: str, fps: int, seconds: float, profile: str = "high", audio: bool = False
+) -> AsyncIterator[asyncio.subprocess.Process]:
+    """GStreamer publishing to ``url``; yields once its transport is connected."""
+    args = [str(PUBLISHER), url, TOKEN, "--size", size, "--fps", str(fps)]
+    args += ["--seconds", str(seconds), "--profile", profile, "--bitrate", "12000"]
+    args += ["--ice-address", "127.0.0.1"]  # the test server gathers on loopback only
+    process = await asyncio.create_subprocess_exec(
+        GST_PYTHON, *args, *(["--audio"] if audio else []),
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert process.stdout is not None and process.stderr is not None
+    try:
+        lines = []
+        async with asyncio.timeout(30):
+            while (line := (await process.stdout.readline()).decode().strip()) != "connected":
+                if not line:
+                    error = (await process.stderr.read()).decode()
+                    raise AssertionError(f"the GStreamer publisher stopped: {lines} {error}")
+                lines.append(line)
+        yield process
+    finally:
+        if process.returncode is None:
+            process.terminate()
+        await process.wait()
+
+
+def _stream(server_app: object, name: str = "show") -> LiveStream:
+    return server_app[LIVE_KEY].streams[name]  # type: ignore[index, no-any-return]
+
+
+async def test_a_gstreamer_4k_high_profile_show_relays_to_viewers_at_full_size(
+    engine: RenderEngine,
+) -> None:
+    async with serve(engine, LIVE) as server:
+        url = f"{server.url}/whip/show"
+        async with gst_publisher(url, size="3840x2160", fps=10, seconds=30, audio=True):
+            stream = _stream(server.app)
+            assert stream.codec == "H264"
+            assert stream.profile_level_id is not None
+            assert stream.profile_level_id.startswith("64")  # High, as the encoder offered
+            async with watcher(server.url) as (watched, _):
+                async with asyncio.timeout(20):
+                    while watched.frames < 3:
+                        await asyncio.sleep(0.1)
+                published, seen = stream.frames_in, watched.frames
+                await asyncio.sleep(5)
+                sent, decoded = stream.frames_in - published, watched.frames - seen
+            async with (
+                aiohttp.ClientSession() as http,
+                http.get(f"{server.url}/live/show/status") as response,
+            ):
+                status = await response.json()
+    assert watched.sizes == {(3840, 2160)}
+    assert sent >= 40  # 5 s at 10 fps
+    assert decoded >= 0.95 * sent, (decoded, sent)
+    assert status["live"] and (status["codec"], status["profile"]) == ("H264", "High")
+
+
+async def test_the_stage_screen_shows_the_live_pattern_in_the_rendered_venue(
+    stage: RenderEngine,
+) -> None:
+    loop = asyncio.get_running_loop()
+    source = stage.open_view(W, H, preview=False)
+    try:
+        standby = await loop.run_in_executor(stage.executor, source.frame, FACING)
+        async with serve(stage, LIVE) as server:
+            url = f"{server.url}/whip/show"
+            async with gst_publisher(url, size="1280x720", fps=15, seconds=30):
+                image = standby
+                async with asyncio.timeout(15):
+                    while on_screen(image, 0.5, 0.3).max() < 100:  # still standby
+                        await asyncio.sleep(0.2)
+                        image = await loop.run_in_executor(stage.executor, source.frame, FACING)
+                assert image is not standby
+                # Let a few more pictures through, then read the bars.
+                await asyncio.sleep(1.0)
+                image = await loop.run_in_executor(stage.executor, source.frame, FACING)
+                assert np.abs(image.astype(int) - standby.astype(int)).max() > 100
+            async with asyncio.timeout(10):  # the show ended: the screen goes to standby
+                while np.abs(on_screen(source.frame(FACING), 0.5, 0.3) - 12).max() > 8:
+                    await asyncio.sleep(0.2)
+    finally:
+        source.close()
+    for index, bar in enumerate(SMPTE_BARS):
+        colour = on_screen(image, (index + 0.5) / len(SMPTE_BARS), 0.3)
+        lit = tuple(int(c > 120) for c in colour)
+        dark = all(c < 60 for c, on in zip(colour, bar, strict=True) if not on)
+        assert lit == bar and dark, (index, colour)
+
+
+def test_aiortc_alone_would_refuse_an_rsa_certified_peer() -> None:
+    """Why :mod:`museion.streaming.dtls` exists: aiortc's own DTLS context offers ECDSA
+    suites only (GStreamer's webrtcbin has an RSA certificate: 'no shared cipher')."""
+    certificate = RTCCertificate.generateCertificate()
+    profiles = [SRTP_AES128_CM_SHA1_80]
+    own = SSL.Connection(dtls._original(certificate, profiles)).get_cipher_list()
+    assert own and not any("RSA" in name.replace("ECDSA", "") for name in own)
+    dtls.allow_rsa_peers()
+    ours = SSL.Connection(certificate._create_ssl_context(profiles)).get_cipher_list()
+    assert "ECDHE-RSA-AES128-GCM-SHA256" in ours
+
+
+@pytest.mark.e2e
+@pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed")
+async def test_chromium_plays_the_gstreamer_4k_high_profile_show(engine: RenderEngine) -> None:
+    async with serve(engine, LIVE) as server, browser_page() as page:
+        url = f"{server.url}/whip/show"
+        async with gst_publisher(url, size="3840x2160", fps=10, seconds=40):
+            stream = _stream(server.app)
+            await page.goto(f"{server.url}/live/show")
+            await page.wait_for_function("document.body.dataset.state === 'live'", timeout=15_000)
+            await page.wait_for_function(
+                "document.getElementById('video').videoWidth > 0", timeout=20_000
+            )
+            first = await page.evaluate(INBOUND)
+            sent_before = stream.frames_in
+            await page.wait_for_timeout(5000)
+            last = await page.evaluate(INBOUND)
+            sent = stream.frames_in - sent_before
+    assert last["codec"] == "video/H264"
+    assert (last["width"], last["height"]) == (3840, 2160)
+    assert sent >= 40, sent
+    assert last["decoded"] - first["decoded"] >= 0.95 * sent - 2, (first, last, sent)
