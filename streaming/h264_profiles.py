@@ -23,21 +23,28 @@ from __future__ import annotations
 
 import copy
 import logging
+import re
 from typing import Any
 
-from aiortc import RTCRtpTransceiver
+from aiortc import RTCRtpTransceiver, RTCSessionDescription
 from aiortc.codecs import CODECS
+from aiortc.exceptions import OperationError
 from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
-from aiortc.sdp import H264Profile, parse_h264_profile_level_id
+from aiortc.sdp import H264Level, H264Profile, parse_h264_profile_level_id
+
+from museion.streaming.errors import CodecUnsupported
 
 __all__ = [
     "ENCODED_PROFILES",
+    "aiortc_readable",
     "answer_publisher",
     "choose_for_viewer",
+    "level_name",
     "preferred_codecs",
     "profile_level_id",
     "profile_name",
     "register_profiles",
+    "set_offer",
 ]
 
 logger = logging.getLogger(__name__)
@@ -76,10 +83,32 @@ _DECODERS: dict[H264Profile, tuple[H264Profile, ...]] = {
 
 def _profile(codec: RTCRtpCodecParameters | dict[str, Any]) -> H264Profile | None:
     parameters = codec.parameters if isinstance(codec, RTCRtpCodecParameters) else codec
-    try:  # no profile-level-id means Constrained Baseline 3.1 (RFC 6184, as aiortc reads it)
-        return parse_h264_profile_level_id(str(parameters.get("profile-level-id", "42e01f")))[0]
+    # No profile-level-id means Constrained Baseline 3.1 (RFC 6184, as aiortc reads it).
+    # The level is not aiortc's business here: it knows none above 5.2 (8K is 6.x).
+    value = str(parameters.get("profile-level-id", "42e01f"))
+    try:
+        return parse_h264_profile_level_id(value[:4] + "1f")[0] if len(value) == 6 else None
     except ValueError:
         return None
+
+
+_LEVEL = re.compile(r"(profile-level-id=[0-9a-fA-F]{4})([0-9a-fA-F]{2})")
+_AIORTC_LEVELS = {int(level) for level in H264Level if level > 0} | {0x0B}
+
+
+def aiortc_readable(offer: str) -> str:
+    """``offer`` with H.264 levels aiortc does not know (6, 6.1, 6.2: 8K) written as 5.2.
+
+    Only for aiortc's parse: it refuses a codec whose level it cannot name, so an 8K
+    encoder's offer would find no common codec.  The answer is built from the offer as
+    written (:func:`answer_publisher`, :func:`choose_for_viewer`), so it keeps the level.
+    """
+
+    def readable(match: re.Match[str]) -> str:
+        level = int(match.group(2), 16)
+        return match.group(0) if level in _AIORTC_LEVELS else match.group(1) + "34"
+
+    return _LEVEL.sub(readable, offer)
 
 
 def profile_name(profile_level_id: str | None) -> str:
@@ -114,6 +143,16 @@ def preferred_codecs(capabilities: list[Any], profile_level_id: str | None) -> l
         chosen = [c for c in h264 if _profile(c.parameters) == wanted] or h264
     rtx = [c for c in capabilities if c.mimeType.lower() == "video/rtx"]
     return chosen + rtx
+
+
+def level_name(profile_level_id: str | None) -> str | None:
+    """``'640033'`` → ``'5.1'``, ``'64003c'`` → ``'6'``; None when not six hex digits."""
+    if profile_level_id is None or not re.fullmatch(r"[0-9a-fA-F]{6}", profile_level_id):
+        return None
+    level = int(profile_level_id[4:], 16)
+    if level == 11 and int(profile_level_id[2:4], 16) & 0x10:
+        return "1b"
+    return f"{level // 10}.{level % 10}".removesuffix(".0")
 
 
 def register_profiles() -> None:
@@ -182,6 +221,15 @@ def _keep(
         if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") == codec.payloadType
     ]
     transceiver._codecs = [codec, *rtx[:1]]
+
+
+async def set_offer(pc: Any, offer: str) -> None:
+    """``pc.setRemoteDescription`` of ``offer``, readable by aiortc; an offer with no codec
+    aiortc can take raises :class:`CodecUnsupported` (422), not aiortc's OperationError."""
+    try:
+        await pc.setRemoteDescription(RTCSessionDescription(aiortc_readable(offer), "offer"))
+    except OperationError as exc:
+        raise CodecUnsupported(f"No codec in the offer can be relayed ({exc}).") from exc
 
 
 def answer_publisher(transceiver: RTCRtpTransceiver, offered: list[RTCRtpCodecParameters]) -> None:

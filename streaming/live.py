@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
-from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
+from aiortc import RTCPeerConnection, sdp
 
 from museion.streaming.dtls import allow_rsa_peers
 from museion.streaming.encoded_media import (
@@ -39,7 +39,13 @@ from museion.streaming.errors import (
     StreamNotLive,
     TokenRejected,
 )
-from museion.streaming.h264_profiles import answer_publisher, profile_name, register_profiles
+from museion.streaming.h264_profiles import (
+    answer_publisher,
+    level_name,
+    profile_name,
+    register_profiles,
+    set_offer,
+)
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.recorder import Recorder
@@ -231,7 +237,7 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
     publisher = Publisher(secrets.token_urlsafe(12), stream, pc)
     stream.live = True  # claimed now: a second publisher racing this one gets 409
     try:
-        await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        await set_offer(pc, offer)
         offered = {media.rtp.muxId: media.rtp.codecs for media in parsed.media}
         receivers = []
         for transceiver in pc.getTransceivers():
@@ -378,14 +384,14 @@ async def live_status(request: web.Request) -> web.Response:
     """Whether a stream is live, its codec and how many watch (the viewer page polls it)."""
     registry = request.app[LIVE_KEY]
     stream = registry.stream(request.match_info["stream"])
+    h264 = stream.live and stream.codec == "H264"
     return web.json_response(
         {
             "stream": stream.name,
             "live": stream.live,
             "codec": stream.codec if stream.live else None,
-            "profile": profile_name(stream.profile_level_id)
-            if stream.live and stream.codec == "H264"
-            else None,
+            "profile": profile_name(stream.profile_level_id) if h264 else None,
+            "level": level_name(stream.profile_level_id) if h264 else None,
             "viewers": registry.watching(stream),
         }
     )

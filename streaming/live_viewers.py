@@ -12,12 +12,12 @@ from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCSessionDescription, sdp
+from aiortc import RTCPeerConnection, sdp
 
 from museion.streaming.encoded_media import keep_only_codec, raise_socket_buffers
 from museion.streaming.errors import CodecUnsupported, StreamNotLive
 from museion.streaming.fanout import FanoutPump
-from museion.streaming.h264_profiles import choose_for_viewer, profile_name
+from museion.streaming.h264_profiles import choose_for_viewer, profile_name, set_offer
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.relay import LiveStream, ViewerFeed
 from museion.streaming.rtp_out import DirectSender, IdleTrack
@@ -100,7 +100,7 @@ async def attach_viewer(
     feed = stream.join()
     viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
     try:
-        await pc.setRemoteDescription(RTCSessionDescription(offer, "offer"))
+        await set_offer(pc, offer)
         offered = {m.rtp.muxId: m.rtp.codecs for m in sdp.SessionDescription.parse(offer).media}
         offered_audio = any(t.kind == "audio" for t in pc.getTransceivers())
         pc.addTrack(IdleTrack("video"))

@@ -5,7 +5,9 @@ import { WhepError, endSession, negotiate } from './whep.js';
 const stream = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
 const $ = (id) => document.getElementById(id);
 const video = $('video');
-const state = { location: null, pc: null, ended: false, lastBytes: 0, lastAt: 0 };
+const state = { location: null, pc: null, ended: false, lastBytes: 0, lastAt: 0, status: null,
+  decoded: 0, decodedAt: 0 };
+const UNDECODED_MS = 8000;
 window.museion = state;
 
 function setState(name, text) {
@@ -19,10 +21,10 @@ function say(text) {
   $('message').hidden = !text;
 }
 
-function end(text) {
+function end(text, name = 'ended') {
   if (state.ended) return;
   state.ended = true;
-  setState('ended', 'ended');
+  setState(name, name === 'ended' ? 'ended' : 'cannot play');
   say(text);
   if (state.pc) state.pc.close();
   endSession(state.location);
@@ -66,6 +68,7 @@ async function poll() {
   try {
     const reply = await fetch(`/live/${encodeURIComponent(stream)}/status`, { cache: 'no-store' });
     const status = await reply.json();
+    state.status = status;
     $('viewers').textContent = `${status.viewers} watching`;
     if (!status.live) { end('The show has ended. Thank you for watching.'); return; }
   } catch (err) { /* a missed poll is retried in a second */ }
@@ -81,11 +84,29 @@ async function poll() {
       $('quality').textContent = `${report.frameWidth}×${report.frameHeight} · `
         + `${Math.round(report.framesPerSecond || 0)} fps · ${(kbps / 1000).toFixed(1)} Mbps`;
     }
-    // Frames arrive but none is decoded: this browser cannot show this picture (8K, say).
-    if (report.framesReceived > 60 && !report.framesDecoded) {
-      say('This browser cannot decode the show at this size. Try another browser or device.');
+    // Packets keep coming but no picture is decoded: this browser cannot show this one
+    // (8K, say). Say so plainly and stop the stream rather than show a black box.
+    const decoded = report.framesDecoded || 0;
+    if (decoded > state.decoded || !report.packetsReceived) {
+      state.decoded = decoded;
+      state.decodedAt = now;
+    } else if (!state.decodedAt) {
+      state.decodedAt = now;
+    } else if (now - state.decodedAt > UNDECODED_MS) {
+      end(`This browser cannot decode this show (${describe(state.status)}). `
+        + 'Try a browser or device that plays it.', 'undecodable');
     }
   }
+}
+
+/** "H.264 High, level 6: 8K" from the status; what the page knows of the picture. */
+function describe(status) {
+  if (!status || !status.codec) return 'its video format';
+  const codec = status.codec === 'H264' ? 'H.264' : status.codec;
+  const profile = status.profile ? ` ${status.profile}` : '';
+  const level = status.level ? `, level ${status.level}` : '';
+  const size = status.level && Number(status.level) >= 6 ? ': 8K' : '';
+  return `${codec}${profile}${level}${size}`;
 }
 
 $('play').addEventListener('click', () => {

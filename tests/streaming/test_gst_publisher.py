@@ -26,7 +26,7 @@ from museion.streaming.relay import LiveStream
 from tests.conftest import LOOPBACK, serve
 from tests.stage_scene import FACING, H, W, on_screen, stage_engine
 from tests.streaming.test_client_e2e import browser_page
-from tests.streaming.test_live import TOKEN, watcher
+from tests.streaming.test_live import TOKEN, _until, watcher
 from tests.streaming.test_live_page_e2e import INBOUND
 
 GST_PYTHON = "/usr/bin/python3"
@@ -192,3 +192,30 @@ async def test_chromium_plays_the_gstreamer_4k_high_profile_show(engine: RenderE
     assert (last["width"], last["height"]) == (3840, 2160)
     assert sent >= 40, sent
     assert last["decoded"] - first["decoded"] >= 0.95 * sent - 2, (first, last, sent)
+
+
+async def test_an_8k_show_passes_through_and_a_browser_that_cannot_decode_it_says_so(
+    engine: RenderEngine,
+) -> None:
+    """8K (H.264 High level 6) relays untouched: a Python viewer with room for an 8K
+    keyframe decodes it at 7680x4320; this Chromium receives it but decodes nothing, and
+    its page says so plainly and lets the stream go."""
+    async with serve(engine, LIVE) as server, browser_page() as page:
+        url = f"{server.url}/whip/show"
+        async with gst_publisher(url, size="7680x4320", fps=2, seconds=60):
+            stream = _stream(server.app)
+            assert stream.profile_level_id is not None
+            assert stream.profile_level_id.lower().startswith("64003")  # level 6.x echoed
+            async with watcher(server.url, jitter=8192) as (watched, _):
+                async with asyncio.timeout(30):
+                    while watched.frames < 4:
+                        await asyncio.sleep(0.2)
+            await page.goto(f"{server.url}/live/show")
+            await page.wait_for_function(
+                "document.body.dataset.state === 'undecodable'", timeout=30_000
+            )
+            message = await page.text_content("#message")
+            await _until(lambda: not server.app[LIVE_KEY].viewers)  # the page let it go
+    assert watched.sizes == {(7680, 4320)}
+    assert message is not None
+    assert "cannot decode this show (H.264 High, level 6: 8K)" in message, message

@@ -99,14 +99,21 @@ class Watched:
 
 
 @contextlib.asynccontextmanager
-async def watcher(base: str, stream: str = "show") -> AsyncIterator[tuple[Watched, str]]:
-    """A WHEP viewer that decodes what it receives and counts it."""
+async def watcher(
+    base: str, stream: str = "show", jitter: int | None = None
+) -> AsyncIterator[tuple[Watched, str]]:
+    """A WHEP viewer that decodes what it receives and counts it; with ``jitter``, its
+    jitter buffer holds that many packets and its socket buffers are raised (for 8K)."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("video", direction="recvonly")
     loop = asyncio.get_running_loop()
     got: asyncio.Future[MediaStreamTrack] = loop.create_future()
     pc.on("track", lambda t: got.done() or got.set_result(t))
     await pc.setLocalDescription(await pc.createOffer())
+    if jitter is not None:
+        raise_socket_buffers(pc)
+        receiver = pc.getTransceivers()[0].receiver
+        receiver._RTCRtpReceiver__jitter_buffer = JitterBuffer(jitter, is_video=True)  # type: ignore[attr-defined]
     status, answer, headers = await _post(f"{base}/whep/{stream}", pc.localDescription.sdp, None)
     assert status == 201, answer
     await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
