@@ -9,7 +9,9 @@ __all__ = [
     "CapacityReached",
     "CodecUnsupported",
     "CommandError",
+    "IceRestartUnsupported",
     "MediaNotFound",
+    "PreconditionFailed",
     "RelayUnavailable",
     "SdpMalformed",
     "SdpTooLarge",
@@ -94,6 +96,18 @@ class CodecUnsupported(SignallingError):
     """The offer has no codec the relay can pass through (H.264 or VP8 video)."""
 
     code = "CODEC_UNSUPPORTED"
+
+
+class PreconditionFailed(SignallingError):
+    """A PATCH's ``If-Match`` names another version of the session (RFC 9725: 412)."""
+
+    code = "PRECONDITION_FAILED"
+
+
+class IceRestartUnsupported(SignallingError):
+    """A PATCH asks for an ICE restart, which the relay does not do (RFC 9725: 422)."""
+
+    code = "ICE_RESTART_UNSUPPORTED"
 
 
 class MediaNotFound(StreamingError):

@@ -33,6 +33,8 @@ from museion.streaming.errors import (
     AuthorizationRequired,
     CapacityReached,
     CodecUnsupported,
+    IceRestartUnsupported,
+    PreconditionFailed,
     SessionNotFound,
     StreamBusy,
     StreamNameInvalid,
@@ -53,7 +55,8 @@ from museion.streaming.relay import EncodedFrame, LiveStream, RelayLimits
 from museion.streaming.relay_pool import RelayPool, WorkerLink, default_workers
 from museion.streaming.rtp_out import packetizer
 from museion.streaming.settings import StreamSettings
-from museion.streaming.signalling import read_offer
+from museion.streaming.signalling import read_offer, read_text
+from museion.streaming.trickle import SDPFRAG, parse_sdpfrag
 
 __all__ = ["LIVE_KEY", "LiveRegistry", "add_live_routes"]
 
@@ -71,6 +74,8 @@ class Publisher:
     stream: LiveStream
     pc: RTCPeerConnection
     recorder: Recorder | None = None
+    ice: tuple[str | None, str | None] = (None, None)  # the offer's ufrag and pwd
+    etag: str = field(default_factory=lambda: f'"{secrets.token_hex(8)}"')
 
 
 @dataclass(eq=False)
@@ -203,7 +208,7 @@ def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:
 
 def _cors(response: web.StreamResponse) -> web.StreamResponse:
     response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Location"
+    response.headers["Access-Control-Expose-Headers"] = "Location, ETag, Accept-Patch"
     return response
 
 
@@ -234,7 +239,7 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
     if stream.live:
         raise StreamBusy(f"Stream '{name}' already has a publisher.")
     pc = RTCPeerConnection(rtc_configuration(settings))
-    publisher = Publisher(secrets.token_urlsafe(12), stream, pc)
+    publisher = Publisher(secrets.token_urlsafe(12), stream, pc, ice=_offer_ice(parsed))
     stream.live = True  # claimed now: a second publisher racing this one gets 409
     try:
         await set_offer(pc, offer)
@@ -288,9 +293,47 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
         status=201,
         text=answer,
         content_type="application/sdp",
-        headers={"Location": f"/whip/{name}/{publisher.id}"},
+        headers={
+            "Location": f"/whip/{name}/{publisher.id}",
+            "ETag": publisher.etag,
+            "Accept-Patch": SDPFRAG,
+        },
     )
     return _cors(response)
+
+
+def _offer_ice(parsed: sdp.SessionDescription) -> tuple[str | None, str | None]:
+    for media in parsed.media:
+        if media.ice is not None:
+            return media.ice.usernameFragment, media.ice.password
+    return None, None
+
+
+async def whip_patch(request: web.Request) -> web.StreamResponse:
+    """Trickle ICE (RFC 9725 4.3): the publisher's candidates, after its offer.
+
+    ICE restarts are refused with 422 (the relay keeps one transport per publisher; a
+    publisher that lost it publishes anew); an ``If-Match`` of another ETag gets 412.
+    """
+    registry = request.app[LIVE_KEY]
+    publisher = registry.publishers.get(request.match_info["id"])
+    if publisher is None or publisher.stream.name != request.match_info["stream"]:
+        raise SessionNotFound("No such publishing session: it has ended or never existed.")
+    text = await read_text(request, registry.settings, SDPFRAG, "ICE fragment")
+    fragment = parse_sdpfrag(text)
+    match = request.headers.get("If-Match")
+    credentials = (fragment.ufrag, fragment.pwd)
+    if match == "*" or (credentials != (None, None) and credentials != publisher.ice):
+        raise IceRestartUnsupported(
+            "This relay does not restart ICE; end the session and publish again."
+        )
+    if match is not None and match != publisher.etag:
+        raise PreconditionFailed(f"The session's ETag is {publisher.etag}, not {match}.")
+    for candidate in fragment.candidates:
+        await publisher.pc.addIceCandidate(candidate)
+    if fragment.end_of_candidates:
+        await publisher.pc.addIceCandidate(None)
+    return _cors(web.Response(status=204, headers={"ETag": publisher.etag}))
 
 
 def _on_frame(stream: LiveStream) -> OnFrame:
@@ -431,6 +474,8 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     app.router.add_route("OPTIONS", "/whip/{stream}", whip_options)
     app.router.add_post("/whip/{stream}", whip_post)
     app.router.add_delete("/whip/{stream}/{id}", whip_delete)
+    app.router.add_patch("/whip/{stream}/{id}", whip_patch)
+    app.router.add_route("OPTIONS", "/whip/{stream}/{id}", whip_options)
     app.router.add_route("OPTIONS", "/whep/{stream}", whip_options)
     app.router.add_post("/whep/{stream}", whep_post)
     app.router.add_delete("/whep/{stream}/{id}", whep_delete)

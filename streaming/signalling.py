@@ -12,23 +12,30 @@ from museion.streaming.errors import SdpMalformed, SdpTooLarge, UnsupportedMedia
 from museion.streaming.offer import check_offer
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["read_offer"]
+__all__ = ["read_offer", "read_text"]
 
 
 async def read_offer(
     request: web.Request, settings: StreamSettings
 ) -> tuple[str, sdp.SessionDescription]:
     """The offer's text and its parsed form; raises a :class:`SignallingError` otherwise."""
-    if request.content_type != "application/sdp":
-        raise UnsupportedMediaType("Send the offer as Content-Type: application/sdp.")
+    text = await read_text(request, settings, "application/sdp", "offer")
+    return text, check_offer(text)
+
+
+async def read_text(
+    request: web.Request, settings: StreamSettings, content_type: str, what: str
+) -> str:
+    """The body as text, if it is ``content_type``, at most ``max_sdp_bytes`` and UTF-8."""
+    if request.content_type != content_type:
+        raise UnsupportedMediaType(f"Send the {what} as Content-Type: {content_type}.")
     limit = settings.max_sdp_bytes
     if request.content_length is not None and request.content_length > limit:
-        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
+        raise SdpTooLarge(f"The {what} is larger than {limit} bytes.")
     body = await request.content.read(limit + 1)
     if len(body) > limit:
-        raise SdpTooLarge(f"The offer is larger than {limit} bytes.")
+        raise SdpTooLarge(f"The {what} is larger than {limit} bytes.")
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SdpMalformed("The offer is not UTF-8 text.") from exc
-    return text, check_offer(text)
+        raise SdpMalformed(f"The {what} is not UTF-8 text.") from exc

@@ -56,7 +56,7 @@ def _pipeline(args: argparse.Namespace) -> str:
     )
 
 
-def _post(url: str, token: str, offer: str) -> tuple[str, str]:
+def _post(url: str, token: str, offer: str) -> tuple[str, str, str]:
     request = urllib.request.Request(
         url,
         data=offer.encode(),
@@ -66,7 +66,24 @@ def _post(url: str, token: str, offer: str) -> tuple[str, str]:
     with urllib.request.urlopen(request, timeout=10) as response:
         if response.status != 201:
             raise RuntimeError(f"WHIP answered {response.status}")
-        return response.read().decode(), urljoin(url, response.headers["Location"])
+        location = urljoin(url, response.headers["Location"])
+        return response.read().decode(), location, response.headers.get("ETag", "")
+
+
+def _patch(location: str, token: str, etag: str, fragment: str) -> None:
+    request = urllib.request.Request(
+        location,
+        data=fragment.encode(),
+        method="PATCH",
+        headers={
+            "Content-Type": "application/trickle-ice-sdpfrag",
+            "Authorization": f"Bearer {token}",
+            "If-Match": etag,
+        },
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:
+        if response.status != 204:
+            raise RuntimeError(f"WHIP PATCH answered {response.status}")
 
 
 def _delete(location: str, token: str) -> None:
@@ -96,6 +113,11 @@ def main() -> int:
         help="gather candidates on this address only (libnice skips loopback otherwise)",
     )
     parser.add_argument("--show-sdp", action="store_true", help="offer and answer to stderr")
+    parser.add_argument(
+        "--trickle",
+        action="store_true",
+        help="POST the offer at once, then PATCH each candidate as it is gathered",
+    )
     args = parser.parse_args()
 
     Gst.init(None)
@@ -106,7 +128,9 @@ def main() -> int:
     for address in args.ice_address:
         ice.emit("add-local-ip-address", address)
     loop = GLib.MainLoop()
-    state: dict[str, object] = {"code": 1, "location": None}
+    state: dict[str, object] = {"code": 1, "location": None, "etag": "", "offer": ""}
+    pending: list[str] = []  # trickled candidates not yet PATCHed
+    trickled = {"candidates": 0, "patches": 0, "ended": False}
 
     def fail(message: str) -> None:
         sys.stderr.write(f"gst publisher: {message}\n")
@@ -114,24 +138,64 @@ def main() -> int:
 
     def publish() -> bool:
         """ICE gathering is complete: send the whole offer (called on the main loop)."""
-        offer = webrtc.get_property("local-description").sdp.as_text()
+        if args.trickle:  # the offer as created: no candidate in it
+            offer = str(state["offer"])
+        else:
+            offer = webrtc.get_property("local-description").sdp.as_text()
         try:
-            answer, location = _post(args.url, args.token, offer)
+            answer, location, etag = _post(args.url, args.token, offer)
         except (OSError, RuntimeError) as exc:
             fail(f"WHIP POST failed: {exc}")
             return False
-        state["location"] = location
+        state["location"], state["etag"], state["offer"] = location, etag, offer
         if args.show_sdp:
             sys.stderr.write(f"--- offer\n{offer}--- answer\n{answer}")
         _, sdp = GstSdp.SDPMessage.new_from_text(answer)
         description = GstWebRTC.WebRTCSessionDescription.new(GstWebRTC.WebRTCSDPType.ANSWER, sdp)
         webrtc.emit("set-remote-description", description, Gst.Promise.new())
         print(f"published {location}", flush=True)  # noqa: T201 - the test reads it
+        if args.trickle:
+            flush()
         return False
+
+    def flush() -> bool:
+        """PATCH the candidates gathered so far (and the end, once gathering is done)."""
+        location, offer = state["location"], str(state["offer"])
+        if not isinstance(location, str) or trickled["ended"]:
+            return False
+        complete = GstWebRTC.WebRTCICEGatheringState.COMPLETE
+        done = webrtc.get_property("ice-gathering-state") == complete
+        if not pending and not done:
+            return False
+        lines = [
+            line for line in offer.splitlines() if line.startswith(("a=ice-ufrag", "a=ice-pwd"))
+        ]
+        lines += ["a=mid:video0", *(f"a={c}" for c in pending)]
+        if done:
+            lines.append("a=end-of-candidates")
+        try:
+            _patch(location, args.token, str(state["etag"]), "\r\n".join(lines) + "\r\n")
+        except (OSError, RuntimeError) as exc:
+            fail(f"WHIP PATCH failed: {exc}")
+            return False
+        trickled["candidates"] += len(pending)
+        trickled["patches"] += 1
+        trickled["ended"] = done
+        pending.clear()
+        return False
+
+    def on_candidate(_element: Gst.Element, _mline: int, candidate: str) -> None:
+        if args.trickle:
+            pending.append(candidate)
+            GLib.idle_add(flush)
 
     def on_gathering(element: Gst.Element, _spec: object) -> None:
         complete = GstWebRTC.WebRTCICEGatheringState.COMPLETE
-        if element.get_property("ice-gathering-state") == complete and state["location"] is None:
+        if element.get_property("ice-gathering-state") != complete:
+            return
+        if args.trickle:
+            GLib.idle_add(flush)  # the end of candidates
+        elif state["location"] is None:
             GLib.idle_add(publish)
 
     def on_connection(element: Gst.Element, _spec: object) -> None:
@@ -147,6 +211,9 @@ def main() -> int:
         if offer is None:
             GLib.idle_add(lambda: fail(f"no offer: {reply}"))
             return
+        if args.trickle:  # the offer goes now, with no candidates; they follow by PATCH
+            state["offer"] = offer.sdp.as_text()
+            GLib.idle_add(publish)
         webrtc.emit("set-local-description", offer, Gst.Promise.new())
 
     def on_negotiation_needed(element: Gst.Element) -> None:
@@ -158,6 +225,9 @@ def main() -> int:
             fail(f"{error.message} ({debug})")
 
     def finish() -> bool:
+        if args.trickle:
+            count, patches = trickled["candidates"], trickled["patches"]
+            print(f"trickled {count} candidates in {patches} PATCHes", flush=True)  # noqa: T201
         print("done", flush=True)  # noqa: T201
         state["code"] = 0
         loop.quit()
@@ -165,6 +235,7 @@ def main() -> int:
 
     webrtc.connect("on-negotiation-needed", on_negotiation_needed)
     webrtc.connect("notify::ice-gathering-state", on_gathering)
+    webrtc.connect("on-ice-candidate", on_candidate)
     webrtc.connect("notify::connection-state", on_connection)
     bus = pipeline.get_bus()
     bus.add_signal_watch()

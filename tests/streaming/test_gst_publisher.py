@@ -69,10 +69,18 @@ def stage() -> Iterator[RenderEngine]:
 
 @contextlib.asynccontextmanager
 async def gst_publisher(
-    url: str, *, size: str, fps: int, seconds: float, profile: str = "high", audio: bool = False
+    url: str,
+    *,
+    size: str,
+    fps: int,
+    seconds: float,
+    profile: str = "high",
+    audio: bool = False,
+    trickle: bool = False,
 ) -> AsyncIterator[asyncio.subprocess.Process]:
     """GStreamer publishing to ``url``; yields once its transport is connected."""
     args = [str(PUBLISHER), url, TOKEN, "--size", size, "--fps", str(fps)]
+    args += ["--trickle"] if trickle else []
     args += ["--seconds", str(seconds), "--profile", profile, "--bitrate", "12000"]
     args += ["--ice-address", "127.0.0.1"]  # the test server gathers on loopback only
     process = await asyncio.create_subprocess_exec(
@@ -157,6 +165,23 @@ async def test_the_stage_screen_shows_the_live_pattern_in_the_rendered_venue(
         lit = tuple(int(c > 120) for c in colour)
         dark = all(c < 60 for c, on in zip(colour, bar, strict=True) if not on)
         assert lit == bar and dark, (index, colour)
+
+
+async def test_a_trickling_publisher_connects_through_patch(engine: RenderEngine) -> None:
+    """GStreamer sends its offer before gathering, with no candidate in it; its candidates
+    follow by PATCH (RFC 9725 trickle ICE), and only through them can ICE connect."""
+    async with serve(engine, LIVE) as server:
+        url = f"{server.url}/whip/show"
+        async with gst_publisher(
+            url, size="640x360", fps=15, seconds=4, profile="main", trickle=True
+        ) as process:
+            stream = _stream(server.app)
+            await _until(lambda: stream.frames_in > 10)
+            assert process.stdout is not None
+            rest = (await process.stdout.read()).decode()
+    trickled = [line for line in rest.splitlines() if line.startswith("trickled")]
+    assert trickled and not trickled[0].startswith("trickled 0 "), rest
+    assert stream.profile_level_id is not None and stream.profile_level_id.startswith("4d")
 
 
 def test_aiortc_alone_would_refuse_an_rsa_certified_peer() -> None:
