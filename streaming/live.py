@@ -276,8 +276,14 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
         stream.sinks.append(lambda frame: pool.frame(name, frame))
         stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
     if settings.record_dir is not None:
-        recorder = publisher.recorder = Recorder(Path(settings.record_dir), name, chosen)
+        audio = any(
+            t.kind == "audio" and any(c.name.lower() == "opus" for c in t._codecs)
+            for t in pc.getTransceivers()
+        )
+        recorder = Recorder(Path(settings.record_dir), name, chosen, audio=audio)
+        publisher.recorder = recorder
         stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
+        stream.audio_sinks.append(lambda f: recorder.write_audio(f.data, f.timestamp))
     for tap in registry.taps:
         tap(stream)
     registry.publishers[publisher.id] = publisher

@@ -6,7 +6,9 @@ with an empty ``moov`` up front and a fragment at least every second
 they are written): a recording cut off by a crash plays up to its last complete fragment,
 so at most about a second is lost.  The publisher's H.264 (Annex B, which the muxer turns
 into length-prefixed samples) or VP8 is stored as it came; the file starts at the first
-keyframe.
+keyframe.  The publisher's Opus, when it sends audio, is stored beside it as it came; the two
+are lined up by arrival (the first audio packet is placed at its arrival time after the
+first keyframe's) and each then follows its own RTP clock.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ import datetime
 import fractions
 import logging
 import queue
+import struct
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +31,10 @@ logger = logging.getLogger(__name__)
 
 FRAGMENT_SECONDS = 1.0
 _CLOCK = fractions.Fraction(1, 90_000)
+_AUDIO_CLOCK = fractions.Fraction(1, 48_000)
+# RFC 7845's identification header, which MP4's 'dOps' box is made from: version 1,
+# 2 channels, 312 samples of pre-skip (libopus's), 48 kHz, no gain, mapping family 0.
+_OPUS_HEAD = b"OpusHead" + struct.pack("<BBHIhB", 1, 2, 312, 48_000, 0, 0)
 _MUXER_OPTIONS = {
     "movflags": "frag_keyframe+empty_moov+default_base_moof",
     "frag_duration": str(int(FRAGMENT_SECONDS * 1_000_000)),
@@ -64,20 +72,26 @@ def _picture_size(codec: str, data: bytes) -> tuple[int, int]:
 class Recorder:
     """Writes one stream's frames to ``directory``; ``close`` finishes the file."""
 
-    def __init__(self, directory: Path, stream: str, codec: str) -> None:
+    def __init__(self, directory: Path, stream: str, codec: str, audio: bool = False) -> None:
         self.directory = directory
         self.stream = stream
         self.codec = codec
+        self.audio = audio
         self.path: Path | None = None
         self.frames = 0
+        self.audio_packets = 0
         self._container: Any = None
         self._video: Any = None
+        self._sound: Any = None
         self._first: int | None = None
+        self._opened_at = 0.0
+        self._audio_origin: tuple[int, int] | None = None  # (RTP timestamp, pts) of the first
         self._last = -1
+        self._last_audio = -1
         self.failed: str | None = None
         # Muxing and disk writes run on a thread of their own, off the event loop that
         # relays the show: a slow disk delays the file, never the viewers.
-        self._queue: queue.Queue[tuple[bytes, int, bool] | None] = queue.Queue()
+        self._queue: queue.Queue[tuple[str, bytes, int, bool, float] | None] = queue.Queue()
         self._thread = threading.Thread(target=self._run, name=f"record-{stream}", daemon=True)
         self._thread.start()
 
@@ -92,45 +106,87 @@ class Recorder:
         video.time_base = _CLOCK
         if self.codec == "H264":
             video.codec_context.extradata = _parameter_sets(keyframe)
+        if self.audio:
+            sound = container.add_stream("opus", rate=48_000)
+            sound.time_base = _AUDIO_CLOCK
+            sound.codec_context.extradata = _OPUS_HEAD
+            self._sound = sound
         self._container, self._video = container, video
         logger.info("recording %s to %s (%dx%d)", self.stream, self.path, width, height)
 
     def write(self, data: bytes, timestamp: int, keyframe: bool) -> None:
         """Queue one frame, in order, for the recording thread."""
         if self.failed is None:
-            self._queue.put((data, timestamp, keyframe))
+            self._queue.put(("video", data, timestamp, keyframe, time.monotonic()))
+
+    def write_audio(self, data: bytes, timestamp: int) -> None:
+        """Queue one Opus packet (48 kHz RTP timestamp); ignored unless made with audio."""
+        if self.failed is None and self.audio:
+            self._queue.put(("audio", data, timestamp, True, time.monotonic()))
 
     def _run(self) -> None:
         while (item := self._queue.get()) is not None:
-            self._mux(*item)
+            kind, data, timestamp, keyframe, arrival = item
+            if self.failed is not None:
+                continue
+            if kind == "video":
+                self._mux(data, timestamp, keyframe, arrival)
+            else:
+                self._mux_audio(data, timestamp, arrival)
         self._finish()
 
-    def _mux(self, data: bytes, timestamp: int, keyframe: bool) -> None:
+    def _mux(self, data: bytes, timestamp: int, keyframe: bool, arrival: float) -> None:
         """One frame into the file; frames before the first keyframe are skipped."""
-        if self.failed is not None:
-            return
-        try:
-            if self._container is None:
-                if not keyframe:
-                    return
+        if self._container is None:
+            if not keyframe:
+                return
+            try:
                 self._open(data)
-                self._first = timestamp
-            assert self._first is not None
-            ticks = (timestamp - self._first) % (1 << 32)
-            if ticks <= self._last:  # the muxer wants strictly rising timestamps
-                ticks = self._last + 1
-            self._last = ticks
-            packet = av.Packet(data)
-            packet.stream = self._video
-            packet.pts = packet.dts = ticks
-            packet.time_base = _CLOCK
-            packet.is_keyframe = keyframe
-            self._container.mux(packet)
+            except (av.FFmpegError, OSError, ValueError) as exc:
+                self._fail(exc)
+                return
+            self._first, self._opened_at = timestamp, arrival
+        assert self._first is not None
+        ticks = (timestamp - self._first) % (1 << 32)
+        if ticks <= self._last:  # the muxer wants strictly rising timestamps
+            ticks = self._last + 1
+        self._last = ticks
+        if self._write_packet(data, self._video, ticks, _CLOCK, keyframe):
             self.frames += 1
+
+    def _mux_audio(self, data: bytes, timestamp: int, arrival: float) -> None:
+        """One Opus packet, placed on the video's time line by its arrival, then its clock."""
+        if self._sound is None:
+            return  # no file yet (before the first keyframe), or no audio in it
+        if self._audio_origin is None:
+            self._audio_origin = (timestamp, round((arrival - self._opened_at) * 48_000))
+        origin, offset = self._audio_origin
+        pts = offset + (timestamp - origin) % (1 << 32)
+        if pts <= self._last_audio:
+            return  # a repeat or a reordered packet: the file keeps rising timestamps
+        self._last_audio = pts
+        if self._write_packet(data, self._sound, pts, _AUDIO_CLOCK, True):
+            self.audio_packets += 1
+
+    def _write_packet(
+        self, data: bytes, stream: Any, pts: int, clock: fractions.Fraction, key: bool
+    ) -> bool:
+        try:
+            packet = av.Packet(data)
+            packet.stream = stream
+            packet.pts = packet.dts = pts
+            packet.time_base = clock
+            packet.is_keyframe = key
+            self._container.mux(packet)
         except (av.FFmpegError, OSError, ValueError) as exc:
-            # A recording that fails must not stop the show: say so once, and stop writing.
-            self.failed = f"{type(exc).__name__}: {exc}"
-            logger.error("recording %s stopped: %s", self.stream, self.failed)
+            self._fail(exc)
+            return False
+        return True
+
+    def _fail(self, exc: Exception) -> None:
+        # A recording that fails must not stop the show: say so once, and stop writing.
+        self.failed = f"{type(exc).__name__}: {exc}"
+        logger.error("recording %s stopped: %s", self.stream, self.failed)
 
     def close(self) -> None:
         """Finish the file (its last fragment and index), once the queued frames are in."""

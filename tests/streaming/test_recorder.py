@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import fractions
 import os
 import re
@@ -11,13 +12,19 @@ import signal
 import sys
 from pathlib import Path
 
+import aiohttp
 import av
 import pytest
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
+from aiortc.contrib.media import MediaPlayer
 
+from museion.runtime.engine import RenderEngine
+from museion.streaming.live import LIVE_KEY
 from museion.streaming.publish import FileTrack, publish
 from museion.streaming.recorder import Recorder
 from museion.streaming.relay import h264_is_keyframe
-from tests.streaming.test_live import TOKEN, clip
+from tests.conftest import serve
+from tests.streaming.test_live import LIVE, TOKEN, _h264_only, _post, _until, clip
 
 __all__ = ["clip"]  # the fixture, shared with test_live
 
@@ -90,3 +97,51 @@ async def test_a_crash_loses_at_most_a_second_of_the_show(clip: Path, tmp_path: 
     # About 6 s were sent (from its first keyframe); at most a fragment (1 s, 30 frames) and
     # the frames still in flight at the kill may be missing.
     assert count >= 6 * 30 - 30 - 15, count
+
+
+async def test_the_shows_opus_is_recorded_beside_its_video(
+    engine: RenderEngine, clip: Path, tmp_path: Path
+) -> None:
+    """A publisher sending H.264 and Opus: the file holds both as sent, in step."""
+    settings = dataclasses.replace(LIVE, record_dir=str(tmp_path), relay_workers=0)
+    video = MediaPlayer(str(clip), decode=False)
+    tone = MediaPlayer("sine=frequency=440:sample_rate=48000", format="lavfi")
+    assert video.video is not None and tone.audio is not None
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    _h264_only(pc.addTransceiver(video.video, direction="sendonly"))
+    pc.addTransceiver(tone.audio, direction="sendonly")
+    try:
+        async with serve(engine, settings) as server:
+            await pc.setLocalDescription(await pc.createOffer())
+            status, answer, headers = await _post(
+                f"{server.url}/whip/show", pc.localDescription.sdp
+            )
+            assert status == 201, answer
+            await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
+            stream = server.app[LIVE_KEY].streams["show"]
+            await _until(lambda: stream.has_audio and stream.frames_in > 0)
+            await asyncio.sleep(4)
+            async with aiohttp.ClientSession() as http:
+                await http.delete(f"{server.url}{headers['Location']}")
+    finally:
+        await pc.close()
+        video.video.stop()
+        tone.audio.stop()
+    (recording,) = tmp_path.glob("show-*.mp4")
+    with av.open(str(recording)) as container:
+        sound, picture = container.streams.audio[0], container.streams.video[0]
+        assert (sound.codec_context.name, sound.codec_context.sample_rate) == ("opus", 48000)
+        packets = {"audio": 0, "video": 0}
+        starts: dict[str, float] = {}
+        for packet in container.demux():
+            if packet.pts is None:
+                continue
+            kind = packet.stream.type
+            packets[kind] += 1
+            starts.setdefault(kind, float(packet.pts * packet.time_base))
+        samples = sum(frame.samples for frame in av.open(str(recording)).decode(audio=0))
+    seconds = packets["video"] / 30
+    assert seconds >= 3, packets
+    assert samples >= 48000 * (seconds - 1), (samples, seconds)  # 20 ms Opus frames, decoded
+    assert abs(starts["audio"] - starts["video"]) < 0.5, starts
+    assert picture.codec_context.name == "h264"
