@@ -447,3 +447,42 @@ async def test_a_live_viewer_that_vanishes_is_freed_within_ten_seconds(
         elapsed = time.monotonic() - killed
         assert elapsed < 10, f"the viewer lived {elapsed:.1f} s after it died"
         assert await registry.viewer_stats(stream) == []  # its worker let it go too
+
+
+async def test_a_stalled_viewer_leaves_the_others_unaffected_and_recovers(
+    engine: RenderEngine, clip: Path
+) -> None:
+    """A viewer process frozen for 4 s (SIGSTOP: its socket fills, it answers nothing) does
+    not slow another viewer; thawed, it gets pictures again (a keyframe on its PLI)."""
+    settings = dataclasses.replace(LIVE, relay_workers=1)  # both on one worker, one pump
+    async with serve(engine, settings) as server, publisher(server.url, clip):
+        registry = server.app[LIVE_KEY]
+        stream = registry.streams["show"]
+        await _until(lambda: stream.frames_in > 0)
+        frozen = await asyncio.create_subprocess_exec(
+            sys.executable, str(Path(__file__).with_name("vanishing_peer.py")),
+            server.url, "/whep/show", stdout=asyncio.subprocess.PIPE,
+        )  # fmt: skip
+        assert frozen.stdout is not None
+        try:
+            assert (await asyncio.wait_for(frozen.stdout.readline(), 30)).strip() == b"receiving"
+            async with watcher(server.url) as (watched, _):
+                await _until(lambda: watched.frames > 0)
+                frozen.send_signal(signal.SIGSTOP)
+                published, seen = stream.frames_in, watched.frames
+                await asyncio.sleep(4)
+                sent, decoded = stream.frames_in - published, watched.frames - seen
+                frozen.send_signal(signal.SIGCONT)
+                counts = []
+                async with asyncio.timeout(15):
+                    while len(counts) < 8:
+                        line = await frozen.stdout.readline()
+                        if line.startswith(b"frames "):
+                            counts.append(int(line.split()[1]))
+            assert registry.watching(stream) == 1  # the thawed viewer is still a viewer
+        finally:
+            if frozen.returncode is None:
+                frozen.kill()
+                await frozen.wait()
+    assert sent >= 100 and decoded >= 0.95 * sent, (decoded, sent)
+    assert counts[-1] - counts[-4] >= 60, counts  # 30 fps again over its last 3 s

@@ -3,7 +3,11 @@ counts who watches, and says so when the show ends (slow: e2e)."""
 
 from __future__ import annotations
 
+import asyncio
 import shutil
+import signal
+import sys
+import time
 from pathlib import Path
 
 import aiohttp
@@ -13,7 +17,7 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from tests.conftest import serve
 from tests.streaming.test_client_e2e import browser_page
-from tests.streaming.test_live import HEIGHT, LIVE, WIDTH, _until, clip, publisher
+from tests.streaming.test_live import HEIGHT, LIVE, TOKEN, WIDTH, _until, clip, publisher
 
 __all__ = ["clip"]  # the fixture, shared with test_live
 
@@ -78,3 +82,37 @@ async def test_a_show_not_yet_live_is_explained(engine: RenderEngine) -> None:
         await page.wait_for_function("document.body.dataset.state === 'error'", timeout=15_000)
         message = await page.text_content("#message")
         assert message is not None and "not live" in message
+
+
+async def test_a_publisher_that_vanishes_ends_the_show_on_the_page(
+    engine: RenderEngine, clip: Path
+) -> None:
+    """The venue's encoder is killed (SIGKILL: no DELETE): ICE consent notices, the show
+    ends and the page says so, and the viewer is let go."""
+    async with serve(engine, LIVE) as server, browser_page() as page:
+        museion = str(Path(sys.executable).with_name("museion"))
+        encoder = await asyncio.create_subprocess_exec(
+            museion, "publish", str(clip), "--whip", f"{server.url}/whip/show",
+            "--token", TOKEN, "--loop",
+            stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL,
+        )  # fmt: skip
+        try:
+            registry = server.app[LIVE_KEY]
+            await _until(lambda: "show" in registry.streams and registry.streams["show"].live, 30)
+            await page.goto(f"{server.url}/live/show")
+            await page.wait_for_function(
+                "document.getElementById('video').videoWidth > 0", timeout=15_000
+            )
+            encoder.send_signal(signal.SIGKILL)
+            await encoder.wait()
+            killed = time.monotonic()
+            await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=20_000)
+            ended_after = time.monotonic() - killed
+            message = await page.text_content("#message")
+            await _until(lambda: not registry.viewers and not registry.publishers)
+        finally:
+            if encoder.returncode is None:
+                encoder.kill()
+                await encoder.wait()
+    assert message is not None and "ended" in message, message
+    assert ended_after < 15, ended_after

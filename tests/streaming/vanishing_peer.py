@@ -1,4 +1,5 @@
-"""A viewer process the tests kill with SIGKILL, like a browser tab that disappears."""
+"""A viewer process the tests stop (SIGSTOP) or kill (SIGKILL), like a frozen or vanished
+browser tab.  It prints ``receiving`` at its first frame, then ``frames N`` each second."""
 
 from __future__ import annotations
 
@@ -31,8 +32,21 @@ async def main(url: str, path: str = "/whep") -> None:
     await track.recv()
     sys.stdout.write("receiving\n")
     sys.stdout.flush()
-    while True:
-        await track.recv()
+    frames = 1
+
+    async def report() -> None:
+        while True:
+            await asyncio.sleep(1)
+            sys.stdout.write(f"frames {frames}\n")
+            sys.stdout.flush()
+
+    reporting = asyncio.ensure_future(report())
+    try:
+        while True:
+            await track.recv()
+            frames += 1
+    finally:
+        reporting.cancel()
 
 
 if __name__ == "__main__":
