@@ -13,6 +13,8 @@ APT_PACKAGES := python3 python3-venv python3-dev build-essential chromium ffmpeg
 # (GStreamer: the tests' independent WHIP publisher, webrtcbin + x264, run by Debian's python3)
 HOST ?= 127.0.0.1
 PORT ?= 8080
+# The demo's token for publishing live shows (its stage screen); set your own if public.
+PUBLISH_TOKEN ?= demo
 
 .PHONY: demo test lint typecheck pytest bench deps samples clean
 
@@ -35,7 +37,8 @@ $(STAMPS)/venv: setup.cfg pyproject.toml $(STAMPS)/apt
 	@touch $@
 
 demo: deps
-	$(BIN)/museion serve assets/example.scene.json --host $(HOST) --port $(PORT)
+	$(BIN)/museion serve assets/example.scene.json --host $(HOST) --port $(PORT) \
+		--publish-token $(PUBLISH_TOKEN)
 
 samples: deps
 	$(BIN)/museion samples assets
