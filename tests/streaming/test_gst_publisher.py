@@ -27,7 +27,7 @@ from tests.conftest import LOOPBACK, serve
 from tests.stage_scene import FACING, H, W, on_screen, stage_engine
 from tests.streaming.test_client_e2e import browser_page
 from tests.streaming.test_live import TOKEN, _until, watcher
-from tests.streaming.test_live_page_e2e import INBOUND
+from tests.streaming.test_live_page_e2e import watch_playback
 
 GST_PYTHON = "/usr/bin/python3"
 PUBLISHER = Path(__file__).with_name("gst_whip_publisher.py")
@@ -202,17 +202,7 @@ async def test_chromium_plays_the_gstreamer_4k_high_profile_show(engine: RenderE
     async with serve(engine, LIVE) as server, browser_page() as page:
         url = f"{server.url}/whip/show"
         async with gst_publisher(url, size="3840x2160", fps=10, seconds=40):
-            stream = _stream(server.app)
-            await page.goto(f"{server.url}/live/show")
-            await page.wait_for_function("document.body.dataset.state === 'live'", timeout=15_000)
-            await page.wait_for_function(
-                "document.getElementById('video').videoWidth > 0", timeout=20_000
-            )
-            first = await page.evaluate(INBOUND)
-            sent_before = stream.frames_in
-            await page.wait_for_timeout(5000)
-            last = await page.evaluate(INBOUND)
-            sent = stream.frames_in - sent_before
+            first, last, sent = await watch_playback(page, server.url, _stream(server.app))
     assert last["codec"] == "video/H264"
     assert (last["width"], last["height"]) == (3840, 2160)
     assert sent >= 40, sent

@@ -9,12 +9,15 @@ import signal
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import pytest
+from playwright.async_api import Page
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
+from museion.streaming.relay import LiveStream
 from tests.conftest import serve
 from tests.streaming.test_client_e2e import browser_page
 from tests.streaming.test_live import HEIGHT, LIVE, TOKEN, WIDTH, _until, clip, publisher
@@ -39,6 +42,19 @@ INBOUND = """async () => {
 }"""
 
 
+async def watch_playback(page: Page, base: str, stream: LiveStream) -> tuple[Any, Any, int]:
+    """Open the show's page, wait for pictures, then count 5 s: the page's inbound stats
+    before and after, and how many frames the publisher sent meanwhile."""
+    await page.goto(f"{base}/live/{stream.name}")
+    await page.wait_for_function("document.body.dataset.state === 'live'", timeout=15_000)
+    await page.wait_for_function("document.getElementById('video').videoWidth > 0", timeout=20_000)
+    first = await page.evaluate(INBOUND)
+    sent_before = stream.frames_in
+    await page.wait_for_timeout(5000)
+    last = await page.evaluate(INBOUND)
+    return first, last, stream.frames_in - sent_before
+
+
 async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, clip: Path) -> None:
     async with (
         serve(engine, LIVE) as server,
@@ -47,16 +63,7 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
     ):
         stream = server.app[LIVE_KEY].streams["show"]
         await _until(lambda: stream.frames_in > 0)
-        await page.goto(f"{server.url}/live/show")
-        await page.wait_for_function("document.body.dataset.state === 'live'", timeout=15_000)
-        await page.wait_for_function(
-            "document.getElementById('video').videoWidth > 0", timeout=15_000
-        )
-        first = await page.evaluate(INBOUND)
-        sent_before = stream.frames_in
-        await page.wait_for_timeout(5000)
-        last = await page.evaluate(INBOUND)
-        sent = stream.frames_in - sent_before
+        first, last, sent = await watch_playback(page, server.url, stream)
         assert last["codec"] == "video/H264"  # the publisher's own frames, not re-encoded
         assert (last["width"], last["height"]) == (WIDTH, HEIGHT)
         assert sent >= 100, sent

@@ -15,8 +15,6 @@ from pathlib import Path
 import aiohttp
 import av
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-from aiortc.contrib.media import MediaPlayer
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
@@ -24,7 +22,7 @@ from museion.streaming.publish import FileTrack, publish
 from museion.streaming.recorder import Recorder
 from museion.streaming.relay import h264_is_keyframe
 from tests.conftest import serve
-from tests.streaming.test_live import LIVE, TOKEN, _h264_only, _post, _until, clip
+from tests.streaming.test_live import LIVE, TOKEN, _until, clip, publisher
 
 __all__ = ["clip"]  # the fixture, shared with test_live
 
@@ -104,29 +102,15 @@ async def test_the_shows_opus_is_recorded_beside_its_video(
 ) -> None:
     """A publisher sending H.264 and Opus: the file holds both as sent, in step."""
     settings = dataclasses.replace(LIVE, record_dir=str(tmp_path), relay_workers=0)
-    video = MediaPlayer(str(clip), decode=False)
-    tone = MediaPlayer("sine=frequency=440:sample_rate=48000", format="lavfi")
-    assert video.video is not None and tone.audio is not None
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    _h264_only(pc.addTransceiver(video.video, direction="sendonly"))
-    pc.addTransceiver(tone.audio, direction="sendonly")
-    try:
-        async with serve(engine, settings) as server:
-            await pc.setLocalDescription(await pc.createOffer())
-            status, answer, headers = await _post(
-                f"{server.url}/whip/show", pc.localDescription.sdp
-            )
-            assert status == 201, answer
-            await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
-            stream = server.app[LIVE_KEY].streams["show"]
-            await _until(lambda: stream.has_audio and stream.frames_in > 0)
-            await asyncio.sleep(4)
-            async with aiohttp.ClientSession() as http:
-                await http.delete(f"{server.url}{headers['Location']}")
-    finally:
-        await pc.close()
-        video.video.stop()
-        tone.audio.stop()
+    async with (
+        serve(engine, settings) as server,
+        publisher(server.url, clip, audio=True) as location,
+    ):
+        stream = server.app[LIVE_KEY].streams["show"]
+        await _until(lambda: stream.has_audio and stream.frames_in > 0)
+        await asyncio.sleep(4)
+        async with aiohttp.ClientSession() as http:
+            await http.delete(f"{server.url}{location}")
     (recording,) = tmp_path.glob("show-*.mp4")
     with av.open(str(recording)) as container:
         sound, picture = container.streams.audio[0], container.streams.video[0]
