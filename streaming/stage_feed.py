@@ -36,7 +36,8 @@ MAX_QUEUED_BYTES = 8 * 1024 * 1024
 """Encoded bytes waiting for the decoder before it is made to skip to the next keyframe."""
 
 _DECODERS = {"H264": "h264", "VP8": "vp8"}
-_END = None
+_STOPPED = "stopped"  # the show ended: standby, and wait for the next
+_CLOSE = "close"  # the server is shutting down: the thread ends
 
 
 class StageFeed:
@@ -51,7 +52,7 @@ class StageFeed:
         self.shown = 0
         self.decoded = 0
         self.skipped = 0
-        self._queue: queue.SimpleQueue[tuple[str, EncodedFrame] | None] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[tuple[str, EncodedFrame] | str] = queue.SimpleQueue()
         self._queued_bytes = 0
         self._lock = threading.Lock()
         self._need_keyframe = True
@@ -95,12 +96,12 @@ class StageFeed:
         self._queue.put((self._codec, frame))
 
     def _stopped(self) -> None:
-        self._queue.put(_END)
+        self._queue.put(_STOPPED)
 
     def close(self) -> None:
         """Stop the decoder thread (the server is shutting down)."""
         if self._thread is not None and self._thread.is_alive():
-            self._queue.put(_END)
+            self._queue.put(_CLOSE)
             self._thread.join(timeout=5)
 
     # -- on the decoder thread -----------------------------------------------------------
@@ -111,9 +112,12 @@ class StageFeed:
         last_shown = 0.0
         while True:
             item = self._queue.get()
-            if item is _END:
+            if isinstance(item, str):  # the show ended (a next one reuses this thread)
                 self._post(None)
-                return
+                decoder = None
+                if item == _CLOSE:
+                    return
+                continue
             name, frame = item
             with self._lock:
                 self._queued_bytes -= frame.size
