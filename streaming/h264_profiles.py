@@ -9,9 +9,9 @@ H.264 of another profile.  A venue's encoder sends Main or High (levels up to 5.
 - a WHIP answer keeps exactly the publisher's first video codec, as offered, so it echoes
   its ``profile-level-id`` (:func:`answer_publisher`): a relay can receive any level, and
   an answer of level 3.1 would tell a strict encoder to stay at 3.1, no 4K;
-- a WHEP answer keeps the viewer's entry whose profile can decode the show's
-  (:func:`choose_for_viewer`): Constrained Baseline plays anywhere, Main on Main or a
-  High, High on High or High 4:4:4 Predictive (Chromium offers only the latter, which
+- a WHEP answer keeps the first entry of the viewer's offer whose profile can decode the
+  show's (:func:`choose_for_viewer`): Constrained Baseline plays anywhere, Main on Main or
+  a High, High on High or High 4:4:4 Predictive (Chromium offers only the latter, which
   decodes all of High).  Levels are not compared: browsers offer level 3.1 and decode 4K;
   a viewer that cannot decode a picture says so on its page.
 
@@ -260,13 +260,11 @@ def choose_for_viewer(
         if c.name == "H264" and str(c.parameters.get("packetization-mode", "0")) == "1"
     ]
     ours = next((c for c in transceiver._codecs if c.name == "H264"), None)
-    if ours is None:
-        return False
-    for wanted in _DECODERS.get(show, ()) if show is not None else ():
-        for codec in h264:
-            if _profile(codec) == wanted:
-                _keep(transceiver, _with_feedback(codec, ours), offered)
-                return True
+    decoders = _DECODERS.get(show, ()) if show is not None else ()
+    for codec in h264:  # in the offer's order: the viewer's preference (JSEP)
+        if ours is not None and _profile(codec) in decoders:
+            _keep(transceiver, _with_feedback(codec, ours), offered)
+            return True
     return False
 
 

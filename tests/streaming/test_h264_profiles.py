@@ -56,8 +56,10 @@ def _chosen(profile: str | None, offered: list[RTCRtpCodecParameters]) -> list[t
 def test_a_viewer_gets_the_entry_that_decodes_the_shows_profile() -> None:
     assert _chosen("640033", CHROMIUM) == [(41, "f4001f"), (42, 41)]  # High: on High 4:4:4
     assert _chosen("4d0033", CHROMIUM) == [(116, "4d001f"), (117, 116)]  # Main: on Main
-    assert _chosen("42e01f", CHROMIUM) == [(108, "42e01f"), (109, 108)]  # CB: on CB
-    assert _chosen(None, CHROMIUM) == [(108, "42e01f"), (109, 108)]
+    # Constrained Baseline plays on all: the viewer's first choice is kept (Baseline here).
+    assert _chosen("42e01f", CHROMIUM) == [(102, "42001f"), (103, 102)]
+    assert _chosen(None, CHROMIUM) == [(102, "42001f"), (103, 102)]
+    assert _chosen("42e01f", [h264(108, "42e01f"), h264(102, "42001f")]) == [(108, "42e01f")]
     assert _chosen("42e01f", [h264(116, "4d001f")]) == [(116, "4d001f")]  # CB plays on Main
     baseline_only = [h264(102, "42001f"), h264(108, "42e01f")]
     assert _chosen("640033", baseline_only) == []  # a High show it cannot decode
