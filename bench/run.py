@@ -17,6 +17,7 @@ import gate
 import optimize
 import relay
 import render_encode
+import stage
 
 
 def table(rows: list[browser.Row]) -> str:
@@ -39,6 +40,7 @@ def main() -> int:
     rows += gate.run()
     rows += optimize.run()
     rows += relay.run()
+    rows += stage.run()
     sys.stdout.write(table(rows))
     return 0
 
