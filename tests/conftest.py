@@ -63,6 +63,16 @@ def exhibition() -> Iterator[RenderEngine]:
     engine.close()
 
 
+@pytest.fixture(scope="session")
+def stage() -> Iterator[RenderEngine]:
+    """The real engine on a venue with one stage screen (``tests/stage_scene.py``)."""
+    from tests.stage_scene import stage_engine
+
+    engine = stage_engine()
+    yield engine
+    engine.close()
+
+
 @dataclass
 class Server:
     url: str

@@ -3,15 +3,13 @@ stands in the venue, the right way up and in its own colours."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import numpy as np
 import pytest
 
 from museion.runtime.camera import view_from_pose
 from museion.runtime.engine import RenderEngine
 from museion.runtime.stage_screens import STANDBY_COLOUR, fit, letterbox
-from tests.stage_scene import FACING, H, W, on_screen, stage_engine
+from tests.stage_scene import FACING, H, W, on_screen
 
 AWAY = view_from_pose((0.0, 1.6, 1.0), (0.0, 1.6, 3.0), fov=45.0)
 
@@ -26,15 +24,9 @@ def quadrants(width: int, height: int) -> np.ndarray:
     return image
 
 
-@pytest.fixture(scope="module")
-def stage() -> Iterator[RenderEngine]:
-    engine = stage_engine()
-    yield engine
-    engine.close()
-
-
 def test_the_picture_shows_on_the_screen_the_right_way_up(stage: RenderEngine) -> None:
     assert stage.screen_size("main") == (640, 360)
+    stage.show_on_screen("main", None)
     source = stage.open_view(W, H, preview=False)
     try:
         standby = source.frame(FACING)

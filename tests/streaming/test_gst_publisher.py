@@ -10,7 +10,7 @@ import contextlib
 import dataclasses
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
@@ -24,7 +24,7 @@ from museion.streaming import dtls
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.relay import LiveStream
 from tests.conftest import LOOPBACK, serve
-from tests.stage_scene import FACING, H, W, on_screen, stage_engine
+from tests.stage_scene import FACING, H, W, on_screen
 from tests.streaming.test_client_e2e import browser_page
 from tests.streaming.test_live import TOKEN, _until, watcher
 from tests.streaming.test_live_page_e2e import watch_playback
@@ -58,13 +58,6 @@ pytestmark = pytest.mark.skipif(
 
 # GStreamer's SMPTE bars, left to right, as (R, G, B) on (1) / off (0).
 SMPTE_BARS = [(1, 1, 1), (1, 1, 0), (0, 1, 1), (0, 1, 0), (1, 0, 1), (1, 0, 0), (0, 0, 1)]
-
-
-@pytest.fixture(scope="module")
-def stage() -> Iterator[RenderEngine]:
-    engine = stage_engine()
-    yield engine
-    engine.close()
 
 
 @contextlib.asynccontextmanager
@@ -139,6 +132,7 @@ async def test_the_stage_screen_shows_the_live_pattern_in_the_rendered_venue(
     stage: RenderEngine,
 ) -> None:
     loop = asyncio.get_running_loop()
+    stage.show_on_screen("main", None)  # the shared engine's screen, as a server starts it
     source = stage.open_view(W, H, preview=False)
     try:
         standby = await loop.run_in_executor(stage.executor, source.frame, FACING)

@@ -4,16 +4,15 @@ the venue, shown small, standby between shows, and a next show picked up."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import av
 import numpy as np
-import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.relay import LiveStream
 from museion.streaming.stage_feed import StageFeed, stage_feeds
-from tests.stage_scene import FACING, H, W, on_screen, stage_engine
+from tests.stage_scene import FACING, H, W, on_screen
 
 GREEN = (0, 200, 0)
 
@@ -35,13 +34,6 @@ def h264_frames(count: int, colour: tuple[int, int, int]) -> list[bytes]:
     return out
 
 
-@pytest.fixture(scope="module")
-def stage() -> Iterator[RenderEngine]:
-    engine = stage_engine()
-    yield engine
-    engine.close()
-
-
 def _wait(condition: Callable[[], bool], timeout: float = 10.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
@@ -58,6 +50,7 @@ def _show(stream: LiveStream, frames: list[bytes]) -> None:
 def test_the_feed_decodes_only_for_visitors_and_survives_a_second_show(
     stage: RenderEngine,
 ) -> None:
+    stage.show_on_screen("main", None)  # the shared engine's screen, as a server starts it
     (feed,) = stage_feeds(stage, fps=30)
     assert (feed.screen_id, feed.stream_name, feed.size) == ("main", "show", (640, 360))
     requests: list[float] = []
