@@ -23,13 +23,12 @@ import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from aiortc import RTCPeerConnection, RTCRtpReceiver, RTCRtpTransceiver
+from aiortc import RTCPeerConnection, RTCRtpReceiver
 from aiortc.jitterbuffer import JitterBuffer
 
 __all__ = [
     "JITTER_CAPACITY",
     "OnFrame",
-    "keep_only_codec",
     "raise_socket_buffers",
     "request_keyframe",
     "tap_receiver",
@@ -71,26 +70,6 @@ def tap_receiver(receiver: RTCRtpReceiver, on_frame: OnFrame) -> None:
             capacity=JITTER_CAPACITY, is_video=True
         )
     receiver._RTCRtpReceiver__decoder_queue = _FrameTap(on_frame)  # type: ignore[attr-defined]
-
-
-def keep_only_codec(transceiver: RTCRtpTransceiver, name: str) -> bool:
-    """Narrow an answering transceiver's negotiated codecs to ``name`` (and its RTX).
-
-    An answerer's transceiver is created, and its codecs chosen, inside
-    ``setRemoteDescription``, too late for ``setCodecPreferences``; a relay must send the
-    publisher's codec and no other.  False if the offer did not include ``name``.
-    """
-    kept = [c for c in transceiver._codecs if c.mimeType.split("/")[-1].upper() == name.upper()]
-    if not kept:
-        return False
-    types = {c.payloadType for c in kept}
-    rtx = [
-        c
-        for c in transceiver._codecs
-        if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") in types
-    ]
-    transceiver._codecs = kept + rtx
-    return True
 
 
 def raise_socket_buffers(pc: RTCPeerConnection, size: int = 4 * 1024 * 1024) -> int:

@@ -41,15 +41,15 @@ from museion.streaming.errors import (
     StreamNotLive,
     TokenRejected,
 )
-from museion.streaming.h264_profiles import (
+from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.live_viewers import Viewer, attach_viewer
+from museion.streaming.negotiation import (
     answer_publisher,
     level_name,
     profile_name,
     register_profiles,
     set_offer,
 )
-from museion.streaming.ice import announce_candidates, rtc_configuration
-from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.recorder import Recorder
 from museion.streaming.relay import EncodedFrame, LiveStream, RelayLimits
 from museion.streaming.relay_pool import RelayPool, WorkerLink, default_workers

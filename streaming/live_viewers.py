@@ -14,11 +14,11 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, sdp
 
-from museion.streaming.encoded_media import keep_only_codec, raise_socket_buffers
+from museion.streaming.encoded_media import raise_socket_buffers
 from museion.streaming.errors import CodecUnsupported, StreamNotLive
 from museion.streaming.fanout import FanoutPump
-from museion.streaming.h264_profiles import choose_for_viewer, profile_name, set_offer
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.negotiation import answer_viewer, profile_name, set_offer
 from museion.streaming.relay import LiveStream, ViewerFeed
 from museion.streaming.rtp_out import DirectSender, IdleTrack
 from museion.streaming.settings import StreamSettings
@@ -112,14 +112,13 @@ async def attach_viewer(
             if track is None:
                 continue
             codec = stream.codec if track.kind == "video" else "opus"
-            if codec == "H264":
-                theirs = offered.get(transceiver.mid or "", [])
-                if not choose_for_viewer(transceiver, stream.profile_level_id, theirs):
+            theirs = offered.get(transceiver.mid or "", [])
+            if not answer_viewer(transceiver, codec, stream.profile_level_id, theirs):
+                if codec == "H264":
                     profile = profile_name(stream.profile_level_id)
                     raise CodecUnsupported(
                         f"The show is H.264 {profile}; the offer cannot decode that profile."
                     )
-            elif not keep_only_codec(transceiver, codec):
                 raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
             sending.append(transceiver)
         await pc.setLocalDescription(await pc.createAnswer())

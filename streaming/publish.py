@@ -24,7 +24,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from museion.streaming.errors import CodecUnsupported, SignallingError
-from museion.streaming.h264_profiles import preferred_codecs, profile_level_id, register_profiles
+from museion.streaming.negotiation import preferred_codecs, profile_level_id, register_profiles
 
 __all__ = ["FileTrack", "PublishResult", "publish"]
 

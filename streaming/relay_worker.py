@@ -24,9 +24,9 @@ from typing import Any
 
 from museion.streaming.dtls import allow_rsa_peers
 from museion.streaming.errors import StreamingError, StreamNotLive
-from museion.streaming.h264_profiles import register_profiles
 from museion.streaming.ice import configure_ice
 from museion.streaming.live_viewers import Viewer, attach_viewer
+from museion.streaming.negotiation import register_profiles
 from museion.streaming.relay import LiveStream, RelayLimits
 from museion.streaming.relay_wire import WireError, decode, encode_json, read_length
 from museion.streaming.settings import IceServer, StreamSettings

@@ -30,8 +30,8 @@ from museion.runtime.tour_player import TourPlayer
 from museion.streaming.commands import parse_command
 from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
-from museion.streaming.h264_profiles import preferred_codecs
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.negotiation import preferred_codecs
 from museion.streaming.settings import StreamSettings
 from museion.streaming.track import ViewTrack
 

@@ -10,9 +10,10 @@ from typing import Any
 import av
 import numpy as np
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
+from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 
-from museion.streaming.encoded_media import keep_only_codec, tap_receiver
+from museion.streaming.encoded_media import tap_receiver
+from museion.streaming.negotiation import answer_viewer
 from museion.streaming.relay import EncodedFrame, is_keyframe
 from museion.streaming.rtp_out import DirectSender, IdleTrack, packetizer
 
@@ -77,7 +78,10 @@ async def test_a_lossy_link_gets_every_frame_whole_through_nack_and_rtx() -> Non
     await relay.setRemoteDescription(viewer.localDescription)
     relay.addTrack(IdleTrack("video"))
     transceiver = relay.getTransceivers()[0]
-    assert keep_only_codec(transceiver, "H264")
+    (offered,) = [
+        m.rtp.codecs for m in sdp.SessionDescription.parse(viewer.localDescription.sdp).media
+    ]
+    assert answer_viewer(transceiver, "H264", None, offered)
     await relay.setLocalDescription(await relay.createAnswer())
     await viewer.setRemoteDescription(RTCSessionDescription(relay.localDescription.sdp, "answer"))
     keyframe_requests: list[int] = []

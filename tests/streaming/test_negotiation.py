@@ -10,9 +10,9 @@ from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
 from hypothesis import given
 from hypothesis import strategies as st
 
-from museion.streaming.h264_profiles import (
+from museion.streaming.negotiation import (
     answer_publisher,
-    choose_for_viewer,
+    answer_viewer,
     profile_level_id,
     profile_name,
     register_profiles,
@@ -47,7 +47,7 @@ AIORTC_COMMON = [h264(102, "42001f"), rtx(103, 102), h264(108, "42e01f"), rtx(10
 
 def _chosen(profile: str | None, offered: list[RTCRtpCodecParameters]) -> list[tuple[int, Any]]:
     transceiver: Any = SimpleNamespace(_codecs=list(AIORTC_COMMON))
-    if not choose_for_viewer(transceiver, profile, offered):
+    if not answer_viewer(transceiver, "H264", profile, offered):
         return []
     return [(c.payloadType, c.parameters.get("profile-level-id", c.parameters.get("apt")))
             for c in transceiver._codecs]  # fmt: skip
@@ -104,3 +104,15 @@ def test_registering_profiles_is_idempotent_and_keeps_payload_types_unique() -> 
     assert len(ids) == len(set(ids))
     types = [c.payloadType for c in video]
     assert len(types) == len(set(types)) and all(96 <= t <= 127 for t in types if t)
+
+
+def test_another_codec_is_answered_under_the_viewers_own_payload_type() -> None:
+    opus = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48_000, channels=2,
+                                 payloadType=63)  # fmt: skip
+    ours = RTCRtpCodecParameters(mimeType="audio/opus", clockRate=48_000, channels=2,
+                                 payloadType=96)  # fmt: skip
+    transceiver: Any = SimpleNamespace(_codecs=[ours])
+    assert answer_viewer(transceiver, "opus", None, [opus])
+    assert [c.payloadType for c in transceiver._codecs] == [63]
+    transceiver = SimpleNamespace(_codecs=[ours])
+    assert not answer_viewer(transceiver, "VP8", None, [opus])

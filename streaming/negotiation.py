@@ -1,4 +1,6 @@
-"""H.264 profiles and levels in negotiation: a relay passes the publisher's own.
+"""Answers a relay gives: the publisher's codec as offered; for a viewer, its own entry.
+
+H.264 profiles and levels decide most of it: a relay passes the publisher's own.
 
 aiortc knows two H.264 entries, both Constrained Baseline level 3.1, and drops every offered
 H.264 of another profile.  A venue's encoder sends Main or High (levels up to 5.1 for 4K,
@@ -10,7 +12,7 @@ H.264 of another profile.  A venue's encoder sends Main or High (levels up to 5.
   its ``profile-level-id`` (:func:`answer_publisher`): a relay can receive any level, and
   an answer of level 3.1 would tell a strict encoder to stay at 3.1, no 4K;
 - a WHEP answer keeps the first entry of the viewer's offer whose profile can decode the
-  show's (:func:`choose_for_viewer`): Constrained Baseline plays anywhere, Main on Main or
+  show's (:func:`answer_viewer`): Constrained Baseline plays anywhere, Main on Main or
   a High, High on High or High 4:4:4 Predictive (Chromium offers only the latter, which
   decodes all of High).  Levels are not compared: browsers offer level 3.1 and decode 4K;
   a viewer that cannot decode a picture says so on its page.
@@ -38,7 +40,7 @@ __all__ = [
     "ENCODED_PROFILES",
     "aiortc_readable",
     "answer_publisher",
-    "choose_for_viewer",
+    "answer_viewer",
     "level_name",
     "preferred_codecs",
     "profile_level_id",
@@ -62,7 +64,7 @@ _NAMES = {
     H264Profile.PROFILE_HIGH: "High",
     H264Profile.PROFILE_PREDICTIVE_HIGH_444: "High 4:4:4 Predictive",
 }
-# Which offered profiles can decode a show of each profile (first: the exact one).
+# Which offered profiles can decode a show of each profile.
 _DECODERS: dict[H264Profile, tuple[H264Profile, ...]] = {
     H264Profile.PROFILE_CONSTRAINED_BASELINE: tuple(_NAMES),
     H264Profile.PROFILE_BASELINE: tuple(_NAMES),
@@ -101,7 +103,7 @@ def aiortc_readable(offer: str) -> str:
 
     Only for aiortc's parse: it refuses a codec whose level it cannot name, so an 8K
     encoder's offer would find no common codec.  The answer is built from the offer as
-    written (:func:`answer_publisher`, :func:`choose_for_viewer`), so it keeps the level.
+    written (:func:`answer_publisher`, :func:`answer_viewer`), so it keeps the level.
     """
 
     def readable(match: re.Match[str]) -> str:
@@ -246,26 +248,36 @@ def answer_publisher(transceiver: RTCRtpTransceiver, offered: list[RTCRtpCodecPa
             return
 
 
-def choose_for_viewer(
+def answer_viewer(
     transceiver: RTCRtpTransceiver,
+    codec: str,
     profile_level_id: str | None,
     offered: list[RTCRtpCodecParameters],
 ) -> bool:
-    """Keep the viewer's H.264 entry (and its RTX) that can decode a show of
-    ``profile_level_id``; False when ``offered`` (the offer's codecs) has none."""
-    show = _profile({"profile-level-id": profile_level_id or "42e01f"})
-    h264 = [
-        c
-        for c in offered
-        if c.name == "H264" and str(c.parameters.get("packetization-mode", "0")) == "1"
-    ]
-    ours = next((c for c in transceiver._codecs if c.name == "H264"), None)
-    decoders = _DECODERS.get(show, ()) if show is not None else ()
-    for codec in h264:  # in the offer's order: the viewer's preference (JSEP)
-        if ours is not None and _profile(codec) in decoders:
-            _keep(transceiver, _with_feedback(codec, ours), offered)
-            return True
-    return False
+    """Keep the first of the viewer's ``offered`` entries (and its RTX) for ``codec`` that
+    can decode the show (H.264: of ``profile_level_id``); False when there is none.
+
+    The offer's order is the viewer's preference (JSEP).  An answerer's transceiver is
+    made, and its codecs chosen, inside ``setRemoteDescription``, too late for
+    ``setCodecPreferences``: a relay must send the publisher's codec and no other.
+    """
+    ours = next((c for c in transceiver._codecs if c.name.upper() == codec.upper()), None)
+    if codec.upper() == "H264":
+        show = _profile({"profile-level-id": profile_level_id or "42e01f"})
+        decoders = _DECODERS.get(show, ()) if show is not None else ()
+        candidates = [
+            c
+            for c in offered
+            if c.name == "H264"
+            and str(c.parameters.get("packetization-mode", "0")) == "1"
+            and _profile(c) in decoders
+        ]
+    else:
+        candidates = [c for c in offered if c.name.upper() == codec.upper()]
+    if ours is None or not candidates:
+        return False
+    _keep(transceiver, _with_feedback(candidates[0], ours), offered)
+    return True
 
 
 def _with_feedback(
