@@ -4,10 +4,12 @@ aiortc's sender packetizes every frame again for every viewer and builds a Pytho
 ``RtpPacket`` per packet; at 4K (about 1,250 packets a second) that is most of a core for
 a dozen viewers.  Here a frame is cut into RTP payloads once (:func:`packetizer`, on the
 publisher side) and each viewer's :class:`DirectSender` only writes a header from a
-template and the payload into libsrtp's buffer, protects it there (in C) and sends it from
-there with one ``sendto`` on the viewer's nominated ICE socket: no Python object per packet
-and no copy but the one into the buffer.  aiortc still does everything else for the
-connection: ICE, DTLS, RTCP reports (its sender's SR counters are kept up to date).
+template and the payload into libsrtp's buffer and protects it there (in C); the protected
+packets of a burst go out on the viewer's nominated ICE socket as one UDP GSO ``sendmsg``
+per run of equal-sized packets (Linux segments them: a syscall for up to 8 packets, not one
+each), else one ``sendto`` each.  No Python object per packet.  aiortc still does
+everything else for the connection: ICE, DTLS, RTCP reports (its sender's SR counters are
+kept up to date).
 
 The sender aiortc created stays attached to an :class:`IdleTrack`, so its own RTP loop
 waits and sends nothing; the viewer's NACKs are answered here from our own history (as
@@ -20,10 +22,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fractions
 import logging
 import random
+import socket
 import struct
+import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -54,6 +59,9 @@ PACING_DEBT = 0.005  # seconds of sending an idle pacer may catch up at once
 HISTORY = 2048  # packets kept per viewer for NACKs: more than a 4K keyframe
 _SRTP_TRAILER = 16 + 128  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag and MKI it may append
 _CONNECTED = "connected"
+_UDP_SEGMENT = 103  # linux/udp.h: the segment size of a GSO send
+_GSO_MAX = 64  # segments the kernel takes in one send
+_gso = sys.platform == "linux"  # off for good once the kernel refuses it
 
 Packetize = Callable[[bytes, int], tuple[bytes, ...]]
 
@@ -73,6 +81,70 @@ def packetizer(codec: str) -> Packetize:
         return tuple(payloads)
 
     return packetize
+
+
+class _Batch:
+    """Protected packets on their way to one address, sent as few system calls as UDP GSO
+    allows: a run of equal-sized packets (the last may be shorter) is one ``sendmsg``.
+
+    A full socket buffer drops the run, as the network would (counted by the caller).
+    """
+
+    def __init__(self, sock: Any, address: Any) -> None:
+        self.sock = sock
+        self.address = address
+        self.data = bytearray()
+        self.size = 0  # of each packet in the run
+        self.count = 0
+        self.closed = False  # a shorter packet ended the run
+        self.sends = 0
+
+    def add(self, packet: memoryview) -> int:
+        """Queue ``packet`` (copied); returns the packets dropped by a send it caused."""
+        dropped = 0
+        length = len(packet)
+        if self.count and (
+            self.closed or length > self.size or self.count == _GSO_MAX or not _gso
+        ):
+            dropped = self.flush()
+        if not self.count:
+            self.size = length
+        elif length < self.size:
+            self.closed = True
+        self.data += packet
+        self.count += 1
+        return dropped
+
+    def flush(self) -> int:
+        """Send the run; returns how many of its packets the socket dropped."""
+        global _gso
+        count, data, size = self.count, self.data, self.size
+        if not count:
+            return 0
+        self.data, self.count, self.closed = bytearray(), 0, False
+        try:
+            if count == 1:
+                self.sock.sendto(data, self.address)
+            else:
+                option = [(socket.SOL_UDP, _UDP_SEGMENT, struct.pack("=H", size))]
+                self.sock.sendmsg([data], option, 0, self.address)
+            self.sends += 1
+        except (BlockingIOError, InterruptedError):
+            return count
+        except OSError as exc:
+            if count == 1 or exc.errno not in (errno.EINVAL, errno.EIO, errno.ENOPROTOOPT):
+                raise
+            _gso = False  # this kernel or device will not segment: one packet a call
+            logger.warning("UDP GSO refused (%s); sending a packet per system call", exc)
+            dropped = 0
+            for start in range(0, len(data), size):
+                try:
+                    self.sock.sendto(data[start : start + size], self.address)
+                    self.sends += 1
+                except (BlockingIOError, InterruptedError):
+                    dropped += 1
+            return dropped
+        return 0
 
 
 class IdleTrack(MediaStreamTrack):
@@ -159,6 +231,7 @@ class DirectSender:
         )
         self.on_keyframe_request = on_keyframe_request
         self.sent_packets = 0
+        self.sends = 0  # system calls that sent them (fewer with GSO)
         self.sent_frames = 0
         self.retransmitted = 0
         self.send_drops = 0
@@ -248,6 +321,7 @@ class DirectSender:
         history = self._history
         first_byte = self.payload_type
         sent = drops = 0
+        batch = _Batch(sock, address)
         for index, payload in enumerate(payloads, first):
             marker = 0x80 if index == last else 0
             end = size + len(payload)
@@ -259,15 +333,14 @@ class DirectSender:
             length[0] = end
             if protect(srtp, cdata, length) != 0:
                 raise ConnectionError("SRTP protection failed")
-            try:
-                sock.sendto(buffer[: length[0]], address)
-            except (BlockingIOError, InterruptedError):
-                drops += 1
+            drops += batch.add(buffer[: length[0]])
             history[sequence % HISTORY] = (sequence, timestamp, marker, payload)
             sequence = (sequence + 1) & 0xFFFF
             sent += len(payload)
+        drops += batch.flush()
         self._sequence = sequence
         self.sent_packets += len(payloads)
+        self.sends += batch.sends
         self.send_drops += drops
         if first + len(payloads) > last:
             self.sent_frames += 1

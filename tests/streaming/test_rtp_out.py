@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import fractions
 import re
+import socket
+import sys
 from typing import Any
 
 import av
@@ -15,7 +17,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from museion.streaming.encoded_media import tap_receiver
 from museion.streaming.negotiation import answer_viewer
 from museion.streaming.relay import EncodedFrame, is_keyframe
-from museion.streaming.rtp_out import DirectSender, IdleTrack, packetizer
+from museion.streaming.rtp_out import DirectSender, IdleTrack, _Batch, packetizer
 
 FRAMES = 60
 
@@ -106,11 +108,36 @@ async def test_a_lossy_link_gets_every_frame_whole_through_nack_and_rtx() -> Non
 
     assert dropped, "the link lost packets"
     assert sender.retransmitted >= len(dropped)
+    # Runs of equal-sized packets went out as one UDP GSO send each, segmented by Linux
+    # (and the link still lost single packets out of them).
+    assert sender.sends < sender.sent_packets, (sender.sends, sender.sent_packets)
     assert sender.sent_frames == len(frames)
     # The last frame completes only when a later one starts; every other one arrives whole.
     assert len(received) >= len(frames) - 1
     for got, (data, _) in zip(received, sent, strict=False):
         assert _nal_units(got) == _nal_units(data)
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="UDP GSO is Linux's")
+def test_runs_of_equal_packets_leave_in_one_gso_send_and_arrive_as_sent() -> None:
+    receiver = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    receiver.bind(("127.0.0.1", 0))
+    receiver.settimeout(2)
+    try:
+        batch = _Batch(sender, receiver.getsockname())
+        # A 4K frame's packets as aiortc cuts them: a few one byte longer, then the rest,
+        # then a short last one; then a single packet.
+        sizes = [1211] * 3 + [1210] * 9 + [400]
+        packets = [bytes([n]) * size for n, size in enumerate(sizes)]
+        dropped = sum(batch.add(memoryview(p)) for p in packets) + batch.flush()
+        assert (dropped, batch.sends) == (0, 2)  # 1211 x 3 + a 1210 ends it; 1210 x 8 + 400
+        assert [receiver.recv(2048) for _ in packets] == packets
+        assert batch.add(memoryview(b"x" * 60)) == 0 and batch.flush() == 0
+        assert batch.sends == 3 and receiver.recv(2048) == b"x" * 60
+    finally:
+        sender.close()
+        receiver.close()
 
 
 @pytest.mark.parametrize("codec", ["H264", "VP8"])
