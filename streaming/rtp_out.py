@@ -103,9 +103,7 @@ class _Batch:
         """Queue ``packet`` (copied); returns the packets dropped by a send it caused."""
         dropped = 0
         length = len(packet)
-        if self.count and (
-            self.closed or length > self.size or self.count == _GSO_MAX or not _gso
-        ):
+        if self.count and (self.closed or length > self.size or self.count == _GSO_MAX or not _gso):
             dropped = self.flush()
         if not self.count:
             self.size = length
