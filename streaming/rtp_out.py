@@ -87,7 +87,8 @@ class _Batch:
     """Protected packets on their way to one address, sent as few system calls as UDP GSO
     allows: a run of equal-sized packets (the last may be shorter) is one ``sendmsg``.
 
-    A full socket buffer drops the run, as the network would (counted by the caller).
+    A full socket buffer, or any other refusal of the send, drops the run, as the network
+    would (counted by the caller).
     """
 
     def __init__(self, sock: Any, address: Any) -> None:
@@ -131,7 +132,10 @@ class _Batch:
             return count
         except OSError as exc:
             if count == 1 or exc.errno not in (errno.EINVAL, errno.EIO, errno.ENOPROTOOPT):
-                raise
+                # No route, no buffer (ENOBUFS)...: lost, as on the network; the viewer's
+                # NACKs ask again, or ICE consent lets it go.  Never the pump's end.
+                logger.debug("a send to %s failed: %s", self.address, exc)
+                return count
             _gso = False  # this kernel or device will not segment: one packet a call
             logger.warning("UDP GSO refused (%s); sending a packet per system call", exc)
             dropped = 0
