@@ -140,6 +140,18 @@ def test_runs_of_equal_packets_leave_in_one_gso_send_and_arrive_as_sent() -> Non
         receiver.close()
 
 
+def test_a_refused_send_drops_its_packets_and_raises_nothing() -> None:
+    """A send the kernel refuses (here: broadcast without SO_BROADCAST) is a loss, as on
+    the network, not an exception out of the pump that serves every viewer."""
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    try:
+        batch = _Batch(sender, ("255.255.255.255", 9))
+        dropped = sum(batch.add(memoryview(b"p" * 1200)) for _ in range(3)) + batch.flush()
+        assert dropped == 3 and batch.sends == 0
+    finally:
+        sender.close()
+
+
 @pytest.mark.parametrize("codec", ["H264", "VP8"])
 def test_a_large_frame_is_cut_to_the_packet_size_keeping_every_byte(codec: str) -> None:
     data = b"\x00\x00\x00\x01\x65" + b"\x11" * 9000 if codec == "H264" else bytes(range(256)) * 40
