@@ -134,15 +134,21 @@ def profile_level_id(extradata: bytes | None) -> str | None:
     return None
 
 
-def preferred_codecs(capabilities: list[Any], profile_level_id: str | None) -> list[Any]:
-    """The H.264 entries of ``capabilities`` (aiortc's) to offer for a stream of
-    ``profile_level_id`` (None: what aiortc's encoder makes), and RTX."""
-    h264 = [c for c in capabilities if c.mimeType.lower() == "video/h264"]
-    if profile_level_id is None:
-        chosen = [c for c in h264 if c.parameters.get("profile-level-id") in ENCODED_PROFILES]
+def preferred_codecs(
+    capabilities: list[Any], codec: str, profile_level_id: str | None = None
+) -> list[Any]:
+    """The entries of ``capabilities`` (aiortc's) to offer for ``codec`` video, and RTX.
+
+    For H.264, those of ``profile_level_id``'s profile (None: what aiortc's encoder makes).
+    """
+    entries = [c for c in capabilities if c.mimeType.lower() == f"video/{codec.lower()}"]
+    if codec.upper() != "H264":
+        chosen = entries
+    elif profile_level_id is None:
+        chosen = [c for c in entries if c.parameters.get("profile-level-id") in ENCODED_PROFILES]
     else:
         wanted = _profile({"profile-level-id": profile_level_id})
-        chosen = [c for c in h264 if _profile(c.parameters) == wanted] or h264
+        chosen = [c for c in entries if _profile(c.parameters) == wanted] or entries
     rtx = [c for c in capabilities if c.mimeType.lower() == "video/rtx"]
     return chosen + rtx
 

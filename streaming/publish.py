@@ -31,7 +31,7 @@ __all__ = ["FileTrack", "PublishResult", "publish"]
 logger = logging.getLogger(__name__)
 
 _CLOCK = fractions.Fraction(1, 90_000)
-_CODECS = {"h264": "video/H264", "vp8": "video/VP8"}
+_CODECS = {"h264": "H264", "vp8": "VP8"}
 
 
 class FileTrack(MediaStreamTrack):
@@ -164,7 +164,7 @@ async def publish(
     profile: str | None = None  # what aiortc's encoder makes
     if source == "testsrc":
         player, track = _test_pattern(size, fps)
-        codec = "video/H264"
+        codec = "H264"
     else:
         file_track = FileTrack(Path(source), loop=loop)
         track, codec = file_track, _CODECS[file_track.codec]
@@ -172,12 +172,8 @@ async def publish(
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = pc.addTransceiver(track, direction="sendonly")
     capabilities = RTCRtpSender.getCapabilities("video").codecs
-    if codec == "video/H264":  # the file's own profile, or what aiortc encodes
-        transceiver.setCodecPreferences(preferred_codecs(capabilities, profile))
-    else:
-        transceiver.setCodecPreferences(
-            [c for c in capabilities if c.mimeType in (codec, "video/rtx")]
-        )
+    # H.264: the file's own profile, or what aiortc encodes.
+    transceiver.setCodecPreferences(preferred_codecs(capabilities, codec, profile))
     ended = asyncio.Event()
 
     @pc.on("connectionstatechange")

@@ -21,7 +21,6 @@ into are aiortc 1.16's and pylibsrtp 1.0's (its session's buffer);
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import errno
 import fractions
 import logging
@@ -121,32 +120,42 @@ class _Batch:
         if not count:
             return 0
         self.data, self.count, self.closed = bytearray(), 0, False
+        if count == 1:
+            sent = _send_datagram(self.sock, data, self.address)
+            self.sends += sent
+            return 1 - sent
         try:
-            if count == 1:
-                self.sock.sendto(data, self.address)
-            else:
-                option = [(socket.SOL_UDP, _UDP_SEGMENT, struct.pack("=H", size))]
-                self.sock.sendmsg([data], option, 0, self.address)
+            option = [(socket.SOL_UDP, _UDP_SEGMENT, struct.pack("=H", size))]
+            self.sock.sendmsg([data], option, 0, self.address)
             self.sends += 1
+            return 0
         except (BlockingIOError, InterruptedError):
             return count
         except OSError as exc:
-            if count == 1 or exc.errno not in (errno.EINVAL, errno.EIO, errno.ENOPROTOOPT):
-                # No route, no buffer (ENOBUFS)...: lost, as on the network; the viewer's
-                # NACKs ask again, or ICE consent lets it go.  Never the pump's end.
+            if exc.errno not in (errno.EINVAL, errno.EIO, errno.ENOPROTOOPT):
                 logger.debug("a send to %s failed: %s", self.address, exc)
-                return count
+                return count  # lost, as on the network (see _send_datagram)
             _gso = False  # this kernel or device will not segment: one packet a call
             logger.warning("UDP GSO refused (%s); sending a packet per system call", exc)
-            dropped = 0
-            for start in range(0, len(data), size):
-                try:
-                    self.sock.sendto(data[start : start + size], self.address)
-                    self.sends += 1
-                except (BlockingIOError, InterruptedError):
-                    dropped += 1
-            return dropped
+        sent = sum(
+            _send_datagram(self.sock, data[start : start + size], self.address)
+            for start in range(0, len(data), size)
+        )
+        self.sends += sent
+        return count - sent
+
+
+def _send_datagram(sock: Any, data: bytes | bytearray, address: Any) -> int:
+    """1 when ``data`` went, 0 when the socket refused it: a full buffer, no route, no
+    memory (ENOBUFS)... is a loss, as on the network (the viewer's NACKs ask again, or ICE
+    consent lets it go), never an exception out of the pump that serves every viewer."""
+    try:
+        sock.sendto(data, address)
+    except OSError as exc:
+        if not isinstance(exc, BlockingIOError | InterruptedError):
+            logger.debug("a send to %s failed: %s", address, exc)
         return 0
+    return 1
 
 
 class IdleTrack(MediaStreamTrack):
@@ -374,8 +383,7 @@ class DirectSender:
             header = bytearray(self._template)
             struct.pack_into("!BHI", header, 1, marker | self.payload_type, sequence, timestamp)
             data = bytes(header) + payload
-        with contextlib.suppress(BlockingIOError, InterruptedError):
-            sock.sendto(self.sender.transport._tx_srtp.protect(data), address)
+        _send_datagram(sock, self.sender.transport._tx_srtp.protect(data), address)
         self.retransmitted += 1
 
     async def _on_rtcp(self, packet: Any) -> None:

@@ -150,11 +150,8 @@ class Session:
             )
         transceiver = self.pc.addTransceiver(self.track, direction="sendonly")
         capabilities = RTCRtpSender.getCapabilities("video").codecs
-        if self.settings.codec == "H264":  # the profile aiortc's encoder makes
-            codecs = preferred_codecs(capabilities, None)
-        else:
-            codecs = [c for c in capabilities if c.mimeType.lower() in (wanted, "video/rtx")]
-        transceiver.setCodecPreferences(codecs)
+        # H.264: the profile aiortc's encoder makes.
+        transceiver.setCodecPreferences(preferred_codecs(capabilities, self.settings.codec))
         install_encoder(transceiver.sender, self.settings)
         self._sender = transceiver.sender
         try:
