@@ -13,6 +13,7 @@ __all__ = [
     "MediaNotFound",
     "PreconditionFailed",
     "RelayUnavailable",
+    "RequestTimeout",
     "SdpMalformed",
     "SdpTooLarge",
     "SessionNotFound",
@@ -42,6 +43,12 @@ class SdpMalformed(SignallingError):
     """The offer is not an SDP we can answer."""
 
     code = "SDP_MALFORMED"
+
+
+class RequestTimeout(SignallingError):
+    """The request's body did not arrive in time (a client that stops mid-body)."""
+
+    code = "REQUEST_TIMEOUT"
 
 
 class SdpTooLarge(SignallingError):

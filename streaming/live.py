@@ -3,8 +3,9 @@
 ``POST /whip/{stream}`` with a bearer token and an ``application/sdp`` offer → ``201``, the
 answer and a ``Location``; ``DELETE`` on it ends the show.  ``POST /whep/{stream}`` → a
 viewer receives the publisher's encoded frames as they are (:mod:`relay`,
-:mod:`encoded_media`); ``DELETE`` on its ``Location`` leaves.  ``OPTIONS`` answers CORS
-preflights and lists the methods, as the RFC asks.
+:mod:`encoded_media`); ``DELETE`` on its ``Location`` leaves.  CORS and preflights are
+:mod:`cors`'s.  Everything a publisher or viewer takes (a stream entry, a place, a peer
+connection, a recording) is on its :class:`Reservation`, released on every ending.
 """
 
 from __future__ import annotations
@@ -31,10 +32,10 @@ from museion.streaming.encoded_media import (
 )
 from museion.streaming.errors import (
     AuthorizationRequired,
-    CapacityReached,
     CodecUnsupported,
     IceRestartUnsupported,
     PreconditionFailed,
+    SdpMalformed,
     SessionNotFound,
     StreamBusy,
     StreamNameInvalid,
@@ -46,13 +47,17 @@ from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.negotiation import (
     answer_publisher,
     level_name,
+    offer_refusals,
     profile_name,
     register_profiles,
     set_offer,
 )
+from museion.streaming.offer import CandidatePolicy, count_candidates
+from museion.streaming.peer_watch import watch_peer
 from museion.streaming.recorder import Recorder
 from museion.streaming.relay import EncodedFrame, LiveStream, RelayLimits
 from museion.streaming.relay_pool import RelayPool, WorkerLink, default_workers
+from museion.streaming.reservation import Places, Reservation
 from museion.streaming.rtp_out import packetizer
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer, read_text
@@ -68,14 +73,16 @@ PASSTHROUGH_CODECS = ("H264", "VP8")
 
 @dataclass(eq=False)
 class Publisher:
-    """One WHIP session: its peer connection, the stream it feeds, its recording."""
+    """One WHIP session: its peer connection, the stream it feeds, what it holds."""
 
     id: str
     stream: LiveStream
     pc: RTCPeerConnection
-    recorder: Recorder | None = None
+    held: Reservation
     ice: tuple[str | None, str | None] = (None, None)  # the offer's ufrag and pwd
     etag: str = field(default_factory=lambda: f'"{secrets.token_hex(8)}"')
+    candidates: int = 0  # remote candidates taken so far (offer and PATCHes)
+    ended: str | None = None
 
 
 @dataclass(eq=False)
@@ -85,11 +92,14 @@ class RemoteViewer:
     id: str
     stream: LiveStream
     worker: WorkerLink
+    held: Reservation
+    ended: str | None = None
 
 
 @dataclass
 class LiveRegistry:
-    """Every live stream, its publisher and its viewers; the relay workers, if any."""
+    """The live streams (only those with a publisher, or one being answered), their
+    publishers and viewers; the viewers' places; the relay workers, if any."""
 
     settings: StreamSettings
     limits: RelayLimits = field(default_factory=RelayLimits)
@@ -100,8 +110,12 @@ class LiveRegistry:
     # Called with a stream once its publisher is on (stage screens in this process).
     taps: list[Callable[[LiveStream], None]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    seats: Places = field(init=False)
 
     def __post_init__(self) -> None:
+        self.seats = Places(
+            self.settings.max_live_viewers, "live-show places", self.settings.retry_after
+        )
         workers = self.settings.relay_workers
         count = default_workers() if workers is None else workers
         if count > 0:
@@ -120,13 +134,7 @@ class LiveRegistry:
         elif event == "left":
             viewer = self.viewers.get(str(message.get("viewer")))
             if isinstance(viewer, RemoteViewer):
-                self.viewers.pop(viewer.id, None)
-                logger.info(
-                    "stream %s: viewer %s left (%s)",
-                    viewer.stream.name,
-                    viewer.id,
-                    message.get("reason"),
-                )
+                self.spawn(self.end_viewer(viewer, str(message.get("reason"))))
 
     def watching(self, stream: LiveStream) -> int:
         return sum(1 for v in self.viewers.values() if v.stream is stream)
@@ -137,22 +145,56 @@ class LiveRegistry:
         remote = await self.pool.stats() if self.pool is not None else []
         return [v for v in local + remote if v["stream"] == stream.name]
 
-    def stream(self, name: str) -> LiveStream:
-        if not _STREAM_NAME.fullmatch(name):
-            raise StreamNameInvalid("A stream name is 1 to 64 letters, digits, '-' or '_'.")
-        found = self.streams.get(name)
-        if found is None:
-            found = self.streams[name] = LiveStream(name, self.limits)
-        return found
+    def live_stream(self, name: str) -> LiveStream:
+        """The stream ``name`` if a publisher is on; :class:`StreamNotLive` otherwise."""
+        stream = self.streams.get(name)
+        if stream is None or not stream.live or stream.codec is None:
+            raise StreamNotLive(f"Stream '{name}' is not live; try again when the show starts.")
+        return stream
+
+    def claim_stream(self, name: str, held: Reservation) -> LiveStream:
+        """A new entry for ``name``, for one publisher, until ``held`` is released: an
+        entry exists only while somebody publishes (no name allocates for ever)."""
+        if name in self.streams:
+            raise StreamBusy(f"Stream '{name}' already has a publisher.")
+        stream = self.streams[name] = LiveStream(name, self.limits)
+
+        def release() -> None:
+            if stream.live:
+                stream.stop("ended")
+            stream.sinks.clear()
+            stream.audio_sinks.clear()
+            if self.streams.get(name) is stream:
+                del self.streams[name]
+
+        held.add(release)
+        return stream
 
     def authorize(self, name: str, header: str | None) -> None:
-        """The bearer token in ``header`` must be ``name``'s (or the shared one)."""
-        if not header or not header.startswith("Bearer "):
+        """The bearer token in ``header`` must be ``name``'s (or the shared one).
+
+        The scheme is matched without regard to case (RFC 9110 11.1); a token that is not
+        ASCII (RFC 6750's token68) cannot match and is refused, not a server error.
+        """
+        scheme, _, token = (header or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
             raise AuthorizationRequired("Publishing needs 'Authorization: Bearer <token>'.")
-        given = header.removeprefix("Bearer ").strip().encode()
+        try:
+            given = token.strip().encode("ascii")
+        except UnicodeEncodeError:
+            raise TokenRejected(f"This token may not publish stream '{name}'.") from None
         expected = self.settings.token_for(name)
         if not any(hmac.compare_digest(given, t.encode()) for t in expected):
             raise TokenRejected(f"This token may not publish stream '{name}'.")
+
+    def health(self) -> dict[str, int]:
+        """What the live side holds now (``/healthz``): each returns to its baseline."""
+        return {
+            "streams": len(self.streams),
+            "publishers": len(self.publishers),
+            "viewers": len(self.viewers),
+            "seats_in_use": self.seats.in_use,
+        }
 
     def spawn(self, coroutine: object) -> None:
         task = asyncio.ensure_future(coroutine)  # type: ignore[call-overload]
@@ -160,30 +202,24 @@ class LiveRegistry:
         task.add_done_callback(self._tasks.discard)
 
     async def end_publisher(self, publisher: Publisher, reason: str) -> None:
-        if self.publishers.pop(publisher.id, None) is None:
+        """The show ends: its viewers are told ``reason`` and let go, then everything the
+        publisher held is released (peer connection, recording, stream entry)."""
+        if publisher.ended is not None:
             return
-        publisher.stream.stop(reason)
-        publisher.stream.sinks.clear()
-        publisher.stream.audio_sinks.clear()
-        if self.pool is not None:
-            self.pool.stream_stopped(publisher.stream.name, reason)
-        if publisher.recorder is not None:  # the last fragment is written off the loop
-            await asyncio.get_running_loop().run_in_executor(None, publisher.recorder.close)
+        publisher.ended = reason
         logger.info("stream %s: publisher left (%s)", publisher.stream.name, reason)
-        await publisher.pc.close()
+        publisher.stream.stop(reason)
         for viewer in [v for v in self.viewers.values() if v.stream is publisher.stream]:
             await self.end_viewer(viewer, reason)
+        await publisher.held.release()
 
     async def end_viewer(self, viewer: Viewer | RemoteViewer, reason: str) -> None:
-        if self.viewers.pop(viewer.id, None) is None:
+        """A viewer leaves: its place, peer connection and feed are given back."""
+        if viewer.ended is not None:
             return
+        viewer.ended = reason
         logger.info("stream %s: viewer %s left (%s)", viewer.stream.name, viewer.id, reason)
-        if isinstance(viewer, RemoteViewer):
-            if self.pool is not None:
-                self.pool.leave(viewer.worker, viewer.id)
-            return
-        viewer.leave()
-        await viewer.pc.close()
+        await viewer.held.release()
 
     async def close_all(self) -> None:
         for publisher in list(self.publishers.values()):
@@ -197,6 +233,13 @@ class LiveRegistry:
 LIVE_KEY = web.AppKey("live", LiveRegistry)
 
 
+def check_stream_name(name: str) -> str:
+    """``name`` if it is a valid stream name; :class:`StreamNameInvalid` (400) otherwise."""
+    if not _STREAM_NAME.fullmatch(name):
+        raise StreamNameInvalid("A stream name is 1 to 64 letters, digits, '-' or '_'.")
+    return name
+
+
 def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:
     return {
         codec.mimeType.split("/")[-1].upper()
@@ -206,29 +249,11 @@ def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:
     }
 
 
-def _cors(response: web.StreamResponse) -> web.StreamResponse:
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.headers["Access-Control-Expose-Headers"] = "Location, ETag, Accept-Patch"
-    return response
-
-
-async def whip_options(request: web.Request) -> web.Response:
-    """CORS preflight and the methods a WHIP endpoint takes."""
-    response = web.Response(status=204)
-    response.headers["Allow"] = "OPTIONS, POST"
-    response.headers["Accept-Post"] = "application/sdp"
-    response.headers["Access-Control-Allow-Methods"] = "OPTIONS, POST, DELETE, PATCH"
-    response.headers["Access-Control-Allow-Headers"] = "Authorization, Content-Type, If-Match"
-    _cors(response)
-    return response
-
-
 async def whip_post(request: web.Request) -> web.StreamResponse:
     """A publisher's offer: answer it and feed its frames to the stream."""
     registry = request.app[LIVE_KEY]
     settings = registry.settings
-    name = request.match_info["stream"]
-    stream = registry.stream(name)
+    name = check_stream_name(request.match_info["stream"])
     registry.authorize(name, request.headers.get("Authorization"))
     offer, parsed = await read_offer(request, settings)
     codecs = _offered_codecs(parsed) & set(PASSTHROUGH_CODECS)
@@ -236,66 +261,54 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
         raise CodecUnsupported(
             "The relay passes through H.264 or VP8 video; the offer has neither."
         )
-    if stream.live:
-        raise StreamBusy(f"Stream '{name}' already has a publisher.")
-    pc = RTCPeerConnection(rtc_configuration(settings))
-    publisher = Publisher(secrets.token_urlsafe(12), stream, pc, ice=_offer_ice(parsed))
-    stream.live = True  # claimed now: a second publisher racing this one gets 409
-    try:
-        await set_offer(pc, offer)
-        offered = {media.rtp.muxId: media.rtp.codecs for media in parsed.media}
+    async with Reservation(f"publisher of {name}") as held:
+        stream = registry.claim_stream(name, held)  # a second publisher racing gets 409
+        pc = RTCPeerConnection(rtc_configuration(settings))
+        held.add(pc.close)
+        publisher = Publisher(secrets.token_urlsafe(12), stream, pc, held, ice=_offer_ice(parsed))
+        publisher.candidates = count_candidates(parsed)
         receivers = []
-        for transceiver in pc.getTransceivers():
-            answer_publisher(transceiver, offered.get(transceiver.mid or "", []))
-            tap_receiver(transceiver.receiver, _on_frame(stream))
-            if transceiver.kind == "video":
-                receivers.append(transceiver.receiver)
-        await pc.setLocalDescription(await pc.createAnswer())
+        with offer_refusals():
+            await set_offer(pc, offer)
+            offered = {media.rtp.muxId: media.rtp.codecs for media in parsed.media}
+            for transceiver in pc.getTransceivers():
+                answer_publisher(transceiver, offered.get(transceiver.mid or "", []))
+                tap_receiver(transceiver.receiver, _on_frame(stream))
+                if transceiver.kind == "video":
+                    receivers.append(transceiver.receiver)
+            await pc.setLocalDescription(await pc.createAnswer())
         raise_socket_buffers(pc)
-    except BaseException:
-        stream.live = False
-        await pc.close()
-        raise
-    chosen, profile = _negotiated_video_codec(pc)
-    if chosen is None:
-        stream.live = False
-        await pc.close()
-        raise CodecUnsupported("No video codec could be agreed with the publisher.")
+        chosen, profile = _negotiated_video_codec(pc)
+        if chosen is None:
+            raise CodecUnsupported("No video codec could be agreed with the publisher.")
 
-    def ask_keyframe() -> None:
-        for receiver in receivers:
-            pending = request_keyframe(receiver)
-            if pending is not None:
-                registry.spawn(pending)
+        def ask_keyframe() -> None:
+            for receiver in receivers:
+                pending = request_keyframe(receiver)
+                if pending is not None:
+                    registry.spawn(pending)
 
-    stream.start(chosen, ask_keyframe, packetizer(chosen), profile)
-    if registry.pool is not None:
-        pool = registry.pool
-        registry.spawn(pool.start())  # the workers come up while the publisher connects
-        pool.stream_started(name, chosen, profile)
-        stream.sinks.append(lambda frame: pool.frame(name, frame))
-        stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
-    if settings.record_dir is not None:
-        audio = any(
-            t.kind == "audio" and any(c.name.lower() == "opus" for c in t._codecs)
-            for t in pc.getTransceivers()
+        stream.start(chosen, ask_keyframe, packetizer(chosen), profile)
+        if registry.pool is not None:
+            _feed_pool(registry.pool, publisher, chosen, profile)
+            registry.spawn(registry.pool.start())  # workers come up while the publisher connects
+        if settings.record_dir is not None:
+            _record(publisher, Path(settings.record_dir), chosen)
+        for tap in registry.taps:
+            tap(stream)
+        registry.publishers[publisher.id] = publisher
+        held.add(lambda: registry.publishers.pop(publisher.id, None))
+        watch_peer(
+            pc,
+            settings.connect_timeout,
+            lambda reason: registry.end_publisher(publisher, reason),
+            held,
+            f"publisher {publisher.id} of stream {name}",
         )
-        recorder = Recorder(Path(settings.record_dir), name, chosen, audio=audio)
-        publisher.recorder = recorder
-        stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
-        stream.audio_sinks.append(lambda f: recorder.write_audio(f.data, f.timestamp))
-    for tap in registry.taps:
-        tap(stream)
-    registry.publishers[publisher.id] = publisher
-
-    @pc.on("connectionstatechange")
-    async def _state() -> None:
-        if pc.connectionState in ("failed", "closed"):
-            await registry.end_publisher(publisher, f"connection {pc.connectionState}")
 
     logger.info("stream %s: publisher %s on (%s)", name, publisher.id, chosen)
     answer = announce_candidates(pc.localDescription.sdp, settings)
-    response = web.Response(
+    return web.Response(
         status=201,
         text=answer,
         content_type="application/sdp",
@@ -305,7 +318,28 @@ async def whip_post(request: web.Request) -> web.StreamResponse:
             "Accept-Patch": SDPFRAG,
         },
     )
-    return _cors(response)
+
+
+def _feed_pool(pool: RelayPool, publisher: Publisher, codec: str, profile: str | None) -> None:
+    """The relay workers get the show's frames until the publisher's reservation ends."""
+    name = publisher.stream.name
+    pool.stream_started(name, codec, profile)
+    publisher.stream.sinks.append(lambda frame: pool.frame(name, frame))
+    publisher.stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
+    publisher.held.add(lambda: pool.stream_stopped(name, publisher.ended or "ended"))
+
+
+def _record(publisher: Publisher, folder: Path, codec: str) -> None:
+    """Write the show to ``folder``, closed (off the loop) when the publisher's
+    reservation ends."""
+    audio = any(
+        t.kind == "audio" and any(c.name.lower() == "opus" for c in t._codecs)
+        for t in publisher.pc.getTransceivers()
+    )
+    recorder = Recorder(folder, publisher.stream.name, codec, audio=audio)
+    publisher.stream.sinks.append(lambda f: recorder.write(f.data, f.timestamp, f.keyframe))
+    publisher.stream.audio_sinks.append(lambda f: recorder.write_audio(f.data, f.timestamp))
+    publisher.held.add(lambda: asyncio.get_running_loop().run_in_executor(None, recorder.close))
 
 
 def _offer_ice(parsed: sdp.SessionDescription) -> tuple[str | None, str | None]:
@@ -326,7 +360,7 @@ async def whip_patch(request: web.Request) -> web.StreamResponse:
     if publisher is None or publisher.stream.name != request.match_info["stream"]:
         raise SessionNotFound("No such publishing session: it has ended or never existed.")
     text = await read_text(request, registry.settings, SDPFRAG, "ICE fragment")
-    fragment = parse_sdpfrag(text)
+    fragment = parse_sdpfrag(text, CandidatePolicy.of(registry.settings))
     match = request.headers.get("If-Match")
     credentials = (fragment.ufrag, fragment.pwd)
     if match == "*" or (credentials != (None, None) and credentials != publisher.ice):
@@ -335,11 +369,15 @@ async def whip_patch(request: web.Request) -> web.StreamResponse:
         )
     if match is not None and match != publisher.etag:
         raise PreconditionFailed(f"The session's ETag is {publisher.etag}, not {match}.")
+    cap = registry.settings.max_remote_candidates
+    if publisher.candidates + len(fragment.candidates) > cap:
+        raise SdpMalformed(f"A session takes at most {cap} remote candidates.")
+    publisher.candidates += len(fragment.candidates)
     for candidate in fragment.candidates:
         await publisher.pc.addIceCandidate(candidate)
     if fragment.end_of_candidates:
         await publisher.pc.addIceCandidate(None)
-    return _cors(web.Response(status=204, headers={"ETag": publisher.etag}))
+    return web.Response(status=204, headers={"ETag": publisher.etag})
 
 
 def _on_frame(stream: LiveStream) -> OnFrame:
@@ -372,51 +410,45 @@ async def whip_delete(request: web.Request) -> web.StreamResponse:
     if publisher is None or publisher.stream.name != request.match_info["stream"]:
         raise SessionNotFound("No such publishing session: it has ended or never existed.")
     await registry.end_publisher(publisher, "DELETE")
-    return _cors(web.Response(status=200))
+    return web.Response(status=200)
 
 
 async def whep_post(request: web.Request) -> web.StreamResponse:
     """A viewer's offer: answer with the live stream's own frames."""
     registry = request.app[LIVE_KEY]
     settings = registry.settings
-    name = request.match_info["stream"]
-    stream = registry.stream(name)
+    name = check_stream_name(request.match_info["stream"])
     offer, parsed = await read_offer(request, settings)
-    if not stream.live or stream.codec is None:
-        raise StreamNotLive(f"Stream '{name}' is not live; try again when the show starts.")
+    stream = registry.live_stream(name)
     if stream.codec not in _offered_codecs(parsed):
         raise CodecUnsupported(f"The show is {stream.codec}; the offer cannot receive it.")
-    if len(registry.viewers) >= settings.max_live_viewers:
-        raise CapacityReached(
-            f"All {settings.max_live_viewers} places are taken; please try again shortly.",
-            retry_after=settings.retry_after,
-        )
-    if registry.pool is not None:
-        worker, viewer_id, answer = await registry.pool.view(name, offer, stream.has_audio)
-        if not stream.live:  # the show ended while the worker answered
-            registry.pool.leave(worker, viewer_id)
+    async with Reservation(f"viewer of {name}") as held:
+        registry.seats.take(held)  # before any await: concurrent offers cannot overbook
+        viewer: Viewer | RemoteViewer
+        if registry.pool is not None:
+            pool = registry.pool
+            worker, viewer_id, answer = await pool.view(name, offer, stream.has_audio)
+            held.add(lambda: pool.leave(worker, viewer_id))
+            viewer = RemoteViewer(viewer_id, stream, worker, held)
+        else:
+            viewer, answer = await attach_viewer(stream, offer, settings, registry.spawn, held)
+            watch_peer(
+                viewer.pc,
+                settings.connect_timeout,
+                lambda reason: registry.end_viewer(viewer, reason),
+                held,
+                f"viewer {viewer.id} of stream {name}",
+            )
+        if not stream.live:  # the show ended while the offer was answered
             raise StreamNotLive(f"Stream '{name}' has just ended.")
-        registry.viewers[viewer_id] = RemoteViewer(viewer_id, stream, worker)
-    else:
-        viewer, answer = await attach_viewer(stream, offer, settings, registry.spawn)
         registry.viewers[viewer.id] = viewer
-        _end_on_close(registry, viewer)
-        viewer_id = viewer.id
-    response = web.Response(
+        held.add(lambda: registry.viewers.pop(viewer.id, None))
+    return web.Response(
         status=201,
         text=answer,
         content_type="application/sdp",
-        headers={"Location": f"/whep/{name}/{viewer_id}"},
+        headers={"Location": f"/whep/{name}/{viewer.id}"},
     )
-    return _cors(response)
-
-
-def _end_on_close(registry: LiveRegistry, viewer: Viewer) -> None:
-    async def _state() -> None:
-        if viewer.pc.connectionState in ("failed", "closed"):
-            await registry.end_viewer(viewer, f"connection {viewer.pc.connectionState}")
-
-    viewer.pc.on("connectionstatechange", _state)
 
 
 async def whep_delete(request: web.Request) -> web.StreamResponse:
@@ -426,22 +458,24 @@ async def whep_delete(request: web.Request) -> web.StreamResponse:
     if viewer is None or viewer.stream.name != request.match_info["stream"]:
         raise SessionNotFound("No such viewer: it has left or never existed.")
     await registry.end_viewer(viewer, "DELETE")
-    return _cors(web.Response(status=200))
+    return web.Response(status=200)
 
 
 async def live_status(request: web.Request) -> web.Response:
     """Whether a stream is live, its codec and how many watch (the viewer page polls it)."""
     registry = request.app[LIVE_KEY]
-    stream = registry.stream(request.match_info["stream"])
-    h264 = stream.live and stream.codec == "H264"
+    name = check_stream_name(request.match_info["stream"])
+    stream = registry.streams.get(name)
+    live = stream is not None and stream.live
+    h264 = stream is not None and live and stream.codec == "H264"
     return web.json_response(
         {
-            "stream": stream.name,
-            "live": stream.live,
-            "codec": stream.codec if stream.live else None,
-            "profile": profile_name(stream.profile_level_id) if h264 else None,
-            "level": level_name(stream.profile_level_id) if h264 else None,
-            "viewers": registry.watching(stream),
+            "stream": name,
+            "live": live,
+            "codec": stream.codec if stream is not None and live else None,
+            "profile": profile_name(stream.profile_level_id) if stream and h264 else None,
+            "level": level_name(stream.profile_level_id) if stream and h264 else None,
+            "viewers": registry.watching(stream) if stream is not None else 0,
         }
     )
 
@@ -450,24 +484,24 @@ async def live_stats(request: web.Request) -> web.Response:
     """For the venue: what came in and what each viewer was sent and lost (needs the
     stream's publish token: viewer ids are the keys to their sessions)."""
     registry = request.app[LIVE_KEY]
-    name = request.match_info["stream"]
-    stream = registry.stream(name)
+    name = check_stream_name(request.match_info["stream"])
     registry.authorize(name, request.headers.get("Authorization"))
+    stream = registry.streams.get(name)
     return web.json_response(
         {
-            "stream": stream.name,
-            "live": stream.live,
-            "frames_in": stream.frames_in,
-            "bytes_in": stream.bytes_in,
+            "stream": name,
+            "live": stream is not None and stream.live,
+            "frames_in": stream.frames_in if stream is not None else 0,
+            "bytes_in": stream.bytes_in if stream is not None else 0,
             "relay_workers": len(registry.pool.workers) if registry.pool is not None else 0,
-            "viewers": await registry.viewer_stats(stream),
+            "viewers": await registry.viewer_stats(stream) if stream is not None else [],
         }
     )
 
 
 async def live_page(request: web.Request) -> web.FileResponse:
     """The viewer page of a live show (its stream name is read from the path)."""
-    request.app[LIVE_KEY].stream(request.match_info["stream"])  # a valid name, or 400
+    check_stream_name(request.match_info["stream"])  # a valid name, or 400
     page = Path(str(resources.files("museion.streaming").joinpath("client"))) / "live.html"
     return web.FileResponse(page, headers={"Cache-Control": "no-cache"})
 
@@ -477,12 +511,9 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     allow_rsa_peers()  # GStreamer's webrtcbin publishes with an RSA certificate
     register_profiles()  # H.264 Main and High, not only Constrained Baseline
     app[LIVE_KEY] = LiveRegistry(settings)
-    app.router.add_route("OPTIONS", "/whip/{stream}", whip_options)
     app.router.add_post("/whip/{stream}", whip_post)
     app.router.add_delete("/whip/{stream}/{id}", whip_delete)
     app.router.add_patch("/whip/{stream}/{id}", whip_patch)
-    app.router.add_route("OPTIONS", "/whip/{stream}/{id}", whip_options)
-    app.router.add_route("OPTIONS", "/whep/{stream}", whip_options)
     app.router.add_post("/whep/{stream}", whep_post)
     app.router.add_delete("/whep/{stream}/{id}", whep_delete)
     app.router.add_get("/live/{stream}/status", live_status)

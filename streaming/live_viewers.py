@@ -18,8 +18,14 @@ from museion.streaming.encoded_media import raise_socket_buffers
 from museion.streaming.errors import CodecUnsupported, StreamNotLive
 from museion.streaming.fanout import FanoutPump
 from museion.streaming.ice import announce_candidates, rtc_configuration
-from museion.streaming.negotiation import answer_viewer, profile_name, set_offer
+from museion.streaming.negotiation import (
+    answer_viewer,
+    offer_refusals,
+    profile_name,
+    set_offer,
+)
 from museion.streaming.relay import LiveStream, ViewerFeed
+from museion.streaming.reservation import Reservation
 from museion.streaming.rtp_out import DirectSender, IdleTrack
 from museion.streaming.settings import StreamSettings
 
@@ -38,7 +44,9 @@ class Viewer:
     stream: LiveStream
     pc: RTCPeerConnection
     feed: ViewerFeed
+    held: Reservation
     senders: list[DirectSender] = field(default_factory=list)
+    ended: str | None = None
 
     def stats(self) -> dict[str, object]:
         """What was sent and dropped, for the status page and the tests."""
@@ -87,19 +95,23 @@ async def attach_viewer(
     offer: str,
     settings: StreamSettings,
     spawn: Spawn,
+    held: Reservation,
 ) -> tuple[Viewer, str]:
     """Answer ``offer`` with ``stream``'s frames as they are: (the viewer, the answer SDP).
 
     The answer's transceivers send idle tracks; :class:`DirectSender` writes the frames
     packetized once by the stream.  Raises :class:`CodecUnsupported` when the offer
-    cannot receive the stream's codec.
+    cannot receive the stream's codec, :class:`SdpMalformed` when aiortc cannot answer
+    it.  The peer connection and the feed go on ``held``, released by the caller.
     """
     if not stream.live or stream.codec is None:
         raise StreamNotLive(f"Stream '{stream.name}' is not live; try again when the show starts.")
     pc = RTCPeerConnection(rtc_configuration(settings))
+    held.add(pc.close)
     feed = stream.join()
-    viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed)
-    try:
+    viewer = Viewer(secrets.token_urlsafe(12), stream, pc, feed, held)
+    held.add(viewer.leave)
+    with offer_refusals():
         await set_offer(pc, offer)
         offered = {m.rtp.muxId: m.rtp.codecs for m in sdp.SessionDescription.parse(offer).media}
         offered_audio = any(t.kind == "audio" for t in pc.getTransceivers())
@@ -122,11 +134,7 @@ async def attach_viewer(
                 raise CodecUnsupported(f"The show is {codec}; the offer cannot receive it.")
             sending.append(transceiver)
         await pc.setLocalDescription(await pc.createAnswer())
-        raise_socket_buffers(pc)
-    except BaseException:
-        viewer.leave()
-        await pc.close()
-        raise
+    raise_socket_buffers(pc)
     pump = pump_for(stream)
     for transceiver in sending:
         if transceiver.kind == "video":

@@ -23,9 +23,11 @@ entries to offer for what it encodes.
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 from aiortc import RTCRtpTransceiver, RTCSessionDescription
@@ -34,7 +36,8 @@ from aiortc.exceptions import OperationError
 from aiortc.rtcrtpparameters import RTCRtcpFeedback, RTCRtpCodecParameters
 from aiortc.sdp import H264Level, H264Profile, parse_h264_profile_level_id
 
-from museion.streaming.errors import CodecUnsupported
+from museion.scenes.errors import MuseionError
+from museion.streaming.errors import CodecUnsupported, SdpMalformed
 
 __all__ = [
     "ENCODED_PROFILES",
@@ -42,6 +45,7 @@ __all__ = [
     "answer_publisher",
     "answer_viewer",
     "level_name",
+    "offer_refusals",
     "preferred_codecs",
     "profile_level_id",
     "profile_name",
@@ -229,6 +233,20 @@ def _keep(
         if c.mimeType.lower().endswith("/rtx") and c.parameters.get("apt") == codec.payloadType
     ]
     transceiver._codecs = [codec, *rtx[:1]]
+
+
+@contextlib.contextmanager
+def offer_refusals() -> Iterator[None]:
+    """Around aiortc's negotiation: whatever it raises on an offer it cannot use
+    (``ValueError``, ``AttributeError``, ``KeyError``, ``InvalidAccessError``, ...: a
+    duplicated mid, a BUNDLE naming no section) becomes :class:`SdpMalformed` (400)."""
+    try:
+        yield
+    except MuseionError:
+        raise
+    except Exception as exc:  # a third-party negotiator: every failure means "malformed"
+        detail = str(exc)[:120] or type(exc).__name__
+        raise SdpMalformed(f"The offer could not be answered: {detail}.") from exc
 
 
 async def set_offer(pc: Any, offer: str) -> None:

@@ -10,8 +10,12 @@ needs.  ``testsrc`` is ffmpeg's test pattern, encoded by aiortc.  The WHIP excha
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import fractions
+import json
 import logging
+import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,16 +26,21 @@ import aiohttp
 import av
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
+from aiortc.stats import RTCOutboundRtpStreamStats
 
-from museion.streaming.errors import CodecUnsupported, SignallingError
+from museion.streaming.errors import CodecUnsupported, SignallingError, StreamingError
 from museion.streaming.negotiation import preferred_codecs, profile_level_id, register_profiles
 
-__all__ = ["FileTrack", "PublishResult", "publish"]
+__all__ = ["DEFAULT_CONNECT_TIMEOUT", "FileTrack", "PublishResult", "publish"]
 
 logger = logging.getLogger(__name__)
 
+DEFAULT_CONNECT_TIMEOUT = 15.0  # ICE and DTLS: well under a second on a LAN, a few over NAT
+_REQUEST_SECONDS = 15.0  # each WHIP request (the offer's POST, the session's DELETE)
 _CLOCK = fractions.Fraction(1, 90_000)
 _CODECS = {"h264": "H264", "vp8": "VP8"}
+_CODE = re.compile(r"^[A-Z][A-Z0-9_]{0,63}$")  # a server's error code we repeat verbatim
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
 
 
 class FileTrack(MediaStreamTrack):
@@ -51,11 +60,18 @@ class FileTrack(MediaStreamTrack):
         self._last = 0
         self._first: int | None = None  # the file's first timestamp (MPEG-TS starts at ~1.4 s)
         self._frame_ticks = 3000
+        self.finished = False  # the file ran to its end (not stopped, not cut off)
         self.codec = self._open()
         self.packets_sent = 0
 
     def _open(self) -> str:
-        container = av.open(str(self._path))
+        try:
+            container = av.open(str(self._path))
+        except (OSError, av.error.FFmpegError) as exc:  # missing, a folder, a loop, not video
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise StreamingError(
+                f"{self._path} cannot be read as a video ({reason})", code="SOURCE_UNREADABLE"
+            ) from exc
         streams = container.streams.video
         if not streams:
             container.close()
@@ -101,6 +117,7 @@ class FileTrack(MediaStreamTrack):
         loop = asyncio.get_running_loop()
         packet = await loop.run_in_executor(None, self._next_packet)
         if packet is None:
+            self.finished = True
             self.stop()
             raise MediaStreamError
         ticks = int((packet.pts or 0) * packet.time_base / _CLOCK)
@@ -129,11 +146,13 @@ class FileTrack(MediaStreamTrack):
 
 @dataclass(frozen=True)
 class PublishResult:
-    """What was sent: the session's location, how long, and (for a file) its frames."""
+    """What was sent: the session's location, how long, the RTP packets that left, and
+    (for a file) its frames."""
 
     location: str
     frames: int | None
     seconds: float
+    packets: int = 0
 
 
 def _test_pattern(size: str, fps: int) -> tuple[Any, MediaStreamTrack]:
@@ -143,6 +162,71 @@ def _test_pattern(size: str, fps: int) -> tuple[Any, MediaStreamTrack]:
     if player.video is None:  # pragma: no cover - lavfi always has video
         raise CodecUnsupported("ffmpeg's test pattern is not available.")
     return player, player.video
+
+
+def _clean(text: str, width: int = 300) -> str:
+    """What a remote server wrote, fit for a terminal: no control characters, one line."""
+    flat = " ".join(_CONTROL.sub(" ", text).split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
+
+
+def _unreachable(url: str, exc: BaseException) -> StreamingError:
+    """The sentence for a WHIP endpoint we could not talk to (refused, no such host...)."""
+    if isinstance(exc, TimeoutError):
+        reason = f"no answer within {_REQUEST_SECONDS:g} s"
+    elif isinstance(exc, aiohttp.InvalidURL):
+        reason = "not a valid http(s) URL"
+    elif isinstance(exc, aiohttp.ClientConnectorError):
+        error, number = exc.os_error, exc.os_error.errno
+        # os.strerror: "Connection refused", not asyncio's "Connect call failed (...)";
+        # a resolver's error has a negative number and its own words.
+        reason = os.strerror(number) if number and number > 0 else error.strerror or str(error)
+    else:
+        reason = str(exc) or type(exc).__name__
+    reason = _clean(reason)
+    return StreamingError(
+        f"could not reach {url}: {reason[:1].lower()}{reason[1:]}", code="WHIP_UNREACHABLE"
+    )
+
+
+def _refused(url: str, status: int, body: str) -> SignallingError:
+    """The endpoint's own code and sentence when it answered ``{code, message}`` JSON (as
+    Museion's server does), else its status and body."""
+    code, message = "WHIP_REFUSED", _clean(body) or "(no explanation)"
+    with contextlib.suppress(ValueError):
+        answer = json.loads(body)
+        if isinstance(answer, dict):
+            if isinstance(answer.get("code"), str) and _CODE.match(answer["code"]):
+                code = answer["code"]
+            if isinstance(answer.get("message"), str):
+                message = _clean(answer["message"])
+    return SignallingError(f"{url} refused the show (HTTP {status}): {message}", code=code)
+
+
+class _Connection:
+    """The peer connection's fate as futures: ``up`` when ICE and DTLS connect (``False``
+    when they fail first), ``down`` when a connection that was up fails or closes."""
+
+    def __init__(self, pc: RTCPeerConnection) -> None:
+        loop = asyncio.get_running_loop()
+        self.up: asyncio.Future[bool] = loop.create_future()
+        self.down: asyncio.Future[None] = loop.create_future()
+
+        @pc.on("connectionstatechange")
+        def _changed() -> None:
+            state = pc.connectionState
+            if state == "connected" and not self.up.done():
+                self.up.set_result(True)
+            elif state in ("failed", "closed"):
+                if not self.up.done():
+                    self.up.set_result(False)
+                elif not self.down.done():
+                    self.down.set_result(None)
+
+
+async def _packets_sent(sender: RTCRtpSender) -> int:
+    stats = await sender.getStats()
+    return sum(s.packetsSent for s in stats.values() if isinstance(s, RTCOutboundRtpStreamStats))
 
 
 async def publish(
@@ -155,9 +239,17 @@ async def publish(
     size: str = "1280x720",
     fps: int = 30,
     stop: asyncio.Event | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> PublishResult:
     """Publish ``source`` (a file path, or ``testsrc``) to the WHIP endpoint ``url``
-    until the file ends, ``duration`` seconds pass or ``stop`` is set."""
+    until the file ends, ``duration`` seconds pass or ``stop`` is set.
+
+    Returns only when video did leave for the server; raises :class:`StreamingError` when
+    the endpoint cannot be reached (``WHIP_UNREACHABLE``), refuses (its own code), never
+    connects within ``connect_timeout`` seconds (``PUBLISH_NOT_CONNECTED``), loses the
+    connection before the end (``PUBLISH_INTERRUPTED``) or no packet was sent
+    (``PUBLISH_NO_MEDIA``): "published" must never be said of a show nobody received.
+    """
     player: Any = None
     track: MediaStreamTrack
     register_profiles()
@@ -174,44 +266,100 @@ async def publish(
     capabilities = RTCRtpSender.getCapabilities("video").codecs
     # H.264: the file's own profile, or what aiortc encodes.
     transceiver.setCodecPreferences(preferred_codecs(capabilities, codec, profile))
-    ended = asyncio.Event()
-
-    @pc.on("connectionstatechange")
-    def _state() -> None:
-        if pc.connectionState in ("failed", "closed"):
-            ended.set()
-
+    connection = _Connection(pc)
+    stop = stop or asyncio.Event()
+    headers = {"Authorization": f"Bearer {token}"}
     location = ""
     started = time.monotonic()
+    http = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=_REQUEST_SECONDS))
     try:
         await pc.setLocalDescription(await pc.createOffer())
-        headers = {"Content-Type": "application/sdp", "Authorization": f"Bearer {token}"}
-        async with aiohttp.ClientSession() as http:
-            async with http.post(url, data=pc.localDescription.sdp, headers=headers) as reply:
-                body = await reply.text()
-                if reply.status != 201:
-                    raise SignallingError(f"The WHIP endpoint answered {reply.status}: {body}")
-                location = urljoin(url, reply.headers.get("Location", ""))
+        try:
+            async with http.post(
+                url,
+                data=pc.localDescription.sdp,
+                headers={**headers, "Content-Type": "application/sdp"},
+            ) as reply:
+                body = await reply.text(errors="replace")
+                status, where = reply.status, reply.headers.get("Location", "")
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise _unreachable(url, exc) from exc
+        if status != 201:
+            raise _refused(url, status, body)
+        location = urljoin(url, where)
+        try:
             await pc.setRemoteDescription(RTCSessionDescription(body, "answer"))
-            logger.info("publishing %s to %s", source, location)
-            waits: list[asyncio.Future[Any]] = [asyncio.ensure_future(ended.wait())]
-            if stop is not None:
-                waits.append(asyncio.ensure_future(stop.wait()))
-            ends = _track_end(track)
-            waits.append(ends)
-            await asyncio.wait(waits, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
-            for waiting in waits:
-                waiting.cancel()
-            if location:
-                async with http.delete(location, headers=headers) as reply:
-                    logger.info("ended the session: %s", reply.status)
+        except ValueError as exc:
+            raise SignallingError(
+                f"{url} answered with an SDP that cannot be used ({_clean(str(exc))})",
+                code="WHIP_ANSWER_INVALID",
+            ) from exc
+        logger.info("publishing %s to %s", source, location)
+        await _connected(connection, stop, url, connect_timeout)
+        connected_at = time.monotonic()
+        ends = _track_end(track)
+        stopped = asyncio.ensure_future(stop.wait())
+        waits: list[asyncio.Future[Any]] = [connection.down, ends, stopped]
+        await asyncio.wait(waits, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
+        stopped.cancel()
+        packets = await _packets_sent(transceiver.sender)
+        cut_off = connection.down.done() or (ends.done() and not getattr(track, "finished", True))
+        if cut_off and not stop.is_set():
+            raise StreamingError(
+                f"the connection to {url} was lost after {time.monotonic() - connected_at:.1f} s "
+                f"({packets} RTP packets sent)",
+                code="PUBLISH_INTERRUPTED",
+            )
+        if packets == 0:
+            raise StreamingError(
+                f"connected to {url}, but no video was sent", code="PUBLISH_NO_MEDIA"
+            )
     finally:
+        if location:
+            await _end_session(http, location, headers)
+        await http.close()
         await pc.close()
         track.stop()
         if player is not None and player.video is not None:
             player.video.stop()
     frames = getattr(track, "packets_sent", None)
-    return PublishResult(location, frames, time.monotonic() - started)
+    return PublishResult(location, frames, time.monotonic() - started, packets)
+
+
+async def _connected(
+    connection: _Connection, stop: asyncio.Event, url: str, timeout: float
+) -> None:
+    """Return once ICE and DTLS are up; raise ``PUBLISH_NOT_CONNECTED`` when they fail,
+    do not make it within ``timeout`` seconds, or the user stops first."""
+    stopped = asyncio.ensure_future(stop.wait())
+    waits: list[asyncio.Future[Any]] = [connection.up, stopped]
+    try:
+        await asyncio.wait(waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        stopped.cancel()
+    if connection.up.done() and connection.up.result():
+        return
+    if stop.is_set():
+        why = "stopped before the connection was up"
+    elif connection.up.done():
+        why = "ICE or DTLS failed"
+    else:
+        why = f"ICE and DTLS did not connect within {timeout:g} s"
+    raise StreamingError(
+        f"{url} accepted the show, but no media could reach it: {why} "
+        "(is a UDP path open between this machine and the server?)",
+        code="PUBLISH_NOT_CONNECTED",
+    )
+
+
+async def _end_session(http: aiohttp.ClientSession, location: str, headers: dict[str, str]) -> None:
+    """``DELETE`` the WHIP session, best effort: the server also ends it on its own when
+    the media stops, so a failure here is logged, not raised over the real outcome."""
+    try:
+        async with http.delete(location, headers=headers) as reply:
+            logger.info("ended the session: %s", reply.status)
+    except (TimeoutError, aiohttp.ClientError) as exc:
+        logger.warning("could not end the session at %s: %s", location, exc)
 
 
 def _track_end(track: MediaStreamTrack) -> asyncio.Future[None]:
@@ -222,4 +370,6 @@ def _track_end(track: MediaStreamTrack) -> asyncio.Future[None]:
             future.set_result(None)
 
     track.on("ended", ended)
+    if track.readyState == "ended":
+        ended()
     return future

@@ -27,8 +27,10 @@ from museion.streaming.errors import StreamingError, StreamNotLive
 from museion.streaming.ice import configure_ice
 from museion.streaming.live_viewers import Viewer, attach_viewer
 from museion.streaming.negotiation import register_profiles
+from museion.streaming.peer_watch import watch_peer
 from museion.streaming.relay import LiveStream, RelayLimits
 from museion.streaming.relay_wire import WireError, decode, encode_json, read_length
+from museion.streaming.reservation import Reservation
 from museion.streaming.settings import IceServer, StreamSettings
 
 __all__ = ["Worker", "settings_from_json", "settings_to_json"]
@@ -131,38 +133,44 @@ class Worker:
 
     async def view(self, request: int, name: str, offer: str, audio: bool) -> None:
         stream = self.streams.get(name)
+        held = Reservation(f"viewer of {name}")
         try:
-            if stream is None:
-                raise StreamNotLive(f"Stream '{name}' is not live; try again when the show starts.")
-            # The server has seen the show's audio even if this worker's first packet is
-            # still on its way.
-            stream.has_audio = stream.has_audio or audio
-            viewer, answer = await attach_viewer(stream, offer, self.settings, self.spawn)
+            async with held:
+                if stream is None:
+                    raise StreamNotLive(
+                        f"Stream '{name}' is not live; try again when the show starts."
+                    )
+                # The server has seen the show's audio even if this worker's first packet
+                # is still on its way.
+                stream.has_audio = stream.has_audio or audio
+                viewer, answer = await attach_viewer(stream, offer, self.settings, self.spawn, held)
+                self.viewers[viewer.id] = viewer
+                held.add(lambda: self.viewers.pop(viewer.id, None))
+                watch_peer(
+                    viewer.pc,
+                    self.settings.connect_timeout,
+                    lambda reason: self.end_viewer(viewer, reason),
+                    held,
+                    f"viewer {viewer.id} of stream {name}",
+                )
         except StreamingError as exc:
             self.send(
                 {"req": request, "ok": False, "error": type(exc).__name__, "message": str(exc)}
             )
             return
-        except Exception as exc:  # an offer aiortc chokes on: refused, the worker goes on
-            logger.warning("relay worker: offer refused: %s", exc)
+        except Exception as exc:  # a bug on one offer: refused, the worker goes on
+            logger.exception("relay worker: offer refused")
             self.send({"req": request, "ok": False, "error": "SdpMalformed", "message": str(exc)})
             return
-        self.viewers[viewer.id] = viewer
-
-        @viewer.pc.on("connectionstatechange")
-        async def _state() -> None:
-            if viewer.pc.connectionState in ("failed", "closed"):
-                await self.end_viewer(viewer, f"connection {viewer.pc.connectionState}")
-
         self.send({"req": request, "ok": True, "viewer": viewer.id, "answer": answer})
 
     async def end_viewer(self, viewer: Viewer, reason: str, tell: bool = True) -> None:
-        if self.viewers.pop(viewer.id, None) is None:
+        if viewer.ended is not None:
             return
-        viewer.leave()
+        viewer.ended = reason
         if tell:
             self.send({"event": "left", "viewer": viewer.id, "reason": reason})
-        await viewer.pc.close()
+        await viewer.held.release()
 
     async def close(self) -> None:
         for viewer in list(self.viewers.values()):

@@ -9,53 +9,42 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.errors import (
-    CapacityReached,
-    MediaNotFound,
-    SessionNotFound,
-)
+from museion.streaming.cors import add_cors
+from museion.streaming.errors import MediaNotFound, SessionNotFound
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
 from museion.streaming.live import LIVE_KEY, add_live_routes
+from museion.streaming.log_limits import limit_bad_request_logs
+from museion.streaming.reservation import Places, Reservation
 from museion.streaming.session import Session
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
 from museion.streaming.stage_feed import stage_feeds
 
-__all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app"]
+__all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app", "make_runner"]
 
 logger = logging.getLogger(__name__)
 
 
 class SessionRegistry:
-    """The live sessions, bounded by ``max_sessions``."""
+    """The live sessions, bounded by ``max_sessions`` places."""
 
     def __init__(self, settings: StreamSettings) -> None:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
-        self._pending = 0
+        self.places = Places(settings.max_sessions, "viewing places", settings.retry_after)
 
-    def reserve(self) -> None:
-        """Claim a slot before the expensive work; raises :class:`CapacityReached`."""
-        if len(self.sessions) + self._pending >= self.settings.max_sessions:
-            raise CapacityReached(
-                f"All {self.settings.max_sessions} viewing places are taken; "
-                f"please try again in {self.settings.retry_after} seconds.",
-                retry_after=self.settings.retry_after,
-            )
-        self._pending += 1
-
-    def commit(self, session: Session | None) -> None:
-        """Turn the claimed slot into ``session`` (or give it back with ``None``)."""
-        self._pending -= 1
-        if session is not None:
-            self.sessions[session.id] = session
+    def add(self, session: Session) -> None:
+        """Register ``session`` until its reservation is released."""
+        self.sessions[session.id] = session
+        session.held.add(lambda: self.sessions.pop(session.id, None))
 
     def get(self, session_id: str) -> Session:
         """The live session ``session_id``; raises :class:`SessionNotFound`."""
@@ -63,10 +52,6 @@ class SessionRegistry:
         if session is None:
             raise SessionNotFound("No such session: it has ended or never existed.")
         return session
-
-    async def forget(self, session: Session) -> None:
-        """Called by a session once it has closed."""
-        self.sessions.pop(session.id, None)
 
     async def close_all(self) -> None:
         """End every session (server shutdown)."""
@@ -79,36 +64,31 @@ SETTINGS_KEY = web.AppKey("settings", StreamSettings)
 
 
 async def whep_post(request: web.Request) -> web.Response:
-    """Create a session from an SDP offer."""
+    """Create a session from an SDP offer; a refused offer keeps nothing."""
     settings = request.app[SETTINGS_KEY]
     registry = request.app[SESSIONS_KEY]
     engine = request.app[ENGINE_KEY]
     offer, parsed = await read_offer(request, settings)
-    registry.reserve()
-    session: Session | None = None
-    try:
-        loop = asyncio.get_running_loop()
+    loop = asyncio.get_running_loop()
+    async with Reservation("gallery session") as held:
+        registry.places.take(held)
         source = await loop.run_in_executor(
             engine.executor, engine.open_view, settings.width, settings.height
         )
+        held.add(lambda: loop.run_in_executor(engine.executor, source.close))
         # ``?exhibit=ID`` (a shared link to one relic) starts orbiting it; unknown ids are
         # ignored and the visitor enters at the spawn point.
         start_at = request.query.get("exhibit")
-        session = Session(engine, source, settings, registry.forget, start_at=start_at)
+        session = Session(engine, source, settings, held, start_at=start_at)
         answer = await session.answer(offer, parsed)
-    except BaseException:
-        registry.commit(None)
-        if session is not None:
-            await session.close("negotiation failed")
-        raise
-    registry.commit(session)
+        registry.add(session)
     location = f"/whep/{session.id}"
     logger.info("session %s created (%d live)", session.id, len(registry.sessions))
     return web.Response(
         status=201,
         text=answer,
         content_type="application/sdp",
-        headers={"Location": location, "Access-Control-Expose-Headers": "Location"},
+        headers={"Location": location},
     )
 
 
@@ -144,7 +124,9 @@ async def healthz(request: web.Request) -> web.Response:
             "status": "ok",
             "sessions": len(registry.sessions),
             "max_sessions": registry.settings.max_sessions,
+            "places_in_use": registry.places.in_use,
             "views_in_use": engine.views_in_use,
+            "live": request.app[LIVE_KEY].health(),
             # Models whose load failed are left out of the render; operators see why here.
             "load_errors": [
                 {"asset": e.asset, "code": e.code, "message": e.message}
@@ -194,6 +176,20 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(_client_dir() / "index.html", headers={"Cache-Control": "no-cache"})
 
 
+def _static(folder: Path) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
+    """The page's own files, listed once at start: a name that is not one of them (too
+    long for the file system, a link, ``..``) is a plain 404 and never reaches it."""
+    files = {p.name: p for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
+
+    async def static(request: web.Request) -> web.FileResponse:
+        path = files.get(request.match_info["name"])
+        if path is None:
+            raise web.HTTPNotFound(reason="No such file")
+        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
+
+    return static
+
+
 def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     """The web application; closing it ends every session (the engine stays the caller's)."""
     configure_ice(settings)
@@ -206,9 +202,10 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_post("/whep", whep_post)
     app.router.add_delete("/whep/{session_id}", whep_delete)
-    app.router.add_static("/static", _client_dir(), append_version=False)
+    app.router.add_get("/static/{name:.*}", _static(_client_dir()))
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)
+    add_cors(app)
     feeds = stage_feeds(engine, settings.stage_fps)
     app[LIVE_KEY].taps.extend(feed.attach for feed in feeds)
 
@@ -219,3 +216,12 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
 
     app.on_shutdown.append(_shutdown)
     return app
+
+
+def make_runner(app: web.Application, settings: StreamSettings) -> web.AppRunner:
+    """The runner every server uses (the CLI's and the tests'): a connection that has not
+    sent a whole request line and headers within ``header_timeout`` seconds of opening
+    (or of its last reply) is closed (aiohttp's idle timer), and malformed requests are
+    logged at a bounded rate."""
+    limit_bad_request_logs()
+    return web.AppRunner(app, access_log=None, keepalive_timeout=settings.header_timeout)

@@ -1,8 +1,9 @@
 """One visitor's WebRTC session: peer connection, view, track, datachannel, clean-up.
 
 A session ends by ``DELETE``, by ICE failing (consent lost: the tab vanished), by never
-connecting, or by server shutdown; each path runs the same :meth:`Session.close`, which
-frees the peer connection, the render view and every task.
+connecting, by a flood of messages, or by server shutdown; each path runs the same
+:meth:`Session.close`, which releases its :class:`Reservation`: the peer connection, the
+render view, its place and every task, each even when another fails.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import math
 import secrets
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -31,7 +31,9 @@ from museion.streaming.commands import parse_command
 from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
-from museion.streaming.negotiation import preferred_codecs
+from museion.streaming.negotiation import offer_refusals, preferred_codecs
+from museion.streaming.peer_watch import watch_peer
+from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
 from museion.streaming.track import ViewTrack
 
@@ -88,9 +90,11 @@ class Session:
         engine: RenderEngine,
         source: FrameSource,
         settings: StreamSettings,
-        on_closed: Callable[[Session], Awaitable[None] | None],
+        held: Reservation,
         start_at: str | None = None,
     ) -> None:
+        """``held`` already holds the visitor's place and ``source``; the session adds its
+        peer connection and tasks, and releases it all in :meth:`close`."""
         self.id = secrets.token_urlsafe(16)
         self.engine = engine
         self.settings = settings
@@ -130,12 +134,12 @@ class Session:
         self.closed = asyncio.Event()
         self.end_reason: str | None = None
         self._closing = False
-        self._on_closed = on_closed
+        self.held = held
         self._limit = _RateLimit(settings.max_commands_per_second)
-        self._watchdog: asyncio.Task[None] | None = None
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
-        self.pc.on("connectionstatechange", self._on_state)
+        held.add(self.pc.close)
+        held.add(self._stop)
         self.pc.on("datachannel", self._on_datachannel)
 
     async def answer(self, offer_sdp: str, offer: sdp.SessionDescription) -> str:
@@ -154,27 +158,13 @@ class Session:
         transceiver.setCodecPreferences(preferred_codecs(capabilities, self.settings.codec))
         install_encoder(transceiver.sender, self.settings)
         self._sender = transceiver.sender
-        try:
+        with offer_refusals():
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
-        except Exception as exc:  # aiortc raises assorted types for offers it cannot use
-            raise SdpMalformed(f"The offer could not be used: {exc}") from exc
-        answer = await self.pc.createAnswer()
-        await self.pc.setLocalDescription(answer)
-        self._watchdog = asyncio.get_running_loop().create_task(self._connect_watchdog())
+            await self.pc.setLocalDescription(await self.pc.createAnswer())
+        watch_peer(
+            self.pc, self.settings.connect_timeout, self.close, self.held, f"session {self.id}"
+        )
         return announce_candidates(self.pc.localDescription.sdp, self.settings)
-
-    async def _connect_watchdog(self) -> None:
-        """End a session whose browser never connects."""
-        await asyncio.sleep(self.settings.connect_timeout)
-        if self.pc.connectionState != "connected":
-            logger.info("session %s never connected; closing", self.id)
-            await self.close("connect timeout")
-
-    async def _on_state(self) -> None:
-        state = self.pc.connectionState
-        logger.info("session %s: %s", self.id, state)
-        if state in ("failed", "closed"):
-            await self.close(f"connection {state}")
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         self.channel = channel
@@ -439,23 +429,21 @@ class Session:
                 reply["label"] = with_media_urls(label)
         self.send(reply)
 
+    def _stop(self) -> None:
+        """No more frames, messages or tasks (the first step of every ending)."""
+        self._closing = True
+        self.track.stop()
+        current = asyncio.current_task()
+        for task in list(self._tasks):
+            if task is not current:
+                task.cancel()
+
     async def close(self, reason: str = "closed") -> None:
         """Free everything this session holds; safe to call more than once."""
-        if self._closing:
+        if self.end_reason is not None:
             await self.closed.wait()
             return
-        self._closing = True
         self.end_reason = reason
         logger.info("session %s ends: %s", self.id, reason)
-        current = asyncio.current_task()
-        if self._watchdog is not None and self._watchdog is not current:
-            self._watchdog.cancel()
-        self.track.stop()
-        for task in list(self._tasks):
-            task.cancel()
-        await self.pc.close()
-        await asyncio.get_running_loop().run_in_executor(self.engine.executor, self.source.close)
+        await self.held.release()
         self.closed.set()
-        result = self._on_closed(self)
-        if result is not None:
-            await result

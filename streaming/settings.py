@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Literal
 
@@ -59,6 +60,8 @@ class StreamSettings:
     max_sessions: int = 4
     retry_after: int = 10
     max_sdp_bytes: int = 64 * 1024
+    header_timeout: float = 10.0
+    body_timeout: float = 10.0
     max_commands_per_second: int = 200
     ice_addresses: tuple[str, ...] = ()
     announced_address: str | None = None
@@ -66,6 +69,8 @@ class StreamSettings:
     consent_interval: float = 1.0
     consent_failures: int = 5
     connect_timeout: float = 20.0
+    max_remote_candidates: int = 64
+    ice_denied_networks: tuple[str, ...] = ()
     stamp_clock: bool = False
     hotspot_range: float = 4.0
     publish_token: str | None = None
@@ -109,6 +114,15 @@ class StreamSettings:
                 raise ValueError("a stream token is written STREAM=TOKEN, both non-empty")
         if self.relay_workers is not None and not 0 <= self.relay_workers <= 64:
             raise ValueError("relay_workers must lie in [0, 64]")
+        if not 1 <= self.max_remote_candidates <= 1000:
+            raise ValueError("max_remote_candidates must lie in [1, 1000]")
+        for network in self.ice_denied_networks:
+            try:
+                ipaddress.ip_network(network, strict=False)
+            except ValueError:
+                raise ValueError(f"ice_denied_networks: {network!r} is not a network") from None
+        if not (0 < self.header_timeout <= 600 and 0 < self.body_timeout <= 600):
+            raise ValueError("header_timeout and body_timeout must lie in (0, 600] seconds")
         if not 1 <= self.stage_fps <= 60:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):

@@ -1,15 +1,25 @@
 """Reading an SDP offer from an HTTP request: type, size and encoding, then :func:`check_offer`.
 
-Shared by the gallery's WHEP endpoint and the live WHIP/WHEP endpoints.
+Shared by the gallery's WHEP endpoint and the live WHIP/WHEP endpoints.  A body arrives in
+as many TCP segments as the network cut it into (a browser's 5 KB offer often in several):
+it is read to its end, up to the cap (413 past it, however it is sent, chunked or not),
+within ``body_timeout`` seconds (408 for a client that stops sending).
 """
 
 from __future__ import annotations
 
+import asyncio
+
 from aiohttp import web
 from aiortc import sdp
 
-from museion.streaming.errors import SdpMalformed, SdpTooLarge, UnsupportedMediaType
-from museion.streaming.offer import check_offer
+from museion.streaming.errors import (
+    RequestTimeout,
+    SdpMalformed,
+    SdpTooLarge,
+    UnsupportedMediaType,
+)
+from museion.streaming.offer import CandidatePolicy, check_offer, screen_candidates
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["read_offer", "read_text"]
@@ -20,6 +30,7 @@ async def read_offer(
 ) -> tuple[str, sdp.SessionDescription]:
     """The offer's text and its parsed form; raises a :class:`SignallingError` otherwise."""
     text = await read_text(request, settings, "application/sdp", "offer")
+    text = screen_candidates(text, CandidatePolicy.of(settings))
     return text, check_offer(text)
 
 
@@ -32,10 +43,25 @@ async def read_text(
     limit = settings.max_sdp_bytes
     if request.content_length is not None and request.content_length > limit:
         raise SdpTooLarge(f"The {what} is larger than {limit} bytes.")
-    body = await request.content.read(limit + 1)
-    if len(body) > limit:
-        raise SdpTooLarge(f"The {what} is larger than {limit} bytes.")
+    body = await read_body(request, limit, settings.body_timeout, what)
     try:
         return body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SdpMalformed(f"The {what} is not UTF-8 text.") from exc
+
+
+async def read_body(request: web.Request, limit: int, timeout: float, what: str) -> bytes:
+    """The whole body, however it was segmented or chunked; :class:`SdpTooLarge` past
+    ``limit`` bytes, :class:`RequestTimeout` if it is not complete within ``timeout`` s."""
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async with asyncio.timeout(timeout):
+            while chunk := await request.content.readany():
+                size += len(chunk)
+                if size > limit:
+                    raise SdpTooLarge(f"The {what} is larger than {limit} bytes.")
+                chunks.append(chunk)
+    except TimeoutError:
+        raise RequestTimeout(f"The {what} did not arrive within {timeout:g} seconds.") from None
+    return b"".join(chunks)

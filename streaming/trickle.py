@@ -15,11 +15,13 @@ from aiortc import RTCIceCandidate
 from aiortc.sdp import candidate_from_sdp
 
 from museion.streaming.errors import SdpMalformed
+from museion.streaming.offer import CandidatePolicy
 
 __all__ = ["SDPFRAG", "SdpFragment", "parse_sdpfrag"]
 
 SDPFRAG = "application/trickle-ice-sdpfrag"
-MAX_CANDIDATES = 64
+MAX_CANDIDATES = CandidatePolicy.limit
+_DEFAULT_POLICY = CandidatePolicy()
 
 
 @dataclass
@@ -33,10 +35,14 @@ class SdpFragment:
     end_of_candidates: bool = False
 
 
-def parse_sdpfrag(text: str) -> SdpFragment:
-    """The fragment in ``text``; raises :class:`SdpMalformed` with a sentence otherwise."""
+def parse_sdpfrag(text: str, policy: CandidatePolicy = _DEFAULT_POLICY) -> SdpFragment:
+    """The fragment in ``text``; raises :class:`SdpMalformed` with a sentence otherwise.
+
+    Candidates ``policy`` rules out are left out of the fragment (ICE never checks them).
+    """
     fragment = SdpFragment()
     mid: str | None = None
+    seen = 0
     for number, raw in enumerate(text.splitlines(), 1):
         line = raw.strip()
         if not line:
@@ -56,9 +62,12 @@ def parse_sdpfrag(text: str) -> SdpFragment:
         elif name == "end-of-candidates":
             fragment.end_of_candidates = True
         elif name == "candidate":
-            if len(fragment.candidates) >= MAX_CANDIDATES:
-                raise SdpMalformed(f"A fragment carries at most {MAX_CANDIDATES} candidates.")
-            fragment.candidates.append(_candidate(value, mid, number))
+            seen += 1
+            if seen > policy.limit:
+                raise SdpMalformed(f"A fragment carries at most {policy.limit} candidates.")
+            candidate = _candidate(value, mid, number)
+            if policy.allows(candidate.ip, candidate.port):
+                fragment.candidates.append(candidate)
     return fragment
 
 

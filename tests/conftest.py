@@ -22,7 +22,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
-from museion.streaming.server import make_app
+from museion.streaming.server import make_app, make_runner
 from museion.streaming.settings import StreamSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -91,7 +91,7 @@ async def serve(
 ) -> AsyncIterator[Server]:
     """Run the real aiohttp app on a loopback port (ephemeral by default) for the duration."""
     app = make_app(engine, settings)
-    runner = web.AppRunner(app)
+    runner = make_runner(app, settings)
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
     await site.start()

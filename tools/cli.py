@@ -115,7 +115,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from museion.runtime.settings import RuntimeSettings
     from museion.scenes.checked_scene import CheckedScene, open_scene
     from museion.scenes.showcase import Showcase, open_showcase
-    from museion.streaming.server import make_app
+    from museion.streaming.server import make_app, make_runner
     from museion.streaming.settings import StreamSettings
     from museion.tools.config import build_settings, read_config_file
 
@@ -149,7 +149,7 @@ async def _serve(args: argparse.Namespace) -> int:
         name = scene.relic.name
     loop = asyncio.get_running_loop()
     engine = await loop.run_in_executor(None, RenderEngine, scene, runtime)
-    runner = web.AppRunner(make_app(engine, streaming), access_log=None)
+    runner = make_runner(make_app(engine, streaming), streaming)
     await runner.setup()
     try:
         site = web.TCPSite(runner, streaming.host, streaming.port)
