@@ -157,7 +157,7 @@ class _Decoder:
         found = resolve_uri(
             uri, self.folder, pointer, media_types=types, max_bytes=self.limits.max_file_bytes
         )
-        return found.data if isinstance(found, DataUri) else found.path.read_bytes()
+        return found.data if isinstance(found, DataUri) else found.read()
 
     def _buffers(self) -> list[bytes | None]:
         loaded: list[bytes | None] = []

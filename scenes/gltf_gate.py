@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from museion.scenes.asset_path import find_file
 from museion.scenes.errors import AssetRejected
 from museion.scenes.glb import GLB_MAGIC, GlbChunks, read_glb
 from museion.scenes.gltf_report import GltfInvalid, GltfReport, Reporter
@@ -79,19 +80,6 @@ class GltfSource:
     images: list[bytes | None] = field(default_factory=list)
 
 
-def _resolve_inside(root: Path, name: str) -> Path:
-    if not name or "\x00" in name:
-        raise AssetRejected("PATH_INVALID", name or "<empty>", "the asset name is empty or binary")
-    candidate = Path(name)
-    if candidate.is_absolute():
-        raise AssetRejected("PATH_ABSOLUTE", name, "asset names are relative to the asset root")
-    real_root = root.resolve()
-    resolved = (real_root / candidate).resolve()
-    if not resolved.is_relative_to(real_root):
-        raise AssetRejected("URI_OUTSIDE_ROOT", name, "the file lies outside the asset root")
-    return resolved
-
-
 def _no_constants(token: str) -> Any:
     raise ValueError(f"{token} is not JSON")
 
@@ -133,23 +121,23 @@ def read_gltf(root: Path, name: str, limits: GateLimits | None = None) -> GltfSo
     loaded by :func:`validate_gltf`, after the caps on counts have passed.
     """
     limits = limits or GateLimits()
-    path = _resolve_inside(root, name)
+    found = find_file(root, name, name)
+    path = found.path
     if path.suffix.lower() not in (".glb", ".gltf"):
         raise AssetRejected("NOT_GLTF", name, "only .glb and .gltf files can be shown")
-    if not path.is_file():
-        raise AssetRejected("NOT_FOUND", name, "no such file in the asset root")
-    size = path.stat().st_size
-    if size > limits.max_file_bytes:
+    if found.size > limits.max_file_bytes:
         raise AssetRejected(
-            "FILE_TOO_LARGE", name, f"{size} bytes is over the {limits.max_file_bytes}-byte cap"
+            "FILE_TOO_LARGE",
+            name,
+            f"{found.size} bytes is over the {limits.max_file_bytes}-byte cap",
         )
     document, chunks = parse_gltf_bytes(
-        path.read_bytes(), name, limits, glb=path.suffix.lower() == ".glb"
+        found.read(), name, limits, glb=path.suffix.lower() == ".glb"
     )
     return GltfSource(
         path,
         name,
-        size,
+        found.size,
         document,
         glb_bin=chunks.bin if chunks else None,
         is_glb=chunks is not None,
@@ -196,10 +184,10 @@ def _load_resources(source: GltfSource, report: Reporter, limits: GateLimits) ->
                 where = f"/{kind}/{index}/uri"
                 try:
                     found = resolve_uri(uri, folder, where, media_types=types, max_bytes=budget)
+                    data = found.data if isinstance(found, DataUri) else found.read()
                 except AssetRejected as exc:
                     report.error(exc.code, where, exc.detail)
                 else:
-                    data = found.data if isinstance(found, DataUri) else found.path.read_bytes()
                     budget -= len(data)
             loaded.append(data)
         if kind == "buffers":
@@ -257,5 +245,5 @@ def check_gltf(
     report = validate_gltf(root, name, limits)
     if not report.valid:
         raise GltfInvalid(report)
-    path = _resolve_inside(root, name)
-    return CheckedGltf(path=path, size=path.stat().st_size, name=name)
+    found = find_file(root, name, name)
+    return CheckedGltf(path=found.path, size=found.size, name=name)

@@ -643,7 +643,7 @@ class _Bytes:
         found = resolve_uri(uri, self._folder, where, media_types=types, max_bytes=self._cap)
         if isinstance(found, DataUri):
             return found.data, "data URI"
-        return found.path.read_bytes(), f"file {found.path.name}"
+        return found.read(), f"file {found.path.name}"
 
     def buffer(self, index: int) -> bytes:
         if index not in self._buffers:

@@ -6,8 +6,10 @@ folder; and a well-formed ``data:`` URI of an allowed media type, decoded within
 cap.  Everything else (schemes, absolute paths, drive letters, UNC shares, ``..`` escapes,
 NUL bytes, devices) is refused with a stable code, before any file is opened.
 
-Pure: :func:`resolve_uri` touches the file system only to resolve and stat the candidate
-path, never to read outside ``folder``.
+What is a URI's own (schemes, percent-encoding, ``data:``) is here; the path that remains
+goes through :mod:`asset_path`, the policy scene documents' file names share.  Pure:
+:func:`resolve_uri` touches the file system only to resolve and stat the candidate path,
+never to read outside ``folder``.
 """
 
 from __future__ import annotations
@@ -15,11 +17,11 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-import stat
 from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from urllib.parse import unquote_to_bytes
 
+from museion.scenes.asset_path import URI_CODES, AssetFile, find_file, relative_parts
 from museion.scenes.errors import AssetRejected
 
 __all__ = [
@@ -38,12 +40,8 @@ _DATA = re.compile(r"^data:(?P<type>[^;,]*)(?P<params>(;[^;,]*)*?)(?P<b64>;base6
 _BASE64 = re.compile(rb"^[A-Za-z0-9+/]*={0,2}$")
 
 
-@dataclass(frozen=True)
-class FileUri:
-    """A relative URI resolved to a regular file inside the glTF's folder."""
-
-    path: Path
-    size: int
+FileUri = AssetFile
+"""A relative URI resolved to a regular file inside the glTF's folder."""
 
 
 @dataclass(frozen=True)
@@ -98,11 +96,8 @@ def _decode_data(uri: str, where: str, allowed: frozenset[str], max_bytes: int) 
 
 
 def _relative_parts(uri: str, where: str) -> tuple[str, ...]:
-    """The path segments of a relative reference, decoded once, or a refusal."""
-    if "\x00" in uri:
-        raise _reject("URI_INVALID", where, "the URI contains a NUL character")
-    if uri.startswith(("\\\\", "//")):
-        raise _reject("URI_NOT_RELATIVE", where, "network paths (UNC, //host) are not allowed")
+    """The path segments of a relative reference, decoded once, or a refusal: schemes and
+    percent-encoding are a URI's own; NUL, UNC, absolute and ``..`` are the shared policy's."""
     if _SCHEME.match(uri) or re.match(r"^[A-Za-z]:", uri):
         raise _reject(
             "URI_NOT_RELATIVE", where, "only relative file names and data: URIs are allowed"
@@ -111,20 +106,7 @@ def _relative_parts(uri: str, where: str) -> tuple[str, ...]:
         decoded = unquote_to_bytes(uri.split("#", 1)[0].split("?", 1)[0]).decode("utf-8")
     except UnicodeDecodeError as exc:
         raise _reject("URI_INVALID", where, "the URI is not UTF-8 once decoded") from exc
-    if "\x00" in decoded:
-        raise _reject("URI_INVALID", where, "the URI contains an encoded NUL character")
-    normalised = decoded.replace("\\", "/")
-    if normalised.startswith("/") or re.match(r"^[A-Za-z]:", normalised):
-        raise _reject("URI_NOT_RELATIVE", where, "the URI decodes to an absolute path")
-    parts = PurePosixPath(normalised).parts
-    depth = 0
-    for part in parts:
-        depth += -1 if part == ".." else (0 if part == "." else 1)
-        if depth < 0:
-            raise _reject("URI_OUTSIDE_FOLDER", where, "the URI climbs out of the glTF's folder")
-    if not parts:
-        raise _reject("URI_INVALID", where, "the URI names no file")
-    return tuple(parts)
+    return relative_parts(decoded, where, URI_CODES)
 
 
 def resolve_uri(
@@ -147,22 +129,4 @@ def resolve_uri(
     if uri[:5].lower() == "data:":
         return _decode_data(uri, where, media_types, max_bytes)
     parts = _relative_parts(uri, where)
-    real_folder = folder.resolve()
-    try:
-        path = real_folder.joinpath(*parts).resolve(strict=True)
-    except FileNotFoundError as exc:
-        raise _reject("URI_NOT_FOUND", where, f"no file {uri[:120]!r} beside the glTF") from exc
-    except (OSError, RuntimeError) as exc:  # loops, permissions, names too long
-        raise _reject("URI_INVALID", where, f"the file cannot be resolved ({exc})") from exc
-    if not path.is_relative_to(real_folder):
-        raise _reject(
-            "URI_OUTSIDE_FOLDER", where, "the URI leads out of the glTF's folder (via a link)"
-        )
-    info = path.stat()
-    if not stat.S_ISREG(info.st_mode):
-        raise _reject("URI_NOT_A_FILE", where, "the URI names a folder or device, not a file")
-    if info.st_size > max_bytes:
-        raise _reject(
-            "URI_FILE_TOO_LARGE", where, f"the file is {info.st_size} bytes, over {max_bytes}"
-        )
-    return FileUri(path=path, size=info.st_size)
+    return find_file(folder, parts, where, URI_CODES, max_bytes=max_bytes)

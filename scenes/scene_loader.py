@@ -22,6 +22,7 @@ from typing import Any
 import jsonschema
 import langcodes
 
+from museion.scenes.asset_path import find_file
 from museion.scenes.errors import AssetRejected, SceneInvalid, SceneIssue
 from museion.scenes.gltf_gate import check_gltf
 from museion.scenes.scene_migrations import migrate
@@ -358,13 +359,12 @@ def _file_issues(data: dict[str, Any], root: Path) -> Iterator[SceneIssue]:
 
 
 def media_file(root: Path, name: str, pointer: str) -> Path | SceneIssue:
-    """The recording or image file ``name`` inside ``root``, or the issue with it."""
-    path = (root / name).resolve()
-    if Path(name).is_absolute() or not path.is_relative_to(root.resolve()):
-        return SceneIssue(pointer, "URI_OUTSIDE_ROOT", f"{name!r} lies outside the asset root")
-    if not path.is_file():
-        return SceneIssue(pointer, "NOT_FOUND", f"{name!r} is not in the asset root")
-    return path
+    """The recording or image file ``name`` inside ``root``, or the issue with it: the same
+    path policy as every glTF and glTF resource (:mod:`asset_path`)."""
+    try:
+        return find_file(root, name, pointer).path
+    except AssetRejected as exc:
+        return SceneIssue(pointer, exc.code, exc.detail)
 
 
 def _items(value: Any) -> Iterator[tuple[int, dict[str, Any]]]:

@@ -214,7 +214,7 @@ def _buffers(source: GltfSource) -> list[bytes]:
             continue
         where = f"/buffers/{index}/uri"
         found = resolve_uri(uri, folder, where, media_types=BUFFER_MEDIA_TYPES, max_bytes=2**31)
-        out.append(found.data if isinstance(found, DataUri) else found.path.read_bytes())
+        out.append(found.data if isinstance(found, DataUri) else found.read())
     return out
 
 
@@ -319,7 +319,7 @@ def _decode(source: GltfSource) -> GltfDocument:
                 media_types=IMAGE_MEDIA_TYPES,
                 max_bytes=2**31,
             )
-            images.append(found.data if isinstance(found, DataUri) else found.path.read_bytes())
+            images.append(found.data if isinstance(found, DataUri) else found.read())
             image.setdefault("mimeType", _sniff_mime(images[-1]))
     out = {k: v for k, v in document.items() if k not in ("buffers", "bufferViews")}
     for accessor in out.get("accessors", []):

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from museion.scenes.gltf_gate import validate_gltf
+from museion.scenes.gltf_report import Reporter
 
 __all__ = ["add_validate_command", "run_validate"]
 
@@ -34,23 +35,40 @@ def _report(path: Path) -> dict[str, Any]:
     return report
 
 
-def _expand(paths: list[Path]) -> list[Path]:
+def _empty_folder(path: Path) -> dict[str, Any]:
+    """A folder named on the command line that holds no glTF is a finding, not silence."""
+    reporter = Reporter(path.name)
+    reporter.error("NO_GLTF_FILES", "", "the folder holds no .gltf or .glb file")
+    return {**reporter.report().to_dict(), "path": str(path)}
+
+
+def _is_folder(path: Path) -> bool:
+    """Whether ``path`` is a folder; a path the system cannot even look at (a name too
+    long, a loop) is not, so it goes to the gate, which reports why."""
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
+
+
+def _reports(paths: list[Path]) -> list[dict[str, Any]]:
     """Folders stand for every glTF below them (sorted, symlinks not followed)."""
-    files: list[Path] = []
+    reports: list[dict[str, Any]] = []
     for path in paths:
-        if path.is_dir():
-            files += sorted(
+        if _is_folder(path):
+            files = sorted(
                 p for p in path.rglob("*") if p.suffix.lower() in (".gltf", ".glb") and p.is_file()
             )
+            reports += [_report(p) for p in files] if files else [_empty_folder(path)]
         else:
-            files.append(path)
-    return files
+            reports.append(_report(path))
+    return reports
 
 
 def run_validate(args: argparse.Namespace) -> int:
     """Validate every path; one line per issue, or the full report with ``--json``; a
     summary on stderr so stdout stays one line per finding."""
-    reports = [_report(path) for path in _expand(args.paths)]
+    reports = _reports(args.paths)
     if args.json:
         sys.stdout.write(json.dumps(reports, indent=2, ensure_ascii=False) + "\n")
     else:

@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from museion.scenes.checked_scene import check_scene
 from museion.scenes.errors import SceneInvalid
 from museion.scenes.scene_file import dump_scene
 from museion.scenes.scene_loader import load_scene
@@ -49,6 +50,23 @@ def test_each_broken_document_is_explained(name: str, raw: bytes, code: str, poi
     assert issues, name
     assert (pointer, code) in [(i.pointer, i.code) for i in issues], [str(i) for i in issues]
     assert all(i.message and i.code.isupper() for i in issues)
+
+
+def test_a_nul_in_a_file_name_is_an_issue_where_the_engine_checks_files_too() -> None:
+    """check_scene, what serve runs, shares the path policy with the loader: no ValueError."""
+    document: dict[str, Any] = json.loads(valid_bytes())
+    document["tours"][0]["steps"][0]["audio"] = {"en": "voice\x00.ogg"}
+    document["exhibits"][0]["hotspots"][0]["image"] = "band\x00.png"
+    document["exhibits"][1]["asset"] = "relic.glb\x00"
+    loaded = load_scene(json.dumps(document).encode())  # no asset root: files unchecked
+    with pytest.raises(SceneInvalid) as caught:
+        check_scene(loaded, ASSETS)
+    assert {(i.pointer, i.code) for i in caught.value.issues} == {
+        ("/tours/0/steps/0/audio/en", "PATH_INVALID"),
+        ("/exhibits/0/hotspots/0/image", "PATH_INVALID"),
+        ("/exhibits/1/asset", "PATH_INVALID"),
+    }
+    assert all("NUL character" in i.message for i in caught.value.issues)
 
 
 def test_every_problem_is_reported_at_once() -> None:
