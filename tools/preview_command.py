@@ -101,9 +101,11 @@ def _atomic(path: Path) -> Iterator[Path]:
     try:
         yield part
         os.replace(part, path)
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(OSError):
             part.unlink()
+        if isinstance(exc, OSError):  # a full disk, a folder where the file should go
+            raise OutputError(f"{path}: cannot write there ({exc.strerror})") from exc
         raise
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -81,7 +82,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _new(args: argparse.Namespace) -> int:
-    if args.file.exists() and not args.force:
+    if os.path.lexists(args.file) and not args.force:  # a link, even a broken one, too
         raise SceneError(f"{args.file} exists; use --force to replace it", code="FILE_EXISTS")
     languages = [tag.strip() for tag in args.languages.split(",") if tag.strip()]
     if not languages:

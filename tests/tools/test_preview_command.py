@@ -97,6 +97,19 @@ def test_an_unwritable_destination_exits_1_and_leaves_nothing(
     assert not target.parent.exists()
 
 
+def test_a_folder_where_the_thumbnail_should_go_exits_1_with_a_sentence(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The rename onto a folder failed after rendering: once a traceback."""
+    target = tmp_path / "thumb.png"
+    target.mkdir()
+    assert main(["preview", str(ASSETS / "relic.glb"), "-o", str(target), "--size", "32x32"]) == 1
+    err = capsys.readouterr().err
+    assert f"museion: OUTPUT_UNWRITABLE: {target}: cannot write there (Is a directory)" in err
+    assert target.is_dir() and list(target.iterdir()) == []
+    assert _leftovers(tmp_path) == []
+
+
 def test_a_failure_while_encoding_leaves_the_old_file_untouched(tmp_path: Path) -> None:
     video = tmp_path / "turn.mp4"
     video.write_bytes(b"the previous video")

@@ -62,6 +62,47 @@ def test_validate_never_shows_a_traceback(tmp_path: Path) -> None:
         assert "Traceback" not in done.stderr
 
 
+def test_validate_reports_a_nul_in_a_file_name_as_an_issue(tmp_path: Path) -> None:
+    """Once "ValueError: embedded null byte": now an issue with its pointer, exit 1."""
+    document = json.loads(valid_bytes())
+    document["exhibits"][0]["asset"] = "relic\x00.glb"
+    document["exhibits"][0]["hotspots"][0]["image"] = "band\x00.png"
+    document["tours"][0]["steps"][0]["audio"] = {"zh": "zh\x00.ogg", "en": "en.ogg\x00"}
+    path = tmp_path / "nul.scene.json"
+    path.write_text(json.dumps(document))
+    done = _museion("scene", "validate", str(path), "--assets", str(ASSETS))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    for pointer in (
+        "/exhibits/0/asset",
+        "/exhibits/0/hotspots/0/image",
+        "/tours/0/steps/0/audio/zh",
+        "/tours/0/steps/0/audio/en",
+    ):
+        assert f"{path}:{pointer}: PATH_INVALID the name contains a NUL character" in done.stdout
+    report = json.loads(
+        _museion("scene", "validate", str(path), "--json", "--assets", str(ASSETS)).stdout
+    )
+    assert report["valid"] is False
+    assert {i["code"] for i in report["issues"]} == {"PATH_INVALID"}
+
+
+def test_new_refuses_a_name_too_long_with_a_sentence(tmp_path: Path) -> None:
+    done = _museion("scene", "new", str(tmp_path / ("x" * 300 + ".scene.json")))
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert "WRITE_FAILED" in done.stderr and "File name too long" in done.stderr
+
+
+def test_new_does_not_replace_a_link(tmp_path: Path) -> None:
+    link = tmp_path / "loop.scene.json"
+    link.symlink_to(link.name)
+    done = _museion("scene", "new", str(link))
+    assert done.returncode == 1
+    assert "FILE_EXISTS" in done.stderr
+    assert link.is_symlink()
+
+
 def test_usage_errors_exit_2() -> None:
     assert _museion("scene").returncode == 2
     assert _museion("scene", "validate").returncode == 2
