@@ -303,7 +303,7 @@ async def publish(
         await asyncio.wait(waits, timeout=duration, return_when=asyncio.FIRST_COMPLETED)
         stopped.cancel()
         packets = await _packets_sent(transceiver.sender)
-        cut_off = connection.down.done() or (ends.done() and not getattr(track, "finished", True))
+        cut_off = connection.down.done() or (ends.done() and not getattr(track, "finished", False))
         if cut_off and not stop.is_set():
             raise StreamingError(
                 f"the connection to {url} was lost after {time.monotonic() - connected_at:.1f} s "

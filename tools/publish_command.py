@@ -2,16 +2,20 @@
 (a thin shell over :func:`museion.streaming.publish.publish`).
 
 A file's H.264 or VP8 goes as it is, paced in real time; ``testsrc`` is ffmpeg's test
-pattern.  Exit 0 when the show ran to its end (or Ctrl-C), 1 when the endpoint refused it
-or the file cannot be sent (the code and the reason are printed), 2 on usage errors.
+pattern.  Exit 0 when the show ran to its end (or Ctrl-C) and video did leave for the
+server; 1 when the endpoint cannot be reached or refused it, the media never connected
+or was cut off, or the file cannot be sent (the code and the reason are printed); 2 on
+usage errors.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import re
 import signal
 import sys
+from urllib.parse import urlsplit
 
 __all__ = ["add_publish_command"]
 
@@ -25,17 +29,73 @@ def add_publish_command(verbs: argparse._SubParsersAction[argparse.ArgumentParse
         "/whip/STREAM): a file's H.264 or VP8 without re-encoding, or ffmpeg's test pattern.",
     )
     parser.add_argument("source", metavar="FILE|testsrc", help="a video file, or testsrc")
-    parser.add_argument("--whip", required=True, metavar="URL", help="the WHIP endpoint")
+    parser.add_argument(
+        "--whip", required=True, type=_whip_url, metavar="URL", help="the WHIP endpoint"
+    )
     parser.add_argument("--token", required=True, help="the stream's bearer token")
     parser.add_argument("--loop", action="store_true", help="start the file over at its end")
-    parser.add_argument("--duration", type=float, metavar="S", help="stop after S seconds")
-    parser.add_argument("--size", default="1280x720", help="testsrc picture size (1280x720)")
-    parser.add_argument("--fps", type=int, default=30, help="testsrc frame rate (30)")
+    parser.add_argument("--duration", type=_seconds, metavar="S", help="stop after S seconds")
+    parser.add_argument(
+        "--size", default="1280x720", type=_size, help="testsrc picture size (1280x720)"
+    )
+    parser.add_argument("--fps", type=_fps, default=30, help="testsrc frame rate (30)")
+    parser.add_argument(
+        "--connect-timeout",
+        type=_seconds,
+        metavar="S",
+        help="fail when the media has not connected after S seconds (default 15)",
+    )
     parser.set_defaults(run=_run)
 
 
+def _whip_url(text: str) -> str:
+    """An http(s) URL with a host: anything else is a typing mistake, so a usage error
+    (exit 2) before any network."""
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - raises on a port that is not a number in range
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a valid URL") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise argparse.ArgumentTypeError(f"want an http(s)://host/... URL, not {text!r}")
+    return text
+
+
+def _size(text: str) -> str:
+    if not re.fullmatch(r"[1-9][0-9]{0,4}x[1-9][0-9]{0,4}", text):
+        raise argparse.ArgumentTypeError(f"want WIDTHxHEIGHT (e.g. 1280x720), not {text!r}")
+    return text
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of seconds") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600")
+    return value
+
+
+def _fps(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= value <= 240:
+        raise argparse.ArgumentTypeError("must be between 1 and 240")
+    return value
+
+
 def _run(args: argparse.Namespace) -> int:
-    from museion.streaming.publish import publish
+    from museion.streaming.ice import configure_ice
+    from museion.streaming.publish import DEFAULT_CONNECT_TIMEOUT, publish
+    from museion.streaming.settings import StreamSettings
+
+    # This process's ICE policy, as the server sets its own: aioice skips 127.0.0.1, so
+    # without it a server on this machine's loopback (or in a loopback-only network)
+    # could never be reached.
+    configure_ice(StreamSettings())
 
     async def go() -> int:
         stop = asyncio.Event()
@@ -51,9 +111,13 @@ def _run(args: argparse.Namespace) -> int:
             size=args.size,
             fps=args.fps,
             stop=stop,
+            connect_timeout=args.connect_timeout or DEFAULT_CONNECT_TIMEOUT,
         )
         what = f"{result.frames} frames" if result.frames is not None else args.source
-        sys.stdout.write(f"published {what} to {result.location} ({result.seconds:.1f} s)\n")
+        sys.stdout.write(
+            f"published {what} to {result.location} "
+            f"({result.seconds:.1f} s, {result.packets} RTP packets)\n"
+        )
         return 0
 
     return asyncio.run(go())

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.errors import CodecUnsupported
+from museion.streaming.errors import CodecUnsupported, StreamingError
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.publish import FileTrack, publish
-from tests.conftest import serve
+from tests.conftest import REPO, serve
 from tests.streaming.test_live import LIVE, TOKEN, _until, watcher
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
@@ -107,3 +109,89 @@ async def test_a_looped_mpeg_ts_keeps_the_frame_rate_across_the_seam(tmp_path: P
         track.stop()
     steps = {b - a for a, b in itertools.pairwise(stamps)}
     assert steps == {3000}, f"90 kHz steps between frames: {sorted(steps)}"
+
+
+async def test_a_show_the_server_ends_is_a_failure_not_published(engine: RenderEngine) -> None:
+    """Cut off mid-show (here the venue ends the session), the publisher says so and
+    raises: a show that did not run to its end was not "published"."""
+    async with serve(engine, LIVE) as server:
+        task = asyncio.ensure_future(
+            publish("testsrc", f"{server.url}/whip/show", TOKEN, size="160x120", duration=60)
+        )
+        registry = server.app[LIVE_KEY]
+        await _until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
+        (session,) = registry.publishers
+        async with (
+            aiohttp.ClientSession() as http,
+            http.delete(
+                f"{server.url}/whip/show/{session}", headers={"Authorization": f"Bearer {TOKEN}"}
+            ) as reply,
+        ):
+            assert reply.status == 200
+        with pytest.raises(StreamingError) as cut:
+            await asyncio.wait_for(task, 20)
+    assert cut.value.code == "PUBLISH_INTERRUPTED"
+    assert cut.value.message.startswith(f"the connection to {server.url}/whip/show was lost after")
+
+
+def _loopback_only_namespace() -> str | None:
+    """Why a loopback-only network namespace cannot be made here, or None."""
+    if os.geteuid() != 0:
+        return "creating a network namespace needs root"
+    missing = [tool for tool in ("unshare", "nsenter", "ip") if shutil.which(tool) is None]
+    return f"{', '.join(missing)} not installed" if missing else None
+
+
+@pytest.mark.skipif(_loopback_only_namespace() is not None, reason=str(_loopback_only_namespace()))
+def test_the_cli_publishes_to_a_server_in_a_loopback_only_network(tmp_path: Path) -> None:
+    """Only 127.0.0.1 exists: aioice skips loopback when gathering, so the publisher once
+    had no candidate at all, sent nothing, and still said "published".  Now it gathers
+    127.0.0.1 and the server counts the frames."""
+    museion = str(Path(sys.executable).with_name("museion"))
+    holder = subprocess.Popen(
+        ["unshare", "--net", "sh", "-c", "ip link set lo up && echo up && exec sleep 600"],
+        stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    inside = ["nsenter", f"--net=/proc/{holder.pid}/ns/net"]
+    server: subprocess.Popen[str] | None = None
+    try:
+        assert holder.stdout is not None and holder.stdout.readline() == "up\n"
+        server = subprocess.Popen(
+            [*inside, museion, "serve", "--port", "0", "--publish-token", TOKEN],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, cwd=REPO,
+        )  # fmt: skip
+        assert server.stdout is not None
+        line = server.stdout.readline()  # "Museion is serving ... at http://127.0.0.1:PORT/"
+        assert "http://127.0.0.1:" in line, line
+        url = line.strip().rsplit(" ", 1)[1].rstrip("/")
+        stats = f"{url}/live/show/stats"
+        watch = (  # inside the namespace: the most frames the server counted while live
+            "import json, sys, time, urllib.request\n"
+            "best, deadline = 0, time.monotonic() + 60\n"
+            "while time.monotonic() < deadline:\n"
+            f"    request = urllib.request.Request({stats!r}, headers={{'Authorization': "
+            f"'Bearer {TOKEN}'}})\n"
+            "    with urllib.request.urlopen(request, timeout=5) as reply:\n"
+            "        best = max(best, json.load(reply)['frames_in'])\n"
+            "    if best >= 30: break\n"
+            "    time.sleep(0.1)\n"
+            "print(best)\n"
+        )
+        watcher = subprocess.Popen(
+            [*inside, sys.executable, "-c", watch], stdout=subprocess.PIPE, text=True
+        )
+        published = subprocess.run(
+            [*inside, museion, "publish", "testsrc", "--size", "160x120", "--whip",
+             f"{url}/whip/show", "--token", TOKEN, "--duration", "4", "--connect-timeout", "10"],
+            capture_output=True, text=True, timeout=60, cwd=REPO,
+        )  # fmt: skip
+        frames, _ = watcher.communicate(timeout=60)
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+        holder.kill()
+        holder.wait()
+    assert published.returncode == 0, published.stderr
+    assert published.stdout.startswith("published testsrc to ")
+    assert int(frames) >= 30, f"the server counted {frames.strip()} frames"
