@@ -210,6 +210,13 @@ def main(argv: list[str] | None = None) -> int:
     except MuseionError as exc:
         sys.stderr.write(f"museion: {exc.code}: {exc.message}\n")
         return 1
+    except OSError as exc:
+        # The file system or the network said no somewhere no layer turned it into its
+        # own error yet: a sentence still, the traceback only with --verbose.
+        logger.debug("unexpected system error", exc_info=True)
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        sys.stderr.write(f"museion: SYSTEM_ERROR: {where}{exc.strerror or exc}\n")
+        return 1
     except KeyboardInterrupt:
         return 1
 

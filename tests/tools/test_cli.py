@@ -193,3 +193,20 @@ def test_an_unreadable_file_exits_1_with_a_sentence(tmp_path: Path) -> None:
         assert done.stdout.startswith(
             f"{model}: error FILE_UNREADABLE the file cannot be read: permission denied\n"
         )
+
+
+def test_a_system_error_no_layer_expected_is_still_a_sentence(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    """The last net under every verb: an OSError that escaped its layer exits 1 with the
+    file and the system's words, not a traceback."""
+    import museion.tools.sample_assets as sample_assets
+
+    def fail(out: Path) -> list[Path]:
+        raise OSError(28, "No space left on device", str(out))
+
+    monkeypatch.setattr(sample_assets, "write_samples", fail)
+    assert main(["samples", str(tmp_path)]) == 1
+    assert capsys.readouterr().err == (
+        f"museion: SYSTEM_ERROR: {tmp_path}: No space left on device\n"
+    )
