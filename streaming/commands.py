@@ -66,7 +66,10 @@ def _number(message: dict[str, Any], key: str, low: float, high: float) -> float
     value = message.get(key)
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise CommandError(f"'{key}' must be a number", code="COMMAND_MALFORMED")
-    number = float(value)
+    try:
+        number = float(value)  # an integer of 309 digits is too large for a float
+    except OverflowError:
+        number = math.inf
     if not math.isfinite(number) or not low <= number <= high:
         raise CommandError(
             f"'{key}' must lie between {low:g} and {high:g}", code="COMMAND_OUT_OF_RANGE"

@@ -27,7 +27,7 @@ from museion.runtime.frame_source import FrameSource
 from museion.runtime.navigation import ModeCommand, Navigator, Walk
 from museion.runtime.picking import HotspotMark
 from museion.runtime.tour_player import TourPlayer
-from museion.streaming.commands import parse_command
+from museion.streaming.commands import ParsedCommand, parse_command
 from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
@@ -43,13 +43,23 @@ logger = logging.getLogger(__name__)
 
 
 class _RateLimit:
-    """A token bucket: ``rate`` messages a second, bursts up to one second's worth."""
+    """A token bucket: ``rate`` messages a second, bursts up to one second's worth.
+
+    It also tells a flood from an eager client: more than ``FLOOD_FACTOR`` times the rate
+    dropped within one ``FLOOD_WINDOW`` means the channel keeps flooding.
+    """
+
+    FLOOD_FACTOR = 2
+    FLOOD_WINDOW = 2.0
 
     def __init__(self, rate: int) -> None:
         self.rate = float(rate)
         self.tokens = float(rate)
         self.stamp = time.monotonic()
         self.warned_at = 0.0
+        self.dropped = 0
+        self._window_start = self.stamp
+        self._window_drops = 0
 
     def allow(self) -> bool:
         now = time.monotonic()
@@ -58,7 +68,15 @@ class _RateLimit:
         if self.tokens >= 1.0:
             self.tokens -= 1.0
             return True
+        self.dropped += 1
+        if now - self._window_start > self.FLOOD_WINDOW:
+            self._window_start, self._window_drops = now, 0
+        self._window_drops += 1
         return False
+
+    @property
+    def flooding(self) -> bool:
+        return self._window_drops > self.FLOOD_FACTOR * self.rate * self.FLOOD_WINDOW
 
 
 def media_url(name: str) -> str:
@@ -196,23 +214,38 @@ class Session:
 
     def handle_message(self, raw: str | bytes) -> None:
         """Apply one view command, or answer with an error; never ends the session."""
+        # Dropped first, before any parsing: an excess message costs a counter.
         if not self._limit.allow():
-            now = time.monotonic()
-            if now - self._limit.warned_at >= 1.0:
-                self._limit.warned_at = now
-                self.send(
-                    {
-                        "type": "error",
-                        "code": "COMMAND_RATE_LIMITED",
-                        "message": "Too many view commands; some were dropped.",
-                    }
-                )
+            self._drop()
             return
         try:
             parsed = parse_command(raw)
         except CommandError as exc:
             self.send({"type": "error", **exc.to_dict(), "seq": exc.seq})
             return
+        try:
+            self._apply(parsed)
+        except Exception:  # a bug on one message must not end the visitor's session
+            logger.exception("session %s: a view command failed", self.id)
+            self._refuse(parsed.seq, "COMMAND_FAILED", "That command could not be applied.")
+
+    def _drop(self) -> None:
+        """One message over the rate: warn once a second; close a channel that floods."""
+        now = time.monotonic()
+        channel = self.channel
+        if self._limit.flooding and channel is not None and channel.readyState == "open":
+            logger.warning(
+                "session %s: datachannel flooding (%d dropped); closing it",
+                self.id,
+                self._limit.dropped,
+            )
+            self._refuse(None, "COMMAND_FLOOD", "Too many view commands; controls are closed.")
+            channel.close()
+        elif now - self._limit.warned_at >= 1.0:
+            self._limit.warned_at = now
+            self._refuse(None, "COMMAND_RATE_LIMITED", "Too many view commands; some were dropped.")
+
+    def _apply(self, parsed: ParsedCommand) -> None:
         command = parsed.command
         now = time.monotonic()
         if isinstance(command, PickAt):

@@ -46,6 +46,10 @@ def test_each_command_type(text: str | bytes, command: object) -> None:
         ('{"type": "orbit", "yaw": NaN, "pitch": 0}', "COMMAND_OUT_OF_RANGE"),
         ('{"type": "zoom", "factor": 0}', "COMMAND_OUT_OF_RANGE"),
         ('{"type": "zoom", "factor": 1e309}', "COMMAND_OUT_OF_RANGE"),
+        # An integer too large for a float (OverflowError escaped and ended the session).
+        ('{"type":"zoom","factor":1' + "0" * 309 + "}", "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"orbit","yaw":-1' + "0" * 400 + ',"pitch":0}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"reset","seq":1' + "0" * 400 + "}", "COMMAND_MALFORMED"),
         ('{"type": "pan", "dx": 5, "dy": 0}', "COMMAND_OUT_OF_RANGE"),
         ('{"type": "reset", "extra": 1}', "COMMAND_MALFORMED"),
         ('{"type": "reset", "seq": -1}', "COMMAND_MALFORMED"),
@@ -68,7 +72,11 @@ def test_size_cap_is_bytes_of_the_message() -> None:
 
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.floats() | st.integers() | st.text(max_size=20),
+    st.none()
+    | st.booleans()
+    | st.floats()
+    | st.integers(min_value=-(10**400), max_value=10**400)
+    | st.text(max_size=20),
     lambda inner: (
         st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=8), inner, max_size=4)
     ),

@@ -83,8 +83,9 @@ async def test_a_crash_loses_at_most_a_second_of_the_show(clip: Path, tmp_path: 
         server.send_signal(signal.SIGKILL)
         await server.wait()
         stop.set()
-        with pytest.raises(Exception):  # noqa: B017 - the server is gone: DELETE fails
-            await asyncio.wait_for(task, 10)
+        # The server is gone: the publisher ends (its DELETE fails, which it may report).
+        done, _ = await asyncio.wait({task}, timeout=10)
+        assert done, "the publisher did not end after the server died"
     finally:
         if server.returncode is None:
             server.kill()
