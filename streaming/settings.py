@@ -35,6 +35,13 @@ class StreamSettings:
     relics near them, not the whole hall's.  ``stamp_clock`` draws the wall-clock time
     into each frame (a diagnostic for measuring glass-to-glass latency; see ``bench/``).
 
+    Hostile clients: a peer (visitor, publisher, live viewer) not connected within
+    ``connect_timeout`` seconds is let go; a connection that has not sent its request's
+    headers within ``header_timeout`` seconds is closed, a body not complete within
+    ``body_timeout`` is refused (408); an offer or WHIP session gives ICE at most
+    ``max_remote_candidates`` remote candidates, none in ``ice_denied_networks`` (CIDR;
+    unspecified, multicast and reserved addresses are always refused).
+
     Live relay: a WHIP publisher of stream ``S`` must present the bearer token that
     ``stream_tokens`` pairs with ``S`` (entries ``S=TOKEN``), or ``publish_token`` (one
     token for every stream: demos and tests); with neither, nothing can be published.
