@@ -22,6 +22,9 @@ __all__ = ["CandidatePolicy", "check_offer", "count_candidates", "screen_candida
 
 Network = ipaddress.IPv4Network | ipaddress.IPv6Network
 
+MAX_SECTIONS = 8
+"""Media sections an offer may have (ours take two or three; each costs a transceiver)."""
+
 # No client has these: unspecified, multicast, reserved and broadcast.
 ALWAYS_DENIED: tuple[Network, ...] = tuple(
     ipaddress.ip_network(n)
@@ -106,8 +109,12 @@ def check_offer(text: str) -> sdp.SessionDescription:
 
 def _check_sections(parsed: sdp.SessionDescription) -> None:
     """The shape aiortc's answer relies on (it raises deep inside ``createAnswer``
-    otherwise): unique mids, a BUNDLE group naming only sections that exist and carry a mid,
-    a direction on every audio and video section."""
+    otherwise): a few sections, unique mids, a BUNDLE group naming only sections that exist
+    and carry a mid, a direction on every audio and video section."""
+    if len(parsed.media) > MAX_SECTIONS:
+        raise SdpMalformed(
+            f"The offer has {len(parsed.media)} media sections; at most {MAX_SECTIONS} are taken."
+        )
     mids = [m.rtp.muxId for m in parsed.media]
     named = [mid for mid in mids if mid]
     if len(set(named)) != len(named):

@@ -185,6 +185,10 @@ class Session:
         return announce_candidates(self.pc.localDescription.sdp, self.settings)
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if self.channel is not None:  # one "view" channel a visitor; more cost us tasks
+            logger.info("session %s: closing extra datachannel %r", self.id, channel.label[:40])
+            channel.close()
+            return
         self.channel = channel
 
         @channel.on("open")

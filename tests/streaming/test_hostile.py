@@ -421,3 +421,27 @@ async def test_a_huge_number_and_a_flood_do_not_end_a_visit(engine: RenderEngine
         for _ in range(10):
             await asyncio.wait_for(view.track.recv(), 5)
         assert (await held(server))["sessions"] == 1
+
+
+async def test_many_sections_or_channels_cost_nothing_extra(engine: RenderEngine) -> None:
+    """Each media section costs a transceiver and each datachannel a task: an offer may
+    have a few sections, a visitor one channel."""
+    async with serve(engine, HOSTILE) as server:
+        base = await offer()
+        video = base[base.index("m=video") : base.index("m=application")]
+        many = base.replace(
+            video, "".join(video.replace("a=mid:0", f"a=mid:v{i}") for i in range(20))
+        )
+        many = many.replace("BUNDLE 0 1", "BUNDLE " + " ".join(f"v{i}" for i in range(20)) + " 1")
+        reply = await raw_http.send(server.url, "POST", "/whep", many.encode(), SDP)
+        assert (reply.status, reply.json()["code"]) == (400, "SDP_MALFORMED")
+        assert "media sections" in reply.json()["message"]
+        async with viewer(server.url) as view:
+            extra = [view.pc.createDataChannel(f"extra{i}") for i in range(5)]
+            await _until(lambda: all(c.readyState == "closed" for c in extra), 10)
+            view.send({"type": "orbit", "yaw": 5, "pitch": 0, "seq": 9})
+            await _until(lambda: view.channel.readyState == "open")
+            (session,) = _sessions(server)
+            await _until(lambda: session.commands_applied == 1)
+            assert session.channel.label == "view"
+        await back_to_idle(server)
