@@ -12,6 +12,7 @@ __all__ = [
     "IceRestartUnsupported",
     "MediaNotFound",
     "PreconditionFailed",
+    "PublishFailed",
     "RelayUnavailable",
     "RequestTimeout",
     "SdpMalformed",
@@ -115,6 +116,14 @@ class IceRestartUnsupported(SignallingError):
     """A PATCH asks for an ICE restart, which the relay does not do (RFC 9725: 422)."""
 
     code = "ICE_RESTART_UNSUPPORTED"
+
+
+class PublishFailed(StreamingError):
+    """Our WHIP publisher (``museion publish``) could not deliver the show; ``code`` says
+    how (``WHIP_UNREACHABLE``, the endpoint's own refusal code, ``PUBLISH_NOT_CONNECTED``,
+    ``PUBLISH_INTERRUPTED``, ``PUBLISH_NO_MEDIA``, ``SOURCE_UNREADABLE``, ...)."""
+
+    code = "PUBLISH_FAILED"
 
 
 class MediaNotFound(StreamingError):

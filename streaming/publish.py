@@ -28,7 +28,7 @@ from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSession
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from aiortc.stats import RTCOutboundRtpStreamStats
 
-from museion.streaming.errors import CodecUnsupported, SignallingError, StreamingError
+from museion.streaming.errors import CodecUnsupported, PublishFailed
 from museion.streaming.negotiation import preferred_codecs, profile_level_id, register_profiles
 
 __all__ = ["DEFAULT_CONNECT_TIMEOUT", "FileTrack", "PublishResult", "publish"]
@@ -69,7 +69,7 @@ class FileTrack(MediaStreamTrack):
             container = av.open(str(self._path))
         except (OSError, av.error.FFmpegError) as exc:  # missing, a folder, a loop, not video
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise StreamingError(
+            raise PublishFailed(
                 f"{self._path} cannot be read as a video ({reason})", code="SOURCE_UNREADABLE"
             ) from exc
         streams = container.streams.video
@@ -170,7 +170,7 @@ def _clean(text: str, width: int = 300) -> str:
     return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
-def _unreachable(url: str, exc: BaseException) -> StreamingError:
+def _unreachable(url: str, exc: BaseException) -> PublishFailed:
     """The sentence for a WHIP endpoint we could not talk to (refused, no such host...)."""
     if isinstance(exc, TimeoutError):
         reason = f"no answer within {_REQUEST_SECONDS:g} s"
@@ -184,12 +184,12 @@ def _unreachable(url: str, exc: BaseException) -> StreamingError:
     else:
         reason = str(exc) or type(exc).__name__
     reason = _clean(reason)
-    return StreamingError(
+    return PublishFailed(
         f"could not reach {url}: {reason[:1].lower()}{reason[1:]}", code="WHIP_UNREACHABLE"
     )
 
 
-def _refused(url: str, status: int, body: str) -> SignallingError:
+def _refused(url: str, status: int, body: str) -> PublishFailed:
     """The endpoint's own code and sentence when it answered ``{code, message}`` JSON (as
     Museion's server does), else its status and body."""
     code, message = "WHIP_REFUSED", _clean(body) or "(no explanation)"
@@ -200,7 +200,7 @@ def _refused(url: str, status: int, body: str) -> SignallingError:
                 code = answer["code"]
             if isinstance(answer.get("message"), str):
                 message = _clean(answer["message"])
-    return SignallingError(f"{url} refused the show (HTTP {status}): {message}", code=code)
+    return PublishFailed(f"{url} refused the show (HTTP {status}): {message}", code=code)
 
 
 class _Connection:
@@ -244,7 +244,7 @@ async def publish(
     """Publish ``source`` (a file path, or ``testsrc``) to the WHIP endpoint ``url``
     until the file ends, ``duration`` seconds pass or ``stop`` is set.
 
-    Returns only when video did leave for the server; raises :class:`StreamingError` when
+    Returns only when video did leave for the server; raises :class:`PublishFailed` when
     the endpoint cannot be reached (``WHIP_UNREACHABLE``), refuses (its own code), never
     connects within ``connect_timeout`` seconds (``PUBLISH_NOT_CONNECTED``), loses the
     connection before the end (``PUBLISH_INTERRUPTED``) or no packet was sent
@@ -290,7 +290,7 @@ async def publish(
         try:
             await pc.setRemoteDescription(RTCSessionDescription(body, "answer"))
         except ValueError as exc:
-            raise SignallingError(
+            raise PublishFailed(
                 f"{url} answered with an SDP that cannot be used ({_clean(str(exc))})",
                 code="WHIP_ANSWER_INVALID",
             ) from exc
@@ -305,13 +305,13 @@ async def publish(
         packets = await _packets_sent(transceiver.sender)
         cut_off = connection.down.done() or (ends.done() and not getattr(track, "finished", False))
         if cut_off and not stop.is_set():
-            raise StreamingError(
+            raise PublishFailed(
                 f"the connection to {url} was lost after {time.monotonic() - connected_at:.1f} s "
                 f"({packets} RTP packets sent)",
                 code="PUBLISH_INTERRUPTED",
             )
         if packets == 0:
-            raise StreamingError(
+            raise PublishFailed(
                 f"connected to {url}, but no video was sent", code="PUBLISH_NO_MEDIA"
             )
     finally:
@@ -345,7 +345,7 @@ async def _connected(
         why = "ICE or DTLS failed"
     else:
         why = f"ICE and DTLS did not connect within {timeout:g} s"
-    raise StreamingError(
+    raise PublishFailed(
         f"{url} accepted the show, but no media could reach it: {why} "
         "(is a UDP path open between this machine and the server?)",
         code="PUBLISH_NOT_CONNECTED",
