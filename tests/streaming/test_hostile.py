@@ -445,3 +445,26 @@ async def test_many_sections_or_channels_cost_nothing_extra(engine: RenderEngine
             await _until(lambda: session.commands_applied == 1)
             assert session.channel.label == "view"
         await back_to_idle(server)
+
+
+async def test_a_full_view_pool_gives_the_place_back(
+    engine: RenderEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The render engine refuses a view after the visitor's place was taken: 503 and the
+    place is free again (the failure is injected: filling six real views takes minutes)."""
+    from museion.runtime.errors import ViewPoolExhausted
+
+    def exhausted(width: int, height: int) -> None:
+        raise ViewPoolExhausted("all 6 render views are in use")
+
+    async with serve(engine, HOSTILE) as server:
+        body = (await offer()).encode()
+        with monkeypatch.context() as patched:
+            patched.setattr(engine, "open_view", exhausted)
+            for _ in range(HOSTILE.max_sessions + 2):
+                reply = await raw_http.send(server.url, "POST", "/whep", body, SDP)
+                assert (reply.status, reply.json()["code"]) == (503, "VIEWS_EXHAUSTED")
+                assert reply.headers["retry-after"]
+        await back_to_idle(server)
+        async with viewer(server.url) as view:
+            await asyncio.wait_for(view.track.recv(), 10)
