@@ -12,6 +12,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
+import flood
 import gallery
 import gate
 import optimize
@@ -37,6 +38,7 @@ def main() -> int:
     rows = render_encode.run()
     rows += browser.run()
     rows += gallery.run()
+    rows += flood.run()
     rows += gate.run()
     rows += optimize.run()
     rows += relay.run()
