@@ -15,6 +15,7 @@ import math
 import secrets
 import time
 from collections import deque
+from collections.abc import Coroutine
 from typing import Any
 from urllib.parse import quote
 
@@ -46,10 +47,11 @@ class _RateLimit:
     """A token bucket: ``rate`` messages a second, bursts up to one second's worth.
 
     It also tells a flood from an eager client: more than ``FLOOD_FACTOR`` times the rate
-    dropped within one ``FLOOD_WINDOW`` means the channel keeps flooding.
+    dropped within one ``FLOOD_WINDOW`` (a client sending at 1.5 times the rate for 2 s,
+    where the page sends at most 60 a second) means the channel keeps flooding.
     """
 
-    FLOOD_FACTOR = 2
+    FLOOD_FACTOR = 0.5
     FLOOD_WINDOW = 2.0
 
     def __init__(self, rate: int) -> None:
@@ -77,6 +79,12 @@ class _RateLimit:
     @property
     def flooding(self) -> bool:
         return self._window_drops > self.FLOOD_FACTOR * self.rate * self.FLOOD_WINDOW
+
+
+ERROR_REPLIES = 20
+"""Error messages a session sends at most each second."""
+FLOOD_GRACE = 2.0
+"""Seconds a flooding visitor's channel has to close before its session is ended."""
 
 
 def media_url(name: str) -> str:
@@ -154,6 +162,8 @@ class Session:
         self._closing = False
         self.held = held
         self._limit = _RateLimit(settings.max_commands_per_second)
+        self._replies = _RateLimit(ERROR_REPLIES)
+        self._flood_closed_at = 0.0
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
         held.add(self.pc.close)
@@ -225,7 +235,7 @@ class Session:
         try:
             parsed = parse_command(raw)
         except CommandError as exc:
-            self.send({"type": "error", **exc.to_dict(), "seq": exc.seq})
+            self._refuse(exc.seq, exc.code, exc.message)
             return
         try:
             self._apply(parsed)
@@ -234,20 +244,50 @@ class Session:
             self._refuse(parsed.seq, "COMMAND_FAILED", "That command could not be applied.")
 
     def _drop(self) -> None:
-        """One message over the rate: warn once a second; close a channel that floods."""
+        """One message over the rate: warn once a second; close a channel that floods, and
+        end the session of a client that floods on past the close (it ignored the stream
+        reset, or never received it behind its own flood)."""
         now = time.monotonic()
         channel = self.channel
-        if self._limit.flooding and channel is not None and channel.readyState == "open":
+        if channel is None or not self._limit.flooding:
+            if now - self._limit.warned_at >= 1.0:
+                self._limit.warned_at = now
+                self._refuse(None, "COMMAND_RATE_LIMITED", "Too many view commands; dropped.")
+            return
+        if channel.readyState == "open":
             logger.warning(
                 "session %s: datachannel flooding (%d dropped); closing it",
                 self.id,
                 self._limit.dropped,
             )
-            self._refuse(None, "COMMAND_FLOOD", "Too many view commands; controls are closed.")
+            self.send(  # past the replies' own limit: the last thing the channel carries
+                {
+                    "type": "error",
+                    "code": "COMMAND_FLOOD",
+                    "message": "Too many view commands; controls are closed.",
+                    "seq": None,
+                }
+            )
             channel.close()
-        elif now - self._limit.warned_at >= 1.0:
-            self._limit.warned_at = now
-            self._refuse(None, "COMMAND_RATE_LIMITED", "Too many view commands; some were dropped.")
+            self._flood_closed_at = now
+            self._spawn(self._end_if_still_flooding())
+        elif now - self._flood_closed_at > FLOOD_GRACE:
+            self._spawn(self.close("datachannel flood"))
+
+    async def _end_if_still_flooding(self) -> None:
+        """A channel whose close has not gone through in time takes the session with it:
+        a socket closed costs nothing, a flood on a half-closed channel costs a core."""
+        await asyncio.sleep(FLOOD_GRACE)
+        if self.channel is not None and self.channel.readyState != "closed":
+            await self.close("datachannel flood")
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> None:
+        if self._closing:
+            coroutine.close()
+            return
+        task = asyncio.ensure_future(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     def _apply(self, parsed: ParsedCommand) -> None:
         command = parsed.command
@@ -281,6 +321,10 @@ class Session:
         return self.nav.view(now) if self.tour is None else self.tour.view(now)
 
     def _refuse(self, seq: int | None, code: str, message: str) -> None:
+        """An error message to the visitor, at most ``ERROR_REPLIES`` a second: a flood of
+        bad messages must not become a flood of replies queued ahead of everything."""
+        if not self._replies.allow():
+            return
         self.send({"type": "error", "code": code, "seq": seq, "message": message})
 
     def _mode_command(self, command: ModeCommand, seq: int | None, now: float) -> None:

@@ -468,3 +468,30 @@ async def test_a_full_view_pool_gives_the_place_back(
         await back_to_idle(server)
         async with viewer(server.url) as view:
             await asyncio.wait_for(view.track.recv(), 10)
+
+
+async def test_a_client_that_floods_past_the_close_loses_its_session(
+    engine: RenderEngine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hostile client ignores the stream reset that closes its channel and floods on:
+    its whole session ends (a closed socket costs nothing), another visitor's goes on."""
+    async with serve(engine, HOSTILE) as server, viewer(server.url) as honest:
+        async with viewer(server.url) as hostile:
+            flooded = _sessions(server)[-1]  # registered after the honest one
+
+            async def ignore_reset(*args: Any, **kwargs: Any) -> None:
+                return None
+
+            # Only the hostile peer's own transport is patched: it never sees the reset.
+            monkeypatch.setattr(hostile.pc.sctp, "_receive_reconfig_param", ignore_reset)
+            stop = asyncio.get_running_loop().time() + 15
+            while flooded.end_reason is None and hostile.channel.readyState == "open":
+                hostile.channel.send("x")
+                await asyncio.sleep(0)
+                if asyncio.get_running_loop().time() > stop:
+                    break
+            await _until(lambda: flooded.end_reason is not None, 20)
+            assert flooded.end_reason == "datachannel flood"
+        for _ in range(10):
+            await asyncio.wait_for(honest.track.recv(), 5)
+        assert (await held(server))["sessions"] == 1
