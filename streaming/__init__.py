@@ -3,7 +3,6 @@ browser client (``client/``, plain JS served as static files)."""
 
 import logging
 
-from museion.streaming.commands import ParsedCommand, parse_command
 from museion.streaming.errors import (
     CapacityReached,
     CommandError,
@@ -16,6 +15,7 @@ from museion.streaming.errors import (
 )
 from museion.streaming.server import make_app
 from museion.streaming.settings import IceServer, StreamSettings
+from museion.streaming.visit.commands import ParsedCommand, parse_command
 
 __all__ = [
     "CapacityReached",

@@ -21,12 +21,12 @@ from museion.streaming.errors import MediaNotFound, SessionNotFound
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
 from museion.streaming.live import LIVE_KEY, add_live_routes
+from museion.streaming.live.stage_feed import stage_feeds
 from museion.streaming.log_limits import limit_bad_request_logs
 from museion.streaming.reservation import Places, Reservation
-from museion.streaming.session import Session
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
-from museion.streaming.stage_feed import stage_feeds
+from museion.streaming.visit.session import Session
 
 __all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app", "make_runner"]
 
@@ -63,7 +63,7 @@ SESSIONS_KEY = web.AppKey("sessions", SessionRegistry)
 SETTINGS_KEY = web.AppKey("settings", StreamSettings)
 
 
-async def whep_post(request: web.Request) -> web.Response:
+async def visit_post(request: web.Request) -> web.Response:
     """Create a session from an SDP offer; a refused offer keeps nothing."""
     settings = request.app[SETTINGS_KEY]
     registry = request.app[SESSIONS_KEY]
@@ -92,7 +92,7 @@ async def whep_post(request: web.Request) -> web.Response:
     )
 
 
-async def whep_delete(request: web.Request) -> web.Response:
+async def visit_delete(request: web.Request) -> web.Response:
     """End a session and free everything it held."""
     session = request.app[SESSIONS_KEY].get(request.match_info["session_id"])
     await session.close("DELETE")
@@ -200,8 +200,8 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_get("/", index)
     app.router.add_get("/config", config)
     app.router.add_get("/healthz", healthz)
-    app.router.add_post("/whep", whep_post)
-    app.router.add_delete("/whep/{session_id}", whep_delete)
+    app.router.add_post("/whep", visit_post)
+    app.router.add_delete("/whep/{session_id}", visit_delete)
     app.router.add_get("/static/{name:.*}", _static(_client_dir()))
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)

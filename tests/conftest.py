@@ -73,6 +73,17 @@ def stage() -> Iterator[RenderEngine]:
     engine.close()
 
 
+async def until(condition: Any, timeout: float = 10.0) -> None:
+    """Wait for ``condition()`` to hold, polling, for at most ``timeout`` seconds (the one
+    way tests wait: for the thing, not for a time)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(0.05)
+
+
 @dataclass
 class Server:
     url: str

@@ -43,3 +43,37 @@ def test_layer_imports_only_what_lies_below(layer: str) -> None:
                 assert not (name == banned or name.startswith(banned + ".")), (
                     f"{path.relative_to(REPO)} imports {name}"
                 )
+
+
+# Rooms inside a layer: the live relay and the visitor path share only the layer's common
+# modules (settings, errors, signalling, ICE, reservations); the server joins them.
+ROOMS = {
+    "streaming/live": ("museion.streaming.visit", "museion.streaming.server"),
+    "streaming/visit": ("museion.streaming.live", "museion.streaming.server"),
+}
+COMMON = ("museion.streaming.live", "museion.streaming.visit", "museion.streaming.server")
+
+
+@pytest.mark.parametrize("room", sorted(ROOMS))
+def test_a_room_does_not_import_its_neighbour(room: str) -> None:
+    files = sorted((REPO / room).rglob("*.py"))
+    assert files
+    for path in files:
+        for name in _imports(path.read_text("utf-8")):
+            for banned in ROOMS[room]:
+                assert not (name == banned or name.startswith(banned + ".")), (
+                    f"{path.relative_to(REPO)} imports {name}"
+                )
+
+
+def test_the_layers_common_modules_import_no_room() -> None:
+    """The modules beside the rooms serve both; only the server and the package's own
+    public surface join them."""
+    for path in sorted((REPO / "streaming").glob("*.py")):
+        if path.name in ("server.py", "__init__.py"):
+            continue
+        for name in _imports(path.read_text("utf-8")):
+            for banned in COMMON:
+                assert not (name == banned or name.startswith(banned + ".")), (
+                    f"{path.relative_to(REPO)} imports {name}"
+                )

@@ -15,10 +15,10 @@ from aiohttp import web
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
-from tests.conftest import serve
-from tests.streaming.test_client_e2e import browser_page
+from tests.conftest import serve, until
+from tests.streaming.live.test_live import clip, publisher
 from tests.streaming.test_hostile import HOSTILE
-from tests.streaming.test_live import _until, clip, publisher
+from tests.streaming.visit.test_client_e2e import browser_page
 
 __all__ = ["clip"]
 
@@ -116,4 +116,4 @@ async def test_a_player_on_another_origin_reads_errors_plays_and_stops(
             404,
             "SESSION_NOT_FOUND",
         )
-        await _until(lambda: registry.health()["viewers"] == 0)
+        await until(lambda: registry.health()["viewers"] == 0)

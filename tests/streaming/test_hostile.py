@@ -21,9 +21,9 @@ from aiortc import RTCConfiguration, RTCPeerConnection
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.log_limits import BadRequestFilter
-from tests.conftest import LOOPBACK, Server, serve, viewer
+from tests.conftest import LOOPBACK, Server, serve, until, viewer
 from tests.streaming import raw_http
-from tests.streaming.test_live import TOKEN, _until, clip, publisher, watcher
+from tests.streaming.live.test_live import TOKEN, clip, publisher, watcher
 
 __all__ = ["clip"]  # the module-scoped fixture, shared with test_live
 
@@ -201,11 +201,11 @@ async def test_peers_that_never_connect_are_let_go(engine: RenderEngine, clip: P
                 reply = await raw_http.send(server.url, "POST", "/whep/show", silent.encode(), SDP)
                 assert reply.status == 201, reply.body
             assert registry.health()["seats_in_use"] == 3
-            await _until(
+            await until(
                 lambda: registry.health()["seats_in_use"] == 0, HOSTILE.connect_timeout + 10
             )
             async with watcher(server.url) as (watched, _):
-                await _until(lambda: watched.frames > 0)
+                await until(lambda: watched.frames > 0)
         await back_to_idle(server)
 
 
@@ -220,7 +220,7 @@ async def test_a_viewer_that_never_connects_is_let_go_by_a_relay_worker(
         assert reply.status == 201, reply.body
         assert registry.pool is not None
         assert [len(w.viewers) for w in registry.pool.workers] == [1]
-        await _until(lambda: registry.health()["viewers"] == 0, settings.connect_timeout + 10)
+        await until(lambda: registry.health()["viewers"] == 0, settings.connect_timeout + 10)
         assert [len(w.viewers) for w in registry.pool.workers] == [0]
         assert registry.seats.in_use == 0
 
@@ -406,7 +406,7 @@ def test_the_bad_request_filter_counts_what_it_left_out() -> None:
 async def test_a_huge_number_and_a_flood_do_not_end_a_visit(engine: RenderEngine) -> None:
     async with serve(engine, HOSTILE) as server, viewer(server.url) as view:
         view.send('{"type":"zoom","factor":1' + "0" * 309 + ',"seq":5}')
-        await _until(lambda: any(m.get("seq") == 5 for m in view.messages))
+        await until(lambda: any(m.get("seq") == 5 for m in view.messages))
         refusal = next(m for m in view.messages if m.get("seq") == 5)
         assert refusal["code"] == "COMMAND_OUT_OF_RANGE"
         # A flood: thousands of messages as fast as they go.  The channel is closed, the
@@ -416,8 +416,8 @@ async def test_a_huge_number_and_a_flood_do_not_end_a_visit(engine: RenderEngine
                 break
             view.channel.send("x")
             await asyncio.sleep(0)
-        await _until(lambda: any(m.get("code") == "COMMAND_FLOOD" for m in view.messages), 20)
-        await _until(lambda: view.channel.readyState == "closed", 20)
+        await until(lambda: any(m.get("code") == "COMMAND_FLOOD" for m in view.messages), 20)
+        await until(lambda: view.channel.readyState == "closed", 20)
         for _ in range(10):
             await asyncio.wait_for(view.track.recv(), 5)
         assert (await held(server))["sessions"] == 1
@@ -438,11 +438,11 @@ async def test_many_sections_or_channels_cost_nothing_extra(engine: RenderEngine
         assert "media sections" in reply.json()["message"]
         async with viewer(server.url) as view:
             extra = [view.pc.createDataChannel(f"extra{i}") for i in range(5)]
-            await _until(lambda: all(c.readyState == "closed" for c in extra), 10)
+            await until(lambda: all(c.readyState == "closed" for c in extra), 10)
             view.send({"type": "orbit", "yaw": 5, "pitch": 0, "seq": 9})
-            await _until(lambda: view.channel.readyState == "open")
+            await until(lambda: view.channel.readyState == "open")
             (session,) = _sessions(server)
-            await _until(lambda: session.commands_applied == 1)
+            await until(lambda: session.commands_applied == 1)
             assert session.channel.label == "view"
         await back_to_idle(server)
 
@@ -490,7 +490,7 @@ async def test_a_client_that_floods_past_the_close_loses_its_session(
                 await asyncio.sleep(0)
                 if asyncio.get_running_loop().time() > stop:
                     break
-            await _until(lambda: flooded.end_reason is not None, 20)
+            await until(lambda: flooded.end_reason is not None, 20)
             assert flooded.end_reason == "datachannel flood"
         for _ in range(10):
             await asyncio.wait_for(honest.track.recv(), 5)

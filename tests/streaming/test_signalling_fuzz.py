@@ -26,12 +26,19 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from tests.conftest import Server, serve
 from tests.streaming import raw_http
+from tests.streaming.live.test_live import TOKEN, clip, publisher
 from tests.streaming.test_hostile import HOSTILE, held, offer
-from tests.streaming.test_live import TOKEN, clip, publisher
 
 __all__ = ["clip"]
 
-pytestmark = pytest.mark.render
+# The server's own thread (aiortc's timers) uses the random module while hypothesis draws;
+# the strategies themselves do not.
+pytestmark = [
+    pytest.mark.render,
+    pytest.mark.filterwarnings(
+        "ignore:Do not use the `random` module:hypothesis.errors.HypothesisDeprecationWarning"
+    ),
+]
 
 T = TypeVar("T")
 

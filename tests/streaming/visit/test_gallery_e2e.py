@@ -11,7 +11,7 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from tests.conftest import REPO, serve
-from tests.streaming.test_client_e2e import browser_page
+from tests.streaming.visit.test_client_e2e import browser_page
 
 pytestmark = [
     pytest.mark.e2e,

@@ -1,7 +1,7 @@
 """One WHEP viewer of a live stream: its peer connection, its feeds, its direct senders.
 
 Shared by the server process (``relay_workers = 0``) and the relay workers
-(:mod:`relay_worker`), so a viewer is answered the same way wherever it lives.
+(:mod:`.worker`), so a viewer is answered the same way wherever it lives.
 """
 
 from __future__ import annotations
@@ -14,19 +14,19 @@ from typing import Any
 
 from aiortc import RTCPeerConnection, sdp
 
-from museion.streaming.encoded_media import raise_socket_buffers
 from museion.streaming.errors import CodecUnsupported, StreamNotLive
-from museion.streaming.fanout import FanoutPump
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.live.encoded_media import raise_socket_buffers
+from museion.streaming.live.fanout import FanoutPump
+from museion.streaming.live.rtp_out import DirectSender, IdleTrack
+from museion.streaming.live.stream import LiveStream, ViewerFeed
 from museion.streaming.negotiation import (
     answer_viewer,
     offer_refusals,
     profile_name,
     set_offer,
 )
-from museion.streaming.relay import LiveStream, ViewerFeed
 from museion.streaming.reservation import Reservation
-from museion.streaming.rtp_out import DirectSender, IdleTrack
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["Viewer", "attach_viewer"]

@@ -20,14 +20,13 @@ from aiortc.rtcdtlstransport import SRTP_AES128_CM_SHA1_80, RTCCertificate
 from OpenSSL import SSL
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming import dtls
-from museion.streaming.live import LIVE_KEY
-from museion.streaming.relay import LiveStream
-from tests.conftest import LOOPBACK, serve
+from museion.streaming.live import LIVE_KEY, dtls
+from museion.streaming.live.stream import LiveStream
+from tests.conftest import LOOPBACK, serve, until
 from tests.stage_scene import FACING, H, W, on_screen
-from tests.streaming.test_client_e2e import browser_page
-from tests.streaming.test_live import TOKEN, _until, watcher
-from tests.streaming.test_live_page_e2e import watch_playback
+from tests.streaming.live.test_live import TOKEN, watcher
+from tests.streaming.live.test_live_page_e2e import watch_playback
+from tests.streaming.visit.test_client_e2e import browser_page
 
 GST_PYTHON = "/usr/bin/python3"
 PUBLISHER = Path(__file__).with_name("gst_whip_publisher.py")
@@ -170,7 +169,7 @@ async def test_a_trickling_publisher_connects_through_patch(engine: RenderEngine
             url, size="640x360", fps=15, seconds=4, profile="main", trickle=True
         ) as process:
             stream = _stream(server.app)
-            await _until(lambda: stream.frames_in > 10)
+            await until(lambda: stream.frames_in > 10)
             assert process.stdout is not None
             rest = (await process.stdout.read()).decode()
     trickled = [line for line in rest.splitlines() if line.startswith("trickled")]
@@ -179,7 +178,7 @@ async def test_a_trickling_publisher_connects_through_patch(engine: RenderEngine
 
 
 def test_aiortc_alone_would_refuse_an_rsa_certified_peer() -> None:
-    """Why :mod:`museion.streaming.dtls` exists: aiortc's own DTLS context offers ECDSA
+    """Why :mod:`museion.streaming.live.dtls` exists: aiortc's own DTLS context offers ECDSA
     suites only (GStreamer's webrtcbin has an RSA certificate: 'no shared cipher')."""
     certificate = RTCCertificate.generateCertificate()
     profiles = [SRTP_AES128_CM_SHA1_80]
@@ -224,7 +223,7 @@ async def test_an_8k_show_passes_through_and_a_browser_that_cannot_decode_it_say
                 "document.body.dataset.state === 'undecodable'", timeout=30_000
             )
             message = await page.text_content("#message")
-            await _until(lambda: not server.app[LIVE_KEY].viewers)  # the page let it go
+            await until(lambda: not server.app[LIVE_KEY].viewers)  # the page let it go
     assert watched.sizes == {(7680, 4320)}
     assert message is not None
     assert "cannot decode this show (H.264 High, level 6: 8K)" in message, message

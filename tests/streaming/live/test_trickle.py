@@ -15,9 +15,9 @@ from hypothesis import strategies as st
 from museion.runtime.engine import RenderEngine
 from museion.streaming.errors import SdpMalformed
 from museion.streaming.live import LIVE_KEY
-from museion.streaming.trickle import MAX_CANDIDATES, parse_sdpfrag
+from museion.streaming.live.trickle import MAX_CANDIDATES, parse_sdpfrag
 from tests.conftest import serve
-from tests.streaming.test_live import LIVE, _h264_only, _post, clip
+from tests.streaming.live.test_live import LIVE, _h264_only, _post, clip
 
 __all__ = ["clip"]
 

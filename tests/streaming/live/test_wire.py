@@ -8,8 +8,8 @@ import contextlib
 from hypothesis import given
 from hypothesis import strategies as st
 
-from museion.streaming.relay import EncodedFrame
-from museion.streaming.relay_wire import WireError, decode, encode_frame, encode_json, read_length
+from museion.streaming.live.stream import EncodedFrame
+from museion.streaming.live.wire import WireError, decode, encode_frame, encode_json, read_length
 
 
 def _body(message: bytes) -> bytes:

@@ -8,8 +8,8 @@ import av
 import numpy as np
 import pytest
 
-from museion.streaming.encoders import RenderedH264Encoder, RenderedVp8Encoder
 from museion.streaming.settings import StreamSettings
+from museion.streaming.visit.encoders import RenderedH264Encoder, RenderedVp8Encoder
 
 SETTINGS = StreamSettings(min_bitrate=400_000, start_bitrate=900_000, max_bitrate=2_000_000)
 

@@ -23,9 +23,9 @@ from aiortc.jitterbuffer import JitterBuffer
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.encoded_media import raise_socket_buffers
 from museion.streaming.live import LIVE_KEY
-from tests.conftest import LOOPBACK, serve
+from museion.streaming.live.encoded_media import raise_socket_buffers
+from tests.conftest import LOOPBACK, serve, until
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -153,9 +153,9 @@ async def test_viewers_see_the_publishers_frames_without_re_encoding(
     async with serve(engine, settings) as server, publisher(server.url, clip):
         registry = server.app[LIVE_KEY]
         stream = registry.streams["show"]
-        await _until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0)
         async with watcher(server.url) as (first, _), watcher(server.url) as (second, _):
-            await _until(lambda: first.frames > 0 and second.frames > 0)
+            await until(lambda: first.frames > 0 and second.frames > 0)
             published = stream.frames_in
             before = first.frames, second.frames
             await asyncio.sleep(5)
@@ -213,7 +213,7 @@ async def test_one_publisher_per_stream_and_a_codec_the_relay_can_pass(
             # The show went on through all of that.
             stream = server.app[LIVE_KEY].streams["show"]
             before = stream.frames_in
-            await _until(lambda: stream.frames_in > before + 10)
+            await until(lambda: stream.frames_in > before + 10)
         finally:
             await pc.close()
 
@@ -245,15 +245,15 @@ async def test_the_publisher_ending_the_show_ends_its_viewers(
 ) -> None:
     async with serve(engine, LIVE) as server, publisher(server.url, clip) as location:
         registry = server.app[LIVE_KEY]
-        await _until(lambda: registry.streams["show"].frames_in > 0)
+        await until(lambda: registry.streams["show"].frames_in > 0)
         async with watcher(server.url) as (watched, _):
-            await _until(lambda: watched.frames > 10)
+            await until(lambda: watched.frames > 10)
             async with (
                 aiohttp.ClientSession() as http,
                 http.delete(f"{server.url}{location}") as reply,
             ):
                 assert reply.status == 200
-            await _until(lambda: watched.ended)
+            await until(lambda: watched.ended)
             assert not registry.viewers and not registry.publishers
             async with (
                 aiohttp.ClientSession() as http,
@@ -262,19 +262,10 @@ async def test_the_publisher_ending_the_show_ends_its_viewers(
                 assert (await reply.json())["live"] is False
 
 
-async def _until(condition: Any, timeout: float = 10.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
-    while not condition():
-        if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(0.05)
-
-
 async def test_opus_audio_passes_through_beside_the_video(engine: RenderEngine, clip: Path) -> None:
     async with serve(engine, LIVE) as server, publisher(server.url, clip, audio=True):
         stream = server.app[LIVE_KEY].streams["show"]
-        await _until(lambda: stream.has_audio and stream.frames_in > 0)
+        await until(lambda: stream.has_audio and stream.frames_in > 0)
         viewer = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         try:
             viewer.addTransceiver("video", direction="recvonly")
@@ -288,7 +279,7 @@ async def test_opus_audio_passes_through_beside_the_video(engine: RenderEngine, 
             assert status == 201, answer
             assert "opus/48000" in answer.lower()
             await viewer.setRemoteDescription(RTCSessionDescription(answer, "answer"))
-            await _until(lambda: "audio" in tracks)
+            await until(lambda: "audio" in tracks)
             samples = 0
             for _ in range(50):  # a second of 20 ms Opus frames, decoded
                 frame = await asyncio.wait_for(tracks["audio"].recv(), 5)
@@ -304,7 +295,7 @@ async def test_a_viewers_picture_loss_report_asks_the_publisher_for_a_keyframe(
 ) -> None:
     async with serve(engine, LIVE) as server, publisher(server.url, clip):
         stream = server.app[LIVE_KEY].streams["show"]
-        await _until(lambda: stream.frames_in > 40)  # a keyframe is kept: joining asks nothing
+        await until(lambda: stream.frames_in > 40)  # a keyframe is kept: joining asks nothing
         asked: list[int] = []
         original = stream.request_keyframe
         assert original is not None
@@ -322,12 +313,12 @@ async def test_a_viewers_picture_loss_report_asks_the_publisher_for_a_keyframe(
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         try:
             receiver = pc.getTransceivers()[0].receiver
-            await _until(lambda: bool(receiver._RTCRtpReceiver__active_ssrc))  # type: ignore[attr-defined]
+            await until(lambda: bool(receiver._RTCRtpReceiver__active_ssrc))  # type: ignore[attr-defined]
             assert asked == []
             ssrc = next(iter(receiver._RTCRtpReceiver__active_ssrc))  # type: ignore[attr-defined]
             await asyncio.sleep(1.1)  # past the relay's one-request-a-second limit
             await receiver._send_rtcp_pli(ssrc)
-            await _until(lambda: len(asked) == 1)
+            await until(lambda: len(asked) == 1)
         finally:
             await pc.close()
 
@@ -356,7 +347,7 @@ async def test_a_4k_show_relays_and_decodes_at_full_size(
 ) -> None:
     async with serve(engine, LIVE) as server, publisher(server.url, clip_4k):
         stream = server.app[LIVE_KEY].streams["show"]
-        await _until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0)
         pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
         pc.addTransceiver("video", direction="recvonly")
         loop = asyncio.get_running_loop()
@@ -392,16 +383,16 @@ async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
     async with serve(engine, settings) as server, publisher(server.url, clip):
         registry = server.app[LIVE_KEY]
         stream = registry.streams["show"]
-        await _until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0)
         assert registry.pool is not None
         async with watcher(server.url) as (first, _), watcher(server.url) as (second, _):
-            await _until(lambda: first.frames > 10 and second.frames > 10)
+            await until(lambda: first.frames > 10 and second.frames > 10)
             doomed = registry.pool.workers[0]
             position = doomed.index
             doomed.process.kill()
             # Its viewer is let go; the other keeps watching; a new worker takes its place.
-            await _until(lambda: registry.watching(stream) == 1)
-            await _until(
+            await until(lambda: registry.watching(stream) == 1)
+            await until(
                 lambda: [w.index for w in registry.pool.workers if w.alive].count(position) == 1,
                 timeout=30,
             )
@@ -410,7 +401,7 @@ async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
             await asyncio.sleep(2)
             assert max(first.frames - before[0], second.frames - before[1]) >= 45
             async with watcher(server.url) as (third, _):
-                await _until(lambda: third.frames > 30)
+                await until(lambda: third.frames > 30)
                 assert third.sizes == {(WIDTH, HEIGHT)}
 
 
@@ -421,10 +412,10 @@ async def test_a_live_viewer_that_vanishes_is_freed_within_ten_seconds(
     async with serve(engine, LIVE) as server, publisher(server.url, clip):
         registry = server.app[LIVE_KEY]
         stream = registry.streams["show"]
-        await _until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0)
         peer = await asyncio.create_subprocess_exec(
             sys.executable,
-            str(Path(__file__).with_name("vanishing_peer.py")),
+            str(Path(__file__).parent.parent / "vanishing_peer.py"),
             server.url,
             "/whep/show",
             stdout=asyncio.subprocess.PIPE,
@@ -452,16 +443,16 @@ async def test_a_stalled_viewer_leaves_the_others_unaffected_and_recovers(
     async with serve(engine, settings) as server, publisher(server.url, clip):
         registry = server.app[LIVE_KEY]
         stream = registry.streams["show"]
-        await _until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0)
         frozen = await asyncio.create_subprocess_exec(
-            sys.executable, str(Path(__file__).with_name("vanishing_peer.py")),
+            sys.executable, str(Path(__file__).parent.parent / "vanishing_peer.py"),
             server.url, "/whep/show", stdout=asyncio.subprocess.PIPE,
         )  # fmt: skip
         assert frozen.stdout is not None
         try:
             assert (await asyncio.wait_for(frozen.stdout.readline(), 30)).strip() == b"receiving"
             async with watcher(server.url) as (watched, _):
-                await _until(lambda: watched.frames > 0)
+                await until(lambda: watched.frames > 0)
                 frozen.send_signal(signal.SIGSTOP)
                 published, seen = stream.frames_in, watched.frames
                 await asyncio.sleep(4)
@@ -474,7 +465,7 @@ async def test_a_stalled_viewer_leaves_the_others_unaffected_and_recovers(
                         if line.startswith(b"frames "):
                             counts.append(int(line.split()[1]))
             # The other viewer has gone; the thawed one is still a viewer.
-            await _until(lambda: registry.watching(stream) == 1)
+            await until(lambda: registry.watching(stream) == 1)
         finally:
             if frozen.returncode is None:
                 frozen.kill()

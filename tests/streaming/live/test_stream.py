@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from museion.streaming.relay import (
+from museion.streaming.live.stream import (
     LiveStream,
     RelayLimits,
     h264_is_keyframe,

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from museion.runtime.camera import Orbit, Pan, Reset, Zoom
-from museion.streaming.commands import MAX_MESSAGE_BYTES, parse_command
 from museion.streaming.errors import CommandError
+from museion.streaming.visit.commands import MAX_MESSAGE_BYTES, parse_command
 
 
 def test_orbit_with_seq() -> None:

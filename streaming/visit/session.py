@@ -28,15 +28,15 @@ from museion.runtime.frame_source import FrameSource
 from museion.runtime.navigation import ModeCommand, Navigator, Walk
 from museion.runtime.picking import HotspotMark
 from museion.runtime.tour_player import TourPlayer
-from museion.streaming.commands import ParsedCommand, parse_command
-from museion.streaming.encoders import install_encoder
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.negotiation import offer_refusals, preferred_codecs
 from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
-from museion.streaming.track import ViewTrack
+from museion.streaming.visit.commands import ParsedCommand, parse_command
+from museion.streaming.visit.encoders import install_encoder
+from museion.streaming.visit.track import ViewTrack
 
 __all__ = ["Session"]
 

@@ -17,10 +17,10 @@ from playwright.async_api import Page
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
-from museion.streaming.relay import LiveStream
-from tests.conftest import serve
-from tests.streaming.test_client_e2e import browser_page
-from tests.streaming.test_live import HEIGHT, LIVE, TOKEN, WIDTH, _until, clip, publisher
+from museion.streaming.live.stream import LiveStream
+from tests.conftest import serve, until
+from tests.streaming.live.test_live import HEIGHT, LIVE, TOKEN, WIDTH, clip, publisher
+from tests.streaming.visit.test_client_e2e import browser_page
 
 __all__ = ["clip"]  # the fixture, shared with test_live
 
@@ -62,7 +62,7 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
         browser_page() as page,
     ):
         stream = server.app[LIVE_KEY].streams["show"]
-        await _until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0)
         first, last, sent = await watch_playback(page, server.url, stream)
         assert last["codec"] == "video/H264"  # the publisher's own frames, not re-encoded
         assert (last["width"], last["height"]) == (WIDTH, HEIGHT)
@@ -105,7 +105,7 @@ async def test_a_publisher_that_vanishes_ends_the_show_on_the_page(
         )  # fmt: skip
         try:
             registry = server.app[LIVE_KEY]
-            await _until(lambda: "show" in registry.streams and registry.streams["show"].live, 30)
+            await until(lambda: "show" in registry.streams and registry.streams["show"].live, 30)
             await page.goto(f"{server.url}/live/show")
             await page.wait_for_function(
                 "document.getElementById('video').videoWidth > 0", timeout=15_000
@@ -116,7 +116,7 @@ async def test_a_publisher_that_vanishes_ends_the_show_on_the_page(
             await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=20_000)
             ended_after = time.monotonic() - killed
             message = await page.text_content("#message")
-            await _until(lambda: not registry.viewers and not registry.publishers)
+            await until(lambda: not registry.viewers and not registry.publishers)
         finally:
             if encoder.returncode is None:
                 encoder.kill()

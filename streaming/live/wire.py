@@ -20,7 +20,7 @@ import struct
 from typing import Any
 
 from museion.streaming.errors import StreamingError
-from museion.streaming.relay import EncodedFrame
+from museion.streaming.live.stream import EncodedFrame
 
 __all__ = ["MAX_MESSAGE", "WireError", "decode", "encode_frame", "encode_json"]
 

@@ -16,9 +16,9 @@ import pytest
 from museion.runtime.engine import RenderEngine
 from museion.streaming.errors import CodecUnsupported, StreamingError
 from museion.streaming.live import LIVE_KEY
-from museion.streaming.publish import FileTrack, publish
-from tests.conftest import REPO, serve
-from tests.streaming.test_live import LIVE, TOKEN, _until, watcher
+from museion.streaming.live.publish import FileTrack, publish
+from tests.conftest import REPO, serve, until
+from tests.streaming.live.test_live import LIVE, TOKEN, watcher
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -42,9 +42,9 @@ async def test_an_mp4_is_published_as_annex_b_and_viewers_decode_it(
     async with serve(engine, LIVE) as server:
         task = asyncio.ensure_future(publish(str(clip), f"{server.url}/whip/show", TOKEN))
         registry = server.app[LIVE_KEY]
-        await _until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
+        await until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
         async with watcher(server.url) as (watched, _):
-            await _until(lambda: watched.frames >= 30)
+            await until(lambda: watched.frames >= 30)
             assert watched.sizes == {(320, 240)}
         result = await asyncio.wait_for(task, 15)
         assert result.frames == 120  # the whole file, then the session was ended
@@ -57,10 +57,10 @@ async def test_vp8_in_webm_goes_through_as_vp8(engine: RenderEngine, tmp_path: P
     async with serve(engine, LIVE) as server:
         task = asyncio.ensure_future(publish(str(clip), f"{server.url}/whip/show", TOKEN))
         registry = server.app[LIVE_KEY]
-        await _until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
+        await until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
         assert registry.streams["show"].codec == "VP8"
         async with watcher(server.url) as (watched, _):
-            await _until(lambda: watched.frames >= 20)
+            await until(lambda: watched.frames >= 20)
             assert watched.sizes == {(320, 240)}
         await asyncio.wait_for(task, 15)
 
@@ -90,9 +90,9 @@ async def test_the_cli_publishes_the_test_pattern_and_exits_1_on_a_wrong_token(
             stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
         )  # fmt: skip
         registry = server.app[LIVE_KEY]
-        await _until(lambda: "pattern" in registry.streams and registry.streams["pattern"].live)
+        await until(lambda: "pattern" in registry.streams and registry.streams["pattern"].live)
         async with watcher(server.url, "pattern") as (watched, _):
-            await _until(lambda: watched.frames >= 20)
+            await until(lambda: watched.frames >= 20)
             assert watched.sizes == {(320, 240)}
         out, err = await done.communicate()
         assert done.returncode == 0, err
@@ -119,7 +119,7 @@ async def test_a_show_the_server_ends_is_a_failure_not_published(engine: RenderE
             publish("testsrc", f"{server.url}/whip/show", TOKEN, size="160x120", duration=60)
         )
         registry = server.app[LIVE_KEY]
-        await _until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
+        await until(lambda: "show" in registry.streams and registry.streams["show"].frames_in > 0)
         (session,) = registry.publishers
         async with (
             aiohttp.ClientSession() as http,

@@ -2,13 +2,13 @@
 
 One Python event loop is one core.  The server process takes the publishers (WHIP),
 packetizes each frame once and writes it once to every worker over a Unix socket
-(:mod:`relay_wire`); each worker keeps a copy of each live stream (:class:`LiveStream`:
+(:mod:`.wire`); each worker keeps a copy of each live stream (:class:`LiveStream`:
 the last group of pictures for joiners, bounded per-viewer queues) and answers the WHEP
 viewers the server hands it, sending to them with :class:`DirectSender`.  A worker knows
 nothing of HTTP or tokens; the server decides who may watch.
 
-Run by :class:`~museion.streaming.relay_pool.RelayPool` as
-``python -c '...relay_worker import main...' FD``; its first message configures it.
+Run by :class:`~museion.streaming.live.pool.RelayPool` as
+``python -c '...live.worker import main...' FD``; its first message configures it.
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ import sys
 from collections.abc import Coroutine
 from typing import Any
 
-from museion.streaming.dtls import allow_rsa_peers
 from museion.streaming.errors import StreamingError, StreamNotLive
 from museion.streaming.ice import configure_ice
-from museion.streaming.live_viewers import Viewer, attach_viewer
+from museion.streaming.live.dtls import allow_rsa_peers
+from museion.streaming.live.stream import LiveStream, RelayLimits
+from museion.streaming.live.viewers import Viewer, attach_viewer
+from museion.streaming.live.wire import WireError, decode, encode_json, read_length
 from museion.streaming.negotiation import register_profiles
 from museion.streaming.peer_watch import watch_peer
-from museion.streaming.relay import LiveStream, RelayLimits
-from museion.streaming.relay_wire import WireError, decode, encode_json, read_length
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import IceServer, StreamSettings
 
@@ -208,7 +208,7 @@ async def serve(fd: int) -> None:
 
 def main() -> int:
     if len(sys.argv) != 2 or not sys.argv[1].isdigit():
-        sys.stderr.write("usage: python -m museion.streaming.relay_worker FD\n")
+        sys.stderr.write("usage: python -m museion.streaming.live.worker FD\n")
         return 2
     allow_rsa_peers()
     register_profiles()

@@ -26,7 +26,7 @@ import numpy as np
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.stage_screens import fit, letterbox
-from museion.streaming.relay import EncodedFrame, LiveStream
+from museion.streaming.live.stream import EncodedFrame, LiveStream
 
 __all__ = ["StageFeed", "stage_feeds"]
 

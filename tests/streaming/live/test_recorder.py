@@ -18,11 +18,11 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
-from museion.streaming.publish import FileTrack, publish
-from museion.streaming.recorder import Recorder
-from museion.streaming.relay import h264_is_keyframe
-from tests.conftest import serve
-from tests.streaming.test_live import LIVE, TOKEN, _until, clip, publisher
+from museion.streaming.live.publish import FileTrack, publish
+from museion.streaming.live.recorder import Recorder
+from museion.streaming.live.stream import h264_is_keyframe
+from tests.conftest import serve, until
+from tests.streaming.live.test_live import LIVE, TOKEN, clip, publisher
 
 __all__ = ["clip"]  # the fixture, shared with test_live
 
@@ -108,7 +108,7 @@ async def test_the_shows_opus_is_recorded_beside_its_video(
         publisher(server.url, clip, audio=True) as location,
     ):
         stream = server.app[LIVE_KEY].streams["show"]
-        await _until(lambda: stream.has_audio and stream.frames_in > 0)
+        await until(lambda: stream.has_audio and stream.frames_in > 0)
         await asyncio.sleep(4)
         async with aiohttp.ClientSession() as http:
             await http.delete(f"{server.url}{location}")

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 
-from museion.streaming.encoded_media import tap_receiver
+from museion.streaming.live.encoded_media import tap_receiver
+from museion.streaming.live.rtp_out import DirectSender, IdleTrack, _Batch, packetizer
+from museion.streaming.live.stream import EncodedFrame, is_keyframe
 from museion.streaming.negotiation import answer_viewer
-from museion.streaming.relay import EncodedFrame, is_keyframe
-from museion.streaming.rtp_out import DirectSender, IdleTrack, _Batch, packetizer
 
 FRAMES = 60
 

@@ -22,9 +22,9 @@ from typing import Any
 
 from museion.streaming import errors
 from museion.streaming.errors import RelayUnavailable, StreamingError
-from museion.streaming.relay import EncodedFrame
-from museion.streaming.relay_wire import decode, encode_frame, encode_json, read_length
-from museion.streaming.relay_worker import settings_to_json
+from museion.streaming.live.stream import EncodedFrame
+from museion.streaming.live.wire import decode, encode_frame, encode_json, read_length
+from museion.streaming.live.worker import settings_to_json
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["MAX_BEHIND", "RelayPool", "WorkerLink"]
@@ -36,7 +36,7 @@ READY_TIMEOUT = 30.0
 ANSWER_TIMEOUT = 20.0
 
 # Not ``-m``: the package imports the module first, and runpy warns of running it twice.
-_WORKER_MAIN = "import sys; from museion.streaming.relay_worker import main; sys.exit(main())"
+_WORKER_MAIN = "import sys; from museion.streaming.live.worker import main; sys.exit(main())"
 
 OnEvent = Callable[["WorkerLink", dict[str, Any]], None]
 

@@ -17,9 +17,9 @@ import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.encoders import RenderedH264Encoder, RenderedVp8Encoder
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.settings import StreamSettings
+from museion.streaming.visit.encoders import RenderedH264Encoder, RenderedVp8Encoder
 from tests.conftest import LOOPBACK, centre_patch, is_bronze, is_neutral, serve, viewer
 
 pytestmark = pytest.mark.render
@@ -144,7 +144,7 @@ async def test_over_capacity_is_503_with_retry_after(engine: RenderEngine) -> No
         await asyncio.wait_for(view.track.recv(), 5)
 
 
-VANISHING_PEER = Path(__file__).with_name("vanishing_peer.py")
+VANISHING_PEER = Path(__file__).parent.parent / "vanishing_peer.py"
 
 
 def _open_fds() -> int:

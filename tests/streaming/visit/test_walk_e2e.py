@@ -11,9 +11,9 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.server import SESSIONS_KEY
-from museion.streaming.session import Session
+from museion.streaming.visit.session import Session
 from tests.conftest import REPO, serve
-from tests.streaming.test_client_e2e import browser_page
+from tests.streaming.visit.test_client_e2e import browser_page
 
 pytestmark = [
     pytest.mark.e2e,

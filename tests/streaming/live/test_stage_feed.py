@@ -10,8 +10,8 @@ import av
 import numpy as np
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.relay import LiveStream
-from museion.streaming.stage_feed import StageFeed, stage_feeds
+from museion.streaming.live.stage_feed import StageFeed, stage_feeds
+from museion.streaming.live.stream import LiveStream
 from tests.stage_scene import FACING, H, W, on_screen
 
 GREEN = (0, 200, 0)

@@ -21,8 +21,8 @@ import contextlib
 import logging
 from dataclasses import dataclass, field
 
-from museion.streaming.relay import EncodedFrame, LiveStream, RelayLimits, ViewerFeed
-from museion.streaming.rtp_out import PACING_BURST, DirectSender, Pacer
+from museion.streaming.live.rtp_out import PACING_BURST, DirectSender, Pacer
+from museion.streaming.live.stream import EncodedFrame, LiveStream, RelayLimits, ViewerFeed
 
 __all__ = ["FanoutPump"]
 

@@ -47,7 +47,7 @@ from aiortc.rtp import (
 )
 from pylibsrtp import _binding as srtp_binding
 
-from museion.streaming.relay import EncodedFrame
+from museion.streaming.live.stream import EncodedFrame
 
 __all__ = ["HISTORY", "PACING_BURST", "DirectSender", "IdleTrack", "Pacer", "packetizer"]
 

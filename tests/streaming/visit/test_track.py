@@ -10,7 +10,13 @@ import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.track import STAMP_BITS, STAMP_BLOCK, VIDEO_CLOCK, ViewTrack, stamp_time
+from museion.streaming.visit.track import (
+    STAMP_BITS,
+    STAMP_BLOCK,
+    VIDEO_CLOCK,
+    ViewTrack,
+    stamp_time,
+)
 
 
 def read_stamp(image: np.ndarray) -> int:
