@@ -32,8 +32,8 @@ from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import check_scene
 from museion.scenes.scene_loader import load_scene
-from museion.streaming.relay import EncodedFrame, LiveStream, is_keyframe
-from museion.streaming.stage_feed import stage_feeds
+from museion.streaming.live.stage_feed import stage_feeds
+from museion.streaming.live.stream import EncodedFrame, LiveStream, is_keyframe
 
 Row = tuple[str, str, str, str]
 ASSETS = Path(__file__).resolve().parents[1] / "assets"

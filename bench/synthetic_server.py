@@ -16,11 +16,11 @@ from aiohttp import web
 from aiortc import RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 from av import VideoFrame
 
-from museion.streaming.encoders import install_encoder
 from museion.streaming.ice import configure_ice, rtc_configuration
 from museion.streaming.server import SETTINGS_KEY, _client_dir, config, index
 from museion.streaming.settings import StreamSettings
-from museion.streaming.track import stamp_time
+from museion.streaming.visit.encoders import install_encoder
+from museion.streaming.visit.track import stamp_time
 
 SETTINGS = StreamSettings(ice_addresses=("127.0.0.1",))
 

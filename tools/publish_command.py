@@ -89,7 +89,7 @@ def _fps(text: str) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from museion.streaming.ice import configure_ice
-    from museion.streaming.publish import DEFAULT_CONNECT_TIMEOUT, publish
+    from museion.streaming.live.publish import DEFAULT_CONNECT_TIMEOUT, publish
     from museion.streaming.settings import StreamSettings
 
     # This process's ICE policy, as the server sets its own: aioice skips 127.0.0.1, so
