@@ -1,5 +1,5 @@
 """``museion publish FILE|testsrc --whip URL --token T``: send a show to a WHIP endpoint
-(a thin shell over :func:`museion.streaming.publish.publish`).
+(a thin shell over :func:`museion.streaming.live.publish.publish`).
 
 A file's H.264 or VP8 goes as it is, paced in real time; ``testsrc`` is ffmpeg's test
 pattern.  Exit 0 when the show ran to its end (or Ctrl-C) and video did leave for the
