@@ -6,7 +6,7 @@ on others (a buffer claiming a terabyte) and recurses on node cycles, so the ser
 runs it itself.  A fresh Python process (running :func:`main`, started with fork+exec,
 never a bare fork of the server with its OpenGL context and threads) caps its own address
 space (``RLIMIT_AS``) and CPU time (``RLIMIT_CPU``), decodes the file
-(:func:`museion.scenes.gltf_decode.decode_to_glb`), loads it with panda3d-gltf and writes a
+(:func:`museion.scenes.gltf.decode.decode_to_glb`), loads it with panda3d-gltf and writes a
 self-contained Panda3D ``.bam``.  The server kills it after the wall-time limit and turns
 whatever went wrong into an :class:`AssetLoadFailed` for that asset alone.
 
@@ -47,12 +47,12 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import IO, Any
 
+import museion.scenes
 from museion.runtime.errors import AssetLoadFailed
 from museion.runtime.settings import RuntimeSettings
-from museion.scenes import gltf_gate
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf_gate import DEFAULT_MAX_BYTES, CheckedGltf
-from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, FileUri, resolve_uri
+from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, CheckedGltf
+from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, FileUri, resolve_uri
 
 __all__ = ["STALL_ENV", "cache_key", "convert_model", "convert_models", "load_model", "main"]
 
@@ -102,8 +102,10 @@ def _versions() -> str:
         except PackageNotFoundError:
             found.append(f"{package} unknown")
     code = hashlib.sha256()
-    for path in [*sorted(Path(gltf_gate.__file__).parent.glob("*.py")), Path(__file__)]:
-        code.update(path.name.encode() + b"\0" + path.read_bytes())
+    scenes = Path(museion.scenes.__file__).parent  # the gate and the decoder, all of it
+    for path in [*sorted(scenes.rglob("*.py")), Path(__file__)]:
+        name = path.relative_to(scenes) if path.is_relative_to(scenes) else Path(path.name)
+        code.update(str(name).encode() + b"\0" + path.read_bytes())
     found.append(f"code {code.hexdigest()}")
     return "\n".join(found) + "\n"
 
@@ -473,7 +475,7 @@ def _stall() -> None:
 
 
 def _convert(source: Path, out: Path) -> None:
-    from museion.scenes.gltf_decode import decode_to_glb
+    from museion.scenes.gltf.decode import decode_to_glb
 
     decoded = decode_to_glb(source)
     if decoded is not None:

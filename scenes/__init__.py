@@ -3,12 +3,12 @@ beyond reading the files it is asked to check)."""
 
 import logging
 
+from museion.scenes.document.file import dump_scene, read_scene, save_scene
+from museion.scenes.document.loader import load_scene
+from museion.scenes.document.model import SceneDocument
+from museion.scenes.document.schema import SCENE_SCHEMA
 from museion.scenes.errors import AssetRejected, MuseionError, SceneError, SceneInvalid, SceneIssue
-from museion.scenes.gltf_gate import CheckedGltf, check_gltf
-from museion.scenes.scene_file import dump_scene, read_scene, save_scene
-from museion.scenes.scene_loader import load_scene
-from museion.scenes.scene_model import SceneDocument
-from museion.scenes.scene_schema import SCENE_SCHEMA
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf
 from museion.scenes.showcase import Showcase, open_showcase
 
 __all__ = [

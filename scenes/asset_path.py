@@ -1,5 +1,5 @@
 """The one path policy for every file a document names: a glTF's buffers and images (after
-:mod:`gltf_uri` decodes the URI), the models, recordings and images of a scene document,
+:mod:`.gltf.uri` decodes the URI), the models, recordings and images of a scene document,
 and a glTF named on the command line.
 
 A name is refused before the file system is asked (NUL, absolute, drive letter, UNC, a

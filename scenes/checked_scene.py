@@ -8,11 +8,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from museion.scenes.document.file import read_scene
+from museion.scenes.document.loader import media_file
+from museion.scenes.document.model import SceneDocument
 from museion.scenes.errors import AssetRejected, SceneInvalid, SceneIssue
-from museion.scenes.gltf_gate import CheckedGltf, check_gltf
-from museion.scenes.scene_file import read_scene
-from museion.scenes.scene_loader import media_file
-from museion.scenes.scene_model import SceneDocument
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf
 
 __all__ = ["CheckedScene", "check_scene", "media_names", "open_scene"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from museion.scenes.gltf_gate import CheckedGltf, check_gltf
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf
 
 __all__ = ["Showcase", "open_showcase"]
 

@@ -28,6 +28,8 @@ from museion.streaming.settings import StreamSettings
 REPO = Path(__file__).resolve().parents[1]
 ASSETS = REPO / "assets"
 SHARED = REPO.parent / "shared"
+CORPUS = SHARED / "corpus"
+"""The public glTF corpus beside the repository (tests skip with a reason without it)."""
 
 
 def pytest_configure(config: pytest.Config) -> None:

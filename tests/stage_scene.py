@@ -12,7 +12,7 @@ from museion.runtime.camera import ViewState, project, view_from_pose
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import check_scene
-from museion.scenes.scene_loader import load_scene
+from museion.scenes.document.loader import load_scene
 from tests.conftest import ASSETS
 
 W, H = 480, 270

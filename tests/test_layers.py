@@ -48,6 +48,13 @@ def test_layer_imports_only_what_lies_below(layer: str) -> None:
 # Rooms inside a layer: the live relay and the visitor path share only the layer's common
 # modules (settings, errors, signalling, ICE, reservations); the server joins them.
 ROOMS = {
+    # A document names glTF files and has them checked; the glTF gate knows no document.
+    "scenes/gltf": (
+        "museion.scenes.document",
+        "museion.scenes.checked_scene",
+        "museion.scenes.showcase",
+    ),
+    "scenes/document": ("museion.scenes.checked_scene", "museion.scenes.showcase"),
     "streaming/live": ("museion.streaming.visit", "museion.streaming.server"),
     "streaming/visit": ("museion.streaming.live", "museion.streaming.server"),
 }

@@ -20,13 +20,12 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
-from museion.scenes.gltf_decode import decode_to_glb
+from museion.scenes.gltf.decode import decode_to_glb
 from museion.scenes.showcase import open_showcase
+from tests.conftest import ASSETS, CORPUS
 
 pytestmark = pytest.mark.render
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
-ASSETS = Path(__file__).parents[2] / "assets"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )

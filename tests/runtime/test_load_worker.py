@@ -28,13 +28,12 @@ from museion.runtime.errors import AssetLoadFailed
 from museion.runtime.load_worker import STALL_ENV, cache_key, convert_model, load_model
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
-from museion.scenes.gltf_gate import CheckedGltf, check_gltf
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf
 from museion.scenes.showcase import open_showcase
-from tests.conftest import ASSETS, centre_patch, copy_gallery, is_bronze
+from tests.conftest import ASSETS, CORPUS, centre_patch, copy_gallery, is_bronze
 
 pytestmark = pytest.mark.render
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )
@@ -260,7 +259,7 @@ def test_the_worker_loads_what_the_decoder_makes_of_a_draco_file(tmp_path: Path)
     import gltf
     from panda3d.core import NodePath
 
-    from museion.scenes.gltf_decode import decode_to_glb
+    from museion.scenes.gltf.decode import decode_to_glb
 
     folder = CORPUS / "valid" / "RiggedSimple_Draco"
     draco = check_gltf(folder, "RiggedSimple.gltf")

@@ -18,13 +18,12 @@ from museion.runtime.preview import (
     render_turntable,
 )
 from museion.runtime.settings import RuntimeSettings
-from museion.scenes.gltf_gate import check_gltf
-from museion.scenes.gltf_report import GltfInvalid
-from tests.conftest import ASSETS, centre_patch, is_bronze
+from museion.scenes.gltf.gate import check_gltf
+from museion.scenes.gltf.report import GltfInvalid
+from tests.conftest import ASSETS, CORPUS, centre_patch, is_bronze
 
 pytestmark = pytest.mark.render
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )

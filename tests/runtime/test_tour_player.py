@@ -6,7 +6,7 @@ import math
 
 from museion.runtime.camera import ViewState, interpolate, view_from_pose
 from museion.runtime.tour_player import FLIGHT_SECONDS, TourPlayer
-from museion.scenes.scene_model import Pose, Tour, TourStep
+from museion.scenes.document.model import Pose, Tour, TourStep
 
 A = ViewState(target=(0, 1, 0), yaw=0, pitch=10, distance=1)
 B = ViewState(target=(3, 1, 0), yaw=90, pitch=20, distance=2)

@@ -17,9 +17,9 @@ import numpy as np
 import pygltflib as gl
 import pytest
 
-from museion.scenes.scene_file import dump_scene
-from museion.scenes.scene_loader import load_scene
-from museion.scenes.scene_model import Exhibit, SceneDocument, TourStep
+from museion.scenes.document.file import dump_scene
+from museion.scenes.document.loader import load_scene
+from museion.scenes.document.model import Exhibit, SceneDocument, TourStep
 from tests.conftest import ASSETS
 
 LANGUAGES = {"zh", "en"}

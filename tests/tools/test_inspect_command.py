@@ -9,12 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from museion.scenes.gltf_gate import validate_gltf
+from museion.scenes.gltf.gate import validate_gltf
 from museion.tools.cli import main
-from tests.conftest import ASSETS
-from tests.scenes.test_gltf_inspect import truth
+from tests.conftest import ASSETS, CORPUS
+from tests.scenes.gltf.test_inspect import truth
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )

@@ -9,7 +9,7 @@ import av
 import pytest
 
 from museion.scenes.checked_scene import open_scene
-from museion.scenes.scene_file import read_scene
+from museion.scenes.document.file import read_scene
 from museion.tools.cli import main
 from tests.conftest import copy_gallery
 

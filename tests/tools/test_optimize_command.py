@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from museion.scenes.gltf_decode import decode_to_glb
-from museion.scenes.gltf_gate import read_gltf, validate_gltf
+from museion.scenes.gltf.decode import decode_to_glb
+from museion.scenes.gltf.gate import read_gltf, validate_gltf
 from museion.tools.cli import main
-from tests.conftest import ASSETS
+from tests.conftest import ASSETS, CORPUS
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )

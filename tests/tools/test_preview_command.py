@@ -15,11 +15,10 @@ from PIL import Image
 
 from museion.tools.cli import main
 from museion.tools.preview_command import write_mp4
-from tests.conftest import ASSETS, centre_patch, is_bronze
+from tests.conftest import ASSETS, CORPUS, centre_patch, is_bronze
 
 pytestmark = pytest.mark.render
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )

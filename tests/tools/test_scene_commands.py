@@ -11,10 +11,10 @@ from pathlib import Path
 import jsonschema
 import pytest
 
+from museion.scenes.document.file import read_scene, save_scene
 from museion.scenes.errors import SceneError
-from museion.scenes.scene_file import read_scene, save_scene
 from tests.conftest import ASSETS, REPO
-from tests.scenes.scene_examples import BROKEN, VALID, valid_bytes
+from tests.scenes.document.scene_examples import BROKEN, VALID, valid_bytes
 
 
 def _museion(*args: str) -> subprocess.CompletedProcess[str]:

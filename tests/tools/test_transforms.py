@@ -12,9 +12,9 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from museion.scenes.gltf_decode import decode_to_glb
-from museion.scenes.gltf_gate import read_gltf, validate_gltf
-from museion.scenes.gltf_report import GltfInvalid
+from museion.scenes.gltf.decode import decode_to_glb
+from museion.scenes.gltf.gate import read_gltf, validate_gltf
+from museion.scenes.gltf.report import GltfInvalid
 from museion.tools.gltf_document import (
     Array,
     GltfDocument,
@@ -34,8 +34,8 @@ from museion.tools.transform_prune import PruneOptions, dedup, prune
 from museion.tools.transform_simplify import SimplifyOptions, simplify
 from museion.tools.transform_textures import TextureOptions, textures
 from museion.tools.transforms import OptimizeOptions, optimize
+from tests.conftest import CORPUS
 
-CORPUS = Path(__file__).parents[3] / "shared" / "corpus"
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )

@@ -1,0 +1,457 @@
+"""Decode compressed and extended glTF into one plain GLB the renderer can load.
+
+panda3d-gltf reads neither Draco, meshopt, quantised attributes, KTX2 textures nor the
+emissive strength, and the lean shader samples every texture through one UV set; so a
+gated file that uses any of the extensions in :data:`~museion.scenes.gltf.extensions.DECODED`
+is rewritten here as plain glTF 2.0: every accessor dense, tightly packed and (for vertex
+attributes other than joints, and normalised animation outputs) float32; every image
+embedded, KTX2 transcoded to PNG; texture transforms baked into the UVs; the emissive
+strength folded into the emissive factor.  All in one BIN chunk, nothing outside the file.
+
+Every size a decoder will produce is declared in the JSON or a stream header; each is
+checked against :class:`DecodeLimits` before the native decoder runs.  The worker process
+that calls :func:`decode_to_glb` contains a native crash; this module keeps the inputs it
+hands those decoders within what it checked.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import logging
+import struct
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf.decode_accessors import (
+    DTYPES,
+    View,
+    accessor_shape,
+    dequantize,
+    read_accessor,
+)
+from museion.scenes.gltf.decode_draco import decode_draco
+from museion.scenes.gltf.decode_images import KTX2_MAGIC, ktx2_to_png, webp_to_png
+from museion.scenes.gltf.decode_meshopt import decode_meshopt_view
+from museion.scenes.gltf.decode_transform import bake_texture_transforms
+from museion.scenes.gltf.extensions import DECODED
+from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, GltfSource, read_gltf
+from museion.scenes.gltf.glb import GLB_MAGIC
+from museion.scenes.gltf.images import read_image_header
+from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
+
+__all__ = ["DecodeLimits", "decode_to_glb", "needs_decoding"]
+
+logger = logging.getLogger(__name__)
+
+_DRACO = "KHR_draco_mesh_compression"
+_MESHOPT = "EXT_meshopt_compression"
+_BASISU = "KHR_texture_basisu"
+_WEBP = "EXT_texture_webp"
+# Images the renderer cannot read, each decoded to PNG by its function (caps checked first).
+_TO_PNG = {"ktx2": ktx2_to_png, "webp": webp_to_png}
+
+
+def _image_kind(data: bytes) -> str:
+    if data[:12] == KTX2_MAGIC:
+        return "ktx2"
+    return "webp" if data[:4] == b"RIFF" and data[8:12] == b"WEBP" else "other"
+
+
+_EMISSIVE = "KHR_materials_emissive_strength"
+_FLOAT = 5126
+_JSON_CHUNK = 0x4E4F534A
+_BIN_CHUNK = 0x004E4942
+
+
+@dataclass(frozen=True)
+class DecodeLimits:
+    """Caps on what decoding may produce; checked on declared sizes, before decoding."""
+
+    max_decoded_bytes: int = 1024 * 1024 * 1024  # every accessor and image, decoded
+    max_count: int = 16 * 1024 * 1024  # elements in one accessor
+    max_image_side: int = 16_384
+    max_image_pixels: int = 8192 * 8192
+    max_file_bytes: int = DEFAULT_MAX_BYTES
+
+
+def needs_decoding(document: dict[str, Any]) -> bool:
+    """True when the file uses an extension this module decodes."""
+    names = set()
+    for key in ("extensionsUsed", "extensionsRequired"):
+        values = document.get(key)
+        names |= {v for v in values if isinstance(v, str)} if isinstance(values, list) else set()
+    return bool(names & DECODED)
+
+
+def decode_to_glb(path: Path, limits: DecodeLimits | None = None) -> bytes | None:
+    """A self-contained plain GLB of the gated file at ``path``, or ``None`` when the file
+    needs no decoding.  Raises :class:`~museion.scenes.errors.AssetRejected` on failure."""
+    source = read_gltf(path.parent, path.name)
+    if not needs_decoding(source.document):
+        return None
+    decoder = _Decoder(source, limits or DecodeLimits())
+    glb = decoder.run()
+    logger.info("decoded %s: %d bytes as plain GLB", source.name, len(glb))
+    return glb
+
+
+def _list(document: dict[str, Any], key: str) -> list[Any]:
+    value = document.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _int(value: Any, default: int = 0) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def _pop_extension(obj: dict[str, Any], name: str) -> Any:
+    extensions = obj.get("extensions")
+    if not isinstance(extensions, dict):
+        return None
+    found = extensions.pop(name, None)
+    if not extensions:
+        del obj["extensions"]
+    return found
+
+
+class _Decoder:
+    """One decoding run: the document copy, the decoded arrays, the BIN being written."""
+
+    def __init__(self, source: GltfSource, limits: DecodeLimits) -> None:
+        self.name = source.name
+        self.folder = source.path.parent
+        self.glb_bin = source.glb_bin
+        self.doc = copy.deepcopy(source.document)
+        self.limits = limits
+        self.budget = limits.max_decoded_bytes
+        self.accessors = _list(self.doc, "accessors")
+        self.arrays: list[npt.NDArray[Any]] = []
+        self.chunks: list[bytes] = []
+        self.views: list[dict[str, Any]] = []
+        self.size = 0
+        self.positions: set[int] = set()
+        self.recompute: set[int] = set()  # accessors whose min/max must be recomputed
+
+    def _fail(self, code: str, pointer: str, sentence: str) -> AssetRejected:
+        return AssetRejected(code, self.name, sentence, pointer=pointer)
+
+    def _spend(self, amount: int, pointer: str, what: str) -> None:
+        if amount > self.budget:
+            raise self._fail(
+                "DECODE_TOO_LARGE",
+                pointer,
+                f"{what} would decode to {amount} bytes, over what is left of the "
+                f"{self.limits.max_decoded_bytes}-byte decoding cap",
+            )
+        self.budget -= amount
+
+    # -- reading ----------------------------------------------------------------------
+
+    def _uri_bytes(self, uri: Any, pointer: str, types: frozenset[str]) -> bytes:
+        found = resolve_uri(
+            uri, self.folder, pointer, media_types=types, max_bytes=self.limits.max_file_bytes
+        )
+        return found.data if isinstance(found, DataUri) else found.read()
+
+    def _buffers(self) -> list[bytes | None]:
+        loaded: list[bytes | None] = []
+        for i, buffer in enumerate(_list(self.doc, "buffers")):
+            uri = buffer.get("uri") if isinstance(buffer, dict) else None
+            if uri is not None:
+                loaded.append(self._uri_bytes(uri, f"/buffers/{i}/uri", BUFFER_MEDIA_TYPES))
+            else:  # the GLB's BIN, or a meshopt fallback buffer with no data
+                loaded.append(self.glb_bin if i == 0 else None)
+        return loaded
+
+    def _views(self, buffers: list[bytes | None]) -> list[View | None]:
+        views: list[View | None] = []
+        for i, view in enumerate(_list(self.doc, "bufferViews")):
+            pointer = f"/bufferViews/{i}"
+            if not isinstance(view, dict):
+                views.append(None)
+                continue
+            stride = _int(view.get("byteStride")) or None
+            extensions = view.get("extensions")
+            if isinstance(extensions, dict) and _MESHOPT in extensions:
+                self._spend(_int(view.get("byteLength")), pointer, "the compressed bufferView")
+                data = decode_meshopt_view(view, buffers, self.name, pointer, self.budget)
+                views.append(View(data, stride))
+                continue
+            index = view.get("buffer")
+            buffer = buffers[index] if isinstance(index, int) and index < len(buffers) else None
+            start, length = _int(view.get("byteOffset")), _int(view.get("byteLength"))
+            if buffer is None or start + length > len(buffer):
+                views.append(None)  # an error only if something reads it
+                continue
+            views.append(View(memoryview(buffer)[start : start + length], stride))
+        return views
+
+    def _check_declared(self) -> None:
+        """Every accessor's decoded size within the caps, before anything is decoded."""
+        total = 0
+        for i, accessor in enumerate(self.accessors):
+            pointer = f"/accessors/{i}"
+            if not isinstance(accessor, dict):
+                raise self._fail("DECODE_FAILED", pointer, "the accessor is not an object")
+            count, width, _ctype = accessor_shape(accessor, self.name, pointer)
+            if count > self.limits.max_count:
+                raise self._fail(
+                    "DECODE_TOO_LARGE",
+                    pointer,
+                    f"the accessor declares {count} elements, over the cap of "
+                    f"{self.limits.max_count}",
+                )
+            total += count * width * 4  # at most float32 once decoded
+        self._spend(total, "/accessors", "the accessors")
+
+    def _draco(self, views: list[View | None]) -> dict[int, npt.NDArray[Any]]:
+        """Each Draco-compressed primitive decoded; its accessors' arrays by index."""
+        decoded: dict[int, npt.NDArray[Any]] = {}
+        for m, mesh in enumerate(_list(self.doc, "meshes")):
+            prims = mesh.get("primitives") if isinstance(mesh, dict) else None
+            for p, prim in enumerate(prims if isinstance(prims, list) else []):
+                ext = _pop_extension(prim, _DRACO) if isinstance(prim, dict) else None
+                if ext is None:
+                    continue
+                pointer = f"/meshes/{m}/primitives/{p}/extensions/{_DRACO}"
+                decoded.update(self._draco_primitive(prim, ext, views, pointer))
+        return decoded
+
+    def _draco_primitive(
+        self, prim: dict[str, Any], ext: Any, views: list[View | None], pointer: str
+    ) -> dict[int, npt.NDArray[Any]]:
+        attributes = prim.get("attributes")
+        semantics = ext.get("attributes") if isinstance(ext, dict) else None
+        view_index = ext.get("bufferView") if isinstance(ext, dict) else None
+        view = views[view_index] if isinstance(view_index, int) else None
+        if (
+            not isinstance(attributes, dict)
+            or not isinstance(semantics, dict)
+            or view is None
+            or not all(isinstance(v, int) for v in semantics.values())
+            or not all(isinstance(attributes.get(k), int) for k in semantics)
+            or _int(prim.get("mode"), 4) != 4
+        ):
+            raise self._fail(
+                "DRACO_INVALID",
+                pointer,
+                "the Draco extension is malformed (its bufferView, attributes or a "
+                "non-triangle mode); re-encode the mesh",
+            )
+        counts = {_int(self.accessors[attributes[k]].get("count")) for k in semantics}
+        if len(counts) != 1:
+            raise self._fail(
+                "DRACO_COUNT_MISMATCH", pointer, "the compressed attributes differ in count"
+            )
+        indices = prim.get("indices")
+        index_count = _int(self.accessors[indices].get("count")) if indices is not None else None
+        arrays, faces = decode_draco(
+            bytes(view.data), semantics, counts.pop(), index_count, self.name, pointer
+        )
+        result: dict[int, npt.NDArray[Any]] = {}
+        for semantic, values in arrays.items():
+            accessor = self.accessors[attributes[semantic]]
+            _count, width, ctype = accessor_shape(accessor, self.name, pointer)
+            if values.shape[1] != width:
+                raise self._fail(
+                    "DRACO_COUNT_MISMATCH",
+                    pointer,
+                    f"{semantic[:40]} decodes to {values.shape[1]} components, the accessor "
+                    f"has {width}",
+                )
+            result[attributes[semantic]] = values.astype(DTYPES[ctype])
+        if faces is not None and isinstance(indices, int):
+            ctype = self.accessors[indices]["componentType"]
+            result[indices] = faces.astype(DTYPES[ctype]).reshape(-1, 1)
+        return result
+
+    # -- rewriting ----------------------------------------------------------------------
+
+    def _roles(self) -> tuple[set[int], set[int]]:
+        """Accessors to turn into float32: vertex attributes (not joints) and animation
+        outputs; and, of those, the ones that are vertex attributes."""
+        vertex: set[int] = set()
+        for mesh in _list(self.doc, "meshes"):
+            for prim in mesh.get("primitives") or [] if isinstance(mesh, dict) else []:
+                targets = prim.get("targets") if isinstance(prim, dict) else None
+                for attributes in [prim.get("attributes"), *(targets or [])]:
+                    if isinstance(attributes, dict):
+                        vertex |= {
+                            v
+                            for k, v in attributes.items()
+                            if isinstance(v, int) and not k.startswith("JOINTS_")
+                        }
+        floats = set(vertex)
+        for animation in _list(self.doc, "animations"):
+            samplers = animation.get("samplers") if isinstance(animation, dict) else None
+            for sampler in samplers if isinstance(samplers, list) else []:
+                output = sampler.get("output") if isinstance(sampler, dict) else None
+                if isinstance(output, int) and self.accessors[output].get("normalized"):
+                    floats.add(output)
+        return floats, vertex
+
+    def _to_float(self, index: int) -> None:
+        accessor = self.accessors[index]
+        ctype = accessor["componentType"]
+        if ctype != _FLOAT:
+            normalized = bool(accessor.pop("normalized", False))
+            self.arrays[index] = dequantize(self.arrays[index], ctype, normalized)
+            accessor["componentType"] = _FLOAT
+            self.recompute.add(index)
+
+    def _add_accessor(self, values: npt.NDArray[np.float32]) -> int:
+        self.accessors.append(
+            {"componentType": _FLOAT, "count": len(values), "type": f"VEC{values.shape[1]}"}
+        )
+        self.arrays.append(values)
+        return len(self.accessors) - 1
+
+    def _fold_emissive_strength(self) -> None:
+        for material in _list(self.doc, "materials"):
+            ext = _pop_extension(material, _EMISSIVE) if isinstance(material, dict) else None
+            if not isinstance(ext, dict):
+                continue
+            strength = ext.get("emissiveStrength", 1.0)
+            factor = material.get("emissiveFactor", [0.0, 0.0, 0.0])
+            if isinstance(strength, (int, float)) and isinstance(factor, list):
+                material["emissiveFactor"] = [float(c) * float(strength) for c in factor]
+
+    def _images(self, views: list[View | None]) -> None:
+        for i, image in enumerate(_list(self.doc, "images")):
+            pointer = f"/images/{i}"
+            if not isinstance(image, dict):
+                raise self._fail("DECODE_FAILED", pointer, "the image is not an object")
+            if "uri" in image:
+                data = self._uri_bytes(image.pop("uri"), f"{pointer}/uri", IMAGE_MEDIA_TYPES)
+            else:
+                index = image.get("bufferView")
+                view = views[index] if isinstance(index, int) and index < len(views) else None
+                if view is None:
+                    raise self._fail("DECODE_FAILED", pointer, "the image has no data")
+                data = bytes(view.data)
+            mime = image.get("mimeType")
+            to_png = _TO_PNG.get(_image_kind(data))
+            if to_png is not None:
+                try:
+                    header = read_image_header(data)
+                except AssetRejected as exc:
+                    raise self._fail(exc.code, pointer, exc.detail) from None
+                self._spend(header.width * header.height * 4, pointer, "the texture")
+                data = to_png(
+                    data,
+                    self.name,
+                    pointer,
+                    self.limits.max_image_side,
+                    self.limits.max_image_pixels,
+                )
+                mime = "image/png"
+            if not isinstance(mime, str):
+                mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
+            image["mimeType"] = mime
+            image["bufferView"] = self._add_view(data)
+        for texture in _list(self.doc, "textures"):
+            for name in (_BASISU, _WEBP):
+                ext = _pop_extension(texture, name) if isinstance(texture, dict) else None
+                if isinstance(ext, dict) and "source" not in texture and "source" in ext:
+                    texture["source"] = ext["source"]
+
+    def _add_view(self, data: bytes, stride: int | None = None) -> int:
+        view: dict[str, Any] = {"buffer": 0, "byteOffset": self.size, "byteLength": len(data)}
+        if stride:
+            view["byteStride"] = stride
+        self.chunks.append(data)
+        pad = -len(data) % 4
+        if pad:
+            self.chunks.append(bytes(pad))
+        self.size += len(data) + pad
+        self.views.append(view)
+        return len(self.views) - 1
+
+    def _write_accessors(self, vertex: set[int]) -> None:
+        for i, accessor in enumerate(self.accessors):
+            values = self.arrays[i]
+            for key in ("bufferView", "byteOffset", "sparse"):
+                accessor.pop(key, None)
+            if i in self.recompute or i in self.positions or "min" in accessor:
+                if values.dtype.kind == "f" and not np.isfinite(values).all():
+                    raise self._fail(
+                        "DECODE_NON_FINITE",
+                        f"/accessors/{i}",
+                        "the decoded values include NaN or infinity",
+                    )
+                if len(values):
+                    accessor["min"] = values.min(axis=0).tolist()
+                    accessor["max"] = values.max(axis=0).tolist()
+            rows = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), -1)
+            stride = None
+            if i in vertex and rows.shape[1] % 4:
+                pad = -rows.shape[1] % 4
+                rows = np.hstack([rows, np.zeros((len(rows), pad), np.uint8)])
+                stride = rows.shape[1]
+            accessor["bufferView"] = self._add_view(rows.tobytes(), stride)
+
+    def _strip_used(self) -> None:
+        for key in ("extensionsUsed", "extensionsRequired"):
+            names = [n for n in _list(self.doc, key) if n not in DECODED]
+            if names:
+                self.doc[key] = names
+            else:
+                self.doc.pop(key, None)
+
+    def run(self) -> bytes:
+        try:
+            return self._run()
+        except (IndexError, KeyError, TypeError, AttributeError) as exc:
+            # The gate checked references and types; this is the backstop for what it missed.
+            raise self._fail(
+                "DECODE_FAILED",
+                "",
+                f"the file's structure is inconsistent and cannot be decoded ({exc!r:.120})",
+            ) from exc
+
+    def _run(self) -> bytes:
+        buffers = self._buffers()
+        self._check_declared()
+        views = self._views(buffers)
+        decoded = self._draco(views)
+        self.arrays = [
+            decoded[i] if i in decoded else read_accessor(self.accessors, i, views, self.name)
+            for i in range(len(self.accessors))
+        ]
+        self.positions = {
+            prim["attributes"]["POSITION"]
+            for mesh in _list(self.doc, "meshes")
+            for prim in mesh.get("primitives", [])
+            if isinstance(prim.get("attributes", {}).get("POSITION"), int)
+        }
+        floats, vertex = self._roles()
+        for index in sorted(floats):
+            self._to_float(index)
+        made = bake_texture_transforms(self.doc, lambda i: self.arrays[i], self._add_accessor)
+        vertex |= set(range(len(self.accessors) - made, len(self.accessors)))
+        self._fold_emissive_strength()
+        self._write_accessors(vertex)
+        self._images(views)
+        self.doc["bufferViews"] = self.views
+        self.doc["buffers"] = [{"byteLength": self.size}]
+        self._strip_used()
+        return _glb(self.doc, b"".join(self.chunks))
+
+
+def _glb(document: dict[str, Any], binary: bytes) -> bytes:
+    """A GLB of ``document`` with ``binary`` as its BIN chunk (both padded to 4 bytes)."""
+    text = json.dumps(document, separators=(",", ":"), allow_nan=False).encode("utf-8")
+    text += b" " * (-len(text) % 4)
+    binary += bytes(-len(binary) % 4)
+    length = 12 + 8 + len(text) + (8 + len(binary) if binary else 0)
+    out = [struct.pack("<4sII", GLB_MAGIC, 2, length), struct.pack("<II", len(text), _JSON_CHUNK)]
+    out.append(text)
+    if binary:
+        out += [struct.pack("<II", len(binary), _BIN_CHUNK), binary]
+    return b"".join(out)

@@ -1,0 +1,86 @@
+"""KHR_texture_basisu and EXT_texture_webp: KTX2 (Basis Universal) and WebP images back to
+PNG, within pixel caps.
+
+The header's size fields are read in Python and checked before basisu or libwebp decodes,
+so a tiny file that claims a gigapixel texture costs nothing.
+"""
+
+from __future__ import annotations
+
+import io
+import struct
+
+import alktx2
+from PIL import Image
+
+from museion.scenes.errors import AssetRejected
+
+__all__ = ["KTX2_MAGIC", "ktx2_to_png", "webp_to_png"]
+
+KTX2_MAGIC = b"\xabKTX 20\xbb\r\n\x1a\n"
+
+
+def ktx2_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels: int) -> bytes:
+    """The PNG of a KTX2 image's first level, layer and face.
+
+    Raises :class:`AssetRejected`: ``KTX2_INVALID`` for a header that is not KTX2,
+    ``IMAGE_TOO_LARGE`` over the caps (nothing decoded), ``DECODE_FAILED`` when basisu
+    refuses the data.
+    """
+    if len(data) < 48 or data[:12] != KTX2_MAGIC:
+        raise AssetRejected("KTX2_INVALID", name, "the image is not a KTX2 file", pointer)
+    width, height, depth = struct.unpack_from("<III", data, 20)
+    if width == 0 or depth > 1:
+        raise AssetRejected(
+            "KTX2_INVALID", name, "only 2D KTX2 textures can be shown (no 3D or 1D)", pointer
+        )
+    height = max(height, 1)
+    if width > max_side or height > max_side or width * height > max_pixels:
+        raise AssetRejected(
+            "IMAGE_TOO_LARGE",
+            name,
+            f"the KTX2 texture is {width}x{height} pixels, over the cap "
+            f"({max_side} a side, {max_pixels} in all)",
+            pointer,
+        )
+    try:
+        info = alktx2.inspect_ktx2(data)
+        if (info["width"], info["height"]) != (width, height) or info["is_hdr"]:
+            raise RuntimeError("the texture is HDR or its header disagrees with itself")
+        png, _mime = alktx2.decode_ktx2_to_bytes(data, format="png")
+    except (RuntimeError, ValueError, MemoryError) as exc:
+        raise AssetRejected(
+            "DECODE_FAILED", name, f"the KTX2 texture could not be decoded ({exc})", pointer
+        ) from exc
+    return png
+
+
+def webp_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels: int) -> bytes:
+    """The PNG of a WebP image (the renderer reads PNG and JPEG only).
+
+    Raises :class:`AssetRejected`: ``IMAGE_TOO_LARGE`` over the caps (nothing decoded),
+    ``DECODE_FAILED`` when libwebp refuses the data.
+    """
+    from museion.scenes.gltf.images import read_image_header
+
+    header = read_image_header(data)
+    width, height = header.width, header.height
+    if width > max_side or height > max_side or width * height > max_pixels:
+        raise AssetRejected(
+            "IMAGE_TOO_LARGE",
+            name,
+            f"the WebP texture is {width}x{height} pixels, over the cap "
+            f"({max_side} a side, {max_pixels} in all)",
+            pointer,
+        )
+    try:
+        with Image.open(io.BytesIO(data), formats=["WEBP"]) as image:
+            if image.size != (width, height):
+                raise ValueError("the WebP header disagrees with itself")
+            out = io.BytesIO()
+            image.save(out, "PNG", compress_level=1)
+    except (OSError, ValueError, Image.DecompressionBombError) as exc:
+        raise AssetRejected(
+            "DECODE_FAILED", name, f"the WebP texture could not be decoded ({exc})", pointer
+        ) from exc
+    return out.getvalue()
