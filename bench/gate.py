@@ -1,7 +1,7 @@
 """The glTF gate against the Khronos glTF-Validator, on the public corpus.
 
 Workload: every .gltf/.glb under ``../shared/corpus/{valid,edge_valid,invalid,hostile}``.
-Ours: ``museion.scenes.gltf_gate.validate_gltf`` over all files in one Python process
+Ours: ``museion.scenes.gltf.gate.validate_gltf`` over all files in one Python process
 (``gate.py --ours LIST``), then once more end to end as ``museion validate --json``.
 Reference: npm ``gltf-validator`` 2.0.0-dev.3.10 through its JS API, all files in one node
 process (a script written into ``bench/.tools``), whose resource loader reads only files
@@ -220,7 +220,7 @@ def _outcome(data: dict[str, Any]) -> Outcome:
 
 def ours_worker(list_file: str) -> int:
     """``gate.py --ours LIST``: our gate over the listed files, in the reference's protocol."""
-    from museion.scenes.gltf_gate import validate_gltf
+    from museion.scenes.gltf.gate import validate_gltf
 
     files = json.loads(Path(list_file).read_text())
     out = sys.stdout

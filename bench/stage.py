@@ -31,7 +31,7 @@ from museion.runtime.camera import view_from_pose
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import check_scene
-from museion.scenes.scene_loader import load_scene
+from museion.scenes.document.loader import load_scene
 from museion.streaming.live.stage_feed import stage_feeds
 from museion.streaming.live.stream import EncodedFrame, LiveStream, is_keyframe
 

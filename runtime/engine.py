@@ -38,8 +38,8 @@ from museion.runtime.settings import RuntimeSettings
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene
-from museion.scenes.gltf_gate import CheckedGltf
-from museion.scenes.scene_model import Exhibit
+from museion.scenes.document.model import Exhibit
+from museion.scenes.gltf.gate import CheckedGltf
 from museion.scenes.showcase import Showcase
 
 __all__ = ["RenderEngine"]

@@ -32,7 +32,7 @@ from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import RenderError
 from museion.runtime.frame_source import Frame
 from museion.runtime.settings import RuntimeSettings
-from museion.scenes.gltf_gate import CheckedGltf, check_gltf
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf
 from museion.scenes.showcase import Showcase
 
 __all__ = [

@@ -16,8 +16,8 @@ import numpy.typing as npt
 
 from museion.runtime.errors import AssetLoadFailed
 from museion.scenes.checked_scene import CheckedScene
-from museion.scenes.gltf_gate import CheckedGltf
-from museion.scenes.scene_model import Exhibit
+from museion.scenes.document.model import Exhibit
+from museion.scenes.gltf.gate import CheckedGltf
 
 __all__ = [
     "EXHIBIT_TAG",

@@ -19,7 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from museion.runtime.scene_builder import to_panda
-from museion.scenes.scene_model import StageScreen
+from museion.scenes.document.model import StageScreen
 
 __all__ = ["STANDBY_COLOUR", "ScreenSurface", "build_screens", "letterbox"]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from museion.runtime.camera import ViewState, interpolate, view_from_pose
-from museion.scenes.scene_model import Tour, TourStep
+from museion.scenes.document.model import Tour, TourStep
 
 __all__ = ["FLIGHT_SECONDS", "TourPlayer"]
 

@@ -1,6 +1,6 @@
 """The in-memory glTF document the optimize transforms work on: JSON plus decoded data.
 
-A file is read through the gate (:mod:`museion.scenes.gltf_gate`) first, so nothing here
+A file is read through the gate (:mod:`museion.scenes.gltf.gate`) first, so nothing here
 trusts a path or a length it did not check.  Every accessor is decoded into a numpy array
 (``(count, components)``, its component type, sparse data applied) and every image into its
 bytes; ``bufferViews`` and ``buffers`` are dropped and written afresh, packed, on output.
@@ -23,14 +23,14 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from museion.scenes.document.file import atomic_write
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf_accessor_read import COMPONENTS as COMPONENT_DTYPES
-from museion.scenes.gltf_accessor_read import TYPE_SIZES
-from museion.scenes.gltf_decode import decode_to_glb
-from museion.scenes.gltf_gate import GltfSource, read_gltf, validate_gltf
-from museion.scenes.gltf_report import GltfInvalid
-from museion.scenes.gltf_uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
-from museion.scenes.scene_file import atomic_write
+from museion.scenes.gltf.accessor_read import COMPONENTS as COMPONENT_DTYPES
+from museion.scenes.gltf.accessor_read import TYPE_SIZES
+from museion.scenes.gltf.decode import decode_to_glb
+from museion.scenes.gltf.gate import GltfSource, read_gltf, validate_gltf
+from museion.scenes.gltf.report import GltfInvalid
+from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
 from museion.tools.errors import OptimizeError
 
 __all__ = [

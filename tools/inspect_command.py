@@ -2,7 +2,7 @@
 
 The file goes through the gate first: an invalid one prints its errors as ``museion
 validate`` does and exits 1.  A valid one prints the summary of
-:mod:`museion.scenes.gltf_inspect`: aligned text, or the whole summary with ``--json``.
+:mod:`museion.scenes.gltf.inspect`: aligned text, or the whole summary with ``--json``.
 Names and extras come from the file, so they are shown cleaned of control characters
 (no terminal escapes) and cut to a width.
 """
@@ -16,8 +16,8 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.gltf_inspect import GltfSummary, MeshSummary, NodeLine, inspect_gltf
-from museion.scenes.gltf_report import GltfReport
+from museion.scenes.gltf.inspect import GltfSummary, MeshSummary, NodeLine, inspect_gltf
+from museion.scenes.gltf.report import GltfReport
 
 __all__ = ["add_inspect_command", "format_summary"]
 

@@ -19,9 +19,9 @@ from pathlib import Path
 import av
 import numpy as np
 
+from museion.scenes.document.file import atomic_write
+from museion.scenes.document.model import SceneDocument, Tour, TourStep
 from museion.scenes.errors import SceneError
-from museion.scenes.scene_file import atomic_write
-from museion.scenes.scene_model import SceneDocument, Tour, TourStep
 
 __all__ = ["DEFAULT_VOICES", "NarrationOptions", "narrate", "speak"]
 

@@ -15,9 +15,9 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.gltf_gate import validate_gltf
-from museion.scenes.gltf_report import GltfInvalid
-from museion.scenes.gltf_uri import IMAGE_MEDIA_TYPES, FileUri, resolve_uri
+from museion.scenes.gltf.gate import validate_gltf
+from museion.scenes.gltf.report import GltfInvalid
+from museion.scenes.gltf.uri import IMAGE_MEDIA_TYPES, FileUri, resolve_uri
 from museion.tools.gltf_document import GltfDocument, read_document, write_document
 from museion.tools.transform_geometry import ReorderOptions
 from museion.tools.transform_simplify import SimplifyOptions
@@ -165,7 +165,7 @@ def _run(args: argparse.Namespace) -> int:
             where = f"{issue.pointer}: " if issue.pointer else ""
             sys.stderr.write(f"museion: {args.input}: {issue.code} {where}{issue.message}\n")
         return 1
-    from museion.scenes.gltf_gate import read_gltf
+    from museion.scenes.gltf.gate import read_gltf
 
     original = read_gltf(args.input.parent, args.input.name).document
     before = {"bytes": _input_bytes(args.input, original), **_figures(doc)}

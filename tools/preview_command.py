@@ -20,8 +20,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from museion.scenes.gltf_gate import CheckedGltf, check_gltf
-from museion.scenes.gltf_report import GltfInvalid
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf
+from museion.scenes.gltf.report import GltfInvalid
 from museion.tools.errors import OutputError
 
 if TYPE_CHECKING:

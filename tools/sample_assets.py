@@ -27,7 +27,7 @@ import numpy.typing as npt
 import pygltflib as gl
 from PIL import Image
 
-from museion.scenes.scene_file import atomic_write
+from museion.scenes.document.file import atomic_write
 
 __all__ = [
     "RELIC_DEFAULTS",

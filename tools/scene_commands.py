@@ -8,11 +8,11 @@ import os
 import sys
 from pathlib import Path
 
+from museion.scenes.document.file import dump_scene, read_scene, save_scene
+from museion.scenes.document.loader import load_scene
+from museion.scenes.document.model import Exhibit, Metadata, SceneDocument
+from museion.scenes.document.schema import SCENE_SCHEMA
 from museion.scenes.errors import SceneError, SceneInvalid
-from museion.scenes.scene_file import dump_scene, read_scene, save_scene
-from museion.scenes.scene_loader import load_scene
-from museion.scenes.scene_model import Exhibit, Metadata, SceneDocument
-from museion.scenes.scene_schema import SCENE_SCHEMA
 from museion.tools.narration import DEFAULT_VOICES, NarrationOptions, narrate
 
 __all__ = ["add_scene_commands", "run_scene_command"]

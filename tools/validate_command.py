@@ -11,8 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.gltf_gate import validate_gltf
-from museion.scenes.gltf_report import Reporter
+from museion.scenes.gltf.gate import validate_gltf
+from museion.scenes.gltf.report import Reporter
 
 __all__ = ["add_validate_command", "run_validate"]
 
