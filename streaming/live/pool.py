@@ -232,8 +232,10 @@ class RelayPool:
             link.pending.pop(request, None)
 
     def leave(self, link: WorkerLink, viewer: str) -> None:
-        link.viewers.discard(viewer)
-        link.write(encode_json({"op": "leave", "viewer": viewer}))
+        """Tell ``link`` to let ``viewer`` go, unless it already has (it said so, or died)."""
+        if viewer in link.viewers:
+            link.viewers.discard(viewer)
+            link.write(encode_json({"op": "leave", "viewer": viewer}))
 
     def stream_started(self, name: str, codec: str, profile_level_id: str | None = None) -> None:
         self.streams[name] = (codec, profile_level_id)

@@ -260,13 +260,8 @@ async def watch_post(request: web.Request) -> web.StreamResponse:
             held.add(lambda: pool.leave(worker, viewer_id))
             viewer = RemoteViewer(viewer_id, stream, worker, held)
         else:
-            viewer, answer = await attach_viewer(stream, offer, settings, registry.spawn, held)
-            watch_peer(
-                viewer.pc,
-                settings.connect_timeout,
-                lambda reason: registry.end_viewer(viewer, reason),
-                held,
-                f"viewer {viewer.id} of stream {name}",
+            viewer, answer = await attach_viewer(
+                stream, offer, settings, registry.spawn, held, registry.end_viewer
             )
         if not stream.live:  # the show ended while the offer was answered
             raise StreamNotLive(f"Stream '{name}' has just ended.")
@@ -295,16 +290,18 @@ async def live_status(request: web.Request) -> web.Response:
     registry = request.app[LIVE_KEY]
     name = check_stream_name(request.match_info["stream"])
     stream = registry.streams.get(name)
-    live = stream is not None and stream.live
-    h264 = stream is not None and live and stream.codec == "H264"
+    if stream is None or not stream.live:
+        off = {"live": False, "codec": None, "profile": None, "level": None, "viewers": 0}
+        return web.json_response({"stream": name, **off})
+    h264 = stream.codec == "H264"
     return web.json_response(
         {
             "stream": name,
-            "live": live,
-            "codec": stream.codec if stream is not None and live else None,
-            "profile": profile_name(stream.profile_level_id) if stream and h264 else None,
-            "level": level_name(stream.profile_level_id) if stream and h264 else None,
-            "viewers": registry.watching(stream) if stream is not None else 0,
+            "live": True,
+            "codec": stream.codec,
+            "profile": profile_name(stream.profile_level_id) if h264 else None,
+            "level": level_name(stream.profile_level_id) if h264 else None,
+            "viewers": registry.watching(stream),
         }
     )
 

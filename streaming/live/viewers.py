@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable, Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +26,7 @@ from museion.streaming.negotiation import (
     profile_name,
     set_offer,
 )
+from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
 
@@ -34,6 +35,7 @@ __all__ = ["Viewer", "attach_viewer"]
 logger = logging.getLogger(__name__)
 
 Spawn = Callable[[Coroutine[Any, Any, None]], None]
+End = Callable[["Viewer", str], Awaitable[None]]
 
 
 @dataclass(eq=False)
@@ -96,13 +98,15 @@ async def attach_viewer(
     settings: StreamSettings,
     spawn: Spawn,
     held: Reservation,
+    end: End,
 ) -> tuple[Viewer, str]:
     """Answer ``offer`` with ``stream``'s frames as they are: (the viewer, the answer SDP).
 
     The answer's transceivers send idle tracks; :class:`DirectSender` writes the frames
     packetized once by the stream.  Raises :class:`CodecUnsupported` when the offer
     cannot receive the stream's codec, :class:`SdpMalformed` when aiortc cannot answer
-    it.  The peer connection and the feed go on ``held``, released by the caller.
+    it.  The peer connection and the feed go on ``held``, released by the caller; ``end``
+    is called when the viewer's connection fails, closes or never comes up.
     """
     if not stream.live or stream.codec is None:
         raise StreamNotLive(f"Stream '{stream.name}' is not live; try again when the show starts.")
@@ -135,6 +139,13 @@ async def attach_viewer(
             sending.append(transceiver)
         await pc.setLocalDescription(await pc.createAnswer())
     raise_socket_buffers(pc)
+    watch_peer(
+        pc,
+        settings.connect_timeout,
+        lambda reason: end(viewer, reason),
+        held,
+        f"viewer {viewer.id} of stream {stream.name}",
+    )
     pump = pump_for(stream)
     for transceiver in sending:
         if transceiver.kind == "video":

@@ -29,7 +29,6 @@ from museion.streaming.live.stream import LiveStream, RelayLimits
 from museion.streaming.live.viewers import Viewer, attach_viewer
 from museion.streaming.live.wire import WireError, decode, encode_json, read_length
 from museion.streaming.negotiation import register_profiles
-from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import IceServer, StreamSettings
 
@@ -143,16 +142,11 @@ class Worker:
                 # The server has seen the show's audio even if this worker's first packet
                 # is still on its way.
                 stream.has_audio = stream.has_audio or audio
-                viewer, answer = await attach_viewer(stream, offer, self.settings, self.spawn, held)
+                viewer, answer = await attach_viewer(
+                    stream, offer, self.settings, self.spawn, held, self.end_viewer
+                )
                 self.viewers[viewer.id] = viewer
                 held.add(lambda: self.viewers.pop(viewer.id, None))
-                watch_peer(
-                    viewer.pc,
-                    self.settings.connect_timeout,
-                    lambda reason: self.end_viewer(viewer, reason),
-                    held,
-                    f"viewer {viewer.id} of stream {name}",
-                )
         except StreamingError as exc:
             self.send(
                 {"req": request, "ok": False, "error": type(exc).__name__, "message": str(exc)}

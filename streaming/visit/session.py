@@ -163,7 +163,6 @@ class Session:
         self.held = held
         self._limit = _RateLimit(settings.max_commands_per_second)
         self._replies = _RateLimit(ERROR_REPLIES)
-        self._flood_closed_at = 0.0
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
         held.add(self.pc.close)
@@ -217,7 +216,7 @@ class Session:
 
         channel.on("message", self.handle_message)
         if self.engine.has_hotspots:
-            self._tasks.add(asyncio.ensure_future(self._resend_hotspots()))
+            self._spawn(self._resend_hotspots())
         if channel.readyState == "open":
             _open()
 
@@ -244,9 +243,8 @@ class Session:
             self._refuse(parsed.seq, "COMMAND_FAILED", "That command could not be applied.")
 
     def _drop(self) -> None:
-        """One message over the rate: warn once a second; close a channel that floods, and
-        end the session of a client that floods on past the close (it ignored the stream
-        reset, or never received it behind its own flood)."""
+        """One message over the rate: warn once a second; close a channel that floods (and
+        end the session if the close has not gone through in time)."""
         now = time.monotonic()
         channel = self.channel
         if channel is None or not self._limit.flooding:
@@ -269,14 +267,12 @@ class Session:
                 }
             )
             channel.close()
-            self._flood_closed_at = now
             self._spawn(self._end_if_still_flooding())
-        elif now - self._flood_closed_at > FLOOD_GRACE:
-            self._spawn(self.close("datachannel flood"))
 
     async def _end_if_still_flooding(self) -> None:
-        """A channel whose close has not gone through in time takes the session with it:
-        a socket closed costs nothing, a flood on a half-closed channel costs a core."""
+        """A channel whose close has not gone through in time (the client ignored the
+        stream reset, or never got it behind its own flood) takes the session with it: a
+        socket closed costs nothing, a flood on a half-closed channel costs a core."""
         await asyncio.sleep(FLOOD_GRACE)
         if self.channel is not None and self.channel.readyState != "closed":
             await self.close("datachannel flood")
@@ -293,8 +289,7 @@ class Session:
         command = parsed.command
         now = time.monotonic()
         if isinstance(command, PickAt):
-            self._tasks.add(task := asyncio.ensure_future(self._pick(command, parsed.seq)))
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._pick(command, parsed.seq))
         elif isinstance(command, TourCommand):
             self._tour_command(command, parsed.seq)
         else:

@@ -46,14 +46,17 @@ async def held(server: Server) -> dict[str, Any]:
     return {key: health[key] for key in IDLE}
 
 
-async def back_to_idle(server: Server, timeout: float = 10.0) -> None:
-    """Wait until the server holds nothing (releases may finish just after a reply)."""
+async def back_to_idle(
+    server: Server, timeout: float = 10.0, baseline: dict[str, Any] = IDLE
+) -> None:
+    """Wait until the server holds ``baseline`` (nothing, by default); releases may finish
+    just after a reply."""
     last: dict[str, Any] = {}
 
     async def idle() -> bool:
         nonlocal last
         last = await held(server)
-        return last == IDLE
+        return last == baseline
 
     deadline = asyncio.get_running_loop().time() + timeout
     while not await idle():

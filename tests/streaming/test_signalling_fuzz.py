@@ -27,7 +27,7 @@ from museion.streaming.live import LIVE_KEY
 from tests.conftest import Server, serve
 from tests.streaming import raw_http
 from tests.streaming.live.test_live import TOKEN, clip, publisher
-from tests.streaming.test_hostile import HOSTILE, held, offer
+from tests.streaming.test_hostile import HOSTILE, back_to_idle, offer
 
 __all__ = ["clip"]
 
@@ -225,12 +225,4 @@ def test_after_the_fuzzing_nothing_is_held_but_the_show(live: Live) -> None:
         "live": {"streams": 1, "publishers": 1, "viewers": 0, "seats_in_use": 0},
     }
 
-    async def settled() -> dict[str, Any]:
-        deadline = asyncio.get_running_loop().time() + 20
-        while (now := await held(live.server)) != expected:
-            if asyncio.get_running_loop().time() > deadline:
-                return now
-            await asyncio.sleep(0.2)
-        return now
-
-    assert live.run(settled()) == expected
+    live.run(back_to_idle(live.server, 20, expected))
