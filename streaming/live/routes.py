@@ -178,6 +178,14 @@ def _offer_ice(parsed: sdp.SessionDescription) -> tuple[str | None, str | None]:
     return None, None
 
 
+def _publisher(registry: LiveRegistry, request: web.Request) -> Publisher:
+    """The publishing session the URL names (its stream and id), or 404."""
+    publisher = registry.publishers.get(request.match_info["id"])
+    if publisher is None or publisher.stream.name != request.match_info["stream"]:
+        raise SessionNotFound("No such publishing session: it has ended or never existed.")
+    return publisher
+
+
 async def publish_patch(request: web.Request) -> web.StreamResponse:
     """Trickle ICE (RFC 9725 4.3): the publisher's candidates, after its offer.
 
@@ -185,9 +193,7 @@ async def publish_patch(request: web.Request) -> web.StreamResponse:
     publisher that lost it publishes anew); an ``If-Match`` of another ETag gets 412.
     """
     registry = request.app[LIVE_KEY]
-    publisher = registry.publishers.get(request.match_info["id"])
-    if publisher is None or publisher.stream.name != request.match_info["stream"]:
-        raise SessionNotFound("No such publishing session: it has ended or never existed.")
+    publisher = _publisher(registry, request)
     text = await read_text(request, registry.settings, SDPFRAG, "ICE fragment")
     fragment = parse_sdpfrag(text, CandidatePolicy.of(registry.settings))
     match = request.headers.get("If-Match")
@@ -235,9 +241,7 @@ def _negotiated_video_codec(pc: RTCPeerConnection) -> tuple[str | None, str | No
 async def publish_delete(request: web.Request) -> web.StreamResponse:
     """The publisher ends the show."""
     registry = request.app[LIVE_KEY]
-    publisher = registry.publishers.get(request.match_info["id"])
-    if publisher is None or publisher.stream.name != request.match_info["stream"]:
-        raise SessionNotFound("No such publishing session: it has ended or never existed.")
+    publisher = _publisher(registry, request)
     await registry.end_publisher(publisher, "DELETE")
     return web.Response(status=200)
 
