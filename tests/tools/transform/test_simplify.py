@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
 from museion.tools.gltf_document import GltfDocument, read_document
 from museion.tools.surface_error import Mesh, surface_error
-from museion.tools.transform_geometry import weld
-from museion.tools.transform_simplify import SimplifyOptions, simplify
-from tests.tools.test_transforms import CORPUS, _document, _sphere
+from museion.tools.transform.geometry import weld
+from museion.tools.transform.prune import prune
+from museion.tools.transform.simplify import SimplifyOptions, simplify
+from tests.conftest import CORPUS
+from tests.tools.transform.documents import (
+    sphere,
+    sphere_document,
+    world_bounds,
+    write_checked,
+)
 
 
 @pytest.mark.parametrize("method", ["meshopt", "quadric", "best"])
 def test_each_method_halves_the_sphere_and_stays_on_it(method: str) -> None:
-    doc = _document()
+    doc = sphere_document()
     before = doc.triangle_count()
     stats = simplify(doc, SimplifyOptions(ratio=0.5, method=method))  # type: ignore[arg-type]
     assert 0.4 * before <= doc.triangle_count() <= 0.55 * before
@@ -29,7 +38,7 @@ def test_each_method_halves_the_sphere_and_stays_on_it(method: str) -> None:
 
 def test_best_is_no_worse_than_either_simplifier() -> None:
     def rms(method: str) -> float:
-        doc = _document()
+        doc = sphere_document()
         original = Mesh(
             doc.array(0).astype(np.float64), doc.array(3).reshape(-1, 3).astype(np.int64)
         )
@@ -45,7 +54,7 @@ def test_best_is_no_worse_than_either_simplifier() -> None:
 
 def test_quantized_positions_do_not_wrap_around_their_integer_range() -> None:
     """A regression: a quantized scan's point nudged below 0 came back as 65535."""
-    positions, _, _, faces = _sphere(rings=30, segments=40)
+    positions, _, _, faces = sphere(rings=30, segments=40)
     low, high = positions.min(0), positions.max(0)
     quantized = np.round((positions - low) / (high - low) * 16383).astype(np.uint16)
     doc = GltfDocument(
@@ -84,3 +93,34 @@ def test_a_simplifier_stopped_short_by_locked_seams_does_not_win_on_error() -> N
     before = doc.triangle_count()
     simplify(doc, SimplifyOptions(ratio=0.1))
     assert doc.triangle_count() <= 0.1 * before * 1.05
+
+
+def test_simplify_to_a_ratio_keeps_bounds_and_seams(tmp_path: Path) -> None:
+    doc = sphere_document()
+    bounds = world_bounds(doc)
+    before = doc.triangle_count()
+    seam = {tuple(p) for p in doc.array(0)[doc.array(2)[:, 0] == 1.0].round(5)}
+    stats = simplify(doc, SimplifyOptions(ratio=0.5))
+    after = doc.triangle_count()
+    assert after == stats.counts["triangles_after"]
+    assert 0.4 * before <= after <= 0.55 * before
+    extent = float(np.ptp(bounds, axis=0).max())
+    np.testing.assert_allclose(world_bounds(doc), bounds, atol=0.02 * extent)
+    primitive = doc.json["meshes"][0]["primitives"][0]
+    kept = doc.array(primitive["attributes"]["POSITION"])
+    uv = doc.array(primitive["attributes"]["TEXCOORD_0"])
+    # The seam (u = 1) is a border to the simplifier, locked: every seam vertex is still there.
+    assert {tuple(p) for p in kept[uv[:, 0] == 1.0].round(5)} == seam
+    prune(doc)
+    write_checked(doc, tmp_path)
+
+
+def test_simplify_within_an_error_stays_within_it() -> None:
+    doc = sphere_document()
+    before = doc.triangle_count()
+    stats = simplify(doc, SimplifyOptions(error=0.01))
+    assert doc.triangle_count() < before
+    assert stats.counts["error_per_million"] <= 10_000
+    tighter = sphere_document()
+    simplify(tighter, SimplifyOptions(error=0.001))
+    assert tighter.triangle_count() > doc.triangle_count()

@@ -23,7 +23,7 @@ import numpy as np
 
 from museion.tools.gltf_document import Array, GltfDocument, TransformStats
 from museion.tools.surface_error import Mesh, SurfaceError, surface_error
-from museion.tools.transform_geometry import _groups, _index_array, _indices
+from museion.tools.transform.geometry import _groups, _index_array, _indices
 
 __all__ = ["SimplifyOptions", "simplify"]
 

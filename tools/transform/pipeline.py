@@ -3,8 +3,8 @@
 dedup and prune first (less to weld), weld (shared vertices for the simplifier), simplify,
 reorder (cache and fetch order, which also helps the codecs), quantize, textures, then the
 geometry codec, and a last prune for what the steps left behind.  Each step is also
-callable alone: see :mod:`transform_prune`, :mod:`transform_geometry`,
-:mod:`transform_textures` and :mod:`transform_compress`.
+callable alone: see the sibling modules :mod:`.prune`, :mod:`.geometry`, :mod:`.simplify`,
+:mod:`.textures` and :mod:`.compress`.
 """
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from dataclasses import dataclass, field, replace
 from typing import Literal
 
 from museion.tools.gltf_document import GltfDocument, TransformStats
-from museion.tools.transform_compress import DracoOptions, MeshoptOptions, draco, meshopt
-from museion.tools.transform_geometry import (
+from museion.tools.transform.compress import DracoOptions, MeshoptOptions, draco, meshopt
+from museion.tools.transform.geometry import (
     QuantizeOptions,
     ReorderOptions,
     WeldOptions,
@@ -25,9 +25,9 @@ from museion.tools.transform_geometry import (
     reorder,
     weld,
 )
-from museion.tools.transform_prune import DedupOptions, PruneOptions, dedup, prune
-from museion.tools.transform_simplify import SimplifyOptions, simplify
-from museion.tools.transform_textures import TextureOptions, textures
+from museion.tools.transform.prune import DedupOptions, PruneOptions, dedup, prune
+from museion.tools.transform.simplify import SimplifyOptions, simplify
+from museion.tools.transform.textures import TextureOptions, textures
 
 __all__ = ["Compression", "OptimizeOptions", "StepReport", "optimize"]
 

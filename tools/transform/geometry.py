@@ -1,5 +1,5 @@
 """Geometry transforms: ``weld``, ``reorder`` and ``quantize`` (``simplify`` has its own
-module, :mod:`transform_simplify`).
+module, :mod:`~museion.tools.transform.simplify`).
 
 Each rewrites vertex data into new accessors (copying the old ones' names and extras), so
 an accessor shared with something the transform skipped is never changed under it;
