@@ -4,7 +4,7 @@ fast as aiortc sends them, against an honest visitor orbiting 60 times a second.
 Workload: ``museion serve --port 0 --ice-address 127.0.0.1`` on the sample relic in its
 venue (``assets/``, 1280x720 VP8, 30 fps moving, 10 fps still, ``max_commands_per_second``
 200), all traffic on 127.0.0.1.  Each visitor is a Python aiortc peer in its own process
-(``flood.py --visitor URL MODE SECONDS``) negotiating as ``tests/conftest.py`` ``viewer()``
+(``flood_visitor.py URL MODE SECONDS``) negotiating as ``tests/conftest.py`` ``viewer()``
 does (WHEP, a recvonly video transceiver, a datachannel "view") and decoding every frame it
 receives.  Phases, one after the other on the same server, each measured for ``--seconds``
 (8 s) after its visitors connected and settled for 1 s:
@@ -39,7 +39,6 @@ import logging
 import os
 import queue
 import re
-import resource
 import subprocess
 import sys
 import tempfile
@@ -54,18 +53,20 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
-Row = tuple[str, str, str, str]
+from figures.flood import Figures, detail, phase_figures, rows_for  # noqa: E402
+from flood_visitor import HONEST_RATE  # noqa: E402
+from instruments import Row, museion_command, stop, tree_cpu  # noqa: E402
+
 SECONDS = 8.0
 SETTLE = 1.0
 PROBE_EVERY = 0.1
 CPU_EVERY = 0.05
-HONEST_RATE = 60
-ORBIT = json.dumps({"type": "orbit", "yaw": 1, "pitch": 0}, separators=(",", ":"))
 SERVING = re.compile(r"Museion is serving .* at (http://127\.0\.0\.1:\d+)/")
 # The server's warning as it closes a flooding channel, with the log line's local time.
 DROPPED = re.compile(
     r"^(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d),(\d{3}) .*datachannel flooding \((\d+) dropped\)", re.M
 )
+VISITOR = HERE / "flood_visitor.py"
 
 # (name, visitor modes); the flooder, when there is one, comes first.
 PHASES = (
@@ -80,155 +81,13 @@ __all__ = ["run"]
 logger = logging.getLogger(__name__)
 
 
-# -- a visitor, in its own process ---------------------------------------------------------
-
-
-async def visitor(url: str, mode: str, seconds: float) -> dict[str, Any]:
-    """Connect over WHEP, say "ready", wait for a line on stdin, then run ``mode``."""
-    import aiohttp
-    from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
-
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTransceiver("video", direction="recvonly")
-    channel = pc.createDataChannel("view", ordered=True)
-    loop = asyncio.get_running_loop()
-    got_track: asyncio.Future[Any] = loop.create_future()
-    opened: asyncio.Future[None] = loop.create_future()
-    frames: list[float] = []
-    received: dict[str, int] = {}
-    flood_told: list[float] = []
-    start = [0.0]
-
-    def on_message(message: str | bytes) -> None:
-        try:
-            data = json.loads(message)
-            key = data.get("code") or data.get("type") or "?"
-        except (ValueError, AttributeError):
-            key = "?"
-        received[key] = received.get(key, 0) + 1
-        if key == "COMMAND_FLOOD" and start[0]:
-            flood_told.append(time.monotonic() - start[0])
-
-    channel.on("message", on_message)
-    pc.on("track", lambda t: got_track.done() or got_track.set_result(t))
-    channel.on("open", lambda: opened.done() or opened.set_result(None))
-    await pc.setLocalDescription(await pc.createOffer())
-    async with aiohttp.ClientSession() as http:
-        async with http.post(
-            f"{url}/whep", data=pc.localDescription.sdp, headers={"Content-Type": "application/sdp"}
-        ) as reply:
-            if reply.status != 201:
-                raise RuntimeError(f"POST /whep -> {reply.status} {await reply.text()}")
-            location = reply.headers["Location"]
-            answer = await reply.text()
-        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
-        track = await asyncio.wait_for(got_track, 15)
-        await asyncio.wait_for(opened, 15)
-
-        async def consume() -> None:
-            with contextlib.suppress(Exception):
-                while True:
-                    await track.recv()
-                    frames.append(time.monotonic())
-
-        consumer = asyncio.ensure_future(consume())
-        sys.stdout.write("ready\n")
-        sys.stdout.flush()
-        await loop.run_in_executor(None, sys.stdin.readline)
-        start[0] = t0 = time.monotonic()
-        cpu0 = _own_cpu()
-        result: dict[str, Any] = {"mode": mode}
-        if mode == "flood":
-            result.update(await _flood(channel, t0, seconds))
-        elif mode == "orbit":
-            result.update(await _orbit(channel, t0, seconds))
-        await asyncio.sleep(max(0.0, t0 + seconds - time.monotonic()))
-        result["fps"] = sum(t0 <= t < t0 + seconds for t in frames) / seconds
-        result["received"] = received
-        result["flood_told_s"] = flood_told[0] if flood_told else None
-        result["state_at_end"] = channel.readyState
-        result["cores"] = (_own_cpu() - cpu0) / (time.monotonic() - t0)
-        result["sctp"] = _sctp_queues(channel)
-        consumer.cancel()
-        async with http.delete(f"{url}{location}"):
-            pass
-    await pc.close()
-    return result
-
-
-def _own_cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _sctp_queues(channel: Any) -> dict[str, Any]:
-    """What this peer's SCTP association still holds (aiortc internals; diagnostics only)."""
-    sctp = channel.transport
-    return {
-        "state": str(getattr(sctp, "_association_state", "?")),
-        "unsent_messages": len(getattr(sctp, "_data_channel_queue", ())),
-        "outbound_chunks": len(getattr(sctp, "_outbound_queue", ())),
-        "unacked_chunks": len(getattr(sctp, "_sent_queue", ())),
-        "cwnd": getattr(sctp, "_cwnd", None),
-    }
-
-
-async def _flood(channel: Any, t0: float, seconds: float) -> dict[str, Any]:
-    """One-byte messages as fast as the channel takes them, until it is no longer open."""
-    sent = 0
-    closed_s = None
-    while time.monotonic() - t0 < seconds:
-        if channel.readyState != "open":
-            closed_s = time.monotonic() - t0
-            break
-        channel.send("x")
-        sent += 1
-        await asyncio.sleep(0)
-    stopped = time.monotonic() - t0
-    return {
-        "sent": sent,
-        "closed_s": closed_s,
-        "rate": sent / max(stopped, 1e-9),
-    }
-
-
-async def _orbit(channel: Any, t0: float, seconds: float) -> dict[str, Any]:
-    """``HONEST_RATE`` orbit messages a second, on a fixed schedule."""
-    sent = 0
-    while time.monotonic() - t0 < seconds and channel.readyState == "open":
-        channel.send(ORBIT)
-        sent += 1
-        await asyncio.sleep(max(0.0, t0 + sent / HONEST_RATE - time.monotonic()))
-    return {"sent": sent}
-
-
-def visitor_main(url: str, mode: str, seconds: float) -> int:
-    result = asyncio.run(visitor(url, mode, seconds))
-    sys.stdout.write(json.dumps(result) + "\n")
-    sys.stdout.flush()
-    return 0
-
-
 # -- the server and what it costs ----------------------------------------------------------
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds of ``pid`` and its live descendants, reaped children included."""
-    total, todo, ticks = 0.0, [pid], os.sysconf("SC_CLK_TCK")
-    while todo:
-        current = todo.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            total += sum(int(f) for f in fields[11:15]) / ticks  # utime stime cutime cstime
-            for task in Path(f"/proc/{current}/task").iterdir():
-                todo += [int(c) for c in (task / "children").read_text().split()]
-        except (OSError, ValueError):
-            continue
-    return total
 
 
 @dataclass
 class Server:
+    """A running ``museion serve``: its process, URL and log file."""
+
     process: subprocess.Popen[str]
     url: str
     log: Path
@@ -243,11 +102,9 @@ class Server:
 def serve(folder: Path) -> Iterator[Server]:
     """``museion serve`` on loopback until it prints where it serves; stopped at the end."""
     log = folder / "server.log"
-    museion = Path(sys.executable).with_name("museion")
-    command = [str(museion)] if museion.exists() else [sys.executable, "-m", "museion.tools.cli"]
     with log.open("w") as err:
         process = subprocess.Popen(
-            [*command, "serve", "--port", "0", "--ice-address", "127.0.0.1"],
+            [*museion_command(), "serve", "--port", "0", "--ice-address", "127.0.0.1"],
             cwd=REPO, stdout=subprocess.PIPE, stderr=err, text=True,
         )  # fmt: skip
     lines: queue.Queue[str | None] = queue.Queue()
@@ -270,12 +127,7 @@ def serve(folder: Path) -> Iterator[Server]:
             url = match.group(1) if match else None
         yield Server(process, url, log, lines)
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+        stop(process, timeout=30)
 
 
 async def _probe(http: Any, url: str, t0: float, seconds: float) -> list[float]:
@@ -305,25 +157,16 @@ async def _cpu_samples(pid: int, t0: float, seconds: float) -> list[tuple[float,
     return samples
 
 
-def cores_between(samples: list[tuple[float, float]], a: float, b: float) -> float | None:
-    """Cores used from the first sample at or after ``a`` to the last at or before ``b``."""
-    inside = [s for s in samples if a <= s[0] <= b]
-    if len(inside) < 2 or inside[-1][0] - inside[0][0] < 0.2:
-        return None
-    return (inside[-1][1] - inside[0][1]) / (inside[-1][0] - inside[0][0])
-
-
 async def phase(server: Server, modes: tuple[str, ...], seconds: float) -> dict[str, Any]:
     """Visitors in ``modes`` connected, settled, then measured together for ``seconds``."""
     import aiohttp
 
-    script = str(Path(__file__).resolve())
     procs = []
     for n, mode in enumerate(modes):
         with (server.log.parent / f"visitor-{n}-{mode}.log").open("a") as err:
             procs.append(
                 await asyncio.create_subprocess_exec(
-                    *(sys.executable, script, "--visitor", server.url, mode, str(seconds)),
+                    *(sys.executable, str(VISITOR), server.url, mode, str(seconds)),
                     stdin=subprocess.PIPE,
                     stdout=subprocess.PIPE,
                     stderr=err,
@@ -376,145 +219,9 @@ async def phase(server: Server, modes: tuple[str, ...], seconds: float) -> dict[
     }
 
 
-# -- figures -------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
-def figures(result: dict[str, Any]) -> dict[str, float | None]:
-    seconds, samples = result["seconds"], result["samples"]
-    visitors = result["visitors"]
-    flooder = next((v for v in visitors if v["mode"] == "flood"), None)
-    honest = next((v for v in visitors if v["mode"] == "orbit"), None)
-    out: dict[str, float | None] = {
-        "cores": cores_between(samples, 0.0, seconds),
-        "p50": pct(result["latencies"], 0.5),
-        "p95": pct(result["latencies"], 0.95),
-        "max": max(result["latencies"]),
-        "fps": visitors[0]["fps"],
-        "honest_fps": honest["fps"] if honest else None,
-        "log_lines": float(result["log_lines"]),
-    }
-    if flooder:
-        closed = flooder["closed_s"]
-        server_closed, dropped = result["closing"] or (None, None)
-        open_until = closed or server_closed or seconds
-        replies = flooder["received"]
-        handled = replies.get("COMMAND_MALFORMED", 0) + (dropped or 0)  # parsed + dropped
-        out.update(
-            sent=float(flooder["sent"]),
-            flooder_cores=flooder["cores"],
-            unacked=float(flooder["sctp"]["unacked_chunks"]),
-            rate=flooder["rate"],
-            closed_s=closed,
-            told_s=flooder["flood_told_s"],
-            server_closed_s=server_closed,
-            dropped=dropped,
-            replies=float(replies.get("COMMAND_MALFORMED", 0)),
-            server_rate=handled / server_closed if server_closed else None,
-            cores_open=cores_between(samples, 0.0, open_until),
-            cores_after=cores_between(samples, open_until + 1.0, seconds),
-        )
-    return out
-
-
-def fmt(value: float | None, spec: str) -> str:
-    return "-" if value is None else format(value, spec)
-
-
-# Times that stay None in a flood phase: the event did not happen within the window.
-EVENTS = ("closed_s", "told_s", "server_closed_s")
-
-
-def ratio(a: float | None, b: float | None) -> str:
-    return f"{a / b:.2f}x" if a is not None and b else "-"
-
-
-MEASURES = (
-    ("server cores, whole window", "cores", ".2f"),
-    ("server cores, flooder's channel open", "cores_open", ".2f"),
-    ("server cores, from 1 s after it closed", "cores_after", ".2f"),
-    ("/healthz p50 (ms)", "p50", ".1f"),
-    ("/healthz p95 (ms)", "p95", ".1f"),
-    ("/healthz max (ms)", "max", ".1f"),
-    ("fps, first visitor (the flooder)", "fps", ".1f"),
-    ("fps, honest visitor", "honest_fps", ".1f"),
-    ("flooder: messages sent", "sent", ".0f"),
-    ("flooder: send rate while open (msg/s)", "rate", ".0f"),
-    ("flooder: channel no longer open after (s)", "closed_s", ".2f"),
-    ("flooder: COMMAND_FLOOD received after (s)", "told_s", ".2f"),
-    ("flooder: its own process's cores", "flooder_cores", ".2f"),
-    ("flooder: SCTP chunks still unacked at the end", "unacked", ".0f"),
-    ("server: logged closing it after (s)", "server_closed_s", ".2f"),
-    ("server: rate it took them in until then (msg/s)", "server_rate", ".0f"),
-    ("server: COMMAND_MALFORMED replies (parsed 'x')", "replies", ".0f"),
-    ("server: drops it logged at closing", "dropped", ".0f"),
-    ("server: log lines in the window", "log_lines", ".0f"),
-)
-
-
-def detail(by_phase: dict[str, dict[str, float | None]]) -> str:
-    """The wide table: every phase, and flood / honest ratios."""
-    idle, ref = by_phase["idle"], by_phase["honest"]
-    flood, both = by_phase["flood"], by_phase["flood+honest"]
-    header = ("measure", "idle", "honest (ref)", "flood", "flood/ref", "flood+honest", "f+h/ref")
-    rows: list[tuple[str, ...]] = [header]
-
-    def cell(phase: dict[str, float | None], key: str, spec: str) -> str:
-        if key in EVENTS and "sent" in phase and phase[key] is None:
-            return "not in window"
-        return fmt(phase.get(key), spec)
-
-    for label, key, spec in MEASURES:
-        rows.append(
-            (
-                label,
-                cell(idle, key, spec),
-                cell(ref, key, spec),
-                cell(flood, key, spec),
-                ratio(flood.get(key), ref.get(key)),
-                cell(both, key, spec),
-                ratio(both.get(key), ref.get(key)),
-            )
-        )
-    widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
-    lines = []
-    for n, row in enumerate(rows):
-        cells = [row[0].ljust(widths[0])]
-        cells += [c.rjust(w) for c, w in zip(row[1:], widths[1:], strict=True)]
-        lines.append("  ".join(cells))
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
-
-
-async def measure(seconds: float) -> dict[str, dict[str, float | None]]:
+async def measure(seconds: float) -> dict[str, Figures]:
     with tempfile.TemporaryDirectory(prefix="museion-flood-") as folder, serve(Path(folder)) as s:
-        return {name: figures(await phase(s, modes, seconds)) for name, modes in PHASES}
-
-
-def rows_for(by_phase: dict[str, dict[str, float | None]]) -> list[Row]:
-    """The rows for bench/run.py: the flood phases against the honest visitor."""
-    ref, flood, both = by_phase["honest"], by_phase["flood"], by_phase["flood+honest"]
-
-    def row(label: str, ours: float | None, theirs: float | None, spec: str) -> Row:
-        return (label, fmt(ours, spec), fmt(theirs, spec), ratio(ours, theirs))
-
-    def closed(phase: dict[str, float | None]) -> str:
-        return fmt(phase["closed_s"], ".2f") if phase["closed_s"] is not None else "open"
-
-    return [
-        row("flood vs honest 60/s: server cores", flood["cores"], ref["cores"], ".2f"),
-        row("flood vs honest 60/s: /healthz p50 ms", flood["p50"], ref["p50"], ".1f"),
-        row("flood vs honest 60/s: /healthz p95 ms", flood["p95"], ref["p95"], ".1f"),
-        row("flood+honest vs honest: server cores", both["cores"], ref["cores"], ".2f"),
-        row("flood+honest vs honest: /healthz p50 ms", both["p50"], ref["p50"], ".1f"),
-        row("flood+honest: honest visitor fps", both["honest_fps"], ref["fps"], ".1f"),
-        ("flood, flood+honest: channel closed after s", closed(flood), closed(both), ""),
-    ]
+        return {name: phase_figures(await phase(s, modes, seconds)) for name, modes in PHASES}
 
 
 def run(seconds: float = SECONDS, verbose: bool = False) -> list[Row]:
@@ -531,8 +238,6 @@ def _load() -> str:
 
 
 def main(argv: list[str]) -> int:
-    if argv[:1] == ["--visitor"]:
-        return visitor_main(argv[1], argv[2], float(argv[3]))
     logging.basicConfig(level=logging.WARNING)
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=SECONDS, help="window per phase")
