@@ -5,20 +5,12 @@ Never imports :mod:`museion.streaming` or :mod:`museion.tools`.
 
 import logging
 
-from museion.runtime.camera import (
-    Orbit,
-    OrbitLimits,
-    Pan,
-    Reset,
-    ViewCommand,
-    ViewState,
-    Zoom,
-    apply_command,
-)
+from museion.runtime.camera import OrbitLimits, ViewState, apply_command
 from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import RenderError, RuntimeFailure, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource
 from museion.runtime.settings import RuntimeSettings
+from museion.runtime.view_commands import Orbit, Pan, Reset, ViewCommand, Zoom
 
 __all__ = [
     "Frame",

@@ -1,4 +1,4 @@
-"""Orbit-camera state and the commands that move it: plain maths, no Panda3D.
+"""Orbit-camera state and how the view commands move it: plain maths, no Panda3D.
 
 Positions are in scene coordinates (glTF: metres, Y up).  A :class:`ViewState` is
 immutable so a view can tell "the camera moved" with one comparison.
@@ -9,17 +9,11 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
+from museion.runtime.view_commands import Orbit, Reset, ViewCommand, Zoom
+
 __all__ = [
-    "TOUR_ACTIONS",
-    "Orbit",
     "OrbitLimits",
-    "Pan",
-    "PickAt",
-    "Reset",
-    "TourCommand",
-    "ViewCommand",
     "ViewState",
-    "Zoom",
     "apply_command",
     "horizontal_fov",
     "interpolate",
@@ -79,55 +73,6 @@ class OrbitLimits:
             pitch=min(max(state.pitch, self.min_pitch), self.max_pitch),
             distance=min(max(state.distance, self.min_distance), self.max_distance),
         )
-
-
-@dataclass(frozen=True)
-class Orbit:
-    """Turn the camera around the target by relative angles (degrees)."""
-
-    yaw: float
-    pitch: float
-
-
-@dataclass(frozen=True)
-class Zoom:
-    """Multiply the orbit distance by ``factor`` (< 1 comes closer)."""
-
-    factor: float
-
-
-@dataclass(frozen=True)
-class Pan:
-    """Slide the target in the view plane, in fractions of the orbit distance."""
-
-    dx: float
-    dy: float
-
-
-@dataclass(frozen=True)
-class Reset:
-    """Go back to the home view."""
-
-
-@dataclass(frozen=True)
-class PickAt:
-    """Ask what is under a point of the frame, as fractions of its width and height."""
-
-    x: float
-    y: float
-
-
-@dataclass(frozen=True)
-class TourCommand:
-    """Control a guided tour: start (a tour id), pause, resume, next, prev or stop."""
-
-    action: str
-    tour: str | None = None
-
-
-TOUR_ACTIONS = ("start", "pause", "resume", "next", "prev", "stop")
-ViewCommand = Orbit | Zoom | Pan | Reset
-Command = ViewCommand | PickAt | TourCommand
 
 
 def look_at_basis(state: ViewState) -> tuple[Vec3, Vec3, Vec3]:

@@ -11,25 +11,14 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, replace
 
-from museion.runtime.camera import (
-    Orbit,
-    OrbitLimits,
-    Reset,
-    ViewCommand,
-    ViewState,
-    Zoom,
-    apply_command,
-    interpolate,
-)
+from museion.runtime.camera import OrbitLimits, ViewState, apply_command, interpolate
+from museion.runtime.view_commands import Orbit, Reset, ViewCommand, Walk, Zoom
 from museion.runtime.walkmap import WalkMap
 
 __all__ = [
     "EYE_HEIGHT",
-    "MODES",
     "TRANSITION_SECONDS",
-    "ModeCommand",
     "Navigator",
-    "Walk",
     "WalkState",
 ]
 
@@ -38,27 +27,6 @@ TRANSITION_SECONDS = 0.8
 _LOOK_LIMIT = 60.0
 _AHEAD = 1.0
 Vec3 = tuple[float, float, float]
-
-
-@dataclass(frozen=True)
-class Walk:
-    """One walking step, relative to where the visitor faces: metres and degrees."""
-
-    forward: float = 0.0
-    right: float = 0.0
-    turn: float = 0.0
-    look: float = 0.0
-
-
-@dataclass(frozen=True)
-class ModeCommand:
-    """Switch to walking, or to orbiting an exhibit (the nearest one when not named)."""
-
-    mode: str
-    exhibit: str | None = None
-
-
-MODES = ("walk", "orbit")
 
 
 @dataclass(frozen=True)

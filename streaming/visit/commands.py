@@ -20,17 +20,19 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from museion.runtime.camera import (
+from museion.runtime.view_commands import (
+    MODES,
     TOUR_ACTIONS,
+    ModeCommand,
     Orbit,
     Pan,
     PickAt,
     Reset,
     TourCommand,
+    Walk,
     Zoom,
 )
-from museion.runtime.camera import Command as CameraCommand
-from museion.runtime.navigation import MODES, ModeCommand, Walk
+from museion.runtime.view_commands import Command as CameraCommand
 from museion.streaming.errors import CommandError
 
 __all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "parse_command"]

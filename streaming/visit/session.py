@@ -1,5 +1,9 @@
 """One visitor's WebRTC session: peer connection, view, track, datachannel, clean-up.
 
+The session is the transport: what the visitor does (walk, orbit, tours, picks) is
+decided by their :class:`~museion.runtime.visit.Visit`; the session rate-limits the
+datachannel, parses its messages and turns the visit's answers into JSON messages.
+
 A session ends by ``DELETE``, by ICE failing (consent lost: the tab vanished), by never
 connecting, by a flood of messages, or by server shutdown; each path runs the same
 :meth:`Session.close`, which releases its :class:`Reservation`: the peer connection, the
@@ -11,7 +15,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import math
 import secrets
 import time
 from collections import deque
@@ -22,12 +25,20 @@ from urllib.parse import quote
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
 
-from museion.runtime.camera import PickAt, TourCommand, ViewState
+from museion.runtime.camera import ViewState
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
-from museion.runtime.navigation import ModeCommand, Navigator, Walk
+from museion.runtime.navigation import Navigator
 from museion.runtime.picking import HotspotMark
-from museion.runtime.tour_player import TourPlayer
+from museion.runtime.view_commands import PickAt, Walk
+from museion.runtime.visit import (
+    ModeChanged,
+    Refusal,
+    TourLeft,
+    TourStepShown,
+    Visit,
+    VisitEvent,
+)
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.negotiation import offer_refusals, preferred_codecs
@@ -125,20 +136,7 @@ class Session:
         self.engine = engine
         self.settings = settings
         self.source = source
-        if start_at in engine.exhibit_views:
-            home, limits = engine.exhibit_views[start_at]
-        else:
-            home, limits, start_at = engine.home, engine.limits, None
-        self.nav = Navigator(home, limits, walk_map=engine.walk_map, spawn=engine.spawn)
-        if engine.spawn is not None and start_at is None:
-            self.nav.start_walking(time.monotonic(), at=engine.spawn, fly=False)
-        self.shown: ViewState = self.nav.view(time.monotonic())
-        self.tour: TourPlayer | None = None
-        self._orbiting: str | None = None if self.nav.mode == "walk" else start_at
-        if self._orbiting is None and self.nav.mode == "orbit":
-            self._orbiting = next(iter(engine.exhibit_views), None)
-        self._announced_mode: tuple[str, str | None] | None = None
-        self._announced_step = -1
+        self.visit = Visit(engine, time.monotonic(), start_at, settings.hotspot_range)
         self.pc = RTCPeerConnection(rtc_configuration(settings))
         self.track = ViewTrack(
             source,
@@ -211,8 +209,7 @@ class Session:
                     **self.engine.exhibition_info(),
                 }
             )
-            self._announced_mode = None
-            self._announce_mode()
+            self._tell([self.visit.greeting()], None)
 
         channel.on("message", self.handle_message)
         if self.engine.has_hotspots:
@@ -287,33 +284,55 @@ class Session:
 
     def _apply(self, parsed: ParsedCommand) -> None:
         command = parsed.command
-        now = time.monotonic()
         if isinstance(command, PickAt):
             self._spawn(self._pick(command, parsed.seq))
-        elif isinstance(command, TourCommand):
-            self._tour_command(command, parsed.seq)
-        else:
-            if self.tour is not None:  # the visitor takes the camera back
-                self._leave_tour("stopped")
-            if isinstance(command, ModeCommand):
-                self._mode_command(command, parsed.seq, now)
-            elif isinstance(command, Walk):
-                if not self.nav.can_walk:
-                    self._refuse(parsed.seq, "WALK_UNAVAILABLE", "This scene has no floor to walk.")
-                    return
-                self.nav.walk(command, now)
-                self._announce_mode()
-            else:
-                self.nav.apply(command, now)
-        self.commands_applied += 1
+            self.commands_applied += 1
+            return
+        events = self.visit.apply(command, time.monotonic())
+        self._tell(events, parsed.seq)
+        refused_step = isinstance(command, Walk) and any(isinstance(e, Refusal) for e in events)
+        if not refused_step:  # counted as before the visit moved: all but a refused step
+            self.commands_applied += 1
 
-    # -- walking and orbiting ----------------------------------------------------------------
+    def _tell(self, events: list[VisitEvent], seq: int | None) -> None:
+        """Each of the visit's answers as the message the page knows."""
+        for event in events:
+            if isinstance(event, Refusal):
+                self._refuse(seq, event.code, event.message)
+            elif isinstance(event, ModeChanged):
+                self.send(
+                    {
+                        "type": "mode",
+                        "mode": event.mode,
+                        "exhibit": event.exhibit,
+                        "can_walk": event.can_walk,
+                    }
+                )
+            elif isinstance(event, TourStepShown):
+                self.send(
+                    {
+                        "type": "tour",
+                        "tour": event.tour,
+                        "state": "playing" if event.playing else "paused",
+                        "step": event.step,
+                        "steps": event.steps,
+                        "narration": event.narration,
+                        "exhibit": event.exhibit,
+                        "audio": _audio_urls(event.audio),
+                    }
+                )
+            elif isinstance(event, TourLeft):
+                self.send({"type": "tour", "tour": event.tour, "state": event.state})
 
     @property
     def view(self) -> ViewState:
         """The camera now (a tour's, or the visitor's own), without advancing the tour."""
-        now = time.monotonic()
-        return self.nav.view(now) if self.tour is None else self.tour.view(now)
+        return self.visit.view(time.monotonic())
+
+    @property
+    def nav(self) -> Navigator:
+        """The visitor's own camera (walking or orbiting), for tests and diagnostics."""
+        return self.visit.nav
 
     def _refuse(self, seq: int | None, code: str, message: str) -> None:
         """An error message to the visitor, at most ``ERROR_REPLIES`` a second: a flood of
@@ -322,119 +341,11 @@ class Session:
             return
         self.send({"type": "error", "code": code, "seq": seq, "message": message})
 
-    def _mode_command(self, command: ModeCommand, seq: int | None, now: float) -> None:
-        if command.mode == "walk":
-            if not self.nav.can_walk:
-                self._refuse(seq, "WALK_UNAVAILABLE", "This scene has no floor to walk.")
-                return
-            self.nav.start_walking(now)
-        else:
-            exhibit = command.exhibit or self._nearest_exhibit()
-            if exhibit not in self.engine.exhibit_views:
-                self._refuse(seq, "EXHIBIT_UNKNOWN", f"There is no exhibit {exhibit!r} here.")
-                return
-            home, limits = self.engine.exhibit_views[exhibit]
-            self.nav.start_orbit(home, limits, now)
-            self._orbiting = exhibit
-        self._announce_mode()
-
-    def _nearest_exhibit(self) -> str | None:
-        """The exhibit whose centre is nearest the camera's eye."""
-        eye = self.shown.eye()
-        best = min(
-            self.engine.exhibit_views.items(),
-            key=lambda item: math.dist(item[1][0].target, eye),
-            default=None,
-        )
-        return None if best is None else best[0]
-
-    def _announce_mode(self) -> None:
-        mode = self.nav.mode
-        if (mode, self._orbiting) == self._announced_mode:
-            return
-        self._announced_mode = (mode, self._orbiting)
-        self.send(
-            {
-                "type": "mode",
-                "mode": mode,
-                "exhibit": self._orbiting if mode == "orbit" else None,
-                "can_walk": self.nav.can_walk,
-            }
-        )
-
-    # -- guided tours ----------------------------------------------------------------------
-
     def current_view(self) -> ViewState:
         """The camera for the next frame: the visitor's, or the tour's on its way."""
-        now = time.monotonic()
-        tour = self.tour
-        if tour is not None and tour.due(now) and not tour.go(1, now):
-            self._leave_tour("finished")
-            tour = None
-        if tour is not None and tour.index != self._announced_step:
-            self._announce_tour()
-        self.shown = self.nav.view(now) if tour is None else tour.view(now)
-        return self.shown
-
-    def _tour_command(self, command: TourCommand, seq: int | None) -> None:
-        now = time.monotonic()
-        document = self.engine.document
-        if command.action == "start":
-            found = [t for t in (document.tours if document else ()) if t.id == command.tour]
-            if not found:
-                self._refuse(seq, "TOUR_UNKNOWN", f"There is no tour {command.tour!r} here.")
-                return
-            views = {key: view for key, (view, _) in self.engine.exhibit_views.items()}
-            self.tour = TourPlayer(found[0], views)
-            self.tour.start(self.view, now)
-        elif self.tour is None:
-            self._refuse(seq, "TOUR_NOT_PLAYING", "No tour is playing.")
-            return
-        elif command.action == "pause":
-            self.tour.pause(now)
-        elif command.action == "resume":
-            self.tour.resume(now)
-        elif command.action in ("next", "prev"):
-            self.tour.go(1 if command.action == "next" else -1, now)
-        else:
-            self._leave_tour("stopped")
-            return
-        self._announce_tour()
-
-    def _announce_tour(self) -> None:
-        tour = self.tour
-        if tour is None:
-            return
-        self._announced_step = tour.index
-        step = tour.step
-        self.send(
-            {
-                "type": "tour",
-                "tour": tour.tour.id,
-                "state": "playing" if tour.playing else "paused",
-                "step": tour.index,
-                "steps": len(tour.tour.steps),
-                "narration": step.narration,
-                "exhibit": step.exhibit,
-                "audio": _audio_urls(step.audio),
-            }
-        )
-
-    def _leave_tour(self, state: str) -> None:
-        """End the tour where the camera is; orbiting continues around that place."""
-        tour = self.tour
-        if tour is None:
-            return
-        now = time.monotonic()
-        exhibit = tour.step.exhibit
-        if exhibit is not None and exhibit in self.engine.exhibit_views:
-            self.nav.home, self.nav.limits = self.engine.exhibit_views[exhibit]
-            self._orbiting = exhibit
-        self.nav.settle(tour.view(now))
-        self._announce_mode()
-        self.tour = None
-        self._announced_step = -1
-        self.send({"type": "tour", "tour": tour.tour.id, "state": state})
+        view, events = self.visit.next_view(time.monotonic())
+        self._tell(events, None)
+        return view
 
     def _on_frame(self, pts: int, marks: list[HotspotMark] | None, view: ViewState) -> None:
         """Called as each frame goes to the encoder: send a new picture's hotspot marks.
@@ -463,17 +374,12 @@ class Session:
                     "hotspot": m.hotspot,
                     "x": round(m.x / width, 4),
                     "y": round(m.y / height, 4),
-                    "visible": m.visible and self._near(eye, (m.exhibit, m.hotspot)),
+                    "visible": m.visible and self.visit.near(eye, (m.exhibit, m.hotspot)),
                 }
                 for m in marks
             ],
         }
         self.send(self._marks_message)
-
-    def _near(self, eye: tuple[float, float, float], key: tuple[str, str]) -> bool:
-        """True when the hotspot ``key`` is within ``hotspot_range`` of the camera."""
-        position = self.engine.hotspot_positions.get(key)
-        return position is not None and math.dist(eye, position) <= self.settings.hotspot_range
 
     @property
     def rtp_origin(self) -> int | None:
@@ -490,19 +396,18 @@ class Session:
     async def _pick(self, at: PickAt, seq: int | None) -> None:
         """Ray-cast the click in this visitor's own view; answer with what it hit."""
         width, height = self.settings.width, self.settings.height
-        view = self.shown  # what the visitor is looking at
+        view = self.visit.shown  # what the visitor is looking at
         loop = asyncio.get_running_loop()
         hit = await loop.run_in_executor(
-            self.engine.executor, self.engine.pick, view, width, height, at.x * width, at.y * height
+            self.engine.executor, self.visit.pick, at, width, height, view
         )
         reply: dict[str, Any] = {"type": "picked", "seq": seq, "exhibit": None, "hotspot": None}
-        if hit is not None and hit.exhibit is not None:
+        if hit.exhibit is not None and hit.point is not None:
             reply.update(
                 exhibit=hit.exhibit, hotspot=hit.hotspot, point=[round(c, 4) for c in hit.point]
             )
-            label = self.engine.label(hit.exhibit)
-            if label is not None:
-                reply["label"] = with_media_urls(label)
+            if hit.label is not None:
+                reply["label"] = with_media_urls(hit.label)
         self.send(reply)
 
     def _stop(self) -> None:

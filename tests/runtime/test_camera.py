@@ -7,16 +7,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
-from museion.runtime.camera import (
-    Orbit,
-    OrbitLimits,
-    Pan,
-    Reset,
-    ViewState,
-    Zoom,
-    apply_command,
-    look_at_basis,
-)
+from museion.runtime.camera import OrbitLimits, ViewState, apply_command, look_at_basis
+from museion.runtime.view_commands import Orbit, Pan, Reset, Zoom
 
 HOME = ViewState(target=(0.0, 1.2, 0.0), yaw=0.0, pitch=0.0, distance=2.0)
 LIMITS = OrbitLimits()

@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from museion.runtime.camera import Orbit, OrbitLimits, Reset, ViewState, Zoom, project
-from museion.runtime.navigation import TRANSITION_SECONDS, Navigator, Walk, WalkState
+from museion.runtime.camera import OrbitLimits, ViewState, project
+from museion.runtime.navigation import TRANSITION_SECONDS, Navigator, WalkState
+from museion.runtime.view_commands import Orbit, Reset, Walk, Zoom
 from museion.runtime.walkmap import build_walk_map
 from tests.runtime.test_walkmap import _room
 

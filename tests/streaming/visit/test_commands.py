@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from museion.runtime.camera import Orbit, Pan, Reset, Zoom
+from museion.runtime.view_commands import Orbit, Pan, Reset, Zoom
 from museion.streaming.errors import CommandError
 from museion.streaming.visit.commands import MAX_MESSAGE_BYTES, parse_command
 
@@ -110,7 +110,7 @@ def test_fuzz_shaped_messages(kind: str, fields: dict[str, object]) -> None:
 
 
 def test_pick_takes_fractions_of_the_frame() -> None:
-    from museion.runtime.camera import PickAt
+    from museion.runtime.view_commands import PickAt
 
     assert parse_command('{"type": "pick", "x": 0.25, "y": 1}').command == PickAt(0.25, 1.0)
     with pytest.raises(CommandError) as caught:
@@ -120,7 +120,7 @@ def test_pick_takes_fractions_of_the_frame() -> None:
 
 
 def test_walk_steps_are_bounded_and_mode_names_a_known_mode() -> None:
-    from museion.runtime.navigation import ModeCommand, Walk
+    from museion.runtime.view_commands import ModeCommand, Walk
 
     parsed = parse_command('{"type": "walk", "forward": 0.05, "turn": -2}')
     assert parsed.command == Walk(forward=0.05, right=0.0, turn=-2.0, look=0.0)

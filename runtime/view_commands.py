@@ -1,0 +1,91 @@
+"""What a visitor asks of their camera, as plain data: the runtime applies it, the
+streaming layer parses and bounds it from untrusted JSON first."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "MODES",
+    "TOUR_ACTIONS",
+    "Command",
+    "ModeCommand",
+    "Orbit",
+    "Pan",
+    "PickAt",
+    "Reset",
+    "TourCommand",
+    "ViewCommand",
+    "Walk",
+    "Zoom",
+]
+
+
+@dataclass(frozen=True)
+class Orbit:
+    """Turn the camera around the target by relative angles (degrees)."""
+
+    yaw: float
+    pitch: float
+
+
+@dataclass(frozen=True)
+class Zoom:
+    """Multiply the orbit distance by ``factor`` (< 1 comes closer)."""
+
+    factor: float
+
+
+@dataclass(frozen=True)
+class Pan:
+    """Slide the target in the view plane, in fractions of the orbit distance."""
+
+    dx: float
+    dy: float
+
+
+@dataclass(frozen=True)
+class Reset:
+    """Go back to the home view."""
+
+
+@dataclass(frozen=True)
+class PickAt:
+    """Ask what is under a point of the frame, as fractions of its width and height."""
+
+    x: float
+    y: float
+
+
+@dataclass(frozen=True)
+class TourCommand:
+    """Control a guided tour: start (a tour id), pause, resume, next, prev or stop."""
+
+    action: str
+    tour: str | None = None
+
+
+@dataclass(frozen=True)
+class Walk:
+    """One walking step, relative to where the visitor faces: metres and degrees."""
+
+    forward: float = 0.0
+    right: float = 0.0
+    turn: float = 0.0
+    look: float = 0.0
+
+
+@dataclass(frozen=True)
+class ModeCommand:
+    """Switch to walking, or to orbiting an exhibit (the nearest one when not named)."""
+
+    mode: str
+    exhibit: str | None = None
+
+
+TOUR_ACTIONS = ("start", "pause", "resume", "next", "prev", "stop")
+MODES = ("walk", "orbit")
+ViewCommand = Orbit | Zoom | Pan | Reset
+"""The commands that move an orbiting camera (a walker reads them as steps and turns)."""
+Command = ViewCommand | PickAt | TourCommand | Walk | ModeCommand
+"""Every command a visitor can send."""
