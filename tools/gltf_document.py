@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import logging
-import struct
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,12 +24,24 @@ import numpy.typing as npt
 
 from museion.scenes.document.file import atomic_write
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_read import COMPONENTS as COMPONENT_DTYPES
-from museion.scenes.gltf.accessor_read import TYPE_SIZES
+from museion.scenes.gltf.accessor_layout import COMPONENTS as COMPONENT_DTYPES
+from museion.scenes.gltf.accessor_layout import TYPE_SIZES
 from museion.scenes.gltf.decode import decode_to_glb
+from museion.scenes.gltf.decode_source import DecodeLimits, DecodeSource
 from museion.scenes.gltf.gate import GltfSource, read_gltf, validate_gltf
+from museion.scenes.gltf.glb import write_glb
+from museion.scenes.gltf.images import read_image_header
+from museion.scenes.gltf.pack import (
+    ARRAY_BUFFER,
+    COMPONENT_TYPES,
+    ELEMENT_ARRAY_BUFFER,
+    BufferPacker,
+    accessor_type,
+    bounds,
+    padded_rows,
+    vertex_stride,
+)
 from museion.scenes.gltf.report import GltfInvalid
-from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
 from museion.tools.errors import OptimizeError
 
 __all__ = [
@@ -49,10 +60,7 @@ logger = logging.getLogger(__name__)
 
 Array = npt.NDArray[Any]
 
-_COMPONENT_TYPES = {dtype: code for code, dtype in COMPONENT_DTYPES.items()}
 TYPE_COMPONENTS = TYPE_SIZES
-_ARRAY_BUFFER, _ELEMENT_ARRAY_BUFFER = 34962, 34963
-_GLB_JSON, _GLB_BIN = 0x4E4F534A, 0x004E4942
 # Extensions whose data this module decodes on read, and so drops from the output.
 _DECODED_ON_READ = ("EXT_meshopt_compression", "KHR_meshopt_compression")
 
@@ -130,9 +138,9 @@ class GltfDocument:
         entry: dict[str, Any] = {
             k: v for k, v in (like or {}).items() if k in ("name", "extras", "extensions")
         }
-        kind = (like or {}).get("type") or _type_of(data.shape[1])
+        kind = (like or {}).get("type") or accessor_type(data.shape[1])
         entry.update(
-            componentType=_COMPONENT_TYPES[data.dtype.newbyteorder("<")],
+            componentType=COMPONENT_TYPES[data.dtype.newbyteorder("<")],
             count=len(data),
             type=kind,
         )
@@ -186,104 +194,11 @@ class GltfDocument:
         return sum(self._count(i) for i in seen)
 
 
-def _type_of(components: int) -> str:
-    return {1: "SCALAR", 2: "VEC2", 3: "VEC3", 4: "VEC4", 16: "MAT4", 9: "MAT3"}[components]
-
-
 # --- reading ---------------------------------------------------------------------------------
 
 
 def _bad(code: str, name: str, sentence: str) -> OptimizeError:
     return OptimizeError(f"{name}: {sentence}", code=code)
-
-
-def _buffers(source: GltfSource) -> list[bytes]:
-    """The bytes of every buffer, each URI through the gate's one resolver."""
-    folder = source.path.parent
-    out: list[bytes] = []
-    for index, entry in enumerate(source.document.get("buffers", [])):
-        uri = entry.get("uri")
-        if uri is None:
-            fallback = entry.get("extensions", {}).get("EXT_meshopt_compression", {})
-            if index == 0 and source.glb_bin is not None:
-                out.append(source.glb_bin)
-            elif fallback.get("fallback"):
-                out.append(b"")  # a placeholder: every view on it is compressed elsewhere
-            else:
-                raise _bad("BUFFER_MISSING", source.name, f"buffer {index} has no data")
-            continue
-        where = f"/buffers/{index}/uri"
-        found = resolve_uri(uri, folder, where, media_types=BUFFER_MEDIA_TYPES, max_bytes=2**31)
-        out.append(found.data if isinstance(found, DataUri) else found.read())
-    return out
-
-
-def _view_bytes(document: dict[str, Any], buffers: list[bytes], name: str) -> list[bytes]:
-    """Each bufferView's bytes, meshopt-compressed ones decoded."""
-    views: list[bytes] = []
-    for index, view in enumerate(document.get("bufferViews", [])):
-        ext = view.get("extensions", {})
-        packed = ext.get("EXT_meshopt_compression") or ext.get("KHR_meshopt_compression")
-        try:
-            if packed:
-                import meshopt  # type: ignore[import-untyped]
-
-                start = packed.get("byteOffset", 0)
-                data = buffers[packed["buffer"]][start : start + packed["byteLength"]]
-                decoded = meshopt.decode_gltf_buffer(
-                    data,
-                    packed["count"],
-                    packed["byteStride"],
-                    packed["mode"],
-                    packed.get("filter", "NONE"),
-                )
-                views.append(decoded.tobytes())
-            else:
-                start = view.get("byteOffset", 0)
-                views.append(buffers[view["buffer"]][start : start + view["byteLength"]])
-        except (ValueError, RuntimeError, KeyError, IndexError, TypeError) as exc:
-            raise _bad(
-                "BUFFER_VIEW_UNREADABLE", name, f"bufferView {index} cannot be read ({exc})"
-            ) from exc
-    return views
-
-
-def _read_accessor(accessor: dict[str, Any], document: dict[str, Any], views: list[bytes]) -> Array:
-    dtype = COMPONENT_DTYPES[accessor["componentType"]]
-    components = TYPE_COMPONENTS[accessor["type"]]
-    count = accessor["count"]
-    if accessor["type"] in ("MAT2", "MAT3") and dtype.itemsize < 4:
-        raise ValueError("small-component matrices (column padding) are not supported")
-    if "bufferView" in accessor:
-        view = document["bufferViews"][accessor["bufferView"]]
-        element = dtype.itemsize * components
-        stride = view.get("byteStride") or element
-        data = np.ndarray(
-            (count, components),
-            dtype=dtype,
-            buffer=views[accessor["bufferView"]],
-            offset=accessor.get("byteOffset", 0),
-            strides=(stride, dtype.itemsize),
-        ).copy()
-    else:
-        data = np.zeros((count, components), dtype=dtype)
-    sparse = accessor.get("sparse")
-    if sparse:
-        idx, val = sparse["indices"], sparse["values"]
-        places = np.frombuffer(
-            views[idx["bufferView"]],
-            dtype=COMPONENT_DTYPES[idx["componentType"]],
-            count=sparse["count"],
-            offset=idx.get("byteOffset", 0),
-        )
-        values = np.frombuffer(
-            views[val["bufferView"]],
-            dtype=dtype,
-            count=sparse["count"] * components,
-            offset=val.get("byteOffset", 0),
-        ).reshape(-1, components)
-        data[places.astype(np.int64)] = values
-    return data
 
 
 def _draco(document: dict[str, Any]) -> bool:
@@ -295,31 +210,18 @@ def _draco(document: dict[str, Any]) -> bool:
 
 
 def _decode(source: GltfSource) -> GltfDocument:
+    """Every accessor and image of a gated file, read as the decoder reads them (the same
+    caps, the same meshopt decoding, the one accessor reader)."""
     document = source.document
-    buffers = _buffers(source)
-    views = _view_bytes(document, buffers, source.name)
-    arrays: list[Array | None] = []
-    for index, accessor in enumerate(document.get("accessors", [])):
-        try:
-            arrays.append(_read_accessor(accessor, document, views))
-        except (ValueError, TypeError, KeyError, IndexError) as exc:
-            raise _bad(
-                "ACCESSOR_UNREADABLE", source.name, f"accessor {index} cannot be read ({exc})"
-            ) from exc
+    data = DecodeSource(source, document, DecodeLimits(), meshopt=_DECODED_ON_READ)
+    # Copies: the transforms change arrays, never the file's bytes.
+    arrays: list[Array | None] = [
+        np.array(data.accessor(i)) for i in range(len(document.get("accessors", [])))
+    ]
     images: list[bytes] = []
     for index, image in enumerate(document.get("images", [])):
-        if "bufferView" in image:
-            images.append(bytes(views[image["bufferView"]]))
-        else:
-            where = f"/images/{index}/uri"
-            found = resolve_uri(
-                image.get("uri"),
-                source.path.parent,
-                where,
-                media_types=IMAGE_MEDIA_TYPES,
-                max_bytes=2**31,
-            )
-            images.append(found.data if isinstance(found, DataUri) else found.read())
+        images.append(data.image_bytes(image, f"/images/{index}"))
+        if "uri" in image:
             image.setdefault("mimeType", _sniff_mime(images[-1]))
     out = {k: v for k, v in document.items() if k not in ("buffers", "bufferViews")}
     for accessor in out.get("accessors", []):
@@ -335,15 +237,10 @@ def _decode(source: GltfSource) -> GltfDocument:
 
 
 def _sniff_mime(data: bytes) -> str:
-    if data[:8] == b"\x89PNG\r\n\x1a\n":
-        return "image/png"
-    if data[:3] == b"\xff\xd8\xff":
-        return "image/jpeg"
-    if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    if data[:12] == b"\xabKTX 20\xbb\r\n\x1a\n":
-        return "image/ktx2"
-    return "application/octet-stream"
+    try:
+        return read_image_header(data).mime_type
+    except AssetRejected:
+        return "application/octet-stream"
 
 
 def read_document(path: Path) -> GltfDocument:
@@ -395,68 +292,10 @@ def _usage(doc: GltfDocument) -> tuple[set[int], set[int], set[int], set[int]]:
     return vertex, index, position, unit
 
 
-def _bound(values: Array, dtype: np.dtype[Any], pick: Any) -> list[float | int]:
-    found = pick(values, axis=0)
-    if dtype.kind == "f":
-        return [float(v) for v in found]
-    return [int(v) for v in found]
-
-
-class _Packer:
-    """Lays bufferViews end to end in one buffer, each on a 4-byte boundary."""
-
-    def __init__(self, buffer: int) -> None:
-        self.buffer = buffer
-        self.chunks: list[bytes] = []
-        self.size = 0
-        self.views: list[dict[str, Any]] = []
-
-    def put(self, data: bytes) -> int:
-        """Append ``data``; returns its offset."""
-        pad = (-self.size) % 4
-        if pad:
-            self.chunks.append(b"\x00" * pad)
-        self.size += pad
-        start = self.size
-        self.chunks.append(data)
-        self.size += len(data)
-        return start
-
-    def add(self, data: bytes, **view: Any) -> int:
-        """Append ``data`` as a bufferView; returns its index among this packer's views."""
-        start = self.put(data)
-        self.views.append(
-            {"buffer": self.buffer, "byteOffset": start, "byteLength": len(data), **view}
-        )
-        return len(self.views) - 1
-
-    def reserve(self, length: int, **view: Any) -> int:
-        """A bufferView of ``length`` bytes with no data (the meshopt fallback's)."""
-        start = self.size + (-self.size) % 4
-        self.size = start + length
-        self.views.append(
-            {"buffer": self.buffer, "byteOffset": start, "byteLength": length, **view}
-        )
-        return len(self.views) - 1
-
-    def blob(self) -> bytes:
-        return b"".join(self.chunks) + b"\x00" * ((-self.size) % 4)
-
-
-def _strided(data: Array, stride: int) -> bytes:
-    """Rows of ``data`` padded with zeros to ``stride`` bytes each."""
-    raw = np.ascontiguousarray(data).view(np.uint8).reshape(len(data), -1)
-    if raw.shape[1] == stride:
-        return raw.tobytes()
-    out = np.zeros((len(data), stride), dtype=np.uint8)
-    out[:, : raw.shape[1]] = raw
-    return out.tobytes()
-
-
 def _meshopt_packed(
     raw: bytes, stride: int, count: int, mode: str, level: int, version: int
 ) -> bytes:
-    import meshopt
+    import meshopt  # type: ignore[import-untyped]
 
     rows = np.frombuffer(raw, dtype=np.uint8).reshape(count, stride)
     if mode == "ATTRIBUTES":
@@ -488,11 +327,11 @@ def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], 
     """
     out = json.loads(json.dumps(doc.json))  # a deep copy: writing never changes the document
     vertex, index_use, position, unit = _usage(doc)
-    packer, fallback = _Packer(0), _Packer(1)
+    packer, fallback = BufferPacker(0), BufferPacker(1)
     for blob in doc.blobs:
-        packer.add(blob)
+        packer.add_view(blob)
     for i, image in enumerate(out.get("images", [])):
-        image["bufferView"] = packer.add(doc.images[i])
+        image["bufferView"] = packer.add_view(doc.images[i])
     placed: list[tuple[int, bool]] = []  # (view index, in the fallback buffer)
     encoding = doc.meshopt
     for i, accessor in enumerate(out.get("accessors", [])):
@@ -502,22 +341,21 @@ def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], 
             continue
         element = data.dtype.itemsize * data.shape[1]
         is_vertex = i in vertex
-        stride = element + (-element) % 4 if is_vertex else element
-        raw = _strided(data, stride)
+        stride = vertex_stride(element) if is_vertex else element
+        raw = padded_rows(data, stride)
         view: dict[str, Any] = {}
         if is_vertex:
-            view["target"] = _ARRAY_BUFFER
+            view["target"] = ARRAY_BUFFER
             if stride != element or encoding is not None:
                 view["byteStride"] = stride
         elif i in index_use:
-            view["target"] = _ELEMENT_ARRAY_BUFFER
+            view["target"] = ELEMENT_ARRAY_BUFFER
         accessor["count"] = len(data)
         if "min" in accessor or i in position:
-            accessor["min"] = _bound(data, data.dtype, np.min)
-            accessor["max"] = _bound(data, data.dtype, np.max)
+            accessor["min"], accessor["max"] = bounds(data)
         packable = is_vertex or (i in index_use and stride in (2, 4))
         if encoding is None or not packable or not len(data):
-            placed.append((packer.add(raw, **view), False))
+            placed.append((packer.add_view(raw, **view), False))
             continue
         if is_vertex:
             mode = "ATTRIBUTES"
@@ -553,17 +391,12 @@ def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], 
         if at >= 0:
             accessor["bufferView"] = at + offset if in_fallback else at
     views = packer.views + fallback.views
-    blob = packer.blob()
-    buffers: list[dict[str, Any]] = [{"byteLength": len(blob)}]
-    if bin_uri is not None:
-        buffers[0]["uri"] = bin_uri
+    blob = packer.binary()
+    buffers = [packer.buffer_entry(bin_uri)]
     if fallback.views:
-        buffers.append(
-            {
-                "byteLength": fallback.size + (-fallback.size) % 4,
-                "extensions": {"EXT_meshopt_compression": {"fallback": True}},
-            }
-        )
+        spare = fallback.buffer_entry()
+        spare["extensions"] = {"EXT_meshopt_compression": {"fallback": True}}
+        buffers.append(spare)
         for key in ("extensionsUsed", "extensionsRequired"):
             names = out.setdefault(key, [])
             if "EXT_meshopt_compression" not in names:
@@ -588,16 +421,6 @@ def _ordered(out: dict[str, Any]) -> dict[str, Any]:
     return {k: out[k] for k in keys}
 
 
-def _glb(document: dict[str, Any], blob: bytes) -> bytes:
-    text = json.dumps(document, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    text += b" " * ((-len(text)) % 4)
-    parts = [struct.pack("<II", len(text), _GLB_JSON), text]
-    if blob:
-        parts += [struct.pack("<II", len(blob), _GLB_BIN), blob]
-    body = b"".join(parts)
-    return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
-
-
 def write_document(doc: GltfDocument, path: Path) -> int:
     """Write ``doc`` to ``path`` atomically, as GLB or as ``.gltf`` beside a ``.bin`` (by
     the suffix); returns the bytes written.  Raises :class:`OptimizeError` for another
@@ -605,7 +428,7 @@ def write_document(doc: GltfDocument, path: Path) -> int:
     suffix = path.suffix.lower()
     if suffix == ".glb":
         document, blob = _serialize(doc, None)
-        data = _glb(document, blob)
+        data = write_glb(document, blob)
         atomic_write(path, data)
         return len(data)
     if suffix == ".gltf":

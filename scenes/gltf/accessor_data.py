@@ -12,19 +12,23 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_read import (
+from museion.scenes.gltf.accessor_layout import (
     COMPONENTS,
     DRACO,
     FLOAT,
     INDEX_TYPES,
     Array,
     Element,
-    Refused,
     extension_of,
     json_item,
     json_list,
     json_uint,
     primitives_of,
+)
+from museion.scenes.gltf.accessor_read import (
+    LoadedBuffers,
+    Refused,
+    as_rows,
     read_sparse_part,
     read_values,
 )
@@ -45,7 +49,8 @@ class _Data:
     def __init__(
         self, document: dict[str, Any], buffers: list[bytes | None], readable: set[int]
     ) -> None:
-        self.document, self.buffers, self.readable = document, buffers, readable
+        self.document, self.readable = document, readable
+        self.source = LoadedBuffers(document, buffers)
         self._cache: dict[tuple[int, bool], Array | None] = {}
 
     def get(self, index: Any, *, normalized: bool = False) -> Array | None:
@@ -55,7 +60,7 @@ class _Data:
         key = (position, normalized)
         if key not in self._cache:
             try:
-                self._cache[key] = read_values(self.document, self.buffers, position, normalized)
+                self._cache[key] = read_values(self.document, self.source, position, normalized)
             except Refused:
                 self._cache[key] = None
         return self._cache[key]
@@ -81,16 +86,9 @@ def _some(
         add(code, where, f"... and {len(found) - _SAMPLES} more like these")
 
 
-def _flat(values: Array) -> Array:
-    """(count, components) in glTF component order (matrices column by column)."""
-    if values.ndim == 3:
-        return values.transpose(0, 2, 1).reshape(len(values), -1)
-    return values
-
-
 def _check_values(report: Reporter, index: int, accessor: dict[str, Any], values: Array) -> None:
     where = f"/accessors/{index}"
-    flat = _flat(values)
+    flat = as_rows(values)
     finite: Array | None = None
     if flat.dtype.kind == "f":
         finite = np.isfinite(flat)
@@ -148,7 +146,7 @@ def _check_sparse_indices(
     try:
         indices = read_sparse_part(
             data.document,
-            data.buffers,
+            data.source,
             part,
             "",
             count,
@@ -398,7 +396,7 @@ def _check_skins(data: _Data, report: Reporter) -> None:
 
 def _check_matrices(report: Reporter, where: str, matrices: Array) -> None:
     """The last row of an inverse bind matrix is 0 0 0 1: it is an affine transform."""
-    last_row = _flat(matrices)[:, [3, 7, 11, 15]]
+    last_row = as_rows(matrices)[:, [3, 7, 11, 15]]
     bad = (last_row != np.array([0, 0, 0, 1], dtype=last_row.dtype)).reshape(-1)
     _some(
         report,

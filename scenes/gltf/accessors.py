@@ -13,13 +13,13 @@ from __future__ import annotations
 from typing import Any
 
 from museion.scenes.gltf.accessor_data import check_accessor_data
-from museion.scenes.gltf.accessor_read import (
+from museion.scenes.gltf.accessor_layout import (
     COMPONENTS,
     DRACO,
     INDEX_TYPES,
     MESHOPT,
     Element,
-    View,
+    ViewRange,
     declared_length,
     element_of,
     extension_of,
@@ -29,9 +29,9 @@ from museion.scenes.gltf.accessor_read import (
     pad4,
     primitives_of,
     quantity,
-    read_accessor,
     view_of,
 )
+from museion.scenes.gltf.accessor_read import read_accessor
 from museion.scenes.gltf.report import Reporter
 
 __all__ = ["check_accessors", "read_accessor"]
@@ -155,7 +155,7 @@ def _check_fit(
     offset: int,
     component: int,
     length: int,
-    view: View,
+    view: ViewRange,
     view_index: Any,
 ) -> bool:
     """Alignment and length of ``length`` bytes at ``offset`` inside ``view``."""

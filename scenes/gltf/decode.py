@@ -17,10 +17,7 @@ hands those decoders within what it checked.
 from __future__ import annotations
 
 import copy
-import json
 import logging
-import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -28,29 +25,23 @@ import numpy as np
 import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.decode_accessors import (
-    DTYPES,
-    View,
-    accessor_shape,
-    dequantize,
-    read_accessor,
-)
+from museion.scenes.gltf.accessor_layout import COMPONENTS
+from museion.scenes.gltf.accessor_read import normalize
 from museion.scenes.gltf.decode_draco import decode_draco
 from museion.scenes.gltf.decode_images import KTX2_MAGIC, ktx2_to_png, webp_to_png
-from museion.scenes.gltf.decode_meshopt import decode_meshopt_view
+from museion.scenes.gltf.decode_source import DecodeLimits, DecodeSource, accessor_shape
 from museion.scenes.gltf.decode_transform import bake_texture_transforms
 from museion.scenes.gltf.extensions import DECODED
-from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, GltfSource, read_gltf
-from museion.scenes.gltf.glb import GLB_MAGIC
+from museion.scenes.gltf.gate import GltfSource, read_gltf
+from museion.scenes.gltf.glb import write_glb
 from museion.scenes.gltf.images import read_image_header
-from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
+from museion.scenes.gltf.pack import BufferPacker, bounds
 
 __all__ = ["DecodeLimits", "decode_to_glb", "needs_decoding"]
 
 logger = logging.getLogger(__name__)
 
 _DRACO = "KHR_draco_mesh_compression"
-_MESHOPT = "EXT_meshopt_compression"
 _BASISU = "KHR_texture_basisu"
 _WEBP = "EXT_texture_webp"
 # Images the renderer cannot read, each decoded to PNG by its function (caps checked first).
@@ -65,19 +56,6 @@ def _image_kind(data: bytes) -> str:
 
 _EMISSIVE = "KHR_materials_emissive_strength"
 _FLOAT = 5126
-_JSON_CHUNK = 0x4E4F534A
-_BIN_CHUNK = 0x004E4942
-
-
-@dataclass(frozen=True)
-class DecodeLimits:
-    """Caps on what decoding may produce; checked on declared sizes, before decoding."""
-
-    max_decoded_bytes: int = 1024 * 1024 * 1024  # every accessor and image, decoded
-    max_count: int = 16 * 1024 * 1024  # elements in one accessor
-    max_image_side: int = 16_384
-    max_image_pixels: int = 8192 * 8192
-    max_file_bytes: int = DEFAULT_MAX_BYTES
 
 
 def needs_decoding(document: dict[str, Any]) -> bool:
@@ -124,93 +102,22 @@ class _Decoder:
     """One decoding run: the document copy, the decoded arrays, the BIN being written."""
 
     def __init__(self, source: GltfSource, limits: DecodeLimits) -> None:
+        self.source = source
         self.name = source.name
-        self.folder = source.path.parent
-        self.glb_bin = source.glb_bin
         self.doc = copy.deepcopy(source.document)
         self.limits = limits
-        self.budget = limits.max_decoded_bytes
         self.accessors = _list(self.doc, "accessors")
         self.arrays: list[npt.NDArray[Any]] = []
-        self.chunks: list[bytes] = []
-        self.views: list[dict[str, Any]] = []
-        self.size = 0
+        self.packer = BufferPacker()
         self.positions: set[int] = set()
         self.recompute: set[int] = set()  # accessors whose min/max must be recomputed
 
     def _fail(self, code: str, pointer: str, sentence: str) -> AssetRejected:
         return AssetRejected(code, self.name, sentence, pointer=pointer)
 
-    def _spend(self, amount: int, pointer: str, what: str) -> None:
-        if amount > self.budget:
-            raise self._fail(
-                "DECODE_TOO_LARGE",
-                pointer,
-                f"{what} would decode to {amount} bytes, over what is left of the "
-                f"{self.limits.max_decoded_bytes}-byte decoding cap",
-            )
-        self.budget -= amount
-
     # -- reading ----------------------------------------------------------------------
 
-    def _uri_bytes(self, uri: Any, pointer: str, types: frozenset[str]) -> bytes:
-        found = resolve_uri(
-            uri, self.folder, pointer, media_types=types, max_bytes=self.limits.max_file_bytes
-        )
-        return found.data if isinstance(found, DataUri) else found.read()
-
-    def _buffers(self) -> list[bytes | None]:
-        loaded: list[bytes | None] = []
-        for i, buffer in enumerate(_list(self.doc, "buffers")):
-            uri = buffer.get("uri") if isinstance(buffer, dict) else None
-            if uri is not None:
-                loaded.append(self._uri_bytes(uri, f"/buffers/{i}/uri", BUFFER_MEDIA_TYPES))
-            else:  # the GLB's BIN, or a meshopt fallback buffer with no data
-                loaded.append(self.glb_bin if i == 0 else None)
-        return loaded
-
-    def _views(self, buffers: list[bytes | None]) -> list[View | None]:
-        views: list[View | None] = []
-        for i, view in enumerate(_list(self.doc, "bufferViews")):
-            pointer = f"/bufferViews/{i}"
-            if not isinstance(view, dict):
-                views.append(None)
-                continue
-            stride = _int(view.get("byteStride")) or None
-            extensions = view.get("extensions")
-            if isinstance(extensions, dict) and _MESHOPT in extensions:
-                self._spend(_int(view.get("byteLength")), pointer, "the compressed bufferView")
-                data = decode_meshopt_view(view, buffers, self.name, pointer, self.budget)
-                views.append(View(data, stride))
-                continue
-            index = view.get("buffer")
-            buffer = buffers[index] if isinstance(index, int) and index < len(buffers) else None
-            start, length = _int(view.get("byteOffset")), _int(view.get("byteLength"))
-            if buffer is None or start + length > len(buffer):
-                views.append(None)  # an error only if something reads it
-                continue
-            views.append(View(memoryview(buffer)[start : start + length], stride))
-        return views
-
-    def _check_declared(self) -> None:
-        """Every accessor's decoded size within the caps, before anything is decoded."""
-        total = 0
-        for i, accessor in enumerate(self.accessors):
-            pointer = f"/accessors/{i}"
-            if not isinstance(accessor, dict):
-                raise self._fail("DECODE_FAILED", pointer, "the accessor is not an object")
-            count, width, _ctype = accessor_shape(accessor, self.name, pointer)
-            if count > self.limits.max_count:
-                raise self._fail(
-                    "DECODE_TOO_LARGE",
-                    pointer,
-                    f"the accessor declares {count} elements, over the cap of "
-                    f"{self.limits.max_count}",
-                )
-            total += count * width * 4  # at most float32 once decoded
-        self._spend(total, "/accessors", "the accessors")
-
-    def _draco(self, views: list[View | None]) -> dict[int, npt.NDArray[Any]]:
+    def _draco(self, data: DecodeSource) -> dict[int, npt.NDArray[Any]]:
         """Each Draco-compressed primitive decoded; its accessors' arrays by index."""
         decoded: dict[int, npt.NDArray[Any]] = {}
         for m, mesh in enumerate(_list(self.doc, "meshes")):
@@ -220,20 +127,19 @@ class _Decoder:
                 if ext is None:
                     continue
                 pointer = f"/meshes/{m}/primitives/{p}/extensions/{_DRACO}"
-                decoded.update(self._draco_primitive(prim, ext, views, pointer))
+                decoded.update(self._draco_primitive(prim, ext, data, pointer))
         return decoded
 
     def _draco_primitive(
-        self, prim: dict[str, Any], ext: Any, views: list[View | None], pointer: str
+        self, prim: dict[str, Any], ext: Any, data: DecodeSource, pointer: str
     ) -> dict[int, npt.NDArray[Any]]:
         attributes = prim.get("attributes")
         semantics = ext.get("attributes") if isinstance(ext, dict) else None
-        view_index = ext.get("bufferView") if isinstance(ext, dict) else None
-        view = views[view_index] if isinstance(view_index, int) else None
+        stream = data.view_bytes(ext.get("bufferView")) if isinstance(ext, dict) else None
         if (
             not isinstance(attributes, dict)
             or not isinstance(semantics, dict)
-            or view is None
+            or stream is None
             or not all(isinstance(v, int) for v in semantics.values())
             or not all(isinstance(attributes.get(k), int) for k in semantics)
             or _int(prim.get("mode"), 4) != 4
@@ -252,7 +158,7 @@ class _Decoder:
         indices = prim.get("indices")
         index_count = _int(self.accessors[indices].get("count")) if indices is not None else None
         arrays, faces = decode_draco(
-            bytes(view.data), semantics, counts.pop(), index_count, self.name, pointer
+            stream, semantics, counts.pop(), index_count, self.name, pointer
         )
         result: dict[int, npt.NDArray[Any]] = {}
         for semantic, values in arrays.items():
@@ -265,10 +171,10 @@ class _Decoder:
                     f"{semantic[:40]} decodes to {values.shape[1]} components, the accessor "
                     f"has {width}",
                 )
-            result[attributes[semantic]] = values.astype(DTYPES[ctype])
+            result[attributes[semantic]] = values.astype(COMPONENTS[ctype])
         if faces is not None and isinstance(indices, int):
             ctype = self.accessors[indices]["componentType"]
-            result[indices] = faces.astype(DTYPES[ctype]).reshape(-1, 1)
+            result[indices] = faces.astype(COMPONENTS[ctype]).reshape(-1, 1)
         return result
 
     # -- rewriting ----------------------------------------------------------------------
@@ -298,10 +204,10 @@ class _Decoder:
 
     def _to_float(self, index: int) -> None:
         accessor = self.accessors[index]
-        ctype = accessor["componentType"]
-        if ctype != _FLOAT:
+        if accessor["componentType"] != _FLOAT:
+            values = self.arrays[index]
             normalized = bool(accessor.pop("normalized", False))
-            self.arrays[index] = dequantize(self.arrays[index], ctype, normalized)
+            self.arrays[index] = normalize(values) if normalized else values.astype(np.float32)
             accessor["componentType"] = _FLOAT
             self.recompute.add(index)
 
@@ -322,29 +228,23 @@ class _Decoder:
             if isinstance(strength, (int, float)) and isinstance(factor, list):
                 material["emissiveFactor"] = [float(c) * float(strength) for c in factor]
 
-    def _images(self, views: list[View | None]) -> None:
+    def _images(self, data: DecodeSource) -> None:
         for i, image in enumerate(_list(self.doc, "images")):
             pointer = f"/images/{i}"
             if not isinstance(image, dict):
                 raise self._fail("DECODE_FAILED", pointer, "the image is not an object")
-            if "uri" in image:
-                data = self._uri_bytes(image.pop("uri"), f"{pointer}/uri", IMAGE_MEDIA_TYPES)
-            else:
-                index = image.get("bufferView")
-                view = views[index] if isinstance(index, int) and index < len(views) else None
-                if view is None:
-                    raise self._fail("DECODE_FAILED", pointer, "the image has no data")
-                data = bytes(view.data)
+            encoded = data.image_bytes(image, pointer)
+            image.pop("uri", None)
             mime = image.get("mimeType")
-            to_png = _TO_PNG.get(_image_kind(data))
+            to_png = _TO_PNG.get(_image_kind(encoded))
             if to_png is not None:
                 try:
-                    header = read_image_header(data)
+                    header = read_image_header(encoded)
                 except AssetRejected as exc:
                     raise self._fail(exc.code, pointer, exc.detail) from None
-                self._spend(header.width * header.height * 4, pointer, "the texture")
-                data = to_png(
-                    data,
+                data.spend(header.width * header.height * 4, pointer, "the texture")
+                encoded = to_png(
+                    encoded,
                     self.name,
                     pointer,
                     self.limits.max_image_side,
@@ -352,26 +252,14 @@ class _Decoder:
                 )
                 mime = "image/png"
             if not isinstance(mime, str):
-                mime = "image/jpeg" if data[:3] == b"\xff\xd8\xff" else "image/png"
+                mime = "image/jpeg" if encoded[:3] == b"\xff\xd8\xff" else "image/png"
             image["mimeType"] = mime
-            image["bufferView"] = self._add_view(data)
+            image["bufferView"] = self.packer.add_view(encoded)
         for texture in _list(self.doc, "textures"):
             for name in (_BASISU, _WEBP):
                 ext = _pop_extension(texture, name) if isinstance(texture, dict) else None
                 if isinstance(ext, dict) and "source" not in texture and "source" in ext:
                     texture["source"] = ext["source"]
-
-    def _add_view(self, data: bytes, stride: int | None = None) -> int:
-        view: dict[str, Any] = {"buffer": 0, "byteOffset": self.size, "byteLength": len(data)}
-        if stride:
-            view["byteStride"] = stride
-        self.chunks.append(data)
-        pad = -len(data) % 4
-        if pad:
-            self.chunks.append(bytes(pad))
-        self.size += len(data) + pad
-        self.views.append(view)
-        return len(self.views) - 1
 
     def _write_accessors(self, vertex: set[int]) -> None:
         for i, accessor in enumerate(self.accessors):
@@ -386,15 +274,8 @@ class _Decoder:
                         "the decoded values include NaN or infinity",
                     )
                 if len(values):
-                    accessor["min"] = values.min(axis=0).tolist()
-                    accessor["max"] = values.max(axis=0).tolist()
-            rows = np.ascontiguousarray(values).view(np.uint8).reshape(len(values), -1)
-            stride = None
-            if i in vertex and rows.shape[1] % 4:
-                pad = -rows.shape[1] % 4
-                rows = np.hstack([rows, np.zeros((len(rows), pad), np.uint8)])
-                stride = rows.shape[1]
-            accessor["bufferView"] = self._add_view(rows.tobytes(), stride)
+                    accessor["min"], accessor["max"] = bounds(values)
+            accessor["bufferView"] = self.packer.add_array(values, vertex=i in vertex)
 
     def _strip_used(self) -> None:
         for key in ("extensionsUsed", "extensionsRequired"):
@@ -416,13 +297,10 @@ class _Decoder:
             ) from exc
 
     def _run(self) -> bytes:
-        buffers = self._buffers()
-        self._check_declared()
-        views = self._views(buffers)
-        decoded = self._draco(views)
+        data = DecodeSource(self.source, self.doc, self.limits)
+        decoded = self._draco(data)
         self.arrays = [
-            decoded[i] if i in decoded else read_accessor(self.accessors, i, views, self.name)
-            for i in range(len(self.accessors))
+            decoded[i] if i in decoded else data.accessor(i) for i in range(len(self.accessors))
         ]
         self.positions = {
             prim["attributes"]["POSITION"]
@@ -437,21 +315,8 @@ class _Decoder:
         vertex |= set(range(len(self.accessors) - made, len(self.accessors)))
         self._fold_emissive_strength()
         self._write_accessors(vertex)
-        self._images(views)
-        self.doc["bufferViews"] = self.views
-        self.doc["buffers"] = [{"byteLength": self.size}]
+        self._images(data)
+        self.doc["bufferViews"] = self.packer.views
+        self.doc["buffers"] = [self.packer.buffer_entry()]
         self._strip_used()
-        return _glb(self.doc, b"".join(self.chunks))
-
-
-def _glb(document: dict[str, Any], binary: bytes) -> bytes:
-    """A GLB of ``document`` with ``binary`` as its BIN chunk (both padded to 4 bytes)."""
-    text = json.dumps(document, separators=(",", ":"), allow_nan=False).encode("utf-8")
-    text += b" " * (-len(text) % 4)
-    binary += bytes(-len(binary) % 4)
-    length = 12 + 8 + len(text) + (8 + len(binary) if binary else 0)
-    out = [struct.pack("<4sII", GLB_MAGIC, 2, length), struct.pack("<II", len(text), _JSON_CHUNK)]
-    out.append(text)
-    if binary:
-        out += [struct.pack("<II", len(binary), _BIN_CHUNK), binary]
-    return b"".join(out)
+        return write_glb(self.doc, self.packer.binary())

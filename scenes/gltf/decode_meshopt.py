@@ -52,15 +52,21 @@ def _check(ext: dict[str, Any], byte_length: int, budget: int) -> tuple[int, int
 
 
 def decode_meshopt_view(
-    view: dict[str, Any], buffers: list[bytes | None], name: str, pointer: str, budget: int
+    view: dict[str, Any],
+    buffers: list[bytes | None],
+    name: str,
+    pointer: str,
+    budget: int,
+    extension: str = _EXT,
 ) -> bytes:
-    """The plain bytes (``byteLength`` of them) of the compressed bufferView ``view``.
+    """The plain bytes (``byteLength`` of them) of the compressed bufferView ``view``
+    (``extension`` names its meshopt extension: EXT_, or the KHR_ one of the same layout).
 
     Raises :class:`AssetRejected`: ``MESHOPT_INVALID`` when the declaration is wrong or
     over ``budget`` bytes (nothing decoded), ``DECODE_FAILED`` when meshopt refuses the data.
     """
-    ext = view["extensions"][_EXT]
-    where = f"{pointer}/extensions/{_EXT}"
+    ext = view["extensions"][extension]
+    where = f"{pointer}/extensions/{extension}"
     byte_length = _int(view.get("byteLength")) or 0
     try:
         if not isinstance(ext, dict):

@@ -1,4 +1,5 @@
-"""The GLB container: a 12-byte header, a JSON chunk, an optional BIN chunk.
+"""The GLB container: a 12-byte header, a JSON chunk, an optional BIN chunk; its one
+reader and its one writer.
 
 Every length is checked against the file before it is used, so a forged header cannot make
 a reader allocate or seek past the end.  Codes are the Khronos validator's.
@@ -6,12 +7,14 @@ a reader allocate or seek past the end.  Codes are the Khronos validator's.
 
 from __future__ import annotations
 
+import json
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from museion.scenes.errors import AssetRejected
 
-__all__ = ["GLB_MAGIC", "GlbChunks", "read_glb"]
+__all__ = ["GLB_MAGIC", "GlbChunks", "read_glb", "write_glb"]
 
 GLB_MAGIC = b"glTF"
 _JSON = 0x4E4F534A
@@ -76,3 +79,21 @@ def read_glb(data: bytes, name: str) -> GlbChunks:
     if _JSON not in chunks:
         raise AssetRejected("GLB_UNEXPECTED_END_OF_HEADER", name, "the GLB has no JSON chunk")
     return GlbChunks(json=chunks[_JSON], bin=chunks.get(_BIN), extra=len(data) - length)
+
+
+def write_glb(document: dict[str, Any], binary: bytes = b"") -> bytes:
+    """A GLB of ``document`` with ``binary`` as its BIN chunk (none when empty); both are
+    padded to 4 bytes (JSON with spaces, BIN with zeros).
+
+    The JSON is compact UTF-8; a NaN or an infinity is no JSON, so it raises
+    :class:`ValueError` rather than write a file no reader accepts.
+    """
+    text = json.dumps(document, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    raw = text.encode("utf-8")
+    raw += b" " * (-len(raw) % 4)
+    binary += bytes(-len(binary) % 4)
+    parts = [struct.pack("<II", len(raw), _JSON), raw]
+    if binary:
+        parts += [struct.pack("<II", len(binary), _BIN), binary]
+    body = b"".join(parts)
+    return struct.pack("<4sII", GLB_MAGIC, 2, 12 + len(body)) + body
