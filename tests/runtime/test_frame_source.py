@@ -10,7 +10,7 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import RenderError, ViewPoolExhausted
-from tests.conftest import centre_patch, is_bronze, is_neutral
+from tests.conftest import centre_patch, is_bronze, is_neutral, until
 
 pytestmark = pytest.mark.render
 
@@ -42,17 +42,19 @@ def test_unchanged_view_returns_the_same_frame_without_rendering(engine: RenderE
         source.close()
 
 
-def test_moving_renders_a_preview_then_refines_to_full_size(engine: RenderEngine) -> None:
+async def test_moving_renders_a_preview_then_refines_to_full_size(engine: RenderEngine) -> None:
     source = engine.open_view(640, 360)
     try:
         source.frame(engine.home)
         turned = replace(engine.home, yaw=engine.home.yaw + 40)
+        moved = time.monotonic()
         preview = source.frame(turned)
         # A half-size preview scaled up by repetition: every pixel equals its right neighbour
         # in pairs.
         assert np.array_equal(preview[:, 0::2], preview[:, 1::2])
         assert source.frame(turned) is preview  # still resting less than the refine delay
-        time.sleep(engine.settings.refine_delay + 0.05)
+        await until(lambda: source.frame(turned) is not preview, 5)
+        assert time.monotonic() - moved >= engine.settings.refine_delay  # not before it
         refined = source.frame(turned)
         assert refined is not preview
         assert not np.array_equal(refined[:, 0::2], refined[:, 1::2])

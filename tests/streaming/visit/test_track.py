@@ -18,6 +18,9 @@ from museion.streaming.visit.track import (
     stamp_time,
 )
 
+VISITOR_PAUSE = 0.1
+"""Seconds a visitor rests between looking and turning again."""
+
 
 def read_stamp(image: np.ndarray) -> int:
     """What a page does: sample each block's centre and rebuild the number."""
@@ -95,7 +98,11 @@ async def test_an_idle_picture_slows_down_and_a_move_speeds_it_up(engine: Render
             await track.recv()
             count += 1
         assert 8 <= count <= 12
-        await asyncio.sleep(0.1)
+        # The visitor rests a moment more before turning (time meant to pass: nobody asks
+        # for a frame, so none is made or sent).
+        sent = track.frames_sent
+        await asyncio.sleep(VISITOR_PAUSE)
+        assert track.frames_sent == sent
         start, count = time.monotonic(), 0
         while time.monotonic() - start < 1.0:  # turning again: back to the full rate at once
             view["state"] = replace(engine.home, yaw=engine.home.yaw + count + 1)
