@@ -14,10 +14,9 @@ import alktx2
 from PIL import Image
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf.ktx2 import KTX2_MAGIC
 
 __all__ = ["KTX2_MAGIC", "ktx2_to_png", "webp_to_png"]
-
-KTX2_MAGIC = b"\xabKTX 20\xbb\r\n\x1a\n"
 
 
 def ktx2_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels: int) -> bytes:

@@ -4,25 +4,29 @@ A 65-byte PNG can declare 30000x30000 pixels (3.6 GB once decoded) and a zlib bo
 hold them for real; the renderer decodes every texture, so the gate reads only the header
 (PNG IHDR, JPEG SOF, WebP VP8/VP8L/VP8X, KTX2) and refuses images over the caps.  Codes
 follow the Khronos validator (``IMAGE_MIME_TYPE_INVALID``, ``IMAGE_UNEXPECTED_EOS``,
-``IMAGE_UNRECOGNIZED_FORMAT``, ``IMAGE_DATA_INVALID``); ``IMAGE_TOO_LARGE`` is ours.
+``IMAGE_UNRECOGNIZED_FORMAT``, ``IMAGE_DATA_INVALID``); ``IMAGE_TOO_LARGE`` is ours.  The
+same header gives the inspector an image's GPU cost (:func:`image_footprint`).
 """
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf.ktx2 import KTX2_MAGIC, ktx2_gpu, ktx2_size
 from museion.scenes.gltf.report import Reporter
 
 if TYPE_CHECKING:
     from museion.scenes.gltf.gate import GateLimits
 
-__all__ = ["ImageHeader", "check_images", "read_image_header"]
+__all__ = ["ImageFootprint", "ImageHeader", "check_images", "image_footprint", "read_image_header"]
 
 _PNG = b"\x89PNG\r\n\x1a\n"
-_KTX2 = b"\xabKTX 20\xbb\r\n\x1a\n"
+# The encodings the renderer uploads as RGBA8, by media type.
+_RGBA_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
 # JPEG start-of-frame markers (baseline, progressive, lossless...), not DHT/JPG/DAC.
 _SOF = frozenset(range(0xC0, 0xD0)) - {0xC4, 0xC8, 0xCC}
 
@@ -102,12 +106,57 @@ def read_image_header(data: bytes) -> ImageHeader:
         return _jpeg(data)
     if data[:4] == b"RIFF" and data[8:12] == b"WEBP":
         return _webp(data)
-    if data.startswith(_KTX2):
-        if len(data) < 28:
+    if data.startswith(KTX2_MAGIC):
+        size = ktx2_size(data)
+        if size is None:
             raise _bad("IMAGE_UNEXPECTED_EOS", "the KTX2 file ends inside its header")
-        width, height = struct.unpack_from("<II", data, 20)
-        return ImageHeader("image/ktx2", width, max(height, 1))
+        return ImageHeader("image/ktx2", *size)
     raise _bad("IMAGE_UNRECOGNIZED_FORMAT", "the image is not PNG, JPEG, WebP or KTX2")
+
+
+@dataclass(frozen=True)
+class ImageFootprint:
+    """An image's header and what it costs on the GPU: its encoding there, mip levels and
+    bytes (enough to size it without decoding it)."""
+
+    header: ImageHeader
+    encoding: str
+    levels: int
+    gpu_bytes: int
+
+    @property
+    def mime_type(self) -> str:
+        return self.header.mime_type
+
+    @property
+    def width(self) -> int:
+        return self.header.width
+
+    @property
+    def height(self) -> int:
+        return self.header.height
+
+
+def image_footprint(data: bytes) -> ImageFootprint | None:
+    """Size and GPU cost of a PNG, JPEG, WebP or KTX2 image from its header alone.
+
+    PNG, JPEG and WebP are uploaded as RGBA8 with a mip chain (``w*h*4 * 4/3``); KTX2 as
+    its block-compressed levels.  ``None`` when the header cannot be read or declares no
+    pixels.
+    """
+    try:
+        header = read_image_header(data)
+    except AssetRejected:
+        return None
+    width, height = header.width, header.height
+    if width <= 0 or height <= 0:
+        return None
+    if header.mime_type == "image/ktx2":
+        gpu = ktx2_gpu(data)
+        return None if gpu is None else ImageFootprint(header, *gpu)
+    levels = int(math.log2(max(width, height))) + 1
+    encoding = _RGBA_FORMATS[header.mime_type]
+    return ImageFootprint(header, encoding, levels, width * height * 16 // 3)
 
 
 def _view_bytes(

@@ -26,12 +26,8 @@ from hypothesis import strategies as st
 from PIL import Image
 
 from museion.scenes.gltf.gate import read_gltf
-from museion.scenes.gltf.inspect import (
-    GltfSummary,
-    inspect_gltf,
-    read_image_header,
-    summarize_source,
-)
+from museion.scenes.gltf.images import image_footprint
+from museion.scenes.gltf.inspect import GltfSummary, inspect_gltf, summarize_source
 from tests.conftest import ASSETS, CORPUS
 
 needs_corpus = pytest.mark.skipif(
@@ -332,7 +328,7 @@ def test_ktx2_headers_give_size_levels_and_block_compressed_gpu_memory(tmp_path:
             )
             data = out.read_bytes()
             info = alktx2.inspect_ktx2(data)
-            header = read_image_header(data)
+            header = image_footprint(data)
             assert header is not None
             assert (header.width, header.height, header.levels) == (
                 info["width"],
@@ -553,12 +549,12 @@ def test_any_document_is_summarised_without_an_exception(
         assert summary.triangles >= 0 and summary.draw_calls >= 0
 
 
-def test_image_header_reader_refuses_garbage_and_truncation() -> None:
-    assert read_image_header(b"") is None
-    assert read_image_header(b"\x89PNG\r\n\x1a\n" + b"\0" * 4) is None
-    assert read_image_header(b"\xabKTX 20\xbb\r\n\x1a\n" + b"\0" * 10) is None
+def test_image_footprint_refuses_garbage_and_truncation() -> None:
+    assert image_footprint(b"") is None
+    assert image_footprint(b"\x89PNG\r\n\x1a\n" + b"\0" * 4) is None
+    assert image_footprint(b"\xabKTX 20\xbb\r\n\x1a\n" + b"\0" * 10) is None
     ktx2 = (
         b"\xabKTX 20\xbb\r\n\x1a\n" + struct.pack("<9I", 0, 1, 8, 8, 0, 1, 1, 2**31, 1) + b"\0" * 40
     )
-    header = read_image_header(ktx2)  # a forged level count is capped at the full chain
+    header = image_footprint(ktx2)  # a forged level count is capped at the full chain
     assert header is not None and header.levels == 4
