@@ -21,6 +21,7 @@ from museion.tools.gltf_document import (
     OptimizeError,
     TransformStats,
 )
+from museion.tools.transform.checks import check_flag, check_whole
 
 __all__ = ["DracoOptions", "MeshoptOptions", "draco", "meshopt"]
 
@@ -37,6 +38,10 @@ class MeshoptOptions:
     level: int = 3
     octahedral: bool = True
 
+    def __post_init__(self) -> None:
+        check_whole(self, "level", 0, 3)
+        check_flag(self, "octahedral")
+
 
 @dataclass(frozen=True)
 class DracoOptions:
@@ -47,6 +52,11 @@ class DracoOptions:
     texcoord_bits: int = 12
     generic_bits: int = 12
     compression_level: int = 7
+
+    def __post_init__(self) -> None:
+        for field in ("position_bits", "normal_bits", "texcoord_bits", "generic_bits"):
+            check_whole(self, field, 1, 30)  # Draco's own range
+        check_whole(self, "compression_level", 0, 10)
 
 
 def meshopt(doc: GltfDocument, options: MeshoptOptions = MeshoptOptions()) -> TransformStats:

@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from museion.tools.gltf_document import Array, GltfDocument, TransformStats
+from museion.tools.transform.checks import check_flag, check_number, check_whole
 
 __all__ = [
     "QuantizeOptions",
@@ -36,6 +37,9 @@ class WeldOptions:
 
     tolerance: float = 0.0
 
+    def __post_init__(self) -> None:
+        check_number(self, "tolerance", 0.0, 1.0)
+
 
 @dataclass(frozen=True)
 class ReorderOptions:
@@ -44,6 +48,9 @@ class ReorderOptions:
     uncompressed output, where the GPU's cache is all that counts."""
 
     optimize_size: bool = True
+
+    def __post_init__(self) -> None:
+        check_flag(self, "optimize_size")
 
 
 @dataclass(frozen=True)
@@ -59,6 +66,12 @@ class QuantizeOptions:
     color_bits: int = 8
     normalized_positions: bool = False
     octahedral: bool = False
+
+    def __post_init__(self) -> None:
+        for field in ("position_bits", "texcoord_bits", "color_bits"):
+            check_whole(self, field, 1, 16)  # (stored in 16 bits at most)
+        check_whole(self, "normal_bits", 2, 16)  # a sign and at least one bit of direction
+        check_flag(self, "normalized_positions", "octahedral")
 
 
 def _groups(doc: GltfDocument) -> list[list[dict[str, Any]]]:

@@ -13,9 +13,10 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
-from typing import Literal
+from typing import Literal, get_args
 
 from museion.tools.gltf_document import GltfDocument, TransformStats
+from museion.tools.transform.checks import check_choice, check_type
 from museion.tools.transform.compress import DracoOptions, MeshoptOptions, draco, meshopt
 from museion.tools.transform.geometry import (
     QuantizeOptions,
@@ -51,6 +52,22 @@ class OptimizeOptions:
     compress: Compression = "meshopt"
     meshopt: MeshoptOptions = field(default_factory=MeshoptOptions)
     draco: DracoOptions = field(default_factory=DracoOptions)
+
+    def __post_init__(self) -> None:
+        check_choice(self, "compress", get_args(Compression))
+        steps = {
+            "dedup": DedupOptions,
+            "prune": PruneOptions,
+            "weld": WeldOptions,
+            "simplify": SimplifyOptions,
+            "reorder": ReorderOptions,
+            "quantize": QuantizeOptions,
+            "textures": TextureOptions,
+        }
+        for name, kind in steps.items():
+            check_type(self, name, kind, optional=True)
+        check_type(self, "meshopt", MeshoptOptions)
+        check_type(self, "draco", DracoOptions)
 
 
 @dataclass(frozen=True)

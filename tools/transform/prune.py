@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from museion.tools.gltf_document import GltfDocument, TransformStats
+from museion.tools.transform.checks import check_flag
 
 __all__ = ["DedupOptions", "PruneOptions", "dedup", "prune"]
 
@@ -43,6 +44,9 @@ class PruneOptions:
 
     keep_extras: bool = True
 
+    def __post_init__(self) -> None:
+        check_flag(self, "keep_extras")
+
 
 @dataclass(frozen=True)
 class DedupOptions:
@@ -53,6 +57,9 @@ class DedupOptions:
     textures: bool = True
     materials: bool = True
     meshes: bool = True
+
+    def __post_init__(self) -> None:
+        check_flag(self, "accessors", "images", "textures", "materials", "meshes")
 
 
 def _texture_infos(value: Any, key: str = "") -> Iterator[dict[str, Any]]:

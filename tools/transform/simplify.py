@@ -17,12 +17,13 @@ import logging
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
 from museion.tools.gltf_document import Array, GltfDocument, TransformStats
 from museion.tools.surface_error import Mesh, SurfaceError, surface_error
+from museion.tools.transform.checks import check_choice, check_flag, check_number, check_whole
 from museion.tools.transform.geometry import _groups, _index_array, _indices
 
 __all__ = ["SimplifyOptions", "simplify"]
@@ -56,6 +57,16 @@ class SimplifyOptions:
     normal_weight: float = 0.1
     aggressiveness: float = 7.0
     min_triangles: int = 64
+
+    def __post_init__(self) -> None:
+        check_number(self, "ratio", 0.0, 1.0, above_low=True)
+        if self.error is not None:
+            check_number(self, "error", 0.0, 1.0, above_low=True, below_high=True)
+        check_choice(self, "method", get_args(Method))
+        check_flag(self, "lock_border")
+        check_number(self, "normal_weight", 0.0)
+        check_number(self, "aggressiveness", 0.0, 10.0)  # fast-simplification's range
+        check_whole(self, "min_triangles", 0)
 
 
 class _Candidate(NamedTuple):

@@ -10,9 +10,10 @@ from __future__ import annotations
 import io
 import logging
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 from museion.tools.gltf_document import GltfDocument, OptimizeError, TransformStats
+from museion.tools.transform.checks import check_choice, check_flag, check_whole
 
 __all__ = ["TextureOptions", "textures"]
 
@@ -43,6 +44,13 @@ class TextureOptions:
     format: TextureFormat = "keep"
     quality: int = 85
     webp_fallback: bool = False
+
+    def __post_init__(self) -> None:
+        if self.max_size is not None:
+            check_whole(self, "max_size", 1)
+        check_choice(self, "format", get_args(TextureFormat))
+        check_whole(self, "quality", 1, 100)
+        check_flag(self, "webp_fallback")
 
 
 def _roles(doc: GltfDocument) -> dict[int, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +11,7 @@ import pytest
 from museion.scenes.gltf.decode import decode_to_glb
 from museion.scenes.gltf.gate import read_gltf, validate_gltf
 from museion.tools.gltf_document import read_document
-from museion.tools.transform.compress import draco, meshopt
+from museion.tools.transform.compress import DracoOptions, MeshoptOptions, draco, meshopt
 from museion.tools.transform.geometry import quantize, reorder
 from museion.tools.transform.prune import prune
 from tests.tools.transform.documents import (
@@ -44,3 +45,27 @@ def test_compressed_output_is_smaller_and_decodes(codec: str, tmp_path: Path) ->
     np.testing.assert_allclose(
         world_bounds(read_document(tmp_path / "decoded.glb")), bounds, atol=1e-3 * extent
     )
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: MeshoptOptions(level=4), "level"),
+        (lambda: MeshoptOptions(level=-1), "level"),
+        (lambda: MeshoptOptions(octahedral="yes"), "octahedral"),  # type: ignore[arg-type]
+        (lambda: DracoOptions(position_bits=0), "position_bits"),
+        (lambda: DracoOptions(normal_bits=31), "normal_bits"),
+        (lambda: DracoOptions(texcoord_bits=12.5), "texcoord_bits"),  # type: ignore[arg-type]
+        (lambda: DracoOptions(generic_bits=0), "generic_bits"),
+        (lambda: DracoOptions(compression_level=11), "compression_level"),
+    ],
+)
+def test_codec_options_refuse_values_out_of_range(make: Callable[[], object], field: str) -> None:
+    with pytest.raises(ValueError, match=rf"\.{field} must be "):
+        make()
+
+
+def test_codec_options_take_their_whole_range() -> None:
+    assert MeshoptOptions(level=0).level == 0 and MeshoptOptions(level=3).level == 3
+    draco = DracoOptions(position_bits=30, normal_bits=1, compression_level=0)
+    assert (draco.position_bits, draco.normal_bits, draco.compression_level) == (30, 1, 0)

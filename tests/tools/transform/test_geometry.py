@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from museion.tools.gltf_document import GltfDocument, read_document
 from museion.tools.transform.geometry import (
     QuantizeOptions,
+    ReorderOptions,
     WeldOptions,
     quantize,
     reorder,
@@ -90,3 +93,30 @@ def test_quantize_adds_a_child_node_when_the_node_has_children(tmp_path: Path) -
     assert len(doc.json["nodes"]) == 3 and "mesh" in doc.json["nodes"][2]
     np.testing.assert_allclose(world_bounds(doc), bounds, atol=1e-3)
     write_checked(doc, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("make", "field"),
+    [
+        (lambda: WeldOptions(tolerance=-0.1), "tolerance"),
+        (lambda: WeldOptions(tolerance=float("nan")), "tolerance"),
+        (lambda: WeldOptions(tolerance=2.0), "tolerance"),
+        (lambda: ReorderOptions(optimize_size=1), "optimize_size"),  # type: ignore[arg-type]
+        (lambda: QuantizeOptions(position_bits=17), "position_bits"),
+        (lambda: QuantizeOptions(normal_bits=1), "normal_bits"),
+        (lambda: QuantizeOptions(texcoord_bits=0), "texcoord_bits"),
+        (lambda: QuantizeOptions(color_bits=17), "color_bits"),
+        (lambda: QuantizeOptions(octahedral=None), "octahedral"),  # type: ignore[arg-type]
+    ],
+)
+def test_geometry_options_refuse_values_out_of_range(
+    make: Callable[[], object], field: str
+) -> None:
+    with pytest.raises(ValueError, match=rf"\.{field} must be "):
+        make()
+
+
+def test_geometry_options_take_their_edges() -> None:
+    assert WeldOptions(tolerance=1).tolerance == 1
+    bits = QuantizeOptions(position_bits=16, normal_bits=2, texcoord_bits=16, color_bits=1)
+    assert (bits.position_bits, bits.normal_bits, bits.texcoord_bits) == (16, 2, 16)

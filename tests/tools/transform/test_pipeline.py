@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from museion.scenes.gltf.decode import decode_to_glb
 from museion.scenes.gltf.gate import validate_gltf
 from museion.tools.gltf_document import read_document
+from museion.tools.transform.compress import DracoOptions
 from museion.tools.transform.pipeline import OptimizeOptions, optimize
 from museion.tools.transform.simplify import SimplifyOptions
 from museion.tools.transform.textures import TextureOptions
@@ -78,3 +80,24 @@ def test_corpus_models_optimize_to_files_the_gate_accepts(name: str, tmp_path: P
     assert validate_gltf(tmp_path, "plain.glb").valid
     extent = float(np.ptp(bounds, axis=0).max())
     np.testing.assert_allclose(world_bounds(read_document(path)), bounds, atol=1e-3 * extent)
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"compress": "zip"}, "compress"),
+        ({"dedup": True}, "dedup"),
+        ({"simplify": 0.5}, "simplify"),
+        ({"textures": TextureOptions, "compress": "none"}, "textures"),
+        ({"meshopt": None}, "meshopt"),
+        ({"draco": DracoOptions}, "draco"),
+    ],
+)
+def test_optimize_options_refuse_what_is_no_step(fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=rf"OptimizeOptions\.{field} must be "):
+        OptimizeOptions(**fields)
+
+
+def test_optimize_options_skip_a_step_with_none() -> None:
+    options = OptimizeOptions(dedup=None, prune=None, quantize=None, compress="draco")
+    assert options.dedup is None and options.compress == "draco"

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
-from museion.tools.transform.prune import PruneOptions, dedup, prune
+from museion.tools.transform.prune import DedupOptions, PruneOptions, dedup, prune
 from tests.tools.transform.documents import (
     sphere_document,
 )
@@ -43,3 +44,15 @@ def test_dedup_merges_identical_content_but_not_different_names() -> None:
     assert second == {"attributes": {"POSITION": 0, "NORMAL": 1}, "indices": 3, "material": 0}
     assert third["material"] == 1
     assert [m["name"] for m in doc.json["materials"]] == ["bronze", "other"]
+
+
+@pytest.mark.parametrize("field", ["accessors", "images", "textures", "materials", "meshes"])
+def test_dedup_options_are_true_or_false(field: str) -> None:
+    with pytest.raises(ValueError, match=rf"DedupOptions\.{field} must be True or False"):
+        DedupOptions(**{field: "no"})  # type: ignore[arg-type]
+
+
+def test_prune_options_are_true_or_false() -> None:
+    with pytest.raises(ValueError, match=r"PruneOptions\.keep_extras must be True or False"):
+        PruneOptions(keep_extras="no")  # type: ignore[arg-type]
+    assert PruneOptions(keep_extras=False).keep_extras is False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -124,3 +125,28 @@ def test_simplify_within_an_error_stays_within_it() -> None:
     tighter = sphere_document()
     simplify(tighter, SimplifyOptions(error=0.001))
     assert tighter.triangle_count() > doc.triangle_count()
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"ratio": 0.0}, "ratio"),
+        ({"ratio": 1.5}, "ratio"),
+        ({"error": 0.0}, "error"),
+        ({"error": 1.0}, "error"),
+        ({"method": "fastest"}, "method"),
+        ({"lock_border": "yes"}, "lock_border"),
+        ({"normal_weight": -0.1}, "normal_weight"),
+        ({"aggressiveness": 11.0}, "aggressiveness"),
+        ({"min_triangles": -1}, "min_triangles"),
+    ],
+)
+def test_simplify_options_refuse_values_out_of_range(fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=rf"SimplifyOptions\.{field} must be "):
+        SimplifyOptions(**fields)
+
+
+def test_simplify_options_take_what_the_cli_passes() -> None:
+    """``museion optimize`` passes a ratio in (0, 1] or an error in (0, 1) with ratio 1."""
+    assert SimplifyOptions(ratio=1.0, error=0.999, lock_border=True).error == 0.999
+    assert SimplifyOptions(ratio=1e-6, min_triangles=0).ratio == 1e-6

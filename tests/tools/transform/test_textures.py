@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import Any
 
+import pytest
 from PIL import Image
 
 from museion.scenes.gltf.decode import decode_to_glb
@@ -60,3 +62,23 @@ def test_textures_to_ktx2(tmp_path: Path) -> None:
     assert doc.json["images"][image]["mimeType"] == "image/ktx2"
     path, _ = write_checked(doc, tmp_path)
     assert decode_to_glb(path) is not None
+
+
+@pytest.mark.parametrize(
+    ("fields", "field"),
+    [
+        ({"max_size": 0}, "max_size"),
+        ({"format": "avif"}, "format"),
+        ({"quality": 0}, "quality"),
+        ({"quality": 101}, "quality"),
+        ({"webp_fallback": "yes"}, "webp_fallback"),
+    ],
+)
+def test_texture_options_refuse_values_out_of_range(fields: dict[str, Any], field: str) -> None:
+    with pytest.raises(ValueError, match=rf"TextureOptions\.{field} must be "):
+        TextureOptions(**fields)
+
+
+def test_texture_options_take_their_edges() -> None:
+    assert TextureOptions(max_size=1, format="ktx2", quality=100).quality == 100
+    assert TextureOptions(max_size=None, quality=1).max_size is None
