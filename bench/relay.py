@@ -27,38 +27,34 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import importlib.util
 import json
 import logging
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
-REPO = HERE.parent
-SHARED = REPO.parent / "shared" / "relay-bench"
-WORK = REPO / "build" / "bench" / "relay"
-CLIP = WORK / "clip.ts"
-HOST_IP = "10.200.0.1"
+sys.path.insert(0, str(HERE))
+
+from figures.relay import summarize  # noqa: E402
+from instruments.proc_stats import rss_kib  # noqa: E402
+from instruments.table import Row  # noqa: E402
+from references.relays import HOST_IP, SHARED, Janus, Museion, Relay, running  # noqa: E402
+from workloads.live_clip import WORK, make_clip  # noqa: E402
+
 NETNS_FLAG = "MUSEION_RELAY_BENCH_NETNS"
-JANUS_URL = "http://127.0.0.1:8088/janus"
-MUSEION_PORT = 8089
 PROBES = 10
 
 __all__ = ["run"]
 
 logger = logging.getLogger(__name__)
-
-Row = tuple[str, str, str, str]
 
 
 def _harness() -> ModuleType:
@@ -71,26 +67,6 @@ def _harness() -> ModuleType:
     return module
 
 
-def make_clip() -> Path:
-    """The baseline's clip, made once (about 30 s of libx264 on this box)."""
-    if CLIP.exists():
-        return CLIP
-    WORK.mkdir(parents=True, exist_ok=True)
-    partial = CLIP.with_suffix(".part.ts")
-    subprocess.run(
-        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi",
-         "-i", "testsrc2=size=3840x2160:rate=30", "-vf", "noise=alls=12:allf=t", "-t", "20",
-         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency",
-         "-profile:v", "baseline", "-level", "5.1", "-b:v", "12M", "-minrate", "12M",
-         "-maxrate", "12M", "-bufsize", "6M",
-         "-x264-params", "nal-hrd=cbr:keyint=60:min-keyint=60:scenecut=0",
-         "-pix_fmt", "yuv420p", "-f", "mpegts", str(partial)],
-        check=True,
-    )  # fmt: skip
-    partial.rename(CLIP)
-    return CLIP
-
-
 def _netns_setup() -> None:
     for command in (
         "ip link set lo up",
@@ -101,127 +77,6 @@ def _netns_setup() -> None:
     ):
         subprocess.run(command.split(), check=True)
     time.sleep(1)
-
-
-def _rss_kib(pids: list[int]) -> int:
-    total = 0
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/status") as handle:
-            for line in handle:
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-    return total
-
-
-def _children(pid: int) -> list[int]:
-    """``pid`` and every process below it (a relay's workers count as the relay)."""
-    found = [pid]
-    for child in Path("/proc").glob(f"{pid}/task/*/children"):
-        with contextlib.suppress(OSError):
-            for text in child.read_text().split():
-                found += _children(int(text))
-    return found
-
-
-class Relay:
-    """A relay under test: its processes, its feed, how viewers reach it."""
-
-    name = ""
-    mode = ""
-    url = ""
-
-    def __init__(self, log: Any) -> None:
-        self.log = log
-        self.process: subprocess.Popen[bytes] | None = None
-        self.feed: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        raise NotImplementedError
-
-    def stats(self) -> Any:
-        """What the relay says of its viewers (Museion's stats endpoint), if it says."""
-        return None
-
-    def pids(self) -> list[int]:
-        assert self.process is not None
-        return _children(self.process.pid)
-
-    def stop(self) -> None:
-        for process in (self.feed, self.process):
-            if process is None:
-                continue
-            process.send_signal(signal.SIGTERM)
-            try:
-                process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                process.kill()
-
-
-class Janus(Relay):
-    name, mode, url = "janus", "janus", JANUS_URL
-
-    def start(self) -> None:
-        conf = str(SHARED / "janus-conf")
-        self.process = subprocess.Popen(
-            ["janus", "-F", conf, "-C", f"{conf}/janus.jcfg"], stdout=self.log, stderr=self.log
-        )
-        time.sleep(2)
-        self.feed = subprocess.Popen(
-            ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-stream_loop", "-1",
-             "-i", str(CLIP), "-an", "-c:v", "copy", "-f", "rtp", "-payload_type", "96",
-             "udp://127.0.0.1:5004?pkt_size=1200&bitrate=24000000&burst_bits=96000"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-        )  # fmt: skip
-        time.sleep(3)
-
-
-class Museion(Relay):
-    name, mode = "museion", "whep"
-    url = f"http://127.0.0.1:{MUSEION_PORT}/whep/show"
-
-    def __init__(self, log: Any, extra: list[str]) -> None:
-        super().__init__(log)
-        self.extra = extra
-
-    def start(self) -> None:
-        museion = Path(sys.executable).with_name("museion")
-        base = f"http://127.0.0.1:{MUSEION_PORT}"
-        self.process = subprocess.Popen(
-            [str(museion), "serve", "--host", "127.0.0.1", "--port", str(MUSEION_PORT),
-             "--ice-address", HOST_IP, "--publish-token", "bench",
-             "--max-live-viewers", "1000", *self.extra],
-            stdout=self.log, stderr=self.log,
-        )  # fmt: skip
-        _wait_http(f"{base}/live/show/status")
-        self.feed = subprocess.Popen(
-            [str(museion), "publish", str(CLIP), "--whip", f"{base}/whip/show",
-             "--token", "bench", "--loop"],
-            stdin=subprocess.DEVNULL, stdout=self.log, stderr=self.log,
-        )  # fmt: skip
-        time.sleep(4)
-
-    def stats(self) -> Any:
-        import urllib.request
-
-        request = urllib.request.Request(
-            f"http://127.0.0.1:{MUSEION_PORT}/live/show/stats",
-            headers={"Authorization": "Bearer bench"},
-        )
-        with contextlib.suppress(OSError), urllib.request.urlopen(request, timeout=10) as reply:
-            return json.loads(reply.read())
-        return None
-
-
-def _wait_http(url: str, timeout: float = 60) -> None:
-    import urllib.request
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with contextlib.suppress(OSError):
-            urllib.request.urlopen(url, timeout=2).read()
-            return
-        time.sleep(0.3)
-    raise RuntimeError(f"{url} did not answer in {timeout:.0f} s")
 
 
 def _viewers(relay: Relay, counts: list[int], log: Any) -> list[subprocess.Popen[str]]:
@@ -262,7 +117,7 @@ def measure(relay: Relay, n: int, harness: ModuleType, log: Any, duration: float
     _command(procs, "STOP")
     after = harness.snap(pids)
     relay_stats = relay.stats()
-    rss = _rss_kib(relay.pids())
+    rss = rss_kib(relay.pids())
     results: list[dict[str, Any]] = []
     for process in procs:
         assert process.stdout is not None
@@ -271,10 +126,12 @@ def measure(relay: Relay, n: int, harness: ModuleType, log: Any, duration: float
                 results += json.loads(line[7:])
                 break
     for process in procs:
-        with contextlib.suppress(Exception):
-            assert process.stdin is not None
+        assert process.stdin is not None
+        try:  # the viewer ends once its stdin closes; one already gone breaks the pipe
             process.stdin.close()
             process.wait(timeout=30)
+        except (BrokenPipeError, subprocess.TimeoutExpired):
+            logger.warning("a viewer did not end cleanly (pid %s)", process.pid)
     relay_cores = sum(harness.cores(before, after, k) or 0 for k in pids if k.startswith("relay"))
     fps = [r["fps"] for r in results]
     loss = [r["loss_pct"] for r in results]
@@ -303,8 +160,6 @@ def measure(relay: Relay, n: int, harness: ModuleType, log: Any, duration: float
 async def _probe_joins(relay: Relay, count: int) -> list[float]:
     """Seconds from the start of signalling to the first complete frame, one join at a time."""
     import aiohttp
-
-    sys.path.insert(0, str(HERE))
     import relay_viewer
 
     viewer = relay_viewer.load()
@@ -325,20 +180,6 @@ async def _probe_joins(relay: Relay, count: int) -> list[float]:
     return seconds
 
 
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-@contextlib.contextmanager
-def running(relay: Relay) -> Iterator[Relay]:
-    relay.start()
-    try:
-        yield relay
-    finally:
-        relay.stop()
-
-
 def sweep(args: argparse.Namespace) -> dict[str, Any]:
     """Inside the namespace: every relay over every N, then the join probes."""
     _netns_setup()
@@ -349,7 +190,7 @@ def sweep(args: argparse.Namespace) -> dict[str, Any]:
     for name in args.relays.split(","):
         relay: Relay = Janus(log) if name == "janus" else Museion(log, args.museion_args)
         with running(relay):
-            out["idle_rss_kib"][name] = _rss_kib(relay.pids())
+            out["idle_rss_kib"][name] = rss_kib(relay.pids())
             out["joins"][name] = asyncio.run(_probe_joins(relay, args.probes))
             failures = 0
             for n in [int(x) for x in args.ns.split(",")]:
@@ -362,60 +203,6 @@ def sweep(args: argparse.Namespace) -> dict[str, Any]:
                         break
                 time.sleep(3)
     return out
-
-
-def summarize(out: dict[str, Any]) -> tuple[list[Row], str]:
-    rows_by: dict[str, list[dict[str, Any]]] = {}
-    for row in out["rows"]:
-        rows_by.setdefault(row["relay"], []).append(row)
-    lines = [
-        "relay    N  peers fps min/med  loss max%  relay cores  feed  viewers  busy  relay MiB  ok"
-    ]
-    for name, rows in rows_by.items():
-        for r in rows:
-            lines.append(
-                f"{name:7} {r['n']:3} {r['peers']:5} {r['fps_min']:6.2f}/{r['fps_med']:5.2f} "
-                f"{r['loss_max']:8.3f} {r['relay_cores']:11.3f} {r['feed_cores']:5.2f} "
-                f"{r['viewer_cores']:8.2f} {r['machine_busy'] or 0:5.2f} "
-                f"{r['relay_rss_kib'] / 1024:9.1f}  {'yes' if r['sustained'] else 'NO'}"
-            )
-    best: dict[str, int] = {}
-    per_viewer: dict[str, float] = {}
-    memory: dict[str, float] = {}
-    for name, rows in rows_by.items():
-        ok = [r for r in rows if r["sustained"]]
-        best[name] = max((r["n"] for r in ok), default=0)
-        if ok:
-            top = max(ok, key=lambda r: r["n"])
-            per_viewer[name] = top["relay_cores"] / top["n"]
-            memory[name] = (top["relay_rss_kib"] - out["idle_rss_kib"][name]) / top["n"] / 1024
-    joins = {k: v for k, v in out["joins"].items() if v}
-    for name, values in joins.items():
-        lines.append(
-            f"{name}: join to first frame median {statistics.median(values):.3f} s, "
-            f"p95 {_percentile(values, 0.95):.3f} s ({len(values)} joins)"
-        )
-
-    def ratio(a: float | None, b: float | None) -> str:
-        return f"{a / b:.2f}x" if a and b else "-"
-
-    ours, theirs = "museion", "janus"
-    rows: list[Row] = [
-        ("4K30 12 Mbps viewers sustained", str(best.get(ours, "-")), str(best.get(theirs, "-")),
-         ratio(best.get(ours), best.get(theirs))),
-        ("relay cores per viewer (at max N)", f"{per_viewer.get(ours, 0):.4f}",
-         f"{per_viewer.get(theirs, 0):.4f}", ratio(per_viewer.get(ours), per_viewer.get(theirs))),
-        ("relay MiB per viewer (at max N)", f"{memory.get(ours, 0):.2f}",
-         f"{memory.get(theirs, 0):.2f}", ratio(memory.get(ours), memory.get(theirs))),
-    ]  # fmt: skip
-    for label, fraction in (("median", 0.5), ("p95", 0.95)):
-        a = _percentile(joins[ours], fraction) if ours in joins else None
-        b = _percentile(joins[theirs], fraction) if theirs in joins else None
-        rows.append(
-            (f"join to first frame {label} (s)", f"{a:.3f}" if a else "-",
-             f"{b:.3f}" if b else "-", ratio(a, b))
-        )  # fmt: skip
-    return rows, "\n".join(lines)
 
 
 def _unavailable() -> str | None:

@@ -25,7 +25,9 @@ import av
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import relay
+from instruments.proc_stats import own_cpu
+from instruments.table import Row
+from workloads.live_clip import make_clip
 
 from museion.runtime.camera import view_from_pose
 from museion.runtime.engine import RenderEngine
@@ -35,7 +37,6 @@ from museion.scenes.document.loader import load_scene
 from museion.streaming.live.stage_feed import stage_feeds
 from museion.streaming.live.stream import EncodedFrame, LiveStream, is_keyframe
 
-Row = tuple[str, str, str, str]
 ASSETS = Path(__file__).resolve().parents[1] / "assets"
 SECONDS = 15.0
 SCENE = {
@@ -44,11 +45,6 @@ SCENE = {
     "stage_screens": [{"id": "main", "name": {"en": "Screen"}, "position": [0, 1.6, -1.5],
                        "width": 1.6, "height": 0.9, "stream": "show"}],
 }  # fmt: skip
-
-
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
 
 
 def ours(clip: Path) -> dict[str, float]:
@@ -64,14 +60,14 @@ def ours(clip: Path) -> dict[str, float]:
     frames = 0
     with av.open(str(clip)) as container:
         packets = [bytes(p) for p in container.demux(video=0) if p.size]
-    start, cpu = time.monotonic(), _cpu()
+    start, cpu = time.monotonic(), own_cpu()
     while time.monotonic() - start < SECONDS:
         data = packets[frames % len(packets)]
         due = start + frames / 30
         time.sleep(max(0.0, due - time.monotonic()))
         stream.publish(EncodedFrame(data, frames * 3000, is_keyframe("H264", data)))
         frames += 1
-    wall, used = time.monotonic() - start, _cpu() - cpu
+    wall, used = time.monotonic() - start, own_cpu() - cpu
     source.frame(facing)
     stream.stop("end")
     feed.close()
@@ -97,7 +93,7 @@ def reference(clip: Path) -> dict[str, float]:
 
 def run() -> list[Row]:
     """The rows for bench/run.py."""
-    clip = relay.make_clip()
+    clip = make_clip()
     theirs = reference(clip)
     mine = ours(clip)
     return [

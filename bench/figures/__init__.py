@@ -1,3 +1,3 @@
 """Each bench's figures: its measurements reduced to numbers, its detail table and rows."""
 
-__all__ = ["flood"]
+__all__ = ["flood", "gate", "optimize", "relay"]
