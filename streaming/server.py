@@ -3,21 +3,30 @@
 ``POST /whep`` (``application/sdp`` offer) → ``201`` with the answer and a ``Location``;
 ``DELETE`` on that location ends the session.  ``GET /config`` gives the page its ICE
 servers and video size; ``GET /healthz`` reports sessions and the renderer.
+
+:func:`serve_scene` is the one way a gallery goes up (renderer, app, runner, listening
+socket) and comes down again; :func:`serve_engine` is its part after the renderer, for a
+caller (a test) that keeps one renderer across servers.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
 
 from museion.runtime.engine import RenderEngine
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.checked_scene import CheckedScene
+from museion.scenes.showcase import Showcase
 from museion.streaming.cors import add_cors
-from museion.streaming.errors import MediaNotFound, SessionNotFound
+from museion.streaming.errors import MediaNotFound, SessionNotFound, StreamingError
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
 from museion.streaming.live import LIVE_KEY, add_live_routes
@@ -28,7 +37,16 @@ from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
 from museion.streaming.visit.session import Session
 
-__all__ = ["ENGINE_KEY", "SESSIONS_KEY", "SessionRegistry", "make_app", "make_runner"]
+__all__ = [
+    "ENGINE_KEY",
+    "SESSIONS_KEY",
+    "Listening",
+    "SessionRegistry",
+    "make_app",
+    "make_runner",
+    "serve_engine",
+    "serve_scene",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -225,3 +243,54 @@ def make_runner(app: web.Application, settings: StreamSettings) -> web.AppRunner
     logged at a bounded rate."""
     limit_bad_request_logs()
     return web.AppRunner(app, access_log=None, keepalive_timeout=settings.header_timeout)
+
+
+@dataclass(frozen=True)
+class Listening:
+    """A gallery taking requests: its application and the address it listens on."""
+
+    app: web.Application
+    host: str
+    port: int
+
+    @property
+    def url(self) -> str:
+        """``http://HOST:PORT``, without a trailing slash."""
+        return f"http://{self.host}:{self.port}"
+
+
+@contextlib.asynccontextmanager
+async def serve_engine(engine: RenderEngine, settings: StreamSettings) -> AsyncIterator[Listening]:
+    """The gallery app on ``settings.host``:``settings.port`` (0: a free port) for the
+    block; the engine stays the caller's.  A port that cannot be had is a
+    ``LISTEN_FAILED`` error, not a traceback."""
+    runner = make_runner(make_app(engine, settings), settings)
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StreamingError(
+                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+                code="LISTEN_FAILED",
+            ) from exc
+        yield Listening(runner.app, settings.host, runner.addresses[0][1])
+    finally:
+        await runner.cleanup()
+
+
+@contextlib.asynccontextmanager
+async def serve_scene(
+    scene: CheckedScene | Showcase, runtime: RuntimeSettings, settings: StreamSettings
+) -> AsyncIterator[Listening]:
+    """A renderer for ``scene`` and the gallery serving it for the block; when it ends the
+    sessions close first, then the renderer."""
+    loop = asyncio.get_running_loop()
+    # Panda3D setup blocks for a while: off the loop, as the render thread's own calls are.
+    engine = await loop.run_in_executor(None, RenderEngine, scene, runtime)
+    try:
+        async with serve_engine(engine, settings) as listening:
+            yield listening
+    finally:
+        await loop.run_in_executor(None, engine.close)

@@ -1,4 +1,4 @@
-"""``museion optimize IN OUT``: a thin shell over :func:`museion.tools.transforms.optimize`.
+"""``museion optimize IN OUT``: a thin shell over :func:`museion.tools.transform.optimize`.
 
 The input goes through the gate first (its errors: exit 1 with their codes); the output's
 format follows OUT's suffix (``.glb``, or ``.gltf`` beside a ``.bin``), is written
@@ -19,12 +19,14 @@ from museion.scenes.gltf.gate import validate_gltf
 from museion.scenes.gltf.report import GltfInvalid
 from museion.scenes.gltf.uri import IMAGE_MEDIA_TYPES, FileUri, resolve_uri
 from museion.tools.gltf_document import GltfDocument, read_document, write_document
-from museion.tools.transform_geometry import ReorderOptions
-from museion.tools.transform_simplify import SimplifyOptions
-from museion.tools.transform_textures import TextureOptions
-from museion.tools.transforms import OptimizeOptions, optimize
+from museion.tools.transform import OptimizeOptions, optimize
+from museion.tools.transform.geometry import ReorderOptions
+from museion.tools.transform.simplify import SimplifyOptions
+from museion.tools.transform.textures import TextureOptions
 
-__all__ = ["add_optimize_command", "options_from_args"]
+__all__ = ["HELP", "add_arguments", "options_from_args", "run"]
+
+HELP = "make a glTF smaller: dedup, prune, weld, simplify, quantize, compress, textures"
 
 
 def _ratio(text: str) -> float:
@@ -48,12 +50,8 @@ def _size(text: str) -> int:
     return value
 
 
-def add_optimize_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``optimize`` on the CLI; the parser's ``run`` default is what main calls."""
-    parser = verbs.add_parser(
-        "optimize",
-        help="make a glTF smaller: dedup, prune, weld, simplify, quantize, compress, textures",
-    )
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``optimize``."""
     parser.add_argument("input", type=Path, metavar="IN", help="a .glb or .gltf file")
     parser.add_argument("output", type=Path, metavar="OUT", help="the .glb or .gltf to write")
     amount = parser.add_mutually_exclusive_group()
@@ -101,7 +99,6 @@ def add_optimize_command(verbs: argparse._SubParsersAction[argparse.ArgumentPars
         help="show a progress bar even when stderr is not a terminal",
     )
     parser.add_argument("--json", action="store_true", help="print the summary as JSON")
-    parser.set_defaults(run=_run)
 
 
 def options_from_args(args: argparse.Namespace) -> OptimizeOptions:
@@ -156,7 +153,8 @@ def _figures(doc: GltfDocument) -> dict[str, int]:
     }
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Optimize IN into OUT and print what each step did; exit 1 when OUT fails the gate."""
     started = time.perf_counter()
     try:
         doc = read_document(args.input)

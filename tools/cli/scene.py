@@ -13,15 +13,17 @@ from museion.scenes.document.loader import load_scene
 from museion.scenes.document.model import Exhibit, Metadata, SceneDocument
 from museion.scenes.document.schema import SCENE_SCHEMA
 from museion.scenes.errors import SceneError, SceneInvalid
+from museion.tools.errors import ConfigError
 from museion.tools.narration import DEFAULT_VOICES, NarrationOptions, narrate
 
-__all__ = ["add_scene_commands", "run_scene_command"]
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "validate, create and describe scene documents"
 
 
-def add_scene_commands(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``scene validate|new|schema`` on the CLI."""
-    scene = verbs.add_parser("scene", help="validate, create and describe scene documents")
-    actions = scene.add_subparsers(dest="scene_verb", metavar="ACTION", required=True)
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The actions of ``scene`` (validate, new, schema, narrate) and their flags."""
+    actions = parser.add_subparsers(dest="scene_verb", metavar="ACTION", required=True)
     validate = actions.add_parser("validate", help="check a scene document (exit 0 valid, 1 not)")
     validate.add_argument("file", type=Path)
     validate.add_argument(
@@ -117,7 +119,10 @@ def _narrate(args: argparse.Namespace) -> int:
     voices = dict(DEFAULT_VOICES)
     voices.update(dict(args.voice))
     document = read_scene(args.file, asset_root=root)
-    options = NarrationOptions(tours=tuple(args.tour), voices=voices, force=args.force)
+    try:
+        options = NarrationOptions(tours=tuple(args.tour), voices=voices, force=args.force)
+    except ValueError as exc:  # a --voice the synthesiser could not take
+        raise ConfigError(str(exc)) from exc
     narrated = narrate(document, root, options)
     load_scene(dump_scene(narrated), asset_root=root)  # every file it names now exists
     save_scene(narrated, args.file)
@@ -130,7 +135,7 @@ def _narrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def run_scene_command(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run the ``scene`` action in ``args``; returns the exit code."""
     if args.scene_verb == "validate":
         return _validate(args)

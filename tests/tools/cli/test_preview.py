@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 from museion.tools.cli import main
-from museion.tools.preview_command import write_mp4
+from museion.tools.cli.preview import write_mp4
 from tests.conftest import ASSETS, CORPUS, centre_patch, is_bronze
 
 pytestmark = pytest.mark.render

@@ -1,28 +1,18 @@
-"""The museion command as a user runs it: output and exit codes."""
+"""The museion command as a user runs it: the verb table, output and exit codes."""
 
 from __future__ import annotations
 
 import os
 import shutil
-import signal
 import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from museion.tools.cli import main
+from museion.tools.cli import VERBS, main
 from tests.conftest import ASSETS, REPO
-
-MUSEION = [sys.executable, "-m", "museion.tools.cli"]
-
-
-def _run(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [*MUSEION, *args], capture_output=True, text=True, timeout=timeout, cwd=REPO
-    )
+from tests.tools.cli import MUSEION
+from tests.tools.cli import run_museion as _run
 
 
 def test_version() -> None:
@@ -31,60 +21,27 @@ def test_version() -> None:
     assert done.stdout.startswith("museion ")
 
 
+def test_help_lists_every_verb_of_the_table_in_its_order() -> None:
+    done = _run("--help")
+    assert done.returncode == 0
+    text = " ".join(done.stdout.split())  # argparse wraps long lines
+    places = [text.index(f" {name} {' '.join(verb.HELP.split())}") for name, verb in VERBS.items()]
+    assert places == sorted(places)
+
+
+@pytest.mark.parametrize("verb", list(VERBS))
+def test_each_verb_has_its_own_help(verb: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exited:
+        main([verb, "--help"])
+    assert exited.value.code == 0
+    assert capsys.readouterr().out.startswith(f"usage: museion {verb} ")
+
+
 @pytest.mark.parametrize("args", [[], ["fly"], ["serve", "--port", "eighty"]])
 def test_usage_errors_exit_2(args: list[str]) -> None:
     done = _run(*args)
     assert done.returncode == 2
     assert "usage" in done.stderr.lower()
-
-
-def test_a_missing_relic_is_a_clear_failure() -> None:
-    done = _run("serve", "--port", "0", "--scene", "nope.glb")
-    assert done.returncode == 1
-    assert "NOT_FOUND" in done.stderr
-    assert "nope.glb" in done.stderr
-
-
-def test_a_path_outside_the_assets_is_refused() -> None:
-    done = _run("serve", "--port", "0", "--scene", "../setup.cfg")
-    assert done.returncode == 1
-    assert "URI_OUTSIDE_ROOT" in done.stderr
-
-
-def test_bad_config_is_a_clear_failure(tmp_path: Path) -> None:
-    config = tmp_path / "museion.toml"
-    config.write_text("[streaming]\nport = 'eighty'\n")
-    done = _run("serve", "--config", str(config))
-    assert done.returncode == 1
-    assert "CONFIG_INVALID" in done.stderr
-
-
-@pytest.mark.render
-def test_serve_prints_its_address_serves_the_page_and_stops_cleanly() -> None:
-    env = {**os.environ, "MUSEION_RUNTIME_ASSET_ROOT": str(ASSETS)}
-    server = subprocess.Popen(
-        [*MUSEION, "serve", "--port", "0"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=REPO,
-        env=env,
-    )
-    try:
-        assert server.stdout is not None
-        line = server.stdout.readline()
-        assert "http://127.0.0.1:" in line, line
-        url = line.strip().rsplit(" ", 1)[1]
-        with urllib.request.urlopen(url, timeout=10) as reply:
-            assert reply.status == 200
-            assert b"<video" in reply.read()
-        with urllib.request.urlopen(url + "healthz", timeout=10) as reply:
-            assert b'"status": "ok"' in reply.read()
-    finally:
-        server.send_signal(signal.SIGTERM)
-        code = server.wait(timeout=30)
-    assert code == 0
-    time.sleep(0)
 
 
 # -- paths the file system will not open (each once a traceback) -----------------------------
@@ -200,7 +157,7 @@ def test_a_system_error_no_layer_expected_is_still_a_sentence(
 ) -> None:
     """The last net under every verb: an OSError that escaped its layer exits 1 with the
     file and the system's words, not a traceback."""
-    import museion.tools.sample_assets as sample_assets
+    import museion.tools.samples as sample_assets
 
     def fail(out: Path) -> list[Path]:
         raise OSError(28, "No space left on device", str(out))

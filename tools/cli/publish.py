@@ -17,16 +17,16 @@ import signal
 import sys
 from urllib.parse import urlsplit
 
-__all__ = ["add_publish_command"]
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "publish a video file or a test pattern to a WHIP endpoint"
 
 
-def add_publish_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``publish`` on the CLI; the parser's ``run`` default is what main calls."""
-    parser = verbs.add_parser(
-        "publish",
-        help="publish a video file or a test pattern to a WHIP endpoint",
-        description="Send a live show to a WHIP endpoint (e.g. museion serve's "
-        "/whip/STREAM): a file's H.264 or VP8 without re-encoding, or ffmpeg's test pattern.",
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``publish``."""
+    parser.description = (
+        "Send a live show to a WHIP endpoint (e.g. museion serve's "
+        "/whip/STREAM): a file's H.264 or VP8 without re-encoding, or ffmpeg's test pattern."
     )
     parser.add_argument("source", metavar="FILE|testsrc", help="a video file, or testsrc")
     parser.add_argument(
@@ -45,7 +45,6 @@ def add_publish_command(verbs: argparse._SubParsersAction[argparse.ArgumentParse
         metavar="S",
         help="fail when the media has not connected after S seconds (default 15)",
     )
-    parser.set_defaults(run=_run)
 
 
 def _whip_url(text: str) -> str:
@@ -87,7 +86,8 @@ def _fps(text: str) -> int:
     return value
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Publish until the show ends or a signal stops it."""
     from museion.streaming.ice import configure_ice
     from museion.streaming.live.publish import DEFAULT_CONNECT_TIMEOUT, publish
     from museion.streaming.settings import StreamSettings

@@ -14,18 +14,17 @@ from typing import Any
 from museion.scenes.gltf.gate import validate_gltf
 from museion.scenes.gltf.report import Reporter
 
-__all__ = ["add_validate_command", "run_validate"]
+__all__ = ["HELP", "add_arguments", "run"]
+
+HELP = "check glTF files through the asset gate (exit 0 valid, 1 not)"
 
 
-def add_validate_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``validate`` on the CLI."""
-    validate = verbs.add_parser(
-        "validate", help="check glTF files through the asset gate (exit 0 valid, 1 not)"
-    )
-    validate.add_argument(
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``validate``."""
+    parser.add_argument(
         "paths", nargs="+", type=Path, metavar="PATH", help=".gltf/.glb files or folders of them"
     )
-    validate.add_argument("--json", action="store_true", help="print the full report as JSON")
+    parser.add_argument("--json", action="store_true", help="print the full report as JSON")
 
 
 def _report(path: Path) -> dict[str, Any]:
@@ -65,7 +64,7 @@ def _reports(paths: list[Path]) -> list[dict[str, Any]]:
     return reports
 
 
-def run_validate(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Validate every path; one line per issue, or the full report with ``--json``; a
     summary on stderr so stdout stays one line per finding."""
     reports = _reports(args.paths)

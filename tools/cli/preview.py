@@ -27,18 +27,18 @@ from museion.tools.errors import OutputError
 if TYPE_CHECKING:
     from museion.runtime.frame_source import Frame
 
-__all__ = ["add_preview_command", "write_mp4", "write_png"]
+__all__ = ["HELP", "add_arguments", "run", "write_mp4", "write_png"]
+
+HELP = "render a thumbnail (PNG) and a turntable video (MP4) of a glTF model"
 
 _SIZE = re.compile(r"^(\d{1,5})[xX](\d{1,5})$")
 
 
-def add_preview_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``preview`` on the CLI; the parser's ``run`` default is what main calls."""
-    parser = verbs.add_parser(
-        "preview",
-        help="render a thumbnail (PNG) and a turntable video (MP4) of a glTF model",
-        description="Render a glTF model offscreen as the gallery does: a thumbnail from the "
-        "three-quarter view and, optionally, a turntable video of one full turn.",
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``preview``."""
+    parser.description = (
+        "Render a glTF model offscreen as the gallery does: a thumbnail from the "
+        "three-quarter view and, optionally, a turntable video of one full turn."
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="a .glb or .gltf file")
     parser.add_argument(
@@ -54,7 +54,6 @@ def add_preview_command(verbs: argparse._SubParsersAction[argparse.ArgumentParse
         "--seconds", type=_positive(float, 60), default=4.0, help="turntable length (4)"
     )
     parser.add_argument("--fps", type=_positive(int, 60), default=30, help="frame rate (30)")
-    parser.set_defaults(run=_run)
 
 
 def _size(text: str) -> tuple[int, int]:
@@ -150,7 +149,8 @@ def _gate(path: Path) -> CheckedGltf | None:
         return None
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Write the thumbnail, then the turntable if asked; usage mistakes exit 2 first."""
     from tqdm import tqdm
 
     from museion.runtime.preview import ModelPreview

@@ -19,19 +19,19 @@ from typing import Any
 from museion.scenes.gltf.inspect import GltfSummary, MeshSummary, NodeLine, inspect_gltf
 from museion.scenes.gltf.report import GltfReport
 
-__all__ = ["add_inspect_command", "format_summary"]
+__all__ = ["HELP", "add_arguments", "format_summary", "run"]
+
+HELP = "summarise a glTF file: scene tree, triangles, draw calls, materials, textures"
 
 _NAME_WIDTH = 32
 _VALUE_WIDTH = 96
 
 
-def add_inspect_command(verbs: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Register ``inspect`` on the CLI; the parser's ``run`` default is what main calls."""
-    parser = verbs.add_parser(
-        "inspect",
-        help="summarise a glTF file: scene tree, triangles, draw calls, materials, textures",
-        description="Summarise a glTF file after the gate: scene tree, triangles and vertices "
-        "per instance, draw calls, materials, textures with GPU memory, extensions, metadata.",
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags of ``inspect``."""
+    parser.description = (
+        "Summarise a glTF file after the gate: scene tree, triangles and vertices "
+        "per instance, draw calls, materials, textures with GPU memory, extensions, metadata."
     )
     parser.add_argument("path", type=Path, metavar="PATH", help="a .glb or .gltf file")
     parser.add_argument("--json", action="store_true", help="print the full summary as JSON")
@@ -42,7 +42,6 @@ def add_inspect_command(verbs: argparse._SubParsersAction[argparse.ArgumentParse
         metavar="N",
         help="at most N lines per section of the text output (default 40; 0 = all)",
     )
-    parser.set_defaults(run=_run)
 
 
 def _lines(text: str) -> int:
@@ -55,7 +54,8 @@ def _lines(text: str) -> int:
     return value
 
 
-def _run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
+    """Print the summary (or the gate's errors); exit 0 when the file passed the gate."""
     path: Path = args.path
     inspection = inspect_gltf(path.parent, path.name)
     report, summary = inspection.report, inspection.summary
