@@ -10,6 +10,20 @@ __all__ = ["IceServer", "StreamSettings", "VideoCodec"]
 
 VideoCodec = Literal["VP8", "H264"]
 
+# libx264's presets, fastest first.
+_H264_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
+
 
 @dataclass(frozen=True)
 class IceServer:
@@ -18,6 +32,12 @@ class IceServer:
     urls: str
     username: str | None = None
     credential: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.urls.partition(":")[0] not in ("stun", "stuns", "turn", "turns"):
+            raise ValueError(f"ice_servers: urls {self.urls!r} is not a stun: or turn: URL")
+        if (self.username is None) != (self.credential is None):
+            raise ValueError("ice_servers: a username and a credential go together")
 
 
 @dataclass(frozen=True)
@@ -134,3 +154,15 @@ class StreamSettings:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):
             raise ValueError("codec must be VP8 or H264")
+        if self.h264_preset not in _H264_PRESETS:
+            raise ValueError(f"h264_preset must be one of {', '.join(_H264_PRESETS)}")
+        if self.vp8_static_threshold < 0:
+            raise ValueError("vp8_static_threshold must be >= 0")
+        if not 0 <= self.retry_after <= 3600:
+            raise ValueError("retry_after must lie in [0, 3600] seconds")
+        if not 1024 <= self.max_sdp_bytes <= 16 * 1024 * 1024:
+            raise ValueError("max_sdp_bytes must lie in [1024, 16 MiB]")
+        if not 1 <= self.max_commands_per_second <= 10_000:
+            raise ValueError("max_commands_per_second must lie in [1, 10000]")
+        if not 0 < self.connect_timeout <= 600:
+            raise ValueError("connect_timeout must lie in (0, 600] seconds")

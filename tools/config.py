@@ -58,6 +58,8 @@ def _convert(value: Any, kind: Any, where: str) -> Any:
             return factory(**value) if isinstance(value, Mapping) else factory(value)
         except TypeError as exc:
             raise ConfigError(f"{where}: {value!r} does not fit {kind.__name__}") from exc
+        except ValueError as exc:  # its own __post_init__ refused a value
+            raise ConfigError(f"{where}: {exc}") from exc
     if kind is bool:
         if isinstance(value, bool):
             return value

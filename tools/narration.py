@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import logging
+import re
 import shutil
 import subprocess
 import wave
@@ -29,6 +30,10 @@ logger = logging.getLogger(__name__)
 
 DEFAULT_VOICES = {"zh": "cmn", "en": "en-gb", "fr": "fr", "de": "de", "ja": "ja", "es": "es"}
 
+# An espeak-ng voice (``cmn``, ``en-gb``, ``en-us+f3``, ``mb-en1``): it goes on the
+# synthesiser's command line, so nothing that could read as an option.
+_VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+/-]{0,63}")
+
 
 @dataclass(frozen=True)
 class NarrationOptions:
@@ -40,6 +45,18 @@ class NarrationOptions:
     words_per_minute: int = 150
     bitrate: int = 24_000
     force: bool = False
+
+    def __post_init__(self) -> None:
+        for tag, voice in self.voices.items():
+            if not tag or not _VOICE.fullmatch(voice):
+                raise ValueError(f"voices: {tag!r}={voice!r} is not LANG=VOICE (e.g. zh=cmn)")
+        parts = self.folder.split("/")
+        if "\\" in self.folder or any(p in ("", ".", "..") for p in parts):
+            raise ValueError(f"folder: {self.folder!r} is not a relative path inside the assets")
+        if not 80 <= self.words_per_minute <= 450:
+            raise ValueError("words_per_minute must lie in [80, 450] (espeak-ng's range)")
+        if not 6_000 <= self.bitrate <= 510_000:
+            raise ValueError("bitrate must lie in [6000, 510000] bits a second (Opus's range)")
 
 
 def _synthesiser() -> str:

@@ -87,3 +87,14 @@ def test_unknown_keys_and_bad_files_are_errors(tmp_path: Path) -> None:
         read_config_file(config)
     with pytest.raises(ConfigError, match="cannot read"):
         read_config_file(tmp_path / "missing.toml")
+
+
+def test_a_nested_setting_that_refuses_its_value_names_where_it_came_from(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[streaming]\nice_servers = [{urls = "http://turn.example.org"}]\n')
+    with pytest.raises(ConfigError) as caught:
+        build_settings(
+            StreamSettings, section="streaming", file=read_config_file(config), environ={}
+        )
+    assert caught.value.message.startswith("[streaming] ice_servers: ")
+    assert "http://turn.example.org" in caught.value.message

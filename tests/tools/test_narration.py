@@ -11,9 +11,10 @@ import pytest
 from museion.scenes.checked_scene import open_scene
 from museion.scenes.document.file import read_scene
 from museion.tools.cli import main
+from museion.tools.narration import NarrationOptions
 from tests.conftest import copy_gallery
 
-pytestmark = pytest.mark.skipif(
+needs_espeak = pytest.mark.skipif(
     shutil.which("espeak-ng") is None, reason="espeak-ng is not installed (make deps installs it)"
 )
 
@@ -30,6 +31,7 @@ def _duration(path: Path) -> float:
         return sum(frame.samples for frame in container.decode(stream)) / 48_000
 
 
+@needs_espeak
 def test_narrate_speaks_each_step_in_each_language(gallery: Path) -> None:
     assert main(["scene", "narrate", str(gallery), "--tour", "highlights"]) == 0
     document = read_scene(gallery, asset_root=gallery.parent)
@@ -52,10 +54,49 @@ def test_narrate_speaks_each_step_in_each_language(gallery: Path) -> None:
     assert all(after[p] == before[p] for p in before)
 
 
+@needs_espeak
 def test_narrate_refuses_unknown_tours_and_bad_voices(gallery: Path) -> None:
     original = gallery.read_bytes()
     assert main(["scene", "narrate", str(gallery), "--tour", "nowhere"]) == 1
     with pytest.raises(SystemExit) as exited:
         main(["scene", "narrate", str(gallery), "--voice", "zh"])
     assert exited.value.code == 2
+    assert gallery.read_bytes() == original  # nothing saved
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"voices": {"zh": "-x"}}, "voices"),  # would read as an option of espeak-ng
+        ({"voices": {"zh": "cmn extra"}}, "voices"),
+        ({"voices": {"": "cmn"}}, "voices"),
+        ({"folder": ""}, "folder"),
+        ({"folder": "../outside"}, "folder"),
+        ({"folder": "/srv/narration"}, "folder"),
+        ({"folder": "a\\b"}, "folder"),
+        ({"words_per_minute": 10}, "words_per_minute"),
+        ({"words_per_minute": 1000}, "words_per_minute"),
+        ({"bitrate": 1000}, "bitrate"),
+        ({"bitrate": 1_000_000}, "bitrate"),
+    ],
+)
+def test_options_refuse_values_the_synthesiser_or_the_assets_cannot_take(
+    change: dict[str, object], field: str
+) -> None:
+    with pytest.raises(ValueError, match=field):
+        NarrationOptions(**change)  # type: ignore[arg-type]
+
+
+def test_options_take_every_default_voice_and_a_nested_folder() -> None:
+    options = NarrationOptions(folder="audio/zh", voices={"en": "en-us+f3", "zh": "cmn"})
+    assert options.folder == "audio/zh"
+    assert NarrationOptions().voices["zh"] == "cmn"
+
+
+def test_narrate_with_a_voice_it_cannot_take_is_a_config_error(
+    gallery: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    original = gallery.read_bytes()
+    assert main(["scene", "narrate", str(gallery), "--voice", "zh=-x"]) == 1
+    assert capsys.readouterr().err.startswith("museion: CONFIG_INVALID: voices: 'zh'='-x' ")
     assert gallery.read_bytes() == original  # nothing saved
