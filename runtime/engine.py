@@ -23,7 +23,7 @@ from typing import Any, ClassVar, TypeVar
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
-from museion.runtime.load_worker import convert_models, load_model
+from museion.runtime.loading import convert_models, load_model
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
 from museion.runtime.scene_builder import (
@@ -161,7 +161,7 @@ class RenderEngine:
     """Loads a scene (an exhibition or a one-relic showcase) and renders views of it.
 
     Every model is loaded through a resource-limited worker process
-    (:mod:`museion.runtime.load_worker`).  A venue that fails to load fails the engine with
+    (:mod:`museion.runtime.loading`).  A venue that fails to load fails the engine with
     :class:`AssetLoadFailed`; an exhibit that fails is left out of the render and listed
     in :attr:`load_errors`, and the rest of the scene is served.
     """

@@ -28,7 +28,7 @@ class ViewPoolExhausted(RuntimeFailure):
 class AssetLoadFailed(RuntimeFailure):
     """A gated model could not be loaded into Panda3D; ``asset`` names it.
 
-    The load runs in a worker process (:mod:`museion.runtime.load_worker`), so a crash,
+    The load runs in a worker process (:mod:`museion.runtime.loading`), so a crash,
     hang or runaway allocation there ends up here, for that asset alone.  ``code`` is one of
     ``LOAD_CRASHED``, ``LOAD_TIMEOUT``, ``LOAD_OUT_OF_MEMORY``, ``LOAD_CPU_LIMIT``,
     ``LOAD_FAILED``.

@@ -19,11 +19,11 @@ import aiohttp
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.runtime.load_worker import STALL_ENV
+from museion.runtime.loading import STALL_ENV
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
 from tests.conftest import ASSETS, REPO, centre_patch, copy_gallery, is_bronze, serve, viewer
-from tests.runtime.test_load_worker import watch_workers
+from tests.runtime.loading.workers import watch_workers
 
 pytestmark = pytest.mark.render
 

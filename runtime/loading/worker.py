@@ -1,0 +1,135 @@
+"""The worker process: caps its own memory and CPU, decodes and loads one glTF with
+panda3d-gltf, and writes a self-contained ``.bam``.
+
+panda3d-gltf aborts the whole process on some files (a huge accessor count), crashes on
+others (a buffer claiming a terabyte) and recurses on node cycles, so the server never runs
+it itself.  The worker caps its address space (``RLIMIT_AS``) and CPU time
+(``RLIMIT_CPU``), decodes the file (:func:`museion.scenes.gltf.decode.decode_to_glb`) and
+answers with one JSON line on stdout.
+
+Test seam: the environment variable ``MUSEION_LOAD_WORKER_STALL`` (``sleep:SECONDS`` or
+``spin:SECONDS``) makes the worker sleep or burn CPU just before it loads, so tests can
+show a timeout, a CPU limit and a worker killed mid-load with real processes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import resource
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from museion.scenes.errors import AssetRejected
+
+__all__ = ["EXIT_OUT_OF_MEMORY", "OOM_MARKERS", "STALL_ENV", "main"]
+
+STALL_ENV = "MUSEION_LOAD_WORKER_STALL"
+EXIT_FAILED = 1
+EXIT_OUT_OF_MEMORY = 3
+OOM_MARKERS = (
+    b"Out of memory",
+    b"MemoryError",
+    b"bad_alloc",
+    b"Cannot allocate memory",
+    b"cannot allocate memory",
+    b"failed to map segment",
+)
+"""What a loader out of memory writes (to stderr, or in its exception)."""
+_WORKER_PRC = "\n".join(
+    [
+        "bam-texture-mode rawdata",  # textures inside the .bam: the decoded file is temporary
+        "model-cache-dir",
+        "window-type none",
+        "audio-library-name null",
+        "notify-level warning",
+    ]
+)
+
+
+def _limit(memory_mb: int, cpu_seconds: int) -> None:
+    memory = memory_mb * 1024 * 1024
+    resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
+    # Past the soft limit the kernel sends SIGXCPU (which ends Python), at the hard one
+    # SIGKILL.
+    resource.setrlimit(resource.RLIMIT_CPU, (cpu_seconds, cpu_seconds + 2))
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a crash leaves no core file behind
+
+
+def _stall() -> None:
+    """The test seam: sleep or spin as ``MUSEION_LOAD_WORKER_STALL`` says."""
+    how, _, seconds = os.environ.get(STALL_ENV, "").partition(":")
+    if how not in ("sleep", "spin"):
+        return
+    until = time.monotonic() + float(seconds or 0)
+    while time.monotonic() < until:
+        if how == "sleep":
+            time.sleep(0.05)
+
+
+def _convert(source: Path, out: Path) -> None:
+    from museion.scenes.gltf.decode import decode_to_glb
+
+    decoded = decode_to_glb(source)
+    if decoded is not None:
+        source = out.with_name("decoded.glb")
+        source.write_bytes(decoded)
+    import gltf
+    from panda3d.core import Filename, NodePath, loadPrcFileData
+
+    loadPrcFileData("museion-load-worker", _WORKER_PRC)
+    _stall()
+    node = NodePath(gltf.load_model(str(source), gltf.GltfSettings(collision_shapes="none")))
+    part = out.with_name(out.name + ".part")
+    if not node.write_bam_file(Filename.from_os_specific(str(part))):
+        raise OSError("Panda3D could not write the converted model")
+    os.replace(part, out)
+
+
+def _reason(exc: BaseException) -> str:
+    """One line a technician can read: never a traceback."""
+    if isinstance(exc, AssetRejected):
+        return f"{exc.code}: {exc.detail}"[:300]
+    if isinstance(exc, RecursionError):
+        return "its node hierarchy nests too deeply or loops"
+    text = " ".join(str(exc).split())[:300]
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def _is_out_of_memory(exc: BaseException) -> bool:
+    text = str(exc).encode(errors="replace")
+    return isinstance(exc, MemoryError) or any(m in text for m in OOM_MARKERS)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """The worker: ``SOURCE OUT --memory-mb N --cpu-seconds N``; one JSON line on stdout."""
+    parser = argparse.ArgumentParser(prog="museion-load-worker")
+    parser.add_argument("source", type=Path)
+    parser.add_argument("out", type=Path)
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--cpu-seconds", type=int, required=True)
+    args = parser.parse_args(argv)
+    # The result goes to the real stdout; whatever the loaders print goes to stderr.
+    result = os.dup(1)
+    os.dup2(2, 1)
+    _limit(args.memory_mb, args.cpu_seconds)
+    try:
+        _convert(args.source, args.out)
+    except Exception as exc:  # the process boundary: every failure becomes one line
+        if _is_out_of_memory(exc):
+            with contextlib.suppress(OSError):
+                os.write(result, b'{"ok": false, "kind": "out_of_memory"}\n')
+            return EXIT_OUT_OF_MEMORY
+        reply = {"ok": False, "kind": "failed", "reason": _reason(exc)}
+        os.write(result, (json.dumps(reply) + "\n").encode())
+        return EXIT_FAILED
+    os.write(result, b'{"ok": true}\n')
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
