@@ -8,7 +8,7 @@ The decoder (:mod:`.decode`) and the toolchain's document reader both read throu
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy.typing as npt
@@ -16,6 +16,7 @@ import numpy.typing as npt
 from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf.accessor_layout import COMPONENTS, MESHOPT, TYPE_SIZES, json_list
 from museion.scenes.gltf.accessor_read import DecodedViews, read_decoded_accessor
+from museion.scenes.gltf.caps import check_caps
 from museion.scenes.gltf.decode_meshopt import decode_meshopt_view
 from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, GltfSource
 from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
@@ -34,12 +35,7 @@ class DecodeLimits:
     max_file_bytes: int = DEFAULT_MAX_BYTES
 
     def __post_init__(self) -> None:
-        for field in fields(self):
-            value = getattr(self, field.name)
-            if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-                raise ValueError(
-                    f"DecodeLimits.{field.name} must be a positive integer, not {value!r}"
-                )
+        check_caps(self)
 
 
 def _int(value: Any, default: int = 0) -> int:

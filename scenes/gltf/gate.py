@@ -20,6 +20,7 @@ from typing import Any
 
 from museion.scenes.asset_path import find_file
 from museion.scenes.errors import AssetRejected
+from museion.scenes.gltf.caps import check_caps
 from museion.scenes.gltf.glb import GLB_MAGIC, GlbChunks, read_glb
 from museion.scenes.gltf.report import GltfInvalid, GltfReport, Reporter
 from museion.scenes.gltf.structure import StructureLimits, check_structure, json_depth
@@ -53,6 +54,13 @@ class GateLimits:
     max_image_side: int = 16_384
     max_image_pixels: int = 8192 * 8192
     structure: StructureLimits = field(default_factory=StructureLimits)
+
+    def __post_init__(self) -> None:
+        check_caps(self)
+        if not isinstance(self.structure, StructureLimits):
+            raise ValueError(
+                f"GateLimits.structure must be a StructureLimits, not {self.structure!r}"
+            )
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from museion.scenes.gltf.caps import check_caps
 from museion.scenes.gltf.report import Reporter
 
 __all__ = ["StructureLimits", "check_structure", "json_depth"]
@@ -33,6 +34,9 @@ class StructureLimits:
     max_accessors: int = 200_000
     max_images: int = 4_096
     max_node_depth: int = 512
+
+    def __post_init__(self) -> None:
+        check_caps(self)
 
 
 def json_depth(raw: bytes) -> int:

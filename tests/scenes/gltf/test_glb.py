@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import struct
 
 import pytest
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.glb import read_glb
+from museion.scenes.gltf.glb import read_glb, write_glb
 
 JSON, BIN, OTHER = 0x4E4F534A, 0x004E4942, 0x12345678
 DOC = b'{"asset":{"version":"2.0"}}\x20'  # padded to a multiple of 4 (28 bytes)
@@ -60,3 +61,22 @@ def test_bytes_after_the_declared_length_are_ignored() -> None:
     """The Khronos validator warns (GLB_EXTRA_DATA) and reads the declared length."""
     chunks = read_glb(_glb((JSON, DOC)) + b"\x00" * 4, "x.glb")
     assert chunks.extra == 4 and chunks.json.startswith(b'{"asset"')
+
+
+# -- the one writer --------------------------------------------------------------------------
+
+
+def test_write_glb_round_trips_through_the_reader_padded_to_four_bytes() -> None:
+    document = {"asset": {"version": "2.0"}, "nodes": [{"name": "vitrine é"}]}
+    data = write_glb(document, b"\x01\x02\x03")
+    chunks = read_glb(data, "written.glb")
+    assert json.loads(chunks.json.decode("utf-8")) == document
+    assert "vitrine é" in chunks.json.decode("utf-8")  # UTF-8, not \\u escapes
+    assert chunks.bin == b"\x01\x02\x03\x00"
+    assert len(data) % 4 == 0 and struct.unpack_from("<I", data, 8)[0] == len(data)
+    assert read_glb(write_glb(document), "bare.glb").bin is None  # no BIN chunk when empty
+
+
+def test_write_glb_refuses_a_non_finite_number() -> None:
+    with pytest.raises(ValueError):
+        write_glb({"asset": {"version": "2.0"}, "extras": {"x": float("nan")}})
