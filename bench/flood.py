@@ -55,7 +55,9 @@ sys.path.insert(0, str(HERE))
 
 from figures.flood import Figures, detail, phase_figures, rows_for  # noqa: E402
 from flood_visitor import HONEST_RATE  # noqa: E402
-from instruments import Row, museion_command, stop, tree_cpu  # noqa: E402
+from instruments.proc_stats import tree_cpu  # noqa: E402
+from instruments.processes import museion_command, stop  # noqa: E402
+from instruments.table import Row  # noqa: E402
 
 SECONDS = 8.0
 SETTLE = 1.0

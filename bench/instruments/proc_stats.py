@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import resource
+import time
 from pathlib import Path
 
 __all__ = [
@@ -18,6 +19,7 @@ __all__ = [
     "own_cpu",
     "own_status_kib",
     "rss_kib",
+    "start_peak_measure",
     "tree_cpu",
 ]
 
@@ -80,3 +82,11 @@ def machine_busy() -> float:
     fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     idle = fields[3] + fields[4]
     return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def start_peak_measure() -> tuple[float, int]:
+    """Reset the peak RSS (where the kernel allows) and return (clock, RSS in KiB): a load's
+    memory is then ``own_status_kib("VmHWM")`` less that RSS."""
+    with contextlib.suppress(OSError):
+        Path("/proc/self/clear_refs").write_text("5")
+    return time.perf_counter(), own_status_kib("VmRSS")

@@ -8,13 +8,19 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["last_line", "museion_command", "stop"]
+__all__ = ["last_line", "museion_command", "run_tool", "stop"]
 
 
 def museion_command() -> list[str]:
     """The ``museion`` CLI of this interpreter's environment (its module when no script)."""
     museion = Path(sys.executable).with_name("museion")
     return [str(museion)] if museion.exists() else [sys.executable, "-m", "museion.tools.cli"]
+
+
+def run_tool(argv: list[str], timeout: float | None = None) -> subprocess.CompletedProcess[str]:
+    """``argv`` run to its end with its output captured as text; the caller judges its exit
+    status (a tool that fails is a figure to report, not an exception)."""
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout, check=False)
 
 
 def stop(process: subprocess.Popen[Any], timeout: float = 30) -> None:

