@@ -28,6 +28,7 @@ from museion.scenes.gltf.accessor_layout import COMPONENTS as COMPONENT_DTYPES
 from museion.scenes.gltf.accessor_layout import TYPE_SIZES
 from museion.scenes.gltf.decode import decode_to_glb
 from museion.scenes.gltf.decode_source import DecodeLimits, DecodeSource
+from museion.scenes.gltf.encode_meshopt import encode_meshopt_rows, octahedral_rows
 from museion.scenes.gltf.gate import GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf.glb import write_glb
 from museion.scenes.gltf.images import read_image_header
@@ -89,6 +90,12 @@ class MeshoptEncoding:
     level: int = 2
     version: int = 0
     octahedral: bool = True
+
+    def __post_init__(self) -> None:
+        if self.level not in (0, 1, 2, 3):
+            raise ValueError(f"MeshoptEncoding.level must be 0 to 3, not {self.level!r}")
+        if self.version not in (0, 1):
+            raise ValueError(f"MeshoptEncoding.version must be 0 or 1, not {self.version!r}")
 
 
 @dataclass
@@ -292,32 +299,6 @@ def _usage(doc: GltfDocument) -> tuple[set[int], set[int], set[int], set[int]]:
     return vertex, index, position, unit
 
 
-def _meshopt_packed(
-    raw: bytes, stride: int, count: int, mode: str, level: int, version: int
-) -> bytes:
-    import meshopt  # type: ignore[import-untyped]
-
-    rows = np.frombuffer(raw, dtype=np.uint8).reshape(count, stride)
-    if mode == "ATTRIBUTES":
-        packed: bytes = meshopt.encode_vertex_buffer_level(rows, level, version)
-    else:
-        indices = rows.view(np.uint16 if stride == 2 else np.uint32).reshape(-1)
-        packed = meshopt.encode_gltf_buffer(indices.astype(np.uint32), mode)
-    return packed
-
-
-def _octahedral(data: Array, stride: int) -> bytes:
-    """Signed normalized unit vectors as the octahedral filter stores them (the decoder
-    gives back the same integers, give or take a step)."""
-    import meshopt
-
-    values = np.zeros((len(data), 4), dtype=np.float32)  # w: a tangent's sign, else unused
-    values[:, : data.shape[1]] = data.astype(np.float32) / float(np.iinfo(data.dtype).max)
-    bits = 8 * data.dtype.itemsize
-    encoded: Array = meshopt.encode_filter_oct(values, stride, bits)
-    return encoded.tobytes()
-
-
 def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], bytes]:
     """The final JSON and the one binary buffer.
 
@@ -371,8 +352,8 @@ def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], 
             mode = "TRIANGLES" if _is_triangle_list(doc, i) else "INDICES"
             filt = "NONE"
         if filt == "OCTAHEDRAL":
-            raw = _octahedral(data, stride)
-        packed = _meshopt_packed(raw, stride, len(data), mode, encoding.level, encoding.version)
+            raw = octahedral_rows(data, stride)
+        packed = encode_meshopt_rows(raw, stride, len(data), mode, encoding.level, encoding.version)
         start = packer.put(packed)
         ext: dict[str, Any] = {
             "buffer": 0,
