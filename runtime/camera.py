@@ -60,6 +60,14 @@ class OrbitLimits:
     max_pitch: float = 80.0
     max_pan: float = 1.5
 
+    def __post_init__(self) -> None:
+        if not 0 < self.min_distance <= self.max_distance < math.inf:
+            raise ValueError("distances must satisfy 0 < min_distance <= max_distance")
+        if not -90.0 <= self.min_pitch <= self.max_pitch <= 90.0:
+            raise ValueError("pitches must satisfy -90 <= min_pitch <= max_pitch <= 90")
+        if not 0 <= self.max_pan < math.inf:
+            raise ValueError("max_pan must be a distance of 0 or more")
+
     def clamp(self, state: ViewState, home: ViewState) -> ViewState:
         """``state`` pulled back inside the limits; pans stay near ``home``'s target."""
         target = tuple(

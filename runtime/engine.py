@@ -13,16 +13,15 @@ from __future__ import annotations
 
 import logging
 import math
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from importlib import resources
 from pathlib import Path
-from typing import Any, ClassVar, TypeVar
+from typing import Any, TypeVar
 
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
+from museion.runtime.graphics import Graphics, make_shader
+from museion.runtime.lighting import set_light_inputs
 from museion.runtime.loading import convert_models, load_model
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
@@ -48,56 +47,6 @@ logger = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-class _Graphics:
-    """What Panda3D and EGL hold per process, made once on first use and kept.
-
-    Destroying a p3headlessgl pipe terminates the EGL display under any other pipe, and an
-    OpenGL context belongs to the thread that uses it; so the render thread, the pipe and
-    the host context are process-wide and every engine (a test suite may make several)
-    shares them.
-    """
-
-    executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="museion-render")
-    thread_id: int | None = None
-    displays: ClassVar[dict[str, tuple[Any, Any]]] = {}
-    prc_loaded = False
-
-    @classmethod
-    def on_thread(cls) -> bool:
-        return threading.get_ident() == cls.thread_id
-
-    @classmethod
-    def call(cls, fn: Callable[..., T], *args: Any) -> T:
-        """Run ``fn`` on the render thread and return its result."""
-        if cls.on_thread():
-            return fn(*args)
-        return cls.executor.submit(cls._run, fn, *args).result()
-
-    @classmethod
-    def _run(cls, fn: Callable[..., T], *args: Any) -> T:
-        cls.thread_id = threading.get_ident()
-        return fn(*args)
-
-    @classmethod
-    def display(cls, settings: RuntimeSettings) -> tuple[Any, Any]:
-        """``(pipe, host buffer)`` for ``settings.display``; call on the render thread."""
-        from panda3d.core import GraphicsEngine, GraphicsPipeSelection, loadPrcFileData
-
-        if not cls.prc_loaded:
-            loadPrcFileData("museion-runtime", settings.prc_lines())
-            cls.prc_loaded = True
-        if settings.display not in cls.displays:
-            pipe = GraphicsPipeSelection.get_global_ptr().make_module_pipe(settings.display)
-            if pipe is None or not pipe.is_valid():
-                raise RenderError(
-                    f"the graphics display {settings.display!r} is not available",
-                    code="DISPLAY_UNAVAILABLE",
-                )
-            host = _make_host_buffer(GraphicsEngine.get_global_ptr(), pipe)
-            cls.displays[settings.display] = (pipe, host)
-        return cls.displays[settings.display]
-
-
 def _clean_metadata(exhibit: Exhibit) -> dict[str, Any]:
     """Metadata and hotspots as plain JSON data, leaving out what is not given.
 
@@ -118,45 +67,6 @@ def _clean_metadata(exhibit: Exhibit) -> dict[str, Any]:
     return {"id": exhibit.id, "access": exhibit.access, "metadata": meta, "hotspots": hotspots}
 
 
-def _make_host_buffer(engine: Any, pipe: Any) -> Any:
-    """A tiny buffer whose OpenGL context every view shares (one copy of each texture)."""
-    from panda3d.core import FrameBufferProperties, GraphicsPipe, WindowProperties
-
-    props = FrameBufferProperties()
-    props.set_rgba_bits(8, 8, 8, 0)
-    props.set_depth_bits(24)
-    host = engine.make_output(
-        pipe,
-        "museion-host",
-        -100,
-        props,
-        WindowProperties.size(16, 16),
-        GraphicsPipe.BF_refuse_window,
-    )
-    if host is None:
-        raise RenderError("no offscreen OpenGL context could be made", code="BUFFER_FAILED")
-    engine.render_frame()
-    # The host only lends its context; rendering it every frame would cost a context
-    # switch per view render.
-    host.set_active(False)
-    return host
-
-
-def _make_shader(name: str) -> Any:
-    """The GLSL shader ``shaders/<name>.vert.glsl`` + ``.frag.glsl``."""
-    from panda3d.core import Shader
-
-    folder = resources.files("museion.runtime").joinpath("shaders")
-    shader = Shader.make(
-        Shader.SL_GLSL,
-        vertex=folder.joinpath(f"{name}.vert.glsl").read_text("utf-8"),
-        fragment=folder.joinpath(f"{name}.frag.glsl").read_text("utf-8"),
-    )
-    if shader is None:
-        raise RenderError(f"the {name} shader failed to compile", code="SHADER_FAILED")
-    return shader
-
-
 class RenderEngine:
     """Loads a scene (an exhibition or a one-relic showcase) and renders views of it.
 
@@ -172,7 +82,7 @@ class RenderEngine:
         self, scene: CheckedScene | Showcase, settings: RuntimeSettings | None = None
     ) -> None:
         self.settings = settings or RuntimeSettings()
-        self.executor = _Graphics.executor
+        self.executor = Graphics.executor
         self._idle: dict[tuple[int, int], list[RenderView]] = {}
         self._open = 0
         self._closed = False
@@ -184,18 +94,18 @@ class RenderEngine:
 
     def _call(self, fn: Callable[..., T], *args: Any) -> T:
         """Run ``fn`` on the render thread and return its result."""
-        return _Graphics.call(fn, *args)
+        return Graphics.call(fn, *args)
 
     def on_render_thread(self) -> bool:
         """True when the caller is the render thread."""
-        return _Graphics.on_thread()
+        return Graphics.on_thread()
 
     # -- set-up ----------------------------------------------------------------------------
 
     def _set_up(self, scene: CheckedScene | Showcase) -> None:
         from panda3d.core import GraphicsEngine
 
-        self._pipe, host = _Graphics.display(self.settings)
+        self._pipe, host = Graphics.display(self.settings)
         self._engine = GraphicsEngine.get_global_ptr()
         self.gsg = host.get_gsg()
         self._build_scene(scene)
@@ -228,16 +138,16 @@ class RenderEngine:
             exhibits = {"relic": holder}
         else:
             venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self._load)
-        self._key_light = self._key_light_direction(venue)
         if self.settings.shading == "lean":
-            self.root.set_shader(_make_shader("lean_pbr"))
-            self._set_light_inputs()
+            self.root.set_shader(make_shader("lean_pbr"))
+            lights = self.document.lights if self.document is not None else ()
+            set_light_inputs(self.root, venue, lights, self.settings)
         self.screens: dict[str, ScreenSurface] = {}
         if self.document is not None and self.document.stage_screens:
             self.screens = build_screens(
                 self.root,
                 self.document.stage_screens,
-                _make_shader("stage_screen"),
+                make_shader("stage_screen"),
                 self.settings.stage_screen_pixels,
             )
         self.exhibit_nodes = exhibits
@@ -275,56 +185,6 @@ class RenderEngine:
         if isinstance(converted, AssetLoadFailed):
             raise converted
         return load_model(model, self.settings, converted)
-
-    def _key_light_direction(self, venue: Any) -> tuple[float, float, float]:
-        """Direction towards the venue's first directional light, else a default."""
-        from panda3d.core import Vec3
-
-        lights = venue.find_all_matches("**/+DirectionalLight")
-        if lights.get_num_paths():
-            forward = lights.get_path(0).get_quat(self.root).get_forward()
-            towards = -Vec3(forward)
-        else:
-            towards = Vec3(0.4, -0.6, 0.8)
-        towards.normalize()
-        return (towards.x, towards.y, towards.z)
-
-    def _set_light_inputs(self) -> None:
-        """The lean shader's one key light and hemisphere ambient, from the document's
-        lights when it gives them, else from the venue and the settings.
-
-        A document's first directional light becomes the key (intensity 3 is the house
-        brightness, ``key_light_intensity``); ambient lights scale the hemisphere; point
-        lights are not rendered by the lean shader (logged once).
-        """
-        from panda3d.core import LVecBase3f
-
-        s = self.settings
-        k = s.key_light_intensity
-        key_color = (k, k * 0.97, k * 0.92)
-        ambient = 1.0
-        lights = self.document.lights if self.document is not None else ()
-        directional = [light for light in lights if light.type == "directional"]
-        if directional:
-            key = directional[0]
-            scale = k * key.intensity / 3.0
-            key_color = (key.color[0] * scale, key.color[1] * scale, key.color[2] * scale)
-            if key.direction is not None and any(key.direction):
-                dx, dy, dz = to_panda(key.direction)
-                norm = math.sqrt(dx * dx + dy * dy + dz * dz)
-                self._key_light = (-dx / norm, -dy / norm, -dz / norm)
-        ambients = [light.intensity for light in lights if light.type == "ambient"]
-        if ambients:
-            ambient = sum(ambients)
-        if any(light.type == "point" for light in lights) or len(directional) > 1:
-            logger.warning("the lean shader renders one directional light; others are ignored")
-        self.root.set_shader_input("key_direction_world", LVecBase3f(*self._key_light))
-        self.root.set_shader_input("key_color", LVecBase3f(*key_color))
-        self.root.set_shader_input("sky_color", LVecBase3f(*(c * ambient for c in s.sky_color)))
-        self.root.set_shader_input(
-            "ground_color", LVecBase3f(*(c * ambient for c in s.ground_color))
-        )
-        self.root.set_shader_input("exposure", s.exposure)
 
     def _hotspot_positions(
         self, scene: CheckedScene | Showcase, exhibits: dict[str, Any]

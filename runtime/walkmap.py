@@ -36,6 +36,20 @@ class WalkOptions:
     step: float = 0.05
     max_cells: int = 4_000_000  # a 200 m x 200 m hall at 10 cm
 
+    def __post_init__(self) -> None:
+        if not 0 < self.cell < math.inf:
+            raise ValueError("cell must be a positive size")
+        if not 0 <= self.radius < math.inf:
+            raise ValueError("radius must be 0 or more")
+        if not math.isfinite(self.floor):
+            raise ValueError("floor must be a height")
+        if not 0 <= self.knee < self.head < math.inf:
+            raise ValueError("heights must satisfy 0 <= knee < head")
+        if not 0 < self.step < math.inf:
+            raise ValueError("step must be a positive length")
+        if self.max_cells < 1:
+            raise ValueError("max_cells must be at least 1")
+
 
 def inside_polygon(points: F64, polygon: Sequence[tuple[float, float]]) -> Bools:
     """Even-odd test of many ``(x, z)`` points against one polygon."""

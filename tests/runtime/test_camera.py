@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -93,3 +94,21 @@ def test_any_command_sequence_stays_within_limits(
         assert LIMITS.min_pitch <= state.pitch <= LIMITS.max_pitch
         assert -180.0 <= state.yaw <= 180.0
         assert all(math.isfinite(c) for c in state.eye())
+
+
+@pytest.mark.parametrize(
+    "bounds",
+    [
+        {"min_distance": 0.0},
+        {"min_distance": 5.0, "max_distance": 4.0},
+        {"max_distance": math.inf},
+        {"min_pitch": -95.0},
+        {"min_pitch": 30.0, "max_pitch": 20.0},
+        {"max_pitch": math.nan},
+        {"max_pan": -1.0},
+    ],
+)
+def test_orbit_limits_refuse_bounds_no_camera_can_keep(bounds: dict[str, float]) -> None:
+    with pytest.raises(ValueError):
+        OrbitLimits(**bounds)
+    assert OrbitLimits(min_distance=0.1, max_distance=0.1, min_pitch=-90, max_pitch=90)

@@ -6,6 +6,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -157,3 +158,12 @@ def test_a_model_the_loader_cannot_read_fails_with_a_code(settings: RuntimeSetti
         assert "MeshPrimitiveModes.gltf" in exc.message
         return
     assert _foreground(image).any()
+
+
+@pytest.mark.parametrize(
+    "options", [{"fov": 2.0}, {"fov": 150.0}, {"fill": 0.0}, {"fill": 1.5}, {"supersample": 0}]
+)
+def test_preview_options_refuse_a_camera_that_cannot_photograph(options: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        PreviewOptions(**options)
+    assert PreviewOptions(fov=5.0, fill=1.0, supersample=4).fill == 1.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
@@ -95,3 +96,21 @@ def test_boxes_block_like_solid_exhibits_and_only_in_the_body_band() -> None:
     assert not walk.is_free(0.0, 0.0) and not walk.is_free(0.5, 0.0)  # the plinth, grown
     assert walk.is_free(0.75, 0.0)
     assert walk.is_free(2.2, 2.2)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"cell": 0.0},
+        {"radius": -0.1},
+        {"floor": math.nan},
+        {"knee": 2.0, "head": 1.0},
+        {"knee": -0.1},
+        {"step": 0.0},
+        {"max_cells": 0},
+    ],
+)
+def test_walk_options_refuse_an_impossible_body(body: dict[str, Any]) -> None:
+    with pytest.raises(ValueError):
+        WalkOptions(**body)
+    assert WalkOptions(radius=0.0, knee=0.0, floor=-3.0).head == 2.0
