@@ -36,7 +36,7 @@ async def main(url: str, path: str = "/whep") -> None:
 
     async def report() -> None:
         while True:
-            await asyncio.sleep(1)
+            await asyncio.sleep(1)  # the report's period, not a wait
             sys.stdout.write(f"frames {frames}\n")
             sys.stdout.flush()
 

@@ -41,6 +41,19 @@ def _frames(path: Path) -> tuple[int, tuple[int, int], str]:
         )
 
 
+async def _frames_in(base: str, count: int, timeout: float = 60.0) -> None:
+    """Wait until the server at ``base`` (another process) has taken in ``count`` frames
+    of the show, as its stats say."""
+    stats = f"{base}/live/show/stats"
+    auth = {"Authorization": f"Bearer {TOKEN}"}
+    async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
+        while True:
+            async with http.get(stats, headers=auth) as reply:
+                if reply.status == 200 and (await reply.json())["frames_in"] >= count:
+                    return
+            await asyncio.sleep(0.1)
+
+
 def test_a_recording_holds_every_frame_as_sent(clip: Path, tmp_path: Path) -> None:
     source = FileTrack(clip)
     recorder = Recorder(tmp_path, "show", "H264")
@@ -79,12 +92,12 @@ async def test_a_crash_loses_at_most_a_second_of_the_show(clip: Path, tmp_path: 
         base = found.group(0).decode().rstrip("/")
         stop = asyncio.Event()
         task = asyncio.ensure_future(publish(str(clip), f"{base}/whip/show", TOKEN, stop=stop))
-        await asyncio.sleep(6)
+        await _frames_in(base, 6 * 30)  # 6 s of the show reached the server
         server.send_signal(signal.SIGKILL)
         await server.wait()
         stop.set()
         # The server is gone: the publisher ends (its DELETE fails, which it may report).
-        done, _ = await asyncio.wait({task}, timeout=10)
+        done, _ = await asyncio.wait({task}, timeout=30)
         assert done, "the publisher did not end after the server died"
     finally:
         if server.returncode is None:
@@ -109,7 +122,8 @@ async def test_the_shows_opus_is_recorded_beside_its_video(
     ):
         stream = server.app[LIVE_KEY].streams["show"]
         await until(lambda: stream.has_audio and stream.frames_in > 0)
-        await asyncio.sleep(4)
+        start = stream.frames_in
+        await until(lambda: stream.frames_in >= start + 4 * 30, 30)  # 4 s of the show
         async with aiohttp.ClientSession() as http:
             await http.delete(f"{server.url}{location}")
     (recording,) = tmp_path.glob("show-*.mp4")

@@ -18,6 +18,7 @@ from museion.streaming.live.encoded_media import tap_receiver
 from museion.streaming.live.rtp_out import DirectSender, IdleTrack, _Batch, packetizer
 from museion.streaming.live.stream import EncodedFrame, is_keyframe
 from museion.streaming.negotiation import answer_viewer
+from tests.conftest import until
 
 FRAMES = 60
 
@@ -96,12 +97,15 @@ async def test_a_lossy_link_gets_every_frame_whole_through_nack_and_rtx() -> Non
     async def paced() -> None:
         for frame in frames:
             await queue.put(frame)
-            await asyncio.sleep(1 / 60)
-        await asyncio.sleep(1.0)  # the last repairs
+            await asyncio.sleep(1 / 60)  # a frame rate: the sender paces nothing itself
+        # The last repairs: every frame but the last is whole, every lost packet resent.
+        await until(
+            lambda: len(received) >= len(frames) - 1 and sender.retransmitted >= len(dropped), 30
+        )
         await queue.put(None)
 
     try:
-        await asyncio.wait_for(asyncio.gather(paced(), sender.run(queue.get)), 30)
+        await asyncio.wait_for(asyncio.gather(paced(), sender.run(queue.get)), 60)
     finally:
         await relay.close()
         await viewer.close()
