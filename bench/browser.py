@@ -25,7 +25,11 @@ sys.path.insert(0, str(HERE.parent))
 
 from tests.chromium import CHROMIUM_ARGS  # noqa: E402
 
-Row = tuple[str, str, str, str]
+sys.path.insert(0, str(HERE))
+
+from instruments.proc_stats import cpu_seconds  # noqa: E402
+from instruments.processes import museion_command, stop  # noqa: E402
+from instruments.table import Row, percentile  # noqa: E402
 
 # Collects `count` glass-to-glass samples: Date.now() when a frame is shown minus the
 # server's wall-clock stamp drawn into its top-left blocks.
@@ -90,11 +94,6 @@ def free_port() -> int:
         return port
 
 
-def cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 @contextmanager
 def server(command: list[str], env: dict[str, str]) -> Iterator[tuple[str, int]]:
     port = free_port()
@@ -115,8 +114,7 @@ def server(command: list[str], env: dict[str, str]) -> Iterator[tuple[str, int]]
     try:
         yield url, proc.pid
     finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        stop(proc, timeout=30)
 
 
 def open_page(browser: Any, url: str) -> tuple[Any, float]:
@@ -157,15 +155,8 @@ def idle_cores(pid: int, seconds: float) -> float:
     return (cpu_seconds(pid) - cpu0) / (time.monotonic() - t0)
 
 
-def p(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run() -> list[Row]:
     from playwright.sync_api import sync_playwright
-
-    sys.path.insert(0, str(HERE))
     from render_encode import heavy_scene
 
     chromium = shutil.which("chromium")
@@ -180,7 +171,7 @@ def run() -> list[Row]:
             "MUSEION_STREAMING_ICE_ADDRESSES": "127.0.0.1",
         }
         stamped_env = {**ours_env, "MUSEION_STREAMING_STAMP_CLOCK": "true"}
-        museion = [sys.executable, "-m", "museion.tools.cli", "serve", "--port", "PORT"]
+        museion = [*museion_command(), "serve", "--port", "PORT"]
         synthetic = [sys.executable, str(HERE / "synthetic_server.py"), "PORT"]
         with server(synthetic, {}) as (url, _):
             page, _ = open_page(browser, url)
@@ -209,8 +200,8 @@ def run() -> list[Row]:
     rows.append(
         (
             "glass-to-glass median / p95 (ms)",
-            f"{statistics.median(g2g):.0f} / {p(g2g, 0.95):.0f}",
-            f"{statistics.median(ref_g2g):.0f} / {p(ref_g2g, 0.95):.0f} synthetic aiortc",
+            f"{statistics.median(g2g):.0f} / {percentile(g2g, 0.95):.0f}",
+            f"{statistics.median(ref_g2g):.0f} / {percentile(ref_g2g, 0.95):.0f} synthetic aiortc",
             f"{statistics.median(g2g) / max(1, statistics.median(ref_g2g)):.2f}",
         )
     )
@@ -218,7 +209,7 @@ def run() -> list[Row]:
         rows.append(
             (
                 "input-to-photon median / p95 (ms)",
-                f"{statistics.median(photon):.0f} / {p(photon, 0.95):.0f}",
+                f"{statistics.median(photon):.0f} / {percentile(photon, 0.95):.0f}",
                 "",
                 "",
             )

@@ -12,13 +12,10 @@ two visitors walking at once, and the round trip of a click on a relic to its la
 
 from __future__ import annotations
 
-import contextlib
 import json
-import math
 import os
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,14 +26,19 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))
 
-from browser import INBOUND, Row, cpu_seconds, open_page, orbit, p, server  # noqa: E402
+from browser import INBOUND, open_page, orbit, server  # noqa: E402
+from instruments.proc_stats import (  # noqa: E402
+    cpu_seconds,
+    machine_busy,
+    own_status_kib,
+    start_peak_measure,
+)
+from instruments.processes import museion_command, run_tool  # noqa: E402
+from instruments.table import Row, percentile, table  # noqa: E402
+from references.bare_gltf import HEIGHT, WIDTH, load_bare  # noqa: E402
+from workloads.grid_scene import EXAMPLE, GRID_EXHIBITS, grid_scene  # noqa: E402
 
-EXAMPLE = HERE.parent / "assets" / "example.scene.json"
 FALLBACK_EXHIBIT = "bronze-hu"
-WIDTH, HEIGHT = 1280, 720
-GRID_EXHIBITS = 200
-GRID_SPACING = 2.5  # metres between exhibits
-EYE = 1.6
 ORBIT_SECONDS = 10.0
 PICKS = 30
 
@@ -83,64 +85,7 @@ LABEL_SHOWN = "!document.getElementById('label').hidden"
 LABEL_HIDDEN = "document.getElementById('label').hidden"
 
 
-# -- scene documents -----------------------------------------------------------------------
-
-
-def grid_scene(folder: Path, count: int = GRID_EXHIBITS) -> Path:
-    """A copy of the example's folder plus ``grid.scene.json``: ``count`` exhibits on a grid.
-
-    The exhibits reuse the example's exhibits (asset, metadata, hotspots) in rotation, with
-    no pedestal, in a walkable square around the grid; the spawn faces the grid's front row.
-    Files are copied, not linked: the glTF gate refuses links leading out of the asset root.
-    """
-    shutil.copytree(EXAMPLE.parent, folder, dirs_exist_ok=True)
-    data = json.loads(EXAMPLE.read_text("utf-8"))
-    sources = data["exhibits"]
-    columns = math.ceil(math.sqrt(count))
-    rows = math.ceil(count / columns)
-    x0 = -(columns - 1) * GRID_SPACING / 2
-    z0 = -(rows - 1) * GRID_SPACING / 2
-    exhibits = []
-    for n in range(count):
-        source = sources[n % len(sources)]
-        exhibit = {
-            k: v for k, v in source.items() if k not in ("id", "transform", "parent", "anchor")
-        }
-        row, column = divmod(n, columns)
-        exhibit["id"] = f"grid-{n:03d}"
-        exhibit["pedestal"] = False
-        exhibit["transform"] = {
-            "translation": [x0 + column * GRID_SPACING, 0.0, z0 + row * GRID_SPACING],
-            "rotation": [0.0, 0.0, 0.0],
-            "scale": source.get("transform", {}).get("scale", 1.0),
-        }
-        exhibits.append(exhibit)
-    half_x = (columns - 1) * GRID_SPACING / 2 + GRID_SPACING
-    half_z = (rows - 1) * GRID_SPACING / 2 + GRID_SPACING
-    data["exhibits"] = exhibits
-    data["tours"] = []
-    data["walkable"] = [[-half_x, -half_z], [half_x, -half_z], [half_x, half_z], [-half_x, half_z]]
-    data["spawn"] = {"position": [0.0, EYE, half_z - GRID_SPACING / 2], "yaw": 0.0}
-    path = folder / "grid.scene.json"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1), "utf-8")
-    return path
-
-
 # -- loading, in a fresh process -----------------------------------------------------------
-
-
-def _memory_kib(field: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(field + ":"):
-            return int(line.split()[1])
-    return 0
-
-
-def _start_measuring() -> tuple[float, int]:
-    """Reset the peak RSS (where the kernel allows) and return (clock, RSS in KiB)."""
-    with contextlib.suppress(OSError):
-        Path("/proc/self/clear_refs").write_text("5")
-    return time.perf_counter(), _memory_kib("VmRSS")
 
 
 def load_ours(path: Path) -> dict[str, float]:
@@ -152,110 +97,19 @@ def load_ours(path: Path) -> dict[str, float]:
     from museion.runtime.settings import RuntimeSettings
     from museion.scenes.checked_scene import open_scene
 
-    t0, rss0 = _start_measuring()
+    t0, rss0 = start_peak_measure()
     scene = open_scene(path)
     engine = RenderEngine(scene, RuntimeSettings(asset_root=path.parent))
     image = engine.open_view(WIDTH, HEIGHT).frame(engine.home)
     seconds = time.perf_counter() - t0
     assert image.shape == (HEIGHT, WIDTH, 3), image.shape
-    return {"seconds": seconds, "mib": (_memory_kib("VmHWM") - rss0) / 1024}
-
-
-def load_bare(path: Path) -> dict[str, float]:
-    """Reference: the document's glTF files loaded bare with panda3d-gltf, each file once,
-    instanced per exhibit, and one 1280x720 frame rendered to RAM (Panda3D's own shading)."""
-    import gltf
-    import numpy as np
-    from panda3d.core import (
-        Camera,
-        FrameBufferProperties,
-        GraphicsEngine,
-        GraphicsOutput,
-        GraphicsPipe,
-        GraphicsPipeSelection,
-        NodePath,
-        PerspectiveLens,
-        Point3,
-        Texture,
-        Vec3,
-        WindowProperties,
-        loadPrcFileData,
-    )
-
-    from museion.runtime.camera import ViewState, horizontal_fov
-    from museion.runtime.settings import RuntimeSettings
-
-    t0, rss0 = _start_measuring()
-    data = json.loads(path.read_text("utf-8"))
-    loadPrcFileData("bare", RuntimeSettings().prc_lines())
-    pipe = GraphicsPipeSelection.get_global_ptr().make_module_pipe("p3headlessgl")
-    engine = GraphicsEngine.get_global_ptr()
-    props = FrameBufferProperties()
-    props.set_rgba_bits(8, 8, 8, 0)
-    props.set_depth_bits(24)
-    buffer = engine.make_output(
-        pipe, "bare", 0, props, WindowProperties.size(WIDTH, HEIGHT), GraphicsPipe.BF_refuse_window
-    )
-    texture = Texture()
-    buffer.add_render_texture(texture, GraphicsOutput.RTM_copy_ram)
-    root = NodePath("bare")
-    models: dict[str, Any] = {}
-
-    def model(name: str) -> Any:
-        if name not in models:
-            settings = gltf.GltfSettings(collision_shapes="none")
-            models[name] = NodePath(gltf.load_model(str(path.parent / name), settings))
-        return models[name]
-
-    model(data["venue"]).instance_to(root)
-    holders = []
-    for exhibit in data["exhibits"]:
-        transform = exhibit.get("transform", {})
-        x, y, z = transform.get("translation", (0.0, 0.0, 0.0))
-        holder = root.attach_new_node(exhibit["id"])
-        holder.set_pos(x, -z, y)
-        holder.set_hpr(*transform.get("rotation", (0.0, 0.0, 0.0)))
-        holder.set_scale(transform.get("scale", 1.0))
-        model(exhibit["asset"]).instance_to(holder)
-        if exhibit.get("pedestal", True):
-            stand = root.attach_new_node("pedestal")
-            stand.set_pos(x, -z, 0.0)
-            model(data.get("pedestal_asset", "pedestal.glb")).instance_to(stand)
-        holders.append(holder)
-    # The same first view as the engine's: the first exhibit, framed as _orbit_view does.
-    low, high = holders[0].get_tight_bounds(root)
-    centre = (low + high) / 2
-    size = max(high - low)
-    home = ViewState(
-        target=(centre.x, centre.z, -centre.y), yaw=20.0, pitch=12.0, distance=max(size * 2.2, 0.4)
-    )
-    lens = PerspectiveLens()
-    lens.set_fov(horizontal_fov(45, WIDTH / HEIGHT), 45)
-    lens.set_near_far(0.05, 100.0)
-    camera = root.attach_new_node(Camera("bare"))
-    camera.node().set_lens(lens)
-    buffer.make_display_region().set_camera(camera)
-    ex, ey, ez = home.eye()
-    camera.set_pos(Point3(ex, -ez, ey))
-    camera.look_at(Point3(centre), Vec3(0, 0, 1))
-    for _ in range(3):  # the buffer opens during the first render_frame
-        engine.render_frame()
-        if texture.has_ram_image():
-            break
-    image = np.frombuffer(texture.get_ram_image(), np.uint8)
-    seconds = time.perf_counter() - t0
-    assert image.size == WIDTH * HEIGHT * 3, image.size
-    return {"seconds": seconds, "mib": (_memory_kib("VmHWM") - rss0) / 1024}
+    return {"seconds": seconds, "mib": (own_status_kib("VmHWM") - rss0) / 1024}
 
 
 def measure_load(kind: str, scene: Path) -> dict[str, float]:
     """Load ``scene`` in a fresh process, ``kind`` "ours" or "bare"."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--load", kind, str(scene)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
+    done = run_tool(
+        [sys.executable, str(Path(__file__).resolve()), "--load", kind, str(scene)], timeout=600
     )
     if done.returncode != 0:
         raise RuntimeError(f"loading {scene.name} ({kind}) failed:\n{done.stderr[-2000:]}")
@@ -285,13 +139,6 @@ def load_rows(scene: Path, name: str, repeats: int) -> list[Row]:
 
 
 # -- in Chromium ---------------------------------------------------------------------------
-
-
-def machine_busy() -> float:
-    """CPU seconds the whole machine has been busy (every process, every core), /proc/stat."""
-    fields = [int(f) for f in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
-    idle = fields[3] + fields[4]
-    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def _counters(page: Any) -> tuple[int, int, int, int]:
@@ -353,6 +200,8 @@ def walk(pages: list[Any], pid: int) -> dict[str, Any]:
 def pick_round_trips(page: Any, samples: int) -> tuple[float, list[float]]:
     """ms from a click on the centred relic to its label showing: the first click, then
     ``samples`` more; after each, a click beside the relic closes the label again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
     page.evaluate(WATCH_LABEL)
     for _ in range(samples + 1):
         box = page.evaluate("window.museion.frameRect()")
@@ -361,7 +210,7 @@ def pick_round_trips(page: Any, samples: int) -> tuple[float, list[float]]:
         page.mouse.click(box["left"] + box["width"] * 0.04, box["top"] + box["height"] * 0.94)
         try:
             page.wait_for_function(LABEL_HIDDEN, timeout=3_000)
-        except Exception:  # something else stood in that corner: use the close button
+        except PlaywrightTimeout:  # something else stood in that corner: use the close button
             page.click("#label .close")
             page.wait_for_function(LABEL_HIDDEN, timeout=3_000)
         time.sleep(0.15)
@@ -381,7 +230,7 @@ def browser_rows(scene: Path) -> list[Row]:
     ids = [e["id"] for e in data["exhibits"]]
     centred = FALLBACK_EXHIBIT if FALLBACK_EXHIBIT in ids else ids[0]
     env = {"MUSEION_STREAMING_ICE_ADDRESSES": "127.0.0.1"}
-    command = [sys.executable, "-m", "museion.tools.cli", "serve", "--port", "PORT", str(scene)]
+    command = [*museion_command(), "serve", "--port", "PORT", str(scene)]
     with sync_playwright() as playwright, server(command, env) as (url, pid):
         browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
         page, _ = open_page(browser, url)
@@ -420,7 +269,7 @@ def browser_rows(scene: Path) -> list[Row]:
         ("  freezes, 2 visitors", str(two["freezes"]), "", ""),
         (
             "pick: click to label median / p95 (ms)",
-            f"{statistics.median(picks):.0f} / {p(picks, 0.95):.0f}",
+            f"{statistics.median(picks):.0f} / {percentile(picks, 0.95):.0f}",
             "target <=150",
             "",
         ),
@@ -446,8 +295,6 @@ def main(argv: list[str]) -> int:
         load = {"ours": load_ours, "bare": load_bare}[argv[1]]
         sys.stdout.write(json.dumps(load(Path(argv[2]))) + "\n")
         return 0
-    from run import table
-
     t0 = time.monotonic()
     sys.stdout.write(table(run()))
     sys.stdout.write(f"({time.monotonic() - t0:.0f} s)\n")

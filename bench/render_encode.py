@@ -24,10 +24,12 @@ from aiortc.codecs.vpx import Vp8Encoder
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
-from museion.tools.sample_assets import build_relic, build_venue, relic_for_triangles
+from museion.tools.samples import build_relic, build_venue, relic_for_triangles
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bare_view import HEIGHT, WIDTH, BareView
+from instruments.processes import run_tool
+from instruments.table import Row
+from references.bare_view import HEIGHT, WIDTH, BareView
 
 FRAMES = 120
 
@@ -86,9 +88,6 @@ def ours(
             images.append(image)
     source.close()
     return clock, images
-
-
-Row = tuple[str, str, str, str]
 
 
 def render_rows(engine: RenderEngine) -> tuple[list[Row], list[Any]]:
@@ -229,17 +228,14 @@ def simplepbr_rows(folder: Path, ours_fps: float) -> list[Row]:
     """panda3d-simplepbr on the same scene (its own process: it takes over the scene)."""
     rows = []
     for msaa, label in ((0, "MSAA off"), (4, "its default 4x MSAA")):
-        done = subprocess.run(
+        done = run_tool(
             [
                 sys.executable,
                 str(Path(__file__).with_name("simplepbr_loop.py")),
                 str(folder),
                 str(FRAMES // 2),
                 str(msaa),
-            ],
-            capture_output=True,
-            text=True,
-            check=False,
+            ]
         )
         if done.returncode != 0:
             rows.append((f"simplepbr, {label}", "", f"failed ({done.returncode})", ""))

@@ -1,6 +1,11 @@
 """Run every benchmark and print one table: ours, the reference, and their ratio.
 
 make bench        (or: .venv/bin/python bench/run.py)
+
+The files in bench/ are scripts, run by you or started by a bench; what they import lives in
+its room: instruments/ (the table, process costs, running museion, a GLB's triangles),
+references/ (the reference tools, driven from Python), workloads/ (the corpus, scans,
+scenes and the live clip measured on) and figures/ (each bench's numbers and tables).
 """
 
 from __future__ import annotations
@@ -19,18 +24,7 @@ import optimize
 import relay
 import render_encode
 import stage
-
-
-def table(rows: list[browser.Row]) -> str:
-    """``rows`` under a header, in aligned columns."""
-    rows = [("measure", "ours", "reference", "ratio"), *rows]
-    widths = [max(len(r[i]) for r in rows) for i in range(4)]
-    lines = []
-    for n, row in enumerate(rows):
-        lines.append("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip())
-        if n == 0:
-            lines.append("  ".join("-" * w for w in widths))
-    return "\n".join(lines) + "\n"
+from instruments.table import table
 
 
 def main() -> int:

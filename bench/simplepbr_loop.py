@@ -17,7 +17,7 @@ from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bare_view import BareView
+from references.bare_view import BareView
 
 
 def measure(engine: RenderEngine, frames: int, msaa: int) -> dict[str, float]:
