@@ -1,4 +1,5 @@
-"""meshopt and draco: smaller files that decode to the same shape."""
+"""meshopt and draco: smaller files that decode to the same shape; options out of range
+are refused where they are made."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""weld, reorder and quantize: fewer vertices or bytes, the same triangles and bounds."""
+"""weld, reorder and quantize: fewer vertices or bytes, the same triangles and bounds;
+options out of range are refused where they are made."""
 
 from __future__ import annotations
 

@@ -1,5 +1,5 @@
 """optimize: every step in its order, every piece of metadata kept, corpus models the
-gate accepts afterwards."""
+gate accepts afterwards; a step's options are its own options object or None."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""prune and dedup: what nothing uses goes, identical content merges, metadata stays."""
+"""prune and dedup: what nothing uses goes, identical content merges, metadata stays;
+their switches are True or False."""
 
 from __future__ import annotations
 

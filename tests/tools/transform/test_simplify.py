@@ -1,4 +1,4 @@
-"""The simplifiers, and the choice between them."""
+"""The simplifiers, the choice between them, and the options they accept."""
 
 from __future__ import annotations
 

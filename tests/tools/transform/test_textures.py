@@ -1,4 +1,5 @@
-"""textures: resized, or re-encoded as WebP or KTX2, in files the gate passes."""
+"""textures: resized, or re-encoded as WebP or KTX2, in files the gate passes; options out
+of range are refused where they are made."""
 
 from __future__ import annotations
 
