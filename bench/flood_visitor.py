@@ -57,9 +57,17 @@ async def visitor(url: str, mode: str, seconds: float) -> dict[str, Any]:
         if key == "COMMAND_FLOOD" and start[0]:
             flood_told.append(time.monotonic() - start[0])
 
+    def on_track(track: Any) -> None:
+        if not got_track.done():
+            got_track.set_result(track)
+
+    def on_open() -> None:
+        if not opened.done():
+            opened.set_result(None)
+
     channel.on("message", on_message)
-    pc.on("track", lambda t: got_track.done() or got_track.set_result(t))
-    channel.on("open", lambda: opened.done() or opened.set_result(None))
+    pc.on("track", on_track)
+    channel.on("open", on_open)
     await pc.setLocalDescription(await pc.createOffer())
     async with aiohttp.ClientSession() as http:
         async with http.post(

@@ -23,8 +23,8 @@ def summarize(out: dict[str, Any]) -> tuple[list[Row], str]:
     lines = [
         "relay    N  peers fps min/med  loss max%  relay cores  feed  viewers  busy  relay MiB  ok"
     ]
-    for name, rows in rows_by.items():
-        for r in rows:
+    for name, measured in rows_by.items():
+        for r in measured:
             lines.append(
                 f"{name:7} {r['n']:3} {r['peers']:5} {r['fps_min']:6.2f}/{r['fps_med']:5.2f} "
                 f"{r['loss_max']:8.3f} {r['relay_cores']:11.3f} {r['feed_cores']:5.2f} "
@@ -34,8 +34,8 @@ def summarize(out: dict[str, Any]) -> tuple[list[Row], str]:
     best: dict[str, int] = {}
     per_viewer: dict[str, float] = {}
     memory: dict[str, float] = {}
-    for name, rows in rows_by.items():
-        ok = [r for r in rows if r["sustained"]]
+    for name, measured in rows_by.items():
+        ok = [r for r in measured if r["sustained"]]
         best[name] = max((r["n"] for r in ok), default=0)
         if ok:
             top = max(ok, key=lambda r: r["n"])
