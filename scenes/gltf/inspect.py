@@ -35,29 +35,19 @@ from museion.scenes.gltf.inspect_materials import (
 )
 from museion.scenes.gltf.inspect_summary import (
     GltfSummary,
-    ImageSummary,
     Inspection,
-    MaterialSummary,
     MeshSummary,
     Metadata,
     NodeLine,
-    SceneTree,
-    TextureSlot,
-    TextureSummary,
 )
 
+# The summary's parts (SceneTree, MaterialSummary, ImageSummary...) are in inspect_summary.
 __all__ = [
     "PRIMITIVE_MODES",
     "GltfSummary",
-    "ImageSummary",
     "Inspection",
-    "MaterialSummary",
     "MeshSummary",
-    "Metadata",
     "NodeLine",
-    "SceneTree",
-    "TextureSlot",
-    "TextureSummary",
     "inspect_gltf",
     "summarize_source",
 ]
