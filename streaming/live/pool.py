@@ -173,13 +173,11 @@ class RelayPool:
         for viewer in list(link.viewers):
             self.on_event(link, {"event": "left", "viewer": viewer, "reason": "relay worker lost"})
         link.viewers.clear()
-        with contextlib.suppress(Exception):
-            link.writer.close()
+        link.writer.close()  # a transport's close never raises; a second one does nothing
         if link.process.returncode is None:
-            with contextlib.suppress(ProcessLookupError):
+            with contextlib.suppress(ProcessLookupError):  # it exited a moment ago
                 link.process.kill()
-        with contextlib.suppress(Exception):
-            await link.process.wait()
+        await link.process.wait()
         if self._closing or link not in self.workers:
             return
         await self._spawn(link.index)
@@ -274,11 +272,11 @@ class RelayPool:
     async def close(self) -> None:
         self._closing = True
         if self._starting is not None:
-            with contextlib.suppress(Exception):
-                await self._starting
+            # Until the starting is over, however it went: a failure was start()'s to
+            # raise, and its caller heard it.
+            await asyncio.wait([self._starting])
         for link in self.workers:
-            with contextlib.suppress(Exception):
-                link.writer.close()
+            link.writer.close()
         for link in self.workers:
             try:
                 await asyncio.wait_for(link.process.wait(), 10)
