@@ -19,8 +19,8 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.live.stream import LiveStream
 from tests.conftest import serve, until
+from tests.e2e.browser import WAIT, browser_page
 from tests.streaming.live.test_live import HEIGHT, LIVE, TOKEN, WIDTH, clip, publisher
-from tests.streaming.visit.test_client_e2e import browser_page
 
 __all__ = ["clip"]  # the fixture, shared with test_live
 
@@ -42,15 +42,18 @@ INBOUND = """async () => {
 }"""
 
 
-async def watch_playback(page: Page, base: str, stream: LiveStream) -> tuple[Any, Any, int]:
-    """Open the show's page, wait for pictures, then count 5 s: the page's inbound stats
-    before and after, and how many frames the publisher sent meanwhile."""
+async def watch_playback(
+    page: Page, base: str, stream: LiveStream, frames: int = 150
+) -> tuple[Any, Any, int]:
+    """Open the show's page, wait for pictures, then count ``frames`` more from the
+    publisher (5 s at 30 fps): the page's inbound stats before and after, and how many
+    frames the publisher sent meanwhile."""
     await page.goto(f"{base}/live/{stream.name}")
-    await page.wait_for_function("document.body.dataset.state === 'live'", timeout=15_000)
-    await page.wait_for_function("document.getElementById('video').videoWidth > 0", timeout=20_000)
+    await page.wait_for_function("document.body.dataset.state === 'live'", timeout=WAIT)
+    await page.wait_for_function("document.getElementById('video').videoWidth > 0", timeout=WAIT)
     first = await page.evaluate(INBOUND)
     sent_before = stream.frames_in
-    await page.wait_for_timeout(5000)
+    await until(lambda: stream.frames_in >= sent_before + frames, 30)
     last = await page.evaluate(INBOUND)
     return first, last, stream.frames_in - sent_before
 
@@ -69,7 +72,7 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
         assert sent >= 100, sent
         assert last["decoded"] - first["decoded"] >= 0.95 * sent - 3, (first, last, sent)
         await page.wait_for_function(
-            "document.getElementById('viewers').textContent === '1 watching'", timeout=5000
+            "document.getElementById('viewers').textContent === '1 watching'", timeout=WAIT
         )
         quality = await page.text_content("#quality")
         assert quality is not None and quality.startswith(f"{WIDTH}\u00d7{HEIGHT}")
@@ -77,7 +80,7 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
         # The venue ends the show: the page says so, and the viewer's resources are freed.
         async with aiohttp.ClientSession() as http, http.delete(f"{server.url}{location}") as r:
             assert r.status == 200
-        await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=10_000)
+        await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=WAIT)
         message = await page.text_content("#message")
         assert message is not None and "ended" in message
         assert not server.app[LIVE_KEY].viewers
@@ -86,7 +89,7 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
 async def test_a_show_not_yet_live_is_explained(engine: RenderEngine) -> None:
     async with serve(engine, LIVE) as server, browser_page() as page:
         await page.goto(f"{server.url}/live/later")
-        await page.wait_for_function("document.body.dataset.state === 'error'", timeout=15_000)
+        await page.wait_for_function("document.body.dataset.state === 'error'", timeout=WAIT)
         message = await page.text_content("#message")
         assert message is not None and "not live" in message
 
@@ -108,12 +111,12 @@ async def test_a_publisher_that_vanishes_ends_the_show_on_the_page(
             await until(lambda: "show" in registry.streams and registry.streams["show"].live, 30)
             await page.goto(f"{server.url}/live/show")
             await page.wait_for_function(
-                "document.getElementById('video').videoWidth > 0", timeout=15_000
+                "document.getElementById('video').videoWidth > 0", timeout=WAIT
             )
             encoder.send_signal(signal.SIGKILL)
             await encoder.wait()
             killed = time.monotonic()
-            await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=20_000)
+            await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=WAIT)
             ended_after = time.monotonic() - killed
             message = await page.text_content("#message")
             await until(lambda: not registry.viewers and not registry.publishers)

@@ -16,9 +16,9 @@ from aiohttp import web
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from tests.conftest import serve, until
+from tests.e2e.browser import browser_page
 from tests.streaming.live.test_live import clip, publisher
 from tests.streaming.test_hostile import HOSTILE
-from tests.streaming.visit.test_client_e2e import browser_page
 
 __all__ = ["clip"]
 
@@ -54,7 +54,7 @@ PLAYER = """async (base) => {
   out.notLive = await call('/whep/later', {method: 'POST', headers: sdp, body: offer});
   out.play = await call('/whep/show', {method: 'POST', headers: sdp, body: offer});
   await pc.setRemoteDescription({type: 'answer', sdp: out.play.body});
-  const deadline = Date.now() + 20000;
+  const deadline = Date.now() + 30000;
   out.decoded = 0;
   while (Date.now() < deadline && out.decoded < 10) {
     await new Promise((r) => setTimeout(r, 200));

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import io
 import math
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import Callable
 from typing import Any
 
 import numpy as np
@@ -17,8 +16,8 @@ from PIL import Image
 from museion.runtime.engine import RenderEngine
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.settings import StreamSettings
-from tests.chromium import CHROMIUM_ARGS
-from tests.conftest import LOOPBACK, REPO, centre_patch, is_bronze, serve
+from tests.conftest import LOOPBACK, REPO, centre_patch, is_bronze, serve, until
+from tests.e2e.browser import WAIT, browser_page, launch, next_frames
 
 pytestmark = [
     pytest.mark.e2e,
@@ -64,22 +63,26 @@ WATCH_FOR_CHANGE = """() => new Promise((resolve) => {
 })"""
 
 
-@contextlib.asynccontextmanager
-async def browser_page() -> AsyncIterator[Any]:
-    from playwright.async_api import async_playwright
-
-    async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
-        page = await browser.new_page(viewport={"width": 1280, "height": 800})
-        try:
-            yield page
-        finally:
-            await browser.close()
+async def _inbound_when(
+    page: Any, done: Callable[[dict[str, Any]], bool], timeout: float = 30.0
+) -> dict[str, Any]:
+    """The page's inbound video statistics, once ``done`` holds for them (polled)."""
+    async with asyncio.timeout(timeout):
+        while not done(stats := await page.evaluate(INBOUND_VIDEO)):
+            await asyncio.sleep(0.05)
+    return stats
 
 
-async def _wait_state(page: Any, state: str, timeout: float = 15_000) -> None:
+def _video(shot: bytes, box: dict[str, float]) -> Any:
+    """The video's pixels in a screenshot of the page."""
+    image = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB"))
+    return image[
+        int(box["y"]) : int(box["y"] + box["height"]),
+        int(box["x"]) : int(box["x"] + box["width"]),
+    ]
+
+
+async def _wait_state(page: Any, state: str, timeout: float = WAIT) -> None:
     await page.wait_for_function(f"document.body.dataset.state === '{state}'", timeout=timeout)
 
 
@@ -87,7 +90,7 @@ async def test_visitor_sees_and_turns_the_relic(engine: RenderEngine) -> None:
     async with serve(engine) as server, browser_page() as page:
         await page.goto(f"{server.url}/")
         await _wait_state(page, "connected")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=10_000)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
 
         box = await page.locator("video").bounding_box()
         cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
@@ -96,7 +99,10 @@ async def test_visitor_sees_and_turns_the_relic(engine: RenderEngine) -> None:
         # against what the server sent: every frame sent is decoded, whatever the load.
         # Counting starts once the drag is under way: the gap between the resting stream's
         # last frame and the first moving one is the visitor's own pause, not a freeze.
+        # On a loaded box the drag goes on until 150 frames were sent (a sample worth
+        # judging), for two minutes at most.
         (session,) = server.app[SESSIONS_KEY].sessions.values()
+        home = session.view
         await page.mouse.move(cx, cy)
         await page.mouse.down()
         loop = asyncio.get_running_loop()
@@ -104,16 +110,24 @@ async def test_visitor_sees_and_turns_the_relic(engine: RenderEngine) -> None:
         step = 0
         first: dict[str, Any] | None = None
         sent_before = 0
-        while loop.time() - start < 21:
+
+        def judged() -> bool:
+            counted = session.track.frames_sent - sent_before
+            return first is not None and loop.time() - start >= 21 and counted >= 150
+
+        while not judged() and loop.time() - start < 120:
             step += 1
             await page.mouse.move(cx + 150 * math.sin(step / 15), cy)
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(0.03)  # the hand's pace: a move every 30 ms
             if first is None and loop.time() - start >= 1:
                 first = await page.evaluate(INBOUND_VIDEO)
                 sent_before = session.track.frames_sent
         await page.mouse.up()
-        await asyncio.sleep(0.5)  # the last frames in flight arrive
-        last = await page.evaluate(INBOUND_VIDEO)
+        # The frames in flight arrive: the browser has decoded as many frames as the server
+        # had sent when the drag ended (a frame lost on the way is made up by the next ones,
+        # which both counts below include).
+        in_flight = session.track.frames_sent
+        last = await _inbound_when(page, lambda stats: stats["framesDecoded"] >= in_flight)
         sent = session.track.frames_sent - sent_before
         assert first is not None
         assert last["frameWidth"] == 1280 and last["frameHeight"] == 720
@@ -124,9 +138,12 @@ async def test_visitor_sees_and_turns_the_relic(engine: RenderEngine) -> None:
         assert last["freezeCount"] - first["freezeCount"] == 0, (first, last)
 
         # Resting: the server slows to its idle rate, which the browser does not see as a
-        # freeze, and frames keep coming.
+        # freeze, and frames keep coming.  The 4 s are the time in which no freeze may show
+        # (the switch to the idle rate comes 1 s after the last change), not a wait.
         await asyncio.sleep(4)
-        rested = await page.evaluate(INBOUND_VIDEO)
+        rested = await _inbound_when(
+            page, lambda stats: stats["framesDecoded"] - last["framesDecoded"] >= 30
+        )
         assert rested["framesDecoded"] - last["framesDecoded"] >= 30
         assert rested["freezeCount"] == last["freezeCount"], (last, rested)
 
@@ -141,18 +158,18 @@ async def test_visitor_sees_and_turns_the_relic(engine: RenderEngine) -> None:
         changed_after = await watch
         assert 0 <= changed_after <= 500, changed_after
 
-        # After the camera rests, a screenshot of the page shows the relic in the video.
-        await asyncio.sleep(0.6)
+        # After the camera rests, a screenshot of the page shows the relic in the video:
+        # the drag's last move has gone out, the reset after it, the camera is back home.
+        await next_frames(page)
         await page.evaluate("window.museion.sendCommand({type: 'reset'})")
-        await asyncio.sleep(0.6)
-        shot = Image.open(io.BytesIO(await page.screenshot())).convert("RGB")
-        video = np.asarray(shot)[
-            int(box["y"]) : int(box["y"] + box["height"]),
-            int(box["x"]) : int(box["x"] + box["width"]),
-        ]
+        await until(lambda: session.view == home, 30)
+        async with asyncio.timeout(30):  # until the page shows it
+            while not is_bronze(centre_patch(_video(shot := await page.screenshot(), box))):
+                await asyncio.sleep(0.1)
+        video = _video(shot, box)
         assert is_bronze(centre_patch(video)), centre_patch(video)
         (REPO / "build").mkdir(exist_ok=True)
-        shot.save(REPO / "build" / "e2e-visitor.png")
+        (REPO / "build" / "e2e-visitor.png").write_bytes(shot)
 
 
 async def test_server_gone_shows_retry_and_retry_reconnects(engine: RenderEngine) -> None:
@@ -165,13 +182,13 @@ async def test_server_gone_shows_retry_and_retry_reconnects(engine: RenderEngine
         del sessions
         # The server (and its sessions) are gone: the page says so and offers Retry.
         dialog = page.get_by_role("alertdialog")
-        await dialog.wait_for(state="visible", timeout=20_000)
+        await dialog.wait_for(state="visible", timeout=WAIT)
         assert (await dialog.inner_text()).strip()
         port = int(url.rsplit(":", 1)[1])
         async with serve(engine, port=port) as again:
             await page.get_by_role("button", name="Retry").click()
             await _wait_state(page, "connected")
-            await page.wait_for_function("window.museion.framesShown > 0", timeout=10_000)
+            await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
             assert (await again.health())["sessions"] == 1
 
 
@@ -190,9 +207,7 @@ async def test_touch_full_house_and_closing_the_tab(engine: RenderEngine) -> Non
 
     settings = StreamSettings(**{**LOOPBACK.__dict__, "max_sessions": 1, "retry_after": 9})
     async with serve(engine, settings) as server, async_playwright() as playwright:
-        browser = await playwright.chromium.launch(
-            executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
-        )
+        browser = await launch(playwright)
         phone = await browser.new_context(
             viewport={"width": 800, "height": 600}, has_touch=True, is_mobile=True
         )
@@ -207,24 +222,24 @@ async def test_touch_full_house_and_closing_the_tab(engine: RenderEngine) -> Non
         await _touch(touch, "touchStart", [(400, 300)])
         for step in range(1, 8):
             await _touch(touch, "touchMove", [(400 + 15 * step, 300)])
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(0.03)  # the finger's pace
         await _touch(touch, "touchEnd", [])
-        await asyncio.sleep(0.3)
+        await until(lambda: session.view.yaw != home.yaw, 30)
         assert session.view.yaw != home.yaw
         turned = session.view
         await _touch(touch, "touchStart", [(350, 300), (450, 300)])
         for step in range(1, 8):
             await _touch(touch, "touchMove", [(350 - 15 * step, 300), (450 + 15 * step, 300)])
-            await asyncio.sleep(0.03)
+            await asyncio.sleep(0.03)  # the fingers' pace
         await _touch(touch, "touchEnd", [])
-        await asyncio.sleep(0.3)
+        await until(lambda: session.view.distance < turned.distance, 30)
         assert session.view.distance < turned.distance
 
         # A second visitor finds the gallery full and is told when to come back.
         other = await browser.new_page()
         await other.goto(f"{server.url}/")
         dialog = other.get_by_role("alertdialog")
-        await dialog.wait_for(state="visible", timeout=10_000)
+        await dialog.wait_for(state="visible", timeout=WAIT)
         text = await dialog.inner_text()
         assert "full" in text.lower() and "9 seconds" in text
         await other.close()
@@ -232,6 +247,6 @@ async def test_touch_full_house_and_closing_the_tab(engine: RenderEngine) -> Non
         # Closing the tab ends the session through the page's keepalive DELETE, not by
         # waiting for ICE consent to fail.
         await page.close()
-        await asyncio.wait_for(session.closed.wait(), 10)
+        await asyncio.wait_for(session.closed.wait(), 30)
         assert session.end_reason == "DELETE"
         await browser.close()

@@ -6,14 +6,17 @@ import asyncio
 import itertools
 import math
 import shutil
+import time
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.visit.session import Session
-from tests.conftest import REPO, serve
-from tests.streaming.visit.test_client_e2e import browser_page
+from tests.conftest import REPO, serve, until
+from tests.e2e.browser import WAIT, browser_page, next_frames
 
 pytestmark = [
     pytest.mark.e2e,
@@ -27,13 +30,33 @@ def _plan(session: Session) -> tuple[float, float]:
     return x, z
 
 
+def _still(read: Callable[[], Any], quiet: float = 0.5) -> Callable[[], bool]:
+    """A condition for ``until``: ``read()`` has kept one value for ``quiet`` seconds (the
+    page's last steps or turns, sent already, have all been applied: they come on a
+    loopback channel, not half a second apart)."""
+    last = [read(), time.monotonic()]
+
+    def check() -> bool:
+        now = read()
+        if now != last[0]:
+            last[:] = [now, time.monotonic()]
+        return time.monotonic() - last[1] >= quiet
+
+    return check
+
+
+def _arrived(session: Session) -> bool:
+    """The camera is where it was heading: any flight between modes has ended."""
+    return session.view == session.nav.rest_view()
+
+
 async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
     exhibition: RenderEngine,
 ) -> None:
     assert exhibition.spawn is not None
     async with serve(exhibition) as server, browser_page() as page:
         await page.goto(f"{server.url}/?lang=en")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
         walk_button = page.get_by_role("button", name="Walk")
         assert await walk_button.get_attribute("aria-pressed") == "true"  # one enters walking
         (session,) = server.app[SESSIONS_KEY].sessions.values()
@@ -43,9 +66,10 @@ async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
         # Hold W for two seconds: about 2.8 m straight ahead (the spawn faces -Z).
         await page.focus("#stage")
         await page.keyboard.down("KeyW")
-        await asyncio.sleep(2.0)
+        await asyncio.sleep(2.0)  # the key held down, not a wait
         await page.keyboard.up("KeyW")
-        await asyncio.sleep(0.3)
+        await next_frames(page)
+        await until(_still(lambda: session.view), 30)
         ahead = _plan(session)
         assert ahead[0] == pytest.approx(start[0], abs=0.05)
         assert 1.5 < start[1] - ahead[1] < 3.5
@@ -58,9 +82,10 @@ async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
         await page.mouse.down()
         for step in range(1, 11):
             await page.mouse.move(cx + 20 * step, cy)
-            await asyncio.sleep(0.02)
+            await asyncio.sleep(0.02)  # the hand's pace
         await page.mouse.up()
-        await asyncio.sleep(0.3)
+        await next_frames(page)
+        await until(_still(lambda: session.view), 30)
         assert session.nav.walker is not None
         assert math.remainder(heading - session.nav.walker.heading, 360) == pytest.approx(50, abs=8)
 
@@ -68,7 +93,7 @@ async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
         # through a wall, a partition or a pedestal, and ends up stopped in front of it.
         trail = [_plan(session)]
         await page.keyboard.down("KeyW")
-        for _ in range(120):
+        for _ in range(120):  # the key held down for 12 s, the place sampled 10 times a second
             await asyncio.sleep(0.1)
             trail.append(_plan(session))
         await page.keyboard.up("KeyW")
@@ -84,29 +109,29 @@ async def test_a_visitor_walks_looks_around_and_is_stopped_by_walls(
 
         # Orbit the nearest relic, then walk again from there; the page follows each mode.
         await page.get_by_role("button", name="Orbit").click()
-        await page.wait_for_function("document.body.dataset.mode === 'orbit'", timeout=5_000)
-        await asyncio.sleep(1.0)
+        await page.wait_for_function("document.body.dataset.mode === 'orbit'", timeout=WAIT)
+        await until(lambda: _arrived(session), 30)
         assert session.nav.mode == "orbit"
         assert session.view == session.nav.orbit_view
         await walk_button.click()
-        await page.wait_for_function("document.body.dataset.mode === 'walk'", timeout=5_000)
-        await asyncio.sleep(1.0)
+        await page.wait_for_function("document.body.dataset.mode === 'walk'", timeout=WAIT)
+        await until(lambda: _arrived(session), 30)
         x, y, z = session.view.eye()
         assert y == pytest.approx(exhibition.spawn.position[1])
         assert exhibition.walk_map is not None and exhibition.walk_map.is_free(x, z)
 
         # Back at the entrance, a click on the relic ahead and "Look closer" orbit it.
         await page.get_by_role("button", name="Reset view").click()
-        await asyncio.sleep(1.2)
+        await until(lambda: session.view.eye() == pytest.approx(exhibition.spawn.position), 30)
         assert session.view.eye() == pytest.approx(exhibition.spawn.position)
         frame = await page.evaluate("window.museion.frameRect()")
         await page.mouse.click(
             frame["left"] + frame["width"] / 2, frame["top"] + frame["height"] * 0.55
         )
-        await page.get_by_role("dialog").wait_for(state="visible", timeout=5_000)
+        await page.get_by_role("dialog").wait_for(state="visible", timeout=WAIT)
         assert await page.locator("#label-title").inner_text() == "Bronze hu vessel"
         await page.get_by_role("button", name="Look closer").click()
-        await page.wait_for_function("document.body.dataset.mode === 'orbit'", timeout=5_000)
+        await page.wait_for_function("document.body.dataset.mode === 'orbit'", timeout=WAIT)
         assert await page.evaluate("window.museion.modes.exhibit") == "bronze-hu"
-        await asyncio.sleep(1.0)
+        await until(lambda: _arrived(session), 30)
         assert session.view == exhibition.exhibit_views["bronze-hu"][0]

@@ -23,10 +23,10 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY, dtls
 from museion.streaming.live.stream import LiveStream
 from tests.conftest import LOOPBACK, serve, until
+from tests.e2e.browser import WAIT, browser_page
+from tests.e2e.test_live_page import watch_playback
 from tests.stage_scene import FACING, H, W, on_screen
 from tests.streaming.live.test_live import TOKEN, watcher
-from tests.streaming.live.test_live_page_e2e import watch_playback
-from tests.streaming.visit.test_client_e2e import browser_page
 
 GST_PYTHON = "/usr/bin/python3"
 PUBLISHER = Path(__file__).with_name("gst_whip_publisher.py")
@@ -110,11 +110,10 @@ async def test_a_gstreamer_4k_high_profile_show_relays_to_viewers_at_full_size(
             assert stream.profile_level_id is not None
             assert stream.profile_level_id.startswith("64")  # High, as the encoder offered
             async with watcher(server.url) as (watched, _):
-                async with asyncio.timeout(20):
-                    while watched.frames < 3:
-                        await asyncio.sleep(0.1)
+                await until(lambda: watched.frames >= 3, 30)
                 published, seen = stream.frames_in, watched.frames
-                await asyncio.sleep(5)
+                # Count 50 published frames (5 s at 10 fps); the last ones decoded after.
+                await until(lambda: stream.frames_in >= published + 50, 30)
                 sent, decoded = stream.frames_in - published, watched.frames - seen
             async with (
                 aiohttp.ClientSession() as http,
@@ -139,18 +138,21 @@ async def test_the_stage_screen_shows_the_live_pattern_in_the_rendered_venue(
             url = f"{server.url}/whip/show"
             async with gst_publisher(url, size="1280x720", fps=15, seconds=30):
                 image = standby
-                async with asyncio.timeout(15):
+                async with asyncio.timeout(30):
                     while on_screen(image, 0.5, 0.3).max() < 100:  # still standby
                         await asyncio.sleep(0.2)
                         image = await loop.run_in_executor(stage.executor, source.frame, FACING)
                 assert image is not standby
-                # Let a few more pictures through, then read the bars.
-                await asyncio.sleep(1.0)
+                # Let a second's worth of pictures more onto the screen, then read the bars.
+                screen = stage.screens["main"]
+                shown = screen.version
+                await until(lambda: screen.version >= shown + 15, 30)
                 image = await loop.run_in_executor(stage.executor, source.frame, FACING)
                 assert np.abs(image.astype(int) - standby.astype(int)).max() > 100
-            async with asyncio.timeout(10):  # the show ended: the screen goes to standby
-                while np.abs(on_screen(source.frame(FACING), 0.5, 0.3) - 12).max() > 8:
-                    await asyncio.sleep(0.2)
+            # The show ended: the screen goes to standby.
+            await until(
+                lambda: np.abs(on_screen(source.frame(FACING), 0.5, 0.3) - 12).max() <= 8, 30
+            )
     finally:
         source.close()
     for index, bar in enumerate(SMPTE_BARS):
@@ -195,7 +197,8 @@ async def test_chromium_plays_the_gstreamer_4k_high_profile_show(engine: RenderE
     async with serve(engine, LIVE) as server, browser_page() as page:
         url = f"{server.url}/whip/show"
         async with gst_publisher(url, size="3840x2160", fps=10, seconds=40):
-            first, last, sent = await watch_playback(page, server.url, _stream(server.app))
+            stream = _stream(server.app)
+            first, last, sent = await watch_playback(page, server.url, stream, frames=50)
     assert last["codec"] == "video/H264"
     assert (last["width"], last["height"]) == (3840, 2160)
     assert sent >= 40, sent
@@ -215,12 +218,10 @@ async def test_an_8k_show_passes_through_and_a_browser_that_cannot_decode_it_say
             assert stream.profile_level_id is not None
             assert stream.profile_level_id.lower().startswith("64003")  # level 6.x echoed
             async with watcher(server.url, jitter=8192) as (watched, _):
-                async with asyncio.timeout(30):
-                    while watched.frames < 4:
-                        await asyncio.sleep(0.2)
+                await until(lambda: watched.frames >= 4, 60)
             await page.goto(f"{server.url}/live/show")
             await page.wait_for_function(
-                "document.body.dataset.state === 'undecodable'", timeout=30_000
+                "document.body.dataset.state === 'undecodable'", timeout=WAIT
             )
             message = await page.text_content("#message")
             await until(lambda: not server.app[LIVE_KEY].viewers)  # the page let it go

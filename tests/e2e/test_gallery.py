@@ -5,13 +5,15 @@ from __future__ import annotations
 import asyncio
 import math
 import shutil
+from typing import Any
 
 import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from tests.conftest import REPO, serve
-from tests.streaming.visit.test_client_e2e import browser_page
+from museion.streaming.visit.session import Session
+from tests.conftest import REPO, serve, until
+from tests.e2e.browser import WAIT, browser_page
 
 pytestmark = [
     pytest.mark.e2e,
@@ -30,18 +32,36 @@ TURN = """() => new Promise((resolve) => {
 })"""
 
 
+def _refined(session: Session) -> bool:
+    """The camera rests and its picture was refined to full size: the last two pictures
+    sent (a preview, then the full-size one) show the view the camera has now."""
+    pictures = list(session.pictures)[-2:]
+    return len(pictures) == 2 and pictures[0][1] == pictures[1][1] == session.view
+
+
+async def _at_rest(page: Any, session: Session) -> None:
+    """Wait until the camera rests, refined, and the page shows that picture with its
+    hotspot marks (they are applied with the frame whose RTP timestamp they carry)."""
+    await until(lambda: session.rtp_origin is not None and _refined(session), 30)
+    assert session.rtp_origin is not None
+    rtp = (session.rtp_origin + session.pictures[-1][0]) % 2**32
+    await page.wait_for_function(
+        "(rtp) => window.museion.hotspots.sync().applied === rtp", arg=rtp, timeout=WAIT
+    )
+
+
 async def test_clicking_the_relic_opens_its_label_in_both_languages(
     exhibition: RenderEngine,
 ) -> None:
     async with serve(exhibition) as server, browser_page() as page:
         # This Chromium prefers English; the visitor chooses Chinese with ?lang=zh.
         await page.goto(f"{server.url}/?lang=zh&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
         assert await page.locator("#exhibition").inner_text() == "中华文物厅"
         box = await page.locator("video").bounding_box()
         await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
         label = page.get_by_role("dialog")
-        await label.wait_for(state="visible", timeout=5_000)
+        await label.wait_for(state="visible", timeout=WAIT)
         assert await page.locator("#label-title").inner_text() == "青铜壶"
         assert await page.locator("#reset").inner_text() == "重置视角"  # the page's words too
         assert "东周" in await label.inner_text()
@@ -63,7 +83,7 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
 
         # A click on the wall closes the label.
         await page.mouse.click(box["x"] + 20, box["y"] + 20)
-        await label.wait_for(state="hidden", timeout=5_000)
+        await label.wait_for(state="hidden", timeout=WAIT)
         await asyncio.sleep(0)
 
 
@@ -73,12 +93,14 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
 
     async with serve(exhibition) as server, browser_page() as page:
         await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        applied = session.commands_applied
         # Turn the relic for a while, then rest: the markers must settle where the hotspots
         # are.  (How closely they follow a turning relic is the next test's business.)
         await page.evaluate(TURN)
-        await asyncio.sleep(1.2)  # rest: full-size frame and fresh marks
-        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        await until(lambda: session.commands_applied >= applied + 45, 30)  # TURN's orbits
+        await _at_rest(page, session)  # rest: full-size frame and fresh marks
         markers = page.locator("button.hotspot:not([hidden])")
         count = await markers.count()
         assert count >= 1
@@ -102,7 +124,7 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
         first = markers.first
         hotspot = await first.get_attribute("data-hotspot")
         await first.click()
-        await page.get_by_role("dialog").wait_for(state="visible", timeout=5_000)
+        await page.get_by_role("dialog").wait_for(state="visible", timeout=WAIT)
         current = page.locator(f"#label li.current[data-hotspot='{hotspot}']")
         assert await current.count() == 1
 
@@ -142,10 +164,16 @@ async def test_hotspot_markers_stay_on_their_hotspots_while_orbiting(
 
     async with serve(exhibition) as server, browser_page() as page:
         await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
-        await asyncio.sleep(1.0)
-        samples = await page.evaluate(ORBIT_AND_RECORD)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
         (session,) = server.app[SESSIONS_KEY].sessions.values()
+        # The server knows its RTP origin (marks go out with their frame's timestamp), and
+        # the page has the first picture's marks.
+        await until(lambda: session.rtp_origin is not None, 30)
+        await page.wait_for_function(
+            "document.querySelectorAll('button.hotspot:not([hidden])').length > 0",
+            timeout=WAIT,
+        )
+        samples = await page.evaluate(ORBIT_AND_RECORD)
         origin = session.rtp_origin
         assert origin is not None
         pictures = sorted(session.pictures, key=lambda item: item[0])
@@ -172,6 +200,8 @@ async def test_hotspot_markers_stay_on_their_hotspots_while_orbiting(
 
 
 async def test_the_highlights_tour_visits_four_different_views(exhibition: RenderEngine) -> None:
+    from museion.streaming.server import SESSIONS_KEY
+
     grab = """() => {
       const v = document.querySelector('video');
       const c = document.createElement('canvas');
@@ -182,16 +212,19 @@ async def test_the_highlights_tour_visits_four_different_views(exhibition: Rende
     }"""
     async with serve(exhibition) as server, browser_page() as page:
         await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=15_000)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
         bar = page.get_by_role("region", name="Guided tours")
         await bar.get_by_role("button", name="Start tour").click()
         pictures = []
         for step in range(4):
             await page.wait_for_function(
                 f"document.querySelector('[data-role=step]').textContent === '{step + 1} / 4'",
-                timeout=15_000,
+                timeout=WAIT,
             )
-            await asyncio.sleep(2.2)  # the flight (1.6 s) and the refinement
+            # The flight (1.6 s) and the refinement, on the page; its narration under way.
+            await _at_rest(page, session)
+            await page.wait_for_function("window.museion.tours.audio.time > 0.5", timeout=WAIT)
             narration = await bar.locator("[data-role=narration]").inner_text()
             assert narration, step
             # The step's recording in the visitor's language plays with it.
@@ -208,5 +241,5 @@ async def test_the_highlights_tour_visits_four_different_views(exhibition: Rende
         await page.screenshot(path=str(REPO / "build" / "e2e-tour.png"))
         await bar.get_by_role("button", name="Leave the tour").click()
         await page.wait_for_function(
-            "document.querySelector('#tours').dataset.state === 'idle'", timeout=5_000
+            "document.querySelector('#tours').dataset.state === 'idle'", timeout=WAIT
         )

@@ -1,0 +1,43 @@
+"""A page in Debian's headless Chromium, as the end-to-end tests open it."""
+
+from __future__ import annotations
+
+import contextlib
+import shutil
+from collections.abc import AsyncIterator
+from typing import Any
+
+from tests.chromium import CHROMIUM_ARGS
+
+
+async def launch(playwright: Any) -> Any:
+    """Debian's Chromium, started with the arguments this closed network needs."""
+    return await playwright.chromium.launch(
+        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+    )
+
+
+@contextlib.asynccontextmanager
+async def browser_page() -> AsyncIterator[Any]:
+    """A 1280x800 page in a fresh browser, closed on the way out."""
+    from playwright.async_api import async_playwright
+
+    async with async_playwright() as playwright:
+        browser = await launch(playwright)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        try:
+            yield page
+        finally:
+            await browser.close()
+
+
+async def next_frames(page: Any) -> None:
+    """Wait until the page has drawn two more animation frames: by then its controls have
+    flushed what the keys or the mouse did (they send once a frame) onto the datachannel."""
+    await page.evaluate(
+        "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"
+    )
+
+
+WAIT = 30_000
+"""How long (ms) a page may take to show anything it waits for: generous, for a busy box."""
