@@ -24,11 +24,11 @@ import numpy.typing as npt
 
 from museion.scenes.document.file import atomic_write
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_layout import COMPONENTS as COMPONENT_DTYPES
-from museion.scenes.gltf.accessor_layout import TYPE_SIZES
+from museion.scenes.gltf.accessors.layout import COMPONENTS as COMPONENT_DTYPES
+from museion.scenes.gltf.accessors.layout import TYPE_SIZES
 from museion.scenes.gltf.decode import decode_to_glb
-from museion.scenes.gltf.decode_source import DecodeLimits, DecodeSource
-from museion.scenes.gltf.encode_meshopt import encode_meshopt_rows, octahedral_rows
+from museion.scenes.gltf.decode.meshopt_encode import encode_meshopt_rows, octahedral_rows
+from museion.scenes.gltf.decode.source import DecodeLimits, DecodeSource
 from museion.scenes.gltf.gate import GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf.glb import write_glb
 from museion.scenes.gltf.images import read_image_header

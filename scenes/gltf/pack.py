@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_layout import COMPONENTS, Array
+from museion.scenes.gltf.accessors.layout import COMPONENTS, Array
 
 __all__ = [
     "ARRAY_BUFFER",

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from museion.scenes.gltf.decode_source import DecodeLimits
+from museion.scenes.gltf.decode.source import DecodeLimits
 from museion.scenes.gltf.gate import GateLimits
 from museion.scenes.gltf.structure import StructureLimits
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_read import read_accessor
+from museion.scenes.gltf.accessors.read import read_accessor
 from museion.scenes.gltf.gate import validate_gltf
 from museion.scenes.gltf.glb import write_glb
 from museion.scenes.gltf.pack import (

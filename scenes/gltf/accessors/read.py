@@ -2,7 +2,7 @@
 value checks (from the loaded buffers), the decoder and the toolchain (from the decoded
 bufferViews).
 
-Every range is computed with Python ints from the JSON (:mod:`.accessor_layout`) and
+Every range is computed with Python ints from the JSON (:mod:`.layout`) and
 checked against the real bytes before numpy sees it, so a hostile count or offset never
 allocates.  A plain accessor comes back as a zero-copy view over its bytes.  Where the
 bytes of a bufferView come from is the caller's: :class:`LoadedBuffers` slices the loaded
@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_layout import (
+from museion.scenes.gltf.accessors.layout import (
     COMPONENTS,
     INDEX_TYPES,
     Array,

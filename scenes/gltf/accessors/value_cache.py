@@ -8,12 +8,12 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_layout import (
+from museion.scenes.gltf.accessors.layout import (
     Array,
     json_item,
     json_uint,
 )
-from museion.scenes.gltf.accessor_read import (
+from museion.scenes.gltf.accessors.read import (
     LoadedBuffers,
     Refused,
     read_values,

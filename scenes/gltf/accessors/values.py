@@ -1,9 +1,9 @@
 """The values of accessors whose ranges passed: NaN, min/max, indices, skins, keyframes.
 
-Vectorised numpy over the arrays of the one reader (:mod:`.accessor_read`), never a Python
+Vectorised numpy over the arrays of the one reader (:mod:`.read`), never a Python
 loop per element; the first few findings of each kind are reported one by one and the rest
-counted (:mod:`.accessor_data_reader`); mesh data is :mod:`.accessor_data_meshes`,
-animation and skin data :mod:`.accessor_data_animations`.
+counted (:mod:`.value_cache`); mesh data is :mod:`.mesh_values`,
+animation and skin data :mod:`.animation_values`.
 Codes, severities, pointers and thresholds follow the Khronos glTF-Validator.
 """
 
@@ -13,10 +13,8 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_data_animations import check_animations, check_skins
-from museion.scenes.gltf.accessor_data_meshes import check_influences, check_primitive
-from museion.scenes.gltf.accessor_data_reader import AccessorData, report_some
-from museion.scenes.gltf.accessor_layout import (
+from museion.scenes.gltf.accessors.animation_values import check_animations, check_skins
+from museion.scenes.gltf.accessors.layout import (
     COMPONENTS,
     DRACO,
     Array,
@@ -25,11 +23,13 @@ from museion.scenes.gltf.accessor_layout import (
     json_uint,
     primitives_of,
 )
-from museion.scenes.gltf.accessor_read import (
+from museion.scenes.gltf.accessors.mesh_values import check_influences, check_primitive
+from museion.scenes.gltf.accessors.read import (
     Refused,
     as_rows,
     read_sparse_part,
 )
+from museion.scenes.gltf.accessors.value_cache import AccessorData, report_some
 from museion.scenes.gltf.report import Reporter
 
 __all__ = ["check_accessor_data"]

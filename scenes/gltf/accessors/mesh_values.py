@@ -8,8 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_data_reader import AccessorData, report_some
-from museion.scenes.gltf.accessor_layout import (
+from museion.scenes.gltf.accessors.layout import (
     DRACO,
     FLOAT,
     INDEX_TYPES,
@@ -20,6 +19,7 @@ from museion.scenes.gltf.accessor_layout import (
     json_uint,
     primitives_of,
 )
+from museion.scenes.gltf.accessors.value_cache import AccessorData, report_some
 from museion.scenes.gltf.report import Reporter
 
 __all__ = ["check_influences", "check_primitive"]

@@ -8,12 +8,12 @@ from collections.abc import Iterator
 from typing import Any
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_layout import view_of
-from museion.scenes.gltf.accessor_read import LoadedBuffers, Refused
+from museion.scenes.gltf.accessors.layout import view_of
+from museion.scenes.gltf.accessors.read import LoadedBuffers, Refused
 from museion.scenes.gltf.gate import GateLimits, GltfSource
 from museion.scenes.gltf.images import image_footprint
-from museion.scenes.gltf.inspect_json import dict_of, index_of, list_of, name_of, text_of
-from museion.scenes.gltf.inspect_summary import (
+from museion.scenes.gltf.inspect.json_reads import dict_of, index_of, list_of, name_of, text_of
+from museion.scenes.gltf.inspect.summary import (
     ImageSummary,
     MaterialSummary,
     TextureSlot,

@@ -1,8 +1,8 @@
 """Where an accessor's bytes lie, read from hostile JSON: the glTF tables, element layouts
 and bufferView ranges, all as Python ints checked before any byte is touched.
 
-Shared by the one reader (:mod:`.accessor_read`), the range checks (:mod:`.accessors`),
-the value checks (:mod:`.accessor_data`) and the decoder.
+Shared by the one reader (:mod:`.read`), the range checks (:mod:`.ranges`),
+the value checks (:mod:`.values`) and the decoder.
 """
 
 from __future__ import annotations

@@ -18,7 +18,7 @@ from typing import Any, Literal
 
 from museion.scenes.gltf.gate import GateLimits, GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf.glb import GLB_MAGIC
-from museion.scenes.gltf.inspect_geometry import (
+from museion.scenes.gltf.inspect.geometry import (
     PRIMITIVE_MODES,
     mesh_instances,
     mesh_summary,
@@ -26,14 +26,14 @@ from museion.scenes.gltf.inspect_geometry import (
     primitive_mode,
     scene_trees,
 )
-from museion.scenes.gltf.inspect_json import dict_of, index_of, list_of, text_of
-from museion.scenes.gltf.inspect_materials import (
+from museion.scenes.gltf.inspect.json_reads import dict_of, index_of, list_of, text_of
+from museion.scenes.gltf.inspect.materials import (
     SourceBytes,
     image_summary,
     material_summary,
     texture_summary,
 )
-from museion.scenes.gltf.inspect_summary import (
+from museion.scenes.gltf.inspect.summary import (
     GltfSummary,
     Inspection,
     MeshSummary,
@@ -41,7 +41,7 @@ from museion.scenes.gltf.inspect_summary import (
     NodeLine,
 )
 
-# The summary's parts (SceneTree, MaterialSummary, ImageSummary...) are in inspect_summary.
+# The summary's parts (SceneTree, MaterialSummary, ImageSummary...) are in .summary.
 __all__ = [
     "PRIMITIVE_MODES",
     "GltfSummary",

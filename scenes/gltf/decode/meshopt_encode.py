@@ -1,5 +1,5 @@
 """EXT_meshopt_compression, written: vertex and index rows to the meshopt codec's streams,
-the inverse of :mod:`.decode_meshopt` (the toolchain stores optimized files with it)."""
+the inverse of :mod:`.meshopt` (the toolchain stores optimized files with it)."""
 
 from __future__ import annotations
 

@@ -8,12 +8,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_document import (
+from museion.scenes.gltf.rules.document import (
     FLOAT,
     TRS,
     RuleDocument,
 )
-from museion.scenes.gltf.rule_values import (
+from museion.scenes.gltf.rules.values import (
     as_dict,
     as_int,
     as_list,

@@ -7,16 +7,16 @@ from typing import Any
 
 import numpy as np
 
-from museion.scenes.gltf.accessor_data_reader import AccessorData, report_some
-from museion.scenes.gltf.accessor_layout import (
+from museion.scenes.gltf.accessors.layout import (
     FLOAT,
     Array,
     json_list,
     json_uint,
 )
-from museion.scenes.gltf.accessor_read import (
+from museion.scenes.gltf.accessors.read import (
     as_rows,
 )
+from museion.scenes.gltf.accessors.value_cache import AccessorData, report_some
 from museion.scenes.gltf.report import Reporter
 
 __all__ = ["check_animations", "check_skins"]

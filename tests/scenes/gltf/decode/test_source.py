@@ -1,4 +1,4 @@
-"""What the decoder and the toolchain read through (:mod:`museion.scenes.gltf.decode_source`):
+"""What the decoder and the toolchain read through (:mod:`museion.scenes.gltf.decode.source`):
 the same caps before decoding, meshopt views decoded, accessors from the one reader."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.decode_source import DecodeLimits, DecodeSource
+from museion.scenes.gltf.decode.source import DecodeLimits, DecodeSource
 from museion.scenes.gltf.gate import read_gltf
 from tests.conftest import ASSETS, CORPUS
 

@@ -4,7 +4,7 @@ extension objects in their places).
 
 :class:`SchemaWalk` visits each object once with an explicit stack (no recursion on the
 document's depth), so the cost stays linear in the size of the document; it records the
-extensions it met for the rules that span objects (:mod:`.rules_assets`).
+extensions it met for the rules that span objects (:mod:`.assets`).
 """
 
 from __future__ import annotations
@@ -14,18 +14,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_values import (
+from museion.scenes.gltf.rules.schema_table import (
+    EXTENSIONS,
+    SHAPES,
+    Spec,
+)
+from museion.scenes.gltf.rules.values import (
     article,
     as_int,
     escape,
     in_range,
     is_number,
     show,
-)
-from museion.scenes.gltf.schema_table import (
-    EXTENSIONS,
-    SHAPES,
-    Spec,
 )
 
 __all__ = ["Found", "SchemaWalk"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
-from museion.scenes.gltf.inspect_json import (
+from museion.scenes.gltf.inspect.json_reads import (
     count_of,
     dict_of,
     index_of,
@@ -15,7 +15,7 @@ from museion.scenes.gltf.inspect_json import (
     list_of,
     name_of,
 )
-from museion.scenes.gltf.inspect_summary import MeshSummary, NodeLine, SceneTree
+from museion.scenes.gltf.inspect.summary import MeshSummary, NodeLine, SceneTree
 
 __all__ = [
     "PRIMITIVE_MODES",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_document import (
+from museion.scenes.gltf.rules.document import (
     BYTE,
     FLOAT,
     SHORT,
@@ -17,14 +17,14 @@ from museion.scenes.gltf.rule_document import (
     Format,
     RuleDocument,
 )
-from museion.scenes.gltf.rule_values import (
+from museion.scenes.gltf.rules.schema_table import (
+    COMPONENT_TYPES,
+)
+from museion.scenes.gltf.rules.values import (
     as_dict,
     as_int,
     as_list,
     show,
-)
-from museion.scenes.gltf.schema_table import (
-    COMPONENT_TYPES,
 )
 
 __all__ = ["check_animations"]

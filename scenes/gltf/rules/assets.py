@@ -9,20 +9,20 @@ import re
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_document import (
+from museion.scenes.gltf.rules.document import (
     FLOAT,
     UINT,
     RuleDocument,
 )
-from museion.scenes.gltf.rule_values import (
+from museion.scenes.gltf.rules.schema_table import (
+    ACCESSOR_TYPES,
+)
+from museion.scenes.gltf.rules.values import (
     as_dict,
     as_int,
     as_list,
     is_number,
     show,
-)
-from museion.scenes.gltf.schema_table import (
-    ACCESSOR_TYPES,
 )
 
 __all__ = [

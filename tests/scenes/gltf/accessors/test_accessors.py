@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_read import MAX_UNBACKED_BYTES
 from museion.scenes.gltf.accessors import check_accessors, read_accessor
+from museion.scenes.gltf.accessors.read import MAX_UNBACKED_BYTES
 from museion.scenes.gltf.gate import validate_gltf
 from museion.scenes.gltf.report import GltfIssue, Reporter
 from tests.conftest import CORPUS

@@ -2,7 +2,7 @@
 with meshopt ones decoded, images, and every declared size held against
 :class:`DecodeLimits` before a native decoder runs.
 
-The decoder (:mod:`.decode`) and the toolchain's document reader both read through
+The decoder (:mod:`.plain_glb`) and the toolchain's document reader both read through
 :class:`DecodeSource`, so both meet the same caps and the same decoding.
 """
 
@@ -14,10 +14,10 @@ from typing import Any
 import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_layout import COMPONENTS, MESHOPT, TYPE_SIZES, json_list
-from museion.scenes.gltf.accessor_read import DecodedViews, read_decoded_accessor
+from museion.scenes.gltf.accessors.layout import COMPONENTS, MESHOPT, TYPE_SIZES, json_list
+from museion.scenes.gltf.accessors.read import DecodedViews, read_decoded_accessor
 from museion.scenes.gltf.caps import check_caps
-from museion.scenes.gltf.decode_meshopt import decode_meshopt_view
+from museion.scenes.gltf.decode.meshopt import decode_meshopt_view
 from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, GltfSource
 from museion.scenes.gltf.uri import BUFFER_MEDIA_TYPES, IMAGE_MEDIA_TYPES, DataUri, resolve_uri
 

@@ -8,17 +8,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_values import (
+from museion.scenes.gltf.rules.schema_table import (
+    ACCESSOR_TYPES,
+    COMPONENT_TYPES,
+)
+from museion.scenes.gltf.rules.schema_walk import SchemaWalk
+from museion.scenes.gltf.rules.values import (
     as_dict,
     as_int,
     as_list,
     positive,
 )
-from museion.scenes.gltf.schema_table import (
-    ACCESSOR_TYPES,
-    COMPONENT_TYPES,
-)
-from museion.scenes.gltf.schema_walk import SchemaWalk
 
 __all__ = [
     "BYTE",

@@ -25,12 +25,12 @@ import numpy as np
 import numpy.typing as npt
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessor_layout import COMPONENTS
-from museion.scenes.gltf.accessor_read import normalize
-from museion.scenes.gltf.decode_draco import decode_draco
-from museion.scenes.gltf.decode_images import KTX2_MAGIC, ktx2_to_png, webp_to_png
-from museion.scenes.gltf.decode_source import DecodeLimits, DecodeSource, accessor_shape
-from museion.scenes.gltf.decode_transform import bake_texture_transforms
+from museion.scenes.gltf.accessors.layout import COMPONENTS
+from museion.scenes.gltf.accessors.read import normalize
+from museion.scenes.gltf.decode.draco import decode_draco
+from museion.scenes.gltf.decode.images import KTX2_MAGIC, ktx2_to_png, webp_to_png
+from museion.scenes.gltf.decode.source import DecodeLimits, DecodeSource, accessor_shape
+from museion.scenes.gltf.decode.transform import bake_texture_transforms
 from museion.scenes.gltf.extensions import DECODED
 from museion.scenes.gltf.gate import GltfSource, read_gltf
 from museion.scenes.gltf.glb import write_glb

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any, TypeGuard
 
-from museion.scenes.gltf.schema_table import (
+from museion.scenes.gltf.rules.schema_table import (
     Spec,
 )
 

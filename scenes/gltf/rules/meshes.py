@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_document import (
+from museion.scenes.gltf.rules.document import (
     BYTE,
     FLOAT,
     SHORT,
@@ -21,15 +21,15 @@ from museion.scenes.gltf.rule_document import (
     RuleDocument,
     target_count,
 )
-from museion.scenes.gltf.rule_values import (
+from museion.scenes.gltf.rules.schema_table import (
+    COMPONENT_TYPES,
+)
+from museion.scenes.gltf.rules.values import (
     as_dict,
     as_int,
     as_list,
     escape,
     show,
-)
-from museion.scenes.gltf.schema_table import (
-    COMPONENT_TYPES,
 )
 
 __all__ = ["check_meshes"]

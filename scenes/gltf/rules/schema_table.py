@@ -1,6 +1,6 @@
 """The glTF 2.0 JSON schema as data: one small table per object type.
 
-:mod:`.rules` walks a document against these tables; the tables say, for each
+:mod:`.schema_walk` walks a document against these tables; the tables say, for each
 property, its JSON type, whether it is required, its range or list of values, and which
 array an index points into.  Keeping the schema as data (not as code) makes it easy to
 compare with the Khronos schema files and to add an extension: one more table and one

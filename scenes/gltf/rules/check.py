@@ -8,11 +8,11 @@ our report with theirs.
 
 The document may be hostile: any property can hold any JSON value.  The schema walk
 (:mod:`.schema_walk`) checks every object against :mod:`.schema_table`; the semantic
-rules follow, one module per kind of object (:mod:`.rules_assets`, :mod:`.rules_meshes`,
-:mod:`.rules_nodes`, :mod:`.rules_animations`), each using sets and at most one tree
-traversal, so the cost stays linear in the size of the document.
-Checks that read binary data (ranges, alignment, values) are :mod:`.accessors`'s;
-children of nodes and roots of scenes are resolved by :mod:`.structure`.
+rules follow, one module per kind of object (:mod:`.assets`, :mod:`.meshes`,
+:mod:`.nodes`, :mod:`.animations`), each using sets and at most one tree traversal, so
+the cost stays linear in the size of the document.  Checks that read binary data (ranges,
+alignment, values) are :mod:`~museion.scenes.gltf.accessors`'s; children of nodes and
+roots of scenes are resolved by :mod:`~museion.scenes.gltf.structure`.
 """
 
 from __future__ import annotations
@@ -20,10 +20,8 @@ from __future__ import annotations
 from typing import Any
 
 from museion.scenes.gltf.report import Reporter
-from museion.scenes.gltf.rule_document import Check, RuleDocument
-from museion.scenes.gltf.rule_values import show
-from museion.scenes.gltf.rules_animations import check_animations
-from museion.scenes.gltf.rules_assets import (
+from museion.scenes.gltf.rules.animations import check_animations
+from museion.scenes.gltf.rules.assets import (
     check_accessors,
     check_asset,
     check_buffer_views,
@@ -33,9 +31,11 @@ from museion.scenes.gltf.rules_assets import (
     check_materials,
     check_textures,
 )
-from museion.scenes.gltf.rules_meshes import check_meshes
-from museion.scenes.gltf.rules_nodes import check_nodes, check_skins
-from museion.scenes.gltf.schema_walk import SchemaWalk
+from museion.scenes.gltf.rules.document import Check, RuleDocument
+from museion.scenes.gltf.rules.meshes import check_meshes
+from museion.scenes.gltf.rules.nodes import check_nodes, check_skins
+from museion.scenes.gltf.rules.schema_walk import SchemaWalk
+from museion.scenes.gltf.rules.values import show
 
 __all__ = ["check_rules"]
 

@@ -3,7 +3,7 @@
 The range pass reads only the JSON and the real length of each buffer, with Python ints, so
 a count of 2**53 or an offset of -12 costs nothing.  Accessors that pass it are read
 (:func:`read_accessor`, re-exported here) and their values checked
-(:mod:`.accessor_data`).  Codes, severities and pointers follow the Khronos
+(:mod:`.values`).  Codes, severities and pointers follow the Khronos
 glTF-Validator.  Compressed data (``KHR_draco_mesh_compression``,
 ``EXT_meshopt_compression``) is range-checked; its values are left to the decoders.
 """
@@ -12,8 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from museion.scenes.gltf.accessor_data import check_accessor_data
-from museion.scenes.gltf.accessor_layout import (
+from museion.scenes.gltf.accessors.layout import (
     COMPONENTS,
     DRACO,
     INDEX_TYPES,
@@ -31,7 +30,8 @@ from museion.scenes.gltf.accessor_layout import (
     quantity,
     view_of,
 )
-from museion.scenes.gltf.accessor_read import read_accessor
+from museion.scenes.gltf.accessors.read import read_accessor
+from museion.scenes.gltf.accessors.values import check_accessor_data
 from museion.scenes.gltf.report import Reporter
 
 __all__ = ["check_accessors", "read_accessor"]
