@@ -47,55 +47,12 @@ from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
 from museion.streaming.visit.commands import ParsedCommand, parse_command
 from museion.streaming.visit.encoders import install_encoder
+from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
 
 __all__ = ["Session"]
 
 logger = logging.getLogger(__name__)
-
-
-class _RateLimit:
-    """A token bucket: ``rate`` messages a second, bursts up to one second's worth.
-
-    It also tells a flood from an eager client: more than ``FLOOD_FACTOR`` times the rate
-    dropped within one ``FLOOD_WINDOW`` (a client sending at 1.5 times the rate for 2 s,
-    where the page sends at most 60 a second) means the channel keeps flooding.
-    """
-
-    FLOOD_FACTOR = 0.5
-    FLOOD_WINDOW = 2.0
-
-    def __init__(self, rate: int) -> None:
-        self.rate = float(rate)
-        self.tokens = float(rate)
-        self.stamp = time.monotonic()
-        self.warned_at = 0.0
-        self.dropped = 0
-        self._window_start = self.stamp
-        self._window_drops = 0
-
-    def allow(self) -> bool:
-        now = time.monotonic()
-        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
-        self.stamp = now
-        if self.tokens >= 1.0:
-            self.tokens -= 1.0
-            return True
-        self.dropped += 1
-        if now - self._window_start > self.FLOOD_WINDOW:
-            self._window_start, self._window_drops = now, 0
-        self._window_drops += 1
-        return False
-
-    @property
-    def flooding(self) -> bool:
-        return self._window_drops > self.FLOOD_FACTOR * self.rate * self.FLOOD_WINDOW
-
-
-ERROR_REPLIES = 20
-"""Error messages a session sends at most each second."""
-FLOOD_GRACE = 2.0
-"""Seconds a flooding visitor's channel has to close before its session is ended."""
 
 
 def media_url(name: str) -> str:
@@ -159,8 +116,8 @@ class Session:
         self.end_reason: str | None = None
         self._closing = False
         self.held = held
-        self._limit = _RateLimit(settings.max_commands_per_second)
-        self._replies = _RateLimit(ERROR_REPLIES)
+        self._limit = RateLimit(settings.max_commands_per_second)
+        self._replies = RateLimit(ERROR_REPLIES)
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
         held.add(self.pc.close)
