@@ -33,24 +33,10 @@ from museion.scenes.gltf.inspect.materials import (
     material_summary,
     texture_summary,
 )
-from museion.scenes.gltf.inspect.summary import (
-    GltfSummary,
-    Inspection,
-    MeshSummary,
-    Metadata,
-    NodeLine,
-)
+from museion.scenes.gltf.inspect.summary import GltfSummary, Inspection, Metadata
 
-# The summary's parts (SceneTree, MaterialSummary, ImageSummary...) are in .summary.
-__all__ = [
-    "PRIMITIVE_MODES",
-    "GltfSummary",
-    "Inspection",
-    "MeshSummary",
-    "NodeLine",
-    "inspect_gltf",
-    "summarize_source",
-]
+# The summary types are the package's to export (museion.scenes.gltf.inspect).
+__all__ = ["inspect_gltf", "summarize_source"]
 
 
 def _metadata(document: dict[str, Any]) -> Metadata:
