@@ -1,5 +1,5 @@
 """The sample assets generated from code (small, free, byte-identical on every run): one
-module per relic, venue, hall and pedestal over shared geometry, lathe, texture and packer
+module per relic, venue, hall and pedestal over shared geometry, lathe, texture and document
 modules; :func:`write_samples` writes the ``assets/`` folder."""
 
 from museion.tools.samples.files import RELICS, sample_builders, write_samples

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import (
     F64,
     floats,
@@ -19,7 +20,6 @@ from museion.tools.samples.geometry import (
     without_tangents,
 )
 from museion.tools.samples.lathe import corner_cut, lathed
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import (
     RELIC_TEXTURE,
     bronze_materials,
@@ -230,9 +230,9 @@ def _bell_images() -> tuple[F64, F64, F64, F64]:
 
 def build_bell() -> bytes:
     """The bianzhong bell (a yongzhong, with its shank) as GLB bytes."""
-    packer = Packer()
+    doc = SampleDocument()
     base, normal, roughness, metallic = _bell_images()
-    bronze, plain = bronze_materials(packer, base, normal, roughness, metallic)
+    bronze, plain = bronze_materials(doc, base, normal, roughness, metallic)
     v = np.linspace(0.0, 1.0, BELL_ROWS + 1)
     rows = _bell_rows(v)
     theta = np.linspace(2 * math.pi, 0.0, BELL_SEGMENTS + 1)  # so the grid faces outwards
@@ -256,12 +256,12 @@ def build_bell() -> bytes:
     for part in fittings:
         uv = floats(part, "TEXCOORD_0")
         uv[:, 1] = 0.30 + 0.02 * uv[:, 1]
-    return packer.glb(
+    return doc.glb(
         [
-            packer.node(name="body", mesh=packer.mesh("body", body, bronze)),
-            packer.node(
+            doc.node(name="body", mesh=doc.mesh("body", body, bronze)),
+            doc.node(
                 name="shank_and_bosses",
-                mesh=packer.mesh("shank_and_bosses", merge(*fittings), plain),
+                mesh=doc.mesh("shank_and_bosses", merge(*fittings), plain),
             ),
         ]
     )

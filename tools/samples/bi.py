@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import (
     F64,
     FACES,
@@ -17,7 +18,6 @@ from museion.tools.samples.geometry import (
     without_tangents,
 )
 from museion.tools.samples.lathe import revolve
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import (
     RELIC_TEXTURE,
     mix,
@@ -130,16 +130,16 @@ def _bi_images() -> tuple[F64, F64, F64, F64]:
 
 def build_bi() -> bytes:
     """The jade bi disc, standing on a small rosewood stand, as GLB bytes."""
-    packer = Packer()
+    doc = SampleDocument()
     base, normal, roughness, metallic = _bi_images()
-    jade = packer.material(
+    jade = doc.material(
         "polished nephrite",
         (1.0, 1.0, 1.0),
         1.0,
         1.0,
-        pack_textures(packer, base, normal, roughness, metallic),
+        pack_textures(doc, base, normal, roughness, metallic),
     )
-    wood = packer.material("rosewood stand", (0.075, 0.026, 0.014), 0.0, 0.42)
+    wood = doc.material("rosewood stand", (0.075, 0.026, 0.014), 0.0, 0.42)
     section, normal2d, v = _bi_section(44)
     # v falls along the outline, as revolve's tangent frame expects
     disc = revolve(section, normal2d, 1.0 - v, 160)
@@ -157,9 +157,9 @@ def build_bi() -> bytes:
         flat=4,
         bevel=4,
     )
-    return packer.glb(
+    return doc.glb(
         [
-            packer.node(name="bi", mesh=packer.mesh("bi", disc, jade)),
-            packer.node(name="stand", mesh=packer.mesh("stand", without_tangents(stand), wood)),
+            doc.node(name="bi", mesh=doc.mesh("bi", disc, jade)),
+            doc.node(name="stand", mesh=doc.mesh("stand", without_tangents(stand), wood)),
         ]
     )

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import (
     F64,
     Arrays,
@@ -18,7 +19,6 @@ from museion.tools.samples.geometry import (
     without_tangents,
 )
 from museion.tools.samples.lathe import along_profile, band_v, lathed
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import (
     RELIC_TEXTURE,
     bronze_materials,
@@ -208,9 +208,9 @@ def _ding_images() -> tuple[F64, F64, F64, F64]:
 
 def build_ding() -> bytes:
     """The bronze ding tripod cauldron as GLB bytes."""
-    packer = Packer()
+    doc = SampleDocument()
     base, normal, roughness, metallic = _ding_images()
-    bronze, plain = bronze_materials(packer, base, normal, roughness, metallic)
+    bronze, plain = bronze_materials(doc, base, normal, roughness, metallic)
     bowl = lathed(DING_BOWL, rings=60, segments=112, u_repeat=DING_REPEAT)
     # legs and handles take their patina from a plain band of the belly (0.15 to 0.25 m up)
     v1, v0 = (float(v) for v in band_v((0.15, 0.25), profile=DING_BOWL, inside_weight=0.4))
@@ -224,12 +224,12 @@ def build_ding() -> bytes:
     for part in fittings:
         uv = floats(part, "TEXCOORD_0")
         uv[:, 1] = v0 + uv[:, 1] * (v1 - v0)
-    return packer.glb(
+    return doc.glb(
         [
-            packer.node(name="bowl", mesh=packer.mesh("bowl", bowl, bronze)),
-            packer.node(
+            doc.node(name="bowl", mesh=doc.mesh("bowl", bowl, bronze)),
+            doc.node(
                 name="legs_and_handles",
-                mesh=packer.mesh("legs_and_handles", merge(*fittings), plain),
+                mesh=doc.mesh("legs_and_handles", merge(*fittings), plain),
             ),
         ]
     )

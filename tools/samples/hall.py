@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import F64, Arrays, box, look_along, merge, metric_uvs
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import noise, normal_map, pack_textures
 
 __all__ = ["build_hall"]
@@ -63,22 +63,20 @@ def build_hall() -> bytes:
     """One exhibition hall: a stone floor, plaster walls 0.2 m thick outside the interior,
     a ceiling with glowing light panels, a free-standing partition, and one directional key
     light (KHR_lights_punctual), as GLB."""
-    packer = Packer()
+    doc = SampleDocument()
     (x0, x1), (z0, z1), ceiling = HALL
     floor_base, floor_normal, floor_rough = _floor_textures()
     unmetallic = np.zeros_like(floor_rough)
-    floor_textures = pack_textures(packer, floor_base, floor_normal, floor_rough, unmetallic)
+    floor_textures = pack_textures(doc, floor_base, floor_normal, floor_rough, unmetallic)
     plaster, plaster_rough = _plaster_texture()
     plaster_textures = pack_textures(
-        packer, plaster, None, plaster_rough, np.zeros_like(plaster_rough)
+        doc, plaster, None, plaster_rough, np.zeros_like(plaster_rough)
     )
-    floor_material = packer.material("limestone floor", (1.0, 1.0, 1.0), 1.0, 1.0, floor_textures)
-    walls = packer.material("plaster walls", (0.6, 0.57, 0.52), 1.0, 1.0, plaster_textures)
-    partition_paint = packer.material(
-        "partition, red", (0.3, 0.06, 0.04), 1.0, 1.0, plaster_textures
-    )
-    ceiling_paint = packer.material("ceiling", (0.5, 0.5, 0.52), 0.0, 0.9)
-    panels_glow = packer.material(
+    floor_material = doc.material("limestone floor", (1.0, 1.0, 1.0), 1.0, 1.0, floor_textures)
+    walls = doc.material("plaster walls", (0.6, 0.57, 0.52), 1.0, 1.0, plaster_textures)
+    partition_paint = doc.material("partition, red", (0.3, 0.06, 0.04), 1.0, 1.0, plaster_textures)
+    ceiling_paint = doc.material("ceiling", (0.5, 0.5, 0.52), 0.0, 0.9)
+    panels_glow = doc.material(
         "light panels", (1.0, 1.0, 1.0), 0.0, 0.9, emissive=(0.95, 0.92, 0.86)
     )
 
@@ -105,37 +103,24 @@ def build_hall() -> bytes:
         "wall_west": ((WALL, ceiling, depth), (x0 - WALL / 2, ceiling / 2, centre_z)),
         "wall_east": ((WALL, ceiling, depth), (x1 + WALL / 2, ceiling / 2, centre_z)),
     }
-    roots = [packer.node(name="floor", mesh=packer.mesh("floor", floor, floor_material))]
+    roots = [doc.node(name="floor", mesh=doc.mesh("floor", floor, floor_material))]
     for name, (size, centre) in boxes.items():
-        mesh = packer.mesh(name, metric_uvs(box(size, centre), 2.0), walls)
-        roots.append(packer.node(name=name, mesh=mesh))
+        mesh = doc.mesh(name, metric_uvs(box(size, centre), 2.0), walls)
+        roots.append(doc.node(name=name, mesh=mesh))
     slab = box((width, WALL, depth), (centre_x, ceiling + WALL / 2, centre_z))
-    roots.append(packer.node(name="ceiling", mesh=packer.mesh("ceiling", slab, ceiling_paint)))
+    roots.append(doc.node(name="ceiling", mesh=doc.mesh("ceiling", slab, ceiling_paint)))
     panels = []
     for px in (-6.0, -2.0, 2.0, 6.0):
         for pz in (-3.0, 1.0, 4.5):
             panels.append(box((1.6, 0.01, 1.0), (px, ceiling - 0.005, pz)))
     panel_mesh = merge(*panels)
     roots.append(
-        packer.node(name="light_panels", mesh=packer.mesh("light_panels", panel_mesh, panels_glow))
+        doc.node(name="light_panels", mesh=doc.mesh("light_panels", panel_mesh, panels_glow))
     )
     (px0, px1), (pz0, pz1), height = PARTITION
     partition = box((px1 - px0, height, pz1 - pz0), ((px0 + px1) / 2, height / 2, (pz0 + pz1) / 2))
-    mesh = packer.mesh("partition", metric_uvs(partition, 2.0), partition_paint)
-    roots.append(packer.node(name="partition", mesh=mesh))
-    packer.doc.extensionsUsed = ["KHR_lights_punctual"]
-    packer.doc.extensions = {
-        "KHR_lights_punctual": {
-            "lights": [
-                {"name": "key", "type": "directional", "color": [1.0, 0.96, 0.9], "intensity": 3.0}
-            ]
-        }
-    }
-    roots.append(
-        packer.node(
-            name="key_light",
-            rotation=look_along(KEY_DIRECTION),
-            extensions={"KHR_lights_punctual": {"light": 0}},
-        )
-    )
-    return packer.glb(roots)
+    mesh = doc.mesh("partition", metric_uvs(partition, 2.0), partition_paint)
+    roots.append(doc.node(name="partition", mesh=mesh))
+    key = {"name": "key", "type": "directional", "color": [1.0, 0.96, 0.9], "intensity": 3.0}
+    roots.append(doc.light(key, name="key_light", rotation=look_along(KEY_DIRECTION)))
+    return doc.glb(roots)

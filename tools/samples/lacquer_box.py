@@ -6,11 +6,11 @@ import math
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import (
     F64,
     rounded_box,
 )
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import (
     draw_strokes,
     mix,
@@ -159,14 +159,14 @@ def _lacquer_images() -> tuple[F64, F64, F64, F64]:
 
 def build_lacquer_box() -> bytes:
     """The red-and-black lacquered box as GLB bytes."""
-    packer = Packer()
+    doc = SampleDocument()
     base, normal, roughness, metallic = _lacquer_images()
-    textures = pack_textures(packer, base, normal, roughness, metallic)
-    lacquer = packer.material("painted lacquer", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
+    textures = pack_textures(doc, base, normal, roughness, metallic)
+    lacquer = doc.material("painted lacquer", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
     width, height = BOX_IMAGE
     cells = {
         name: (x0 / width, y0 / height, x1 / width, y1 / height)
         for name, (x0, y0, x1, y1) in BOX_CELLS.items()
     }
     box = rounded_box(BOX_HALF, BOX_RADIUS, (0.0, BOX_HALF[1], 0.0), cells, flat=18, bevel=6)
-    return packer.glb([packer.node(name="box", mesh=packer.mesh("box", box, lacquer))])
+    return doc.glb([doc.node(name="box", mesh=doc.mesh("box", box, lacquer))])

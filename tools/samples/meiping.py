@@ -6,13 +6,13 @@ import math
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import (
     F64,
     floats,
     without_tangents,
 )
 from museion.tools.samples.lathe import along_profile, lathed, outline
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import (
     RELIC_TEXTURE,
     mix,
@@ -94,12 +94,12 @@ def _meiping_images() -> tuple[F64, F64, F64]:
 def build_meiping() -> bytes:
     """The celadon meiping vase as GLB bytes (the crackle lies under a smooth glaze, so
     there is no normal map)."""
-    packer = Packer()
+    doc = SampleDocument()
     base, roughness, metallic = _meiping_images()
-    textures = pack_textures(packer, base, None, roughness, metallic)
-    material = packer.material("crackled celadon glaze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
+    textures = pack_textures(doc, base, None, roughness, metallic)
+    material = doc.material("crackled celadon glaze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
     part = without_tangents(lathed(MEIPING, rings=84, segments=112, u_repeat=2.0))
     position = floats(part, "POSITION")
     position[:, 1] -= position[:, 1].min()  # the foot ring on y = 0
-    mesh = packer.mesh("meiping", part, material)
-    return packer.glb([packer.node(name="meiping", mesh=mesh)])
+    mesh = doc.mesh("meiping", part, material)
+    return doc.glb([doc.node(name="meiping", mesh=mesh)])

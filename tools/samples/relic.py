@@ -8,9 +8,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import F64
 from museion.tools.samples.lathe import band_v, lathed
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import encode, noise, normal_map
 
 __all__ = ["PROFILE", "RELIC_DEFAULTS", "RelicOptions", "build_relic", "relic_for_triangles"]
@@ -149,8 +149,8 @@ def _relic_textures(options: RelicOptions) -> tuple[tuple[bytes, str], ...]:
 
 def build_relic(options: RelicOptions = RELIC_DEFAULTS) -> bytes:
     """The bronze vessel as GLB bytes."""
-    packer = Packer()
-    base, normal, mr = (packer.texture(data, mime) for data, mime in _relic_textures(options))
-    material = packer.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, (base, normal, mr))
-    mesh = packer.mesh("vessel", lathed(PROFILE, options.rings, options.segments), material)
-    return packer.glb([packer.node(name="relic", mesh=mesh)])
+    doc = SampleDocument()
+    base, normal, mr = (doc.texture(data, mime) for data, mime in _relic_textures(options))
+    material = doc.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, (base, normal, mr))
+    mesh = doc.mesh("vessel", lathed(PROFILE, options.rings, options.segments), material)
+    return doc.glb([doc.node(name="relic", mesh=mesh)])

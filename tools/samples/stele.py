@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import (
     F64,
     Arrays,
@@ -16,7 +17,6 @@ from museion.tools.samples.geometry import (
     surface,
     without_tangents,
 )
-from museion.tools.samples.packer import Packer
 from museion.tools.samples.textures import (
     RELIC_TEXTURE,
     draw_strokes,
@@ -223,28 +223,28 @@ def _stele_back_and_sides() -> Arrays:
 
 def build_stele() -> bytes:
     """The carved votive stele on its plinth as GLB bytes."""
-    packer = Packer()
+    doc = SampleDocument()
     (base, normal, roughness), (plain, plain_roughness) = _stele_images()
-    face = packer.material(
+    face = doc.material(
         "carved limestone",
         (1.0, 1.0, 1.0),
         1.0,
         1.0,
-        pack_textures(packer, base, normal, roughness, np.zeros_like(roughness)),
+        pack_textures(doc, base, normal, roughness, np.zeros_like(roughness)),
     )
     stone_textures = pack_textures(
-        packer, plain, None, plain_roughness, np.zeros_like(plain_roughness)
+        doc, plain, None, plain_roughness, np.zeros_like(plain_roughness)
     )
-    stone = packer.material("limestone", (1.0, 1.0, 1.0), 1.0, 1.0, stone_textures)
+    stone = doc.material("limestone", (1.0, 1.0, 1.0), 1.0, 1.0, stone_textures)
     w, h, d = STELE_PLINTH
     plinth = box((w, h, d), (0.0, h / 2, 0.0))
     corner = floats(plinth, "POSITION")
     uv = np.stack([corner[:, 0] + corner[:, 2], corner[:, 1]], 1) * 4.0  # metric, on the tile
     plinth["TEXCOORD_0"] = uv.astype(np.float32)
     rest = merge(_stele_back_and_sides(), plinth)
-    return packer.glb(
+    return doc.glb(
         [
-            packer.node(name="carved_face", mesh=packer.mesh("carved_face", _stele_front(), face)),
-            packer.node(name="stele", mesh=packer.mesh("stele", rest, stone)),
+            doc.node(name="carved_face", mesh=doc.mesh("carved_face", _stele_front(), face)),
+            doc.node(name="stele", mesh=doc.mesh("stele", rest, stone)),
         ]
     )

@@ -10,8 +10,8 @@ import math
 import numpy as np
 from PIL import Image, ImageDraw
 
+from museion.tools.samples.document import SampleDocument
 from museion.tools.samples.geometry import F64, unit
-from museion.tools.samples.packer import Packer
 
 __all__ = [
     "RELIC_TEXTURE",
@@ -82,22 +82,22 @@ def encode(pixels: F64, fmt: str) -> tuple[bytes, str]:
 
 
 def pack_textures(
-    packer: Packer, base: F64, normal: F64 | None, roughness: F64, metallic: F64
+    doc: SampleDocument, base: F64, normal: F64 | None, roughness: F64, metallic: F64
 ) -> tuple[int, int | None, int]:
     """Pack base colour (sRGB, JPEG), normal (PNG) and metallic-roughness (JPEG) images."""
     mr = np.stack([np.ones_like(roughness), roughness, metallic], axis=-1)
-    base_index = packer.texture(*encode(base, "JPEG"))
-    normal_index = None if normal is None else packer.texture(*encode(normal * 0.5 + 0.5, "PNG"))
-    return base_index, normal_index, packer.texture(*encode(mr, "JPEG"))
+    base_index = doc.texture(*encode(base, "JPEG"))
+    normal_index = None if normal is None else doc.texture(*encode(normal * 0.5 + 0.5, "PNG"))
+    return base_index, normal_index, doc.texture(*encode(mr, "JPEG"))
 
 
 def bronze_materials(
-    packer: Packer, base: F64, normal: F64, roughness: F64, metallic: F64
+    doc: SampleDocument, base: F64, normal: F64, roughness: F64, metallic: F64
 ) -> tuple[int, int]:
     """Patinated bronze with its relief, and the same without (for legs, handles, shanks)."""
-    textures = pack_textures(packer, base, normal, roughness, metallic)
-    bronze = packer.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
-    plain = packer.material(
+    textures = pack_textures(doc, base, normal, roughness, metallic)
+    bronze = doc.material("patinated bronze", (1.0, 1.0, 1.0), 1.0, 1.0, textures)
+    plain = doc.material(
         "patinated bronze, plain", (1.0, 1.0, 1.0), 1.0, 1.0, (textures[0], None, textures[2])
     )
     return bronze, plain
