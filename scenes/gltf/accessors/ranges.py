@@ -2,7 +2,7 @@
 
 The range pass reads only the JSON and the real length of each buffer, with Python ints, so
 a count of 2**53 or an offset of -12 costs nothing.  Accessors that pass it are read
-(:func:`read_accessor`, re-exported here) and their values checked
+(:func:`.read.read_accessor`) and their values checked
 (:mod:`.values`).  Codes, severities and pointers follow the Khronos
 glTF-Validator.  Compressed data (``KHR_draco_mesh_compression``,
 ``EXT_meshopt_compression``) is range-checked; its values are left to the decoders.
@@ -30,11 +30,10 @@ from museion.scenes.gltf.accessors.layout import (
     quantity,
     view_of,
 )
-from museion.scenes.gltf.accessors.read import read_accessor
 from museion.scenes.gltf.accessors.values import check_accessor_data
 from museion.scenes.gltf.report import Reporter
 
-__all__ = ["check_accessors", "read_accessor"]
+__all__ = ["check_accessors"]
 
 _ELEMENT_ARRAY_BUFFER = 34963
 

@@ -37,7 +37,7 @@ from museion.scenes.gltf.glb import write_glb
 from museion.scenes.gltf.images import read_image_header
 from museion.scenes.gltf.pack import BufferPacker, bounds
 
-__all__ = ["DecodeLimits", "decode_to_glb", "needs_decoding"]
+__all__ = ["decode_to_glb", "needs_decoding"]
 
 logger = logging.getLogger(__name__)
 
