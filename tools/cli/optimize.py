@@ -18,8 +18,8 @@ from typing import Any
 from museion.scenes.gltf.gate import validate_gltf
 from museion.scenes.gltf.report import GltfInvalid
 from museion.scenes.gltf.uri import IMAGE_MEDIA_TYPES, FileUri, resolve_uri
-from museion.tools.gltf_document import GltfDocument, read_document, write_document
 from museion.tools.transform import OptimizeOptions, optimize
+from museion.tools.transform.document import GltfDocument, read_document, write_document
 from museion.tools.transform.geometry import ReorderOptions
 from museion.tools.transform.simplify import SimplifyOptions
 from museion.tools.transform.textures import TextureOptions

@@ -1,7 +1,7 @@
 """Geometry compression: ``meshopt`` (EXT_meshopt_compression) or ``draco``
 (KHR_draco_mesh_compression).  Run last: later transforms cannot change compressed data.
 
-``meshopt`` only marks the document: :func:`~museion.tools.gltf_document.write_document`
+``meshopt`` only marks the document: :func:`~museion.tools.transform.document.write_document`
 encodes each vertex and index view as it lays out the buffer (as glTF-Transform does).
 ``draco`` encodes each triangle primitive now, with DracoPy, into an opaque blob.
 """
@@ -14,14 +14,14 @@ from typing import Any
 
 import numpy as np
 
-from museion.tools.gltf_document import (
+from museion.tools.errors import OptimizeError
+from museion.tools.transform.checks import check_flag, check_whole
+from museion.tools.transform.document import (
     Array,
     GltfDocument,
     MeshoptEncoding,
-    OptimizeError,
     TransformStats,
 )
-from museion.tools.transform.checks import check_flag, check_whole
 
 __all__ = ["DracoOptions", "MeshoptOptions", "draco", "meshopt"]
 

@@ -15,8 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from museion.tools.gltf_document import Array, GltfDocument, TransformStats
 from museion.tools.transform.checks import check_flag, check_number, check_whole
+from museion.tools.transform.document import Array, GltfDocument, TransformStats
 
 __all__ = [
     "QuantizeOptions",

@@ -15,9 +15,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Literal, get_args
 
-from museion.tools.gltf_document import GltfDocument, TransformStats
 from museion.tools.transform.checks import check_choice, check_type
 from museion.tools.transform.compress import DracoOptions, MeshoptOptions, draco, meshopt
+from museion.tools.transform.document import GltfDocument, TransformStats
 from museion.tools.transform.geometry import (
     QuantizeOptions,
     ReorderOptions,

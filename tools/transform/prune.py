@@ -16,8 +16,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from museion.tools.gltf_document import GltfDocument, TransformStats
 from museion.tools.transform.checks import check_flag
+from museion.tools.transform.document import GltfDocument, TransformStats
 
 __all__ = ["DedupOptions", "PruneOptions", "dedup", "prune"]
 

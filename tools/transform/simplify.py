@@ -21,9 +21,9 @@ from typing import Any, Literal, NamedTuple, get_args
 
 import numpy as np
 
-from museion.tools.gltf_document import Array, GltfDocument, TransformStats
 from museion.tools.surface_error import Mesh, SurfaceError, surface_error
 from museion.tools.transform.checks import check_choice, check_flag, check_number, check_whole
+from museion.tools.transform.document import Array, GltfDocument, TransformStats
 from museion.tools.transform.geometry import _groups, _index_array, _indices
 
 __all__ = ["SimplifyOptions", "simplify"]

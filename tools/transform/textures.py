@@ -12,8 +12,9 @@ import logging
 from dataclasses import dataclass
 from typing import Literal, get_args
 
-from museion.tools.gltf_document import GltfDocument, OptimizeError, TransformStats
+from museion.tools.errors import OptimizeError
 from museion.tools.transform.checks import check_choice, check_flag, check_whole
+from museion.tools.transform.document import GltfDocument, TransformStats
 
 __all__ = ["TextureOptions", "textures"]
 

@@ -12,7 +12,7 @@ import numpy as np
 from PIL import Image
 
 from museion.scenes.gltf.gate import validate_gltf
-from museion.tools.gltf_document import Array, GltfDocument, write_document
+from museion.tools.transform.document import Array, GltfDocument, write_document
 
 __all__ = ["XMP", "metadata", "png", "sphere", "sphere_document", "world_bounds", "write_checked"]
 

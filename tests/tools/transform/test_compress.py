@@ -11,8 +11,8 @@ import pytest
 
 from museion.scenes.gltf.decode import decode_to_glb
 from museion.scenes.gltf.gate import read_gltf, validate_gltf
-from museion.tools.gltf_document import read_document
 from museion.tools.transform.compress import DracoOptions, MeshoptOptions, draco, meshopt
+from museion.tools.transform.document import read_document
 from museion.tools.transform.geometry import quantize, reorder
 from museion.tools.transform.prune import prune
 from tests.tools.transform.documents import (

@@ -1,5 +1,6 @@
-"""The document the transforms work on (tools/gltf_document.py): it round-trips through
-GLB and glTF with its metadata, and refuses what the gate refuses."""
+"""The document the transforms work on (tools/transform/document.py, laid out by
+serialize.py): it round-trips through GLB and glTF with its metadata, and refuses what the
+gate refuses."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ import numpy as np
 import pytest
 
 from museion.scenes.gltf.report import GltfInvalid
-from museion.tools.gltf_document import OptimizeError, read_document, write_document
+from museion.tools.errors import OptimizeError
+from museion.tools.transform.document import read_document, write_document
 from tests.tools.transform.documents import (
     metadata,
     png,

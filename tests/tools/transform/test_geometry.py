@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from museion.tools.gltf_document import GltfDocument, read_document
+from museion.tools.transform.document import GltfDocument, read_document
 from museion.tools.transform.geometry import (
     QuantizeOptions,
     ReorderOptions,

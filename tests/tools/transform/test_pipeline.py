@@ -12,8 +12,8 @@ import pytest
 
 from museion.scenes.gltf.decode import decode_to_glb
 from museion.scenes.gltf.gate import validate_gltf
-from museion.tools.gltf_document import read_document
 from museion.tools.transform.compress import DracoOptions
+from museion.tools.transform.document import read_document
 from museion.tools.transform.pipeline import OptimizeOptions, optimize
 from museion.tools.transform.simplify import SimplifyOptions
 from museion.tools.transform.textures import TextureOptions

@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from museion.tools.gltf_document import GltfDocument, read_document
 from museion.tools.surface_error import Mesh, surface_error
+from museion.tools.transform.document import GltfDocument, read_document
 from museion.tools.transform.geometry import weld
 from museion.tools.transform.prune import prune
 from museion.tools.transform.simplify import SimplifyOptions, simplify

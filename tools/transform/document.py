@@ -3,10 +3,10 @@
 A file is read through the gate (:mod:`museion.scenes.gltf.gate`) first, so nothing here
 trusts a path or a length it did not check.  Every accessor is decoded into a numpy array
 (``(count, components)``, its component type, sparse data applied) and every image into its
-bytes; ``bufferViews`` and ``buffers`` are dropped and written afresh, packed, on output.
-That is what lets each transform be a small function over arrays (as in glTF-Transform),
-while everything else in the JSON (names, extras, ``KHR_xmp_json_ld``, unknown extensions)
-is carried through untouched.
+bytes; ``bufferViews`` and ``buffers`` are dropped, and written afresh, packed, on output
+(:mod:`.serialize`).  That is what lets each transform be a small function over arrays (as
+in glTF-Transform), while everything else in the JSON (names, extras, ``KHR_xmp_json_ld``,
+unknown extensions) is carried through untouched.
 """
 
 from __future__ import annotations
@@ -20,38 +20,24 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import numpy.typing as npt
 
 from museion.scenes.document.file import atomic_write
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.accessors.layout import COMPONENTS as COMPONENT_DTYPES
-from museion.scenes.gltf.accessors.layout import TYPE_SIZES
+from museion.scenes.gltf.accessors.layout import Array
 from museion.scenes.gltf.decode import decode_to_glb
-from museion.scenes.gltf.decode.meshopt_encode import encode_meshopt_rows, octahedral_rows
 from museion.scenes.gltf.decode.source import DecodeLimits, DecodeSource
 from museion.scenes.gltf.gate import GltfSource, read_gltf, validate_gltf
 from museion.scenes.gltf.glb import write_glb
 from museion.scenes.gltf.images import read_image_header
-from museion.scenes.gltf.pack import (
-    ARRAY_BUFFER,
-    COMPONENT_TYPES,
-    ELEMENT_ARRAY_BUFFER,
-    BufferPacker,
-    accessor_type,
-    bounds,
-    padded_rows,
-    vertex_stride,
-)
+from museion.scenes.gltf.pack import COMPONENT_TYPES, accessor_type
 from museion.scenes.gltf.report import GltfInvalid
 from museion.tools.errors import OptimizeError
+from museion.tools.transform.serialize import serialize
 
 __all__ = [
-    "COMPONENT_DTYPES",
-    "TYPE_COMPONENTS",
     "Array",
     "GltfDocument",
     "MeshoptEncoding",
-    "OptimizeError",
     "TransformStats",
     "read_document",
     "write_document",
@@ -59,9 +45,6 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-Array = npt.NDArray[Any]
-
-TYPE_COMPONENTS = TYPE_SIZES
 # Extensions whose data this module decodes on read, and so drops from the output.
 _DECODED_ON_READ = ("EXT_meshopt_compression", "KHR_meshopt_compression")
 
@@ -277,144 +260,19 @@ def read_document(path: Path) -> GltfDocument:
         raise _bad("GLTF_UNREADABLE", path.name, f"the file cannot be decoded ({exc!r})") from exc
 
 
-# --- writing ---------------------------------------------------------------------------------
-
-
-def _usage(doc: GltfDocument) -> tuple[set[int], set[int], set[int], set[int]]:
-    """Accessors used as vertex attributes, as indices, as POSITION, as unit vectors."""
-    vertex: set[int] = set()
-    index: set[int] = set()
-    position: set[int] = set()
-    unit: set[int] = set()
-    for _, primitive in doc.primitives():
-        attributes = primitive.get("attributes", {})
-        vertex.update(attributes.values())
-        unit.update(i for k, i in attributes.items() if k in ("NORMAL", "TANGENT"))
-        for target in primitive.get("targets", []):
-            vertex.update(target.values())
-        if "indices" in primitive:
-            index.add(primitive["indices"])
-        if "POSITION" in primitive.get("attributes", {}):
-            position.add(primitive["attributes"]["POSITION"])
-    return vertex, index, position, unit
-
-
-def _serialize(doc: GltfDocument, bin_uri: str | None) -> tuple[dict[str, Any], bytes]:
-    """The final JSON and the one binary buffer.
-
-    With :attr:`GltfDocument.meshopt` set, vertex and index views are stored compressed in
-    buffer 0 and laid out, without data, in a fallback buffer 1 (so the extension is
-    required, as gltfpack writes it); other views stay plain in buffer 0.
-    """
-    out = json.loads(json.dumps(doc.json))  # a deep copy: writing never changes the document
-    vertex, index_use, position, unit = _usage(doc)
-    packer, fallback = BufferPacker(0), BufferPacker(1)
-    for blob in doc.blobs:
-        packer.add_view(blob)
-    for i, image in enumerate(out.get("images", [])):
-        image["bufferView"] = packer.add_view(doc.images[i])
-    placed: list[tuple[int, bool]] = []  # (view index, in the fallback buffer)
-    encoding = doc.meshopt
-    for i, accessor in enumerate(out.get("accessors", [])):
-        data = doc.arrays[i]
-        if data is None:
-            placed.append((-1, False))
-            continue
-        element = data.dtype.itemsize * data.shape[1]
-        is_vertex = i in vertex
-        stride = vertex_stride(element) if is_vertex else element
-        raw = padded_rows(data, stride)
-        view: dict[str, Any] = {}
-        if is_vertex:
-            view["target"] = ARRAY_BUFFER
-            if stride != element or encoding is not None:
-                view["byteStride"] = stride
-        elif i in index_use:
-            view["target"] = ELEMENT_ARRAY_BUFFER
-        accessor["count"] = len(data)
-        if "min" in accessor or i in position:
-            accessor["min"], accessor["max"] = bounds(data)
-        packable = is_vertex or (i in index_use and stride in (2, 4))
-        if encoding is None or not packable or not len(data):
-            placed.append((packer.add_view(raw, **view), False))
-            continue
-        if is_vertex:
-            mode = "ATTRIBUTES"
-            octahedral = (
-                encoding.octahedral
-                and i in unit
-                and data.dtype == np.int8
-                and bool(accessor.get("normalized"))
-                and data.shape[1] in (3, 4)
-            )
-            filt = "OCTAHEDRAL" if octahedral else "NONE"
-        else:
-            mode = "TRIANGLES" if _is_triangle_list(doc, i) else "INDICES"
-            filt = "NONE"
-        if filt == "OCTAHEDRAL":
-            raw = octahedral_rows(data, stride)
-        packed = encode_meshopt_rows(raw, stride, len(data), mode, encoding.level, encoding.version)
-        start = packer.put(packed)
-        ext: dict[str, Any] = {
-            "buffer": 0,
-            "byteOffset": start,
-            "byteLength": len(packed),
-            "byteStride": stride,
-            "mode": mode,
-            "count": len(data),
-        }
-        if filt != "NONE":
-            ext["filter"] = filt
-        view["extensions"] = {"EXT_meshopt_compression": ext}
-        placed.append((fallback.reserve(len(raw), **view), True))
-    offset = len(packer.views)
-    for accessor, (at, in_fallback) in zip(out.get("accessors", []), placed, strict=True):
-        if at >= 0:
-            accessor["bufferView"] = at + offset if in_fallback else at
-    views = packer.views + fallback.views
-    blob = packer.binary()
-    buffers = [packer.buffer_entry(bin_uri)]
-    if fallback.views:
-        spare = fallback.buffer_entry()
-        spare["extensions"] = {"EXT_meshopt_compression": {"fallback": True}}
-        buffers.append(spare)
-        for key in ("extensionsUsed", "extensionsRequired"):
-            names = out.setdefault(key, [])
-            if "EXT_meshopt_compression" not in names:
-                names.append("EXT_meshopt_compression")
-    if views:
-        out["bufferViews"] = views
-    if blob or fallback.views:
-        out["buffers"] = buffers
-    return _ordered(out), blob
-
-
-def _is_triangle_list(doc: GltfDocument, accessor: int) -> bool:
-    return all(p.get("mode", 4) == 4 for _, p in doc.primitives() if p.get("indices") == accessor)
-
-
-_KEY_ORDER = ["asset", "extensionsUsed", "extensionsRequired", "extensions", "extras", "scene"]
-
-
-def _ordered(out: dict[str, Any]) -> dict[str, Any]:
-    """The usual key order (asset first), so a reader of the JSON finds its way."""
-    keys = [k for k in _KEY_ORDER if k in out] + [k for k in out if k not in _KEY_ORDER]
-    return {k: out[k] for k in keys}
-
-
 def write_document(doc: GltfDocument, path: Path) -> int:
     """Write ``doc`` to ``path`` atomically, as GLB or as ``.gltf`` beside a ``.bin`` (by
     the suffix); returns the bytes written.  Raises :class:`OptimizeError` for another
     suffix and :class:`~museion.scenes.errors.SceneError` (``WRITE_FAILED``) on I/O errors."""
     suffix = path.suffix.lower()
     if suffix == ".glb":
-        document, blob = _serialize(doc, None)
+        document, blob = serialize(doc, None)
         data = write_glb(document, blob)
         atomic_write(path, data)
         return len(data)
     if suffix == ".gltf":
         bin_path = path.with_suffix(".bin")
-        document, blob = _serialize(doc, bin_path.name if blob_needed(doc) else None)
+        document, blob = serialize(doc, bin_path.name if blob_needed(doc) else None)
         text = json.dumps(document, ensure_ascii=False, indent=1).encode("utf-8")
         if blob:
             atomic_write(bin_path, blob)
