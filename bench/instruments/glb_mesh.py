@@ -1,16 +1,19 @@
 """What a plain GLB holds, read independently of the code under test: its default scene's
-triangles in world space (to measure surface error) and the bytes of its embedded images."""
+triangles in world space (to measure surface error) and the bytes of its embedded images.
+
+The container is split by the one GLB reader (scenes.gltf.glb); the accessors and node
+transforms are decoded here on purpose, apart from scenes.gltf, to check our outputs."""
 
 from __future__ import annotations
 
 import json
-import struct
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from museion.scenes.gltf.glb import read_glb
 from museion.tools.surface_error import Mesh
 
 __all__ = ["image_bytes", "read_glb_mesh"]
@@ -61,10 +64,9 @@ def _local(node: dict[str, Any]) -> npt.NDArray[np.float64]:
 
 def read_glb_mesh(path: Path) -> Mesh:
     """Every triangle of a plain GLB's default scene, in world space."""
-    data = path.read_bytes()
-    json_length = struct.unpack_from("<I", data, 12)[0]
-    document = json.loads(data[20 : 20 + json_length])
-    binary = data[20 + json_length + 8 :]
+    chunks = read_glb(path.read_bytes(), path.name)
+    document = json.loads(chunks.json)
+    binary = chunks.bin or b""
     positions: list[npt.NDArray[Any]] = []
     triangles: list[npt.NDArray[Any]] = []
     base = 0
@@ -96,8 +98,6 @@ def read_glb_mesh(path: Path) -> Mesh:
 
 def image_bytes(path: Path) -> int:
     """Bytes of the images embedded in a GLB (buffer views referenced by images)."""
-    data = path.read_bytes()
-    json_length = struct.unpack_from("<I", data, 12)[0]
-    document = json.loads(data[20 : 20 + json_length])
+    document = json.loads(read_glb(path.read_bytes(), path.name).json)
     views = {i["bufferView"] for i in document.get("images", []) if "bufferView" in i}
     return sum(int(document["bufferViews"][v]["byteLength"]) for v in views)

