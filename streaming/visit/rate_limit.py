@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 __all__ = ["ERROR_REPLIES", "FLOOD_GRACE", "RateLimit"]
 
@@ -18,17 +19,18 @@ class RateLimit:
     FLOOD_FACTOR = 0.5
     FLOOD_WINDOW = 2.0
 
-    def __init__(self, rate: int) -> None:
+    def __init__(self, rate: int, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
         self.rate = float(rate)
         self.tokens = float(rate)
-        self.stamp = time.monotonic()
+        self.stamp = clock()
         self.warned_at = 0.0
         self.dropped = 0
         self._window_start = self.stamp
         self._window_drops = 0
 
     def allow(self) -> bool:
-        now = time.monotonic()
+        now = self._clock()
         self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
