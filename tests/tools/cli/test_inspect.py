@@ -12,7 +12,7 @@ import pytest
 from museion.scenes.gltf.gate import validate_gltf
 from museion.tools.cli import main
 from tests.conftest import ASSETS, CORPUS
-from tests.scenes.gltf.test_inspect import truth
+from tests.scenes.gltf.inspect.test_summarize import truth
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
