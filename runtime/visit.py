@@ -202,10 +202,9 @@ class Visit:
             if not found:
                 return [Refusal("TOUR_UNKNOWN", f"There is no tour {command.tour!r} here.")]
             views = {key: view for key, (view, _) in self.engine.exhibit_views.items()}
+            current = self.view(now)  # before the tour takes the camera: it flies from here
             self.tour = TourPlayer(found[0], views)
-            # As before the move: the new tour's own view, so it starts at its first step
-            # rather than flying there from the visitor's camera.
-            self.tour.start(self.view(now), now)
+            self.tour.start(current, now)
         elif self.tour is None:
             return [Refusal("TOUR_NOT_PLAYING", "No tour is playing.")]
         elif command.action == "pause":

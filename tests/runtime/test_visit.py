@@ -145,6 +145,20 @@ def test_a_playing_tour_moves_on_by_itself_and_finishes(exhibition: RenderEngine
     ]
 
 
+def test_a_tour_flies_from_where_the_visitor_stands_to_its_first_step(
+    exhibition: RenderEngine,
+) -> None:
+    visit = Visit(exhibition, T0)
+    visit.greeting()
+    standing = visit.view(T0)
+    visit.apply(TourCommand("start", "highlights"), T0)
+    assert visit.view(T0) == standing  # no jump: the flight starts at the visitor's eye
+    halfway = visit.view(T0 + FLIGHT_SECONDS / 2)
+    rest = visit.view(T0 + FLIGHT_SECONDS)
+    assert halfway not in (standing, rest)
+    assert rest != standing
+
+
 def test_stop_leaves_the_camera_where_the_tour_put_it(exhibition: RenderEngine) -> None:
     visit = Visit(exhibition, T0)
     visit.greeting()
