@@ -32,6 +32,12 @@ TURN = """() => new Promise((resolve) => {
 })"""
 
 
+async def _open_hall(page: Any, url: str, lang: str) -> None:
+    """The hall's page in ``lang`` at the bronze hu, once it shows pictures."""
+    await page.goto(f"{url}/?lang={lang}&exhibit=bronze-hu")
+    await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+
+
 def _refined(session: Session) -> bool:
     """The camera rests and its picture was refined to full size: the last two pictures
     sent (a preview, then the full-size one) show the view the camera has now."""
@@ -55,8 +61,7 @@ async def test_clicking_the_relic_opens_its_label_in_both_languages(
 ) -> None:
     async with serve(exhibition) as server, browser_page() as page:
         # This Chromium prefers English; the visitor chooses Chinese with ?lang=zh.
-        await page.goto(f"{server.url}/?lang=zh&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        await _open_hall(page, server.url, "zh")
         assert await page.locator("#exhibition").inner_text() == "中华文物厅"
         box = await page.locator("video").bounding_box()
         await page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
@@ -92,8 +97,7 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
     from museion.streaming.server import SESSIONS_KEY
 
     async with serve(exhibition) as server, browser_page() as page:
-        await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        await _open_hall(page, server.url, "en")
         (session,) = server.app[SESSIONS_KEY].sessions.values()
         applied = session.commands_applied
         # Turn the relic for a while, then rest: the markers must settle where the hotspots
@@ -163,8 +167,7 @@ async def test_hotspot_markers_stay_on_their_hotspots_while_orbiting(
     from museion.streaming.server import SESSIONS_KEY
 
     async with serve(exhibition) as server, browser_page() as page:
-        await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        await _open_hall(page, server.url, "en")
         (session,) = server.app[SESSIONS_KEY].sessions.values()
         # The server knows its RTP origin (marks go out with their frame's timestamp), and
         # the page has the first picture's marks.
@@ -211,8 +214,7 @@ async def test_the_highlights_tour_visits_four_different_views(exhibition: Rende
       return Array.from(x.getImageData(0, 0, 160, 90).data);
     }"""
     async with serve(exhibition) as server, browser_page() as page:
-        await page.goto(f"{server.url}/?lang=en&exhibit=bronze-hu")
-        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        await _open_hall(page, server.url, "en")
         (session,) = server.app[SESSIONS_KEY].sessions.values()
         bar = page.get_by_role("region", name="Guided tours")
         await bar.get_by_role("button", name="Start tour").click()

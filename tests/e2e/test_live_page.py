@@ -53,7 +53,7 @@ async def watch_playback(
     await page.wait_for_function("document.getElementById('video').videoWidth > 0", timeout=WAIT)
     first = await page.evaluate(INBOUND)
     sent_before = stream.frames_in
-    await until(lambda: stream.frames_in >= sent_before + frames, 30)
+    await until(lambda: stream.frames_in >= sent_before + frames, 60)
     last = await page.evaluate(INBOUND)
     return first, last, stream.frames_in - sent_before
 
