@@ -55,8 +55,34 @@ ROOMS = {
         "museion.scenes.showcase",
     ),
     "scenes/document": ("museion.scenes.checked_scene", "museion.scenes.showcase"),
+    # The gate's checks read the JSON (rules) or the bytes (accessors); neither decodes nor
+    # inspects, and the decoder and the inspector lean on neither's verdicts.
+    "scenes/gltf/rules": (
+        "museion.scenes.gltf.accessors",
+        "museion.scenes.gltf.decode",
+        "museion.scenes.gltf.inspect",
+        "museion.scenes.gltf.gate",
+    ),
+    "scenes/gltf/accessors": (
+        "museion.scenes.gltf.rules",
+        "museion.scenes.gltf.decode",
+        "museion.scenes.gltf.inspect",
+        "museion.scenes.gltf.gate",
+    ),
+    "scenes/gltf/decode": ("museion.scenes.gltf.inspect", "museion.scenes.gltf.rules"),
+    "scenes/gltf/inspect": ("museion.scenes.gltf.decode", "museion.scenes.gltf.rules"),
+    # Loading a model knows nothing of rendering or of visitors.
+    "runtime/loading": (
+        "museion.runtime.engine",
+        "museion.runtime.visit",
+        "museion.runtime.frame_source",
+        "museion.runtime.graphics",
+    ),
     "streaming/live": ("museion.streaming.visit", "museion.streaming.server"),
     "streaming/visit": ("museion.streaming.live", "museion.streaming.server"),
+    # The sample builders and the optimizer are separate tools; the CLI sits on both.
+    "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
+    "tools/transform": ("museion.tools.samples", "museion.tools.cli"),
 }
 COMMON = ("museion.streaming.live", "museion.streaming.visit", "museion.streaming.server")
 
@@ -84,3 +110,20 @@ def test_the_layers_common_modules_import_no_room() -> None:
                 assert not (name == banned or name.startswith(banned + ".")), (
                     f"{path.relative_to(REPO)} imports {name}"
                 )
+
+
+# What a visitor does is plain state over the camera: no Panda3D, so every client (browser,
+# docent follower, headset, studio) reuses it and it is tested on a clock.
+PURE_RUNTIME = ("visit", "view_commands", "camera", "navigation", "tour_player")
+
+
+@pytest.mark.parametrize("module", PURE_RUNTIME)
+def test_a_visitors_state_imports_no_panda3d(module: str) -> None:
+    path = REPO / "runtime" / f"{module}.py"
+    for name in _imports(path.read_text("utf-8")):
+        assert not (name == "panda3d" or name.startswith("panda3d.")), f"{path} imports {name}"
+
+
+def test_view_commands_are_plain_data() -> None:
+    names = _imports((REPO / "runtime" / "view_commands.py").read_text("utf-8"))
+    assert not [name for name in names if name.startswith("museion")]
