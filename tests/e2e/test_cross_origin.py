@@ -116,4 +116,4 @@ async def test_a_player_on_another_origin_reads_errors_plays_and_stops(
             404,
             "SESSION_NOT_FOUND",
         )
-        await until(lambda: registry.health()["viewers"] == 0)
+        await until(lambda: registry.health()["viewers"] == 0, 30)

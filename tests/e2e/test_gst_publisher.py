@@ -172,7 +172,7 @@ async def test_a_trickling_publisher_connects_through_patch(engine: RenderEngine
             url, size="640x360", fps=15, seconds=4, profile="main", trickle=True
         ) as process:
             stream = _stream(server.app)
-            await until(lambda: stream.frames_in > 10)
+            await until(lambda: stream.frames_in > 10, 30)
             assert process.stdout is not None
             rest = (await process.stdout.read()).decode()
     trickled = [line for line in rest.splitlines() if line.startswith("trickled")]
@@ -214,18 +214,22 @@ async def test_an_8k_show_passes_through_and_a_browser_that_cannot_decode_it_say
     its page says so plainly and lets the stream go."""
     async with serve(engine, LIVE) as server, browser_page() as page:
         url = f"{server.url}/whip/show"
-        async with gst_publisher(url, size="7680x4320", fps=2, seconds=60):
+        async with gst_publisher(url, size="7680x4320", fps=2, seconds=180):
             stream = _stream(server.app)
             assert stream.profile_level_id is not None
             assert stream.profile_level_id.lower().startswith("64003")  # level 6.x echoed
             async with watcher(server.url, jitter=8192) as (watched, _):
                 await until(lambda: watched.frames >= 4, 60)
             await page.goto(f"{server.url}/live/show")
+            # The page gives up after 8 s of packets without a picture (and 2 come a second).
             await page.wait_for_function(
-                "document.body.dataset.state === 'undecodable'", timeout=WAIT
+                "['undecodable', 'ended', 'error'].includes(document.body.dataset.state)",
+                timeout=2 * WAIT,
             )
+            state = await page.evaluate("document.body.dataset.state")
+            assert state == "undecodable", state
             message = await page.text_content("#message")
-            await until(lambda: not server.app[LIVE_KEY].viewers)  # the page let it go
+            await until(lambda: not server.app[LIVE_KEY].viewers, 30)  # the page let it go
     assert watched.sizes == {(7680, 4320)}
     assert message is not None
     assert "cannot decode this show (H.264 High, level 6: 8K)" in message, message

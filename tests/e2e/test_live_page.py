@@ -65,7 +65,7 @@ async def test_a_visitor_watches_the_show_and_sees_it_end(engine: RenderEngine, 
         browser_page() as page,
     ):
         stream = server.app[LIVE_KEY].streams["show"]
-        await until(lambda: stream.frames_in > 0)
+        await until(lambda: stream.frames_in > 0, 30)
         first, last, sent = await watch_playback(page, server.url, stream)
         assert last["codec"] == "video/H264"  # the publisher's own frames, not re-encoded
         assert (last["width"], last["height"]) == (WIDTH, HEIGHT)
@@ -119,7 +119,7 @@ async def test_a_publisher_that_vanishes_ends_the_show_on_the_page(
             await page.wait_for_function("document.body.dataset.state === 'ended'", timeout=WAIT)
             ended_after = time.monotonic() - killed
             message = await page.text_content("#message")
-            await until(lambda: not registry.viewers and not registry.publishers)
+            await until(lambda: not registry.viewers and not registry.publishers, 30)
         finally:
             if encoder.returncode is None:
                 encoder.kill()
