@@ -15,6 +15,7 @@ from museion.runtime.loading import load_model
 from museion.scenes.gltf.gate import check_gltf
 from museion.scenes.showcase import open_showcase
 from tests.conftest import ASSETS, CORPUS, centre_patch, is_bronze
+from tests.gltf_fixtures import triangle
 from tests.runtime.loading.workers import (
     cache_settings,
     needs_corpus,
@@ -90,15 +91,9 @@ def test_the_worker_loads_what_the_decoder_makes_of_a_draco_file(tmp_path: Path)
     assert summary(ours)["vertices"] > 0
 
 
-_EVIL_TYPE = {
-    "asset": {"version": "2.0"},
-    "scenes": [{"nodes": [0]}],
-    "nodes": [{"mesh": 0}],
-    "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
-    "accessors": [{"bufferView": 0, "componentType": 5126, "count": 3, "type": "\x1b[2J\nVEC3"}],
-    "bufferViews": [{"buffer": 0, "byteLength": 36}],
-    "buffers": [{"byteLength": 36, "uri": "data:application/octet-stream;base64," + "A" * 48}],
-}
+_EVIL_TYPE, _ = triangle()
+_EVIL_TYPE["accessors"][0]["type"] = "\x1b[2J\nVEC3"
+_EVIL_TYPE["buffers"][0]["uri"] = "data:application/octet-stream;base64," + "A" * 48  # 36 zeros
 
 
 @pytest.mark.parametrize(

@@ -9,13 +9,10 @@ or spins just before loading).
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import signal
-import struct
 import threading
-import zlib
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,9 @@ import pytest
 
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.gltf.gate import CheckedGltf
+from museion.scenes.gltf.glb import write_glb
 from tests.conftest import ASSETS, CORPUS
+from tests.gltf_fixtures import solid_png, triangle, write_gltf
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
@@ -90,89 +89,18 @@ def cache_files(cache: Path) -> list[str]:
 # -- generated models ----------------------------------------------------------------------
 
 
-def png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
-    """A solid-colour RGB PNG, compressed row by row (a huge one costs kilobytes)."""
-    row = b"\x00" + bytes(rgb) * width
-    packer = zlib.compressobj(6)
-    data = b"".join(packer.compress(row) for _ in range(height)) + packer.flush()
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        crc = struct.pack(">I", zlib.crc32(kind + body))
-        return struct.pack(">I", len(body)) + kind + body + crc
-
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return (
-        b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
-    )
-
-
-def _triangle_document(image_view: bool) -> dict[str, Any]:
-    document: dict[str, Any] = {
-        "asset": {"version": "2.0"},
-        "scene": 0,
-        "scenes": [{"nodes": [0]}],
-        "nodes": [{"mesh": 0}],
-        "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1}}]}],
-        "accessors": [
-            {
-                "bufferView": 0,
-                "componentType": 5126,
-                "count": 3,
-                "type": "VEC3",
-                "min": [0, 0, 0],
-                "max": [1, 1, 0],
-            },
-            {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"},
-        ],
-        "bufferViews": [
-            {"buffer": 0, "byteOffset": 0, "byteLength": 36},
-            {"buffer": 0, "byteOffset": 36, "byteLength": 24},
-        ],
-    }
-    if image_view:
-        document["meshes"][0]["primitives"][0]["material"] = 0
-        document["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
-        document["textures"] = [{"source": 0}]
-        document["images"] = [{"bufferView": 2, "mimeType": "image/png"}]
-    return document
-
-
-_GEOMETRY = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0) + struct.pack("<6f", 0, 0, 1, 0, 0, 1)
-
-
 def textured_triangle_glb(
     path: Path, side: int, rgb: tuple[int, int, int] = (180, 120, 60)
 ) -> Path:
     """A gate-valid GLB: one triangle with a ``side`` x ``side`` base-colour texture."""
-    image = png(side, side, rgb)
-    binary = _GEOMETRY + image
-    binary += b"\x00" * (-len(binary) % 4)
-    document = _triangle_document(image_view=True)
-    document["bufferViews"].append({"buffer": 0, "byteOffset": 60, "byteLength": len(image)})
-    document["buffers"] = [{"byteLength": len(binary)}]
-    text = json.dumps(document).encode()
-    text += b" " * (-len(text) % 4)
-    total = 12 + 8 + len(text) + 8 + len(binary)
-    path.write_bytes(
-        struct.pack("<III", 0x46546C67, 2, total)
-        + struct.pack("<II", len(text), 0x4E4F534A)
-        + text
-        + struct.pack("<II", len(binary), 0x004E4942)
-        + binary
-    )
+    path.write_bytes(write_glb(*triangle(image_png=solid_png(side, side, rgb))))
     return path
 
 
 def triangle_gltf(folder: Path, x: float = 1.0) -> Path:
-    """A ``.gltf`` whose geometry lives in ``triangle.bin`` beside it."""
-    geometry = struct.pack("<9f", 0, 0, 0, x, 0, 0, 0, 1, 0) + _GEOMETRY[36:]
-    (folder / "triangle.bin").write_bytes(geometry)
-    document = _triangle_document(image_view=False)
-    document["accessors"][0]["max"] = [x, 1, 0]
-    document["buffers"] = [{"byteLength": len(geometry), "uri": "triangle.bin"}]
-    path = folder / "triangle.gltf"
-    path.write_text(json.dumps(document))
-    return path
+    """A ``.gltf`` whose geometry lives in ``triangle.bin`` beside it; ``x`` is the x of
+    its second corner."""
+    return write_gltf(folder, "triangle.gltf", *triangle(texcoords=True, width=x))
 
 
 def unchecked(path: Path) -> CheckedGltf:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -15,42 +14,13 @@ from hypothesis import strategies as st
 
 from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf.gate import parse_gltf_bytes, validate_gltf
-from museion.scenes.gltf.glb import read_glb
+from museion.scenes.gltf.glb import read_glb, write_glb
+from tests.gltf_fixtures import triangle
 
 _CODE = re.compile(r"^[A-Z][A-Z0-9_]+$")
 
-_TRIANGLE = struct.pack("<9f", 0, 0, 0, 1, 0, 0, 0, 1, 0)
-_DOCUMENT: dict[str, Any] = {
-    "asset": {"version": "2.0"},
-    "scene": 0,
-    "scenes": [{"nodes": [0]}],
-    "nodes": [{"mesh": 0, "name": "tri"}],
-    "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
-    "accessors": [
-        {
-            "bufferView": 0,
-            "componentType": 5126,
-            "count": 3,
-            "type": "VEC3",
-            "min": [0, 0, 0],
-            "max": [1, 1, 0],
-        }
-    ],
-    "bufferViews": [{"buffer": 0, "byteLength": 36}],
-    "buffers": [{"byteLength": 36}],
-}
-
-
-def _glb(document: dict[str, Any], binary: bytes) -> bytes:
-    text = json.dumps(document).encode()
-    text += b" " * (-len(text) % 4)
-    binary += b"\x00" * (-len(binary) % 4)
-    body = struct.pack("<I4s", len(text), b"JSON") + text
-    body += struct.pack("<I4s", len(binary), b"BIN\x00") + binary
-    return struct.pack("<4sII", b"glTF", 2, 12 + len(body)) + body
-
-
-_VALID_GLB = _glb(_DOCUMENT, _TRIANGLE)
+_DOCUMENT, _TRIANGLE = triangle(name="tri")
+_VALID_GLB = write_glb(_DOCUMENT, _TRIANGLE)
 
 _json_values = st.recursive(
     st.none()
@@ -137,7 +107,7 @@ def test_any_json_values_through_the_whole_gate(
     document = json.loads(json.dumps(_DOCUMENT))
     for (kind, index, key), value in replacements:
         document[kind][index][key] = value
-    (tmp_path / "fuzz.glb").write_bytes(_glb(document, _TRIANGLE))
+    (tmp_path / "fuzz.glb").write_bytes(write_glb(document, _TRIANGLE))
     report = validate_gltf(tmp_path, "fuzz.glb")
     for issue in report.issues:
         assert _CODE.match(issue.code) and issue.message

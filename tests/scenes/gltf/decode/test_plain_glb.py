@@ -22,7 +22,9 @@ from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf.decode import DecodeLimits, decode_to_glb
 from museion.scenes.gltf.extensions import DECODED
 from museion.scenes.gltf.gate import validate_gltf
+from museion.scenes.gltf.glb import write_glb
 from tests.conftest import ASSETS, CORPUS
+from tests.gltf_fixtures import solid_png, triangle, write_gltf
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
@@ -212,41 +214,13 @@ def test_texture_transforms_are_baked_as_the_extension_defines_them(tmp_path: Pa
 def test_two_transforms_on_one_uv_set_get_their_own_sets(tmp_path: Path) -> None:
     """A material whose base colour and normal map read TEXCOORD_0 with different
     transforms: the base colour keeps set 0, the normal map gets set 1, baked."""
-    uv = np.array([[0, 0], [1, 0], [0, 1]], np.float32)
-    positions = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
-    binary = positions.tobytes() + uv.tobytes()
-    png = io.BytesIO()
-    Image.new("RGB", (4, 4), (255, 0, 0)).save(png, "PNG")
+    uv = np.array([[0, 0], [1, 0], [0, 1]], np.float32)  # the triangle's TEXCOORD_0
+    document, binary = triangle(image_uri="red.png")
+    document["extensionsUsed"] = ["KHR_texture_transform"]
     moved = {"extensions": {"KHR_texture_transform": {"offset": [0.5, 0.25]}}}
-    document = {
-        "asset": {"version": "2.0"},
-        "extensionsUsed": ["KHR_texture_transform"],
-        "buffers": [{"byteLength": len(binary), "uri": "tri.bin"}],
-        "bufferViews": [
-            {"buffer": 0, "byteLength": 36},
-            {"buffer": 0, "byteOffset": 36, "byteLength": 24},
-        ],
-        "accessors": [
-            {"bufferView": 0, "componentType": 5126, "count": 3, "type": "VEC3",
-             "min": [0, 0, 0], "max": [1, 1, 0]},
-            {"bufferView": 1, "componentType": 5126, "count": 3, "type": "VEC2"},
-        ],
-        "images": [{"uri": "red.png"}],
-        "textures": [{"source": 0}],
-        "materials": [
-            {
-                "pbrMetallicRoughness": {"baseColorTexture": {"index": 0}},
-                "normalTexture": {"index": 0, **moved},
-            }
-        ],
-        "meshes": [{"primitives": [{"attributes": {"POSITION": 0, "TEXCOORD_0": 1},
-                                    "material": 0}]}],
-        "nodes": [{"mesh": 0}],
-        "scenes": [{"nodes": [0]}],
-    }  # fmt: skip
-    (tmp_path / "tri.bin").write_bytes(binary)
-    (tmp_path / "red.png").write_bytes(png.getvalue())
-    (tmp_path / "tri.gltf").write_text(json.dumps(document))
+    document["materials"][0]["normalTexture"] = {"index": 0, **moved}
+    (tmp_path / "red.png").write_bytes(solid_png(4, 4, (255, 0, 0)))
+    write_gltf(tmp_path, "tri.gltf", document, binary)
     out = tmp_path / "out"
     out.mkdir()
     decoded, _ = _decoded(tmp_path / "tri.gltf", out)
@@ -291,17 +265,7 @@ def _bin_of(path: Path) -> bytes:
 
 
 def _write_glb(path: Path, document: dict[str, Any], binary: bytes) -> Path:
-    text = json.dumps(document).encode()
-    text += b" " * (-len(text) % 4)
-    binary += bytes(-len(binary) % 4)
-    total = 12 + 8 + len(text) + 8 + len(binary)
-    path.write_bytes(
-        struct.pack("<4sII", b"glTF", 2, total)
-        + struct.pack("<II", len(text), 0x4E4F534A)
-        + text
-        + struct.pack("<II", len(binary), 0x004E4942)
-        + binary
-    )
+    path.write_bytes(write_glb(document, binary))
     return path
 
 

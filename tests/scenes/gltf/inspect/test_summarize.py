@@ -29,6 +29,7 @@ from museion.scenes.gltf.gate import read_gltf
 from museion.scenes.gltf.images import image_footprint
 from museion.scenes.gltf.inspect import GltfSummary, inspect_gltf, summarize_source
 from tests.conftest import ASSETS, CORPUS
+from tests.gltf_fixtures import position_accessor, write_gltf
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
@@ -210,14 +211,6 @@ def test_image_sizes_and_gpu_estimate_match_decoded_pixels() -> None:
 # -- made-up files --------------------------------------------------------------------------
 
 
-def _write_gltf(folder: Path, name: str, document: dict[str, Any], blob: bytes) -> Path:
-    document = {**document, "buffers": [{"uri": "data.bin", "byteLength": len(blob)}]}
-    (folder / "data.bin").write_bytes(blob)
-    path = folder / name
-    path.write_text(json.dumps(document))
-    return path
-
-
 def _quad_document(extra_nodes: list[dict[str, Any]] | None = None) -> tuple[dict[str, Any], bytes]:
     """A 4-vertex, 2-triangle quad mesh and a strip of 5 indices (3 triangles)."""
     positions = np.array([[0, 0, 0], [1, 0, 0], [1, 1, 0], [0, 1, 0]], np.float32).tobytes()
@@ -245,14 +238,7 @@ def _quad_document(extra_nodes: list[dict[str, Any]] | None = None) -> tuple[dic
             },
         ],
         "accessors": [
-            {
-                "bufferView": 0,
-                "componentType": 5126,
-                "count": 4,
-                "type": "VEC3",
-                "min": [0, 0, 0],
-                "max": [1, 1, 0],
-            },
+            position_accessor(count=4),
             {"bufferView": 1, "componentType": 5123, "count": 6, "type": "SCALAR"},
             {"bufferView": 2, "componentType": 5123, "count": 5, "type": "SCALAR"},
         ],
@@ -267,7 +253,7 @@ def _quad_document(extra_nodes: list[dict[str, Any]] | None = None) -> tuple[dic
 
 def test_a_mesh_shown_by_three_nodes_counts_three_times(tmp_path: Path) -> None:
     document, blob = _quad_document()
-    path = _write_gltf(tmp_path, "instanced.gltf", document, blob)
+    path = write_gltf(tmp_path, "instanced.gltf", document, blob)
     summary = _summary(path)
     expected = truth(path)
     _assert_counts(summary, expected)
@@ -306,7 +292,7 @@ def test_gpu_instancing_multiplies_instances(tmp_path: Path) -> None:
         "EXT_mesh_gpu_instancing": {"attributes": {"TRANSLATION": 3}}
     }
     document["extensionsUsed"] = ["EXT_mesh_gpu_instancing"]
-    _write_gltf(tmp_path, "gpu.gltf", document, blob + offsets)
+    write_gltf(tmp_path, "gpu.gltf", document, blob + offsets)
     summary = summarize_source(read_gltf(tmp_path, "gpu.gltf"))
     assert summary.meshes[0].instances == 5 + 1 + 1  # left x5, right, top
     assert summary.scenes[0].nodes[1].gpu_instances == 5
@@ -353,7 +339,7 @@ def test_basisu_textures_show_their_ktx2_image_and_fallback(tmp_path: Path) -> N
     document["materials"] = [{"pbrMetallicRoughness": {"baseColorTexture": {"index": 0}}}]
     document["meshes"][0]["primitives"][0]["material"] = 0
     document["extensionsUsed"] = ["KHR_texture_basisu"]
-    path = _write_gltf(tmp_path, "basisu.gltf", document, blob)
+    path = write_gltf(tmp_path, "basisu.gltf", document, blob)
     summary = _summary(path)
     (texture,) = summary.textures
     assert (texture.image, texture.via, texture.fallback) == (1, "KHR_texture_basisu", 0)
@@ -369,7 +355,7 @@ def test_xmp_packets_and_where_they_are_used(tmp_path: Path) -> None:
     document["extensions"] = {"KHR_xmp_json_ld": {"packets": [packet]}}
     document["asset"]["extensions"] = {"KHR_xmp_json_ld": {"packet": 0}}
     document["extensionsUsed"] = ["KHR_xmp_json_ld"]
-    path = _write_gltf(tmp_path, "xmp.gltf", document, blob)
+    path = write_gltf(tmp_path, "xmp.gltf", document, blob)
     summary = _summary(path)
     assert summary.metadata.xmp_packets == (packet,)
     assert summary.metadata.xmp_links == (("/asset", 0),)

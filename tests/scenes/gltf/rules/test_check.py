@@ -19,6 +19,7 @@ from museion.scenes.gltf.gate import read_gltf
 from museion.scenes.gltf.report import GltfIssue, Reporter
 from museion.scenes.gltf.rules import check_rules
 from tests.conftest import CORPUS
+from tests.gltf_fixtures import position_accessor
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
@@ -64,14 +65,7 @@ def _document() -> dict[str, Any]:
             {"type": "perspective", "perspective": {"yfov": 0.8, "znear": 0.1, "zfar": 100}}
         ],
         "accessors": [
-            {
-                "bufferView": 0,
-                "componentType": 5126,
-                "count": 3,
-                "type": "VEC3",
-                "min": [0, 0, 0],
-                "max": [1, 1, 0],
-            },
+            position_accessor(),
             {"bufferView": 0, "byteOffset": 36, "componentType": 5126, "count": 3, "type": "VEC3"},
             {"bufferView": 0, "byteOffset": 72, "componentType": 5126, "count": 3, "type": "VEC2"},
             {"bufferView": 1, "componentType": 5123, "count": 3, "type": "SCALAR"},
