@@ -4,9 +4,12 @@ cache lets its least recently used models go."""
 from __future__ import annotations
 
 import logging
+import struct
 from pathlib import Path
+from typing import Any
 
 import pytest
+from panda3d.core import GeomVertexReader
 
 from museion.runtime.loading import convert_model, load_model
 from museion.runtime.loading.cache import cache_key
@@ -59,15 +62,46 @@ def test_changing_a_referenced_file_converts_again(tmp_path: Path) -> None:
     cache = tmp_path / "cache"
     folder = tmp_path / "model"
     folder.mkdir()
+    gltf = triangle_gltf(folder, x=1.0)
+    text = gltf.read_bytes()
+    with watch_workers() as watch:
+        before = load_model(check_gltf(folder, "triangle.gltf"), cache_settings(cache))
+        # Only the .bin changes: the first corner moves inside the bounds the .gltf states.
+        blob = bytearray((folder / "triangle.bin").read_bytes())
+        blob[0:8] = struct.pack("<2f", 0.5, 0.5)
+        (folder / "triangle.bin").write_bytes(bytes(blob))
+        after = load_model(check_gltf(folder, "triangle.gltf"), cache_settings(cache))
+    assert gltf.read_bytes() == text
+    assert len(watch.started) == 2
+    assert len(cache_files(cache)) == 2
+    assert _corners(before)[0] == pytest.approx((0.0, 0.0, 0.0))
+    assert _corners(after)[0] == pytest.approx((0.5, 0.0, 0.5))  # glTF y-up is Panda3D z-up
+
+
+def test_a_wider_triangle_converts_again(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    folder = tmp_path / "model"
+    folder.mkdir()
     triangle_gltf(folder, x=1.0)
     with watch_workers() as watch:
         narrow = load_model(check_gltf(folder, "triangle.gltf"), cache_settings(cache))
-        triangle_gltf(folder, x=3.0)  # the same .gltf text, a wider triangle in the .bin
+        triangle_gltf(folder, x=3.0)
         wide = load_model(check_gltf(folder, "triangle.gltf"), cache_settings(cache))
     assert len(watch.started) == 2
     assert narrow.get_tight_bounds()[1].x == pytest.approx(1.0)
     assert wide.get_tight_bounds()[1].x == pytest.approx(3.0)
     assert len(cache_files(cache)) == 2
+
+
+def _corners(node: Any) -> list[tuple[float, float, float]]:
+    """The vertex positions of the one triangle in a loaded model, in file order."""
+    geom_node = node.find("**/+GeomNode").node()
+    reader = GeomVertexReader(geom_node.get_geom(0).get_vertex_data(), "vertex")
+    corners = []
+    while not reader.is_at_end():
+        v = reader.get_data3()
+        corners.append((v.x, v.y, v.z))
+    return corners
 
 
 def test_an_unusable_cache_folder_falls_back_to_a_temp_folder(
