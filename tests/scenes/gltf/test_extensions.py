@@ -1,4 +1,4 @@
-"""The extension policy in the gate's report: tests/scenes/test_gltf_extensions.py."""
+"""The extension policy in the gate's report: which extensions are read, refused or left aside."""
 
 from __future__ import annotations
 

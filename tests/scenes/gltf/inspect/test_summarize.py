@@ -170,7 +170,7 @@ def test_relic_summary_in_full() -> None:
     summary = _summary(ASSETS / "relic.glb")
     assert summary.container == "GLB"
     assert summary.file_bytes == (ASSETS / "relic.glb").stat().st_size
-    assert summary.triangles == 50_000  # the generator's figure (tools/sample_relics.py)
+    assert summary.triangles == 50_000  # the generator's figure (tools/samples/relic.py)
     (tree,) = summary.scenes
     assert [(n.name, n.mesh, n.depth) for n in tree.nodes] == [("relic", 0, 0)]
     (mesh,) = summary.meshes
