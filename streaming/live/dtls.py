@@ -5,7 +5,7 @@ the DTLS client role, so a publisher whose certificate is RSA (GStreamer's ``web
 hence its ``whipsink``, by default) fails the handshake with "no shared cipher".  This adds
 the ECDHE-RSA suites browsers also offer; as a DTLS server nothing changes (our certificate
 stays ECDSA, so an RSA suite can never be chosen).  Applied once, process-wide, by
-:func:`allow_rsa_peers`; ``tests/streaming/test_gst_publisher.py`` shows why.
+:func:`allow_rsa_peers`; ``tests/e2e/test_gst_publisher.py`` shows why.
 """
 
 from __future__ import annotations
