@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import json
 import os
 import shutil
@@ -22,7 +23,7 @@ from aiortc.mediastreams import MediaStreamTrack
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
-from museion.streaming.server import make_app, make_runner
+from museion.streaming.server import serve_engine
 from museion.streaming.settings import StreamSettings
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,17 +103,11 @@ class Server:
 async def serve(
     engine: RenderEngine, settings: StreamSettings = LOOPBACK, port: int = 0
 ) -> AsyncIterator[Server]:
-    """Run the real aiohttp app on a loopback port (ephemeral by default) for the duration."""
-    app = make_app(engine, settings)
-    runner = make_runner(app, settings)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", port, reuse_address=True)
-    await site.start()
-    port = runner.addresses[0][1]
-    try:
-        yield Server(f"http://127.0.0.1:{port}", app, settings)
-    finally:
-        await runner.cleanup()
+    """Run the real aiohttp app on a loopback port (ephemeral by default) for the duration,
+    through the same entry as ``museion serve``."""
+    listen = dataclasses.replace(settings, host="127.0.0.1", port=port)
+    async with serve_engine(engine, listen) as listening:
+        yield Server(listening.url, listening.app, settings)
 
 
 @dataclass
