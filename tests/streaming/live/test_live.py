@@ -158,7 +158,8 @@ async def test_viewers_see_the_publishers_frames_without_re_encoding(
             await until(lambda: first.frames > 0 and second.frames > 0)
             published = stream.frames_in
             before = first.frames, second.frames
-            await asyncio.sleep(5)
+            # A sample of 150 published frames: 5 s at 30 fps, longer on a busy box.
+            await until(lambda: stream.frames_in - published >= 150, 60)
             sent = stream.frames_in - published
             got = first.frames - before[0], second.frames - before[1]
             if workers:  # one viewer on each worker
@@ -167,8 +168,8 @@ async def test_viewers_see_the_publishers_frames_without_re_encoding(
         assert stream.codec == "H264"
         for watched in (first, second):
             assert watched.sizes == {(WIDTH, HEIGHT)}
-        # Each viewer decodes (nearly) every frame the publisher sent: 5 s at 30 fps.
-        assert sent >= 140, sent
+        # Each viewer decodes (nearly) every frame the publisher sent.
+        assert sent >= 150, sent
         assert min(got) >= 0.95 * sent - 3, (got, sent)
 
 
@@ -398,7 +399,7 @@ async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
             )
             assert doomed not in registry.pool.workers and len(registry.pool.workers) == 2
             before = first.frames, second.frames
-            await asyncio.sleep(2)
+            await until(lambda: max(first.frames - before[0], second.frames - before[1]) >= 45, 30)
             assert max(first.frames - before[0], second.frames - before[1]) >= 45
             async with watcher(server.url) as (third, _):
                 await until(lambda: third.frames > 30)
@@ -455,7 +456,8 @@ async def test_a_stalled_viewer_leaves_the_others_unaffected_and_recovers(
                 await until(lambda: watched.frames > 0)
                 frozen.send_signal(signal.SIGSTOP)
                 published, seen = stream.frames_in, watched.frames
-                await asyncio.sleep(4)
+                # The stall lasts 120 published frames (4 s at 30 fps, longer on a busy box).
+                await until(lambda: stream.frames_in - published >= 120, 60)
                 sent, decoded = stream.frames_in - published, watched.frames - seen
                 frozen.send_signal(signal.SIGCONT)
                 counts = []
@@ -470,5 +472,5 @@ async def test_a_stalled_viewer_leaves_the_others_unaffected_and_recovers(
             if frozen.returncode is None:
                 frozen.kill()
                 await frozen.wait()
-    assert sent >= 100 and decoded >= 0.95 * sent, (decoded, sent)
+    assert sent >= 120 and decoded >= 0.95 * sent, (decoded, sent)
     assert counts[-1] - counts[-4] >= 60, counts  # 30 fps again over its last 3 s
