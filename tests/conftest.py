@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import inspect
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -76,14 +77,22 @@ def stage() -> Iterator[RenderEngine]:
     engine.close()
 
 
-async def until(condition: Any, timeout: float = 10.0) -> None:
-    """Wait for ``condition()`` to hold, polling, for at most ``timeout`` seconds (the one
-    way tests wait: for the thing, not for a time)."""
+async def until(
+    condition: Callable[[], Any], timeout: float = 10.0, what: Callable[[], object] = str
+) -> None:
+    """Wait for ``condition()`` (a plain or an async function) to hold, polling, for at most
+    ``timeout`` seconds: the one way tests wait, for the thing, not for a time.  ``what()``
+    says what was seen instead when the time runs out."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
-    while not condition():
+    while True:
+        held = condition()
+        if inspect.isawaitable(held):
+            held = await held
+        if held:
+            return
         if loop.time() > deadline:
-            raise AssertionError("condition not met in time")
+            raise AssertionError(f"condition not met in time {what()}".rstrip())
         await asyncio.sleep(0.05)
 
 

@@ -68,9 +68,14 @@ async def _inbound_when(
     page: Any, done: Callable[[dict[str, Any]], bool], timeout: float = 30.0
 ) -> dict[str, Any]:
     """The page's inbound video statistics, once ``done`` holds for them (polled)."""
-    async with asyncio.timeout(timeout):
-        while not done(stats := await page.evaluate(INBOUND_VIDEO)):
-            await asyncio.sleep(0.05)
+    stats: dict[str, Any] = {}
+
+    async def seen() -> bool:
+        nonlocal stats
+        stats = await page.evaluate(INBOUND_VIDEO)
+        return done(stats)
+
+    await until(seen, timeout, what=lambda: stats)
     return stats
 
 

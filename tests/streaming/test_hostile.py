@@ -58,11 +58,7 @@ async def back_to_idle(
         last = await held(server)
         return last == baseline
 
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await idle():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"the server still holds {last}")
-        await asyncio.sleep(0.1)
+    await until(idle, timeout, what=lambda: f"(the server still holds {last})")
 
 
 async def offer(kind: str = "recvonly", channel: bool = True) -> str:

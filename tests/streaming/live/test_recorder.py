@@ -46,12 +46,14 @@ async def _frames_in(base: str, count: int, timeout: float = 60.0) -> None:
     of the show, as its stats say."""
     stats = f"{base}/live/show/stats"
     auth = {"Authorization": f"Bearer {TOKEN}"}
-    async with aiohttp.ClientSession() as http, asyncio.timeout(timeout):
-        while True:
+
+    async with aiohttp.ClientSession() as http:
+
+        async def taken_in() -> bool:
             async with http.get(stats, headers=auth) as reply:
-                if reply.status == 200 and (await reply.json())["frames_in"] >= count:
-                    return
-            await asyncio.sleep(0.1)
+                return reply.status == 200 and (await reply.json())["frames_in"] >= count
+
+        await until(taken_in, timeout)
 
 
 def test_a_recording_holds_every_frame_as_sent(clip: Path, tmp_path: Path) -> None:
