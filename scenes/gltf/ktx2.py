@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import struct
 
-__all__ = ["KTX2_HEADER_BYTES", "KTX2_MAGIC", "ktx2_gpu", "ktx2_size"]
+__all__ = ["KTX2_HEADER_BYTES", "KTX2_MAGIC", "ktx2_extent", "ktx2_gpu", "ktx2_size"]
 
 KTX2_MAGIC = b"\xabKTX 20\xbb\r\n\x1a\n"
 KTX2_HEADER_BYTES = 80  # identifier, nine 32-bit fields, then the index of its sections
@@ -59,6 +59,15 @@ def ktx2_size(data: bytes) -> tuple[int, int] | None:
         return None
     width, height = struct.unpack_from("<II", data, 20)
     return width, max(height, 1)
+
+
+def ktx2_extent(data: bytes) -> tuple[int, int, int] | None:
+    """``(width, height, depth)``: the size and the depth (0 for a 2D texture); ``None``
+    when the header is cut short before them."""
+    size = ktx2_size(data)
+    if size is None or len(data) < 32:
+        return None
+    return (*size, struct.unpack_from("<I", data, 28)[0])
 
 
 def _block(data: bytes, vk_format: int, scheme: int) -> tuple[str, tuple[int, int, int]]:

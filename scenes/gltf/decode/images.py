@@ -8,15 +8,29 @@ so a tiny file that claims a gigapixel texture costs nothing.
 from __future__ import annotations
 
 import io
-import struct
 
 import alktx2
 from PIL import Image
 
 from museion.scenes.errors import AssetRejected
-from museion.scenes.gltf.ktx2 import KTX2_MAGIC
+from museion.scenes.gltf.ktx2 import KTX2_MAGIC, ktx2_extent
 
 __all__ = ["KTX2_MAGIC", "ktx2_to_png", "webp_to_png"]
+
+
+def _within_caps(
+    kind: str, width: int, height: int, name: str, pointer: str, max_side: int, max_pixels: int
+) -> None:
+    """``IMAGE_TOO_LARGE`` for a header that claims more than the caps: checked before a
+    decoder is given the data."""
+    if width > max_side or height > max_side or width * height > max_pixels:
+        raise AssetRejected(
+            "IMAGE_TOO_LARGE",
+            name,
+            f"the {kind} texture is {width}x{height} pixels, over the cap "
+            f"({max_side} a side, {max_pixels} in all)",
+            pointer,
+        )
 
 
 def ktx2_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels: int) -> bytes:
@@ -26,22 +40,15 @@ def ktx2_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels:
     ``IMAGE_TOO_LARGE`` over the caps (nothing decoded), ``DECODE_FAILED`` when basisu
     refuses the data.
     """
-    if len(data) < 48 or data[:12] != KTX2_MAGIC:
+    extent = ktx2_extent(data) if len(data) >= 48 and data[:12] == KTX2_MAGIC else None
+    if extent is None:
         raise AssetRejected("KTX2_INVALID", name, "the image is not a KTX2 file", pointer)
-    width, height, depth = struct.unpack_from("<III", data, 20)
+    width, height, depth = extent
     if width == 0 or depth > 1:
         raise AssetRejected(
             "KTX2_INVALID", name, "only 2D KTX2 textures can be shown (no 3D or 1D)", pointer
         )
-    height = max(height, 1)
-    if width > max_side or height > max_side or width * height > max_pixels:
-        raise AssetRejected(
-            "IMAGE_TOO_LARGE",
-            name,
-            f"the KTX2 texture is {width}x{height} pixels, over the cap "
-            f"({max_side} a side, {max_pixels} in all)",
-            pointer,
-        )
+    _within_caps("KTX2", width, height, name, pointer, max_side, max_pixels)
     try:
         info = alktx2.inspect_ktx2(data)
         if (info["width"], info["height"]) != (width, height) or info["is_hdr"]:
@@ -64,14 +71,7 @@ def webp_to_png(data: bytes, name: str, pointer: str, max_side: int, max_pixels:
 
     header = read_image_header(data)
     width, height = header.width, header.height
-    if width > max_side or height > max_side or width * height > max_pixels:
-        raise AssetRejected(
-            "IMAGE_TOO_LARGE",
-            name,
-            f"the WebP texture is {width}x{height} pixels, over the cap "
-            f"({max_side} a side, {max_pixels} in all)",
-            pointer,
-        )
+    _within_caps("WebP", width, height, name, pointer, max_side, max_pixels)
     try:
         with Image.open(io.BytesIO(data), formats=["WEBP"]) as image:
             if image.size != (width, height):
