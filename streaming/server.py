@@ -32,6 +32,7 @@ from museion.streaming.ice import configure_ice
 from museion.streaming.live import LIVE_KEY, add_live_routes
 from museion.streaming.live.stage_feed import stage_feeds
 from museion.streaming.log_limits import limit_bad_request_logs
+from museion.streaming.metrics import CONTENT_TYPE, Held, Metrics, StreamFigures
 from museion.streaming.reservation import Places, Reservation
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
@@ -39,6 +40,7 @@ from museion.streaming.visit.session import Session
 
 __all__ = [
     "ENGINE_KEY",
+    "METRICS_KEY",
     "SESSIONS_KEY",
     "Listening",
     "SessionRegistry",
@@ -79,6 +81,7 @@ class SessionRegistry:
 ENGINE_KEY = web.AppKey("engine", RenderEngine)
 SESSIONS_KEY = web.AppKey("sessions", SessionRegistry)
 SETTINGS_KEY = web.AppKey("settings", StreamSettings)
+METRICS_KEY = web.AppKey("metrics", Metrics)
 
 
 async def visit_post(request: web.Request) -> web.Response:
@@ -97,7 +100,8 @@ async def visit_post(request: web.Request) -> web.Response:
         # ``?exhibit=ID`` (a shared link to one relic) starts orbiting it; unknown ids are
         # ignored and the visitor enters at the spawn point.
         start_at = request.query.get("exhibit")
-        session = Session(engine, source, settings, held, start_at=start_at)
+        metrics = request.app[METRICS_KEY].visit
+        session = Session(engine, source, settings, held, start_at=start_at, metrics=metrics)
         answer = await session.answer(offer, parsed)
         registry.add(session)
     location = f"/whep/{session.id}"
@@ -152,6 +156,33 @@ async def healthz(request: web.Request) -> web.Response:
             ],
         }
     )
+
+
+async def metrics(request: web.Request) -> web.Response:
+    """Prometheus text format (``museion.streaming.metrics``)."""
+    body = request.app[METRICS_KEY].text()
+    return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
+
+
+def _held(app: web.Application) -> Callable[[], Held]:
+    """What ``app`` holds now, read at each scrape."""
+
+    def held() -> Held:
+        registry, live = app[SESSIONS_KEY], app[LIVE_KEY]
+        health = live.health()
+        return Held(
+            sessions={"visitor": len(registry.sessions), "live_viewer": health["viewers"]},
+            places_in_use=registry.places.in_use,
+            max_sessions=registry.settings.max_sessions,
+            views_in_use=app[ENGINE_KEY].views_in_use,
+            publishers=health["publishers"],
+            streams=[
+                StreamFigures(name, live.watching(stream), stream.frames_in, stream.bytes_in)
+                for name, stream in live.streams.items()
+            ],
+        )
+
+    return held
 
 
 _MEDIA_TYPES = {
@@ -215,9 +246,11 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app[ENGINE_KEY] = engine
     app[SETTINGS_KEY] = settings
     app[SESSIONS_KEY] = SessionRegistry(settings)
+    app[METRICS_KEY] = Metrics(_held(app))
     app.router.add_get("/", index)
     app.router.add_get("/config", config)
     app.router.add_get("/healthz", healthz)
+    app.router.add_get("/metrics", metrics)
     app.router.add_post("/whep", visit_post)
     app.router.add_delete("/whep/{session_id}", visit_delete)
     app.router.add_get("/static/{name:.*}", _static(_client_dir()))

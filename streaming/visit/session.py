@@ -41,6 +41,7 @@ from museion.runtime.visit import (
 )
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.metrics import VisitMetrics
 from museion.streaming.negotiation import offer_refusals, preferred_codecs
 from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
@@ -86,6 +87,7 @@ class Session:
         settings: StreamSettings,
         held: Reservation,
         start_at: str | None = None,
+        metrics: VisitMetrics | None = None,
     ) -> None:
         """``held`` already holds the visitor's place and ``source``; the session adds its
         peer connection and tasks, and releases it all in :meth:`close`."""
@@ -104,7 +106,9 @@ class Session:
             idle_fps=settings.idle_fps,
             after_render=source.hotspot_marks if engine.has_hotspots else None,
             on_frame=self._on_frame,
+            on_render=None if metrics is None else metrics.rendered,
         )
+        self._metrics = metrics
         self._last_pts: int | None = None
         self._rtp_origin: int | None = None
         self._marks_message: dict[str, Any] | None = None
@@ -317,6 +321,8 @@ class Session:
             if sent:
                 self._rtp_origin = (sent - self._last_pts) % 2**32
         self._last_pts = pts
+        if self._metrics is not None:
+            self._metrics.sent()
         if marks is None:
             return
         self.pictures.append((pts, view))

@@ -60,10 +60,12 @@ class ViewTrack(MediaStreamTrack):
         idle_fps: int | None = None,
         after_render: Callable[[], Any] | None = None,
         on_frame: Callable[[int, Any, ViewState], None] | None = None,
+        on_render: Callable[[float], None] | None = None,
     ) -> None:
         super().__init__()
         self._after_render = after_render
         self._on_frame = on_frame
+        self._on_render = on_render
         self._stamp = stamp_clock
         self._idle_interval = 1.0 / (idle_fps or fps)
         self._changed_at = 0.0
@@ -117,6 +119,8 @@ class ViewTrack(MediaStreamTrack):
         frame, changed, extra = await loop.run_in_executor(self._executor, self._convert, state)
         took = time.monotonic() - started
         self._lead = min(self._step / VIDEO_CLOCK, 0.8 * self._lead + 0.2 * took)
+        if self._on_render is not None:
+            self._on_render(took)
         return pts, frame, changed, extra, state
 
     def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool, Any]:

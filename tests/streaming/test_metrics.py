@@ -1,0 +1,82 @@
+"""``GET /metrics``, read by Prometheus' own parser while a visitor and a live show run."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import aiohttp
+from prometheus_client.parser import text_string_to_metric_families
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.metrics import SESSION_KINDS
+from tests.conftest import serve, until, viewer
+from tests.streaming.live.test_live import LIVE, clip, publisher, watcher
+
+__all__ = ["clip"]  # the fixture, used by name
+
+Samples = dict[tuple[str, tuple[tuple[str, str], ...]], float]
+
+
+async def scrape(url: str) -> Samples:
+    """Every sample of ``url``'s metrics, by name and labels."""
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as reply:
+        assert reply.status == 200
+        assert reply.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        text = await reply.text()
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def sessions(samples: Samples, kind: str) -> float:
+    return samples[("museion_sessions", (("kind", kind),))]
+
+
+async def test_metrics_follow_visitors_renders_and_live_streams(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with serve(engine, LIVE) as server:
+        idle = await scrape(server.url)
+        assert [sessions(idle, kind) for kind in SESSION_KINDS] == [0] * len(SESSION_KINDS)
+        assert idle[("museion_places", ())] == LIVE.max_sessions
+        assert idle[("museion_visitor_frames_sent_total", ())] == 0
+
+        async with (
+            viewer(server.url),
+            publisher(server.url, clip),
+            watcher(server.url) as (watched, _),
+        ):
+            await until(lambda: watched.frames > 10, 30)
+            seen: Samples = {}
+
+            async def counted() -> bool:
+                nonlocal seen
+                seen = await scrape(server.url)
+                return seen[("museion_visitor_frames_sent_total", ())] >= 10
+
+            await until(counted, 30, what=lambda: seen)
+            assert sessions(seen, "visitor") == 1
+            assert sessions(seen, "live_viewer") == 1
+            assert seen[("museion_places_in_use", ())] == 1
+            assert seen[("museion_render_views_in_use", ())] >= 1
+            assert seen[("museion_render_seconds_count", ())] >= 10
+            assert 0 < seen[("museion_render_seconds_sum", ())] < 60
+            assert seen[("museion_live_publishers", ())] == 1
+            assert seen[("museion_live_viewers", (("stream", "show"),))] == 1
+            assert seen[("museion_live_frames_in_total", (("stream", "show"),))] > 10
+            assert seen[("museion_live_bytes_in_total", (("stream", "show"),))] > 10_000
+
+        after: Samples = {}
+
+        async def left() -> bool:
+            nonlocal after
+            after = await scrape(server.url)
+            return sessions(after, "visitor") == 0 and sessions(after, "live_viewer") == 0
+
+        await until(left, 30, what=lambda: after)
+        assert after[("museion_places_in_use", ())] == 0
+        assert ("museion_live_viewers", (("stream", "show"),)) not in after  # the show ended
+        # Counters only grow: what was sent stays counted.
+        assert after[("museion_visitor_frames_sent_total", ())] >= 10
