@@ -20,6 +20,7 @@ __all__ = [
     "CONTENT_TYPE",
     "SESSION_KINDS",
     "Held",
+    "LinkFigures",
     "Metrics",
     "StreamFigures",
     "VisitMetrics",
@@ -59,6 +60,17 @@ class Held:
 
 
 @dataclass(frozen=True)
+class LinkFigures:
+    """One visitor's video link as RTCP tells it; ``label`` stands for the session without
+    naming its id (the id is the capability to end it)."""
+
+    label: str
+    bytes_sent: int
+    packets_lost: int
+    round_trip: float | None
+
+
+@dataclass(frozen=True)
 class VisitMetrics:
     """What a visitor's video track reports as it happens."""
 
@@ -76,10 +88,12 @@ class VisitMetrics:
 class _HeldCollector(Collector):
     """The server's state as gauges and counters, read at each scrape."""
 
-    def __init__(self, held: Callable[[], Held]) -> None:
+    def __init__(self, held: Callable[[], Held], links: Callable[[], list[LinkFigures]]) -> None:
         self._held = held
+        self._links = links
 
     def collect(self) -> Iterator[Metric]:
+        yield from self._links_families(self._links())
         held = self._held()
         sessions = GaugeMetricFamily(
             "museion_sessions", "Sessions open now, by kind.", labels=["kind"]
@@ -120,13 +134,36 @@ class _HeldCollector(Collector):
             size.add_metric([stream.name], stream.bytes_in)
         yield from (viewers, frames, size)
 
+    @staticmethod
+    def _links_families(links: list[LinkFigures]) -> Iterator[Metric]:
+        sent = CounterMetricFamily(
+            "museion_session_bytes_sent", "Video bytes sent to a visitor.", labels=["session"]
+        )
+        lost = CounterMetricFamily(
+            "museion_session_packets_lost",
+            "Video packets a visitor reported lost (RTCP).",
+            labels=["session"],
+        )
+        rtt = GaugeMetricFamily(
+            "museion_session_rtt_seconds",
+            "Round-trip time to a visitor (RTCP), once it reported one.",
+            labels=["session"],
+        )
+        for link in links:
+            sent.add_metric([link.label], link.bytes_sent)
+            lost.add_metric([link.label], max(0, link.packets_lost))
+            if link.round_trip is not None:
+                rtt.add_metric([link.label], link.round_trip)
+        yield from (sent, lost, rtt)
+
 
 class Metrics:
     """One application's registry: the state read at each scrape and the visit counters."""
 
     def __init__(self, held: Callable[[], Held]) -> None:
         self.registry = CollectorRegistry()
-        self.registry.register(_HeldCollector(held))
+        self._links: list[LinkFigures] = []
+        self.registry.register(_HeldCollector(held, lambda: self._links))
         self.visit = VisitMetrics(
             renders=Histogram(
                 "museion_render_seconds",
@@ -141,6 +178,8 @@ class Metrics:
             ),
         )
 
-    def text(self) -> bytes:
-        """The exposition, in Prometheus text format."""
+    def text(self, links: list[LinkFigures]) -> bytes:
+        """The exposition, in Prometheus text format, with ``links`` (gathered just before:
+        reading RTCP figures is asynchronous, a collector is not)."""
+        self._links = links
         return _generate_latest(self.registry)

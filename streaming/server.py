@@ -160,7 +160,9 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format (``museion.streaming.metrics``)."""
-    body = request.app[METRICS_KEY].text()
+    sessions = list(request.app[SESSIONS_KEY].sessions.values())
+    links = await asyncio.gather(*(session.link_figures() for session in sessions))
+    body = request.app[METRICS_KEY].text(links)
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 

@@ -13,6 +13,7 @@ render view, its place and every task, each even when another fails.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import secrets
@@ -41,7 +42,7 @@ from museion.runtime.visit import (
 )
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
-from museion.streaming.metrics import VisitMetrics
+from museion.streaming.metrics import LinkFigures, VisitMetrics
 from museion.streaming.negotiation import offer_refusals, preferred_codecs
 from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
@@ -92,6 +93,9 @@ class Session:
         """``held`` already holds the visitor's place and ``source``; the session adds its
         peer connection and tasks, and releases it all in :meth:`close`."""
         self.id = secrets.token_urlsafe(16)
+        self.label = hashlib.sha256(self.id.encode()).hexdigest()[:8]
+        """Stands for the session in metrics and logs without naming its id (the id is
+        what ends it)."""
         self.engine = engine
         self.settings = settings
         self.source = source
@@ -343,6 +347,18 @@ class Session:
             ],
         }
         self.send(self._marks_message)
+
+    async def link_figures(self) -> LinkFigures:
+        """The video link as RTCP tells it (zeros until the first reports)."""
+        sent = lost = 0
+        round_trip = None
+        if self._sender is not None:
+            for stats in (await self._sender.getStats()).values():
+                if stats.type == "outbound-rtp":
+                    sent = stats.bytesSent
+                elif stats.type == "remote-inbound-rtp":
+                    lost, round_trip = stats.packetsLost, stats.roundTripTime
+        return LinkFigures(self.label, sent, lost, round_trip)
 
     @property
     def rtp_origin(self) -> int | None:

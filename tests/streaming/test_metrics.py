@@ -44,7 +44,7 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
         assert idle[("museion_visitor_frames_sent_total", ())] == 0
 
         async with (
-            viewer(server.url),
+            viewer(server.url) as visitor,
             publisher(server.url, clip),
             watcher(server.url) as (watched, _),
         ):
@@ -67,6 +67,13 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             assert seen[("museion_live_viewers", (("stream", "show"),))] == 1
             assert seen[("museion_live_frames_in_total", (("stream", "show"),))] > 10
             assert seen[("museion_live_bytes_in_total", (("stream", "show"),))] > 10_000
+            # The visitor's link, under a label that is not its session id (the id ends it).
+            (link,) = [k for k in seen if k[0] == "museion_session_bytes_sent_total"]
+            assert seen[link] > 10_000
+            label = dict(link[1])["session"]
+            assert label not in visitor.location
+            assert all(visitor.location.rsplit("/", 1)[1] not in str(key) for key in seen)
+            assert seen[("museion_session_packets_lost_total", link[1])] == 0  # loopback
 
         after: Samples = {}
 
