@@ -75,11 +75,16 @@ class VisitMetrics:
     """What a visitor's video track reports as it happens."""
 
     renders: Histogram
+    encodes: Histogram
     frames: Counter
 
     def rendered(self, seconds: float) -> None:
         """A frame was rendered (or found unchanged) for a visitor in ``seconds``."""
         self.renders.observe(seconds)
+
+    def encoded(self, seconds: float) -> None:
+        """A visitor's frame was encoded in ``seconds`` (on aiortc's encoder thread)."""
+        self.encodes.observe(seconds)
 
     def sent(self) -> None:
         self.frames.inc()
@@ -168,6 +173,12 @@ class Metrics:
             renders=Histogram(
                 "museion_render_seconds",
                 "Time to make one visitor frame (render and read back, or reuse).",
+                buckets=_RENDER_BUCKETS,
+                registry=self.registry,
+            ),
+            encodes=Histogram(
+                "museion_encode_seconds",
+                "Time to encode one visitor frame (VP8 or H.264).",
                 buckets=_RENDER_BUCKETS,
                 registry=self.registry,
             ),

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import fractions
 import logging
+import time
+from collections.abc import Callable
 from typing import Any
 
 import av
@@ -32,9 +34,19 @@ class _Tuned:
     options: dict[str, str]
     """The encoder options of the current codec context (for inspection)."""
 
+    on_encode: Callable[[float], None] | None = None
+    """Told the seconds each frame took to encode (metrics); called on aiortc's thread."""
+
     def _tune(self, settings: StreamSettings) -> None:
         self._low, self._high = settings.min_bitrate, settings.max_bitrate
         self._bitrate = settings.start_bitrate
+
+    def _timed(self, encode: Callable[[], tuple[list[bytes], int]]) -> tuple[list[bytes], int]:
+        started = time.perf_counter()
+        result = encode()
+        if self.on_encode is not None:
+            self.on_encode(time.perf_counter() - started)
+        return result
 
     @property
     def target_bitrate(self) -> int:
@@ -72,8 +84,7 @@ class RenderedVp8Encoder(_Tuned, Vp8Encoder):
         if frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
         self._prepare(frame)
-        result: tuple[list[bytes], int] = super().encode(frame, force_keyframe)
-        return result
+        return self._timed(lambda: Vp8Encoder.encode(self, frame, force_keyframe))
 
     def _make_codec(self, frame: av.VideoFrame) -> Any:
         bitrate = self.target_bitrate
@@ -110,8 +121,7 @@ class RenderedH264Encoder(_Tuned, H264Encoder):
 
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         self._prepare(frame)
-        result: tuple[list[bytes], int] = super().encode(frame, force_keyframe)
-        return result
+        return self._timed(lambda: H264Encoder.encode(self, frame, force_keyframe))
 
     def _make_codec(self, frame: av.VideoFrame) -> Any:
         codec = av.CodecContext.create("libx264", "w")
@@ -129,7 +139,9 @@ class RenderedH264Encoder(_Tuned, H264Encoder):
         return codec
 
 
-def install_encoder(sender: Any, settings: StreamSettings) -> bool:
+def install_encoder(
+    sender: Any, settings: StreamSettings, on_encode: Callable[[float], None] | None = None
+) -> bool:
     """Give ``sender`` our encoder before its first frame (aiortc makes one lazily).
 
     aiortc has no public hook for this; its sender keeps the encoder in a private slot,
@@ -142,5 +154,6 @@ def install_encoder(sender: Any, settings: StreamSettings) -> bool:
     encoder = (
         RenderedVp8Encoder(settings) if settings.codec == "VP8" else RenderedH264Encoder(settings)
     )
+    encoder.on_encode = on_encode
     setattr(sender, slot, encoder)
     return True

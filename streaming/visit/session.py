@@ -146,7 +146,8 @@ class Session:
         capabilities = RTCRtpSender.getCapabilities("video").codecs
         # H.264: the profile aiortc's encoder makes.
         transceiver.setCodecPreferences(preferred_codecs(capabilities, self.settings.codec))
-        install_encoder(transceiver.sender, self.settings)
+        on_encode = None if self._metrics is None else self._metrics.encoded
+        install_encoder(transceiver.sender, self.settings, on_encode)
         self._sender = transceiver.sender
         with offer_refusals():
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))

@@ -63,6 +63,8 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             assert seen[("museion_render_views_in_use", ())] >= 1
             assert seen[("museion_render_seconds_count", ())] >= 10
             assert 0 < seen[("museion_render_seconds_sum", ())] < 60
+            assert seen[("museion_encode_seconds_count", ())] >= 10
+            assert 0 < seen[("museion_encode_seconds_sum", ())] < 60
             assert seen[("museion_live_publishers", ())] == 1
             assert seen[("museion_live_viewers", (("stream", "show"),))] == 1
             assert seen[("museion_live_frames_in_total", (("stream", "show"),))] > 10
