@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 
 import aiohttp
@@ -9,7 +11,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.metrics import SESSION_KINDS
-from tests.conftest import serve, until, viewer
+from tests.conftest import REPO, serve, until, viewer
 from tests.streaming.live.test_live import LIVE, clip, publisher, watcher
 
 __all__ = ["clip"]  # the fixture, used by name
@@ -28,6 +30,14 @@ async def scrape(url: str) -> Samples:
         for family in text_string_to_metric_families(text)
         for sample in family.samples
     }
+
+
+async def exposed_names(url: str) -> set[str]:
+    """Every metric family and sample name ``url`` exposes (a family may have no samples)."""
+    async with aiohttp.ClientSession() as http, http.get(f"{url}/metrics") as reply:
+        text = await reply.text()
+    families = list(text_string_to_metric_families(text))
+    return {f.name for f in families} | {s.name for f in families for s in f.samples}
 
 
 def sessions(samples: Samples, kind: str) -> float:
@@ -76,6 +86,16 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             assert label not in visitor.location
             assert all(visitor.location.rsplit("/", 1)[1] not in str(key) for key in seen)
             assert seen[("museion_session_packets_lost_total", link[1])] == 0  # loopback
+            # The Grafana dashboard in the repo asks only for what the server exposes.
+            dashboard = json.loads((REPO / "streaming/metrics_dashboard.json").read_text())
+            asked = {
+                name
+                for panel in dashboard["panels"]
+                for target in panel["targets"]
+                for name in re.findall(r"museion_[a-z_]+", target["expr"])
+            }
+            assert len(asked) >= 12
+            assert asked <= await exposed_names(server.url), asked - await exposed_names(server.url)
 
         after: Samples = {}
 
