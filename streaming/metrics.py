@@ -8,7 +8,7 @@ application has its own registry, so two servers in one process never mix their 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
@@ -48,6 +48,17 @@ class StreamFigures:
 
 
 @dataclass(frozen=True)
+class LinkFigures:
+    """One visitor's video link as RTCP tells it; ``label`` stands for the session without
+    naming its id (the id is the capability to end it)."""
+
+    label: str
+    bytes_sent: int
+    packets_lost: int
+    round_trip: float | None
+
+
+@dataclass(frozen=True)
 class Held:
     """What the server holds at one moment."""
 
@@ -57,17 +68,7 @@ class Held:
     views_in_use: int
     publishers: int
     streams: list[StreamFigures] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class LinkFigures:
-    """One visitor's video link as RTCP tells it; ``label`` stands for the session without
-    naming its id (the id is the capability to end it)."""
-
-    label: str
-    bytes_sent: int
-    packets_lost: int
-    round_trip: float | None
+    links: list[LinkFigures] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -90,16 +91,19 @@ class VisitMetrics:
         self.frames.inc()
 
 
-class _HeldCollector(Collector):
-    """The server's state as gauges and counters, read at each scrape."""
+class _Exposition(Collector):
+    """One scrape: the counters as they stand, then what the server holds (read by the
+    caller just before: a visitor's RTCP figures are read asynchronously, a collector is
+    not)."""
 
-    def __init__(self, held: Callable[[], Held], links: Callable[[], list[LinkFigures]]) -> None:
+    def __init__(self, counted: CollectorRegistry, held: Held) -> None:
+        self._counted = counted
         self._held = held
-        self._links = links
 
     def collect(self) -> Iterator[Metric]:
-        yield from self._links_families(self._links())
-        held = self._held()
+        yield from self._counted.collect()
+        held = self._held
+        yield from self._links_families(held.links)
         sessions = GaugeMetricFamily(
             "museion_sessions", "Sessions open now, by kind.", labels=["kind"]
         )
@@ -163,12 +167,10 @@ class _HeldCollector(Collector):
 
 
 class Metrics:
-    """One application's registry: the state read at each scrape and the visit counters."""
+    """One application's counters; each scrape adds what the server holds then."""
 
-    def __init__(self, held: Callable[[], Held]) -> None:
+    def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self._links: list[LinkFigures] = []
-        self.registry.register(_HeldCollector(held, lambda: self._links))
         self.visit = VisitMetrics(
             renders=Histogram(
                 "museion_render_seconds",
@@ -189,8 +191,6 @@ class Metrics:
             ),
         )
 
-    def text(self, links: list[LinkFigures]) -> bytes:
-        """The exposition, in Prometheus text format, with ``links`` (gathered just before:
-        reading RTCP figures is asynchronous, a collector is not)."""
-        self._links = links
-        return _generate_latest(self.registry)
+    def text(self, held: Held) -> bytes:
+        """The exposition, in Prometheus text format: the counters and ``held``."""
+        return _generate_latest(_Exposition(self.registry, held))

@@ -160,31 +160,27 @@ async def healthz(request: web.Request) -> web.Response:
 
 async def metrics(request: web.Request) -> web.Response:
     """Prometheus text format (``museion.streaming.metrics``)."""
-    sessions = list(request.app[SESSIONS_KEY].sessions.values())
-    links = await asyncio.gather(*(session.link_figures() for session in sessions))
-    body = request.app[METRICS_KEY].text(links)
+    body = request.app[METRICS_KEY].text(await _held(request.app))
     return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE})
 
 
-def _held(app: web.Application) -> Callable[[], Held]:
-    """What ``app`` holds now, read at each scrape."""
-
-    def held() -> Held:
-        registry, live = app[SESSIONS_KEY], app[LIVE_KEY]
-        health = live.health()
-        return Held(
-            sessions={"visitor": len(registry.sessions), "live_viewer": health["viewers"]},
-            places_in_use=registry.places.in_use,
-            max_sessions=registry.settings.max_sessions,
-            views_in_use=app[ENGINE_KEY].views_in_use,
-            publishers=health["publishers"],
-            streams=[
-                StreamFigures(name, live.watching(stream), stream.frames_in, stream.bytes_in)
-                for name, stream in live.streams.items()
-            ],
-        )
-
-    return held
+async def _held(app: web.Application) -> Held:
+    """What ``app`` holds now, with each visitor's link as RTCP last told it."""
+    registry, live = app[SESSIONS_KEY], app[LIVE_KEY]
+    links = await asyncio.gather(*(s.link_figures() for s in registry.sessions.values()))
+    health = live.health()
+    return Held(
+        sessions={"visitor": len(registry.sessions), "live_viewer": health["viewers"]},
+        places_in_use=registry.places.in_use,
+        max_sessions=registry.settings.max_sessions,
+        views_in_use=app[ENGINE_KEY].views_in_use,
+        publishers=health["publishers"],
+        streams=[
+            StreamFigures(name, live.watching(stream), stream.frames_in, stream.bytes_in)
+            for name, stream in live.streams.items()
+        ],
+        links=list(links),
+    )
 
 
 _MEDIA_TYPES = {
@@ -248,7 +244,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app[ENGINE_KEY] = engine
     app[SETTINGS_KEY] = settings
     app[SESSIONS_KEY] = SessionRegistry(settings)
-    app[METRICS_KEY] = Metrics(_held(app))
+    app[METRICS_KEY] = Metrics()
     app.router.add_get("/", index)
     app.router.add_get("/config", config)
     app.router.add_get("/healthz", healthz)
