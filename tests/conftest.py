@@ -119,6 +119,19 @@ async def serve(
         yield Server(listening.url, listening.app, settings)
 
 
+async def offer(kind: str = "recvonly", channel: bool = True) -> str:
+    """A real aiortc offer (video ``kind``, a datachannel), its peer closed at once: what a
+    refused request, or one whose peer the test does not need, sends."""
+    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
+    pc.addTransceiver("video", direction=kind)
+    if channel:
+        pc.createDataChannel("view")
+    await pc.setLocalDescription(await pc.createOffer())
+    text: str = pc.localDescription.sdp
+    await pc.close()
+    return text
+
+
 @dataclass
 class Viewer:
     """A Python WebRTC peer doing what the browser page does."""

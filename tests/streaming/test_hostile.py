@@ -16,12 +16,11 @@ from typing import Any
 
 import aiohttp
 import pytest
-from aiortc import RTCConfiguration, RTCPeerConnection
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.log_limits import BadRequestFilter
-from tests.conftest import LOOPBACK, Server, serve, until, viewer
+from tests.conftest import LOOPBACK, Server, offer, serve, until, viewer
 from tests.streaming import raw_http
 from tests.streaming.live.test_live import TOKEN, clip, publisher, watcher
 
@@ -59,18 +58,6 @@ async def back_to_idle(
         return last == baseline
 
     await until(idle, timeout, what=lambda: f"(the server still holds {last})")
-
-
-async def offer(kind: str = "recvonly", channel: bool = True) -> str:
-    """A real aiortc offer (video ``kind``, a datachannel), its peer closed at once."""
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    pc.addTransceiver("video", direction=kind)
-    if channel:
-        pc.createDataChannel("view")
-    await pc.setLocalDescription(await pc.createOffer())
-    text: str = pc.localDescription.sdp
-    await pc.close()
-    return text
 
 
 def without(text: str, *prefixes: str) -> str:

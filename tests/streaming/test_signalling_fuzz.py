@@ -24,10 +24,10 @@ from hypothesis import strategies as st
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
-from tests.conftest import Server, serve
+from tests.conftest import Server, offer, serve
 from tests.streaming import raw_http
 from tests.streaming.live.test_live import TOKEN, clip, publisher
-from tests.streaming.test_hostile import HOSTILE, back_to_idle, offer
+from tests.streaming.test_hostile import HOSTILE, back_to_idle
 
 __all__ = ["clip"]
 

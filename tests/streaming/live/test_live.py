@@ -25,7 +25,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.live.encoded_media import raise_socket_buffers
-from tests.conftest import LOOPBACK, serve, until
+from tests.conftest import LOOPBACK, offer, serve, until
 
 pytestmark = pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed")
 
@@ -60,16 +60,6 @@ async def _post(url: str, sdp: str, token: str | None = TOKEN) -> tuple[int, str
         headers["Authorization"] = f"Bearer {token}"
     async with aiohttp.ClientSession() as http, http.post(url, data=sdp, headers=headers) as r:
         return r.status, await r.text(), dict(r.headers)
-
-
-async def _offer(kind: str = "send") -> tuple[RTCPeerConnection, str]:
-    pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-    if kind == "send":
-        pc.addTransceiver("video", direction="sendonly")
-    else:
-        pc.addTransceiver("video", direction="recvonly")
-    await pc.setLocalDescription(await pc.createOffer())
-    return pc, pc.localDescription.sdp
 
 
 @contextlib.asynccontextmanager
@@ -175,58 +165,46 @@ async def test_viewers_see_the_publishers_frames_without_re_encoding(
 
 async def test_publishing_needs_the_streams_token(engine: RenderEngine) -> None:
     async with serve(engine, LIVE) as server:
-        pc, offer = await _offer("send")
-        try:
-            status, body, headers = await _post(f"{server.url}/whip/show", offer, token=None)
-            assert status == 401 and '"AUTHORIZATION_REQUIRED"' in body
-            assert headers["WWW-Authenticate"].startswith("Bearer")
-            status, body, _ = await _post(f"{server.url}/whip/show", offer, token="wrong")
-            assert status == 403 and '"TOKEN_REJECTED"' in body
-            status, body, _ = await _post(f"{server.url}/whip/no%20spaces", offer)
-            assert status == 400 and '"STREAM_NAME_INVALID"' in body
-        finally:
-            await pc.close()
+        sdp = await offer("sendonly", channel=False)
+        status, body, headers = await _post(f"{server.url}/whip/show", sdp, token=None)
+        assert status == 401 and '"AUTHORIZATION_REQUIRED"' in body
+        assert headers["WWW-Authenticate"].startswith("Bearer")
+        status, body, _ = await _post(f"{server.url}/whip/show", sdp, token="wrong")
+        assert status == 403 and '"TOKEN_REJECTED"' in body
+        status, body, _ = await _post(f"{server.url}/whip/no%20spaces", sdp)
+        assert status == 400 and '"STREAM_NAME_INVALID"' in body
 
 
 async def test_without_any_configured_token_nothing_can_be_published(engine: RenderEngine) -> None:
     async with serve(engine, LOOPBACK) as server:
-        pc, offer = await _offer("send")
-        try:
-            status, body, _ = await _post(f"{server.url}/whip/show", offer, token="anything")
-            assert status == 403, body
-        finally:
-            await pc.close()
+        sdp = await offer("sendonly", channel=False)
+        status, body, _ = await _post(f"{server.url}/whip/show", sdp, token="anything")
+        assert status == 403, body
 
 
 async def test_one_publisher_per_stream_and_a_codec_the_relay_can_pass(
     engine: RenderEngine, clip: Path
 ) -> None:
     async with serve(engine, LIVE) as server, publisher(server.url, clip):
-        pc, offer = await _offer("send")
-        try:
-            status, body, _ = await _post(f"{server.url}/whip/show", offer)
-            assert status == 409 and '"STREAM_BUSY"' in body
-            hevc = offer.replace("H264/90000", "H265/90000").replace("VP8/90000", "VP9/90000")
-            status, body, _ = await _post(f"{server.url}/whip/other", hevc)
-            assert status == 422 and '"CODEC_UNSUPPORTED"' in body
-            status, body, _ = await _post(f"{server.url}/whip/show", "v=0\r\nbroken")
-            assert status == 400 and '"SDP_MALFORMED"' in body
-            # The show went on through all of that.
-            stream = server.app[LIVE_KEY].streams["show"]
-            before = stream.frames_in
-            await until(lambda: stream.frames_in > before + 10)
-        finally:
-            await pc.close()
+        sdp = await offer("sendonly", channel=False)
+        status, body, _ = await _post(f"{server.url}/whip/show", sdp)
+        assert status == 409 and '"STREAM_BUSY"' in body
+        hevc = sdp.replace("H264/90000", "H265/90000").replace("VP8/90000", "VP9/90000")
+        status, body, _ = await _post(f"{server.url}/whip/other", hevc)
+        assert status == 422 and '"CODEC_UNSUPPORTED"' in body
+        status, body, _ = await _post(f"{server.url}/whip/show", "v=0\r\nbroken")
+        assert status == 400 and '"SDP_MALFORMED"' in body
+        # The show went on through all of that.
+        stream = server.app[LIVE_KEY].streams["show"]
+        before = stream.frames_in
+        await until(lambda: stream.frames_in > before + 10)
 
 
 async def test_a_viewer_of_a_stream_not_live_is_told_so(engine: RenderEngine) -> None:
     async with serve(engine, LIVE) as server:
-        pc, offer = await _offer("receive")
-        try:
-            status, body, _ = await _post(f"{server.url}/whep/later", offer, token=None)
-            assert status == 404 and '"STREAM_NOT_LIVE"' in body
-        finally:
-            await pc.close()
+        sdp = await offer("recvonly", channel=False)
+        status, body, _ = await _post(f"{server.url}/whep/later", sdp, token=None)
+        assert status == 404 and '"STREAM_NOT_LIVE"' in body
 
 
 async def test_options_answers_the_cors_preflight(engine: RenderEngine) -> None:
