@@ -170,6 +170,21 @@ def _check_attribute_sets(attributes: dict[str, Any], base: str, report: Reporte
         )
 
 
+def _attribute(
+    check: _Primitive, name: str, ref: Any, where: str, morph: bool
+) -> AccessorFacts | None:
+    """The accessor of a primitive's (or a morph target's) attribute ``name``, checked;
+    None when the name is invalid (reported here) or the accessor is missing."""
+    semantic = _MORPH_SEMANTIC if morph else _SEMANTIC
+    if not name.startswith("_") and not semantic.fullmatch(name):
+        check.report.error("MESH_PRIMITIVE_INVALID_ATTRIBUTE", where, "Invalid attribute name.")
+        return None
+    accessor = check.doc.accessor(ref)
+    if accessor is not None:
+        check.attribute(name, accessor, where, morph=morph)
+    return accessor
+
+
 def _check_primitive(check: _Primitive, primitive: dict[str, Any], base: str) -> None:
     doc, report = check.doc, check.report
     attributes = as_dict(primitive.get("attributes"))
@@ -177,13 +192,9 @@ def _check_primitive(check: _Primitive, primitive: dict[str, Any], base: str) ->
     first_count: int | None = None
     for name, ref in attributes.items():
         where = f"{base}/attributes/{escape(name)}"
-        if not name.startswith("_") and not _SEMANTIC.fullmatch(name):
-            report.error("MESH_PRIMITIVE_INVALID_ATTRIBUTE", where, "Invalid attribute name.")
-            continue
-        accessor = doc.accessor(ref)
+        accessor = _attribute(check, name, ref, where, morph=False)
         if accessor is None:
             continue
-        check.attribute(name, accessor, where, morph=False)
         counts[name] = accessor.count
         if first_count is None:
             first_count = accessor.count
@@ -213,13 +224,9 @@ def _check_primitive(check: _Primitive, primitive: dict[str, Any], base: str) ->
     for t, target in enumerate(as_list(primitive.get("targets"))):
         for name, ref in as_dict(target).items():
             where = f"{base}/targets/{t}/{escape(name)}"
-            if not name.startswith("_") and not _MORPH_SEMANTIC.fullmatch(name):
-                report.error("MESH_PRIMITIVE_INVALID_ATTRIBUTE", where, "Invalid attribute name.")
-                continue
-            accessor = doc.accessor(ref)
+            accessor = _attribute(check, name, ref, where, morph=True)
             if accessor is None:
                 continue
-            check.attribute(name, accessor, where, morph=True)
             if name not in attributes:
                 report.error(
                     "MESH_PRIMITIVE_MORPH_TARGET_NO_BASE_ACCESSOR",
