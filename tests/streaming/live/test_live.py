@@ -327,32 +327,15 @@ async def test_a_4k_show_relays_and_decodes_at_full_size(
     async with serve(engine, LIVE) as server, publisher(server.url, clip_4k):
         stream = server.app[LIVE_KEY].streams["show"]
         await until(lambda: stream.frames_in > 0)
-        pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
-        pc.addTransceiver("video", direction="recvonly")
-        loop = asyncio.get_running_loop()
-        got: asyncio.Future[MediaStreamTrack] = loop.create_future()
-        pc.on("track", lambda t: got.done() or got.set_result(t))
-        await pc.setLocalDescription(await pc.createOffer())
         # The test's viewer needs what the relay's ingest has: room for a whole keyframe.
-        raise_socket_buffers(pc)
-        receiver = pc.getTransceivers()[0].receiver
-        receiver._RTCRtpReceiver__jitter_buffer = JitterBuffer(4096, is_video=True)  # type: ignore[attr-defined]
-        status, answer, _ = await _post(f"{server.url}/whep/show", pc.localDescription.sdp, None)
-        assert status == 201, answer
-        await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
-        try:
-            track = await asyncio.wait_for(got, 10)
-            sizes = set()
-            for _ in range(20):  # the first keyframe and what follows it, decoded
-                frame = await asyncio.wait_for(track.recv(), 10)
-                sizes.add((frame.width, frame.height))  # type: ignore[union-attr]
-            assert sizes == {(3840, 2160)}
-            largest = max(len(f.data) for f in stream._gop[:1]) if stream._gop else 0
-            assert largest > 512 * 1200, largest  # the keyframe really was that large
-            # Every keyframe reached the relay whole: none was cut off by a buffer.
-            assert stream.frames_in > 20
-        finally:
-            await pc.close()
+        async with watcher(server.url, jitter=4096) as (watched, _):
+            # The first keyframe and what follows it, decoded.
+            await until(lambda: watched.frames >= 20, 60)
+            assert watched.sizes == {(3840, 2160)}
+        largest = max(len(f.data) for f in stream._gop[:1]) if stream._gop else 0
+        assert largest > 512 * 1200, largest  # the keyframe really was that large
+        # Every keyframe reached the relay whole: none was cut off by a buffer.
+        assert stream.frames_in > 20
 
 
 async def test_a_relay_worker_that_dies_is_replaced_and_the_show_goes_on(
