@@ -30,19 +30,12 @@ from museion.scenes.gltf.images import image_footprint
 from museion.scenes.gltf.inspect import GltfSummary, inspect_gltf, summarize_source
 from tests.conftest import ASSETS, CORPUS
 from tests.gltf_fixtures import position_accessor, write_gltf
+from tests.scenes.gltf.accessors.documents import DTYPES
 
 needs_corpus = pytest.mark.skipif(
     not CORPUS.is_dir(), reason="../shared/corpus is absent (public glTF corpus)"
 )
 
-_DTYPES: dict[int, type[np.generic]] = {
-    5120: np.int8,
-    5121: np.uint8,
-    5122: np.int16,
-    5123: np.uint16,
-    5125: np.uint32,
-    5126: np.float32,
-}
 _WIDTHS = {"SCALAR": 1, "VEC2": 2, "VEC3": 3, "VEC4": 4, "MAT2": 4, "MAT3": 9, "MAT4": 16}
 
 
@@ -74,7 +67,7 @@ def _decode(gltf: pygltflib.GLTF2, blobs: list[bytes], index: int) -> np.ndarray
     """The accessor's elements as an (N, width) array, read from its buffer bytes."""
     accessor = gltf.accessors[index]
     width = _WIDTHS[accessor.type]
-    dtype = np.dtype(_DTYPES[accessor.componentType])
+    dtype = np.dtype(DTYPES[accessor.componentType])
     if accessor.bufferView is None:  # all zeros (sparse values are not needed to count)
         return np.zeros((accessor.count, width), dtype)
     view = gltf.bufferViews[accessor.bufferView]
