@@ -186,17 +186,8 @@ def _used(doc: GltfDocument, options: PruneOptions) -> dict[str, set[int]]:
             skin = doc.list("skins")[node["skin"]]
             stack += skin.get("joints", [])
             stack += [skin["skeleton"]] if "skeleton" in skin else []
-    for kind in (
-        "meshes",
-        "materials",
-        "textures",
-        "images",
-        "samplers",
-        "accessors",
-        "skins",
-        "cameras",
-    ):
-        if options.keep_extras:
+    if options.keep_extras:  # nodes are kept by the walk above, whatever their extras
+        for kind in (k for k in _KINDS if k != "nodes"):
             used[kind].update(i for i, e in enumerate(doc.list(kind)) if _has_metadata(e))
     meshes = doc.list("meshes")
     for m in used["meshes"]:
