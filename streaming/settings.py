@@ -70,6 +70,11 @@ class StreamSettings:
     to from ``relay_workers`` processes (None: one per core; 0: the server process itself).
     A stage screen in the venue shows its live stream at up to ``stage_fps`` pictures a
     second.
+
+    Docent tours: a gallery session offered with ``docent_token`` as its bearer token is a
+    docent's, whose one rendered view is relayed to up to ``max_tour_followers`` followers
+    a tour (None: no tours).  A follower may send ``chat_per_minute`` chat messages of at
+    most ``max_chat_chars`` characters.
     """
 
     host: str = "127.0.0.1"
@@ -106,6 +111,10 @@ class StreamSettings:
     record_dir: str | None = None
     relay_workers: int | None = None
     stage_fps: int = 15
+    docent_token: str | None = None
+    max_tour_followers: int = 100
+    max_chat_chars: int = 280
+    chat_per_minute: int = 12
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -150,6 +159,12 @@ class StreamSettings:
                 raise ValueError(f"ice_denied_networks: {network!r} is not a network") from None
         if not (0 < self.header_timeout <= 600 and 0 < self.body_timeout <= 600):
             raise ValueError("header_timeout and body_timeout must lie in (0, 600] seconds")
+        if self.docent_token is not None and not self.docent_token:
+            raise ValueError("a docent token must not be empty")
+        if not 1 <= self.max_tour_followers <= 10_000:
+            raise ValueError("max_tour_followers must lie in [1, 10000]")
+        if not 1 <= self.max_chat_chars <= 2000 or not 1 <= self.chat_per_minute <= 600:
+            raise ValueError("max_chat_chars must lie in [1, 2000], chat_per_minute in [1, 600]")
         if not 1 <= self.stage_fps <= 60:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):

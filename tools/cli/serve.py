@@ -32,6 +32,7 @@ _STREAM_FLAGS = (
     "max_live_viewers",
     "record_dir",
     "relay_workers",
+    "docent_token",
 )
 
 
@@ -81,6 +82,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--relay-workers",
         type=int,
         help="processes sending live shows to viewers (default: one per core; 0: none)",
+    )
+    parser.add_argument(
+        "--docent-token",
+        help="bearer token a docent's page gives to lead a tour that others follow",
     )
     parser.add_argument(
         "--announce",
