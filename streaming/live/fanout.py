@@ -11,6 +11,10 @@ spread over the frame's pacing time, whatever the number of viewers.
 A joining viewer first catches up from its own :class:`ViewerFeed` (the kept group of
 pictures, paced for it alone); once that runs dry it is handed to the pump, which starts
 it exactly at the next frame the stream publishes, so no frame is lost or sent twice.
+
+With simulcast each viewer is sent one layer (:attr:`DirectSender.layer`); its
+:class:`~.simulcast.Pilot` picks the layer every half second from what the viewer's link
+says, and the switch happens at the next keyframe of the new layer (asked for at once).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import asyncio
 import collections
 import contextlib
 import logging
+import time
 from dataclasses import dataclass, field
 
 from museion.streaming.live.rtp_out import PACING_BURST, DirectSender, Pacer
+from museion.streaming.live.simulcast.pilot import Feedback, LayerRate, Pilot, PilotSettings
 from museion.streaming.live.stream import EncodedFrame, LiveStream, RelayLimits, ViewerFeed
 
 __all__ = ["FanoutPump"]
@@ -48,12 +54,15 @@ class FanoutPump:
         self._queue: collections.deque[_Entry] = collections.deque()
         self._queued_bytes = 0
         self._pending: list[DirectSender] = []
-        self._waiting_for_keyframe = False
+        self._waiting: set[str] = set()  # layers that resume at their next keyframe
         self._ready = asyncio.Event()
         self._ended = False
+        self.pilots: dict[DirectSender, Pilot] = {}
+        self._heard: dict[DirectSender, tuple[int, int, int]] = {}  # nacked, sent, drops
         stream.sinks.append(self._push)
         stream.audio_sinks.append(self._push_audio)
         self._task = asyncio.ensure_future(self._run())
+        self._steering = asyncio.ensure_future(self._steer()) if stream.simulcast else None
 
     @property
     def viewers(self) -> int:
@@ -62,8 +71,9 @@ class FanoutPump:
     def _push(self, frame: EncodedFrame) -> None:
         if self._ended:
             return
-        if self._waiting_for_keyframe and not frame.keyframe:
+        if frame.layer in self._waiting and not frame.keyframe:
             self.dropped_frames += 1
+            self.stream.want_keyframe(frame.layer)
             return
         if self._queued_bytes + frame.size > self.limits.max_queue_bytes:
             # The pump is behind (its process is out of CPU): everyone skips to a keyframe.
@@ -72,12 +82,12 @@ class FanoutPump:
             self.dropped_frames += len(self._queue)
             self._queue.clear()
             self._queued_bytes = 0
+            self._waiting = set(self.stream.layers)
             if not frame.keyframe:
-                self._waiting_for_keyframe = True
                 self.dropped_frames += 1
-                self.stream.want_keyframe()
+                self.stream.want_keyframe(frame.layer)
                 return
-        self._waiting_for_keyframe = False
+        self._waiting.discard(frame.layer)
         self._queue.append(_Entry(frame, self._pending))
         self._pending = []
         self._queued_bytes += frame.size
@@ -91,6 +101,9 @@ class FanoutPump:
     async def join(self, sender: DirectSender, feed: ViewerFeed) -> None:
         """Catch ``sender`` up from ``feed`` (paced), then hand it to the pump; returns when
         the viewer stops receiving (its connection went, or the stream ended)."""
+        sender.layer = sender.target = feed.layer
+        if self.stream.simulcast:
+            self.pilots.setdefault(sender, Pilot(time.monotonic()))
         try:
             await sender.connected()
             while True:
@@ -114,8 +127,17 @@ class FanoutPump:
             return "handing-over"
         return "catching-up"
 
+    def choose(self, sender: DirectSender, layer: str) -> None:
+        """``sender``'s viewer asked for ``layer`` (a rid, or ``auto``): steered at once."""
+        if self.stream.simulcast:
+            pilot = self.pilots.setdefault(sender, Pilot(time.monotonic()))
+            pilot.choose(layer)
+            self._steer_one(sender, pilot, time.monotonic())
+
     def forget(self, sender: DirectSender) -> None:
         """``sender``'s viewer left."""
+        self.pilots.pop(sender, None)
+        self._heard.pop(sender, None)
         for group in (self.live, self.listeners, self._pending, *(e.joiners for e in self._queue)):
             with contextlib.suppress(ValueError):
                 group.remove(sender)
@@ -135,18 +157,59 @@ class FanoutPump:
             frame = entry.frame
             self._queued_bytes -= frame.size
             self.live += entry.joiners
-            await self._send(frame)
+            if any(_wants(sender, frame) for sender in self.live):
+                await self._send(frame)
 
     async def _send(self, frame: EncodedFrame) -> None:
         async for first in self.pacer.bursts(frame.payloads):
             for sender in list(self.live):
+                if sender.layer != frame.layer:
+                    if first or not _wants(sender, frame):
+                        continue
+                    sender.switch(frame.layer, frame.timestamp)
                 if not _send(sender, frame, first, PACING_BURST):
                     self.live.remove(sender)
+
+    async def _steer(self) -> None:
+        """Every viewer's pilot, each interval, while the stream lasts."""
+        interval = PilotSettings().interval
+        while not self._ended:
+            await asyncio.sleep(interval)
+            now = time.monotonic()
+            for sender, pilot in list(self.pilots.items()):
+                self._steer_one(sender, pilot, now)
+
+    def _steer_one(self, sender: DirectSender, pilot: Pilot, now: float) -> None:
+        stream = self.stream
+        if not stream.live:
+            return
+        sending = [LayerRate(r, stream.bitrate(r)) for r in stream.ranked() if stream.sending(r)]
+        target = pilot.decide(now, sending, self._feedback(sender, pilot, now))
+        if target is not None:
+            sender.target = target
+            if target != sender.layer:
+                stream.want_keyframe(target)  # rate-limited per layer
+
+    def _feedback(self, sender: DirectSender, pilot: Pilot, now: float) -> Feedback:
+        """What ``sender``'s viewer said since the last decision."""
+        nacked, sent, drops = self._heard.get(sender, (0, 0, 0))
+        self._heard[sender] = sender.nacked, sender.sent_packets, sender.send_drops
+        fresh = pilot.settings.interval * 3
+        loss = sender.loss[0] if sender.loss and now - sender.loss[1] < fresh else None
+        remb = sender.remb
+        return Feedback(
+            drops=sender.send_drops - drops,
+            loss=loss,
+            nack_share=(sender.nacked - nacked) / max(1, sender.sent_packets - sent),
+            remb=remb[0] if remb and now - remb[1] < pilot.settings.remb_age else None,
+        )
 
     def close(self) -> None:
         """The stream ended: senders stop being fed (their connections are closed apart)."""
         self._ended = True
         self._ready.set()
+        if self._steering is not None:
+            self._steering.cancel()
         for sender in self.live + self._pending + self.listeners:
             sender.gone.set()
         for entry in self._queue:
@@ -158,6 +221,11 @@ class FanoutPump:
             self.stream.sinks.remove(self._push)
         with contextlib.suppress(ValueError):
             self.stream.audio_sinks.remove(self._push_audio)
+
+
+def _wants(sender: DirectSender, frame: EncodedFrame) -> bool:
+    """Whether ``sender`` takes ``frame``: of its layer, or a keyframe of its target."""
+    return sender.layer == frame.layer or (frame.keyframe and sender.target == frame.layer)
 
 
 def _send(sender: DirectSender, frame: EncodedFrame, first: int, count: int | None) -> bool:

@@ -22,7 +22,7 @@ from typing import Any
 
 from museion.streaming import errors
 from museion.streaming.errors import RelayUnavailable, StreamingError
-from museion.streaming.live.stream import EncodedFrame
+from museion.streaming.live.stream import EncodedFrame, LiveStream
 from museion.streaming.live.wire import decode, encode_frame, encode_json, read_length
 from museion.streaming.live.worker import settings_to_json
 from museion.streaming.settings import StreamSettings
@@ -80,8 +80,10 @@ class RelayPool:
         self.count = count
         self.on_event = on_event
         self.workers: list[WorkerLink] = []
-        # live stream -> (codec, H.264 profile-level-id), replayed to new workers
-        self.streams: dict[str, tuple[str, str | None]] = {}
+        # live stream -> (codec, H.264 profile-level-id, simulcast layers), replayed to new
+        # workers, and each layer's picture size (workers see payloads, not pictures)
+        self.streams: dict[str, tuple[str, str | None, tuple[str, ...]]] = {}
+        self.sizes: dict[str, dict[str, tuple[int, int]]] = {}
         self._requests = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
         self._closing = False
@@ -126,10 +128,12 @@ class RelayPool:
                 }
             )
         )
-        for name, (codec, profile) in self.streams.items():
+        for name, (codec, profile, layers) in self.streams.items():
             # A worker that comes up mid-show gets the kept group of pictures first, so
             # its first viewers start at once rather than at the next keyframe.
-            link.write(encode_json(_start(name, codec, profile)))
+            link.write(encode_json(_start(name, codec, profile, layers)))
+            if self.sizes.get(name):
+                link.write(encode_json(_sizes(name, self.sizes[name])))
             for frame in self.kept_frames(name):
                 link.write(encode_frame(name, frame))
         task = asyncio.ensure_future(self._listen(link))
@@ -217,6 +221,10 @@ class RelayPool:
             found += [dict(v, worker=link.index) for v in reply.get("viewers", [])]
         return found
 
+    async def choose(self, link: WorkerLink, viewer: str, layer: str) -> None:
+        """``viewer`` (served by ``link``) gets simulcast ``layer``."""
+        await self._ask(link, {"op": "layer", "viewer": viewer, "layer": layer})
+
     async def _ask(self, link: WorkerLink, message: dict[str, Any]) -> dict[str, Any]:
         request = next(self._requests)
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -235,16 +243,31 @@ class RelayPool:
             link.viewers.discard(viewer)
             link.write(encode_json({"op": "leave", "viewer": viewer}))
 
-    def stream_started(self, name: str, codec: str, profile_level_id: str | None = None) -> None:
-        self.streams[name] = (codec, profile_level_id)
-        self._broadcast(encode_json(_start(name, codec, profile_level_id)))
+    def stream_started(
+        self,
+        name: str,
+        codec: str,
+        profile_level_id: str | None = None,
+        layers: tuple[str, ...] = (),
+    ) -> None:
+        self.streams[name] = (codec, profile_level_id, layers)
+        self.sizes.pop(name, None)
+        self._broadcast(encode_json(_start(name, codec, profile_level_id, layers)))
 
     def stream_stopped(self, name: str, reason: str) -> None:
         self.streams.pop(name, None)
+        self.sizes.pop(name, None)
         self._broadcast(encode_json({"op": "stop", "stream": name, "reason": reason}))
 
-    def frame(self, name: str, frame: EncodedFrame) -> None:
-        """One video frame to every worker: encoded once, written once each."""
+    def frame(self, name: str, frame: EncodedFrame, stream: LiveStream | None = None) -> None:
+        """One video frame to every worker: encoded once, written once each (a simulcast
+        keyframe that told ``stream`` a new picture size tells the workers first)."""
+        if frame.keyframe and frame.layer and stream is not None:
+            size = stream.layers[frame.layer].size
+            sizes = self.sizes.setdefault(name, {})
+            if size is not None and sizes.get(frame.layer) != size:
+                sizes[frame.layer] = size
+                self._broadcast(encode_json(_sizes(name, sizes)))
         data = encode_frame(name, frame)
         for link in self.workers:
             if name in link.behind:
@@ -287,8 +310,20 @@ class RelayPool:
             task.cancel()
 
 
-def _start(name: str, codec: str, profile_level_id: str | None) -> dict[str, object]:
-    return {"op": "start", "stream": name, "codec": codec, "profile": profile_level_id}
+def _start(
+    name: str, codec: str, profile_level_id: str | None, layers: tuple[str, ...]
+) -> dict[str, object]:
+    return {
+        "op": "start",
+        "stream": name,
+        "codec": codec,
+        "profile": profile_level_id,
+        "layers": list(layers),
+    }
+
+
+def _sizes(name: str, sizes: dict[str, tuple[int, int]]) -> dict[str, object]:
+    return {"op": "sizes", "stream": name, "sizes": {r: list(s) for r, s in sizes.items()}}
 
 
 def default_workers() -> int:

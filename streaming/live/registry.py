@@ -97,7 +97,7 @@ class LiveRegistry:
         if event == "keyframe":
             stream = self.streams.get(str(message.get("stream")))
             if stream is not None:
-                stream.want_keyframe()
+                stream.want_keyframe(str(message.get("layer", "")))
         elif event == "left":
             viewer = self.viewers.get(str(message.get("viewer")))
             if isinstance(viewer, RemoteViewer):
@@ -111,6 +111,13 @@ class LiveRegistry:
         local = [v.stats() for v in self.viewers.values() if isinstance(v, Viewer)]
         remote = await self.pool.stats() if self.pool is not None else []
         return [v for v in local + remote if v["stream"] == stream.name]
+
+    async def choose_layer(self, viewer: Viewer | RemoteViewer, layer: str) -> None:
+        """``viewer`` gets simulcast ``layer`` (checked: a rid of its stream, or auto)."""
+        if isinstance(viewer, Viewer):
+            viewer.choose(layer)
+        elif self.pool is not None:
+            await self.pool.choose(viewer.worker, viewer.id, layer)
 
     def live_stream(self, name: str) -> LiveStream:
         """The stream ``name`` if a publisher is on; :class:`StreamNotLive` otherwise."""

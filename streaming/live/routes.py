@@ -45,6 +45,10 @@ from museion.streaming.live.registry import (
     check_stream_name,
 )
 from museion.streaming.live.rtp_out import packetizer
+from museion.streaming.live.simulcast import SimulcastReceiver, simulcast_offer, split_layers
+from museion.streaming.live.simulcast.choice import parse_layer_choice
+from museion.streaming.live.simulcast.receive import LayerFrame
+from museion.streaming.live.simulcast.sdp import accept_stream_ids, answer_simulcast
 from museion.streaming.live.stream import LiveStream
 from museion.streaming.live.trickle import SDPFRAG, parse_sdpfrag
 from museion.streaming.live.viewers import Viewer, attach_viewer
@@ -90,6 +94,7 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
         raise CodecUnsupported(
             "The relay passes through H.264 or VP8 video; the offer has neither."
         )
+    simulcast = simulcast_offer(offer)
     async with Reservation(f"publisher of {name}") as held:
         stream = registry.claim_stream(name, held)  # a second publisher racing gets 409
         pc = RTCPeerConnection(rtc_configuration(settings))
@@ -97,12 +102,17 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
         publisher = Publisher(secrets.token_urlsafe(12), stream, pc, held, ice=_offer_ice(parsed))
         publisher.candidates = count_candidates(parsed)
         receivers = []
+        layers: SimulcastReceiver | None = None
         with offer_refusals():
             await set_offer(pc, offer)
             offered = {media.rtp.muxId: media.rtp.codecs for media in parsed.media}
             for transceiver in pc.getTransceivers():
                 answer_publisher(transceiver, offered.get(transceiver.mid or "", []))
-                tap_receiver(transceiver.receiver, _on_frame(stream))
+                if simulcast is not None and layers is None and transceiver.mid == simulcast.mid:
+                    accept_stream_ids(transceiver, simulcast)
+                    layers = split_layers(transceiver.receiver, simulcast.rids, _on_layer(stream))
+                else:
+                    tap_receiver(transceiver.receiver, _on_frame(stream))
                 if transceiver.kind == "video":
                     receivers.append(transceiver.receiver)
             await pc.setLocalDescription(await pc.createAnswer())
@@ -117,7 +127,13 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
                 if pending is not None:
                     registry.spawn(pending)
 
-        stream.start(chosen, ask_keyframe, packetizer(chosen), profile)
+        def ask_layer(rid: str) -> None:
+            pending = layers.request_keyframe(rid) if layers is not None else None
+            if pending is not None:
+                registry.spawn(pending)
+
+        rids = simulcast.rids if simulcast is not None and layers is not None else ()
+        stream.start(chosen, ask_keyframe, packetizer(chosen), profile, rids, ask_layer)
         if registry.pool is not None:
             _feed_pool(registry.pool, publisher, chosen, profile)
             registry.spawn(registry.pool.start())  # workers come up while the publisher connects
@@ -135,8 +151,11 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
             f"publisher {publisher.id} of stream {name}",
         )
 
-    logger.info("stream %s: publisher %s on (%s)", name, publisher.id, chosen)
+    logger.info("stream %s: publisher %s on (%s%s)", name, publisher.id, chosen,
+                f", layers {' '.join(rids)}" if rids else "")  # fmt: skip
     answer = announce_candidates(pc.localDescription.sdp, settings)
+    if simulcast is not None and rids:
+        answer = answer_simulcast(answer, simulcast)
     return web.Response(
         status=201,
         text=answer,
@@ -152,8 +171,9 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
 def _feed_pool(pool: RelayPool, publisher: Publisher, codec: str, profile: str | None) -> None:
     """The relay workers get the show's frames until the publisher's reservation ends."""
     name = publisher.stream.name
-    pool.stream_started(name, codec, profile)
-    publisher.stream.sinks.append(lambda frame: pool.frame(name, frame))
+    stream = publisher.stream
+    pool.stream_started(name, codec, profile, tuple(stream.layers) if stream.simulcast else ())
+    publisher.stream.sinks.append(lambda frame: pool.frame(name, frame, stream))
     publisher.stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
     publisher.held.add(lambda: pool.stream_stopped(name, publisher.ended or "ended"))
 
@@ -225,6 +245,14 @@ def _on_frame(stream: LiveStream) -> OnFrame:
     return on_frame
 
 
+def _on_layer(stream: LiveStream) -> LayerFrame:
+    def on_frame(layer: str, codec: str, data: bytes, timestamp: int) -> None:
+        if codec.upper() in PASSTHROUGH_CODECS:
+            stream.publish_frame(data, timestamp, layer)
+
+    return on_frame
+
+
 def _negotiated_video_codec(pc: RTCPeerConnection) -> tuple[str | None, str | None]:
     """The answer's video codec and, for H.264, its profile-level-id."""
     description = sdp.SessionDescription.parse(pc.localDescription.sdp)
@@ -279,14 +307,31 @@ async def watch_post(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def watch_delete(request: web.Request) -> web.StreamResponse:
-    """A viewer leaves."""
-    registry = request.app[LIVE_KEY]
+def _viewer(registry: LiveRegistry, request: web.Request) -> Viewer | RemoteViewer:
+    """The viewer the URL names (its stream and id), or 404."""
     viewer = registry.viewers.get(request.match_info["id"])
     if viewer is None or viewer.stream.name != request.match_info["stream"]:
         raise SessionNotFound("No such viewer: it has left or never existed.")
-    await registry.end_viewer(viewer, "DELETE")
+    return viewer
+
+
+async def watch_delete(request: web.Request) -> web.StreamResponse:
+    """A viewer leaves."""
+    registry = request.app[LIVE_KEY]
+    await registry.end_viewer(_viewer(registry, request), "DELETE")
     return web.Response(status=200)
+
+
+async def watch_layer(request: web.Request) -> web.Response:
+    """A viewer picks its simulcast layer: ``{"layer": "<rid>"}`` or ``{"layer": "auto"}``
+    (the best its link sustains); it is sent from that layer's next keyframe."""
+    registry = request.app[LIVE_KEY]
+    viewer = _viewer(registry, request)
+    text = await read_text(request, registry.settings, "application/json", "layer choice")
+    stream = viewer.stream
+    layer = parse_layer_choice(text, list(stream.layers) if stream.simulcast else [])
+    await registry.choose_layer(viewer, layer)
+    return web.json_response({"layer": layer})
 
 
 async def live_status(request: web.Request) -> web.Response:
@@ -295,7 +340,8 @@ async def live_status(request: web.Request) -> web.Response:
     name = check_stream_name(request.match_info["stream"])
     stream = registry.streams.get(name)
     if stream is None or not stream.live:
-        off = {"live": False, "codec": None, "profile": None, "level": None, "viewers": 0}
+        off: dict[str, object] = {"live": False, "codec": None, "profile": None}
+        off.update(level=None, viewers=0, layers=[])
         return web.json_response({"stream": name, **off})
     h264 = stream.codec == "H264"
     return web.json_response(
@@ -306,6 +352,7 @@ async def live_status(request: web.Request) -> web.Response:
             "profile": profile_name(stream.profile_level_id) if h264 else None,
             "level": level_name(stream.profile_level_id) if h264 else None,
             "viewers": registry.watching(stream),
+            "layers": stream.layer_status() if stream.simulcast else [],
         }
     )
 
@@ -346,6 +393,7 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     app.router.add_patch("/whip/{stream}/{id}", publish_patch)
     app.router.add_post("/whep/{stream}", watch_post)
     app.router.add_delete("/whep/{stream}/{id}", watch_delete)
+    app.router.add_post("/whep/{stream}/{id}/layer", watch_layer)
     app.router.add_get("/live/{stream}/status", live_status)
     app.router.add_get("/live/{stream}/stats", live_stats)
     app.router.add_get("/live/{stream}", live_page)

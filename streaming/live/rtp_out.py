@@ -21,13 +21,10 @@ into are aiortc 1.16's and pylibsrtp 1.0's (its session's buffer);
 from __future__ import annotations
 
 import asyncio
-import errno
 import fractions
 import logging
 import random
-import socket
 import struct
-import sys
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
@@ -38,16 +35,21 @@ from aiortc.codecs import get_encoder
 from aiortc.mediastreams import MediaStreamTrack
 from aiortc.rtcrtpparameters import RTCRtpCodecParameters
 from aiortc.rtp import (
+    RTCP_PSFB_APP,
     RTCP_PSFB_FIR,
     RTCP_PSFB_PLI,
     RTCP_RTPFB_NACK,
     RtcpPsfbPacket,
+    RtcpRrPacket,
     RtcpRtpfbPacket,
+    RtcpSrPacket,
     RtpPacket,
+    unpack_remb_fci,
 )
 from pylibsrtp import _binding as srtp_binding
 
 from museion.streaming.live.stream import EncodedFrame
+from museion.streaming.live.udp_batch import Batch, send_datagram
 
 __all__ = ["HISTORY", "PACING_BURST", "DirectSender", "IdleTrack", "Pacer", "packetizer"]
 
@@ -58,9 +60,6 @@ PACING_DEBT = 0.005  # seconds of sending an idle pacer may catch up at once
 HISTORY = 2048  # packets kept per viewer for NACKs: more than a 4K keyframe
 _SRTP_TRAILER = 16 + 128  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag and MKI it may append
 _CONNECTED = "connected"
-_UDP_SEGMENT = 103  # linux/udp.h: the segment size of a GSO send
-_GSO_MAX = 64  # segments the kernel takes in one send
-_gso = sys.platform == "linux"  # off for good once the kernel refuses it
 
 Packetize = Callable[[bytes, int], tuple[bytes, ...]]
 
@@ -80,82 +79,6 @@ def packetizer(codec: str) -> Packetize:
         return tuple(payloads)
 
     return packetize
-
-
-class _Batch:
-    """Protected packets on their way to one address, sent as few system calls as UDP GSO
-    allows: a run of equal-sized packets (the last may be shorter) is one ``sendmsg``.
-
-    A full socket buffer, or any other refusal of the send, drops the run, as the network
-    would (counted by the caller).
-    """
-
-    def __init__(self, sock: Any, address: Any) -> None:
-        self.sock = sock
-        self.address = address
-        self.data = bytearray()
-        self.size = 0  # of each packet in the run
-        self.count = 0
-        self.closed = False  # a shorter packet ended the run
-        self.sends = 0
-
-    def add(self, packet: memoryview) -> int:
-        """Queue ``packet`` (copied); returns the packets dropped by a send it caused."""
-        dropped = 0
-        length = len(packet)
-        if self.count and (self.closed or length > self.size or self.count == _GSO_MAX or not _gso):
-            dropped = self.flush()
-        if not self.count:
-            self.size = length
-        elif length < self.size:
-            self.closed = True
-        self.data += packet
-        self.count += 1
-        return dropped
-
-    def flush(self) -> int:
-        """Send the run; returns how many of its packets the socket dropped."""
-        global _gso
-        count, data, size = self.count, self.data, self.size
-        if not count:
-            return 0
-        self.data, self.count, self.closed = bytearray(), 0, False
-        if count == 1:
-            sent = _send_datagram(self.sock, data, self.address)
-            self.sends += sent
-            return 1 - sent
-        try:
-            option = [(socket.SOL_UDP, _UDP_SEGMENT, struct.pack("=H", size))]
-            self.sock.sendmsg([data], option, 0, self.address)
-            self.sends += 1
-            return 0
-        except (BlockingIOError, InterruptedError):
-            return count
-        except OSError as exc:
-            if exc.errno not in (errno.EINVAL, errno.EIO, errno.ENOPROTOOPT):
-                logger.debug("a send to %s failed: %s", self.address, exc)
-                return count  # lost, as on the network (see _send_datagram)
-            _gso = False  # this kernel or device will not segment: one packet a call
-            logger.warning("UDP GSO refused (%s); sending a packet per system call", exc)
-        sent = sum(
-            _send_datagram(self.sock, data[start : start + size], self.address)
-            for start in range(0, len(data), size)
-        )
-        self.sends += sent
-        return count - sent
-
-
-def _send_datagram(sock: Any, data: bytes | bytearray, address: Any) -> int:
-    """1 when ``data`` went, 0 when the socket refused it: a full buffer, no route, no
-    memory (ENOBUFS)... is a loss, as on the network (the viewer's NACKs ask again, or ICE
-    consent lets it go), never an exception out of the pump that serves every viewer."""
-    try:
-        sock.sendto(data, address)
-    except OSError as exc:
-        if not isinstance(exc, BlockingIOError | InterruptedError):
-            logger.debug("a send to %s failed: %s", address, exc)
-        return 0
-    return 1
 
 
 class IdleTrack(MediaStreamTrack):
@@ -248,6 +171,15 @@ class DirectSender:
         self.send_drops = 0
         self.pacer = Pacer(bitrate)  # for catching up alone; the pump paces the rest
         self.gone = asyncio.Event()  # set once nothing more will be sent
+        # Simulcast: the layer sent now, the one to switch to at its next keyframe.
+        self.layer = self.target = ""
+        self.switches = 0
+        # What the viewer's RTCP said: packets asked again, its last estimate (REMB, bits/s)
+        # and loss (share of packets, last receiver report), each with when it came.
+        self.nacked = 0
+        self.remb: tuple[float, float] | None = None
+        self.loss: tuple[float, float] | None = None
+        self._last_out: tuple[int, float] | None = None  # last timestamp sent, and when
         self._length = srtp_binding.ffi.new("int *")
         self._sequence = random.getrandbits(16)
         self._rtx_sequence = random.getrandbits(16)
@@ -289,6 +221,18 @@ class DirectSender:
                 raise ConnectionError("the viewer's connection closed before it was up")
             await asyncio.sleep(0.01)
         self._make_templates()
+
+    def switch(self, layer: str, timestamp: int) -> None:
+        """Send ``layer`` from its frame of ``timestamp`` on (a keyframe) with the same SSRC
+        and the sequence numbers going on; its timestamps are moved to follow the last one
+        sent by the time between them, so the viewer's decoder sees one stream whose
+        pictures change size."""
+        if self._last_out is not None:
+            last, at = self._last_out
+            elapsed = max(1, round((time.monotonic() - at) * 90_000))
+            self._origin = (last + elapsed - timestamp) & 0xFFFFFFFF
+        self.layer = layer
+        self.switches += 1
 
     def _make_templates(self) -> None:
         extensions = self.sender._RTCRtpSender__rtp_header_extensions_map  # type: ignore[attr-defined]
@@ -332,7 +276,7 @@ class DirectSender:
         history = self._history
         first_byte = self.payload_type
         sent = drops = 0
-        batch = _Batch(sock, address)
+        batch = Batch(sock, address)
         for index, payload in enumerate(payloads, first):
             marker = 0x80 if index == last else 0
             end = size + len(payload)
@@ -355,6 +299,7 @@ class DirectSender:
         self.send_drops += drops
         if first + len(payloads) > last:
             self.sent_frames += 1
+        self._last_out = timestamp, time.monotonic()
         self._update_report_counters(timestamp, len(payloads), sent)
         return True
 
@@ -383,11 +328,27 @@ class DirectSender:
             header = bytearray(self._template)
             struct.pack_into("!BHI", header, 1, marker | self.payload_type, sequence, timestamp)
             data = bytes(header) + payload
-        _send_datagram(sock, self.sender.transport._tx_srtp.protect(data), address)
+        send_datagram(sock, self.sender.transport._tx_srtp.protect(data), address)
         self.retransmitted += 1
+
+    def _heard(self, packet: Any) -> None:
+        """Keep what a report or an estimate says of this viewer's link."""
+        now = time.monotonic()
+        if isinstance(packet, RtcpRrPacket | RtcpSrPacket):
+            for report in packet.reports:
+                if report.ssrc == self.sender._ssrc:
+                    self.loss = report.fraction_lost / 256, now
+        elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_APP:
+            try:
+                bitrate, ssrcs = unpack_remb_fci(packet.fci)
+            except ValueError:
+                return
+            if self.sender._ssrc in ssrcs:
+                self.remb = float(bitrate), now
 
     async def _on_rtcp(self, packet: Any) -> None:
         if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
+            self.nacked += len(packet.lost)
             if self._template:
                 for sequence in packet.lost:
                     try:
@@ -398,4 +359,5 @@ class DirectSender:
             if self.on_keyframe_request is not None:
                 self.on_keyframe_request()
         else:  # receiver reports: aiortc keeps the stats
+            self._heard(packet)
             await self._handle_rtcp(packet)

@@ -17,8 +17,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from museion.streaming.live.simulcast.picture import picture_size
+
 __all__ = [
     "EncodedFrame",
+    "Layer",
     "LiveStream",
     "RelayLimits",
     "ViewerFeed",
@@ -30,6 +33,7 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 BITRATE_WINDOW = 2.0  # seconds over which a stream's bitrate is measured
+ACTIVE_WINDOW = 1.5  # seconds without a frame after which a layer counts as paused
 
 
 def h264_is_keyframe(data: bytes) -> bool:
@@ -74,12 +78,14 @@ async def _take(
 @dataclass(frozen=True)
 class EncodedFrame:
     """One complete encoded frame: its bytes, its timestamp (90 kHz video, 48 kHz audio),
-    keyframe or not, and its RTP payloads when the stream packetizes (once, for all)."""
+    keyframe or not, its RTP payloads when the stream packetizes (once, for all), and its
+    simulcast layer (``""`` without simulcast)."""
 
     data: bytes
     timestamp: int
     keyframe: bool
     payloads: tuple[bytes, ...] = ()
+    layer: str = ""
     size: int = field(init=False, default=0)  # what it weighs in a viewer's queue
 
     def __post_init__(self) -> None:
@@ -102,9 +108,11 @@ class RelayLimits:
 
 @dataclass(eq=False)
 class ViewerFeed:
-    """The frames waiting for one viewer; ``None`` in the queue means the stream ended."""
+    """The frames of ``layer`` waiting for one viewer; ``None`` in the queue means the
+    stream ended."""
 
     limits: RelayLimits
+    layer: str = ""
     queue: collections.deque[EncodedFrame | None] = field(default_factory=collections.deque)
     queued_bytes: int = 0
     waiting_for_keyframe: bool = True
@@ -115,7 +123,7 @@ class ViewerFeed:
 
     def offer(self, frame: EncodedFrame) -> None:
         """Queue ``frame``, or drop it (and what is queued) to keep within the limits."""
-        if self.ended is not None:
+        if self.ended is not None or frame.layer != self.layer:
             return
         if self.waiting_for_keyframe and not frame.keyframe:
             self.dropped_frames += 1
@@ -149,6 +157,40 @@ class ViewerFeed:
         return frame
 
 
+@dataclass(eq=False)
+class Layer:
+    """One layer of a stream: its kept group of pictures (from its last keyframe), its
+    recent bitrate, its picture size once a keyframe told it, when it last sent a frame."""
+
+    rid: str
+    gop: list[EncodedFrame] = field(default_factory=list)
+    gop_bytes: int = 0
+    recent: collections.deque[tuple[float, int]] = field(default_factory=collections.deque)
+    recent_bytes: int = 0
+    frames_in: int = 0
+    size: tuple[int, int] | None = None  # width, height
+    last_frame_at: float = -float("inf")
+    last_request: float = -float("inf")  # of a keyframe
+
+    def take(self, frame: EncodedFrame, now: float, max_gop_bytes: int) -> None:
+        self.frames_in += 1
+        self.last_frame_at = now
+        self.recent.append((now, frame.size))
+        self.recent_bytes += frame.size
+        while self.recent[0][0] < now - BITRATE_WINDOW:
+            self.recent_bytes -= self.recent.popleft()[1]
+        if frame.keyframe:
+            self.gop = [frame]
+            self.gop_bytes = frame.size
+        elif self.gop:
+            self.gop_bytes += frame.size
+            if self.gop_bytes > max_gop_bytes:
+                self.gop.clear()
+                self.gop_bytes = 0
+            else:
+                self.gop.append(frame)
+
+
 class LiveStream:
     """One named stream: at most one publisher, any number of viewers.
 
@@ -173,16 +215,13 @@ class LiveStream:
         self.audio_sinks: list[Callable[[EncodedFrame], None]] = []
         self.on_stop: list[Callable[[], None]] = []  # called once the publisher is gone
         self.request_keyframe: Callable[[], None] | None = None
+        self.layer_keyframe: Callable[[str], None] | None = None
         self.packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None
         self.frames_in = 0
         self.bytes_in = 0
-        self._recent: collections.deque[tuple[float, int]] = collections.deque()
-        self._recent_bytes = 0
+        self.layers: dict[str, Layer] = {"": Layer("")}
         self._started_at = 0.0
-        self._gop: list[EncodedFrame] = []
-        self._gop_bytes = 0
         self._clock = clock
-        self._last_request = -float("inf")
         self.live = False
 
     def start(
@@ -191,26 +230,34 @@ class LiveStream:
         request_keyframe: Callable[[], None] | None,
         packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None,
         profile_level_id: str | None = None,
+        layers: tuple[str, ...] = (),
+        layer_keyframe: Callable[[str], None] | None = None,
     ) -> None:
         """A publisher is on with ``codec`` (H.264: of ``profile_level_id``); ``packetize``
-        cuts each frame into RTP payloads once, for every viewer."""
+        cuts each frame into RTP payloads once, for every viewer.  A simulcast publisher
+        names its ``layers`` (rids, in its offer's order); ``layer_keyframe(rid)`` asks
+        one of them for a keyframe."""
         self.codec = codec
         self.profile_level_id = profile_level_id
         self.request_keyframe = request_keyframe
+        self.layer_keyframe = layer_keyframe
         self.packetize = packetize
-        self._recent.clear()
-        self._recent_bytes = 0
+        self.layers = {rid: Layer(rid) for rid in layers or ("",)}
         self._started_at = self._clock()
         self.live = True
-        self._gop.clear()
-        self._gop_bytes = 0
+
+    @property
+    def simulcast(self) -> bool:
+        return "" not in self.layers
 
     def stop(self, reason: str) -> None:
         """The publisher is gone: every viewer's stream ends with ``reason``."""
         self.live = False
         self.request_keyframe = None
-        self._gop.clear()
-        self._gop_bytes = 0
+        self.layer_keyframe = None
+        for layer in self.layers.values():
+            layer.gop.clear()
+            layer.gop_bytes = 0
         for viewer in self.viewers:
             viewer.end(reason)
         self.viewers.clear()
@@ -218,38 +265,31 @@ class LiveStream:
             callback()
         self.on_stop.clear()
 
-    def publish_frame(self, data: bytes, timestamp: int) -> EncodedFrame:
-        """One frame from the publisher, packetized once, to every viewer."""
+    def publish_frame(self, data: bytes, timestamp: int, layer: str = "") -> EncodedFrame:
+        """One frame from the publisher (of simulcast ``layer``), packetized once, to
+        every viewer."""
         payloads = self.packetize(data, timestamp) if self.packetize is not None else ()
-        frame = EncodedFrame(data, timestamp, is_keyframe(self.codec or "H264", data), payloads)
+        codec = self.codec or "H264"
+        frame = EncodedFrame(data, timestamp, is_keyframe(codec, data), payloads, layer)
+        if frame.keyframe and self.simulcast and layer in self.layers:
+            self.layers[layer].size = picture_size(codec, data) or self.layers[layer].size
         self.publish(frame)
         return frame
 
     def publish(self, frame: EncodedFrame) -> None:
         """``frame`` (already built: a relay worker's copy of the server's) to every viewer."""
+        layer = self.layers.get(frame.layer)
+        if layer is None:  # not a layer the publisher announced
+            return
         self.frames_in += 1
         self.bytes_in += frame.size
-        now = self._clock()
-        self._recent.append((now, frame.size))
-        self._recent_bytes += frame.size
-        while self._recent[0][0] < now - BITRATE_WINDOW:
-            self._recent_bytes -= self._recent.popleft()[1]
-        if frame.keyframe:
-            self._gop = [frame]
-            self._gop_bytes = frame.size
-        elif self._gop:
-            self._gop_bytes += frame.size
-            if self._gop_bytes > self.limits.max_gop_bytes:
-                self._gop.clear()
-                self._gop_bytes = 0
-            else:
-                self._gop.append(frame)
+        layer.take(frame, self._clock(), self.limits.max_gop_bytes)
         for sink in self.sinks:
             sink(frame)
         for viewer in self.viewers:
             viewer.offer(frame)
             if viewer.waiting_for_keyframe:
-                self.want_keyframe()
+                self.want_keyframe(viewer.layer)
 
     def publish_audio(self, data: bytes, timestamp: int) -> None:
         """One Opus packet from the publisher (48 kHz timestamp), to the audio sinks (the
@@ -261,13 +301,15 @@ class LiveStream:
         for sink in self.audio_sinks:
             sink(frame)
 
-    def join(self) -> ViewerFeed:
-        """A new viewer: it starts with the kept group of pictures, or asks for a keyframe."""
-        feed = ViewerFeed(self.limits)
-        for frame in self._gop:
+    def join(self, layer: str | None = None) -> ViewerFeed:
+        """A new viewer of ``layer`` (by default the best one sending): it starts with the
+        layer's kept group of pictures, or asks for a keyframe."""
+        rid = self.best_layer() if layer is None or layer not in self.layers else layer
+        feed = ViewerFeed(self.limits, rid)
+        for frame in self.layers[rid].gop:
             feed.offer(frame)
         if feed.waiting_for_keyframe:
-            self.want_keyframe()
+            self.want_keyframe(rid)
         self.viewers.add(feed)
         return feed
 
@@ -277,21 +319,63 @@ class LiveStream:
         feed.end("left")
 
     def kept_frames(self) -> list[EncodedFrame]:
-        """The kept group of pictures (from the last keyframe), for a late relay worker."""
-        return list(self._gop)
+        """The kept groups of pictures (from each layer's last keyframe), for a late relay
+        worker."""
+        return [frame for layer in self.layers.values() for frame in layer.gop]
 
-    def bitrate(self) -> float:
-        """The publisher's video bits per second over the last :data:`BITRATE_WINDOW`."""
+    def bitrate(self, layer: str | None = None) -> float:
+        """The publisher's video bits per second over the last :data:`BITRATE_WINDOW`, of
+        one ``layer`` or all."""
         span = min(BITRATE_WINDOW, max(0.25, self._clock() - self._started_at))
-        return self._recent_bytes * 8 / span
+        chosen = self.layers.values() if layer is None else [self.layers[layer]]
+        return sum(each.recent_bytes for each in chosen) * 8 / span
 
-    def want_keyframe(self) -> None:
-        """Ask the publisher for a keyframe, at most once per ``keyframe_interval``."""
+    def ranked(self) -> list[str]:
+        """The layers best first: by picture size where a keyframe told it, then by
+        bitrate (a publisher names its layers in any order)."""
+
+        def rank(rid: str) -> tuple[int, float]:
+            size = self.layers[rid].size
+            return (size[0] * size[1] if size else 0), self.bitrate(rid)
+
+        return sorted(self.layers, key=rank, reverse=True)
+
+    def sending(self, rid: str) -> bool:
+        """Whether layer ``rid`` sent a frame lately (a publisher pauses the layers its
+        uplink cannot carry)."""
+        return self._clock() - self.layers[rid].last_frame_at < ACTIVE_WINDOW
+
+    def best_layer(self) -> str:
+        """The best layer that is sending (the first named while none is)."""
+        return next((r for r in self.ranked() if self.sending(r)), next(iter(self.layers)))
+
+    def layer_status(self) -> list[dict[str, object]]:
+        """Each layer, best first: rid, picture size if known, bitrate, whether sending."""
+        return [
+            {
+                "rid": rid,
+                "width": size[0] if (size := self.layers[rid].size) else None,
+                "height": size[1] if size else None,
+                "bitrate": round(self.bitrate(rid)),
+                "frames_in": self.layers[rid].frames_in,
+                "sending": self.sending(rid),
+            }
+            for rid in self.ranked()
+        ]
+
+    def want_keyframe(self, layer: str = "") -> None:
+        """Ask the publisher for a keyframe (of ``layer``), at most once per
+        ``keyframe_interval`` per layer."""
         now = self._clock()
+        kept = self.layers.get(layer)
         if (
             self.request_keyframe is None
-            or now - self._last_request < self.limits.keyframe_interval
+            or kept is None
+            or now - kept.last_request < self.limits.keyframe_interval
         ):
             return
-        self._last_request = now
-        self.request_keyframe()
+        kept.last_request = now
+        if layer and self.layer_keyframe is not None:
+            self.layer_keyframe(layer)
+        else:
+            self.request_keyframe()

@@ -19,6 +19,7 @@ from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.live.encoded_media import raise_socket_buffers
 from museion.streaming.live.fanout import FanoutPump
 from museion.streaming.live.rtp_out import DirectSender, IdleTrack
+from museion.streaming.live.simulcast.pilot import AUTO
 from museion.streaming.live.stream import LiveStream, ViewerFeed
 from museion.streaming.negotiation import (
     answer_viewer,
@@ -63,7 +64,30 @@ class Viewer:
             "retransmitted": sum(s.retransmitted for s in self.senders),
             "phase": _pumps[self.stream].phase(video[0]) if video and self.stream in _pumps else "",
             "gone": any(s.gone.is_set() for s in self.senders),
+            **self.layer_stats(),
         }
+
+    def layer_stats(self) -> dict[str, object]:
+        """Simulcast: the layer sent, the one it switches to next, what the viewer chose."""
+        video = next((s for s in self.senders if s.kind == "video"), None)
+        pump = _pumps.get(self.stream)
+        pilot = pump.pilots.get(video) if pump is not None and video is not None else None
+        if video is None or not self.stream.simulcast:
+            return {"layer": None}
+        return {
+            "layer": video.layer,
+            "target": video.target,
+            "choice": pilot.choice if pilot is not None else AUTO,
+            "switches": video.switches,
+        }
+
+    def choose(self, layer: str) -> None:
+        """The viewer asked for ``layer``: a rid of the stream or ``auto`` (checked by the
+        caller); it is sent from that layer's next keyframe."""
+        pump = _pumps.get(self.stream)
+        for sender in self.senders:
+            if sender.kind == "video" and pump is not None:
+                pump.choose(sender, layer)
 
     def leave(self) -> None:
         """Its feeds end and its senders stop; the caller closes ``pc``."""

@@ -6,8 +6,9 @@ One Unix stream socket per worker carries length-prefixed messages:
 - ``J``: a JSON object (control: a viewer to answer, one to drop, a stream's start or
   end; from the worker: answers, keyframe requests, viewers gone).
 - ``V``/``A``: one video frame / audio packet of a stream, already packetized:
-  ``!B`` name length, the name (ASCII), ``!IBH`` timestamp, keyframe flag, payload count,
-  ``!H`` per payload its length, then the payloads back to back.
+  ``!B`` name length, the name (ASCII), ``!B`` layer length, the simulcast layer (ASCII,
+  empty without simulcast), ``!IBH`` timestamp, keyframe flag, payload count, ``!H`` per
+  payload its length, then the payloads back to back.
 
 A frame is packetized once in the server and sent once per worker, whatever the number of
 viewers.  :func:`decode` accepts any bytes or raises :class:`WireError`.
@@ -42,12 +43,15 @@ def encode_json(message: dict[str, Any]) -> bytes:
 
 def encode_frame(stream: str, frame: EncodedFrame, audio: bool = False) -> bytes:
     name = stream.encode("ascii")
+    layer = frame.layer.encode("ascii")
     payloads = frame.payloads
     head = struct.pack(
-        f"!cB{len(name)}sIBH{len(payloads)}H",
+        f"!cB{len(name)}sB{len(layer)}sIBH{len(payloads)}H",
         b"A" if audio else b"V",
         len(name),
         name,
+        len(layer),
+        layer,
         frame.timestamp & 0xFFFFFFFF,
         1 if frame.keyframe else 0,
         len(payloads),
@@ -76,19 +80,22 @@ def decode(body: bytes) -> tuple[str, Any]:
         length = body[1]
         name = body[2 : 2 + length].decode("ascii")
         offset = 2 + length
+        layer_length = body[offset]
+        layer = body[offset + 1 : offset + 1 + layer_length].decode("ascii")
+        offset += 1 + layer_length
         timestamp, keyframe, count = _FRAME.unpack_from(body, offset)
         offset += _FRAME.size
         sizes = struct.unpack_from(f"!{count}H", body, offset)
     except (IndexError, UnicodeDecodeError, struct.error) as exc:
         raise WireError(f"a frame message is cut short or garbled: {exc}") from None
     offset += 2 * count
-    if len(name) != length or offset + sum(sizes) != len(body):
+    if len(name) != length or len(layer) != layer_length or offset + sum(sizes) != len(body):
         raise WireError("a frame message's lengths do not add up")
     payloads = []
     for size in sizes:
         payloads.append(body[offset : offset + size])
         offset += size
-    frame = EncodedFrame(b"", timestamp, bool(keyframe), tuple(payloads))
+    frame = EncodedFrame(b"", timestamp, bool(keyframe), tuple(payloads), layer)
     return ("audio" if kind == b"A" else "video"), (name, frame)
 
 

@@ -95,7 +95,13 @@ class Worker:
                 str(message["stream"]),
                 str(message["codec"]),
                 profile if isinstance(profile, str) else None,
+                tuple(str(rid) for rid in message.get("layers") or ()),
             )
+        elif op == "sizes":
+            stream = self.streams.get(str(message["stream"]))
+            for rid, (width, height) in dict(message["sizes"]).items():
+                if stream is not None and rid in stream.layers:
+                    stream.layers[rid].size = int(width), int(height)
         elif op == "stop":
             self.spawn(self.stop(str(message["stream"]), str(message.get("reason", "ended"))))
         elif op == "view":
@@ -104,6 +110,11 @@ class Worker:
         elif op == "stats":
             stats = [v.stats() for v in self.viewers.values()]
             self.send({"req": int(message["req"]), "ok": True, "viewers": stats})
+        elif op == "layer":
+            viewer = self.viewers.get(str(message["viewer"]))
+            if viewer is not None:
+                viewer.choose(str(message["layer"]))
+            self.send({"req": int(message["req"]), "ok": viewer is not None})
         elif op == "leave":
             viewer = self.viewers.get(str(message["viewer"]))
             if viewer is not None:
@@ -111,15 +122,21 @@ class Worker:
         else:
             logger.warning("relay worker: unknown control message %r", op)
 
-    def start(self, name: str, codec: str, profile_level_id: str | None = None) -> None:
+    def start(
+        self,
+        name: str,
+        codec: str,
+        profile_level_id: str | None = None,
+        layers: tuple[str, ...] = (),
+    ) -> None:
         stream = self.streams.get(name)
         if stream is None:
             stream = self.streams[name] = LiveStream(name, RelayLimits())
 
-        def ask_keyframe() -> None:
-            self.send({"event": "keyframe", "stream": name})
+        def ask_keyframe(layer: str = "") -> None:
+            self.send({"event": "keyframe", "stream": name, "layer": layer})
 
-        stream.start(codec, ask_keyframe, profile_level_id=profile_level_id)
+        stream.start(codec, ask_keyframe, None, profile_level_id, layers, ask_keyframe)
 
     async def stop(self, name: str, reason: str) -> None:
         stream = self.streams.pop(name, None)

@@ -15,8 +15,9 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 
 from museion.streaming.live.encoded_media import tap_receiver
-from museion.streaming.live.rtp_out import DirectSender, IdleTrack, _Batch, packetizer
+from museion.streaming.live.rtp_out import DirectSender, IdleTrack, packetizer
 from museion.streaming.live.stream import EncodedFrame, is_keyframe
+from museion.streaming.live.udp_batch import Batch
 from museion.streaming.negotiation import answer_viewer
 from tests.conftest import until
 
@@ -129,7 +130,7 @@ def test_runs_of_equal_packets_leave_in_one_gso_send_and_arrive_as_sent() -> Non
     receiver.bind(("127.0.0.1", 0))
     receiver.settimeout(2)
     try:
-        batch = _Batch(sender, receiver.getsockname())
+        batch = Batch(sender, receiver.getsockname())
         # A 4K frame's packets as aiortc cuts them: a few one byte longer, then the rest,
         # then a short last one; then a single packet.
         sizes = [1211] * 3 + [1210] * 9 + [400]
@@ -149,7 +150,7 @@ def test_a_refused_send_drops_its_packets_and_raises_nothing() -> None:
     the network, not an exception out of the pump that serves every viewer."""
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     try:
-        batch = _Batch(sender, ("255.255.255.255", 9))
+        batch = Batch(sender, ("255.255.255.255", 9))
         dropped = sum(batch.add(memoryview(b"p" * 1200)) for _ in range(3)) + batch.flush()
         assert dropped == 3 and batch.sends == 0
     finally:

@@ -29,6 +29,12 @@ def test_a_frame_round_trips_with_its_payloads() -> None:
     assert kind == "audio" and audio.payloads == (b"op",)
 
 
+def test_a_simulcast_frame_keeps_its_layer() -> None:
+    frame = EncodedFrame(b"", 3000, False, (b"a" * 100,), "m")
+    kind, (stream, got) = decode(_body(encode_frame("show", frame)))
+    assert (kind, stream, got.layer, got.payloads) == ("video", "show", "m", (b"a" * 100,))
+
+
 def test_a_control_message_round_trips() -> None:
     assert decode(_body(encode_json({"op": "view", "req": 3}))) == (
         "json",
