@@ -24,6 +24,8 @@ __all__ = [
     "StreamNotLive",
     "StreamingError",
     "TokenRejected",
+    "TourMessageError",
+    "TourNotFound",
     "UnsupportedMediaType",
 ]
 
@@ -156,3 +158,16 @@ class CommandError(StreamingError):
 
     code = "COMMAND_MALFORMED"
     seq: int | None = None
+
+
+class TourNotFound(StreamingError):
+    """No docent tour has that id (it ended, or never was)."""
+
+    code = "TOUR_NOT_FOUND"
+
+
+class TourMessageError(StreamingError):
+    """A follower's tour-room message was refused (``code`` says why: ``CHAT_TOO_LONG``,
+    ``CHAT_EMPTY``, ``CHAT_RATE_LIMITED``, ``MESSAGE_MALFORMED``, ...); they stay in."""
+
+    code = "MESSAGE_MALFORMED"

@@ -25,6 +25,7 @@ from museion.streaming.errors import (
     StreamNameInvalid,
     StreamNotLive,
     TokenRejected,
+    TourNotFound,
     UnsupportedMediaType,
 )
 
@@ -47,6 +48,7 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (UnsupportedMediaType, 415),
     (SessionNotFound, 404),
     (MediaNotFound, 404),
+    (TourNotFound, 404),
     (CapacityReached, 503),
     (RelayUnavailable, 503),
     (ViewPoolExhausted, 503),

@@ -36,6 +36,13 @@ from museion.streaming.metrics import CONTENT_TYPE, Held, Metrics, StreamFigures
 from museion.streaming.reservation import Places, Reservation
 from museion.streaming.settings import StreamSettings
 from museion.streaming.signalling import read_offer
+from museion.streaming.tours import (
+    TOURS_KEY,
+    DocentSession,
+    add_tour_routes,
+    docent_request,
+    open_tour,
+)
 from museion.streaming.visit.session import Session
 
 __all__ = [
@@ -89,6 +96,10 @@ async def visit_post(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS_KEY]
     registry = request.app[SESSIONS_KEY]
     engine = request.app[ENGINE_KEY]
+    # A bearer token (or ``?docent``) makes it a docent's session, leading a tour.
+    docent = docent_request(
+        settings, request.headers.get("Authorization"), "docent" in request.query
+    )
     offer, parsed = await read_offer(request, settings)
     loop = asyncio.get_running_loop()
     async with Reservation("gallery session") as held:
@@ -101,8 +112,17 @@ async def visit_post(request: web.Request) -> web.Response:
         # ignored and the visitor enters at the spawn point.
         start_at = request.query.get("exhibit")
         metrics = request.app[METRICS_KEY].visit
-        session = Session(engine, source, settings, held, start_at=start_at, metrics=metrics)
+        kind = DocentSession if docent else Session
+        session = kind(engine, source, settings, held, start_at=start_at, metrics=metrics)
         answer = await session.answer(offer, parsed)
+        if isinstance(session, DocentSession):
+            open_tour(
+                session,
+                request.app[LIVE_KEY],
+                request.app[TOURS_KEY],
+                engine.exhibition_info(),
+                request.query.get("title"),
+            )
         registry.add(session)
     location = f"/whep/{session.id}"
     logger.info("session %s created (%d live)", session.id, len(registry.sessions))
@@ -246,6 +266,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app[SESSIONS_KEY] = SessionRegistry(settings)
     app[METRICS_KEY] = Metrics()
     app.router.add_get("/", index)
+    app.router.add_get("/docent", index)  # the same page, leading a tour (docent.js)
     app.router.add_get("/config", config)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/metrics", metrics)
@@ -254,6 +275,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_get("/static/{name:.*}", _static(_client_dir()))
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)
+    add_tour_routes(app, settings)
     add_cors(app)
     feeds = stage_feeds(engine, settings.stage_fps)
     app[LIVE_KEY].taps.extend(feed.attach for feed in feeds)

@@ -72,9 +72,9 @@ class StreamSettings:
     second.
 
     Docent tours: a gallery session offered with ``docent_token`` as its bearer token is a
-    docent's, whose one rendered view is relayed to up to ``max_tour_followers`` followers
-    a tour (None: no tours).  A follower may send ``chat_per_minute`` chat messages of at
-    most ``max_chat_chars`` characters.
+    docent's (None: no tours), whose one rendered view is relayed to followers as the live
+    stream ``tour-<id>`` (followers take live-show places).  A follower may send
+    ``chat_per_minute`` chat messages of at most ``max_chat_chars`` characters.
     """
 
     host: str = "127.0.0.1"
@@ -112,7 +112,6 @@ class StreamSettings:
     relay_workers: int | None = None
     stage_fps: int = 15
     docent_token: str | None = None
-    max_tour_followers: int = 100
     max_chat_chars: int = 280
     chat_per_minute: int = 12
 
@@ -161,8 +160,6 @@ class StreamSettings:
             raise ValueError("header_timeout and body_timeout must lie in (0, 600] seconds")
         if self.docent_token is not None and not self.docent_token:
             raise ValueError("a docent token must not be empty")
-        if not 1 <= self.max_tour_followers <= 10_000:
-            raise ValueError("max_tour_followers must lie in [1, 10000]")
         if not 1 <= self.max_chat_chars <= 2000 or not 1 <= self.chat_per_minute <= 600:
             raise ValueError("max_chat_chars must lie in [1, 2000], chat_per_minute in [1, 600]")
         if not 1 <= self.stage_fps <= 60:

@@ -149,10 +149,18 @@ class Viewer:
 
 
 @contextlib.asynccontextmanager
-async def viewer(url: str, query: str = "") -> AsyncIterator[Viewer]:
-    """Negotiate with ``url`` over WHEP (``query``: e.g. ``?exhibit=ID``), wait for media."""
+async def viewer(
+    url: str,
+    query: str = "",
+    headers: dict[str, str] | None = None,
+    microphone: MediaStreamTrack | None = None,
+) -> AsyncIterator[Viewer]:
+    """Negotiate with ``url`` over WHEP (``query``: e.g. ``?exhibit=ID``; ``headers``: a
+    docent's token), sending ``microphone`` if given; wait for media."""
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     pc.addTransceiver("video", direction="recvonly")
+    if microphone is not None:
+        pc.addTransceiver(microphone, direction="sendonly")
     channel = pc.createDataChannel("view", ordered=True)
     messages: list[dict[str, Any]] = []
     channel.on("message", lambda m: messages.append(json.loads(m)))  # before 'hello' comes
@@ -166,7 +174,7 @@ async def viewer(url: str, query: str = "") -> AsyncIterator[Viewer]:
         async with http.post(
             f"{url}/whep{query}",
             data=pc.localDescription.sdp,
-            headers={"Content-Type": "application/sdp"},
+            headers={"Content-Type": "application/sdp", **(headers or {})},
         ) as reply:
             assert reply.status == 201, await reply.text()
             location = reply.headers["Location"]

@@ -2,6 +2,7 @@
 import { attachControls } from '/static/controls.js';
 import { createHotspots, frameRect } from '/static/hotspots.js';
 import { t, translatePage } from '/static/i18n.js';
+import { createDocent, listTours } from '/static/docent.js';
 import { createLabels } from '/static/label.js';
 import { createModes } from '/static/modes.js';
 import { createTours } from '/static/tours.js';
@@ -36,6 +37,7 @@ let generation = 0;
 let noFrameTimer = 0;
 let disconnectTimer = 0;
 let overlayReason = null;
+let docentProblem = '';
 
 function setState(state) {
   museion.state = state;
@@ -185,7 +187,10 @@ function openChannel(pc, mine) {
       hotspots.update(message);
     } else if (message.type === 'picked') {
       labels.show(message.exhibit && message.label ? message.label : null, message.hotspot ?? null);
+    } else if (['followers', 'hands', 'chat'].includes(message.type)) {
+      docent.update(message);
     } else if (message.type === 'hello') {
+      docent.update(message);
       labels.configure(message);
       hotspots.configure(message);
       tours.configure(message);
@@ -234,6 +239,16 @@ async function start() {
   video.width = config.width;
   video.height = config.height;
 
+  // A docent's session carries their token (asked once) and microphone.
+  let credentials = null;
+  if (docent.active) {
+    credentials = await docent.credentials(docentProblem);
+    docentProblem = '';
+    if (mine !== generation) return;
+  }
+  const microphone = credentials ? await docent.microphone() : null;
+  if (mine !== generation) return;
+
   let pc;
   try {
     pc = new RTCPeerConnection({ iceServers: Array.isArray(config.iceServers) ? config.iceServers : [] });
@@ -244,6 +259,7 @@ async function start() {
   }
   museion.pc = pc;
   pc.addTransceiver('video', { direction: 'recvonly' });
+  if (microphone) pc.addTransceiver(microphone, { direction: 'sendonly' });
   museion.channel = openChannel(pc, mine);
   pc.addEventListener('track', (event) => {
     if (mine !== generation) return;
@@ -254,9 +270,17 @@ async function start() {
   countFrames(mine);
   try {
     // ?exhibit=ID opens the gallery orbiting that relic (a link to share one object).
+    const query = new URLSearchParams();
     const exhibit = new URLSearchParams(window.location.search).get('exhibit');
-    const endpoint = exhibit ? `/whep?exhibit=${encodeURIComponent(exhibit)}` : '/whep';
-    const { location } = await negotiate(pc, { endpoint });
+    if (exhibit) query.set('exhibit', exhibit);
+    const headers = {};
+    if (credentials) {
+      query.set('docent', '');
+      query.set('title', credentials.title);
+      headers.Authorization = `Bearer ${credentials.token}`;
+    }
+    const endpoint = query.size ? `/whep?${query}` : '/whep';
+    const { location } = await negotiate(pc, { endpoint, headers });
     if (mine !== generation) { endSession(location); return; }
     museion.sessionUrl = location;
     if (pc.connectionState === 'new') setState('connecting');
@@ -265,6 +289,10 @@ async function start() {
     console.warn('museion: signalling failed', err);
     pc.close();
     setState('failed');
+    if (credentials && err instanceof WhepError && (err.status === 401 || err.status === 403)) {
+      docent.forget();
+      docentProblem = err.message;  // asked again, with the reason, on retry
+    }
     showError(...describeFailure(err));
   }
 }
@@ -296,8 +324,21 @@ labels.onLanguage((language) => {
   hotspots.refresh();
   tours.refresh();
   modes.refresh();
+  docent.refresh();
 });
 labels.onCloser((exhibit) => sendCommand({ type: 'mode', mode: 'orbit', exhibit }));
+const docent = createDocent({
+  panel: $('docent'), login: $('docent-login'), send: sendCommand, words: (key) => t(key, labels.language),
+});
+museion.docent = docent;
+// The docent closing the label closes it on the followers' pages too.
+labels.onShow((label) => { if (docent.tour && !label) sendCommand({ type: 'unshare' }); });
+if (!docent.active) listTours({ strip: $('docent-tours'), words: (key) => t(key, labels.language) });
+const returnTo = new URLSearchParams(window.location.search).get('tour');
+if (returnTo) {
+  $('back-to-tour').href = `/tour/${encodeURIComponent(returnTo)}`;
+  $('back-to-tour').hidden = false;
+}
 window.addEventListener('resize', () => hotspots.refresh());
 museion.labels = labels;
 museion.hotspots = hotspots;

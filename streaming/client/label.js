@@ -141,10 +141,12 @@ export function createLabels({ panel, menu, heading }) {
   function show(label, hotspot = null) {
     state.label = label ? { ...label, hotspot } : null;
     renderPanel();
+    shownListeners.forEach((fn) => fn(state.label));
   }
 
   const listeners = [];
   const closerListeners = [];
+  const shownListeners = [];
   const notify = () => listeners.forEach((fn) => fn(state.language));
   const setLanguageAndNotify = (tag) => { setLanguage(tag); notify(); };
   return {
@@ -154,6 +156,8 @@ export function createLabels({ panel, menu, heading }) {
     onLanguage: (fn) => listeners.push(fn),
     /** Offer "look closer" (orbit this exhibit) in the panel; ``fn`` gets the exhibit id. */
     onCloser: (fn) => closerListeners.push(fn),
+    /** Told the label now shown (``null``: the panel closed), after every change. */
+    onShow: (fn) => shownListeners.push(fn),
     get language() { return state.language; },
     get fallback() { return state.fallback; },
   };

@@ -35,11 +35,12 @@ function retryAfterSeconds(value) {
 }
 
 /**
- * Offer `pc`'s local description to `endpoint`; resolves with {answer, location}, where
+ * Offer `pc`'s local description to `endpoint` (with extra `headers`: a docent's token);
+ * resolves with {answer, location}, where
  * `location` is the absolute session URL.  Throws {@link WhepError} with the server's
  * message on refusal, or a NETWORK one when the server cannot be reached.
  */
-export async function negotiate(pc, { endpoint = '/whep', timeoutMs = 20000 } = {}) {
+export async function negotiate(pc, { endpoint = '/whep', timeoutMs = 20000, headers = {} } = {}) {
   const offer = await pc.createOffer();
   await pc.setLocalDescription(offer);
   await gatheringComplete(pc);
@@ -47,7 +48,7 @@ export async function negotiate(pc, { endpoint = '/whep', timeoutMs = 20000 } = 
   try {
     response = await fetch(endpoint, {
       method: 'POST',
-      headers: { 'Content-Type': 'application/sdp' },
+      headers: { 'Content-Type': 'application/sdp', ...headers },
       body: pc.localDescription.sdp,
       cache: 'no-store',
       signal: AbortSignal.timeout(timeoutMs),

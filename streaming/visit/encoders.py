@@ -5,6 +5,9 @@ VP8 runs the denoiser (``noise-sensitivity 4``), which costs half the encode of 
 unchanged frame and does nothing for a noise-free render; H.264 uses libx264's default
 ``medium`` preset; both cap the bitrate low for 720p.  These subclasses create the codec
 context themselves, with options from :class:`StreamSettings`, before aiortc would.
+
+A docent's encoder also hands every encoded frame to a ``tap`` (the tour's live stream):
+the one encode serves the docent and every follower.
 """
 
 from __future__ import annotations
@@ -18,10 +21,17 @@ from typing import Any
 import av
 from aiortc.codecs.h264 import H264Encoder
 from aiortc.codecs.vpx import Vp8Encoder, number_of_threads
+from aiortc.mediastreams import VIDEO_TIME_BASE, convert_timebase
 
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["RenderedH264Encoder", "RenderedVp8Encoder", "install_encoder"]
+__all__ = ["EncodedTap", "RenderedH264Encoder", "RenderedVp8Encoder", "install_encoder"]
+
+EncodedTap = Callable[[bytes, int, bool, list[bytes]], None]
+"""Told each encoded frame: its bytes (VP8, or H.264 Annex B), its 90 kHz timestamp,
+whether it is a keyframe, and its RTP payloads; called on aiortc's encoder thread."""
+
+_START_CODE = b"\x00\x00\x00\x01"
 
 logger = logging.getLogger(__name__)
 
@@ -37,16 +47,31 @@ class _Tuned:
     on_encode: Callable[[float], None] | None = None
     """Told the seconds each frame took to encode (metrics); called on aiortc's thread."""
 
+    tap: EncodedTap | None = None
+    keyframe_wanted = False
+    """Set (from any thread) to make the next frame a keyframe: a follower joined."""
+
     def _tune(self, settings: StreamSettings) -> None:
         self._low, self._high = settings.min_bitrate, settings.max_bitrate
         self._bitrate = settings.start_bitrate
 
-    def _timed(self, encode: Callable[[], tuple[list[bytes], int]]) -> tuple[list[bytes], int]:
+    def _timed(
+        self, encode: Callable[[bool], tuple[bytes, list[bytes]]], frame: Any, force: bool
+    ) -> tuple[list[bytes], int]:
+        """``encode(force_keyframe)`` → (frame bytes, payloads), timed and tapped."""
+        force = force or self.keyframe_wanted
+        self.keyframe_wanted = False
         started = time.perf_counter()
-        result = encode()
+        data, payloads = encode(force)
         if self.on_encode is not None:
             self.on_encode(time.perf_counter() - started)
-        return result
+        timestamp = convert_timebase(frame.pts, frame.time_base, VIDEO_TIME_BASE)
+        if self.tap is not None and data:
+            self.tap(data, timestamp, self._is_keyframe(data), payloads)
+        return payloads, timestamp
+
+    def _is_keyframe(self, data: bytes) -> bool:
+        raise NotImplementedError
 
     @property
     def target_bitrate(self) -> int:
@@ -84,7 +109,19 @@ class RenderedVp8Encoder(_Tuned, Vp8Encoder):
         if frame.format.name != "yuv420p":
             frame = frame.reformat(format="yuv420p")
         self._prepare(frame)
-        return self._timed(lambda: Vp8Encoder.encode(self, frame, force_keyframe))
+        return self._timed(lambda force: self._encode(frame, force), frame, force_keyframe)
+
+    def _encode(self, frame: av.VideoFrame, force_keyframe: bool) -> tuple[bytes, list[bytes]]:
+        """aiortc's VP8 encode, keeping the frame's bytes for the tap."""
+        if force_keyframe:
+            frame.pict_type = av.video.frame.PictureType.I
+        data = b"".join(bytes(packet) for packet in self.codec.encode(frame))
+        payloads = self._packetize(data, self.picture_id)
+        self.picture_id = (self.picture_id + 1) % (1 << 15)
+        return data, payloads
+
+    def _is_keyframe(self, data: bytes) -> bool:
+        return not data[0] & 0x01  # RFC 6386 9.1
 
     def _make_codec(self, frame: av.VideoFrame) -> Any:
         bitrate = self.target_bitrate
@@ -121,7 +158,15 @@ class RenderedH264Encoder(_Tuned, H264Encoder):
 
     def encode(self, frame: Any, force_keyframe: bool = False) -> tuple[list[bytes], int]:
         self._prepare(frame)
-        return self._timed(lambda: H264Encoder.encode(self, frame, force_keyframe))
+        return self._timed(lambda force: self._encode(frame, force), frame, force_keyframe)
+
+    def _encode(self, frame: av.VideoFrame, force_keyframe: bool) -> tuple[bytes, list[bytes]]:
+        """aiortc's H.264 encode, keeping the access unit (Annex B) for the tap."""
+        units = list(self._encode_frame(frame, force_keyframe))
+        return b"".join(_START_CODE + unit for unit in units), self._packetize(units)
+
+    def _is_keyframe(self, data: bytes) -> bool:
+        return any(unit[:1] and unit[0] & 0x1F in (5, 7) for unit in data.split(_START_CODE))
 
     def _make_codec(self, frame: av.VideoFrame) -> Any:
         codec = av.CodecContext.create("libx264", "w")
@@ -140,20 +185,25 @@ class RenderedH264Encoder(_Tuned, H264Encoder):
 
 
 def install_encoder(
-    sender: Any, settings: StreamSettings, on_encode: Callable[[float], None] | None = None
-) -> bool:
+    sender: Any,
+    settings: StreamSettings,
+    on_encode: Callable[[float], None] | None = None,
+    tap: EncodedTap | None = None,
+) -> RenderedVp8Encoder | RenderedH264Encoder | None:
     """Give ``sender`` our encoder before its first frame (aiortc makes one lazily).
 
     aiortc has no public hook for this; its sender keeps the encoder in a private slot,
-    and only fills it when empty.  Returns False (aiortc's defaults stay) if that changes.
+    and only fills it when empty.  Returns the encoder, or None (aiortc's defaults stay)
+    if that changes.
     """
     slot = "_RTCRtpSender__encoder"
     if getattr(sender, slot, "missing") is not None:
         logger.warning("cannot tune the %s encoder on this aiortc version", settings.codec)
-        return False
-    encoder = (
+        return None
+    encoder: RenderedVp8Encoder | RenderedH264Encoder = (
         RenderedVp8Encoder(settings) if settings.codec == "VP8" else RenderedH264Encoder(settings)
     )
     encoder.on_encode = on_encode
+    encoder.tap = tap
     setattr(sender, slot, encoder)
-    return True
+    return encoder

@@ -9,7 +9,8 @@ __all__ = ["ERROR_REPLIES", "FLOOD_GRACE", "RateLimit"]
 
 
 class RateLimit:
-    """A token bucket: ``rate`` messages a second, bursts up to one second's worth.
+    """A token bucket: ``rate`` messages a second, bursts up to ``burst`` (one second's
+    worth unless given).
 
     It also tells a flood from an eager client: more than ``FLOOD_FACTOR`` times the rate
     dropped within one ``FLOOD_WINDOW`` (a client sending at 1.5 times the rate for 2 s,
@@ -19,10 +20,16 @@ class RateLimit:
     FLOOD_FACTOR = 0.5
     FLOOD_WINDOW = 2.0
 
-    def __init__(self, rate: int, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        rate: float,
+        clock: Callable[[], float] = time.monotonic,
+        burst: float | None = None,
+    ) -> None:
         self._clock = clock
         self.rate = float(rate)
-        self.tokens = float(rate)
+        self.burst = float(rate if burst is None else burst)
+        self.tokens = self.burst
         self.stamp = clock()
         self.warned_at = 0.0
         self.dropped = 0
@@ -31,7 +38,7 @@ class RateLimit:
 
     def allow(self) -> bool:
         now = self._clock()
-        self.tokens = min(self.rate, self.tokens + (now - self.stamp) * self.rate)
+        self.tokens = min(self.burst, self.tokens + (now - self.stamp) * self.rate)
         self.stamp = now
         if self.tokens >= 1.0:
             self.tokens -= 1.0

@@ -48,7 +48,11 @@ from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
 from museion.streaming.visit.commands import ParsedCommand, parse_command
-from museion.streaming.visit.encoders import install_encoder
+from museion.streaming.visit.encoders import (
+    RenderedH264Encoder,
+    RenderedVp8Encoder,
+    install_encoder,
+)
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
 
@@ -128,6 +132,8 @@ class Session:
         self._replies = RateLimit(ERROR_REPLIES)
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
+        # Ours, once answered (None: aiortc's own).
+        self.encoder: RenderedVp8Encoder | RenderedH264Encoder | None = None
         held.add(self.pc.close)
         held.add(self._stop)
         self.pc.on("datachannel", self._on_datachannel)
@@ -147,15 +153,25 @@ class Session:
         # H.264: the profile aiortc's encoder makes.
         transceiver.setCodecPreferences(preferred_codecs(capabilities, self.settings.codec))
         on_encode = None if self._metrics is None else self._metrics.encoded
-        install_encoder(transceiver.sender, self.settings, on_encode)
+        self.encoder = install_encoder(transceiver.sender, self.settings, on_encode)
         self._sender = transceiver.sender
         with offer_refusals():
             await self.pc.setRemoteDescription(RTCSessionDescription(offer_sdp, "offer"))
+            self.offer_taken(offer)
             await self.pc.setLocalDescription(await self.pc.createAnswer())
         watch_peer(
             self.pc, self.settings.connect_timeout, self.close, self.held, f"session {self.id}"
         )
         return announce_candidates(self.pc.localDescription.sdp, self.settings)
+
+    def offer_taken(self, offer: sdp.SessionDescription) -> None:
+        """Between the offer and the answer: a docent's session answers its microphone
+        here; a visitor's has nothing to add."""
+
+    def handle_other(self, raw: str | bytes) -> bool:
+        """A message that is no view command: False, and it is refused as unknown (a
+        docent's session takes its tour messages here)."""
+        return False
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
         if self.channel is not None:  # one "view" channel a visitor; more cost us tasks
@@ -197,7 +213,8 @@ class Session:
         try:
             parsed = parse_command(raw)
         except CommandError as exc:
-            self._refuse(exc.seq, exc.code, exc.message)
+            if exc.code != "COMMAND_UNKNOWN" or not self.handle_other(raw):
+                self._refuse(exc.seq, exc.code, exc.message)
             return
         try:
             self._apply(parsed)

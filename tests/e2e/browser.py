@@ -9,21 +9,26 @@ from typing import Any
 
 from tests.chromium import CHROMIUM_ARGS
 
+FAKE_MEDIA = ["--use-fake-device-for-media-stream", "--use-fake-ui-for-media-stream"]
+"""A fake camera and microphone (a beeping test pattern), allowed without asking."""
 
-async def launch(playwright: Any) -> Any:
-    """Debian's Chromium, started with the arguments this closed network needs."""
+
+async def launch(playwright: Any, extra: list[str] | None = None) -> Any:
+    """Debian's Chromium, started with the arguments this closed network needs (and
+    ``extra`` ones)."""
     return await playwright.chromium.launch(
-        executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
+        executable_path=shutil.which("chromium"), args=[*CHROMIUM_ARGS, *(extra or [])]
     )
 
 
 @contextlib.asynccontextmanager
-async def browser_page() -> AsyncIterator[Any]:
-    """A 1280x800 page in a fresh browser, closed on the way out."""
+async def browser_page(extra: list[str] | None = None) -> AsyncIterator[Any]:
+    """A 1280x800 page in a fresh browser, closed on the way out (more pages of the same
+    browser: ``page.context.browser.new_page()``)."""
     from playwright.async_api import async_playwright
 
     async with async_playwright() as playwright:
-        browser = await launch(playwright)
+        browser = await launch(playwright, extra)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         try:
             yield page
