@@ -189,8 +189,16 @@ async def _held(app: web.Application) -> Held:
     registry, live = app[SESSIONS_KEY], app[LIVE_KEY]
     links = await asyncio.gather(*(s.link_figures() for s in registry.sessions.values()))
     health = live.health()
+    docents = sum(isinstance(s, DocentSession) for s in registry.sessions.values())
+    tours = {tour.stream for tour in app[TOURS_KEY].values()}
+    followers = sum(v.stream.name in tours for v in live.viewers.values())
     return Held(
-        sessions={"visitor": len(registry.sessions), "live_viewer": health["viewers"]},
+        sessions={
+            "visitor": len(registry.sessions) - docents,
+            "docent": docents,
+            "follower": followers,
+            "live_viewer": health["viewers"] - followers,
+        },
         places_in_use=registry.places.in_use,
         max_sessions=registry.settings.max_sessions,
         views_in_use=app[ENGINE_KEY].views_in_use,

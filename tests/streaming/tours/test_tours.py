@@ -24,6 +24,7 @@ from museion.streaming.live.encoded_media import tap_receiver
 from museion.streaming.tours import TOURS_KEY
 from museion.streaming.tours.docent import ENDED
 from tests.conftest import LOOPBACK, Server, offer, serve, until, viewer
+from tests.streaming.test_metrics import scrape, sessions
 
 pytestmark = pytest.mark.render
 
@@ -189,6 +190,10 @@ async def test_one_render_reaches_twenty_followers_who_see_the_docent_turn(
             await until(lambda: _changed(before, seeing.images[-1]), 10)
             status, info = await get_json(f"{server.url}/tours/{tour}")
             assert info["followers"] == 21
+            seen = await scrape(server.url)
+            kinds = ("visitor", "docent", "follower", "live_viewer")
+            assert [sessions(seen, kind) for kind in kinds] == [0, 1, 21, 0]
+            assert seen[("museion_live_viewers", (("stream", f"tour-{tour}"),))] == 21
         # One render: the docent's session holds the only render view.
         assert (await server.health())["views_in_use"] == 1
 
