@@ -334,9 +334,12 @@ museion.docent = docent;
 // The docent closing the label closes it on the followers' pages too.
 labels.onShow((label) => { if (docent.tour && !label) sendCommand({ type: 'unshare' }); });
 if (!docent.active) listTours({ strip: $('docent-tours'), words: (key) => t(key, labels.language) });
+// A tour's follower roaming alone (?tour=ID) can go back to it, in the language they use.
 const returnTo = new URLSearchParams(window.location.search).get('tour');
 if (returnTo) {
-  $('back-to-tour').href = `/tour/${encodeURIComponent(returnTo)}`;
+  const back = () => { $('back-to-tour').href = `/tour/${encodeURIComponent(returnTo)}?lang=${labels.language}`; };
+  labels.onLanguage(back);
+  back();
   $('back-to-tour').hidden = false;
 }
 window.addEventListener('resize', () => hotspots.refresh());

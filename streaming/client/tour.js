@@ -110,7 +110,7 @@ function onRoomMessage(message) {
 
 function joinRoom() {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const name = new URLSearchParams(window.location.search).get('name') || '';
+  const name = followerName();
   const url = `${scheme}://${window.location.host}/tours/${encodeURIComponent(tourId)}/room`
     + (name ? `?name=${encodeURIComponent(name)}` : '');
   const socket = new WebSocket(url);
@@ -172,13 +172,26 @@ async function checkPlaces() {
   } catch (err) { /* asked again shortly */ }
 }
 
+/** The name this follower gave (``?name=``), kept for this tab across roaming. */
+function followerName() {
+  const given = new URLSearchParams(window.location.search).get('name');
+  if (given) sessionStorage.setItem('museion.followerName', given);
+  return given || sessionStorage.getItem('museion.followerName') || '';
+}
+
+/** Roaming keeps the visitor's language; the gallery page links back here. */
+function exploreLink() {
+  const query = new URLSearchParams({ tour: tourId, lang: labels.language });
+  $('explore').href = `/?${query}`;
+}
+
 async function begin() {
   const reply = await fetch(`/tours/${encodeURIComponent(tourId)}`, { cache: 'no-store' }).catch(() => null);
   if (!reply || !reply.ok) {
     finish(words('tourGone'));
     return;
   }
-  $('explore').href = `/?tour=${encodeURIComponent(tourId)}`;
+  exploreLink();
   joinRoom();
   watch();
   checkPlaces();
@@ -187,6 +200,7 @@ async function begin() {
 
 labels.onLanguage((language) => {
   translatePage(language);
+  exploreLink();
   setState(document.body.dataset.state);
   hotspots.refresh();
   showNarration();

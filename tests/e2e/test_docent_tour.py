@@ -136,6 +136,27 @@ async def test_a_chromium_docent_leads_twenty_aiortc_followers_and_a_follower_pa
         )
         await hand.wait_for(state="detached", timeout=WAIT)
 
+        # Mei leaves the tour to roam alone (a place is free), sees the tour listed in the
+        # gallery, and comes back to it, still in Chinese.
+        explore = page.locator("#explore")
+        await page.wait_for_function(
+            "document.getElementById('explore').getAttribute('aria-disabled') === 'false'",
+            timeout=WAIT,
+        )
+        await explore.click()
+        await page.wait_for_url(f"**/?tour={tour}&lang=zh", timeout=WAIT)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        listed = page.locator("#docent-tours a")
+        await listed.first.wait_for(timeout=WAIT)
+        assert "Bronzes of the Zhou" in await listed.first.inner_text()
+        assert await listed.first.get_attribute("href") == f"/tour/{tour}"
+        await until(lambda: server.app[TOURS_KEY][tour].summary()["followers"] == 20)
+        await page.locator("#back-to-tour").click()
+        await page.wait_for_url(f"**/tour/{tour}?lang=zh", timeout=WAIT)
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        await page.wait_for_function("window.museion.you && window.museion.you.name === 'Mei'")
+        await until(lambda: server.app[TOURS_KEY][tour].summary()["followers"] == 21)
+
         # The docent closes their tab: every follower is told, the page says so.
         await docent.close(run_before_unload=True)
         await page.locator("#overlay").wait_for(state="visible", timeout=WAIT)
