@@ -15,6 +15,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 # The demo's token for publishing live shows (its stage screen); set your own if public.
 PUBLISH_TOKEN ?= demo
+# The demo's docent token (open /docent to lead a tour); set your own if public.
+DOCENT_TOKEN ?= docent
 
 .PHONY: demo test lint typecheck pytest bench deps samples clean
 
@@ -38,7 +40,7 @@ $(STAMPS)/venv: setup.cfg pyproject.toml $(STAMPS)/apt
 
 demo: deps
 	$(BIN)/museion serve assets/example.scene.json --host $(HOST) --port $(PORT) \
-		--publish-token $(PUBLISH_TOKEN)
+		--publish-token $(PUBLISH_TOKEN) --docent-token $(DOCENT_TOKEN)
 
 samples: deps
 	$(BIN)/museion samples assets

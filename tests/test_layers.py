@@ -78,13 +78,28 @@ ROOMS = {
         "museion.runtime.frame_source",
         "museion.runtime.graphics",
     ),
-    "streaming/live": ("museion.streaming.visit", "museion.streaming.server"),
-    "streaming/visit": ("museion.streaming.live", "museion.streaming.server"),
+    "streaming/live": (
+        "museion.streaming.visit",
+        "museion.streaming.tours",
+        "museion.streaming.server",
+    ),
+    "streaming/visit": (
+        "museion.streaming.live",
+        "museion.streaming.tours",
+        "museion.streaming.server",
+    ),
+    # A tour is a visitor's session relayed live: above both, below the server.
+    "streaming/tours": ("museion.streaming.server",),
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),
 }
-COMMON = ("museion.streaming.live", "museion.streaming.visit", "museion.streaming.server")
+COMMON = (
+    "museion.streaming.live",
+    "museion.streaming.visit",
+    "museion.streaming.tours",
+    "museion.streaming.server",
+)
 
 
 @pytest.mark.parametrize("room", sorted(ROOMS))
