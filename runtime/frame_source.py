@@ -9,6 +9,7 @@ and, once the camera rests, refines to full size.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import time
@@ -150,20 +151,20 @@ class RenderView:
         self.lens.set_fov(horizontal_fov(state.fov, self.width / self.height), state.fov)
 
     def render(self, preview: bool) -> Frame:
-        """Render one image; a preview is scaled up to full size (nearest neighbour)."""
+        """Render one image: a preview at its own size, drawn with the engine's moving
+        detail (see :meth:`enlarge`), else the full size."""
         target = self.preview if preview and self.preview is not None else self.full
+        drawn = self._engine.moving.drawn() if target is not self.full else contextlib.nullcontext()
         target.buffer.set_active(True)
         try:
-            self._engine.graphics_engine.render_frame()
+            with drawn:
+                self._engine.graphics_engine.render_frame()
         finally:
             target.buffer.set_active(False)
         self.last_target = target
-        image = target.read()
-        if target is self.full:
-            return image
-        return self._upscale(image)
+        return target.read()
 
-    def _upscale(self, small: Frame) -> Frame:
+    def enlarge(self, small: Frame) -> Frame:
         """Nearest-neighbour enlargement of a preview to the view's size."""
         k = self._factor
         if k:
@@ -194,9 +195,10 @@ class FrameSource:
         self._view = view
         self._preview = preview and view.preview is not None
         self._state: ViewState | None = None
-        self._frame: Frame | None = None
+        self._image: Frame | None = None  # as rendered (a preview at its own size)
+        self._frame: Frame | None = None  # _image at full size, made when first asked
         self._is_preview = False
-        self._shown: dict[str, int] = {}  # each stage screen's picture version in _frame
+        self._shown: dict[str, int] = {}  # each stage screen's picture version in _image
         self._moved_at = 0.0
         self.renders = 0
         self.closed = False
@@ -210,11 +212,28 @@ class FrameSource:
         """The ``(H, W, 3)`` uint8 RGB image of the scene seen from ``state``."""
         if not self._engine.on_render_thread():
             return self._engine.executor.submit(self.frame, state).result()
+        self._update(state)
+        return self._full_size()
+
+    def rendered(self, state: ViewState) -> Frame:
+        """As :meth:`frame`, but while the camera moves (with the engine's
+        ``small_previews``) the preview as rendered, smaller than :attr:`size`: for a
+        caller that enlarges it within a conversion it makes anyway."""
+        if not self._engine.on_render_thread():
+            return self._engine.executor.submit(self.rendered, state).result()
+        self._update(state)
+        if self._engine.settings.small_previews:
+            assert self._image is not None
+            return self._image
+        return self._full_size()
+
+    def _update(self, state: ViewState) -> None:
+        """Render if the camera moved, rested long enough to refine, or a screen changed."""
         if self.closed:
             raise RenderError("this view is closed", code="VIEW_CLOSED")
         now = time.monotonic()
-        if state != self._state or self._frame is None:
-            preview = self._frame is not None and self._preview
+        if state != self._state or self._image is None:
+            preview = self._image is not None and self._preview
             self._moved_at = now
             self._state = state
             self._render(state, preview)
@@ -222,7 +241,12 @@ class FrameSource:
             self._render(state, preview=False)
         elif self._screen_changed():
             self._render(state, preview=self._is_preview)
-        assert self._frame is not None
+
+    def _full_size(self) -> Frame:
+        """The last image at full size, enlarged once per image (so unchanged is ``is``)."""
+        if self._frame is None:
+            assert self._image is not None
+            self._frame = self._view.enlarge(self._image) if self._is_preview else self._image
         return self._frame
 
     def hotspot_marks(self) -> list[HotspotMark]:
@@ -262,7 +286,8 @@ class FrameSource:
     def _render(self, state: ViewState, preview: bool) -> None:
         self._shown = {key: s.version for key, s in self._engine.screens.items()}
         self._view.aim(state)
-        self._frame = self._view.render(preview)
+        self._image = self._view.render(preview)
+        self._frame = None
         self._is_preview = preview
         self.renders += 1
 

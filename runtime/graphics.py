@@ -95,16 +95,20 @@ def _make_host_buffer(engine: Any, pipe: Any) -> Any:
     return host
 
 
-def make_shader(name: str) -> Any:
-    """The GLSL shader ``shaders/<name>.vert.glsl`` + ``.frag.glsl``."""
+def make_shader(name: str, *defines: str) -> Any:
+    """The GLSL shader ``shaders/<name>.vert.glsl`` + ``.frag.glsl``, with ``#define D``
+    for each of ``defines`` after the ``#version`` line (one source for each variant)."""
     from panda3d.core import Shader
 
     folder = resources.files("museion.runtime").joinpath("shaders")
-    shader = Shader.make(
-        Shader.SL_GLSL,
-        vertex=folder.joinpath(f"{name}.vert.glsl").read_text("utf-8"),
-        fragment=folder.joinpath(f"{name}.frag.glsl").read_text("utf-8"),
-    )
+
+    def source(stage: str) -> str:
+        version, _, body = (
+            folder.joinpath(f"{name}.{stage}.glsl").read_text("utf-8").partition("\n")
+        )
+        return "".join([version, "\n", *(f"#define {d}\n" for d in defines), body])
+
+    shader = Shader.make(Shader.SL_GLSL, vertex=source("vert"), fragment=source("frag"))
     if shader is None:
         raise RenderError(f"the {name} shader failed to compile", code="SHADER_FAILED")
     return shader

@@ -26,6 +26,8 @@ __all__ = [
     "scene_boxes",
     "scene_triangles",
     "to_panda",
+    "triangle_indices",
+    "vertex_positions",
 ]
 
 EXHIBIT_TAG = "exhibit"
@@ -151,22 +153,15 @@ def scene_triangles(root: Any, space: Any = None) -> npt.NDArray[np.float64]:
         node = path.node()
         for g in range(node.get_num_geoms()):
             geom = node.get_geom(g)
-            data = geom.get_vertex_data()
-            layout = data.get_format()
-            column = layout.get_column("vertex")
-            if column is None or column.get_numeric_type() != GeomEnums.NT_float32:
+            points = vertex_positions(geom.get_vertex_data())
+            if points is None:
                 continue
-            array = layout.get_array_with("vertex")
-            stride = layout.get_array(array).get_stride()
-            raw = np.frombuffer(memoryview(data.get_array(array)), np.uint8)
-            rows = raw.reshape(-1, stride)[:, column.get_start() : column.get_start() + 12]
-            points = np.ascontiguousarray(rows).view(np.float32).reshape(-1, 3)
             world = points.astype(np.float64) @ matrix[:3, :3] + matrix[3, :3]
             for p in range(geom.get_num_primitives()):
                 primitive = geom.get_primitive(p).decompose()
                 if primitive.get_primitive_type() != GeomEnums.PT_polygons:
                     continue
-                chunks.append(world[_indices(primitive)].reshape(-1, 3, 3))
+                chunks.append(world[triangle_indices(primitive)].reshape(-1, 3, 3))
     if not chunks:
         return np.zeros((0, 3, 3))
     panda = np.concatenate(chunks)
@@ -222,7 +217,22 @@ def scene_boxes(nodes: list[Any], space: Any, cache: BoundsCache) -> npt.NDArray
     return np.array(boxes, np.float64).reshape(-1, 2, 3)
 
 
-def _indices(primitive: Any) -> npt.NDArray[np.int64]:
+def vertex_positions(data: Any) -> npt.NDArray[np.float32] | None:
+    """A GeomVertexData's positions as an (N, 3) float32 copy, None unless 32-bit floats."""
+    from panda3d.core import GeomEnums
+
+    layout = data.get_format()
+    column = layout.get_column("vertex")
+    if column is None or column.get_numeric_type() != GeomEnums.NT_float32:
+        return None
+    array = layout.get_array_with("vertex")
+    stride = layout.get_array(array).get_stride()
+    raw = np.frombuffer(memoryview(data.get_array(array)), np.uint8)
+    rows = raw.reshape(-1, stride)[:, column.get_start() : column.get_start() + 12]
+    return np.ascontiguousarray(rows).view(np.float32).reshape(-1, 3)
+
+
+def triangle_indices(primitive: Any) -> npt.NDArray[np.int64]:
     """A triangle list's vertex indices (indexed or not)."""
     from panda3d.core import GeomEnums
 

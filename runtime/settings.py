@@ -18,7 +18,13 @@ class RuntimeSettings:
 
     ``preview_scale`` and ``refine_delay`` trade sharpness for frame rate: while a camera
     moves, views render at ``preview_scale`` of their size, and come back to full size once
-    the camera has rested ``refine_delay`` seconds.
+    the camera has rested ``refine_delay`` seconds.  A preview is also drawn lighter: each
+    mesh of at least ``moving_min_triangles`` triangles keeps ``moving_detail`` of them (a
+    simplified index list over the same vertices; 1.0 keeps every mesh whole) and, unless
+    ``moving_normal_maps``, the shader skips normal maps.  With ``small_previews`` a
+    frame source hands a preview to :meth:`FrameSource.rendered` callers at its own size, for
+    those that enlarge it within a conversion they make anyway (the video track); a rested
+    view is drawn and handed exactly as without any of these.
 
     Every glTF is loaded in a worker process capped at ``load_memory_mb`` of address space
     and ``load_cpu_seconds`` of CPU, and killed after ``load_wall_seconds``; what it makes
@@ -37,6 +43,10 @@ class RuntimeSettings:
     max_views: int = 8
     preview_scale: float = 0.5
     refine_delay: float = 0.15
+    moving_detail: float = 0.25
+    moving_min_triangles: int = 4096
+    moving_normal_maps: bool = False
+    small_previews: bool = True
     anisotropic_degree: int = 1
     exposure: float = 1.0
     key_light_intensity: float = 2.6
@@ -56,6 +66,10 @@ class RuntimeSettings:
             raise ValueError("preview_scale must lie in [0.1, 1.0]")
         if self.refine_delay < 0:
             raise ValueError("refine_delay must not be negative")
+        if not 0.01 <= self.moving_detail <= 1.0:
+            raise ValueError("moving_detail must lie in [0.01, 1.0]")
+        if self.moving_min_triangles < 1:
+            raise ValueError("moving_min_triangles must be at least 1")
         if not 1 <= self.max_views <= 256:
             raise ValueError("max_views must lie in [1, 256]")
         if self.multisamples not in (0, 2, 4, 8):

@@ -42,6 +42,11 @@ vec3 shading_normal() {
     if (!gl_FrontFacing) {
         n = -n;
     }
+#ifdef MOVING
+    // While the camera moves: the interpolated normal (a normal map's detail is lost at
+    // preview size, and its sample and tangent frame cost a quarter of the frame).
+    return n;
+#else
     float tangent_length = length(v_tangent.xyz);
     if (tangent_length < 1e-4) {
         return n;
@@ -50,6 +55,7 @@ vec3 shading_normal() {
     vec3 b = cross(n, t) * v_tangent.w;
     vec3 m = texture(p3d_TextureNormal, v_uv).rgb * 2.0 - 1.0;
     return normalize(mat3(t, b, n) * m);
+#endif
 }
 
 void main() {

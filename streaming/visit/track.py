@@ -23,7 +23,7 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from museion.runtime.camera import ViewState
 from museion.runtime.frame_source import Frame, FrameSource
 
-__all__ = ["STAMP_BITS", "STAMP_BLOCK", "VIDEO_CLOCK", "ViewTrack", "stamp_time"]
+__all__ = ["STAMP_BITS", "STAMP_BLOCK", "VIDEO_CLOCK", "ViewTrack", "stamp_time", "to_video"]
 
 VIDEO_CLOCK = 90_000
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
@@ -43,6 +43,19 @@ def stamp_time(image: Frame, millis: int) -> Frame:
         bit = (millis >> (STAMP_BITS - 1 - i)) & 1
         stamped[:STAMP_BLOCK, i * STAMP_BLOCK : (i + 1) * STAMP_BLOCK] = 255 if bit else 0
     return stamped
+
+
+def to_video(image: Frame, width: int, height: int) -> av.VideoFrame:
+    """``image`` as a ``width`` x ``height`` YUV 4:2:0 frame.
+
+    A moving preview comes at its own smaller size: swscale enlarges it (nearest neighbour,
+    as the frame source would) within the one conversion, a quarter of the work of
+    converting an enlarged copy.
+    """
+    frame = av.VideoFrame.from_ndarray(image, format="rgb24")
+    if (frame.width, frame.height) == (width, height):
+        return frame.reformat(format="yuv420p")
+    return frame.reformat(width, height, "yuv420p", interpolation="POINT")
 
 
 class ViewTrack(MediaStreamTrack):
@@ -126,13 +139,13 @@ class ViewTrack(MediaStreamTrack):
     def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool, Any]:
         """The frame for ``state``, whether its picture differs from the last one, and (for a
         new picture) what ``after_render`` says about it, asked on the render thread."""
-        image = self._source.frame(state)
         if self._stamp:
-            image = stamp_time(image, int(time.time() * 1000))
+            image = stamp_time(self._source.frame(state), int(time.time() * 1000))
+        else:
+            image = self._source.rendered(state)
         changed = image is not self._last_image or self._last_frame is None
         if changed:
-            frame = av.VideoFrame.from_ndarray(image, format="rgb24")
-            self._last_frame = frame.reformat(format="yuv420p")
+            self._last_frame = to_video(image, *self._source.size)
             self._last_image = image
         assert self._last_frame is not None
         extra = self._after_render() if changed and self._after_render is not None else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from dataclasses import replace
 
 import av
 import numpy as np
@@ -16,6 +17,7 @@ from museion.streaming.visit.track import (
     VIDEO_CLOCK,
     ViewTrack,
     stamp_time,
+    to_video,
 )
 
 VISITOR_PAUSE = 0.1
@@ -38,6 +40,29 @@ def test_stamp_round_trips_and_leaves_the_original_alone() -> None:
     assert read_stamp(stamped) == millis
     assert (image == 90).all()
     assert (stamped[STAMP_BLOCK:] == 90).all()
+
+
+@pytest.mark.render
+def test_a_preview_is_enlarged_within_the_yuv_conversion(engine: RenderEngine) -> None:
+    """The half-size preview becomes the same full-size video picture (luma exactly) as its
+    enlarged RGB copy would, and a full-size frame converts as it always did."""
+    source = engine.open_view(640, 360)
+    try:
+        source.frame(engine.home)
+        turned = replace(engine.home, yaw=engine.home.yaw + 30)
+        small, enlarged = source.rendered(turned), source.frame(turned)
+        assert small.shape == (180, 320, 3)
+        video, reference = to_video(small, 640, 360), to_video(enlarged, 640, 360)
+        assert (video.width, video.height, video.format.name) == (640, 360, "yuv420p")
+        luma = video.to_ndarray()[:360]
+        assert np.array_equal(luma, reference.to_ndarray()[:360])
+        chroma = video.to_ndarray()[360:].astype(int) - reference.to_ndarray()[360:]
+        assert np.abs(chroma).mean() < 3
+        full = source.frame(engine.home)
+        plain = av.VideoFrame.from_ndarray(full, format="rgb24").reformat(format="yuv420p")
+        assert np.array_equal(to_video(full, 640, 360).to_ndarray(), plain.to_ndarray())
+    finally:
+        source.close()
 
 
 @pytest.mark.render
@@ -81,8 +106,6 @@ async def test_stamped_track_carries_the_send_time(engine: RenderEngine) -> None
 
 @pytest.mark.render
 async def test_an_idle_picture_slows_down_and_a_move_speeds_it_up(engine: RenderEngine) -> None:
-    from dataclasses import replace
-
     source = engine.open_view(320, 180)
     view = {"state": engine.home}
     track = ViewTrack(source, engine.executor, lambda: view["state"], fps=30, idle_fps=5)

@@ -1,0 +1,154 @@
+"""What a moving camera's preview is drawn with: lighter meshes and a lighter shader.
+
+A preview lasts a few frames and is seen in motion at half size, where a 50k-triangle relic
+and a normal map cost most of a frame on llvmpipe and show little.  So each heavy mesh gets
+a simplified index list over its own vertices (meshoptimizer's collapse: every kept
+vertex, with its normal, UVs and tangent, stays exact), and the shader is compiled once
+more without normal mapping.  Both are swapped in for one preview render and swapped back
+after it, so a view at rest is drawn from exactly the scene graph it always was.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import logging
+from collections.abc import Iterator
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from museion.runtime.scene_builder import triangle_indices, vertex_positions
+from museion.runtime.settings import RuntimeSettings
+
+__all__ = ["MovingDetail"]
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR = 0.01
+"""The simplifier stops before its error estimate passes 1% of the mesh's extent."""
+
+
+@functools.cache
+def _meshopt_simplify() -> Any:
+    """meshoptimizer's ``meshopt_simplify``, declared here: the ``meshoptimizer`` package's
+    wrapper passes ``target_error`` undeclared (ctypes then sends a double)."""
+    from meshoptimizer import _loader  # type: ignore[import-untyped]
+
+    function = ctypes.CDLL(_loader.find_library()).meshopt_simplify
+    ptr, size = ctypes.c_void_p, ctypes.c_size_t
+    function.argtypes = [ptr, ptr, size, ptr, size, size, size, ctypes.c_float, ctypes.c_uint, ptr]
+    function.restype = size
+    return function
+
+
+def simplified(
+    indices: npt.NDArray[np.uint32], positions: npt.NDArray[np.float32], ratio: float
+) -> npt.NDArray[np.uint32]:
+    """A triangle list of about ``ratio`` of ``indices``' triangles over the same vertices."""
+    out = np.empty_like(indices)
+    error = ctypes.c_float(0.0)
+    target = int(len(indices) * ratio) // 3 * 3
+    written = _meshopt_simplify()(
+        out.ctypes.data, indices.ctypes.data, len(indices),
+        positions.ctypes.data, len(positions), 12,
+        target, MAX_ERROR, 0, ctypes.byref(error),
+    )  # fmt: skip
+    return out[:written].copy()
+
+
+def _lighter_geom(geom: Any, settings: RuntimeSettings) -> Any:
+    """A copy of ``geom`` whose large triangle lists are simplified, or None if none is."""
+    from panda3d.core import Geom, GeomEnums, GeomTriangles
+
+    positions = vertex_positions(geom.get_vertex_data())
+    if positions is None:
+        return None
+    lighter = None
+    for p in range(geom.get_num_primitives()):
+        primitive = geom.get_primitive(p).decompose()
+        if (
+            primitive.get_primitive_type() != GeomEnums.PT_polygons
+            or primitive.get_num_faces() < settings.moving_min_triangles
+        ):
+            continue
+        indices = triangle_indices(primitive).astype(np.uint32)
+        kept = simplified(indices, positions, settings.moving_detail)
+        if len(kept) == 0 or len(kept) > 0.9 * len(indices):
+            continue
+        triangles = GeomTriangles(Geom.UH_static)
+        triangles.set_index_type(GeomEnums.NT_uint32)
+        rows = triangles.modify_vertices()
+        rows.unclean_set_num_rows(len(kept))
+        memoryview(rows).cast("B")[:] = kept.tobytes()
+        lighter = lighter or geom.make_copy()
+        lighter.set_primitive(p, triangles)
+    return lighter
+
+
+class MovingDetail:
+    """The lighter meshes (and shader) of a scene, swapped in for one render at a time.
+
+    ``shaders`` is the scene root's (at rest, moving) pair, or None to keep the shader.
+    Meshes are simplified once per node, however many times a model is instanced.
+    """
+
+    def __init__(
+        self, root: Any, settings: RuntimeSettings, shaders: tuple[Any, Any] | None
+    ) -> None:
+        self._root = root
+        self._shaders = shaders
+        self._swaps: list[tuple[Any, int, Any, Any]] = []  # (node, index, whole, lighter)
+        self.triangles = (0, 0)
+        """Triangles of the swapped meshes, whole and lighter (for tests and logs)."""
+        if settings.moving_detail < 1.0:
+            self._simplify(settings)
+
+    def _simplify(self, settings: RuntimeSettings) -> None:
+        seen: set[int] = set()
+        whole_count = light_count = 0
+        for path in self._root.find_all_matches("**/+GeomNode"):
+            if path.get_key() in seen:
+                continue
+            seen.add(path.get_key())
+            node = path.node()
+            for i in range(node.get_num_geoms()):
+                lighter = _lighter_geom(node.get_geom(i), settings)
+                if lighter is None:
+                    continue
+                # The node holds a copy of its own (the same vertices and triangles) so that
+                # both can be set back and forth.
+                whole = node.get_geom(i).make_copy()
+                node.set_geom(i, whole)
+                self._swaps.append((node, i, whole, lighter))
+                whole_count += _faces(whole)
+                light_count += _faces(lighter)
+        self.triangles = (whole_count, light_count)
+        if self._swaps:
+            logger.info(
+                "moving previews draw %d meshes with %d of their %d triangles",
+                len(self._swaps),
+                light_count,
+                whole_count,
+            )
+
+    @contextlib.contextmanager
+    def drawn(self) -> Iterator[None]:
+        """Within the block the scene is the moving preview's; call on the render thread."""
+        for node, i, _, lighter in self._swaps:
+            node.set_geom(i, lighter)
+        if self._shaders is not None:
+            self._root.set_shader(self._shaders[1])
+        try:
+            yield
+        finally:
+            for node, i, whole, _ in self._swaps:
+                node.set_geom(i, whole)
+            if self._shaders is not None:
+                self._root.set_shader(self._shaders[0])
+
+
+def _faces(geom: Any) -> int:
+    return sum(geom.get_primitive(p).get_num_faces() for p in range(geom.get_num_primitives()))
