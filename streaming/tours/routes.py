@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 from importlib import resources
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 from aiohttp import WSMsgType, web
 
 from museion.streaming.errors import TourMessageError, TourNotFound
+from museion.streaming.outbox import write_outbox
 from museion.streaming.settings import StreamSettings
 from museion.streaming.tours.room import MAX_ROOM_MESSAGE_BYTES, parse_follower_message
 from museion.streaming.tours.tour import Follower, Tour
@@ -69,7 +69,7 @@ async def tour_room(request: web.Request) -> web.StreamResponse:
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_ROOM_MESSAGE_BYTES)
     await socket.prepare(request)
     follower = tour.join(request.query.get("name"))
-    writer = asyncio.ensure_future(_write(socket, follower))
+    writer = asyncio.ensure_future(write_outbox(socket, follower))
     try:
         async for message in socket:
             if message.type == WSMsgType.TEXT:
@@ -104,14 +104,6 @@ def _take(tour: Tour, follower: Follower, raw: str, settings: StreamSettings) ->
 
 def _refuse(follower: Follower, error: TourMessageError) -> None:
     follower.send({"type": "error", "code": error.code, "message": error.message})
-
-
-async def _write(socket: web.WebSocketResponse, follower: Follower) -> None:
-    """Send the follower's outbox until it says close (tour over, too slow, flood)."""
-    with contextlib.suppress(ConnectionError):
-        while (message := await follower.next()) is not None:
-            await socket.send_str(json.dumps(message, separators=(",", ":")))
-    await socket.close()
 
 
 def add_tour_routes(app: web.Application, settings: StreamSettings) -> None:

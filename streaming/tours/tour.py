@@ -3,7 +3,7 @@
 The video is the live relay's (stream ``tour-<id>``); this is everything beside it.  What
 the docent's page is told (hotspot marks, the label they opened, a guided tour's step) is
 passed on to every follower, whose page draws it in its own language.  No I/O here: each
-follower has a bounded outbox that its WebSocket writer drains (:mod:`.routes`), and the
+follower is an :class:`~museion.streaming.outbox.Outbox` its WebSocket writer drains, and the
 docent is told through a callback (their datachannel).  A follower whose outbox overflows
 (a stalled connection) is let go rather than holding memory for ever.
 """
@@ -17,24 +17,20 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
 
 from museion.streaming.errors import TourMessageError
+from museion.streaming.outbox import Message, Outbox
 from museion.streaming.tours.room import Chat, Hand, Lower, Unshare, clean_name
 from museion.streaming.visit.rate_limit import RateLimit
 
-__all__ = ["CHAT_HISTORY", "HANDS_DELAY", "MAX_OUTBOX", "Follower", "Tour"]
+__all__ = ["CHAT_HISTORY", "HANDS_DELAY", "Follower", "Tour"]
 
 logger = logging.getLogger(__name__)
 
-MAX_OUTBOX = 256  # messages queued for one follower before they are let go
 CHAT_HISTORY = 30  # chat lines a joining follower is shown
 HANDS_DELAY = 0.2  # seconds over which hand changes are collapsed into one update
 MESSAGES_PER_SECOND = 20  # room messages one follower may send; the rest are dropped
 FLOOD_FACTOR = 5.0  # dropped past 5x that rate for 2 s: a flood, and they are let go
-_ENDS = None  # in an outbox: no more messages, close the socket
-
-Message = dict[str, Any]
 
 
 def _room_limit() -> RateLimit:
@@ -44,35 +40,14 @@ def _room_limit() -> RateLimit:
 
 
 @dataclass(eq=False)
-class Follower:
-    """One follower's place in the room."""
+class Follower(Outbox):
+    """One follower's place in the room (and the messages on their way to them)."""
 
-    id: str
-    name: str
-    chat: RateLimit
+    id: str = ""
+    name: str = ""
+    chat: RateLimit = field(default_factory=lambda: RateLimit(1))
     messages: RateLimit = field(default_factory=lambda: _room_limit())
     hand: bool = False
-    outbox: collections.deque[Message | None] = field(default_factory=collections.deque)
-    ready: asyncio.Event = field(default_factory=asyncio.Event)
-    gone: str | None = None  # why they were let go (the writer closes the socket)
-
-    def send(self, message: Message | None) -> None:
-        """Queue ``message`` (``None``: close after what is queued)."""
-        if self.gone is not None and message is not _ENDS:
-            return
-        if len(self.outbox) >= MAX_OUTBOX:
-            self.outbox.clear()
-            self.gone = "too slow"
-            message = _ENDS
-        self.outbox.append(message)
-        self.ready.set()
-
-    async def next(self) -> Message | None:
-        """The next message to write, waiting for one; ``None`` once the socket should close."""
-        while not self.outbox:
-            self.ready.clear()
-            await self.ready.wait()
-        return self.outbox.popleft()
 
 
 class Tour:
@@ -128,9 +103,9 @@ class Tour:
         number = next(self._ids)
         follower_id = f"f{number}"
         follower = Follower(
-            follower_id,
-            clean_name(name, f"Visitor {number}"),
-            RateLimit(self._chat_per_minute / 60, burst=3),
+            id=follower_id,
+            name=clean_name(name, f"Visitor {number}"),
+            chat=RateLimit(self._chat_per_minute / 60, burst=3),
         )
         self.followers[follower_id] = follower
         follower.send(
@@ -211,7 +186,7 @@ class Tour:
             self._hands_due.cancel()
         for follower in list(self.followers.values()):
             follower.send({"type": "ended", "code": code, "message": reason})
-            follower.send(_ENDS)
+            follower.close("tour ended")
         self.followers.clear()
 
     # Inside --------------------------------------------------------------------------
