@@ -1,11 +1,12 @@
 """The video track a visitor receives: frames from a :class:`FrameSource`, paced.
 
-Rendering and the RGB -> YUV conversion run on the engine's render thread, so the event loop
-only waits.  When the source hands back the same array (the camera did not move), the
-converted frame is reused and nothing is rendered.  Once the picture has not changed for
-``IDLE_AFTER`` seconds the track sends ``idle_fps`` frames a second instead of ``fps`` (as
-WebRTC screen sharing does), still checking the camera every ``1/fps``, so a visitor who
-stops to read costs a few encodes a second and the next movement is sent at once.
+Rendering runs on the engine's render thread and the RGB -> YUV conversion on the loop's
+default executor (so the next view renders meanwhile); the event loop only waits.  When the
+source hands back the same array (the camera did not move), the converted frame is reused
+and nothing is rendered.  Once the picture has not changed for ``IDLE_AFTER`` seconds the
+track sends ``idle_fps`` frames a second instead of ``fps`` (as WebRTC screen sharing does),
+still checking the camera every ``1/fps``, so a visitor who stops to read costs a few
+encodes a second and the next movement is sent at once.
 """
 
 from __future__ import annotations
@@ -129,27 +130,31 @@ class ViewTrack(MediaStreamTrack):
         started = time.monotonic()
         loop = asyncio.get_running_loop()
         state = self._view()
-        frame, changed, extra = await loop.run_in_executor(self._executor, self._convert, state)
+        image, changed, extra = await loop.run_in_executor(self._executor, self._render, state)
+        if changed:
+            # Off the render thread (swscale lets go of the GIL): the next view renders
+            # meanwhile.
+            size = self._source.size
+            self._last_frame = await loop.run_in_executor(None, to_video, image, *size)
+        frame = self._last_frame
+        assert frame is not None
         took = time.monotonic() - started
         self._lead = min(self._step / VIDEO_CLOCK, 0.8 * self._lead + 0.2 * took)
         if self._on_render is not None:
             self._on_render(took)
         return pts, frame, changed, extra, state
 
-    def _convert(self, state: ViewState) -> tuple[av.VideoFrame, bool, Any]:
-        """The frame for ``state``, whether its picture differs from the last one, and (for a
-        new picture) what ``after_render`` says about it, asked on the render thread."""
+    def _render(self, state: ViewState) -> tuple[Frame, bool, Any]:
+        """On the render thread: the picture for ``state``, whether it differs from the last
+        one, and (for a new picture) what ``after_render`` says about it."""
         if self._stamp:
             image = stamp_time(self._source.frame(state), int(time.time() * 1000))
         else:
             image = self._source.rendered(state)
         changed = image is not self._last_image or self._last_frame is None
-        if changed:
-            self._last_frame = to_video(image, *self._source.size)
-            self._last_image = image
-        assert self._last_frame is not None
+        self._last_image = image
         extra = self._after_render() if changed and self._after_render is not None else None
-        return self._last_frame, changed, extra
+        return image, changed, extra
 
     async def recv(self) -> av.VideoFrame:
         """The next frame: every ``1/fps`` while the picture changes, slower once idle.
