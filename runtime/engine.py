@@ -333,6 +333,7 @@ class RenderEngine:
 
     def _release_view(self, view: RenderView) -> None:
         self._open -= 1
+        self.moving.forget(view)
         if self._closed:
             view.destroy()
             return

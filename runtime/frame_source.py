@@ -110,7 +110,8 @@ class _Target:
 
 
 class RenderView:
-    """A camera with a full-size and a preview-size buffer; pooled by the engine."""
+    """A camera with a full-size buffer and one or two preview-size buffers (the smaller
+    for a crowd moving at once); pooled by the engine."""
 
     def __init__(self, engine: RenderEngine, width: int, height: int) -> None:
         from panda3d.core import Camera, PerspectiveLens
@@ -127,18 +128,14 @@ class RenderView:
         self.camera.node().set_lens(self.lens)
         depth = engine.has_hotspots
         self.full = _Target(engine, self.camera, width, height, depth)
-        scale = engine.settings.preview_scale
-        self.preview: _Target | None = None
+        scale, crowd = engine.settings.preview_scale, engine.settings.crowd_preview_scale
+        self.preview = self._smaller(scale, depth) if scale < 1.0 else None
+        self.crowd = self._smaller(crowd, depth) if self.preview and crowd < scale else None
         self.last_target: _Target = self.full
-        if scale < 1.0:
-            pw, ph = max(16, round(width * scale)), max(16, round(height * scale))
-            self.preview = _Target(engine, self.camera, pw, ph, depth)
-            self._rows = (np.arange(height) * ph // height).astype(np.intp)
-            self._cols = (np.arange(width) * pw // width).astype(np.intp)
-            # Whole-number factors (the default 0.5 gives 2) upscale by one broadcast write.
-            self._factor = (
-                width // pw if width == pw * (width // pw) and height == ph * (width // pw) else 0
-            )
+
+    def _smaller(self, scale: float, depth: bool) -> _Target:
+        width, height = max(16, round(self.width * scale)), max(16, round(self.height * scale))
+        return _Target(self._engine, self.camera, width, height, depth)
 
     def aim(self, state: ViewState) -> None:
         """Point the camera as ``state`` says (scene Y-up → Panda3D Z-up)."""
@@ -150,10 +147,12 @@ class RenderView:
         self.camera.look_at(Point3(tx, -tz, ty), Vec3(0, 0, 1))
         self.lens.set_fov(horizontal_fov(state.fov, self.width / self.height), state.fov)
 
-    def render(self, preview: bool) -> Frame:
-        """Render one image: a preview at its own size, drawn with the engine's moving
-        detail (see :meth:`enlarge`), else the full size."""
-        target = self.preview if preview and self.preview is not None else self.full
+    def render(self, preview: bool, crowded: bool = False) -> Frame:
+        """Render one image: a preview (``crowded``: the smaller one) at its own size, drawn
+        with the engine's moving detail (see :meth:`enlarge`), else the full size."""
+        target = self.full
+        if preview and self.preview is not None:
+            target = self.crowd if crowded and self.crowd is not None else self.preview
         drawn = self._engine.moving.drawn() if target is not self.full else contextlib.nullcontext()
         target.buffer.set_active(True)
         try:
@@ -166,13 +165,16 @@ class RenderView:
 
     def enlarge(self, small: Frame) -> Frame:
         """Nearest-neighbour enlargement of a preview to the view's size."""
-        k = self._factor
-        if k:
+        ph, pw = small.shape[:2]
+        k = self.width // pw
+        if self.width == pw * k and self.height == ph * k:
+            # Whole-number factors (the default 0.5 gives 2): one broadcast write.
             out = np.empty((self.height, self.width, 3), np.uint8)
-            ph, pw = small.shape[:2]
             out.reshape(ph, k, pw, k, 3)[:] = small[:, None, :, None, :]
             return out
-        enlarged: Frame = small[self._rows[:, None], self._cols[None, :]]
+        rows = (np.arange(self.height) * ph // self.height).astype(np.intp)
+        cols = (np.arange(self.width) * pw // self.width).astype(np.intp)
+        enlarged: Frame = small[rows[:, None], cols[None, :]]
         return enlarged
 
     def reset(self) -> None:
@@ -181,8 +183,9 @@ class RenderView:
 
     def destroy(self) -> None:
         """Free the buffers for good."""
-        targets = [self.full] + ([self.preview] if self.preview is not None else [])
-        for target in targets:
+        for target in (self.full, self.preview, self.crowd):
+            if target is None:
+                continue
             self._engine.graphics_engine.remove_window(target.buffer)
         self.camera.remove_node()
 
@@ -286,7 +289,8 @@ class FrameSource:
     def _render(self, state: ViewState, preview: bool) -> None:
         self._shown = {key: s.version for key, s in self._engine.screens.items()}
         self._view.aim(state)
-        self._image = self._view.render(preview)
+        crowded = preview and self._engine.moving.crowded(self._view, time.monotonic())
+        self._image = self._view.render(preview, crowded)
         self._frame = None
         self._is_preview = preview
         self.renders += 1

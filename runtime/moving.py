@@ -29,6 +29,8 @@ logger = logging.getLogger(__name__)
 
 MAX_ERROR = 0.01
 """The simplifier stops before its error estimate passes 1% of the mesh's extent."""
+CROWD_WINDOW = 0.5
+"""Seconds since its last preview that a view still counts as moving."""
 
 
 @functools.cache
@@ -89,7 +91,8 @@ def _lighter_geom(geom: Any, settings: RuntimeSettings) -> Any:
 
 
 class MovingDetail:
-    """The lighter meshes (and shader) of a scene, swapped in for one render at a time.
+    """The lighter meshes (and shader) of a scene, swapped in for one render at a time, and
+    how many views are moving at once.
 
     ``shaders`` is the scene root's (at rest, moving) pair, or None to keep the shader.
     Meshes are simplified once per node, however many times a model is instanced.
@@ -101,6 +104,8 @@ class MovingDetail:
         self._root = root
         self._shaders = shaders
         self._swaps: list[tuple[Any, int, Any, Any]] = []  # (node, index, whole, lighter)
+        self._crowd = settings.crowd_size
+        self._moved: dict[int, float] = {}  # id of a view -> when it last drew a preview
         self.triangles = (0, 0)
         """Triangles of the swapped meshes, whole and lighter (for tests and logs)."""
         if settings.moving_detail < 1.0:
@@ -133,6 +138,18 @@ class MovingDetail:
                 light_count,
                 whole_count,
             )
+
+    def crowded(self, view: object, now: float) -> bool:
+        """Note that ``view`` draws a preview at ``now``; True when ``crowd_size`` views (it
+        among them) drew one within :data:`CROWD_WINDOW` seconds: then previews are drawn
+        smaller, so that a crowd moving at once keeps its frame rate."""
+        self._moved[id(view)] = now
+        self._moved = {key: t for key, t in self._moved.items() if now - t < CROWD_WINDOW}
+        return len(self._moved) >= self._crowd
+
+    def forget(self, view: object) -> None:
+        """``view`` left (its visitor closed it): it no longer counts as moving."""
+        self._moved.pop(id(view), None)
 
     @contextlib.contextmanager
     def drawn(self) -> Iterator[None]:

@@ -24,7 +24,9 @@ class RuntimeSettings:
     ``moving_normal_maps``, the shader skips normal maps.  With ``small_previews`` a
     frame source hands a preview to :meth:`FrameSource.rendered` callers at its own size, for
     those that enlarge it within a conversion they make anyway (the video track); a rested
-    view is drawn and handed exactly as without any of these.
+    view is drawn and handed exactly as without any of these.  When ``crowd_size`` views
+    are moving at the same moment, their previews render at ``crowd_preview_scale``
+    instead (a crowd keeps its frame rate; one or two visitors keep the sharper preview).
 
     Every glTF is loaded in a worker process capped at ``load_memory_mb`` of address space
     and ``load_cpu_seconds`` of CPU, and killed after ``load_wall_seconds``; what it makes
@@ -47,6 +49,8 @@ class RuntimeSettings:
     moving_min_triangles: int = 4096
     moving_normal_maps: bool = False
     small_previews: bool = True
+    crowd_preview_scale: float = 0.4
+    crowd_size: int = 3
     anisotropic_degree: int = 1
     exposure: float = 1.0
     key_light_intensity: float = 2.6
@@ -68,6 +72,10 @@ class RuntimeSettings:
             raise ValueError("refine_delay must not be negative")
         if not 0.01 <= self.moving_detail <= 1.0:
             raise ValueError("moving_detail must lie in [0.01, 1.0]")
+        if not 0.1 <= self.crowd_preview_scale <= 1.0:
+            raise ValueError("crowd_preview_scale must lie in [0.1, 1.0]")
+        if self.crowd_size < 1:
+            raise ValueError("crowd_size must be at least 1")
         if self.moving_min_triangles < 1:
             raise ValueError("moving_min_triangles must be at least 1")
         if not 1 <= self.max_views <= 256:

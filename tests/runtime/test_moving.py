@@ -18,7 +18,12 @@ from tests.conftest import ASSETS, centre_patch, is_bronze, until
 pytestmark = pytest.mark.render
 
 WIDTH, HEIGHT = 1280, 720
-TODAY: dict[str, Any] = {"moving_detail": 1.0, "moving_normal_maps": True, "small_previews": False}
+TODAY: dict[str, Any] = {
+    "moving_detail": 1.0,
+    "moving_normal_maps": True,
+    "small_previews": False,
+    "crowd_preview_scale": 1.0,
+}
 """The settings of the path before the lighter previews (issue 15)."""
 
 
@@ -83,6 +88,29 @@ async def test_moving_preview_is_lighter_and_the_rested_view_is_todays(
     finally:
         source.close()
         before.close()
+
+
+def test_a_crowd_moving_at_once_gets_smaller_previews(engine: RenderEngine) -> None:
+    """With ``crowd_size`` (3) views moving together previews shrink to 0.4; two keep half
+    size, and a view that closes stops counting."""
+    sources = [engine.open_view(WIDTH, HEIGHT) for _ in range(3)]
+    try:
+        for source in sources:
+            source.frame(engine.home)
+        sizes = []
+        for i, source in enumerate(sources):
+            sizes.append(source.rendered(replace(engine.home, yaw=engine.home.yaw + 5 + i)).shape)
+        assert sizes[:2] == [(HEIGHT // 2, WIDTH // 2, 3)] * 2
+        assert sizes[2] == (round(HEIGHT * 0.4), round(WIDTH * 0.4), 3)
+        crowd = sources[2].frame(replace(engine.home, yaw=engine.home.yaw + 7))
+        assert crowd.shape == (HEIGHT, WIDTH, 3)
+        assert is_bronze(centre_patch(crowd)), centre_patch(crowd)
+        sources.pop().close()
+        moved = replace(engine.home, yaw=engine.home.yaw + 9)
+        assert sources[0].rendered(moved).shape == (HEIGHT // 2, WIDTH // 2, 3)
+    finally:
+        for source in sources:
+            source.close()
 
 
 def test_a_full_size_view_after_previews_is_todays(
