@@ -44,7 +44,7 @@ def _preflight(allow: str) -> Handler:
         headers = {
             "Allow": allow,
             "Access-Control-Allow-Methods": allow,
-            "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type, If-Match, X-Museion-Pass",
             "Access-Control-Max-Age": "86400",
         }
         if "POST" in allow:

@@ -11,6 +11,7 @@ __all__ = [
     "CommandError",
     "IceRestartUnsupported",
     "MediaNotFound",
+    "PassRefused",
     "PreconditionFailed",
     "PublishFailed",
     "RelayUnavailable",
@@ -139,9 +140,17 @@ class CapacityReached(SignallingError):
 
     code = "SERVER_FULL"
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(self, message: str, retry_after: int, queue: str | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.queue = queue
+
+    def to_dict(self) -> dict[str, str]:
+        """With ``queue``: where a browser waits its turn instead (the waiting room)."""
+        body = super().to_dict()
+        if self.queue is not None:
+            body["queue"] = self.queue
+        return body
 
 
 class RelayUnavailable(SignallingError):
@@ -171,3 +180,10 @@ class TourMessageError(StreamingError):
     ``CHAT_EMPTY``, ``CHAT_RATE_LIMITED``, ``MESSAGE_MALFORMED``, ...); they stay in."""
 
     code = "MESSAGE_MALFORMED"
+
+
+class PassRefused(SignallingError):
+    """An admission pass that does not admit: forged (``PASS_INVALID``), used before
+    (``PASS_USED``) or too old (``PASS_EXPIRED``)."""
+
+    code = "PASS_INVALID"

@@ -69,6 +69,7 @@ class Held:
     publishers: int
     streams: list[StreamFigures] = field(default_factory=list)
     links: list[LinkFigures] = field(default_factory=list)
+    render_busy: float = 0.0  # the render threads' busy share, last few seconds
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,16 @@ class _Exposition(Collector):
             "museion_places",
             "Gallery places there are (--max-sessions).",
             value=held.max_sessions,
+        )
+        yield GaugeMetricFamily(
+            "museion_queue_length",
+            "Visitors waiting in the queue for a place.",
+            value=held.sessions.get("waiting", 0),
+        )
+        yield GaugeMetricFamily(
+            "museion_render_busy_ratio",
+            "Share of the render threads' time spent on visitors' frames (last 3 s).",
+            value=held.render_busy,
         )
         yield GaugeMetricFamily(
             "museion_render_views_in_use",
@@ -189,6 +200,13 @@ class Metrics:
                 "Frames sent to gallery visitors.",
                 registry=self.registry,
             ),
+        )
+
+        self.queue_waits = Histogram(
+            "museion_queue_wait_seconds",
+            "How long admitted visitors waited in the queue.",
+            buckets=(1, 5, 15, 30, 60, 120, 300, 600, 1200, 3600),
+            registry=self.registry,
         )
 
     def text(self, held: Held) -> bytes:

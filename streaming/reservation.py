@@ -77,6 +77,7 @@ class Places:
         self.what = what
         self.retry_after = retry_after
         self.in_use = 0
+        self.on_free: Callable[[], None] | None = None  # told after a place is given back
 
     def take(self, held: Reservation) -> None:
         """One place, given back when ``held`` is released; raises :class:`CapacityReached`."""
@@ -91,3 +92,5 @@ class Places:
 
     def _give_back(self) -> None:
         self.in_use -= 1
+        if self.on_free is not None:
+            self.on_free()

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from importlib import resources
@@ -25,6 +26,12 @@ from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import CheckedScene
 from museion.scenes.showcase import Showcase
+from museion.streaming.admission import (
+    PASS_HEADER,
+    RenderLoad,
+    WaitingRoom,
+    add_admission_routes,
+)
 from museion.streaming.cors import add_cors
 from museion.streaming.errors import MediaNotFound, SessionNotFound, StreamingError
 from museion.streaming.http_errors import error_middleware
@@ -63,15 +70,24 @@ logger = logging.getLogger(__name__)
 class SessionRegistry:
     """The live sessions, bounded by ``max_sessions`` places."""
 
-    def __init__(self, settings: StreamSettings) -> None:
+    def __init__(self, settings: StreamSettings, engine: RenderEngine) -> None:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
         self.places = Places(settings.max_sessions, "viewing places", settings.retry_after)
+        capacity = getattr(engine.executor, "_max_workers", 1)
+        self.load = RenderLoad(capacity)
+        self.room = WaitingRoom(self.places, self.load, settings.admission_fps)
+        self.places.on_free = self.room.pump  # a place given back goes to the queue's head
 
     def add(self, session: Session) -> None:
         """Register ``session`` until its reservation is released."""
         self.sessions[session.id] = session
-        session.held.add(lambda: self.sessions.pop(session.id, None))
+
+        def ended() -> None:
+            self.sessions.pop(session.id, None)
+            self.room.visit_ended(time.monotonic() - session.started)
+
+        session.held.add(ended)
 
     def get(self, session_id: str) -> Session:
         """The live session ``session_id``; raises :class:`SessionNotFound`."""
@@ -103,17 +119,30 @@ async def visit_post(request: web.Request) -> web.Response:
     offer, parsed = await read_offer(request, settings)
     loop = asyncio.get_running_loop()
     async with Reservation("gallery session") as held:
-        registry.places.take(held)
+        if docent:  # staff: a free place, ahead of the queue
+            registry.places.take(held)
+        else:  # a free place if nobody waits, or the one the visitor's pass reserved
+            registry.room.enter(held, request.headers.get(PASS_HEADER))
         source = await loop.run_in_executor(
             engine.executor, engine.open_view, settings.width, settings.height
         )
         held.add(lambda: loop.run_in_executor(engine.executor, source.close))
+        meter = registry.load.meter(engine.executor)  # what this visitor costs the renderer
+        held.add(lambda: registry.load.forget(meter))
         # ``?exhibit=ID`` (a shared link to one relic) starts orbiting it; unknown ids are
         # ignored and the visitor enters at the spawn point.
         start_at = request.query.get("exhibit")
         metrics = request.app[METRICS_KEY].visit
         kind = DocentSession if docent else Session
-        session = kind(engine, source, settings, held, start_at=start_at, metrics=metrics)
+        session = kind(
+            engine,
+            source,
+            settings,
+            held,
+            start_at=start_at,
+            metrics=metrics,
+            executor=meter,
+        )
         answer = await session.answer(offer, parsed)
         if isinstance(session, DocentSession):
             open_tour(
@@ -167,6 +196,8 @@ async def healthz(request: web.Request) -> web.Response:
             "sessions": len(registry.sessions),
             "max_sessions": registry.settings.max_sessions,
             "places_in_use": registry.places.in_use,
+            "waiting": len(registry.room.waiting),
+            "render": registry.load.figures(),
             "views_in_use": engine.views_in_use,
             "live": request.app[LIVE_KEY].health(),
             # Models whose load failed are left out of the render; operators see why here.
@@ -198,7 +229,9 @@ async def _held(app: web.Application) -> Held:
             "docent": docents,
             "follower": followers,
             "live_viewer": health["viewers"] - followers,
+            "waiting": len(registry.room.waiting),
         },
+        render_busy=registry.load.busy(),
         places_in_use=registry.places.in_use,
         max_sessions=registry.settings.max_sessions,
         views_in_use=app[ENGINE_KEY].views_in_use,
@@ -271,7 +304,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
     app[ENGINE_KEY] = engine
     app[SETTINGS_KEY] = settings
-    app[SESSIONS_KEY] = SessionRegistry(settings)
+    app[SESSIONS_KEY] = registry = SessionRegistry(settings, engine)
     app[METRICS_KEY] = Metrics()
     app.router.add_get("/", index)
     app.router.add_get("/docent", index)  # the same page, leading a tour (docent.js)
@@ -284,6 +317,8 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)
     add_tour_routes(app, settings)
+    add_admission_routes(app, registry.room)
+    registry.room.on_wait = app[METRICS_KEY].queue_waits.observe
     add_cors(app)
     feeds = stage_feeds(engine, settings.stage_fps)
     app[LIVE_KEY].taps.extend(feed.attach for feed in feeds)

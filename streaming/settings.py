@@ -71,6 +71,10 @@ class StreamSettings:
     A stage screen in the venue shows its live stream at up to ``stage_fps`` pictures a
     second.
 
+    Admission: a visitor is let in while a place is free and the render thread has time
+    for one more moving visitor at ``admission_fps`` frames a second beside those moving
+    now (0: places alone decide); otherwise they wait in the queue (``GET /queue``).
+
     Docent tours: a gallery session offered with ``docent_token`` as its bearer token is a
     docent's (None: no tours), whose one rendered view is relayed to followers as the live
     stream ``tour-<id>`` (followers take live-show places).  A follower may send
@@ -114,6 +118,7 @@ class StreamSettings:
     docent_token: str | None = None
     max_chat_chars: int = 280
     chat_per_minute: int = 12
+    admission_fps: int = 28
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -162,6 +167,8 @@ class StreamSettings:
             raise ValueError("a docent token must not be empty")
         if not 1 <= self.max_chat_chars <= 2000 or not 1 <= self.chat_per_minute <= 600:
             raise ValueError("max_chat_chars must lie in [1, 2000], chat_per_minute in [1, 600]")
+        if not 0 <= self.admission_fps <= 60:
+            raise ValueError("admission_fps must lie in [0, 60] (0: by places alone)")
         if not 1 <= self.stage_fps <= 60:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):

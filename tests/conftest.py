@@ -132,6 +132,13 @@ async def offer(kind: str = "recvonly", channel: bool = True) -> str:
     return text
 
 
+async def delete(url: str) -> int:
+    """``DELETE url`` (a session's or viewer's resource), as a page does when it leaves:
+    the reply's status."""
+    async with aiohttp.ClientSession() as http, http.delete(url) as reply:
+        return reply.status
+
+
 @dataclass
 class Viewer:
     """A Python WebRTC peer doing what the browser page does."""

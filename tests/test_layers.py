@@ -81,20 +81,30 @@ ROOMS = {
     "streaming/live": (
         "museion.streaming.visit",
         "museion.streaming.tours",
+        "museion.streaming.admission",
         "museion.streaming.server",
     ),
     "streaming/visit": (
         "museion.streaming.live",
         "museion.streaming.tours",
+        "museion.streaming.admission",
         "museion.streaming.server",
     ),
     # A tour is a visitor's session relayed live: above both, below the server.
-    "streaming/tours": ("museion.streaming.server",),
+    "streaming/tours": ("museion.streaming.server", "museion.streaming.admission"),
+    # Admission knows places, render time and passes, not what a session does.
+    "streaming/admission": (
+        "museion.streaming.visit",
+        "museion.streaming.live",
+        "museion.streaming.tours",
+        "museion.streaming.server",
+    ),
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),
 }
 COMMON = (
+    "museion.streaming.admission",
     "museion.streaming.live",
     "museion.streaming.visit",
     "museion.streaming.tours",

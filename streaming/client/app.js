@@ -6,6 +6,7 @@ import { createDocent, listTours } from '/static/docent.js';
 import { createLabels } from '/static/label.js';
 import { createModes } from '/static/modes.js';
 import { createTours } from '/static/tours.js';
+import { createWaiting } from '/static/waiting.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
 
 const $ = (id) => document.getElementById(id);
@@ -225,7 +226,9 @@ function describeFailure(err) {
   return ['Cannot start the stream', `This browser could not set up the stream (${err && err.message || err}).`];
 }
 
-async function start() {
+/** Open a session; `pass` is the waiting room's, when the visitor's turn has come. */
+async function start(pass = null) {
+  waiting.leave();
   const previous = teardown();
   const mine = generation;
   hideError();
@@ -274,6 +277,7 @@ async function start() {
     const exhibit = new URLSearchParams(window.location.search).get('exhibit');
     if (exhibit) query.set('exhibit', exhibit);
     const headers = {};
+    if (pass) headers['X-Museion-Pass'] = pass;
     if (credentials) {
       query.set('docent', '');
       query.set('title', credentials.title);
@@ -286,8 +290,14 @@ async function start() {
     if (pc.connectionState === 'new') setState('connecting');
   } catch (err) {
     if (mine !== generation) return;
-    console.warn('museion: signalling failed', err);
     pc.close();
+    if (err instanceof WhepError && err.status === 503 && typeof err.details.queue === 'string'
+        && !credentials) {
+      setState('waiting');  // the gallery is busy: wait for a turn, no reload needed
+      waiting.wait(err.details.queue);
+      return;
+    }
+    console.warn('museion: signalling failed', err);
     setState('failed');
     if (credentials && err instanceof WhepError && (err.status === 401 || err.status === 403)) {
       docent.forget();
@@ -325,8 +335,17 @@ labels.onLanguage((language) => {
   tours.refresh();
   modes.refresh();
   docent.refresh();
+  waiting.refresh();
 });
 labels.onCloser((exhibit) => sendCommand({ type: 'mode', mode: 'orbit', exhibit }));
+const waiting = createWaiting({
+  panel: $('waiting'),
+  words: (key) => t(key, labels.language),
+  onAdmitted: (pass) => start(pass),
+  onLost: () => showError(t('queueTitle', labels.language),
+    'The connection to the queue was lost. Retry to join it again.'),
+});
+museion.waiting = waiting;
 const docent = createDocent({
   panel: $('docent'), login: $('docent-login'), send: sendCommand, words: (key) => t(key, labels.language),
 });
@@ -356,6 +375,7 @@ attachControls($('stage'), sendCommand, {
 $('reset').addEventListener('click', () => sendCommand({ type: 'reset' }));
 $('retry').addEventListener('click', () => start());
 window.addEventListener('pagehide', () => {
+  waiting.leave();
   endSession(museion.sessionUrl, { keepalive: true });
   museion.sessionUrl = null;
 });

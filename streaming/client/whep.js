@@ -1,12 +1,13 @@
 // WHEP signalling: POST an SDP offer, get the answer and the session URL; DELETE to end.
 
 export class WhepError extends Error {
-  constructor(message, { code = 'NETWORK', status = 0, retryAfter = null } = {}) {
+  constructor(message, { code = 'NETWORK', status = 0, retryAfter = null, details = {} } = {}) {
     super(message);
     this.name = 'WhepError';
     this.code = code;
     this.status = status;
     this.retryAfter = retryAfter;
+    this.details = details;  // the refusal's JSON body (a full gallery names its queue)
   }
 }
 
@@ -62,13 +63,15 @@ export async function negotiate(pc, { endpoint = '/whep', timeoutMs = 20000, hea
   if (response.status !== 201 && response.status !== 200) {
     let code = `HTTP_${response.status}`;
     let message = `The server refused the stream (HTTP ${response.status}).`;
+    let details = {};
     try {
       const body = await response.json();
       code = body.code || code;
       message = body.message || message;
+      if (body && typeof body === 'object') details = body;
     } catch (err) { /* not JSON: keep the generic sentence */ }
     throw new WhepError(message, {
-      code, status: response.status, retryAfter: retryAfterSeconds(response.headers.get('Retry-After')),
+      code, status: response.status, retryAfter: retryAfterSeconds(response.headers.get('Retry-After')), details,
     });
   }
   const header = response.headers.get('Location');

@@ -20,6 +20,7 @@ import secrets
 import time
 from collections import deque
 from collections.abc import Coroutine
+from concurrent.futures import Executor
 from typing import Any
 from urllib.parse import quote
 
@@ -93,9 +94,12 @@ class Session:
         held: Reservation,
         start_at: str | None = None,
         metrics: VisitMetrics | None = None,
+        executor: Executor | None = None,
     ) -> None:
         """``held`` already holds the visitor's place and ``source``; the session adds its
-        peer connection and tasks, and releases it all in :meth:`close`."""
+        peer connection and tasks, and releases it all in :meth:`close`.  Frames are made
+        on ``executor`` (the engine's render thread, metered for admission), by default
+        the engine's own."""
         self.id = secrets.token_urlsafe(16)
         self.label = hashlib.sha256(self.id.encode()).hexdigest()[:8]
         """Stands for the session in metrics and logs without naming its id (the id is
@@ -105,9 +109,10 @@ class Session:
         self.source = source
         self.visit = Visit(engine, time.monotonic(), start_at, settings.hotspot_range)
         self.pc = RTCPeerConnection(rtc_configuration(settings))
+        self.started = time.monotonic()
         self.track = ViewTrack(
             source,
-            engine.executor,
+            executor or engine.executor,
             self.current_view,
             settings.fps,
             stamp_clock=settings.stamp_clock,

@@ -23,7 +23,7 @@ from museion.streaming.live import LIVE_KEY
 from museion.streaming.live.encoded_media import tap_receiver
 from museion.streaming.tours import TOURS_KEY
 from museion.streaming.tours.docent import ENDED
-from tests.conftest import LOOPBACK, Server, offer, serve, until, viewer
+from tests.conftest import LOOPBACK, Server, delete, offer, serve, until, viewer
 from tests.streaming.test_metrics import scrape, sessions
 
 pytestmark = pytest.mark.render
@@ -136,8 +136,7 @@ async def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int
 
 async def leave(server: Server, location: str) -> None:
     """The docent ends their session (DELETE), as their page does on leaving."""
-    async with aiohttp.ClientSession() as http, http.delete(f"{server.url}{location}") as reply:
-        assert reply.status == 204
+    assert await delete(f"{server.url}{location}") == 204
 
 
 def tour_of(server: Server) -> str:
@@ -327,7 +326,8 @@ async def test_a_closed_follower_tab_leaves_the_room_and_the_relay(engine: Rende
         tour = server.app[TOURS_KEY][tour_of(server)]
         async with follower(server.url, tour.stream), room(server.url, tour.id):
             await until(lambda: tour.summary()["followers"] == 1 and tour.followers)
-        await until(lambda: tour.summary()["followers"] == 0 and not tour.followers)
+        # No DELETE, as from a crashed tab: ICE consent fails within about 8 s.
+        await until(lambda: tour.summary()["followers"] == 0 and not tour.followers, 20)
 
 
 async def test_a_followers_stream_ends_with_the_tour(engine: RenderEngine) -> None:

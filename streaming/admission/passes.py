@@ -1,0 +1,54 @@
+"""Admission passes: what lets the head of the queue in, once, for a short while.
+
+A pass is ``<id>.<expiry>.<mac>``: a random id, a Unix expiry and an HMAC-SHA256 of both
+under a key made when the server starts.  Pure functions: :func:`sign` and :func:`read`
+(which refuses a forged, malformed or expired pass with :class:`PassRefused`); that a
+pass is used once is the waiting room's to enforce, by its id.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import secrets
+
+from museion.streaming.errors import PassRefused
+
+__all__ = ["MAX_PASS_CHARS", "new_key", "read", "sign"]
+
+MAX_PASS_CHARS = 200
+
+
+def new_key() -> bytes:
+    return secrets.token_bytes(32)
+
+
+def _mac(key: bytes, body: str) -> str:
+    digest = hmac.new(key, body.encode("ascii"), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest).decode("ascii").rstrip("=")
+
+
+def sign(key: bytes, pass_id: str, expires: int) -> str:
+    """The pass for ``pass_id``, good until ``expires`` (Unix seconds)."""
+    body = f"{pass_id}.{expires}"
+    return f"{body}.{_mac(key, body)}"
+
+
+def read(key: bytes, text: str, now: float) -> str:
+    """The id of the genuine, unexpired pass ``text``; raises :class:`PassRefused`."""
+    if len(text) > MAX_PASS_CHARS or text.count(".") != 2:
+        raise PassRefused("This admission pass is not one of ours.", code="PASS_INVALID")
+    pass_id, expires, mac = text.split(".")
+    try:
+        good = hmac.compare_digest(mac.encode("ascii"), _mac(key, f"{pass_id}.{expires}").encode())
+        deadline = int(expires)
+    except (UnicodeEncodeError, ValueError):
+        good, deadline = False, 0
+    if not good:
+        raise PassRefused("This admission pass is not one of ours.", code="PASS_INVALID")
+    if now > deadline:
+        raise PassRefused(
+            "This admission pass has expired; join the queue again.", code="PASS_EXPIRED"
+        )
+    return pass_id
