@@ -1,5 +1,7 @@
 // The live-show page: WHEP to /whep/<stream>, the publisher's own frames, and the controls
 // a viewer expects (play, volume, full screen), the picture's quality and who is watching.
+// A show sent in simulcast layers gets a Quality choice (Auto, High, Medium, Low): a POST
+// of {"layer": rid} to the viewer's resource, as any WHEP client may send.
 import { WhepError, endSession, negotiate } from './whep.js';
 
 const stream = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
@@ -70,6 +72,7 @@ async function poll() {
     const status = await reply.json();
     state.status = status;
     $('viewers').textContent = `${status.viewers} watching`;
+    showLayers(status.layers || []);
     if (!status.live) { end('The show has ended. Thank you for watching.'); return; }
   } catch (err) { /* a missed poll is retried in a second */ }
   const stats = await state.pc.getStats();
@@ -99,6 +102,37 @@ async function poll() {
   }
 }
 
+const NAMES = { 1: ['High'], 2: ['High', 'Low'], 3: ['High', 'Medium', 'Low'] };
+
+/** The Quality choice, once the show says which layers it sends (best first). */
+function showLayers(layers) {
+  const key = layers.map((l) => `${l.rid}:${l.width}x${l.height}`).join(',');
+  if (key === state.layersKey) return;
+  state.layersKey = key;
+  const select = $('layer');
+  const chosen = select.value;
+  const names = NAMES[layers.length] || [];
+  select.replaceChildren(new Option('Auto', 'auto'));
+  layers.forEach((layer, index) => {
+    const size = layer.width ? ` (${layer.width}×${layer.height})` : '';
+    select.append(new Option(`${names[index] || layer.rid}${size}`, layer.rid));
+  });
+  select.value = [...select.options].some((o) => o.value === chosen) ? chosen : 'auto';
+  $('layers').hidden = layers.length < 2;
+}
+
+async function chooseLayer(layer) {
+  if (!state.location) return;
+  try {
+    const reply = await fetch(`${state.location}/layer`, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ layer }),
+    });
+    if (!reply.ok) say((await reply.json()).message || 'That quality is not available.');
+    else say('');
+  } catch (err) { say('The quality could not be changed; try again.'); }
+}
+
 /** "H.264 High, level 6: 8K" from the status; what the page knows of the picture. */
 function describe(status) {
   if (!status || !status.codec) return 'its video format';
@@ -118,6 +152,7 @@ $('mute').addEventListener('click', () => {
   $('mute').textContent = video.muted ? 'Unmute' : 'Mute';
   $('mute').setAttribute('aria-pressed', String(video.muted));
 });
+$('layer').addEventListener('change', (event) => chooseLayer(event.target.value));
 $('volume').addEventListener('input', (event) => { video.volume = Number(event.target.value); });
 $('fullscreen').addEventListener('click', () => {
   if (document.fullscreenElement) document.exitFullscreen(); else $('stage').requestFullscreen();

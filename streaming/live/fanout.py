@@ -196,12 +196,15 @@ class FanoutPump:
         self._heard[sender] = sender.nacked, sender.sent_packets, sender.send_drops
         fresh = pilot.settings.interval * 3
         loss = sender.loss[0] if sender.loss and now - sender.loss[1] < fresh else None
+        # An estimate counts when it falls: a receiver's rises only as fast as what it is
+        # sent, so one still rising after a switch up says nothing of the link.
         remb = sender.remb
+        falling = remb is not None and remb[0] < 0.95 * sender.remb_before
         return Feedback(
             drops=sender.send_drops - drops,
             loss=loss,
             nack_share=(sender.nacked - nacked) / max(1, sender.sent_packets - sent),
-            remb=remb[0] if remb and now - remb[1] < pilot.settings.remb_age else None,
+            remb=remb[0] if remb and falling and now - remb[1] < pilot.settings.remb_age else None,
         )
 
     def close(self) -> None:

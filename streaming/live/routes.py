@@ -13,7 +13,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from importlib import resources
 from pathlib import Path
 
 from aiohttp import web
@@ -49,14 +48,13 @@ from museion.streaming.live.simulcast import SimulcastReceiver, simulcast_offer,
 from museion.streaming.live.simulcast.choice import parse_layer_choice
 from museion.streaming.live.simulcast.receive import LayerFrame
 from museion.streaming.live.simulcast.sdp import accept_stream_ids, answer_simulcast
+from museion.streaming.live.status import live_page, live_stats, live_status
 from museion.streaming.live.stream import LiveStream
 from museion.streaming.live.trickle import SDPFRAG, parse_sdpfrag
 from museion.streaming.live.viewers import Viewer, attach_viewer
 from museion.streaming.negotiation import (
     answer_publisher,
-    level_name,
     offer_refusals,
-    profile_name,
     register_profiles,
     set_offer,
 )
@@ -133,7 +131,10 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
                 registry.spawn(pending)
 
         rids = simulcast.rids if simulcast is not None and layers is not None else ()
-        stream.start(chosen, ask_keyframe, packetizer(chosen), profile, rids, ask_layer)
+        packetizers = {rid: packetizer(chosen) for rid in rids}
+        stream.start(
+            chosen, ask_keyframe, packetizer(chosen), profile, rids, ask_layer, packetizers
+        )
         if registry.pool is not None:
             _feed_pool(registry.pool, publisher, chosen, profile)
             registry.spawn(registry.pool.start())  # workers come up while the publisher connects
@@ -332,55 +333,6 @@ async def watch_layer(request: web.Request) -> web.Response:
     layer = parse_layer_choice(text, list(stream.layers) if stream.simulcast else [])
     await registry.choose_layer(viewer, layer)
     return web.json_response({"layer": layer})
-
-
-async def live_status(request: web.Request) -> web.Response:
-    """Whether a stream is live, its codec and how many watch (the viewer page polls it)."""
-    registry = request.app[LIVE_KEY]
-    name = check_stream_name(request.match_info["stream"])
-    stream = registry.streams.get(name)
-    if stream is None or not stream.live:
-        off: dict[str, object] = {"live": False, "codec": None, "profile": None}
-        off.update(level=None, viewers=0, layers=[])
-        return web.json_response({"stream": name, **off})
-    h264 = stream.codec == "H264"
-    return web.json_response(
-        {
-            "stream": name,
-            "live": True,
-            "codec": stream.codec,
-            "profile": profile_name(stream.profile_level_id) if h264 else None,
-            "level": level_name(stream.profile_level_id) if h264 else None,
-            "viewers": registry.watching(stream),
-            "layers": stream.layer_status() if stream.simulcast else [],
-        }
-    )
-
-
-async def live_stats(request: web.Request) -> web.Response:
-    """For the venue: what came in and what each viewer was sent and lost (needs the
-    stream's publish token: viewer ids are the keys to their sessions)."""
-    registry = request.app[LIVE_KEY]
-    name = check_stream_name(request.match_info["stream"])
-    registry.authorize(name, request.headers.get("Authorization"))
-    stream = registry.streams.get(name)
-    return web.json_response(
-        {
-            "stream": name,
-            "live": stream is not None and stream.live,
-            "frames_in": stream.frames_in if stream is not None else 0,
-            "bytes_in": stream.bytes_in if stream is not None else 0,
-            "relay_workers": len(registry.pool.workers) if registry.pool is not None else 0,
-            "viewers": await registry.viewer_stats(stream) if stream is not None else [],
-        }
-    )
-
-
-async def live_page(request: web.Request) -> web.FileResponse:
-    """The viewer page of a live show (its stream name is read from the path)."""
-    check_stream_name(request.match_info["stream"])  # a valid name, or 400
-    page = Path(str(resources.files("museion.streaming").joinpath("client"))) / "live.html"
-    return web.FileResponse(page, headers={"Cache-Control": "no-cache"})
 
 
 def add_live_routes(app: web.Application, settings: StreamSettings) -> None:

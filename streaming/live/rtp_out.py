@@ -58,6 +58,11 @@ logger = logging.getLogger(__name__)
 PACING_BURST = 8  # packets sent back to back before the pacer has its say
 PACING_DEBT = 0.005  # seconds of sending an idle pacer may catch up at once
 HISTORY = 2048  # packets kept per viewer for NACKs: more than a 4K keyframe
+# A packet is sent again only while it can still be shown, and once per round trip: a
+# viewer on a saturated link NACKs everything it misses with every new gap (aiortc does),
+# and answering each would fill its link with retransmissions, for good.
+RETRANSMIT_AGE = 3.0  # seconds
+RETRANSMIT_GAP = 0.25  # seconds
 _SRTP_TRAILER = 16 + 128  # libsrtp's SRTP_MAX_TRAILER_LEN: the tag and MKI it may append
 _CONNECTED = "connected"
 
@@ -178,13 +183,16 @@ class DirectSender:
         # and loss (share of packets, last receiver report), each with when it came.
         self.nacked = 0
         self.remb: tuple[float, float] | None = None
+        self.remb_before = 0.0  # the estimate before the last one
         self.loss: tuple[float, float] | None = None
         self._last_out: tuple[int, float] | None = None  # last timestamp sent, and when
+        self._switched_at = 0.0  # packets sent before are of another layer: never again
         self._length = srtp_binding.ffi.new("int *")
         self._sequence = random.getrandbits(16)
         self._rtx_sequence = random.getrandbits(16)
         self._origin = random.getrandbits(32)
-        self._history: list[tuple[int, int, int, bytes] | None] = [None] * HISTORY
+        self._history: list[tuple[int, int, int, bytes, float] | None] = [None] * HISTORY
+        self._resent_at = [0.0] * HISTORY
         self._template = bytearray()
         self._rtx_template = bytearray()
         self._handle_rtcp = self.sender._handle_rtcp_packet
@@ -231,6 +239,7 @@ class DirectSender:
             last, at = self._last_out
             elapsed = max(1, round((time.monotonic() - at) * 90_000))
             self._origin = (last + elapsed - timestamp) & 0xFFFFFFFF
+        self._switched_at = time.monotonic()
         self.layer = layer
         self.switches += 1
 
@@ -275,6 +284,7 @@ class DirectSender:
         sequence = self._sequence
         history = self._history
         first_byte = self.payload_type
+        now = time.monotonic()
         sent = drops = 0
         batch = Batch(sock, address)
         for index, payload in enumerate(payloads, first):
@@ -289,7 +299,7 @@ class DirectSender:
             if protect(srtp, cdata, length) != 0:
                 raise ConnectionError("SRTP protection failed")
             drops += batch.add(buffer[: length[0]])
-            history[sequence % HISTORY] = (sequence, timestamp, marker, payload)
+            history[sequence % HISTORY] = (sequence, timestamp, marker, payload, now)
             sequence = (sequence + 1) & 0xFFFF
             sent += len(payload)
         drops += batch.flush()
@@ -299,7 +309,7 @@ class DirectSender:
         self.send_drops += drops
         if first + len(payloads) > last:
             self.sent_frames += 1
-        self._last_out = timestamp, time.monotonic()
+        self._last_out = timestamp, now
         self._update_report_counters(timestamp, len(payloads), sent)
         return True
 
@@ -312,10 +322,20 @@ class DirectSender:
         sender._RTCRtpSender__octet_count += octets
 
     def _retransmit(self, sequence: int) -> None:
-        kept = self._history[sequence % HISTORY]
+        slot = sequence % HISTORY
+        kept = self._history[slot]
         if kept is None or kept[0] != sequence:
             return
-        _, timestamp, marker, payload = kept
+        _, timestamp, marker, payload, sent_at = kept
+        now = time.monotonic()
+        resent_at = self._resent_at[slot]
+        if (
+            now - sent_at > RETRANSMIT_AGE
+            or sent_at < self._switched_at
+            or (resent_at > sent_at and now - resent_at < RETRANSMIT_GAP)
+        ):
+            return
+        self._resent_at[slot] = now
         sock, address = self._socket()
         if self.rtx_payload_type is not None:
             header = self._rtx_template
@@ -344,6 +364,7 @@ class DirectSender:
             except ValueError:
                 return
             if self.sender._ssrc in ssrcs:
+                self.remb_before = self.remb[0] if self.remb is not None else 0.0
                 self.remb = float(bitrate), now
 
     async def _on_rtcp(self, packet: Any) -> None:

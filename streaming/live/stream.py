@@ -177,8 +177,7 @@ class Layer:
         self.last_frame_at = now
         self.recent.append((now, frame.size))
         self.recent_bytes += frame.size
-        while self.recent[0][0] < now - BITRATE_WINDOW:
-            self.recent_bytes -= self.recent.popleft()[1]
+        self.forget_before(now - BITRATE_WINDOW)
         if frame.keyframe:
             self.gop = [frame]
             self.gop_bytes = frame.size
@@ -189,6 +188,11 @@ class Layer:
                 self.gop_bytes = 0
             else:
                 self.gop.append(frame)
+
+    def forget_before(self, moment: float) -> None:
+        """Drop the frames sent before ``moment`` from the bitrate's window."""
+        while self.recent and self.recent[0][0] < moment:
+            self.recent_bytes -= self.recent.popleft()[1]
 
 
 class LiveStream:
@@ -217,6 +221,7 @@ class LiveStream:
         self.request_keyframe: Callable[[], None] | None = None
         self.layer_keyframe: Callable[[str], None] | None = None
         self.packetize: Callable[[bytes, int], tuple[bytes, ...]] | None = None
+        self.layer_packetizers: dict[str, Callable[[bytes, int], tuple[bytes, ...]]] = {}
         self.frames_in = 0
         self.bytes_in = 0
         self.layers: dict[str, Layer] = {"": Layer("")}
@@ -232,16 +237,20 @@ class LiveStream:
         profile_level_id: str | None = None,
         layers: tuple[str, ...] = (),
         layer_keyframe: Callable[[str], None] | None = None,
+        layer_packetizers: dict[str, Callable[[bytes, int], tuple[bytes, ...]]] | None = None,
     ) -> None:
         """A publisher is on with ``codec`` (H.264: of ``profile_level_id``); ``packetize``
         cuts each frame into RTP payloads once, for every viewer.  A simulcast publisher
         names its ``layers`` (rids, in its offer's order); ``layer_keyframe(rid)`` asks
-        one of them for a keyframe."""
+        one of them for a keyframe; each layer has its own packetizer (VP8's picture ids
+        count the frames of one layer: a viewer seeing gaps drops every frame to the next
+        keyframe)."""
         self.codec = codec
         self.profile_level_id = profile_level_id
         self.request_keyframe = request_keyframe
         self.layer_keyframe = layer_keyframe
         self.packetize = packetize
+        self.layer_packetizers = layer_packetizers or {}
         self.layers = {rid: Layer(rid) for rid in layers or ("",)}
         self._started_at = self._clock()
         self.live = True
@@ -268,7 +277,8 @@ class LiveStream:
     def publish_frame(self, data: bytes, timestamp: int, layer: str = "") -> EncodedFrame:
         """One frame from the publisher (of simulcast ``layer``), packetized once, to
         every viewer."""
-        payloads = self.packetize(data, timestamp) if self.packetize is not None else ()
+        packetize = self.layer_packetizers.get(layer, self.packetize)
+        payloads = packetize(data, timestamp) if packetize is not None else ()
         codec = self.codec or "H264"
         frame = EncodedFrame(data, timestamp, is_keyframe(codec, data), payloads, layer)
         if frame.keyframe and self.simulcast and layer in self.layers:
@@ -326,8 +336,11 @@ class LiveStream:
     def bitrate(self, layer: str | None = None) -> float:
         """The publisher's video bits per second over the last :data:`BITRATE_WINDOW`, of
         one ``layer`` or all."""
-        span = min(BITRATE_WINDOW, max(0.25, self._clock() - self._started_at))
+        now = self._clock()
+        span = min(BITRATE_WINDOW, max(0.25, now - self._started_at))
         chosen = self.layers.values() if layer is None else [self.layers[layer]]
+        for each in chosen:
+            each.forget_before(now - BITRATE_WINDOW)  # a paused layer's rate falls to 0
         return sum(each.recent_bytes for each in chosen) * 8 / span
 
     def ranked(self) -> list[str]:

@@ -173,13 +173,19 @@ async def attach_viewer(
     pump = pump_for(stream)
     for transceiver in sending:
         if transceiver.kind == "video":
-            sender = DirectSender(transceiver, stream.want_keyframe, stream.bitrate)
+            sender = DirectSender(transceiver, None, stream.bitrate)
+            # A picture loss report asks the layer the viewer is sent for a keyframe.
+            sender.on_keyframe_request = _keyframe_of(stream, sender)
             spawn(pump.join(sender, feed))
         else:  # audio needs no catching up: it starts with the next packet
             sender = DirectSender(transceiver)
             spawn(_listen(pump, sender))
         viewer.senders.append(sender)
     return viewer, announce_candidates(pc.localDescription.sdp, settings)
+
+
+def _keyframe_of(stream: LiveStream, sender: DirectSender) -> Callable[[], None]:
+    return lambda: stream.want_keyframe(sender.layer)
 
 
 async def _listen(pump: FanoutPump, sender: DirectSender) -> None:

@@ -92,7 +92,7 @@ class Pilot:
         if now - self._changed < self.settings.settle:
             return self.target
         if self._congested(sending[index].bitrate, heard):
-            return self._step_down(now, sending, index, heard.remb)
+            return self._step_down(now, sending, index, self._budget(sending[index], heard))
         if now - self._quiet_since >= self._probe_wait and index > 0:
             self._stepped_up_at = now
             return self._set(now, rids[index - 1])
@@ -107,19 +107,26 @@ class Pilot:
             or (heard.remb is not None and bitrate > heard.remb * self.settings.remb_margin)
         )
 
-    def _step_down(
-        self, now: float, sending: list[LayerRate], index: int, remb: float | None
-    ) -> str:
+    def _budget(self, layer: LayerRate, heard: Feedback) -> float:
+        """What the link carries, as far as it told: what got through of the layer (its
+        bitrate less the share lost), and under its estimate."""
+        lost = max(heard.loss or 0.0, heard.nack_share)
+        budget = (
+            layer.bitrate * (1 - min(lost, 1.0)) if lost >= self.settings.loss else layer.bitrate
+        )
+        if heard.remb is not None:
+            budget = min(budget, heard.remb)
+        return budget * self.settings.remb_margin
+
+    def _step_down(self, now: float, sending: list[LayerRate], index: int, budget: float) -> str:
+        """To the best layer lower than ``index`` that fits ``budget`` (the lowest if none)."""
         self._quiet_since = now
         if now - self._stepped_up_at < self.settings.failed_within:
             self._probe_wait = min(self._probe_wait * 2, self.settings.probe_max)
-        lower = index + 1
-        if remb is not None:
-            budget = remb * self.settings.remb_margin
-            lower = next(
-                (i for i in range(index + 1, len(sending)) if sending[i].bitrate <= budget),
-                len(sending) - 1,
-            )
+        lower = next(
+            (i for i in range(index + 1, len(sending)) if sending[i].bitrate <= budget),
+            len(sending) - 1,
+        )
         return self._set(now, sending[min(lower, len(sending) - 1)].rid)
 
     def _nearest(self, wanted: str | None, rids: list[str]) -> str:
