@@ -7,7 +7,8 @@ for the cores.
 
 Prints "ready" once every peer receives, starts orbiting on a line on stdin, then after
 ``SECONDS`` prints one JSON line: frames a second per visitor and this process's cores.
-Usage: python bench/workloads/orbit_receivers.py URL N SECONDS
+Usage: python bench/workloads/orbit_receivers.py URL N SECONDS [DOCENT_TOKEN]
+(with a docent token each peer leads a tour: ``bench/docent.py``)
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ def _cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def _bearer(token: str | None) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"} if token else {}
+
+
 class _Visitor:
     """One peer: its frame times and its channel."""
 
@@ -58,7 +63,7 @@ class _Visitor:
         self.location = ""
         self.counting: asyncio.Future[None] | None = None
 
-    async def connect(self, http: Any, url: str) -> None:
+    async def connect(self, http: Any, url: str, token: str | None = None) -> None:
         from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
         self.pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
@@ -73,7 +78,7 @@ class _Visitor:
         async with http.post(
             f"{url}/whep",
             data=self.pc.localDescription.sdp,
-            headers={"Content-Type": "application/sdp"},
+            headers={"Content-Type": "application/sdp", **_bearer(token)},
         ) as reply:
             if reply.status != 201:
                 raise RuntimeError(f"POST /whep -> {reply.status} {await reply.text()}")
@@ -110,9 +115,11 @@ class _Visitor:
             self.counting.cancel()
 
 
-async def receive(url: str, count: int, seconds: float, settle: float = 1.0) -> dict[str, Any]:
-    """Connect ``count`` visitors, wait for stdin, orbit them all for ``settle`` + ``seconds``
-    and count the frames each received in the last ``seconds``."""
+async def receive(
+    url: str, count: int, seconds: float, settle: float = 1.0, token: str | None = None
+) -> dict[str, Any]:
+    """Connect ``count`` visitors (docents, with ``token``), wait for stdin, orbit them all
+    for ``settle`` + ``seconds`` and count the frames each received in the last ``seconds``."""
     import aiohttp
 
     _skip_decoding()
@@ -120,7 +127,7 @@ async def receive(url: str, count: int, seconds: float, settle: float = 1.0) -> 
     loop = asyncio.get_running_loop()
     async with aiohttp.ClientSession() as http:
         for visitor in visitors:
-            await visitor.connect(http, url)
+            await visitor.connect(http, url, token)
         sys.stdout.write("ready\n")
         sys.stdout.flush()
         await loop.run_in_executor(None, sys.stdin.readline)
@@ -139,7 +146,8 @@ async def receive(url: str, count: int, seconds: float, settle: float = 1.0) -> 
 
 
 def main(argv: list[str]) -> int:
-    result = asyncio.run(receive(argv[0], int(argv[1]), float(argv[2])))
+    token = argv[3] if len(argv) > 3 else None
+    result = asyncio.run(receive(argv[0], int(argv[1]), float(argv[2]), token=token))
     sys.stdout.write(json.dumps(result) + "\n")
     sys.stdout.flush()
     return 0
