@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
+import docent
 import flood
 import gallery
 import gate
@@ -37,6 +38,7 @@ def main() -> int:
     rows += optimize.run()
     rows += relay.run()
     rows += stage.run()
+    rows += docent.run()
     sys.stdout.write(table(rows))
     return 0
 
