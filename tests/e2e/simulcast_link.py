@@ -67,25 +67,24 @@ INBOUND = """async () => {
 PAGE_STATE = "`${document.body.dataset.state}: ${document.getElementById('message').textContent}`"
 
 
-async def _server() -> tuple[web.AppRunner, web.Application, int]:
-    """The live relay alone (no gallery), with the viewer page and a publisher page."""
-    settings = StreamSettings(
-        host="0.0.0.0", port=0, ice_addresses=("127.0.0.1", SERVER),
-        publish_token=TOKEN, relay_workers=0,
-    )  # fmt: skip
+async def serve_relay(
+    settings: StreamSettings, pages: dict[str, str] | None = None
+) -> tuple[web.AppRunner, web.Application, int]:
+    """The live relay alone (no gallery, no renderer) on ``settings.host``, an ephemeral
+    port, with the viewer page and ``pages`` (path → HTML): (runner, app, port)."""
     configure_ice(settings)
     app = web.Application(middlewares=[error_middleware])
     add_live_routes(app, settings)
     app.router.add_static("/static/", Path(str(resources.files("museion.streaming") / "client")))
-    page_html = (HERE / "simulcast_publisher.html").read_text()
+    for path, html in (pages or {}).items():
 
-    async def publisher_page(request: web.Request) -> web.Response:
-        return web.Response(text=page_html, content_type="text/html")
+        async def page(request: web.Request, html: str = html) -> web.Response:
+            return web.Response(text=html, content_type="text/html")
 
-    app.router.add_get("/publisher", publisher_page)
+        app.router.add_get(path, page)
     runner = web.AppRunner(app)
     await runner.setup()
-    site = web.TCPSite(runner, "0.0.0.0", 0)
+    site = web.TCPSite(runner, settings.host, 0)
     await site.start()
     return runner, app, site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
 
@@ -108,7 +107,12 @@ async def scenario(folder: Path) -> dict[str, Any]:
     from playwright.async_api import async_playwright
 
     _run("ip", "link", "set", "lo", "up")
-    runner, app, port = await _server()
+    settings = StreamSettings(
+        host="0.0.0.0", port=0, ice_addresses=("127.0.0.1", SERVER),
+        publish_token=TOKEN, relay_workers=0,
+    )  # fmt: skip
+    page = (HERE / "simulcast_publisher.html").read_text()
+    runner, app, port = await serve_relay(settings, {"/publisher": page})
     base = f"http://127.0.0.1:{port}"
     holder = subprocess.Popen(["unshare", "-n", "sleep", "600"])
     wrapper = folder / "chromium-in-namespace"

@@ -112,8 +112,11 @@ async def simulcast_publisher(
     layers: dict[str, tuple[int, int]] | None = None,
     codec: str = "VP8",
     fps: int = 15,
+    simulcast: bool = True,
+    token: str = TOKEN,
 ) -> AsyncIterator[SimulcastPublisher]:
-    """Publish ``layers`` (rid → size, the offer's order) to ``stream`` until the block ends."""
+    """Publish ``layers`` (rid → size, the offer's order) to ``stream`` until the block ends
+    (without ``simulcast``: only the first layer, offered and sent as one plain stream)."""
     layers = layers or LAYERS
     pc = RTCPeerConnection(RTCConfiguration(iceServers=[]))
     transceiver = pc.addTransceiver(IdleTrack("video"), direction="sendonly")
@@ -122,8 +125,12 @@ async def simulcast_publisher(
         [c for c in capabilities if c.mimeType in (f"video/{codec}", "video/rtx")]
     )
     await pc.setLocalDescription(await pc.createOffer())
-    offer = simulcast_offer_text(pc.localDescription.sdp, list(layers))
-    status, answer, headers = await _post(f"{base}/whip/{stream}", offer, TOKEN)
+    offer = pc.localDescription.sdp
+    if simulcast:
+        offer = simulcast_offer_text(offer, list(layers))
+    else:
+        layers = dict(list(layers.items())[:1])
+    status, answer, headers = await _post(f"{base}/whip/{stream}", offer, token)
     assert status == 201, answer
     await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
     await until(lambda: pc.connectionState == "connected", 20)
@@ -142,7 +149,8 @@ async def simulcast_publisher(
     for index, (rid, size) in enumerate(layers.items()):
         encoder = get_encoder(chosen)
         encoder.target_bitrate = BITRATES.get(rid, 300_000)
-        layer = SentLayer(rid, 0x5100 + index, size, encoder)
+        ssrc = 0x5100 + index if simulcast else transceiver.sender._ssrc
+        layer = SentLayer(rid, ssrc, size, encoder)
         dtls._rtp_router.register_sender(layer, layer.ssrc)
         sent.layers[rid] = layer
 
@@ -165,7 +173,7 @@ async def simulcast_publisher(
                         payload=payload,
                     )
                     packet.extensions.mid = transceiver.mid
-                    packet.extensions.rtp_stream_id = layer.rid
+                    packet.extensions.rtp_stream_id = layer.rid if simulcast else None
                     layer.sequence = (layer.sequence + 1) & 0xFFFF
                     await dtls._send_rtp(packet.serialize(extensions))
                 layer.frames += 1
