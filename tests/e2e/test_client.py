@@ -239,13 +239,18 @@ async def test_touch_full_house_and_closing_the_tab(engine: RenderEngine) -> Non
         await until(lambda: session.view.distance < turned.distance, 30)
         assert session.view.distance < turned.distance
 
-        # A second visitor finds the gallery full and is told when to come back.
+        # A second visitor finds the gallery full and waits in line, told their place (the
+        # waiting room's own test follows them in).
         other = await browser.new_page()
-        await other.goto(f"{server.url}/")
-        dialog = other.get_by_role("alertdialog")
-        await dialog.wait_for(state="visible", timeout=WAIT)
-        text = await dialog.inner_text()
-        assert "full" in text.lower() and "9 seconds" in text
+        await other.goto(f"{server.url}/?lang=en")
+        waiting = other.locator("#waiting")
+        await waiting.wait_for(state="visible", timeout=WAIT)
+        await other.wait_for_function(
+            "document.querySelector('#waiting [data-role=position]').textContent"
+            ".startsWith('You are #1')",
+            timeout=WAIT,
+        )
+        assert "busy" in (await waiting.inner_text()).lower()
         await other.close()
 
         # Closing the tab ends the session through the page's keepalive DELETE, not by
