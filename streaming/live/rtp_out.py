@@ -6,14 +6,17 @@ a dozen viewers.  Here a frame is cut into RTP payloads once (:func:`packetizer`
 publisher side) and each viewer's :class:`DirectSender` only writes a header from a
 template and the payload into libsrtp's buffer and protects it there (in C); the protected
 packets of a burst go out on the viewer's nominated ICE socket as one UDP GSO ``sendmsg``
-per run of equal-sized packets (Linux segments them: a syscall for up to 8 packets, not one
-each), else one ``sendto`` each.  No Python object per packet.  aiortc still does
+per run of equal-sized packets (:mod:`.udp_batch`; Linux segments them: a syscall for up to
+8 packets, not one each), else one ``sendto`` each.  No Python object per packet.  aiortc still does
 everything else for the connection: ICE, DTLS, RTCP reports (its sender's SR counters are
 kept up to date).
 
 The sender aiortc created stays attached to an :class:`IdleTrack`, so its own RTP loop
 waits and sends nothing; the viewer's NACKs are answered here from our own history (as
-RTX when negotiated) and its PLI/FIR go to ``on_keyframe_request``.  The attributes reached
+RTX when negotiated) and its PLI/FIR go to ``on_keyframe_request``; what its reports, NACKs
+and REMB say of its link is kept for the simulcast pilot.  In simulcast a viewer's one
+SSRC carries one layer at a time, its timestamps moved at each switch (:meth:`switch`).
+The attributes reached
 into are aiortc 1.16's and pylibsrtp 1.0's (its session's buffer);
 ``tests/streaming/test_rtp_out.py`` fails loudly if they move.
 """
