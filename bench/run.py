@@ -24,6 +24,7 @@ import gate
 import optimize
 import relay
 import render_encode
+import simulcast
 import stage
 from instruments.table import table
 
@@ -39,6 +40,7 @@ def main() -> int:
     rows += relay.run()
     rows += stage.run()
     rows += docent.run()
+    rows += simulcast.run()
     sys.stdout.write(table(rows))
     return 0
 

@@ -27,6 +27,7 @@ _RESOURCES = {
     "/whep": "OPTIONS, POST",
     "/whep/{a}": "OPTIONS, POST, DELETE",
     "/whep/{a}/{b}": "OPTIONS, DELETE",
+    "/whep/{a}/{b}/layer": "OPTIONS, POST",
     "/whip/{a}": "OPTIONS, POST",
     "/whip/{a}/{b}": "OPTIONS, DELETE, PATCH",
 }

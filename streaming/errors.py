@@ -10,6 +10,7 @@ __all__ = [
     "CodecUnsupported",
     "CommandError",
     "IceRestartUnsupported",
+    "LayerUnknown",
     "MediaNotFound",
     "PassRefused",
     "PreconditionFailed",
@@ -187,3 +188,10 @@ class PassRefused(SignallingError):
     (``PASS_USED``) or too old (``PASS_EXPIRED``)."""
 
     code = "PASS_INVALID"
+
+
+class LayerUnknown(SignallingError):
+    """A live viewer asked for a layer the show does not send (``LAYER_UNKNOWN``), or did
+    not name one (``LAYER_CHOICE_MALFORMED``)."""
+
+    code = "LAYER_UNKNOWN"

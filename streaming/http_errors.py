@@ -14,6 +14,7 @@ from museion.streaming.errors import (
     CapacityReached,
     CodecUnsupported,
     IceRestartUnsupported,
+    LayerUnknown,
     MediaNotFound,
     PassRefused,
     PreconditionFailed,
@@ -37,6 +38,7 @@ logger = logging.getLogger(__name__)
 _STATUS: list[tuple[type[MuseionError], int]] = [
     (SdpMalformed, 400),
     (StreamNameInvalid, 400),
+    (LayerUnknown, 400),
     (AuthorizationRequired, 401),
     (TokenRejected, 403),
     (PassRefused, 403),

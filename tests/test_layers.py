@@ -90,6 +90,19 @@ ROOMS = {
         "museion.streaming.admission",
         "museion.streaming.server",
     ),
+    # A show's layers are parsed, received and chosen apart from the relay that uses them.
+    "streaming/live/simulcast": (
+        "museion.streaming.live.stream",
+        "museion.streaming.live.fanout",
+        "museion.streaming.live.rtp_out",
+        "museion.streaming.live.viewers",
+        "museion.streaming.live.registry",
+        "museion.streaming.live.routes",
+        "museion.streaming.live.pool",
+        "museion.streaming.live.worker",
+        "museion.streaming.live.wire",
+        "museion.streaming.live.status",
+    ),
     # A tour is a visitor's session relayed live: above both, below the server.
     "streaming/tours": ("museion.streaming.server", "museion.streaming.admission"),
     # Admission knows places, render time and passes, not what a session does.

@@ -5,20 +5,12 @@ from __future__ import annotations
 
 import json
 
-from museion.streaming.errors import StreamNameInvalid
+from museion.streaming.errors import LayerUnknown
 from museion.streaming.live.simulcast.pilot import AUTO
 
 __all__ = ["LayerUnknown", "parse_layer_choice"]
 
 MAX_CHOICE = 256  # bytes: a rid is at most 16 characters
-
-
-class LayerUnknown(StreamNameInvalid):
-    """The layer asked for is not one the show sends (``LAYER_UNKNOWN``), or the request
-    does not name one (``LAYER_CHOICE_MALFORMED``); both 400."""
-
-    # TODO(lead): a LayerUnknown(SignallingError) in streaming/errors.py, mapped to 400.
-    code = "LAYER_UNKNOWN"
 
 
 def parse_layer_choice(text: str, layers: list[str]) -> str:
