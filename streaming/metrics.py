@@ -45,6 +45,8 @@ class StreamFigures:
     viewers: int
     frames_in: int
     bytes_in: int
+    bytes_out: int = 0  # to all its viewers, wherever they are served
+    layers: list[dict[str, object]] = field(default_factory=list)  # simulcast, best first
 
 
 @dataclass(frozen=True)
@@ -148,11 +150,31 @@ class _Exposition(Collector):
         size = CounterMetricFamily(
             "museion_live_bytes_in", "Bytes of video a live stream took in.", labels=["stream"]
         )
+        out = CounterMetricFamily(
+            "museion_live_bytes_out",
+            "Bytes a live stream's viewers were sent (RTP payloads).",
+            labels=["stream"],
+        )
+        layer_rate = GaugeMetricFamily(
+            "museion_live_layer_bitrate_bits",
+            "A simulcast layer's bitrate as the publisher sends it.",
+            labels=["stream", "rid"],
+        )
+        layer_frames = CounterMetricFamily(
+            "museion_live_layer_frames_in",
+            "Frames a simulcast layer took in.",
+            labels=["stream", "rid"],
+        )
         for stream in held.streams:
             viewers.add_metric([stream.name], stream.viewers)
             frames.add_metric([stream.name], stream.frames_in)
             size.add_metric([stream.name], stream.bytes_in)
-        yield from (viewers, frames, size)
+            out.add_metric([stream.name], stream.bytes_out)
+            for layer in stream.layers:
+                rid = str(layer["rid"])
+                layer_rate.add_metric([stream.name, rid], float(str(layer["bitrate"])))
+                layer_frames.add_metric([stream.name, rid], float(str(layer["frames_in"])))
+        yield from (viewers, frames, size, out, layer_rate, layer_frames)
 
     @staticmethod
     def _links_families(links: list[LinkFigures]) -> Iterator[Metric]:

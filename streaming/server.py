@@ -237,8 +237,15 @@ async def _held(app: web.Application) -> Held:
         views_in_use=app[ENGINE_KEY].views_in_use,
         publishers=health["publishers"],
         streams=[
-            StreamFigures(name, live.watching(stream), stream.frames_in, stream.bytes_in)
-            for name, stream in live.streams.items()
+            StreamFigures(
+                name,
+                live.watching(stream),
+                stream.frames_in,
+                stream.bytes_in,
+                sum(int(str(v.get("sent_bytes", 0))) for v in await live.viewer_stats(stream)),
+                stream.layer_status() if stream.simulcast else [],
+            )
+            for name, stream in list(live.streams.items())
         ],
         links=list(links),
     )

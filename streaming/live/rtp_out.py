@@ -173,6 +173,7 @@ class DirectSender:
         )
         self.on_keyframe_request = on_keyframe_request
         self.sent_packets = 0
+        self.sent_bytes = 0  # payload bytes, as the RTCP sender report counts them
         self.sends = 0  # system calls that sent them (fewer with GSO)
         self.sent_frames = 0
         self.retransmitted = 0
@@ -323,6 +324,7 @@ class DirectSender:
         sender._RTCRtpSender__rtp_timestamp = timestamp
         sender._RTCRtpSender__packet_count += packets
         sender._RTCRtpSender__octet_count += octets
+        self.sent_bytes += octets
 
     def _retransmit(self, sequence: int) -> None:
         slot = sequence % HISTORY

@@ -60,6 +60,7 @@ class Viewer:
             "sent_frames": sum(s.sent_frames for s in video),
             "dropped_frames": self.feed.dropped_frames,
             "sent_packets": sum(s.sent_packets for s in self.senders),
+            "sent_bytes": sum(s.sent_bytes for s in self.senders),
             "send_drops": sum(s.send_drops for s in self.senders),
             "retransmitted": sum(s.retransmitted for s in self.senders),
             "phase": _pumps[self.stream].phase(video[0]) if video and self.stream in _pumps else "",

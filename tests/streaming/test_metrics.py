@@ -79,6 +79,7 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             assert seen[("museion_live_viewers", (("stream", "show"),))] == 1
             assert seen[("museion_live_frames_in_total", (("stream", "show"),))] > 10
             assert seen[("museion_live_bytes_in_total", (("stream", "show"),))] > 10_000
+            assert seen[("museion_live_bytes_out_total", (("stream", "show"),))] > 10_000
             # The visitor's link, under a label that is not its session id (the id ends it).
             (link,) = [k for k in seen if k[0] == "museion_session_bytes_sent_total"]
             assert seen[link] > 10_000

@@ -14,6 +14,7 @@ from museion.streaming.live import LIVE_KEY
 from tests.conftest import serve, until
 from tests.streaming.live.simulcast.publisher import LAYERS, simulcast_publisher
 from tests.streaming.live.test_live import LIVE, watcher
+from tests.streaming.test_metrics import scrape
 
 
 async def _json(method: str, url: str, body: Any = None, **headers: str) -> tuple[int, Any]:
@@ -58,6 +59,14 @@ async def test_a_viewer_gets_each_layer_it_picks_at_that_layers_size(
             stats = await _viewer_stats(server.url)
             assert stats["layer"] == "l" and stats["choice"] == "l"
             assert stats["switches"] >= 4
+            # Prometheus sees each layer and what the viewer was sent, wherever served.
+            seen = await scrape(server.url)
+            for rid in LAYERS:
+                assert (
+                    seen[("museion_live_layer_bitrate_bits", (("rid", rid), ("stream", "show")))]
+                    > 0
+                )
+            assert seen[("museion_live_bytes_out_total", (("stream", "show"),))] > 10_000
         # Each switch asked its layer for a keyframe, by its own SSRC.
         assert sent.layers["h"].keyframes_asked >= 1
 
