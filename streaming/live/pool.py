@@ -82,7 +82,7 @@ class RelayPool:
         self.workers: list[WorkerLink] = []
         # live stream -> (codec, H.264 profile-level-id, simulcast layers), replayed to new
         # workers, and each layer's picture size (workers see payloads, not pictures)
-        self.streams: dict[str, tuple[str, str | None, tuple[str, ...]]] = {}
+        self.streams: dict[str, tuple[str, str | None, tuple[str, ...], int | None]] = {}
         self.sizes: dict[str, dict[str, tuple[int, int]]] = {}
         self._requests = itertools.count(1)
         self._tasks: set[asyncio.Task[None]] = set()
@@ -128,10 +128,10 @@ class RelayPool:
                 }
             )
         )
-        for name, (codec, profile, layers) in self.streams.items():
+        for name, (codec, profile, layers, origin) in self.streams.items():
             # A worker that comes up mid-show gets the kept group of pictures first, so
             # its first viewers start at once rather than at the next keyframe.
-            link.write(encode_json(_start(name, codec, profile, layers)))
+            link.write(encode_json(_start(name, codec, profile, layers, origin)))
             if self.sizes.get(name):
                 link.write(encode_json(_sizes(name, self.sizes[name])))
             for frame in self.kept_frames(name):
@@ -249,10 +249,11 @@ class RelayPool:
         codec: str,
         profile_level_id: str | None = None,
         layers: tuple[str, ...] = (),
+        rtp_origin: int | None = None,
     ) -> None:
-        self.streams[name] = (codec, profile_level_id, layers)
+        self.streams[name] = (codec, profile_level_id, layers, rtp_origin)
         self.sizes.pop(name, None)
-        self._broadcast(encode_json(_start(name, codec, profile_level_id, layers)))
+        self._broadcast(encode_json(_start(name, codec, profile_level_id, layers, rtp_origin)))
 
     def stream_stopped(self, name: str, reason: str) -> None:
         self.streams.pop(name, None)
@@ -311,7 +312,11 @@ class RelayPool:
 
 
 def _start(
-    name: str, codec: str, profile_level_id: str | None, layers: tuple[str, ...]
+    name: str,
+    codec: str,
+    profile_level_id: str | None,
+    layers: tuple[str, ...],
+    rtp_origin: int | None,
 ) -> dict[str, object]:
     return {
         "op": "start",
@@ -319,6 +324,7 @@ def _start(
         "codec": codec,
         "profile": profile_level_id,
         "layers": list(layers),
+        "origin": rtp_origin,
     }
 
 

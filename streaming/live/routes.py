@@ -173,7 +173,8 @@ def _feed_pool(pool: RelayPool, publisher: Publisher, codec: str, profile: str |
     """The relay workers get the show's frames until the publisher's reservation ends."""
     name = publisher.stream.name
     stream = publisher.stream
-    pool.stream_started(name, codec, profile, tuple(stream.layers) if stream.simulcast else ())
+    layers = tuple(stream.layers) if stream.simulcast else ()
+    pool.stream_started(name, codec, profile, layers, stream.rtp_origin)
     publisher.stream.sinks.append(lambda frame: pool.frame(name, frame, stream))
     publisher.stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
     publisher.held.add(lambda: pool.stream_stopped(name, publisher.ended or "ended"))

@@ -155,6 +155,7 @@ class DirectSender:
         transceiver: RTCRtpTransceiver,
         on_keyframe_request: Callable[[], None] | None = None,
         bitrate: Callable[[], float] = lambda: 0.0,
+        origin: int | None = None,
     ) -> None:
         self.sender: RTCRtpSender = transceiver.sender
         self.kind = transceiver.kind
@@ -194,7 +195,7 @@ class DirectSender:
         self._length = srtp_binding.ffi.new("int *")
         self._sequence = random.getrandbits(16)
         self._rtx_sequence = random.getrandbits(16)
-        self._origin = random.getrandbits(32)
+        self._origin = random.getrandbits(32) if origin is None else origin
         self._history: list[tuple[int, int, int, bytes, float] | None] = [None] * HISTORY
         self._resent_at = [0.0] * HISTORY
         self._template = bytearray()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import logging
+import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -210,6 +211,9 @@ class LiveStream:
     ) -> None:
         self.name = name
         self.limits = limits
+        # Where every viewer's RTP timestamps start (until a simulcast switch moves one's):
+        # a tour's room names its frames by it, for the marks drawn over them.
+        self.rtp_origin = random.getrandbits(32)
         self.codec: str | None = None
         self.profile_level_id: str | None = None  # H.264's, as the publisher negotiated it
         self.viewers: set[ViewerFeed] = set()
@@ -238,6 +242,7 @@ class LiveStream:
         layers: tuple[str, ...] = (),
         layer_keyframe: Callable[[str], None] | None = None,
         layer_packetizers: dict[str, Callable[[bytes, int], tuple[bytes, ...]]] | None = None,
+        rtp_origin: int | None = None,
     ) -> None:
         """A publisher is on with ``codec`` (H.264: of ``profile_level_id``); ``packetize``
         cuts each frame into RTP payloads once, for every viewer.  A simulcast publisher
@@ -247,6 +252,8 @@ class LiveStream:
         keyframe)."""
         self.codec = codec
         self.profile_level_id = profile_level_id
+        if rtp_origin is not None:  # a relay worker's copy of the server's stream
+            self.rtp_origin = rtp_origin
         self.request_keyframe = request_keyframe
         self.layer_keyframe = layer_keyframe
         self.packetize = packetize

@@ -174,7 +174,7 @@ async def attach_viewer(
     pump = pump_for(stream)
     for transceiver in sending:
         if transceiver.kind == "video":
-            sender = DirectSender(transceiver, None, stream.bitrate)
+            sender = DirectSender(transceiver, None, stream.bitrate, stream.rtp_origin)
             # A picture loss report asks the layer the viewer is sent for a keyframe.
             sender.on_keyframe_request = _keyframe_of(stream, sender)
             spawn(pump.join(sender, feed))

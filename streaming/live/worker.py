@@ -96,6 +96,7 @@ class Worker:
                 str(message["codec"]),
                 profile if isinstance(profile, str) else None,
                 tuple(str(rid) for rid in message.get("layers") or ()),
+                origin if isinstance(origin := message.get("origin"), int) else None,
             )
         elif op == "sizes":
             stream = self.streams.get(str(message["stream"]))
@@ -128,6 +129,7 @@ class Worker:
         codec: str,
         profile_level_id: str | None = None,
         layers: tuple[str, ...] = (),
+        rtp_origin: int | None = None,
     ) -> None:
         stream = self.streams.get(name)
         if stream is None:
@@ -136,7 +138,9 @@ class Worker:
         def ask_keyframe(layer: str = "") -> None:
             self.send({"event": "keyframe", "stream": name, "layer": layer})
 
-        stream.start(codec, ask_keyframe, None, profile_level_id, layers, ask_keyframe)
+        stream.start(
+            codec, ask_keyframe, None, profile_level_id, layers, ask_keyframe, rtp_origin=rtp_origin
+        )
 
     async def stop(self, name: str, reason: str) -> None:
         stream = self.streams.pop(name, None)

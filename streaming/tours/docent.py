@@ -159,6 +159,11 @@ def open_tour(
             stream.publish_audio(data, timestamp)
 
     session._on_audio = publish_audio
+    def retime(rtp: int) -> int | None:
+        """The docent's RTP timestamp of a frame as the relay stamps it for followers."""
+        origin = session.rtp_origin
+        return None if origin is None else (rtp - origin + stream.rtp_origin) % 2**32
+
     tour = Tour(
         tour_id,
         clean_text(title or "", MAX_TITLE_CHARS) or DEFAULT_TITLE,
@@ -166,6 +171,7 @@ def open_tour(
         lambda message: Session.send(session, message),
         lambda: live.watching(stream),
         session.settings.chat_per_minute,
+        retime,
     )
     tours[tour.id] = tour
     held.add(lambda: tours.pop(tour.id, None))

@@ -61,7 +61,10 @@ class Tour:
         tell_docent: Callable[[Message], None],
         watchers: Callable[[], int],
         chat_per_minute: int,
+        retime: Callable[[int], int | None] = lambda rtp: None,
     ) -> None:
+        """``retime`` turns an RTP timestamp of the docent's stream into the followers'
+        (None while unknown: their pages then draw the marks as they arrive)."""
         self.id = tour_id
         self.title = title
         self.stream = f"tour-{tour_id}"
@@ -71,6 +74,7 @@ class Tour:
         self.ended: str | None = None
         self._tell_docent = tell_docent
         self._watchers = watchers
+        self._retime = retime
         self._chat_per_minute = chat_per_minute
         self._ids = itertools.count(1)
         self._chat_ids = itertools.count(1)
@@ -94,6 +98,10 @@ class Tour:
             "languages": self.languages,
             "started": round(self.started),
         }
+
+    def shown(self, kind: str) -> Message | None:
+        """The latest ``hotspots``, ``label`` or ``tour`` message followers were sent."""
+        return self._shown.get(kind)
 
     # Followers -----------------------------------------------------------------------
 
@@ -159,8 +167,10 @@ class Tour:
         """What the docent's page was just told, passed on where followers see it too."""
         kind = message.get("type")
         if kind == "hotspots":
-            # The RTP timestamp is the docent's own stream's; followers' differ.
-            self._show("hotspots", {k: v for k, v in message.items() if k != "rtp"})
+            # The docent's RTP timestamp, as the followers' stream numbers the same frame.
+            rtp = message.get("rtp")
+            followers = self._retime(rtp) if isinstance(rtp, int) else None
+            self._show("hotspots", {**message, "rtp": followers})
         elif kind == "picked":
             label = message.get("label") if message.get("exhibit") else None
             hotspot = message.get("hotspot") if label is not None else None

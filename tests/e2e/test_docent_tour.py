@@ -98,6 +98,20 @@ async def test_a_chromium_docent_leads_twenty_aiortc_followers_and_a_follower_pa
             "(n) => window.museion.framesShown > n + 30", arg=shown_before, timeout=WAIT
         )
         await docent.wait_for_function("window.museion.docent.tour !== null")
+        # The follower's markers are drawn on the very frame they belong to: the page
+        # matches each marks message's RTP timestamp with the frame it shows.
+        room = server.app[TOURS_KEY][tour]
+
+        async def marks_on_their_frame() -> bool:
+            last = room.shown("hotspots")
+            sync = await page.evaluate("window.museion.hotspots.sync()")
+            if last is None or last["rtp"] is None or sync["applied"] != last["rtp"]:
+                return False
+            # ...and that frame is one the page has just shown, not one from far away
+            # (a wrong timestamp behind the picture would be applied at once).
+            return bool((sync["shown"] - sync["applied"]) % 2**32 < 5 * 90_000)
+
+        await until(marks_on_their_frame, 30)
         await until(lambda: server.app[TOURS_KEY][tour].summary()["followers"] == 21)
 
         # The docent opens the label: the follower reads it in Chinese, as text.

@@ -38,6 +38,7 @@ class Following:
     """What one follower received: each video frame's hash, audio packets, decoded images."""
 
     hashes: list[str] = dataclasses.field(default_factory=list)
+    stamps: set[int] = dataclasses.field(default_factory=set)  # RTP timestamps received
     audio: int = 0
     images: list[Any] = dataclasses.field(default_factory=list)
     ended: bool = False
@@ -55,6 +56,7 @@ async def follower(base: str, stream: str, decode: bool = False) -> AsyncIterato
 
     def on_video(codec: str, data: bytes, timestamp: int) -> None:
         following.hashes.append(hashlib.sha1(data).hexdigest())
+        following.stamps.add(timestamp)
 
     def on_audio(codec: str, data: bytes, timestamp: int) -> None:
         following.audio += 1
@@ -197,6 +199,13 @@ async def test_one_render_reaches_twenty_followers_who_see_the_docent_turn(
         assert (await server.health())["views_in_use"] == 1
 
 
+def _one_offset(marked: list[int], received: set[int]) -> bool:
+    """Whether one offset maps every marked timestamp onto a received frame's (+-1 tick)."""
+    near = received | {r + 1 for r in received} | {r - 1 for r in received}
+    offsets = {(m - r) % 2**32 for m in marked[:1] for r in received}
+    return any(all((m - o) % 2**32 in near for m in marked) for o in offsets)
+
+
 def _share(following: Following, sent: set[str]) -> float:
     return len(sent & set(following.hashes)) / len(sent)
 
@@ -208,7 +217,7 @@ def _changed(before: Any, after: Any) -> bool:
 async def test_the_room_carries_chat_hands_and_the_docents_label(
     exhibition: RenderEngine,
 ) -> None:
-    settings = dataclasses.replace(TOURS, relay_workers=0, chat_per_minute=6)
+    settings = dataclasses.replace(TOURS, chat_per_minute=6)
     async with (
         serve(exhibition, settings) as server,
         viewer(server.url, "?exhibit=bronze-hu", BEARER) as docent,
@@ -272,6 +281,20 @@ async def test_the_room_carries_chat_hands_and_the_docents_label(
                     await flood.say({"type": "hand", "raised": False})
                 await until(lambda: flood.closed)
                 assert flood.of("error")[-1]["code"] == "ROOM_FLOOD"
+            # Markers move with the frame: each marks message names the frame it belongs
+            # to by the RTP timestamp the followers' stream gives that frame (aiortc counts
+            # a receiver's timestamps from its first frame, within a tick: one offset must
+            # fit every message).
+            async with follower(server.url, f"tour-{tour}") as watching:
+                await until(lambda: watching.stamps, 20)
+                start = len(ana.of("hotspots"))
+                for _ in range(20):
+                    docent.send({"type": "orbit", "yaw": 3, "pitch": 0})
+                    await asyncio.sleep(1 / 30)
+                await until(lambda: len(ana.of("hotspots")) - start >= 10, 10)
+                marked = [m["rtp"] for m in ana.of("hotspots")[start:-3]]
+                assert None not in marked
+                await until(lambda: _one_offset(marked, watching.stamps), 10)
             # A follower who joins now sees the chat so far.
             async with room(server.url, tour, "Cy") as cy:
                 await until(lambda: cy.of("hello"))
