@@ -159,6 +159,7 @@ def open_tour(
             stream.publish_audio(data, timestamp)
 
     session._on_audio = publish_audio
+
     def retime(rtp: int) -> int | None:
         """The docent's RTP timestamp of a frame as the relay stamps it for followers."""
         origin = session.rtp_origin
