@@ -204,9 +204,7 @@ async def show(engine: RenderEngine, clip: Path, count: int, seconds: float) -> 
     return {"n": count, "cores": cores, "min_fps": min(fps, default=0.0), "bitrate": bitrate}
 
 
-async def measure(
-    counts: list[int], seconds: float
-) -> tuple[list[dict[str, Any]], float, float]:
+async def measure(counts: list[int], seconds: float) -> tuple[list[dict[str, Any]], float, float]:
     clip = make_clip("1280x720", SHOW_BITRATE, "1M", "3.1")
     engine = RenderEngine(open_showcase(ASSETS), RuntimeSettings(asset_root=ASSETS))
     try:
