@@ -58,6 +58,7 @@ class LinkFigures:
     bytes_sent: int
     packets_lost: int
     round_trip: float | None
+    frames_sent: int = 0  # its rate is the visitor's frame rate
 
 
 @dataclass(frozen=True)
@@ -186,6 +187,11 @@ class _Exposition(Collector):
             "Video packets a visitor reported lost (RTCP).",
             labels=["session"],
         )
+        frames = CounterMetricFamily(
+            "museion_session_frames_sent",
+            "Video frames sent to a visitor (its rate: their frames a second).",
+            labels=["session"],
+        )
         rtt = GaugeMetricFamily(
             "museion_session_rtt_seconds",
             "Round-trip time to a visitor (RTCP), once it reported one.",
@@ -193,10 +199,11 @@ class _Exposition(Collector):
         )
         for link in links:
             sent.add_metric([link.label], link.bytes_sent)
+            frames.add_metric([link.label], link.frames_sent)
             lost.add_metric([link.label], max(0, link.packets_lost))
             if link.round_trip is not None:
                 rtt.add_metric([link.label], link.round_trip)
-        yield from (sent, lost, rtt)
+        yield from (sent, frames, lost, rtt)
 
 
 class Metrics:

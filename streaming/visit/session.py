@@ -381,7 +381,7 @@ class Session:
                     sent = stats.bytesSent
                 elif stats.type == "remote-inbound-rtp":
                     lost, round_trip = stats.packetsLost, stats.roundTripTime
-        return LinkFigures(self.label, sent, lost, round_trip)
+        return LinkFigures(self.label, sent, lost, round_trip, self.track.frames_sent)
 
     @property
     def rtp_origin(self) -> int | None:

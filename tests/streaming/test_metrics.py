@@ -83,6 +83,7 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             # The visitor's link, under a label that is not its session id (the id ends it).
             (link,) = [k for k in seen if k[0] == "museion_session_bytes_sent_total"]
             assert seen[link] > 10_000
+            assert seen[("museion_session_frames_sent_total", link[1])] >= 10
             label = dict(link[1])["session"]
             assert label not in visitor.location
             assert all(visitor.location.rsplit("/", 1)[1] not in str(key) for key in seen)
