@@ -19,7 +19,7 @@ __all__ = ["add_cors"]
 
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
-_PREFIXES = ("/whep", "/whip", "/live/", "/config", "/healthz")
+_PREFIXES = ("/whep", "/whip", "/live", "/tours", "/config", "/healthz")
 _EXPOSED = "Location, ETag, Accept-Patch, Accept-Post, Link, Retry-After, WWW-Authenticate"
 # Each WHIP/WHEP URL and what it takes (``/whep/{a}`` is both the gallery's session and
 # a live show's WHEP endpoint).

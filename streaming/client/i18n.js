@@ -68,7 +68,8 @@ const WORDS = {
     queuePosition: 'You are #{n}',
     aboutMinutes: 'about {n} min',
     lessThanMinute: 'less than a minute',
-    meanwhile: 'Meanwhile, follow a docent:',
+    meanwhile: 'Meanwhile, follow a docent or watch a live show:',
+    liveShow: 'Live show',
     leaveQueue: 'Leave the queue',
   },
   zh: {
@@ -137,7 +138,8 @@ const WORDS = {
     queuePosition: '您排在第 {n} 位',
     aboutMinutes: '约 {n} 分钟',
     lessThanMinute: '不到一分钟',
-    meanwhile: '等候期间，可跟随讲解员：',
+    meanwhile: '等候期间，可跟随讲解员或观看直播：',
+    liveShow: '直播',
     leaveQueue: '离开队列',
   },
 };

@@ -21,21 +21,26 @@ export function createWaiting({ panel, words, onAdmitted, onLost }) {
       + ' · ' + waitWords(state.estimate, words);
   }
 
+  /** The running docent tours and live shows: each can be joined at once, no place needed. */
   async function meanwhile() {
-    try {
-      const reply = await fetch('/tours', { cache: 'no-store' });
-      const { tours } = await reply.json();
-      const links = (Array.isArray(tours) ? tours : []).map((tour) => {
-        const item = document.createElement('li');
-        const link = document.createElement('a');
-        link.href = tour.url;
-        link.textContent = tour.title;
-        item.append(link);
-        return item;
-      });
-      $('meanwhile').replaceChildren(...links);
-      $('meanwhile-title').hidden = links.length === 0;
-    } catch (err) { /* nothing to offer meanwhile */ }
+    const listed = async (url, key) => {
+      try {
+        const body = await (await fetch(url, { cache: 'no-store' })).json();
+        return Array.isArray(body[key]) ? body[key] : [];
+      } catch (err) { return []; }
+    };
+    const [tours, shows] = await Promise.all([listed('/tours', 'tours'), listed('/live', 'shows')]);
+    const links = [...tours.map((tour) => [tour.url, tour.title]),
+      ...shows.map((show) => [show.url, `${words('liveShow')}: ${show.stream}`])].map(([url, text]) => {
+      const item = document.createElement('li');
+      const link = document.createElement('a');
+      link.href = url;
+      link.textContent = text;
+      item.append(link);
+      return item;
+    });
+    $('meanwhile').replaceChildren(...links);
+    $('meanwhile-title').hidden = links.length === 0;
   }
 
   /** Wait in the queue at `path` (what the full gallery's 503 named). */

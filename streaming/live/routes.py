@@ -48,7 +48,7 @@ from museion.streaming.live.simulcast import SimulcastReceiver, simulcast_offer,
 from museion.streaming.live.simulcast.choice import parse_layer_choice
 from museion.streaming.live.simulcast.receive import LayerFrame
 from museion.streaming.live.simulcast.sdp import accept_stream_ids, answer_simulcast
-from museion.streaming.live.status import live_page, live_stats, live_status
+from museion.streaming.live.status import live_list, live_page, live_stats, live_status
 from museion.streaming.live.stream import LiveStream
 from museion.streaming.live.trickle import SDPFRAG, parse_sdpfrag
 from museion.streaming.live.viewers import Viewer, attach_viewer
@@ -347,6 +347,7 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     app.router.add_post("/whep/{stream}", watch_post)
     app.router.add_delete("/whep/{stream}/{id}", watch_delete)
     app.router.add_post("/whep/{stream}/{id}/layer", watch_layer)
+    app.router.add_get("/live", live_list)
     app.router.add_get("/live/{stream}/status", live_status)
     app.router.add_get("/live/{stream}/stats", live_stats)
     app.router.add_get("/live/{stream}", live_page)

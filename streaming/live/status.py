@@ -12,7 +12,19 @@ from aiohttp import web
 from museion.streaming.live.registry import LIVE_KEY, check_stream_name
 from museion.streaming.negotiation import level_name, profile_name
 
-__all__ = ["live_page", "live_stats", "live_status"]
+__all__ = ["live_list", "live_page", "live_stats", "live_status"]
+
+
+async def live_list(request: web.Request) -> web.Response:
+    """The shows on now (a docent tour's stream is listed with its tour, not here): what
+    a visitor waiting for a place can watch meanwhile."""
+    registry = request.app[LIVE_KEY]
+    shows = [
+        {"stream": name, "url": f"/live/{name}", "viewers": registry.watching(stream)}
+        for name, stream in sorted(registry.streams.items())
+        if stream.live and stream.listed
+    ]
+    return web.json_response({"shows": shows})
 
 
 async def live_status(request: web.Request) -> web.Response:

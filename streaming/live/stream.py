@@ -214,6 +214,7 @@ class LiveStream:
         # Where every viewer's RTP timestamps start (until a simulcast switch moves one's):
         # a tour's room names its frames by it, for the marks drawn over them.
         self.rtp_origin = random.getrandbits(32)
+        self.listed = True  # in GET /live (a docent tour's stream is listed with its tour)
         self.codec: str | None = None
         self.profile_level_id: str | None = None  # H.264's, as the publisher negotiated it
         self.viewers: set[ViewerFeed] = set()

@@ -136,6 +136,7 @@ def open_tour(
     profile = H264_PROFILE if codec == "H264" else None
     stream.start(codec, keyframe, None, profile)
     stream.has_audio = session.has_microphone
+    stream.listed = False  # GET /tours lists it, with its title and languages
     publisher = Publisher(f"docent-{tour_id}", stream, session.pc, held)
     live.publishers[publisher.id] = publisher
     held.add(lambda: live.publishers.pop(publisher.id, None))

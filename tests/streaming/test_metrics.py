@@ -76,6 +76,9 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             assert seen[("museion_encode_seconds_count", ())] >= 10
             assert 0 < seen[("museion_encode_seconds_sum", ())] < 60
             assert seen[("museion_live_publishers", ())] == 1
+            async with aiohttp.ClientSession() as http, http.get(f"{server.url}/live") as reply:
+                shows = (await reply.json())["shows"]
+            assert shows == [{"stream": "show", "url": "/live/show", "viewers": 1}]
             assert seen[("museion_live_viewers", (("stream", "show"),))] == 1
             assert seen[("museion_live_frames_in_total", (("stream", "show"),))] > 10
             assert seen[("museion_live_bytes_in_total", (("stream", "show"),))] > 10_000

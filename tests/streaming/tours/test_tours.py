@@ -165,6 +165,7 @@ async def test_one_render_reaches_twenty_followers_who_see_the_docent_turn(
         assert entry["id"] == tour and entry["title"] == "Bronzes"
         assert entry["stream"] == f"tour-{tour}" and entry["url"] == f"/tour/{tour}"
         assert set(entry["languages"]) == {"en"} or entry["languages"]
+        assert await get_json(f"{server.url}/live") == (200, {"shows": []})  # a tour's own
         stream = server.app[LIVE_KEY].streams[f"tour-{tour}"]
         published: list[str] = []
         stream.sinks.append(lambda f: published.append(hashlib.sha1(f.data).hexdigest()))
