@@ -14,6 +14,11 @@ from museion.runtime.settings import RuntimeSettings
     [
         ({"preview_scale": 0.05}, "preview_scale"),
         ({"refine_delay": -0.1}, "refine_delay"),
+        ({"moving_detail": 0.0}, "moving_detail"),
+        ({"moving_detail": 1.5}, "moving_detail"),
+        ({"moving_min_triangles": 0}, "moving_min_triangles"),
+        ({"crowd_preview_scale": 0.05}, "crowd_preview_scale"),
+        ({"crowd_size": 0}, "crowd_size"),
         ({"max_views": 0}, "max_views"),
         ({"multisamples": 3}, "multisamples"),
         ({"load_memory_mb": 32}, "load_memory_mb"),
