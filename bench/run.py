@@ -26,6 +26,7 @@ import relay
 import render_encode
 import simulcast
 import stage
+import visitors
 from instruments.table import table
 
 
@@ -40,6 +41,7 @@ def main() -> int:
     rows += relay.run()
     rows += stage.run()
     rows += docent.run()
+    rows += visitors.run()
     rows += simulcast.run()
     sys.stdout.write(table(rows))
     return 0
