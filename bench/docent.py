@@ -2,7 +2,7 @@
 followers, against the live relay's own cost per viewer, in one run.
 
 Workload: the sample gallery (``assets/``) served in-process through ``serve_engine``,
-1280x720 H.264 (libx264 ``veryfast``; the followers' counting viewers read H.264), a
+1280x720 H.264 at 2 Mbps (libx264 ``veryfast``; the followers' counting viewers read H.264), a
 docent (``workloads/orbit_receivers.py`` with the docent's token: an aiortc peer orbiting
 60 commands a second, as a finger dragging) in its own process, and N followers of
 ``tour-<id>`` in the shared relay harness's viewer processes (``relay_viewer.py``: 1
@@ -70,6 +70,11 @@ SETTINGS = StreamSettings(
     publish_token=SHOW_TOKEN,
     max_live_viewers=500,
     admission_fps=0,
+    # The tour at the reference show's 2 Mbps whatever the docent's own link says (aiortc
+    # follows the docent's REMB, which a busy box lowers): like for like per viewer.
+    start_bitrate=2_000_000,
+    min_bitrate=2_000_000,
+    max_bitrate=2_000_000,
 )
 
 logger = logging.getLogger(__name__)
@@ -159,8 +164,10 @@ async def tour(engine: RenderEngine, count: int, seconds: float) -> dict[str, An
             await docent.stdin.drain()
             await asyncio.sleep(1.0)  # the docent's settle time
             clients = [docent.pid] + ([watchers.pid] if watchers is not None else [])
+            stream = listening.app[LIVE_KEY].streams[f"tour-{tour_id}"]
+            bytes_in, started = stream.bytes_in, time.monotonic()
             cores, seen = await measure_window(seconds, watchers, clients)
-            bitrate = listening.app[LIVE_KEY].streams[f"tour-{tour_id}"].bitrate()
+            bitrate = 8 * (stream.bytes_in - bytes_in) / (time.monotonic() - started)
         led = json.loads(
             (await asyncio.wait_for(docent.stdout.read(), 60)).decode().splitlines()[-1]
         )
