@@ -15,6 +15,7 @@ __all__ = [
     "OrbitLimits",
     "ViewState",
     "apply_command",
+    "fitted",
     "horizontal_fov",
     "interpolate",
     "look_at_basis",
@@ -145,6 +146,16 @@ def project(
     sx = sum(a * b for a, b in zip(rel, right, strict=True)) / (depth * half_h)
     sy = sum(a * b for a, b in zip(rel, up, strict=True)) / (depth * half_v)
     return ((sx + 1) / 2 * width, (1 - sy) / 2 * height, depth)
+
+
+def fitted(state: ViewState, width: int, height: int) -> ViewState:
+    """``state`` for a ``width`` x ``height`` picture: a landscape one keeps its vertical
+    field of view; a portrait one (a phone held upright) widens it so that its width spans
+    what a square picture's would, and the relic framed for landscape still fits across."""
+    if width >= height:
+        return state
+    half = math.tan(math.radians(state.fov) / 2)
+    return replace(state, fov=math.degrees(2 * math.atan(half * height / width)))
 
 
 def horizontal_fov(vertical: float, aspect: float) -> float:

@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from museion.runtime.camera import ViewState, horizontal_fov, project
+from museion.runtime.camera import ViewState, fitted, horizontal_fov, project
 from museion.runtime.errors import RenderError
 from museion.runtime.picking import HotspotMark
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
 
-__all__ = ["Frame", "FrameSource", "RenderView"]
+__all__ = ["Frame", "FrameSource", "RenderView", "check_size"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +33,12 @@ Frame = npt.NDArray[np.uint8]
 NEAR, FAR = 0.05, 100.0
 HOTSPOT_SLACK = 0.03
 """How far (m) in front of a hotspot a surface may be and still count as its own."""
+
+
+def check_size(width: int, height: int) -> None:
+    """Refuse a size no view renders (:class:`RenderError` ``BAD_SIZE``)."""
+    if not (16 <= width <= 7680 and 16 <= height <= 4320):
+        raise RenderError(f"{width}x{height} is not a renderable size", code="BAD_SIZE")
 
 
 class _Target:
@@ -87,6 +93,11 @@ class _Target:
         self.width = width
         self.height = height
 
+    def resize(self, width: int, height: int) -> None:
+        """Render ``width`` x ``height`` from the next frame on (the textures follow)."""
+        self.buffer.set_size(width, height)
+        self.width, self.height = width, height
+
     def read(self) -> Frame:
         """A copy of the last image, top row first, as RGB (the shader swapped R and B).
 
@@ -111,16 +122,18 @@ class _Target:
 
 class RenderView:
     """A camera with a full-size buffer and one or two preview-size buffers (the smaller
-    for a crowd moving at once); pooled by the engine."""
+    for a crowd moving at once); pooled by the engine at the size it was made for, and
+    resizable meanwhile (a visitor's quality ladder, the shape of their screen)."""
 
     def __init__(self, engine: RenderEngine, width: int, height: int) -> None:
         from panda3d.core import Camera, PerspectiveLens
 
-        if not (16 <= width <= 7680 and 16 <= height <= 4320):
-            raise RenderError(f"{width}x{height} is not a renderable size", code="BAD_SIZE")
+        check_size(width, height)
         self._engine = engine
         self.width = width
         self.height = height
+        self.made = (width, height)
+        """The size the view was made (and is pooled) at."""
         self.lens = PerspectiveLens()
         self.lens.set_near_far(NEAR, FAR)
         self.lens.set_aspect_ratio(width / height)
@@ -134,8 +147,25 @@ class RenderView:
         self.last_target: _Target = self.full
 
     def _smaller(self, scale: float, depth: bool) -> _Target:
-        width, height = max(16, round(self.width * scale)), max(16, round(self.height * scale))
-        return _Target(self._engine, self.camera, width, height, depth)
+        return _Target(self._engine, self.camera, *self._scaled(scale), depth)
+
+    def _scaled(self, scale: float) -> tuple[int, int]:
+        return max(16, round(self.width * scale)), max(16, round(self.height * scale))
+
+    def resize(self, width: int, height: int) -> None:
+        """Render ``width`` x ``height`` from now on, previews at their scales of it: the
+        buffers are resized in place (a new one per size would leak in Mesa)."""
+        check_size(width, height)
+        if (width, height) == (self.width, self.height):
+            return
+        self.width, self.height = width, height
+        self.lens.set_aspect_ratio(width / height)
+        self.full.resize(width, height)
+        settings = self._engine.settings
+        if self.preview is not None:
+            self.preview.resize(*self._scaled(settings.preview_scale))
+        if self.crowd is not None:
+            self.crowd.resize(*self._scaled(settings.crowd_preview_scale))
 
     def aim(self, state: ViewState) -> None:
         """Point the camera as ``state`` says (scene Y-up → Panda3D Z-up)."""
@@ -178,8 +208,9 @@ class RenderView:
         return enlarged
 
     def reset(self) -> None:
-        """Forget the previous visitor's camera (the buffers stay allocated)."""
+        """Forget the previous visitor's camera and size (the buffers stay allocated)."""
         self.camera.set_pos(0, 0, 0)
+        self.resize(*self.made)
 
     def destroy(self) -> None:
         """Free the buffers for good."""
@@ -203,13 +234,22 @@ class FrameSource:
         self._is_preview = False
         self._shown: dict[str, int] = {}  # each stage screen's picture version in _image
         self._moved_at = 0.0
+        self._wanted: tuple[int, int] | None = None
         self.renders = 0
         self.closed = False
 
     @property
     def size(self) -> tuple[int, int]:
-        """``(width, height)`` of every frame."""
+        """``(width, height)`` of the frames now (read it on the render thread, with the
+        frame: :meth:`resize` takes effect there)."""
         return self._view.width, self._view.height
+
+    def resize(self, width: int, height: int) -> None:
+        """Make frames ``width`` x ``height`` from the next one on (from any thread); the
+        camera's aspect follows, and a portrait picture widens its field of view
+        (:func:`~museion.runtime.camera.fitted`)."""
+        check_size(width, height)
+        self._wanted = (width, height)
 
     def frame(self, state: ViewState) -> Frame:
         """The ``(H, W, 3)`` uint8 RGB image of the scene seen from ``state``."""
@@ -235,6 +275,10 @@ class FrameSource:
         if self.closed:
             raise RenderError("this view is closed", code="VIEW_CLOSED")
         now = time.monotonic()
+        wanted = self._wanted
+        if wanted is not None and wanted != self.size:
+            self._view.resize(*wanted)
+            self._image = None  # the first picture at a new size is drawn whole
         if state != self._state or self._image is None:
             preview = self._image is not None and self._preview
             self._moved_at = now
@@ -266,6 +310,7 @@ class FrameSource:
         width, height = self._view.width, self._view.height
         target = self._view.last_target
         sx, sy = target.width / width, target.height / height
+        state = fitted(state, width, height)
         marks = []
         for (exhibit, hotspot), spot in self._engine.hotspot_positions.items():
             where = project(state, width, height, spot)
@@ -288,7 +333,7 @@ class FrameSource:
 
     def _render(self, state: ViewState, preview: bool) -> None:
         self._shown = {key: s.version for key, s in self._engine.screens.items()}
-        self._view.aim(state)
+        self._view.aim(fitted(state, self._view.width, self._view.height))
         crowded = preview and self._engine.moving.crowded(self._view, time.monotonic())
         self._image = self._view.render(preview, crowded)
         self._frame = None
