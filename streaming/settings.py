@@ -75,6 +75,16 @@ class StreamSettings:
     for one more moving visitor at ``admission_fps`` frames a second beside those moving
     now (0: places alone decide); otherwise they wait in the queue (``GET /queue``).
 
+    Quality: each gallery visitor's stream follows their link (``ladder``): on congestion
+    (REMB, loss, round trip) it steps down in size, then frame rate, and climbs back once
+    the link clears (:mod:`museion.streaming.visit.ladder`); False keeps ``width`` x
+    ``height`` at ``fps`` whatever the link, as aiortc alone does (only the bitrate
+    follows).  A page tells the shape its picture is shown in: a stream takes that aspect
+    (a phone held upright gets a portrait stream) with at most ``max_pixels`` pixels (None:
+    ``width`` x ``height``) and no more than the screen's own device pixels, unless shape and
+    pixels are within ``screen_tolerance`` of ``width`` x ``height`` (then it keeps those).
+    A docent's stream (shared with the tour) keeps its size.
+
     Docent tours: a gallery session offered with ``docent_token`` as its bearer token is a
     docent's (None: no tours), whose one rendered view is relayed to followers as the live
     stream ``tour-<id>`` (followers take live-show places).  A follower may send
@@ -119,6 +129,9 @@ class StreamSettings:
     max_chat_chars: int = 280
     chat_per_minute: int = 12
     admission_fps: int = 28
+    ladder: bool = True
+    max_pixels: int | None = None
+    screen_tolerance: float = 0.15
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -169,6 +182,10 @@ class StreamSettings:
             raise ValueError("max_chat_chars must lie in [1, 2000], chat_per_minute in [1, 600]")
         if not 0 <= self.admission_fps <= 60:
             raise ValueError("admission_fps must lie in [0, 60] (0: by places alone)")
+        if self.max_pixels is not None and not 256 <= self.max_pixels <= 7680 * 4320:
+            raise ValueError("max_pixels must lie in [256, 7680x4320]")
+        if not 0 <= self.screen_tolerance <= 1:
+            raise ValueError("screen_tolerance must lie in [0, 1]")
         if not 1 <= self.stage_fps <= 60:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):

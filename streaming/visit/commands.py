@@ -11,6 +11,8 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
     {"type": "tour", "action": "start", "tour": "highlights"}   (pause, resume, next, prev, stop)
     {"type": "walk", "forward": 0.05, "right": 0, "turn": 2.5, "look": 0}   (metres, degrees)
     {"type": "mode", "mode": "walk"}   or   {"type": "mode", "mode": "orbit", "exhibit": "ding"}
+    {"type": "screen", "width": 390, "height": 844, "dpr": 3}   (CSS pixels the picture is
+        shown in, and device pixels per CSS pixel: the stream takes that shape)
 """
 
 from __future__ import annotations
@@ -35,15 +37,28 @@ from museion.runtime.view_commands import (
 from museion.runtime.view_commands import Command as CameraCommand
 from museion.streaming.errors import CommandError
 
-__all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "parse_command"]
+__all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "Screen", "parse_command"]
 
-Command = CameraCommand | Walk | ModeCommand
+
+@dataclass(frozen=True)
+class Screen:
+    """Where the visitor's page shows the picture: ``width`` x ``height`` CSS pixels at
+    ``dpr`` device pixels each.  Not a camera command: it shapes the stream."""
+
+    width: float
+    height: float
+    dpr: float
+
+
+Command = CameraCommand | Walk | ModeCommand | Screen
 
 MAX_MESSAGE_BYTES = 4096
 _MAX_ANGLE = 180.0
 _MIN_FACTOR, _MAX_FACTOR = 0.5, 2.0
 _MAX_PAN = 1.0
 _MAX_STRIDE = 0.5
+_MAX_CSS = 16384.0
+_MIN_DPR, _MAX_DPR = 0.25, 8.0
 _FIELDS: dict[str, frozenset[str]] = {
     "orbit": frozenset({"yaw", "pitch"}),
     "zoom": frozenset({"factor"}),
@@ -53,6 +68,7 @@ _FIELDS: dict[str, frozenset[str]] = {
     "tour": frozenset({"action", "tour"}),
     "walk": frozenset({"forward", "right", "turn", "look"}),
     "mode": frozenset({"mode", "exhibit"}),
+    "screen": frozenset({"width", "height", "dpr"}),
 }
 
 
@@ -155,6 +171,12 @@ def _command(message: dict[str, Any]) -> Command:
         )
     if kind == "mode":
         return _mode(message)
+    if kind == "screen":
+        return Screen(
+            width=_number(message, "width", 1.0, _MAX_CSS),
+            height=_number(message, "height", 1.0, _MAX_CSS),
+            dpr=_number(message, "dpr", _MIN_DPR, _MAX_DPR),
+        )
     return Reset()
 
 

@@ -48,6 +48,11 @@ class _Tuned:
     """Told the seconds each frame took to encode (metrics); called on aiortc's thread."""
 
     tap: EncodedTap | None = None
+    estimate: int | None = None
+    """The receiver's last estimated maximum bitrate (REMB), as aiortc handed it to
+    :attr:`target_bitrate`, before our bounds (None: none yet); :attr:`estimate_at` is
+    when (monotonic seconds).  A quality ladder reads both."""
+    estimate_at = 0.0
     keyframe_wanted = False
     """Set (from any thread) to make the next frame a keyframe: a follower joined."""
 
@@ -79,6 +84,8 @@ class _Tuned:
 
     @target_bitrate.setter
     def target_bitrate(self, bitrate: int) -> None:
+        """aiortc's only call: a receiver's REMB arrived."""
+        self.estimate, self.estimate_at = bitrate, time.monotonic()
         self._bitrate = max(self._low, min(bitrate, self._high))
 
     def _prepare(self, frame: av.VideoFrame) -> None:

@@ -22,25 +22,17 @@ from collections import deque
 from collections.abc import Coroutine
 from concurrent.futures import Executor
 from typing import Any
-from urllib.parse import quote
 
 from aiortc import RTCPeerConnection, RTCRtpSender, RTCSessionDescription, sdp
 from aiortc.rtcdatachannel import RTCDataChannel
 
-from museion.runtime.camera import ViewState
+from museion.runtime.camera import ViewState, fitted
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
 from museion.runtime.navigation import Navigator
 from museion.runtime.picking import HotspotMark
 from museion.runtime.view_commands import PickAt, Walk
-from museion.runtime.visit import (
-    ModeChanged,
-    Refusal,
-    TourLeft,
-    TourStepShown,
-    Visit,
-    VisitEvent,
-)
+from museion.runtime.visit import Refusal, Visit, VisitEvent
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
 from museion.streaming.metrics import LinkFigures, VisitMetrics
@@ -48,39 +40,20 @@ from museion.streaming.negotiation import offer_refusals, preferred_codecs
 from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
-from museion.streaming.visit.commands import ParsedCommand, parse_command
+from museion.streaming.visit.commands import ParsedCommand, Screen, parse_command
 from museion.streaming.visit.encoders import (
     RenderedH264Encoder,
     RenderedVp8Encoder,
     install_encoder,
 )
+from museion.streaming.visit.messages import event_message, with_media_urls
+from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
 
 __all__ = ["Session"]
 
 logger = logging.getLogger(__name__)
-
-
-def media_url(name: str) -> str:
-    """Where the page fetches the recording or image the document calls ``name``."""
-    return "/media/" + quote(name)
-
-
-def with_media_urls(label: dict[str, Any]) -> dict[str, Any]:
-    """A label whose hotspot images are URLs the page can show."""
-    hotspots = [
-        {**h, "image": media_url(h["image"])} if h.get("image") else h
-        for h in label.get("hotspots", [])
-    ]
-    return {**label, "hotspots": hotspots}
-
-
-def _audio_urls(audio: str | dict[str, str] | None) -> str | dict[str, str] | None:
-    """A step's recordings as URLs the page can play (served by ``server.media``)."""
-    if isinstance(audio, dict):
-        return {tag: media_url(name) for tag, name in audio.items()}
-    return None if audio is None else media_url(audio)
 
 
 class Session:
@@ -117,7 +90,7 @@ class Session:
             settings.fps,
             stamp_clock=settings.stamp_clock,
             idle_fps=settings.idle_fps,
-            after_render=source.hotspot_marks if engine.has_hotspots else None,
+            after_render=self._marks if engine.has_hotspots else None,
             on_frame=self._on_frame,
             on_render=None if metrics is None else metrics.rendered,
         )
@@ -139,6 +112,8 @@ class Session:
         self._sender: Any = None
         # Ours, once answered (None: aiortc's own).
         self.encoder: RenderedVp8Encoder | RenderedH264Encoder | None = None
+        self.quality = Quality(self)
+        """The stream's size and frame rate, following the visitor's link and screen."""
         held.add(self.pc.close)
         held.add(self._stop)
         self.pc.on("datachannel", self._on_datachannel)
@@ -167,6 +142,7 @@ class Session:
         watch_peer(
             self.pc, self.settings.connect_timeout, self.close, self.held, f"session {self.id}"
         )
+        self._spawn(self.quality.listen())
         return announce_candidates(self.pc.localDescription.sdp, self.settings)
 
     def offer_taken(self, offer: sdp.SessionDescription) -> None:
@@ -191,8 +167,8 @@ class Session:
                 {
                     "type": "hello",
                     "session": self.id,
-                    "width": self.settings.width,
-                    "height": self.settings.height,
+                    "width": self.quality.base[0],
+                    "height": self.quality.base[1],
                     **self.engine.exhibition_info(),
                 }
             )
@@ -272,6 +248,9 @@ class Session:
 
     def _apply(self, parsed: ParsedCommand) -> None:
         command = parsed.command
+        if isinstance(command, Screen):
+            self.quality.screen(command)
+            return
         if isinstance(command, PickAt):
             self._spawn(self._pick(command, parsed.seq))
             self.commands_applied += 1
@@ -287,30 +266,8 @@ class Session:
         for event in events:
             if isinstance(event, Refusal):
                 self._refuse(seq, event.code, event.message)
-            elif isinstance(event, ModeChanged):
-                self.send(
-                    {
-                        "type": "mode",
-                        "mode": event.mode,
-                        "exhibit": event.exhibit,
-                        "can_walk": event.can_walk,
-                    }
-                )
-            elif isinstance(event, TourStepShown):
-                self.send(
-                    {
-                        "type": "tour",
-                        "tour": event.tour,
-                        "state": "playing" if event.playing else "paused",
-                        "step": event.step,
-                        "steps": event.steps,
-                        "narration": event.narration,
-                        "exhibit": event.exhibit,
-                        "audio": _audio_urls(event.audio),
-                    }
-                )
-            elif isinstance(event, TourLeft):
-                self.send({"type": "tour", "tour": event.tour, "state": event.state})
+            else:
+                self.send(event_message(event))
 
     @property
     def view(self) -> ViewState:
@@ -335,7 +292,14 @@ class Session:
         self._tell(events, None)
         return view
 
-    def _on_frame(self, pts: int, marks: list[HotspotMark] | None, view: ViewState) -> None:
+    def _marks(self) -> tuple[list[HotspotMark], tuple[int, int]]:
+        """On the render thread, after a new picture: its hotspot marks (in its pixels)
+        and its size."""
+        return self.source.hotspot_marks(), self.source.size
+
+    def _on_frame(
+        self, pts: int, marked: tuple[list[HotspotMark], tuple[int, int]] | None, view: ViewState
+    ) -> None:
         """Called as each frame goes to the encoder: send a new picture's hotspot marks.
 
         The message carries the frame's RTP timestamp, so the page can apply the marks to
@@ -350,10 +314,10 @@ class Session:
         self._last_pts = pts
         if self._metrics is not None:
             self._metrics.sent()
-        if marks is None:
+        if marked is None:
             return
         self.pictures.append((pts, view))
-        width, height = self.settings.width, self.settings.height
+        marks, (width, height) = marked
         eye = view.eye()
         self._marks_message = {
             "type": "hotspots",
@@ -384,6 +348,11 @@ class Session:
         return LinkFigures(self.label, sent, lost, round_trip, self.track.frames_sent)
 
     @property
+    def sender(self) -> Any:
+        """The video's RTCRtpSender (None until answered)."""
+        return self._sender
+
+    @property
     def rtp_origin(self) -> int | None:
         """What aiortc adds to our pts to make RTP timestamps (None until a frame went out)."""
         return self._rtp_origin
@@ -397,8 +366,8 @@ class Session:
 
     async def _pick(self, at: PickAt, seq: int | None) -> None:
         """Ray-cast the click in this visitor's own view; answer with what it hit."""
-        width, height = self.settings.width, self.settings.height
-        view = self.visit.shown  # what the visitor is looking at
+        width, height = self.track.size  # the frame the visitor is looking at
+        view = fitted(self.visit.shown, width, height)
         loop = asyncio.get_running_loop()
         hit = await loop.run_in_executor(
             self.engine.executor, self.visit.pick, at, width, height, view

@@ -81,7 +81,8 @@ class ViewTrack(MediaStreamTrack):
         self._on_frame = on_frame
         self._on_render = on_render
         self._stamp = stamp_clock
-        self._idle_interval = 1.0 / (idle_fps or fps)
+        self._idle_fps = idle_fps or fps
+        self._idle_interval = 1.0 / self._idle_fps
         self._changed_at = 0.0
         self._sent_at = 0.0
         self._source = source
@@ -95,6 +96,19 @@ class ViewTrack(MediaStreamTrack):
         self._lead = 0.0
         self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool, Any, ViewState]] | None = None
         self.frames_sent = 0
+        self.size = source.size
+        """``(width, height)`` of the last frame sent (what the visitor sees now)."""
+
+    @property
+    def fps(self) -> int:
+        """Frames a second while the picture changes; set it to change the pace from the
+        next frame on (a quality ladder's rung)."""
+        return VIDEO_CLOCK // self._step
+
+    @fps.setter
+    def fps(self, fps: int) -> None:
+        self._step = VIDEO_CLOCK // fps
+        self._idle_interval = 1.0 / min(self._idle_fps, fps)
 
     def stop(self) -> None:
         """End the track and the render already under way for it."""
@@ -130,11 +144,12 @@ class ViewTrack(MediaStreamTrack):
         started = time.monotonic()
         loop = asyncio.get_running_loop()
         state = self._view()
-        image, changed, extra = await loop.run_in_executor(self._executor, self._render, state)
+        image, changed, extra, size = await loop.run_in_executor(
+            self._executor, self._render, state
+        )
         if changed:
             # Off the render thread (swscale lets go of the GIL): the next view renders
             # meanwhile.
-            size = self._source.size
             self._last_frame = await loop.run_in_executor(None, to_video, image, *size)
         frame = self._last_frame
         assert frame is not None
@@ -144,9 +159,10 @@ class ViewTrack(MediaStreamTrack):
             self._on_render(took)
         return pts, frame, changed, extra, state
 
-    def _render(self, state: ViewState) -> tuple[Frame, bool, Any]:
+    def _render(self, state: ViewState) -> tuple[Frame, bool, Any, tuple[int, int]]:
         """On the render thread: the picture for ``state``, whether it differs from the last
-        one, and (for a new picture) what ``after_render`` says about it."""
+        one, (for a new picture) what ``after_render`` says about it, and the frame's size
+        (a preview comes smaller)."""
         if self._stamp:
             image = stamp_time(self._source.frame(state), int(time.time() * 1000))
         else:
@@ -154,7 +170,7 @@ class ViewTrack(MediaStreamTrack):
         changed = image is not self._last_image or self._last_frame is None
         self._last_image = image
         extra = self._after_render() if changed and self._after_render is not None else None
-        return image, changed, extra
+        return image, changed, extra, self._source.size
 
     async def recv(self) -> av.VideoFrame:
         """The next frame: every ``1/fps`` while the picture changes, slower once idle.
@@ -182,6 +198,7 @@ class ViewTrack(MediaStreamTrack):
         self._sent_at = now
         frame.pts = pts
         frame.time_base = _TIME_BASE
+        self.size = frame.width, frame.height
         # aiortc's VP8 encoder marks a frame I on a keyframe request and never unmarks it;
         # this frame object may be sent again, so clear the mark.
         frame.pict_type = av.video.frame.PictureType.NONE

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from museion.runtime.view_commands import Orbit, Pan, Reset, Zoom
 from museion.streaming.errors import CommandError
-from museion.streaming.visit.commands import MAX_MESSAGE_BYTES, parse_command
+from museion.streaming.visit.commands import MAX_MESSAGE_BYTES, Screen, parse_command
 
 
 def test_orbit_with_seq() -> None:
@@ -138,3 +138,36 @@ def test_walk_steps_are_bounded_and_mode_names_a_known_mode() -> None:
         with pytest.raises(CommandError) as caught:
             parse_command(bad)
         assert caught.value.code == "COMMAND_MALFORMED"
+
+
+def test_screen_is_the_pages_picture_area_bounded() -> None:
+    parsed = parse_command('{"type": "screen", "width": 390, "height": 844, "dpr": 3, "seq": 2}')
+    assert parsed.command == Screen(390.0, 844.0, 3.0)
+    for text, code in [
+        ('{"type": "screen", "width": 0, "height": 844, "dpr": 3}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "screen", "width": 390, "height": 1e9, "dpr": 3}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "screen", "width": 390, "height": 844, "dpr": 80}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type": "screen", "width": 390, "height": 844}', "COMMAND_MALFORMED"),
+        ('{"type": "screen", "width": "390", "height": 844, "dpr": 1}', "COMMAND_MALFORMED"),
+        ('{"type": "screen", "width": 390, "height": 844, "dpr": 1, "x": 1}', "COMMAND_MALFORMED"),
+    ]:
+        with pytest.raises(CommandError) as caught:
+            parse_command(text)
+        assert caught.value.code == code, text
+
+
+@given(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.floats(allow_nan=True, allow_infinity=True),
+)
+def test_fuzz_screen_parses_in_bounds_or_raises(width: float, height: float, dpr: float) -> None:
+    text = json.dumps({"type": "screen", "width": width, "height": height, "dpr": dpr})
+    try:
+        command = parse_command(text).command
+    except CommandError as exc:
+        assert exc.code in ("COMMAND_OUT_OF_RANGE", "COMMAND_MALFORMED")
+        return
+    assert isinstance(command, Screen)
+    assert 1 <= command.width <= 16384 and 1 <= command.height <= 16384
+    assert 0.25 <= command.dpr <= 8

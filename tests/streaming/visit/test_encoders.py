@@ -58,3 +58,26 @@ def test_h264_uses_the_configured_preset() -> None:
     encoder = RenderedH264Encoder(StreamSettings(h264_preset="ultrafast"))
     encoder.encode(_frame(320, 240, 0))
     assert encoder.options["preset"] == "ultrafast"
+
+
+@pytest.mark.parametrize("kind", [RenderedVp8Encoder, RenderedH264Encoder])
+def test_a_new_size_starts_with_a_keyframe(
+    kind: type[RenderedVp8Encoder | RenderedH264Encoder],
+) -> None:
+    """A quality ladder's step: the first frame at the new size decodes on its own."""
+    encoder = kind(SETTINGS)
+    keyframes: list[bool] = []
+    encoder.tap = lambda data, timestamp, key, payloads: keyframes.append(key)
+    for i in range(3):
+        encoder.encode(_frame(320, 240, i * 3000))
+    for i in range(3, 6):
+        encoder.encode(_frame(160, 128, i * 3000))
+    assert keyframes == [True, False, False, True, False, False]
+
+
+def test_the_receivers_estimate_is_kept_as_sent() -> None:
+    encoder = RenderedVp8Encoder(SETTINGS)
+    assert encoder.estimate is None
+    encoder.target_bitrate = 120_000  # what aiortc does with a REMB
+    assert encoder.estimate == 120_000  # the ladder's evidence, not clamped
+    assert encoder.target_bitrate == 400_000
