@@ -8,15 +8,21 @@ smaller ones, then fewer frames a second), and a :class:`Ladder` that climbs it 
 what the link says every :attr:`LadderSettings.interval` (:class:`Feedback`):
 
 - down, at once, on congestion: a receiver report losing ``loss`` of the packets, a
-  round trip ``rtt_rise`` over the lowest seen (a queue filling), or an estimate that has
-  fallen below what the rung needs (a receiver lowers its estimate only when it sees
-  queueing; it does not vouch for a rate it has not seen, so a low estimate that never
-  fell says nothing);
-  the step goes to the best rung that fits the estimate (or what got through), else one;
-- up, one rung, once the link has been quiet for ``hold`` seconds and the estimate (if
-  any is fresh) covers the next rung with ``up_margin`` to spare; a step up that meets
-  congestion within ``failed_within`` doubles the quiet wait (to ``hold_max`` at most,
-  so a cleared link is climbed back within 10 s) and the two do not see-saw.
+  round trip rising past ``rtt_rise`` over the lowest seen (a queue filling), or an
+  estimate that has fallen below what the rung needs (a receiver lowers its estimate only
+  when it sees queueing; it does not vouch for a rate it has not seen, so a low estimate
+  that never fell says nothing); the step goes to the best rung that fits the estimate
+  (or what got through), else one rung;
+- up, one rung, once the link has been quiet (and its round trip back near the lowest)
+  for ``hold`` seconds and a fresh estimate covers the next rung with ``up_margin`` to
+  spare (with no estimate, after ``hold_max``); a step up that meets congestion within
+  ``failed_within`` doubles the wait (to ``hold_max`` at most, so that a cleared link is
+  climbed back within 10 s), so the two do not see-saw.
+
+Each step changes the picture's size, so the encoder starts anew with a keyframe: on a
+bottleneck with a short queue that burst is itself lost in part, so steps are few and
+a step down goes straight to the rung that fits.  A receiver's estimate rises only some
+tens of kbit/s a second after congestion, which is what bounds the climb back.
 
 aiortc has no transport-wide congestion control (it neither negotiates nor reads
 transport-cc), so REMB, loss and round trip are what a sender hears.
@@ -114,8 +120,8 @@ class LadderSettings:
     remb_age: float = 3.0
     settle: float = 1.0
     hold: float = 2.0
-    hold_max: float = 6.0
-    up_margin: float = 1.2
+    hold_max: float = 4.0
+    up_margin: float = 1.1
     failed_within: float = 10.0
 
     def __post_init__(self) -> None:
@@ -199,11 +205,19 @@ class Ladder:
                 return self._step_down(now, why, fresh, heard)
             self._quiet_since = now
             return self.rung
-        if self.index > 0 and now - self._quiet_since >= self._hold:
-            wanted = self._need(self.index - 1) * s.up_margin
-            if fresh is None or fresh >= wanted:
-                return self._set(now, self.index - 1, "quiet", up=True)
+        if self._rtt is not None and self._rtt > self._min_rtt + s.rtt_rise:
+            self._quiet_since = now  # a queue still draining is no quiet link
+        if self.index > 0 and self._may_climb(now - self._quiet_since, fresh):
+            return self._set(now, self.index - 1, "quiet", up=True)
         return self.rung
+
+    def _may_climb(self, quiet: float, fresh: float | None) -> bool:
+        """Quiet long enough, and the estimate covers the next rung up (with no estimate
+        to go by, a longer quiet before a blind try)."""
+        if fresh is None:
+            return quiet >= max(self._hold, self.settings.hold_max)
+        wanted = self._need(self.index - 1) * self.settings.up_margin
+        return quiet >= self._hold and fresh >= wanted
 
     def _congestion(
         self, heard: Feedback, fresh: float | None, need: float, rising: bool
