@@ -2,7 +2,7 @@
 // a viewer expects (play, volume, full screen), the picture's quality and who is watching.
 // A show sent in simulcast layers gets a Quality choice (Auto, High, Medium, Low): a POST
 // of {"layer": rid} to the viewer's resource, as any WHEP client may send.
-import { WhepError, endSession, negotiate } from './whep.js';
+import { WhepError, endSession, negotiate, receiveInto } from './whep.js';
 
 const stream = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
 const $ = (id) => document.getElementById(id);
@@ -37,15 +37,7 @@ async function watch() {
   setState('connecting', 'connecting');
   const pc = new RTCPeerConnection({ iceServers: [] });
   state.pc = pc;
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
-  // The stream is attached with its first track: an empty one would hold the page's load
-  // event (a media element delays it until it has something to load) when the show is off.
-  const media = new MediaStream();
-  pc.addEventListener('track', (event) => {
-    media.addTrack(event.track);
-    if (video.srcObject !== media) video.srcObject = media;
-  });
+  receiveInto(pc, video);
   pc.addEventListener('connectionstatechange', () => {
     if (pc.connectionState === 'connected') setState('live', 'live');
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {

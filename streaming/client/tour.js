@@ -5,7 +5,8 @@ import { createChat } from '/static/chat.js';
 import { createHotspots } from '/static/hotspots.js';
 import { t, translatePage } from '/static/i18n.js';
 import { createLabels, pickText } from '/static/label.js';
-import { WhepError, endSession, negotiate } from '/static/whep.js';
+import { toast as showToast } from '/static/toast.js';
+import { WhepError, endSession, negotiate, receiveInto } from '/static/whep.js';
 
 const $ = (id) => document.getElementById(id);
 const tourId = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
@@ -35,13 +36,7 @@ function setState(name) {
   $('state').textContent = t(`state.${name}`, labels.language);
 }
 
-function toast(text) {
-  const box = $('toast');
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}
+const toast = (text) => showToast($('toast'), text);
 
 function finish(message) {
   if (state.ended) return;
@@ -129,14 +124,7 @@ function joinRoom() {
 async function watch() {
   const pc = new RTCPeerConnection({ iceServers: [] });
   state.pc = pc;
-  pc.addTransceiver('video', { direction: 'recvonly' });
-  pc.addTransceiver('audio', { direction: 'recvonly' });
-  const media = new MediaStream();
-  pc.addEventListener('track', (event) => {
-    media.addTrack(event.track);
-    if (video.srcObject !== media) video.srcObject = media;
-    video.play().catch(() => {});
-  });
+  receiveInto(pc, video);
   pc.addEventListener('connectionstatechange', () => {
     if (state.ended) return;
     const current = pc.connectionState;

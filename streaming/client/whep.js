@@ -97,3 +97,19 @@ export function endSession(location, { keepalive = false, timeoutMs = 2000 } = {
   if (!keepalive) options.signal = AbortSignal.timeout(timeoutMs);
   return fetch(location, options).then(() => undefined, () => undefined);
 }
+
+/**
+ * Make `pc` a viewer of a live stream (video and audio, receive only) whose tracks play in
+ * `video`.  The media stream is attached with its first track: an empty one would hold the
+ * page's load event (a media element delays it until it has something to load).
+ */
+export function receiveInto(pc, video) {
+  pc.addTransceiver('video', { direction: 'recvonly' });
+  pc.addTransceiver('audio', { direction: 'recvonly' });
+  const media = new MediaStream();
+  pc.addEventListener('track', (event) => {
+    media.addTrack(event.track);
+    if (video.srcObject !== media) video.srcObject = media;
+    video.play().catch(() => {});
+  });
+}

@@ -44,5 +44,33 @@ async def next_frames(page: Any) -> None:
     )
 
 
+async def turn(page: Any, yaw: float, frames: int) -> None:
+    """Orbit ``page``'s visitor by ``yaw`` degrees each animation frame for ``frames``
+    frames, as a finger dragging does."""
+    await page.evaluate(
+        """([yaw, count]) => new Promise((resolve) => {
+          let frames = 0;
+          const step = () => {
+            window.museion.sendCommand({type: 'orbit', yaw, pitch: 0});
+            if (++frames < count) requestAnimationFrame(step); else resolve();
+          };
+          requestAnimationFrame(step);
+        })""",
+        [yaw, frames],
+    )
+
+
+async def wait_in_line(page: Any, position: int) -> None:
+    """Wait until ``page`` (in English) shows the waiting room with the visitor at
+    ``position`` in the queue."""
+    await page.locator("#waiting").wait_for(state="visible", timeout=WAIT)
+    await page.wait_for_function(
+        "(n) => document.querySelector('#waiting [data-role=position]').textContent"
+        ".startsWith(`You are #${n} ·`)",
+        arg=position,
+        timeout=WAIT,
+    )
+
+
 WAIT = 30_000
 """How long (ms) a page may take to show anything it waits for: generous, for a busy box."""

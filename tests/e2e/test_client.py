@@ -17,7 +17,7 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.settings import StreamSettings
 from tests.conftest import LOOPBACK, REPO, centre_patch, is_bronze, serve, until
-from tests.e2e.browser import WAIT, browser_page, launch, next_frames
+from tests.e2e.browser import WAIT, browser_page, launch, next_frames, wait_in_line
 
 pytestmark = [
     pytest.mark.e2e,
@@ -243,14 +243,8 @@ async def test_touch_full_house_and_closing_the_tab(engine: RenderEngine) -> Non
         # waiting room's own test follows them in).
         other = await browser.new_page()
         await other.goto(f"{server.url}/?lang=en")
-        waiting = other.locator("#waiting")
-        await waiting.wait_for(state="visible", timeout=WAIT)
-        await other.wait_for_function(
-            "document.querySelector('#waiting [data-role=position]').textContent"
-            ".startsWith('You are #1')",
-            timeout=WAIT,
-        )
-        assert "busy" in (await waiting.inner_text()).lower()
+        await wait_in_line(other, 1)
+        assert "busy" in (await other.locator("#waiting").inner_text()).lower()
         await other.close()
 
         # Closing the tab ends the session through the page's keepalive DELETE, not by

@@ -16,7 +16,7 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.tours import TOURS_KEY
 from tests.conftest import serve, until
-from tests.e2e.browser import FAKE_MEDIA, WAIT, browser_page
+from tests.e2e.browser import FAKE_MEDIA, WAIT, browser_page, turn
 from tests.streaming.tours.test_tours import TOKEN, TOURS, follower
 
 pytestmark = [
@@ -24,15 +24,6 @@ pytestmark = [
     pytest.mark.render,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
 ]
-
-TURN = """() => new Promise((resolve) => {
-  let frames = 0;
-  const turn = () => {
-    window.museion.sendCommand({type: 'orbit', yaw: 0.5, pitch: 0});
-    if (++frames < 60) requestAnimationFrame(turn); else resolve();
-  };
-  requestAnimationFrame(turn);
-})"""
 
 AUDIO_IN = """async () => {
   const stats = await window.museion.pc.getStats();
@@ -90,7 +81,7 @@ async def test_a_chromium_docent_leads_twenty_aiortc_followers_and_a_follower_pa
         published: list[str] = []
         stream.sinks.append(lambda f: published.append(hashlib.sha1(f.data).hexdigest()))
         shown_before = await page.evaluate("window.museion.framesShown")
-        await docent.evaluate(TURN)
+        await turn(docent, 0.5, 60)
         await until(lambda: len(published) >= 45, 20)
         sent = set(published[:-5])
         await until(lambda: all(len(sent & set(f.hashes)) >= 0.95 * len(sent) for f in watching))

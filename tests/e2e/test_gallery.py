@@ -13,23 +13,13 @@ import pytest
 from museion.runtime.engine import RenderEngine
 from museion.streaming.visit.session import Session
 from tests.conftest import REPO, serve, until
-from tests.e2e.browser import WAIT, browser_page
+from tests.e2e.browser import WAIT, browser_page, turn
 
 pytestmark = [
     pytest.mark.e2e,
     pytest.mark.render,
     pytest.mark.skipif(shutil.which("chromium") is None, reason="Debian chromium is not installed"),
 ]
-
-
-TURN = """() => new Promise((resolve) => {
-  let frames = 0;
-  const turn = () => {
-    window.museion.sendCommand({type: 'orbit', yaw: 0.4, pitch: 0});
-    if (++frames < 45) requestAnimationFrame(turn); else resolve();
-  };
-  requestAnimationFrame(turn);
-})"""
 
 
 async def _open_hall(page: Any, url: str, lang: str) -> None:
@@ -102,8 +92,8 @@ async def test_hotspot_markers_sit_on_their_hotspots(exhibition: RenderEngine) -
         applied = session.commands_applied
         # Turn the relic for a while, then rest: the markers must settle where the hotspots
         # are.  (How closely they follow a turning relic is the next test's business.)
-        await page.evaluate(TURN)
-        await until(lambda: session.commands_applied >= applied + 45, 30)  # TURN's orbits
+        await turn(page, 0.4, 45)
+        await until(lambda: session.commands_applied >= applied + 45, 30)  # the turn's orbits
         await _at_rest(page, session)  # rest: full-size frame and fresh marks
         markers = page.locator("button.hotspot:not([hidden])")
         count = await markers.count()

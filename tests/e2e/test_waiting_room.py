@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import shutil
-from typing import Any
 
 import pytest
 
 from museion.runtime.engine import RenderEngine
 from tests.conftest import LOOPBACK, serve
-from tests.e2e.browser import WAIT, browser_page
+from tests.e2e.browser import WAIT, browser_page, wait_in_line
 
 pytestmark = [
     pytest.mark.e2e,
@@ -23,17 +22,6 @@ ONE_PLACE = dataclasses.replace(LOOPBACK, max_sessions=1, admission_fps=0)
 PLAYING = "window.museion.framesShown > 0"
 
 
-async def _waiting_at(page: Any, position: int) -> None:
-    panel = page.locator("#waiting")
-    await panel.wait_for(state="visible", timeout=WAIT)
-    await page.wait_for_function(
-        "(n) => document.querySelector('#waiting [data-role=position]').textContent"
-        ".startsWith(`You are #${n} ·`)",
-        arg=position,
-        timeout=WAIT,
-    )
-
-
 async def test_three_tabs_enter_in_arrival_order_without_reloading(engine: RenderEngine) -> None:
     async with serve(engine, ONE_PLACE) as server, browser_page() as first:
         await first.goto(f"{server.url}/?lang=en")
@@ -42,7 +30,7 @@ async def test_three_tabs_enter_in_arrival_order_without_reloading(engine: Rende
         for position in (1, 2):
             tab = await first.context.browser.new_page(viewport={"width": 1280, "height": 800})
             await tab.goto(f"{server.url}/?lang=en")
-            await _waiting_at(tab, position)
+            await wait_in_line(tab, position)
             await tab.evaluate("window.sameDocument = true")  # gone if the page reloads
             tabs.append(tab)
         second, third = tabs
@@ -54,7 +42,7 @@ async def test_three_tabs_enter_in_arrival_order_without_reloading(engine: Rende
         await second.wait_for_function(PLAYING, timeout=WAIT)
         assert await second.evaluate("window.sameDocument") is True
         assert await second.locator("#waiting").is_hidden()
-        await _waiting_at(third, 1)
+        await wait_in_line(third, 1)
 
         await second.close(run_before_unload=True)
         await third.wait_for_function(PLAYING, timeout=WAIT)

@@ -3,11 +3,8 @@ closes or vanishes leaving the queue; and the render load admission reads."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import dataclasses
-import json
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -21,48 +18,28 @@ from museion.streaming.admission import PASS_HEADER, RenderLoad, passes
 from museion.streaming.errors import PassRefused
 from museion.streaming.server import SESSIONS_KEY
 from tests.conftest import LOOPBACK, delete, offer, serve, until, viewer
+from tests.streaming.sockets import Told, told
 from tests.streaming.test_metrics import scrape, sessions
 
 ONE_PLACE = dataclasses.replace(LOOPBACK, max_sessions=1, admission_fps=0)
 
 
-@dataclasses.dataclass
-class Queued:
-    """A waiting tab: its socket and what it was told."""
-
-    socket: aiohttp.ClientWebSocketResponse
-    told: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    closed: bool = False
-
-    async def read(self) -> None:
-        async for message in self.socket:
-            if message.type == aiohttp.WSMsgType.TEXT:
-                self.told.append(json.loads(message.data))
-        self.closed = True
+class Queued(Told):
+    """A waiting tab: where it stands, and its pass once admitted."""
 
     @property
     def position(self) -> int | None:
-        spots = [m["position"] for m in self.told if m["type"] == "queue"]
+        spots = [m["position"] for m in self.of("queue")]
         return spots[-1] if spots else None
 
     @property
     def admitted(self) -> str | None:
-        return next((m["pass"] for m in self.told if m["type"] == "admitted"), None)
+        return next((m["pass"] for m in self.of("admitted")), None)
 
 
-@contextlib.asynccontextmanager
-async def queued(url: str, autoping: bool = True) -> AsyncIterator[Queued]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(f"{url}/queue", autoping=autoping) as socket,
-    ):
-        waiting = Queued(socket)
-        reader = asyncio.ensure_future(waiting.read()) if autoping else None
-        try:
-            yield waiting
-        finally:
-            if reader is not None:
-                reader.cancel()
+def queued(url: str, listen: bool = True) -> contextlib.AbstractAsyncContextManager[Queued]:
+    """A tab waiting in ``url``'s queue."""
+    return told(f"{url}/queue", listen=listen, kind=Queued)
 
 
 async def post(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str, Any]]:
@@ -87,8 +64,8 @@ async def test_visitors_wait_in_arrival_order_and_a_pass_admits_once(engine: Ren
         assert (status, body["code"], body["queue"]) == (503, "SERVER_FULL", "/queue")
         async with queued(server.url) as second, queued(server.url) as third:
             await until(lambda: second.position == 1 and third.position == 2)
-            assert [m["waiting"] for m in third.told][-1] == 2
-            assert third.told[-1]["estimate"] > 0
+            assert third.of("queue")[-1]["waiting"] == 2
+            assert third.of("queue")[-1]["estimate"] > 0
             seen = await scrape(server.url)
             assert sessions(seen, "waiting") == 2 and seen[("museion_queue_length", ())] == 2
             # Nobody jumps the queue: a place freed goes to its head, not to a direct offer.
@@ -140,7 +117,7 @@ async def test_a_waiting_tab_that_vanishes_leaves_the_queue_within_ten_seconds(
         serve(engine, ONE_PLACE) as server,
         viewer(server.url),
         # A tab that stops answering (no pongs, nothing read), as a frozen or lost one.
-        queued(server.url, autoping=False),
+        queued(server.url, listen=False),
         queued(server.url) as behind,
     ):
         await until(lambda: behind.position == 2)

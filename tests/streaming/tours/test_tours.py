@@ -7,7 +7,6 @@ import asyncio
 import contextlib
 import dataclasses
 import hashlib
-import json
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -24,6 +23,7 @@ from museion.streaming.live.encoded_media import tap_receiver
 from museion.streaming.tours import TOURS_KEY
 from museion.streaming.tours.docent import ENDED
 from tests.conftest import LOOPBACK, Server, delete, offer, serve, until, viewer
+from tests.streaming.sockets import Told, told
 from tests.streaming.test_metrics import scrape, sessions
 
 pytestmark = pytest.mark.render
@@ -95,40 +95,9 @@ async def follower(base: str, stream: str, decode: bool = False) -> AsyncIterato
         await pc.close()
 
 
-@contextlib.asynccontextmanager
-async def room(base: str, tour: str, name: str = "Ana") -> AsyncIterator[Room]:
-    async with (
-        aiohttp.ClientSession() as http,
-        http.ws_connect(f"{base}/tours/{tour}/room", params={"name": name}) as socket,
-    ):
-        joined = Room(socket)
-        joined.reader = asyncio.ensure_future(joined.read())
-        try:
-            yield joined
-        finally:
-            joined.reader.cancel()
-
-
-@dataclasses.dataclass
-class Room:
-    """A follower's room WebSocket and everything it was told."""
-
-    socket: aiohttp.ClientWebSocketResponse
-    told: list[dict[str, Any]] = dataclasses.field(default_factory=list)
-    closed: bool = False
-    reader: Any = None
-
-    async def read(self) -> None:
-        async for message in self.socket:
-            if message.type == aiohttp.WSMsgType.TEXT:
-                self.told.append(json.loads(message.data))
-        self.closed = True
-
-    def of(self, kind: str) -> list[dict[str, Any]]:
-        return [m for m in self.told if m.get("type") == kind]
-
-    async def say(self, message: dict[str, Any] | str) -> None:
-        await self.socket.send_str(message if isinstance(message, str) else json.dumps(message))
+def room(base: str, tour: str, name: str = "Ana") -> contextlib.AbstractAsyncContextManager[Told]:
+    """A follower's place in ``tour``'s room, under ``name``."""
+    return told(f"{base}/tours/{tour}/room", {"name": name})
 
 
 async def get_json(url: str, headers: dict[str, str] | None = None) -> tuple[int, Any]:
