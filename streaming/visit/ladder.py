@@ -174,6 +174,11 @@ class Ladder:
     def rung(self) -> Rung:
         return self.rungs[self.index]
 
+    @property
+    def estimate(self) -> float | None:
+        """The last fresh estimate decided by (bits/s; None: none yet)."""
+        return self._remb
+
     def rebase(self, ladder: tuple[Rung, ...], now: float) -> Rung:
         """A new ladder (the screen changed shape): the same step on it."""
         self.rungs = ladder
