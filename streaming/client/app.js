@@ -6,6 +6,7 @@ import { createDocent, listTours } from '/static/docent.js';
 import { createLabels } from '/static/label.js';
 import { createModes } from '/static/modes.js';
 import { createTours } from '/static/tours.js';
+import { watchScreen } from '/static/screen.js';
 import { createWaiting } from '/static/waiting.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
 
@@ -200,6 +201,7 @@ function openChannel(pc, mine) {
         video.width = message.width;
         video.height = message.height;
       }
+      stageShape.tell();  // the stream takes the shape of the picture's place
     }
   });
   channel.addEventListener('close', () => {
@@ -362,6 +364,9 @@ if (returnTo) {
   $('back-to-tour').hidden = false;
 }
 window.addEventListener('resize', () => hotspots.refresh());
+// The stream's size changes mid-stream (its quality ladder, the screen's shape).
+video.addEventListener('resize', () => hotspots.refresh());
+const stageShape = watchScreen({ area: $('stage'), send: sendCommand });
 museion.labels = labels;
 museion.hotspots = hotspots;
 museion.frameRect = () => frameRect(video);
