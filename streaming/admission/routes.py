@@ -27,9 +27,11 @@ TICK = 1.0  # seconds between looks at the render load for the head of the queue
 async def queue(request: web.Request) -> web.StreamResponse:
     """A visitor waits here until admitted (or until they close the tab)."""
     room = request.app[ADMISSION_KEY]
+    address = request.remote or ""
+    room.check_room(address)  # before the upgrade: a refusal is a plain 503 with a code
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=1024)
     await socket.prepare(request)
-    waiter = room.join()
+    waiter = room.join(address)
     writer = asyncio.ensure_future(write_outbox(socket, waiter))
     try:
         async for message in socket:

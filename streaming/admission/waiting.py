@@ -32,6 +32,10 @@ logger = logging.getLogger(__name__)
 PASS_HEADER = "X-Museion-Pass"
 QUEUE_PATH = "/queue"
 SESSION_PRIOR = 300.0  # seconds a visit lasts, until visits have ended here
+MAX_WAITING = 1000  # visitors in the line at once; more are told to come back later
+# From one address: a script cannot fill the line alone, yet a school class behind one
+# public address can all wait.
+MAX_WAITING_FROM_ONE = 64
 _SMOOTHING = 0.2
 
 
@@ -41,6 +45,7 @@ class Waiter(Outbox):
 
     id: str = ""
     joined: float = 0.0
+    address: str = ""
 
 
 @dataclass(eq=False)
@@ -87,8 +92,17 @@ class WaitingRoom:
                 queue=QUEUE_PATH,
             )
 
-    def join(self) -> Waiter:
-        waiter = Waiter(id=secrets.token_urlsafe(9), joined=self.clock())
+    def check_room(self, address: str) -> None:
+        """Raise :class:`CapacityReached` if the line is full, or full for ``address``."""
+        mine = sum(w.address == address for w in self.waiting.values())
+        if len(self.waiting) >= MAX_WAITING or mine >= MAX_WAITING_FROM_ONE:
+            raise CapacityReached(
+                f"The queue is full; please try again in {self.places.retry_after} seconds.",
+                retry_after=self.places.retry_after,
+            )
+
+    def join(self, address: str = "") -> Waiter:
+        waiter = Waiter(id=secrets.token_urlsafe(9), joined=self.clock(), address=address)
         self.waiting[waiter.id] = waiter
         self.pump()
         if waiter.id in self.waiting:

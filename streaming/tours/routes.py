@@ -18,7 +18,7 @@ from pathlib import Path
 
 from aiohttp import WSMsgType, web
 
-from museion.streaming.errors import TourMessageError, TourNotFound
+from museion.streaming.errors import CapacityReached, TourMessageError, TourNotFound
 from museion.streaming.outbox import write_outbox
 from museion.streaming.settings import StreamSettings
 from museion.streaming.tours.room import MAX_ROOM_MESSAGE_BYTES, parse_follower_message
@@ -66,6 +66,11 @@ async def tour_room(request: web.Request) -> web.StreamResponse:
     """A follower's place in the room, for as long as their socket stays open."""
     tour = _tour(request)
     settings = request.app[_SETTINGS_KEY]
+    if len(tour.followers) >= settings.max_live_viewers:  # no more than can watch
+        raise CapacityReached(
+            "This tour's room is full; please try again shortly.",
+            retry_after=settings.retry_after,
+        )
     socket = web.WebSocketResponse(heartbeat=HEARTBEAT, max_msg_size=MAX_ROOM_MESSAGE_BYTES)
     await socket.prepare(request)
     follower = tour.join(request.query.get("name"))

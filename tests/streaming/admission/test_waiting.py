@@ -15,12 +15,14 @@ from hypothesis import strategies as st
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.admission import PASS_HEADER, RenderLoad, passes
+from museion.streaming.admission.waiting import MAX_WAITING_FROM_ONE
 from museion.streaming.errors import PassRefused
 from museion.streaming.server import SESSIONS_KEY
 from tests.conftest import LOOPBACK, delete, offer, serve, until, viewer
 from tests.streaming.sockets import Told, told
 from tests.streaming.test_metrics import scrape, sessions
 
+FROM_ONE = MAX_WAITING_FROM_ONE
 ONE_PLACE = dataclasses.replace(LOOPBACK, max_sessions=1, admission_fps=0)
 
 
@@ -123,6 +125,19 @@ async def test_a_waiting_tab_that_vanishes_leaves_the_queue_within_ten_seconds(
         await until(lambda: behind.position == 2)
         await until(lambda: behind.position == 1, 10)
         assert (await server.health())["waiting"] == 1
+
+
+async def test_one_address_cannot_fill_the_line(engine: RenderEngine) -> None:
+    async with (
+        serve(engine, ONE_PLACE) as server,
+        viewer(server.url),
+        contextlib.AsyncExitStack() as tabs,
+    ):
+        line = [await tabs.enter_async_context(queued(server.url)) for _ in range(FROM_ONE)]
+        await until(lambda: line[-1].position == FROM_ONE)
+        async with aiohttp.ClientSession() as http, http.get(f"{server.url}/queue") as reply:
+            assert reply.status == 503 and (await reply.json())["code"] == "SERVER_FULL"
+        assert (await server.health())["waiting"] == FROM_ONE
 
 
 async def test_nobody_waits_while_there_is_room(engine: RenderEngine) -> None:
