@@ -244,6 +244,15 @@ async def test_the_room_carries_chat_hands_and_the_docents_label(
             assert label["metadata"]["title"]
             docent.send({"type": "unshare"})
             await until(lambda: ana.of("label")[-1]["label"] is None)
+            # The docent plays a guided tour: followers read each step's narration.
+            guided = hello["tours"][0]["id"]
+            docent.send({"type": "tour", "action": "start", "tour": guided})
+            await until(lambda: any(m.get("narration") for m in ana.of("tour")), 15)
+            step = next(m for m in ana.of("tour") if m.get("narration"))
+            assert step["tour"] == guided and step["state"] == "playing"
+            assert set(step["narration"]) >= {"en"}
+            docent.send({"type": "tour", "action": "stop"})
+            await until(lambda: ana.of("tour")[-1]["state"] != "playing")
             # A script flooding the room is let go; the room goes on.
             async with room(server.url, tour, "Flood") as flood:
                 await until(lambda: flood.of("hello"))
