@@ -125,20 +125,49 @@ def test_a_cleared_link_is_climbed_back_within_ten_seconds() -> None:
     assert len(set(climbed)) == len(LADDER)  # one rung at a time
 
 
-def test_a_link_that_only_just_fits_does_not_see_saw() -> None:
-    """An estimate between the top rung's need and the margin over it holds a rung."""
+def test_a_link_that_only_just_fits_is_tried_now_and_then_not_see_sawed() -> None:
+    """An estimate between the top rung's need and the margin over it: the top rung is
+    tried only after ``probe`` calm seconds, and each try the link refuses (its estimate
+    falls) is followed by as long a calm again."""
+    settings = LadderSettings()
     link = Link()
     link.run(2, link.estimate(1_500_000))
     link.run(0.5, link.estimate(1_000_000))
     assert link.ladder.rung == LADDER[1]
     between = TOP.need(BPP) * 1.05
-    assert set(link.run(60, link.estimate(between))) == {LADDER[1]}
+    tries: list[float] = []
+
+    def refusing(t: float) -> Feedback:
+        # At the top rung the receiver's estimate falls a second later, as on a link that
+        # cannot carry it; below, it holds.
+        at_top = link.ladder.index == 0
+        if at_top and t - link.ladder._changed >= 1.0:
+            return Feedback(remb=between * 0.7, remb_at=t)
+        return Feedback(remb=between, remb_at=t)
+
+    previous, started = link.ladder.index, link.now
+    for i, rung in enumerate(link.run(60, refusing)):
+        if LADDER.index(rung) < previous:
+            tries.append(started + 0.5 * (i + 1))
+        previous = LADDER.index(rung)
+    assert tries, "the top rung was never tried"
+    assert all(b - a >= settings.probe for a, b in itertools.pairwise(tries)), tries
+    assert len(tries) <= 60 / settings.probe
+
+
+def test_an_estimate_far_below_the_next_rung_is_not_tried() -> None:
+    link = Link()
+    link.run(2, link.estimate(1_500_000))
+    link.run(0.5, link.estimate(600_000))
+    index = link.ladder.index
+    assert set(link.run(60, link.estimate(600_000))) == {LADDER[index]}
 
 
 def test_a_step_up_that_fails_waits_longer_before_the_next() -> None:
     link = Link()
     link.run(2, link.estimate(2_000_000))
     steps: list[float] = []
+    started = link.now
 
     def tries(t: float) -> Feedback:
         # Each time the top rung is tried, the link loses packets a second later.
@@ -146,10 +175,10 @@ def test_a_step_up_that_fails_waits_longer_before_the_next() -> None:
         return Feedback(remb=2_000_000, remb_at=t, loss=0.2 if lossy else 0.0, sent=1_500_000)
 
     previous = link.ladder.index
-    for rung in link.run(60, tries):
+    for i, rung in enumerate(link.run(60, tries)):
         index = LADDER.index(rung)
         if index < previous:
-            steps.append(link.now)
+            steps.append(started + 0.5 * (i + 1))
         previous = index
     waits = [b - a for a, b in itertools.pairwise(steps)]
     assert waits == sorted(waits)  # never sooner than the last wait
