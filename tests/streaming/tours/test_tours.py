@@ -22,7 +22,17 @@ from museion.streaming.live import LIVE_KEY
 from museion.streaming.live.encoded_media import tap_receiver
 from museion.streaming.tours import TOURS_KEY
 from museion.streaming.tours.docent import ENDED
-from tests.conftest import LOOPBACK, Server, delete, offer, serve, until, viewer
+from tests.conftest import (
+    LOOPBACK,
+    Server,
+    centre_patch,
+    delete,
+    is_bronze,
+    offer,
+    serve,
+    until,
+    viewer,
+)
 from tests.streaming.sockets import Told, told
 from tests.streaming.test_metrics import scrape, sessions
 
@@ -332,11 +342,18 @@ async def test_a_closed_follower_tab_leaves_the_room_and_the_relay(engine: Rende
         await until(lambda: tour.summary()["followers"] == 0 and not tour.followers, 20)
 
 
-async def test_a_followers_stream_ends_with_the_tour(engine: RenderEngine) -> None:
-    async with serve(engine, TOURS) as server, contextlib.AsyncExitStack() as stack:
+@pytest.mark.parametrize("codec", ["VP8", "H264"])
+async def test_followers_decode_the_docents_frames_until_the_tour_ends(
+    engine: RenderEngine, codec: str
+) -> None:
+    settings = dataclasses.replace(TOURS, codec=codec)
+    async with serve(engine, settings) as server, contextlib.AsyncExitStack() as stack:
         docent = await stack.enter_async_context(viewer(server.url, "", BEARER))
         tour = tour_of(server)
         seeing = await stack.enter_async_context(follower(server.url, f"tour-{tour}", decode=True))
-        await until(lambda: seeing.images, 20)
+        # The relay passes the docent's own encoded frames (Annex B for H.264): decodable.
+        await until(lambda: len(seeing.images) >= 3, 20)
+        assert seeing.images[-1].shape == (TOURS.height, TOURS.width, 3)
+        assert is_bronze(centre_patch(seeing.images[-1]))
         await leave(server, docent.location)
         await until(lambda: seeing.ended, 10)
