@@ -121,12 +121,12 @@ class LadderSettings:
     loss: float = 0.08
     rtt_rise: float = 0.15
     remb_age: float = 3.0
-    settle: float = 1.0
+    settle: float = 2.0
     hold: float = 2.0
     hold_max: float = 4.0
     up_margin: float = 1.1
     probe: float = 6.0
-    probe_floor: float = 0.8
+    probe_floor: float = 0.6
     failed_within: float = 10.0
 
     def __post_init__(self) -> None:

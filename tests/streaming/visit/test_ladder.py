@@ -158,9 +158,9 @@ def test_a_link_that_only_just_fits_is_tried_now_and_then_not_see_sawed() -> Non
 def test_an_estimate_far_below_the_next_rung_is_not_tried() -> None:
     link = Link()
     link.run(2, link.estimate(1_500_000))
-    link.run(0.5, link.estimate(600_000))
+    link.run(0.5, link.estimate(400_000))
     index = link.ladder.index
-    assert set(link.run(60, link.estimate(600_000))) == {LADDER[index]}
+    assert set(link.run(60, link.estimate(400_000))) == {LADDER[index]}
 
 
 def test_a_step_up_that_fails_waits_longer_before_the_next() -> None:
@@ -187,7 +187,7 @@ def test_a_step_up_that_fails_waits_longer_before_the_next() -> None:
 
 def test_no_estimate_still_climbs_after_a_longer_quiet() -> None:
     link = Link()
-    link.run(1.5, lambda t: Feedback(loss=0.5, sent=1_000_000))
+    link.run(2.5, lambda t: Feedback(loss=0.5, sent=1_000_000))
     assert link.ladder.index > 0
     link.run(LadderSettings().hold + 0.5)
     assert link.ladder.index > 0  # not yet: nothing says the link can take more
@@ -222,7 +222,7 @@ def test_the_lowest_rung_stays_under_congestion() -> None:
 
 def test_a_new_screen_rebases_on_the_same_step() -> None:
     link = Link()
-    link.run(1.5, lambda t: Feedback(loss=0.1, sent=3_000_000))
+    link.run(2.5, lambda t: Feedback(loss=0.1, sent=3_000_000))
     assert link.ladder.index == 1
     rung = link.ladder.rebase(rungs(720, 1280, 30), link.now)
     assert (rung.width, rung.height) == (540, 960)
