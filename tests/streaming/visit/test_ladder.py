@@ -234,3 +234,16 @@ def test_a_new_screen_rebases_on_the_same_step() -> None:
 def test_settings_out_of_range_are_refused(field: dict[str, float]) -> None:
     with pytest.raises(ValueError):
         LadderSettings(**field)
+
+
+@pytest.mark.parametrize(
+    "field", [{"max_pixels": 100}, {"max_pixels": 10**9}, {"screen_tolerance": -0.1}]
+)
+def test_stream_settings_of_the_screens_shape_out_of_range_are_refused(
+    field: dict[str, float],
+) -> None:
+    from museion.streaming.settings import StreamSettings
+
+    with pytest.raises(ValueError):
+        StreamSettings(**field)  # type: ignore[arg-type]
+    assert StreamSettings().ladder and StreamSettings().max_pixels is None
