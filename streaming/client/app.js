@@ -5,6 +5,7 @@ import { t, translatePage } from '/static/i18n.js';
 import { createDocent, listTours } from '/static/docent.js';
 import { createLabels } from '/static/label.js';
 import { createModes } from '/static/modes.js';
+import { toast as showToast } from '/static/toast.js';
 import { createTours } from '/static/tours.js';
 import { watchScreen } from '/static/screen.js';
 import { createWaiting } from '/static/waiting.js';
@@ -57,13 +58,7 @@ function sendCommand(command) {
   return true;
 }
 
-function toast(text) {
-  const box = $('toast');
-  box.textContent = text;
-  box.hidden = false;
-  clearTimeout(toast.timer);
-  toast.timer = setTimeout(() => { box.hidden = true; }, 4000);
-}
+const toast = (text) => showToast($('toast'), text);
 
 function showError(title, message, reason = 'fatal') {
   if (overlayReason === 'fatal' && reason !== 'fatal') return;  // keep the first real cause
