@@ -21,6 +21,7 @@ import docent
 import flood
 import gallery
 import gate
+import ladder
 import optimize
 import relay
 import render_encode
@@ -42,6 +43,7 @@ def main() -> int:
     rows += stage.run()
     rows += docent.run()
     rows += visitors.run()
+    rows += ladder.run()
     rows += simulcast.run()
     sys.stdout.write(table(rows))
     return 0

@@ -59,6 +59,7 @@ class LinkFigures:
     packets_lost: int
     round_trip: float | None
     frames_sent: int = 0  # its rate is the visitor's frame rate
+    rung: tuple[int, int, int] = (0, 0, 0)  # the stream's width, height and fps now
 
 
 @dataclass(frozen=True)
@@ -192,6 +193,16 @@ class _Exposition(Collector):
             "Video frames sent to a visitor (its rate: their frames a second).",
             labels=["session"],
         )
+        pixels = GaugeMetricFamily(
+            "museion_session_stream_pixels",
+            "The pixels of a visitor's stream now (its quality ladder's rung, its screen).",
+            labels=["session"],
+        )
+        rate = GaugeMetricFamily(
+            "museion_session_stream_fps",
+            "The frame rate a visitor's stream is sent at while it moves (its rung).",
+            labels=["session"],
+        )
         rtt = GaugeMetricFamily(
             "museion_session_rtt_seconds",
             "Round-trip time to a visitor (RTCP), once it reported one.",
@@ -200,10 +211,12 @@ class _Exposition(Collector):
         for link in links:
             sent.add_metric([link.label], link.bytes_sent)
             frames.add_metric([link.label], link.frames_sent)
+            pixels.add_metric([link.label], link.rung[0] * link.rung[1])
+            rate.add_metric([link.label], link.rung[2])
             lost.add_metric([link.label], max(0, link.packets_lost))
             if link.round_trip is not None:
                 rtt.add_metric([link.label], link.round_trip)
-        yield from (sent, frames, lost, rtt)
+        yield from (sent, frames, pixels, rate, lost, rtt)
 
 
 class Metrics:

@@ -95,6 +95,11 @@ class Quality:
             sent=sent,
         )
 
+    @property
+    def shape(self) -> tuple[int, int, int]:
+        """The stream now: width, height and frame rate (for metrics)."""
+        return self.rung.width, self.rung.height, self.rung.fps
+
     def _apply(self, rung: Rung, why: str) -> None:
         session = self._session
         size = f"{rung.width}x{rung.height}"

@@ -345,7 +345,8 @@ class Session:
                     sent = stats.bytesSent
                 elif stats.type == "remote-inbound-rtp":
                     lost, round_trip = stats.packetsLost, stats.roundTripTime
-        return LinkFigures(self.label, sent, lost, round_trip, self.track.frames_sent)
+        shape = self.quality.shape
+        return LinkFigures(self.label, sent, lost, round_trip, self.track.frames_sent, shape)
 
     @property
     def sender(self) -> Any:

@@ -87,6 +87,8 @@ async def test_metrics_follow_visitors_renders_and_live_streams(
             (link,) = [k for k in seen if k[0] == "museion_session_bytes_sent_total"]
             assert seen[link] > 10_000
             assert seen[("museion_session_frames_sent_total", link[1])] >= 10
+            assert seen[("museion_session_stream_pixels", link[1])] == 1280 * 720
+            assert seen[("museion_session_stream_fps", link[1])] == 30
             label = dict(link[1])["session"]
             assert label not in visitor.location
             assert all(visitor.location.rsplit("/", 1)[1] not in str(key) for key in seen)
