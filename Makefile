@@ -11,6 +11,9 @@ APT_PACKAGES := python3 python3-venv python3-dev build-essential chromium ffmpeg
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
 # (GStreamer: the tests' independent WHIP publisher, webrtcbin + x264, run by Debian's python3)
+# The tests' emulated VR headset, Meta's WebXR runtime, installed into build/npm (never
+# shipped) with npm: Debian's, unless the machine already has one (a newer Node's).
+IWER := iwer@2.5.0
 HOST ?= 127.0.0.1
 PORT ?= 8080
 # The demo's token for publishing live shows (its stage screen); set your own if public.
@@ -57,7 +60,14 @@ typecheck: deps
 	cd build/typecheck && MYPYPATH=. ../../$(BIN)/mypy --config-file ../../setup.cfg \
 		-p museion.scenes -p museion.runtime -p museion.streaming -p museion.tools
 
-pytest: deps
+$(STAMPS)/npm: Makefile $(STAMPS)/apt
+	@mkdir -p $(STAMPS) build/npm
+	@command -v npm >/dev/null || (apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm)
+	npm install --silent --no-audit --no-fund --prefix build/npm $(IWER)
+	@touch $@
+
+pytest: deps $(STAMPS)/npm
 	$(BIN)/python -m pytest
 
 test: lint typecheck pytest
