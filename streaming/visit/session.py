@@ -47,6 +47,7 @@ from museion.streaming.visit.encoders import (
     install_encoder,
 )
 from museion.streaming.visit.messages import event_message, with_media_urls
+from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
@@ -108,6 +109,8 @@ class Session:
         self.held = held
         self._limit = RateLimit(settings.max_commands_per_second)
         self._replies = RateLimit(ERROR_REPLIES)
+        self.poses = PoseKeeper(lambda code, text: self._refuse(None, code, text), self.label)
+        """A headset's newest pose, from the ``pose`` datachannel (WebXR pages open it)."""
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
         # Ours, once answered (None: aiortc's own).
@@ -155,6 +158,9 @@ class Session:
         return False
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
+        if channel.label == "pose" and self.poses.channel is None:
+            self.poses.attach(channel)
+            return
         if self.channel is not None:  # one "view" channel a visitor; more cost us tasks
             logger.info("session %s: closing extra datachannel %r", self.id, channel.label[:40])
             channel.close()
@@ -273,6 +279,11 @@ class Session:
     def view(self) -> ViewState:
         """The camera now (a tour's, or the visitor's own), without advancing the tour."""
         return self.visit.view(time.monotonic())
+
+    @property
+    def pose(self) -> KeptPose | None:
+        """The headset's newest pose and its arrival (None: no headset, or none yet)."""
+        return self.poses.kept
 
     @property
     def nav(self) -> Navigator:
