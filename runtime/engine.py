@@ -253,6 +253,12 @@ class RenderEngine:
         """What pixel (x, y) of a ``width`` x ``height`` view from ``state`` shows."""
         return self._call(self.picker.pick, state, width, height, x, y)
 
+    def pick_ray(
+        self, origin: tuple[float, float, float], direction: tuple[float, float, float]
+    ) -> Pick | None:
+        """What a ray from ``origin`` along ``direction`` (hall metres, y up) hits first."""
+        return self._call(self.picker.pick_ray, origin, direction)
+
     def hotspot_marks(self, state: ViewState, width: int, height: int) -> list[HotspotMark]:
         """Where each hotspot appears in such a view, and whether it can be seen."""
         return self._call(self.picker.hotspot_marks, state, width, height)

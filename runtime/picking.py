@@ -103,11 +103,28 @@ class Picker:
     def pick(self, state: ViewState, width: int, height: int, x: float, y: float) -> Pick | None:
         """What pixel (x, y) of a ``width`` x ``height`` view of ``state`` shows."""
         entry = self._cast(state, width, height, x, y)
-        if entry is None:
+        return None if entry is None else self._hit(entry, state.eye())
+
+    def pick_ray(self, origin: Vec3, direction: Vec3) -> Pick | None:
+        """What a ray from ``origin`` along ``direction`` (the hall's y-up metres, as a
+        headset controller points) hits first."""
+        from panda3d.core import Point3, Vec3
+
+        self._camera.set_pos_hpr(0, 0, 0, 0, 0, 0)  # the ray in the scene's own frame
+        ox, oy, oz = origin
+        dx, dy, dz = direction
+        self._ray.set_origin(Point3(ox, -oz, oy))
+        self._ray.set_direction(Vec3(dx, -dz, dy))
+        self._traverser.traverse(self._engine.root)
+        if self._queue.get_num_entries() == 0:
             return None
+        self._queue.sort_entries()
+        return self._hit(self._queue.get_entry(0), origin)
+
+    def _hit(self, entry: Any, eye: Vec3) -> Pick:
+        """The exhibit (and the hotspot near the hit) of a collision seen from ``eye``."""
         hit = entry.get_surface_point(self._engine.root)
         point = (float(hit.x), float(hit.z), float(-hit.y))
-        eye = state.eye()
         distance = sum((a - b) ** 2 for a, b in zip(point, eye, strict=True)) ** 0.5
         tagged = entry.get_into_node_path().find_net_tag(EXHIBIT_TAG)
         exhibit = tagged.get_tag(EXHIBIT_TAG) if not tagged.is_empty() else None

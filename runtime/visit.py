@@ -11,7 +11,7 @@ on the real engine without a network.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from museion.runtime.camera import ViewState
@@ -260,6 +260,36 @@ class Visit:
         if hit is None or hit.exhibit is None:
             return Picked()
         return Picked(hit.exhibit, hit.hotspot, hit.point, self.engine.label(hit.exhibit))
+
+    def pick_ray(self, origin: Vec3, direction: Vec3) -> Picked | Refusal:
+        """What a headset controller's ray hits (hall metres, y up), as a click would; a
+        ray from outside the hall is refused. Run it on the render thread."""
+        if not self._in_hall(origin) or not any(direction):
+            return Refusal("PICK_OUTSIDE", "That ray does not start inside the hall.")
+        hit = self.engine.pick_ray(origin, direction)
+        if hit is None or hit.exhibit is None:
+            return Picked()
+        return Picked(hit.exhibit, hit.hotspot, hit.point, self.engine.label(hit.exhibit))
+
+    def teleport(self, x: float, z: float, now: float) -> list[VisitEvent]:
+        """Stand at ``(x, z)`` on the floor at once (a headset's teleport: no flight, for
+        comfort), facing as before; walls and pedestals still stop it."""
+        walk_map, spawn = self.engine.walk_map, self.engine.spawn
+        if walk_map is None or spawn is None:
+            return [_NO_FLOOR]
+        if not walk_map.is_free(x, z):
+            return [Refusal("TELEPORT_BLOCKED", "You cannot stand there: something is in the way.")]
+        walker = self.nav.walker if self.nav.mode == "walk" and self.nav.walker else spawn
+        at = replace(walker, position=(x, spawn.position[1], z))
+        self.nav.start_walking(now, at=at, fly=False)
+        return self._mode_events()
+
+    def _in_hall(self, point: Vec3) -> bool:
+        x, y, z = point
+        walk_map = self.engine.walk_map
+        if walk_map is not None:
+            return walk_map.contains(x, z) and -1.0 <= y <= 10.0
+        return math.dist(point, self.nav.home.target) <= 20.0  # a relic alone: near it
 
     def near(self, eye: Vec3, key: tuple[str, str]) -> bool:
         """True when the hotspot ``key`` (exhibit, hotspot) lies within ``hotspot_range``

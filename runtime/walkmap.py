@@ -82,6 +82,10 @@ class WalkMap:
             return row, column
         return None
 
+    def contains(self, x: float, z: float) -> bool:
+        """True when ``(x, z)`` lies over the floor plan (free or not): inside the hall."""
+        return self._cell(x, z) is not None
+
     def is_free(self, x: float, z: float) -> bool:
         """True when a visitor can stand at ``(x, z)``."""
         cell = self._cell(x, z)

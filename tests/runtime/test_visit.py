@@ -202,3 +202,50 @@ def test_at_the_entrance_only_the_nearest_relics_hotspots_are_near(
     assert not visit.near(eye, ("bronze-hu", "no-such-hotspot"))
     everywhere = Visit(exhibition, T0, hotspot_range=100.0)
     assert all(everywhere.near(eye, key) for key in exhibition.hotspot_positions)
+
+
+def test_a_controller_ray_names_the_relic_it_points_at(exhibition: RenderEngine) -> None:
+    visit = Visit(exhibition, 0.0)
+    home, _ = exhibition.exhibit_views["bronze-hu"]
+    eye = home.eye()
+    ahead = tuple(t - e for t, e in zip(home.target, eye, strict=True))
+    hit = visit.pick_ray(eye, ahead)  # type: ignore[arg-type]
+    assert isinstance(hit, Picked) and hit.exhibit == "bronze-hu"
+    assert hit.label is not None and hit.label["metadata"]["title"]["en"] == "Bronze hu vessel"
+    away = tuple(-c for c in ahead)
+    missed = visit.pick_ray(eye, away)  # type: ignore[arg-type]
+    assert isinstance(missed, Picked) and missed.exhibit != "bronze-hu"
+    # A ray from outside the hall (or with no direction) is refused, as a click beside
+    # the picture is.
+    outside = visit.pick_ray((500.0, 1.6, 500.0), ahead)  # type: ignore[arg-type]
+    assert isinstance(outside, Refusal) and outside.code == "PICK_OUTSIDE"
+    still = visit.pick_ray(eye, (0.0, 0.0, 0.0))
+    assert isinstance(still, Refusal) and still.code == "PICK_OUTSIDE"
+
+
+def test_a_teleport_lands_on_free_floor_and_a_wall_refuses_it(exhibition: RenderEngine) -> None:
+    import numpy as np
+
+    visit = Visit(exhibition, 0.0)
+    walk_map = exhibition.walk_map
+    assert walk_map is not None
+    size = walk_map.options.cell
+    blocked = np.argwhere(~walk_map.free)
+    row, column = blocked[len(blocked) // 2]
+    wall_x = walk_map.origin[0] + (column + 0.5) * size
+    wall_z = walk_map.origin[1] + (row + 0.5) * size
+    before = visit.view(1.0).eye()
+    refused = visit.teleport(wall_x, wall_z, 1.0)
+    assert [type(e) for e in refused] == [Refusal] and refused[0].code == "TELEPORT_BLOCKED"
+    assert visit.view(1.0).eye() == before
+    free = np.argwhere(walk_map.free)
+    row, column = free[len(free) // 3]
+    x = walk_map.origin[0] + (column + 0.5) * size
+    z = walk_map.origin[1] + (row + 0.5) * size
+    assert visit.teleport(x, z, 2.0) == [] or all(
+        not isinstance(e, Refusal) for e in visit.teleport(x, z, 2.0)
+    )
+    ex, ey, ez = visit.view(2.0).eye()
+    assert (ex, ez) == pytest.approx((x, z)) and ey == pytest.approx(
+        before[1]
+    )  # at once, eye height kept
