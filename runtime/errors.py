@@ -4,7 +4,13 @@ from __future__ import annotations
 
 from museion.scenes.errors import MuseionError
 
-__all__ = ["AssetLoadFailed", "RenderError", "RuntimeFailure", "ViewPoolExhausted"]
+__all__ = [
+    "AssetLoadFailed",
+    "PoseRefused",
+    "RenderError",
+    "RuntimeFailure",
+    "ViewPoolExhausted",
+]
 
 
 class RuntimeFailure(MuseionError):
@@ -23,6 +29,18 @@ class ViewPoolExhausted(RuntimeFailure):
     """Every render view is in use; the caller should refuse the visitor politely."""
 
     code = "VIEWS_EXHAUSTED"
+
+
+class PoseRefused(RuntimeFailure):
+    """A headset's eye pose or projection cannot be rendered; nothing was drawn from it.
+
+    ``code`` is one of ``POSE_MALFORMED`` (not finite, wrong shape, out of reach),
+    ``POSE_NOT_UNIT`` (the orientation is not a unit quaternion), ``PROJECTION_MALFORMED``
+    (not finite or not a perspective matrix), ``PROJECTION_DEGENERATE`` (a zero or flipped
+    field of view) and ``PROJECTION_OUT_OF_RANGE`` (wider than a lens can be).
+    """
+
+    code = "POSE_REFUSED"
 
 
 class AssetLoadFailed(RuntimeFailure):

@@ -36,6 +36,10 @@ class RuntimeSettings:
 
     A stage screen's picture is ``stage_screen_pixels`` texels wide (its height follows the
     screen's shape): a live show is decoded to that size, not to its own 4K.
+
+    A headset's eyes are rendered ``stereo_margin`` wider on each side than their own
+    field of view (a fraction of its width and height in the image plane), so that the
+    page, turning the picture to the newest head pose, never shows a black edge.
     """
 
     asset_root: Path = Path("assets")
@@ -64,6 +68,7 @@ class RuntimeSettings:
     load_cache_dir: Path | None = None
     load_cache_mb: int = 2048
     stage_screen_pixels: int = 640
+    stereo_margin: float = 0.1
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
@@ -92,6 +97,8 @@ class RuntimeSettings:
             raise ValueError("load_cache_mb must be at least 1")
         if not 16 <= self.stage_screen_pixels <= 4096:
             raise ValueError("stage_screen_pixels must lie in [16, 4096]")
+        if not 0.0 <= self.stereo_margin <= 0.5:
+            raise ValueError("stereo_margin must lie in [0, 0.5]")
 
     @property
     def model_cache_dir(self) -> Path:
