@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 from museion.runtime.errors import PoseRefused
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
@@ -21,16 +22,18 @@ Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
 Matrix = tuple[float, ...]
 
-MAX_REACH = 100.0
-"""How far (m) from the local-floor origin an eye may be: beyond is a broken tracker."""
+MAX_REACH = 1000.0
+"""How far (m) from the local-floor origin an eye may be: beyond is a broken tracker (the
+pose channel's parser has the same bound)."""
 UNIT_TOLERANCE = 1e-3
 """How far from 1 a quaternion's length may be (float32 from the page) before refusal."""
-MAX_TANGENT = math.tan(math.radians(80.0))
-"""The widest an eye's frustum may reach on any side (80 degrees from straight ahead)."""
+MAX_TANGENT = math.tan(math.radians(85.0))
+"""The widest an eye's frustum may reach on any side (85 degrees from straight ahead: the
+pose channel's parser takes views up to 170 degrees)."""
 _FORM_TOLERANCE = 1e-5
 
 
-def _finite(values: tuple[float, ...], size: int, what: str, code: str) -> tuple[float, ...]:
+def _finite(values: Any, size: int, what: str, code: str) -> tuple[float, ...]:
     try:
         numbers = tuple(float(v) for v in values)
     except (TypeError, ValueError):
@@ -53,7 +56,7 @@ class Frustum:
     @classmethod
     def from_projection(cls, projection: Matrix) -> Frustum:
         """The frustum of an OpenGL perspective matrix (column-major, as WebXR gives it)."""
-        m = _finite(tuple(projection), 16, "projection", "PROJECTION_MALFORMED")
+        m = _finite(projection, 16, "projection", "PROJECTION_MALFORMED")
         # Column-major: m[col * 4 + row].  A perspective matrix has no skew, no
         # translation in x or y, and its last row is (0, 0, -1, 0).
         zeros = (m[1], m[2], m[3], m[4], m[6], m[7], m[12], m[13], m[15])
@@ -74,7 +77,7 @@ class Frustum:
         )
         if max(map(abs, (frustum.left, frustum.right, frustum.bottom, frustum.top))) > MAX_TANGENT:
             raise PoseRefused(
-                "the projection is wider than 80 degrees to a side", code="PROJECTION_OUT_OF_RANGE"
+                "the projection is wider than 85 degrees to a side", code="PROJECTION_OUT_OF_RANGE"
             )
         return frustum
 
@@ -140,17 +143,17 @@ class EyePose:
     frustum: Frustum = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        px, py, pz = _finite(tuple(self.position), 3, "eye position", "POSE_MALFORMED")
+        px, py, pz = _finite(self.position, 3, "eye position", "POSE_MALFORMED")
         if max(abs(px), abs(py), abs(pz)) > MAX_REACH:
             raise PoseRefused(
                 f"the eye is more than {MAX_REACH:g} m from the floor's origin",
                 code="POSE_MALFORMED",
             )
-        q = _finite(tuple(self.orientation), 4, "eye orientation", "POSE_MALFORMED")
+        q = _finite(self.orientation, 4, "eye orientation", "POSE_MALFORMED")
         norm = math.sqrt(sum(c * c for c in q))
         if abs(norm - 1) > UNIT_TOLERANCE:
             raise PoseRefused("the eye orientation is not a unit quaternion", code="POSE_NOT_UNIT")
-        projection = _finite(tuple(self.projection), 16, "projection", "PROJECTION_MALFORMED")
+        projection = _finite(self.projection, 16, "projection", "PROJECTION_MALFORMED")
         object.__setattr__(self, "position", (px, py, pz))
         object.__setattr__(
             self, "orientation", (q[0] / norm, q[1] / norm, q[2] / norm, q[3] / norm)

@@ -9,6 +9,8 @@ from dataclasses import astuple
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import PoseRefused
@@ -197,7 +199,7 @@ UNIT = (0.0, 0.0, 0.0, 1.0)
         (
             (0.0, 1.6, 0.0),
             UNIT,
-            Frustum(-9, 1, -1, 1).projection(0.1, 10),
+            Frustum(-20, 1, -1, 1).projection(0.1, 10),
             "PROJECTION_OUT_OF_RANGE",
         ),
         ((0.0, 1.6, 0.0), (0.0, 0.0, 0.0, 2.0), SQUARE, "POSE_NOT_UNIT"),
@@ -216,3 +218,31 @@ def test_a_pose_that_cannot_be_rendered_is_refused(
     with pytest.raises(PoseRefused) as refused:
         EyePose(position, orientation, projection)  # type: ignore[arg-type]
     assert refused.value.code == code
+
+
+numbers = st.floats(allow_nan=True, allow_infinity=True, width=32) | st.integers(-10, 10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(numbers, min_size=0, max_size=4) | st.none() | st.text(max_size=3),
+    st.lists(numbers, min_size=0, max_size=5),
+    st.lists(numbers, min_size=14, max_size=17) | st.just(list(SQUARE)),
+)
+def test_any_numbers_make_a_pose_or_a_documented_refusal(
+    position: object, orientation: list[float], projection: list[float]
+) -> None:
+    try:
+        eye = EyePose(position, tuple(orientation), tuple(projection))  # type: ignore[arg-type]
+    except PoseRefused as refused:
+        assert refused.code in {
+            "POSE_MALFORMED",
+            "POSE_NOT_UNIT",
+            "PROJECTION_MALFORMED",
+            "PROJECTION_DEGENERATE",
+            "PROJECTION_OUT_OF_RANGE",
+        }
+        return
+    frustum = eye.frustum
+    assert frustum.left < frustum.right and frustum.bottom < frustum.top
+    assert math.isclose(sum(c * c for c in eye.orientation), 1.0, rel_tol=1e-9)
