@@ -10,6 +10,7 @@ import { createTours } from '/static/tours.js';
 import { watchScreen } from '/static/screen.js';
 import { createWaiting } from '/static/waiting.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
+import { createXr } from '/static/xr.js';
 
 const $ = (id) => document.getElementById(id);
 const video = $('video');
@@ -333,6 +334,7 @@ labels.onLanguage((language) => {
   modes.refresh();
   docent.refresh();
   waiting.refresh();
+  xr.refresh();
 });
 labels.onCloser((exhibit) => sendCommand({ type: 'mode', mode: 'orbit', exhibit }));
 const waiting = createWaiting({
@@ -347,6 +349,8 @@ const docent = createDocent({
   panel: $('docent'), login: $('docent-login'), send: sendCommand, words: (key) => t(key, labels.language),
 });
 museion.docent = docent;
+const xr = createXr({ button: $('enter-vr'), video, peer: () => museion.pc, words: (key) => t(key, labels.language), toast });
+museion.xr = xr;
 // The docent closing the label closes it on the followers' pages too.
 labels.onShow((label) => { if (docent.tour && !label) sendCommand({ type: 'unshare' }); });
 if (!docent.active) listTours({ strip: $('docent-tours'), words: (key) => t(key, labels.language) });

@@ -71,6 +71,9 @@ const WORDS = {
     meanwhile: 'Meanwhile, follow a docent or watch a live show:',
     liveShow: 'Live show',
     leaveQueue: 'Leave the queue',
+    enterVr: 'Enter VR',
+    exitVr: 'Exit VR',
+    vrFailed: 'VR could not start',
   },
   zh: {
     reset: '重置视角',
@@ -141,6 +144,9 @@ const WORDS = {
     meanwhile: '等候期间，可跟随讲解员或观看直播：',
     liveShow: '直播',
     leaveQueue: '离开队列',
+    enterVr: '进入 VR',
+    exitVr: '退出 VR',
+    vrFailed: '无法进入 VR',
   },
 };
 

@@ -1,0 +1,111 @@
+"""An emulated VR headset in headless Chromium: Meta's WebXR emulation runtime (npm
+``iwer``, installed by ``make test`` into ``build/npm``, never committed) injected before
+the page loads, as a Quest 3 with its two controllers.
+
+The page then finds ``navigator.xr`` as a headset's browser offers it; the test moves the
+head and the controllers through ``window.__headset`` (the ``IWER.XRDevice``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import AsyncIterator
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+from tests.e2e.browser import browser_page
+
+IWER = REPO / "build" / "npm" / "node_modules" / "iwer" / "build" / "iwer.min.js"
+
+needs_iwer = pytest.mark.skipif(
+    not IWER.is_file(),
+    reason="the WebXR emulator is not installed (make test runs "
+    "`npm install --prefix build/npm iwer@2.5.0`)",
+)
+"""Skips a test where the emulator was not installed."""
+
+_INSTALL = """
+(() => {
+  const device = new IWER.XRDevice(IWER.metaQuest3, { stereoEnabled: true });
+  device.installRuntime({ forceInstall: true });  // over Chromium's own navigator.xr
+  window.__headset = device;
+  // What the page asked the headset for: sessions (mode, features) and reference spaces.
+  const asked = window.__headsetAsked = [];
+  const request = navigator.xr.requestSession.bind(navigator.xr);
+  navigator.xr.requestSession = (mode, options) => {
+    asked.push({ mode, options });
+    return request(mode, options);
+  };
+  const space = XRSession.prototype.requestReferenceSpace;
+  XRSession.prototype.requestReferenceSpace = function (type) {
+    asked.push({ space: type });
+    return space.call(this, type);
+  };
+})();
+"""
+
+
+@contextlib.asynccontextmanager
+async def headset_page() -> AsyncIterator[Any]:
+    """A page (as :func:`browser_page`) whose every document starts with the emulated
+    headset installed."""
+    if not IWER.is_file():
+        pytest.skip(f"the WebXR emulator is not installed ({IWER.relative_to(REPO)} missing)")
+    async with browser_page() as page:
+        await page.add_init_script(path=str(IWER))
+        await page.add_init_script(script=_INSTALL)
+        yield page
+
+
+def yaw_quaternion(degrees: float) -> tuple[float, float, float, float]:
+    """A turn of the head about the vertical axis (positive: to the left), as x, y, z, w."""
+    half = math.radians(degrees) / 2.0
+    return 0.0, math.sin(half), 0.0, math.cos(half)
+
+
+async def move_head(
+    page: Any,
+    position: tuple[float, float, float] | None = None,
+    orientation: tuple[float, float, float, float] | None = None,
+) -> None:
+    """Put the emulated head at ``position`` (local-floor metres) looking ``orientation``;
+    the next XR frame reports it."""
+    await page.evaluate(
+        """([p, q]) => {
+          const device = window.__headset;
+          if (p) device.position.set(...p);
+          if (q) device.quaternion.set(...q);
+        }""",
+        [position, orientation],
+    )
+
+
+async def move_controller(
+    page: Any,
+    hand: str,
+    position: tuple[float, float, float] | None = None,
+    orientation: tuple[float, float, float, float] | None = None,
+) -> None:
+    """Put the ``hand`` ("left" or "right") controller at ``position`` pointing
+    ``orientation`` (its target ray runs along its -Z)."""
+    await page.evaluate(
+        """([hand, p, q]) => {
+          const controller = window.__headset.controllers[hand];
+          if (p) controller.position.set(...p);
+          if (q) controller.quaternion.set(...q);
+        }""",
+        [hand, position, orientation],
+    )
+
+
+async def press(page: Any, hand: str, button: str = "trigger", value: float = 1.0) -> None:
+    """Press (``value`` 1) or release (0) a controller's button: the trigger is ``select``,
+    the grip ``squeeze``."""
+    await page.evaluate(
+        "([hand, button, value]) => window.__headset.controllers[hand]"
+        ".updateButtonValue(button, value)",
+        [hand, button, value],
+    )
