@@ -18,6 +18,7 @@ import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from museion.runtime.errors import RenderError
 from museion.runtime.eye_pose import EyePose, Matrix, Place, StereoPose
 from museion.runtime.frame_source import FAR, NEAR, Frame, RenderView, check_size
 
@@ -116,8 +117,6 @@ class StereoView:
         return result
 
     def _frame(self, pose: StereoPose, place: Place) -> StereoFrame:
-        from museion.runtime.errors import RenderError
-
         if self.closed:
             raise RenderError("this stereo view is closed", code="VIEW_CLOSED")
         screens = {key: s.version for key, s in self._engine.screens.items()}
