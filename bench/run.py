@@ -27,6 +27,7 @@ import relay
 import render_encode
 import simulcast
 import stage
+import stereo
 import visitors
 from instruments.table import table
 
@@ -44,6 +45,7 @@ def main() -> int:
     rows += docent.run()
     rows += visitors.run()
     rows += ladder.run()
+    rows += stereo.run()
     rows += simulcast.run()
     sys.stdout.write(table(rows))
     return 0
