@@ -16,6 +16,7 @@ import logging
 import time
 from typing import TYPE_CHECKING, Any
 
+from museion.streaming.metrics import LinkFigures
 from museion.streaming.visit.commands import Screen
 from museion.streaming.visit.ladder import Feedback, Ladder, Rung, rungs, stream_shape
 
@@ -99,6 +100,19 @@ class Quality:
     def shape(self) -> tuple[int, int, int]:
         """The stream now: width, height and frame rate (for metrics)."""
         return self.rung.width, self.rung.height, self.rung.fps
+
+    async def figures(self, label: str, frames_sent: int) -> LinkFigures:
+        """The video link as RTCP tells it (zeros until the first reports), for metrics."""
+        sent = lost = 0
+        round_trip = None
+        sender = self._session.sender
+        if sender is not None:
+            for stats in (await sender.getStats()).values():
+                if stats.type == "outbound-rtp":
+                    sent = stats.bytesSent
+                elif stats.type == "remote-inbound-rtp":
+                    lost, round_trip = stats.packetsLost, stats.roundTripTime
+        return LinkFigures(label, sent, lost, round_trip, frames_sent, self.shape)
 
     def _apply(self, rung: Rung, why: str) -> None:
         session = self._session

@@ -347,17 +347,8 @@ class Session:
         self.send(self._marks_message)
 
     async def link_figures(self) -> LinkFigures:
-        """The video link as RTCP tells it (zeros until the first reports)."""
-        sent = lost = 0
-        round_trip = None
-        if self._sender is not None:
-            for stats in (await self._sender.getStats()).values():
-                if stats.type == "outbound-rtp":
-                    sent = stats.bytesSent
-                elif stats.type == "remote-inbound-rtp":
-                    lost, round_trip = stats.packetsLost, stats.roundTripTime
-        shape = self.quality.shape
-        return LinkFigures(self.label, sent, lost, round_trip, self.track.frames_sent, shape)
+        """The video link as RTCP tells it, and the stream's shape (for metrics)."""
+        return await self.quality.figures(self.label, self.track.frames_sent)
 
     @property
     def sender(self) -> Any:
