@@ -185,15 +185,20 @@ class Place:
         x, y, z = walk.position
         return cls(floor=(x, y - EYE_HEIGHT, z), heading=walk.heading)
 
-    def _turn(self, v: Vec3) -> Vec3:
+    def direction(self, v: Vec3) -> Vec3:
+        """A ``local-floor`` direction in scene coordinates (turned by the heading)."""
         rad = math.radians(self.heading)
         c, s = math.cos(rad), math.sin(rad)
         return (c * v[0] + s * v[2], v[1], -s * v[0] + c * v[2])
 
+    def point(self, v: Vec3) -> Vec3:
+        """A ``local-floor`` point (a controller, the floor a teleport aims at) in the hall."""
+        x, y, z = self.direction(v)
+        fx, fy, fz = self.floor
+        return (x + fx, y + fy, z + fz)
+
     def eye_in_scene(self, eye: EyePose) -> tuple[Vec3, Vec3, Vec3]:
         """The eye's position, forward and up directions in scene coordinates."""
-        x, y, z = self._turn(eye.position)
-        fx, fy, fz = self.floor
-        forward = self._turn(rotate(eye.orientation, (0.0, 0.0, -1.0)))
-        up = self._turn(rotate(eye.orientation, (0.0, 1.0, 0.0)))
-        return (x + fx, y + fy, z + fz), forward, up
+        forward = self.direction(rotate(eye.orientation, (0.0, 0.0, -1.0)))
+        up = self.direction(rotate(eye.orientation, (0.0, 1.0, 0.0)))
+        return self.point(eye.position), forward, up

@@ -13,7 +13,9 @@ __all__ = [
     "Orbit",
     "Pan",
     "PickAt",
+    "PickRay",
     "Reset",
+    "Teleport",
     "TourCommand",
     "ViewCommand",
     "Walk",
@@ -83,9 +85,27 @@ class ModeCommand:
     exhibit: str | None = None
 
 
+@dataclass(frozen=True)
+class PickRay:
+    """A headset controller's pick: a ray in the headset's ``local-floor`` metres."""
+
+    origin: tuple[float, float, float]
+    direction: tuple[float, float, float]
+
+
+@dataclass(frozen=True)
+class Teleport:
+    """Stand where a headset's teleport arc met the floor (``local-floor`` x, z), the
+    head being at ``head`` (x, z) in that space now."""
+
+    x: float
+    z: float
+    head: tuple[float, float] = (0.0, 0.0)
+
+
 TOUR_ACTIONS = ("start", "pause", "resume", "next", "prev", "stop")
 MODES = ("walk", "orbit")
 ViewCommand = Orbit | Zoom | Pan | Reset
 """The commands that move an orbiting camera (a walker reads them as steps and turns)."""
-Command = ViewCommand | PickAt | TourCommand | Walk | ModeCommand
+Command = ViewCommand | PickAt | PickRay | TourCommand | Walk | ModeCommand | Teleport
 """Every command a visitor can send."""

@@ -16,9 +16,18 @@ from typing import Any
 
 from museion.runtime.camera import ViewState
 from museion.runtime.engine import RenderEngine
-from museion.runtime.navigation import Navigator
+from museion.runtime.eye_pose import Place
+from museion.runtime.navigation import Navigator, WalkState
 from museion.runtime.tour_player import TourPlayer
-from museion.runtime.view_commands import Command, ModeCommand, PickAt, TourCommand, Walk
+from museion.runtime.view_commands import (
+    Command,
+    ModeCommand,
+    PickAt,
+    PickRay,
+    Teleport,
+    TourCommand,
+    Walk,
+)
 from museion.scenes.document.model import Text
 
 __all__ = ["ModeChanged", "Picked", "Refusal", "TourLeft", "TourStepShown", "Visit", "VisitEvent"]
@@ -106,6 +115,7 @@ class Visit:
         self._orbiting: str | None = None if self.nav.mode == "walk" else start_at
         if self._orbiting is None and self.nav.mode == "orbit":
             self._orbiting = next(iter(engine.exhibit_views), None)
+        self.place: Place | None = None  # a headset's local-floor space in the hall
         self._announced_mode: tuple[str, str | None] | None = None
         self._announced_step = -1
 
@@ -140,8 +150,10 @@ class Visit:
     def apply(self, command: Command, now: float) -> list[VisitEvent]:
         """Apply a command other than a pick (see :meth:`pick`); the visitor taking the
         camera ends a tour."""
-        if isinstance(command, PickAt):
+        if isinstance(command, PickAt | PickRay):
             raise TypeError("a pick is answered by Visit.pick, on the render thread")
+        if isinstance(command, Teleport):
+            return self.teleport_local(command, now)
         if isinstance(command, TourCommand):
             return self._tour_command(command, now)
         events = [] if self.tour is None else self._leave_tour("stopped", now)
@@ -283,6 +295,32 @@ class Visit:
         at = replace(walker, position=(x, spawn.position[1], z))
         self.nav.start_walking(now, at=at, fly=False)
         return self._mode_events()
+
+    def headset_place(self) -> Place:
+        """Where the headset's ``local-floor`` space stands in the hall: set under the
+        visitor when first asked (where they stood when they put the headset on), moved by
+        teleports."""
+        if self.place is None:
+            walker = self.nav.walker if self.nav.mode == "walk" else None
+            self.place = Place.standing(walker or WalkState.from_view(self.shown))
+        return self.place
+
+    def pick_local(self, ray: PickRay) -> Picked | Refusal:
+        """A controller's ray, given in ``local-floor``, picked in the hall."""
+        place = self.headset_place()
+        return self.pick_ray(place.point(ray.origin), place.direction(ray.direction))
+
+    def teleport_local(self, command: Teleport, now: float) -> list[VisitEvent]:
+        """Teleport to a ``local-floor`` floor point: the visitor stands there, and the
+        headset's space moves so that their head is over it."""
+        place = self.headset_place()
+        tx, _, tz = place.point((command.x, 0.0, command.z))
+        events = self.teleport(tx, tz, now)
+        if not any(isinstance(e, Refusal) for e in events):
+            hx, _, hz = place.point((command.head[0], 0.0, command.head[1]))
+            fx, fy, fz = place.floor
+            self.place = replace(place, floor=(fx + tx - hx, fy, fz + tz - hz))
+        return events
 
     def _in_hall(self, point: Vec3) -> bool:
         x, y, z = point

@@ -11,6 +11,10 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
     {"type": "tour", "action": "start", "tour": "highlights"}   (pause, resume, next, prev, stop)
     {"type": "walk", "forward": 0.05, "right": 0, "turn": 2.5, "look": 0}   (metres, degrees)
     {"type": "mode", "mode": "walk"}   or   {"type": "mode", "mode": "orbit", "exhibit": "ding"}
+    {"type": "pick_ray", "origin": [0.2, 1.4, -0.3], "direction": [0, -0.2, -1]}   (a headset
+        controller, in its local-floor metres)
+    {"type": "teleport", "x": 1.5, "z": -2.0, "head": [0.1, 0.0]}   (the floor point aimed
+        at and the head now, local-floor)
     {"type": "screen", "width": 390, "height": 844, "dpr": 3}   (CSS pixels the picture is
         shown in, and device pixels per CSS pixel: the stream takes that shape)
 """
@@ -29,7 +33,9 @@ from museion.runtime.view_commands import (
     Orbit,
     Pan,
     PickAt,
+    PickRay,
     Reset,
+    Teleport,
     TourCommand,
     Walk,
     Zoom,
@@ -57,6 +63,7 @@ _MAX_ANGLE = 180.0
 _MIN_FACTOR, _MAX_FACTOR = 0.5, 2.0
 _MAX_PAN = 1.0
 _MAX_STRIDE = 0.5
+_MAX_REACH = 100.0  # metres from a headset's local-floor origin a controller may be
 _MAX_CSS = 16384.0
 _MIN_DPR, _MAX_DPR = 0.25, 8.0
 _FIELDS: dict[str, frozenset[str]] = {
@@ -68,6 +75,8 @@ _FIELDS: dict[str, frozenset[str]] = {
     "tour": frozenset({"action", "tour"}),
     "walk": frozenset({"forward", "right", "turn", "look"}),
     "mode": frozenset({"mode", "exhibit"}),
+    "pick_ray": frozenset({"origin", "direction"}),
+    "teleport": frozenset({"x", "z", "head"}),
     "screen": frozenset({"width", "height", "dpr"}),
 }
 
@@ -171,6 +180,22 @@ def _command(message: dict[str, Any]) -> Command:
         )
     if kind == "mode":
         return _mode(message)
+    if kind == "pick_ray":
+        origin = _vector(message, "origin", 3, _MAX_REACH)
+        direction = _vector(message, "direction", 3, 1.0e3)
+        if not any(direction):
+            raise CommandError("'direction' must not be zero", code="COMMAND_OUT_OF_RANGE")
+        return PickRay(
+            origin=(origin[0], origin[1], origin[2]),
+            direction=(direction[0], direction[1], direction[2]),
+        )
+    if kind == "teleport":
+        head = _vector(message, "head", 2, _MAX_REACH) if "head" in message else (0.0, 0.0)
+        return Teleport(
+            x=_number(message, "x", -_MAX_REACH, _MAX_REACH),
+            z=_number(message, "z", -_MAX_REACH, _MAX_REACH),
+            head=(head[0], head[1]),
+        )
     if kind == "screen":
         return Screen(
             width=_number(message, "width", 1.0, _MAX_CSS),
@@ -178,6 +203,14 @@ def _command(message: dict[str, Any]) -> Command:
             dpr=_number(message, "dpr", _MIN_DPR, _MAX_DPR),
         )
     return Reset()
+
+
+def _vector(message: dict[str, Any], key: str, size: int, bound: float) -> list[float]:
+    """``size`` numbers in [-bound, bound] under ``key`` (a point or direction, metres)."""
+    values = message.get(key)
+    if not isinstance(values, list) or len(values) != size:
+        raise CommandError(f"'{key}' must be a list of {size} numbers", code="COMMAND_MALFORMED")
+    return [_number({key: v}, key, -bound, bound) for v in values]
 
 
 def _optional(message: dict[str, Any], key: str, bound: float) -> float:

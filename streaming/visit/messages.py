@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import quote
 
-from museion.runtime.visit import ModeChanged, TourLeft, TourStepShown
+from museion.runtime.visit import ModeChanged, Picked, TourLeft, TourStepShown
 
-__all__ = ["event_message", "media_url", "with_media_urls"]
+__all__ = ["event_message", "media_url", "picked_message", "with_media_urls"]
 
 
 def media_url(name: str) -> str:
@@ -53,3 +53,15 @@ def event_message(event: ModeChanged | TourStepShown | TourLeft) -> dict[str, An
             "audio": _audio_urls(event.audio),
         }
     return {"type": "tour", "tour": event.tour, "state": event.state}
+
+
+def picked_message(hit: Picked, seq: int | None) -> dict[str, Any]:
+    """The answer to a click or a controller's ray: what it hit, with its label."""
+    reply: dict[str, Any] = {"type": "picked", "seq": seq, "exhibit": None, "hotspot": None}
+    if hit.exhibit is not None and hit.point is not None:
+        reply.update(
+            exhibit=hit.exhibit, hotspot=hit.hotspot, point=[round(c, 4) for c in hit.point]
+        )
+        if hit.label is not None:
+            reply["label"] = with_media_urls(hit.label)
+    return reply

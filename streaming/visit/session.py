@@ -31,7 +31,7 @@ from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
 from museion.runtime.navigation import Navigator
 from museion.runtime.picking import HotspotMark
-from museion.runtime.view_commands import PickAt, Walk
+from museion.runtime.view_commands import PickAt, PickRay, Walk
 from museion.runtime.visit import Refusal, Visit, VisitEvent
 from museion.streaming.errors import CommandError, SdpMalformed
 from museion.streaming.ice import announce_candidates, rtc_configuration
@@ -46,7 +46,7 @@ from museion.streaming.visit.encoders import (
     RenderedVp8Encoder,
     install_encoder,
 )
-from museion.streaming.visit.messages import event_message, with_media_urls
+from museion.streaming.visit.messages import event_message, picked_message
 from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
@@ -257,7 +257,7 @@ class Session:
         if isinstance(command, Screen):
             self.quality.screen(command)
             return
-        if isinstance(command, PickAt):
+        if isinstance(command, PickAt | PickRay):
             self._spawn(self._pick(command, parsed.seq))
             self.commands_applied += 1
             return
@@ -367,22 +367,23 @@ class Session:
             if self._marks_message is not None:
                 self.send(self._marks_message)
 
-    async def _pick(self, at: PickAt, seq: int | None) -> None:
-        """Ray-cast the click in this visitor's own view; answer with what it hit."""
+    async def _pick(self, at: PickAt | PickRay, seq: int | None) -> None:
+        """Ray-cast the click in this visitor's own view (or a headset controller's ray);
+        answer with what it hit."""
         width, height = self.track.size  # the frame the visitor is looking at
         view = fitted(self.visit.shown, width, height)
         loop = asyncio.get_running_loop()
-        hit = await loop.run_in_executor(
-            self.engine.executor, self.visit.pick, at, width, height, view
-        )
-        reply: dict[str, Any] = {"type": "picked", "seq": seq, "exhibit": None, "hotspot": None}
-        if hit.exhibit is not None and hit.point is not None:
-            reply.update(
-                exhibit=hit.exhibit, hotspot=hit.hotspot, point=[round(c, 4) for c in hit.point]
+        if isinstance(at, PickRay):
+            found = await loop.run_in_executor(self.engine.executor, self.visit.pick_local, at)
+            if isinstance(found, Refusal):
+                self._refuse(seq, found.code, found.message)
+                return
+            hit = found
+        else:
+            hit = await loop.run_in_executor(
+                self.engine.executor, self.visit.pick, at, width, height, view
             )
-            if hit.label is not None:
-                reply["label"] = with_media_urls(hit.label)
-        self.send(reply)
+        self.send(picked_message(hit, seq))
 
     def _stop(self) -> None:
         """No more frames, messages or tasks (the first step of every ending)."""

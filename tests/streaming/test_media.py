@@ -55,7 +55,7 @@ async def test_recordings_are_served_and_models_are_not(tmp_path: Path) -> None:
 
 
 def test_hotspot_images_in_labels_become_media_urls() -> None:
-    from museion.streaming.visit.session import with_media_urls
+    from museion.streaming.visit.messages import with_media_urls
 
     label = {
         "id": "hu",

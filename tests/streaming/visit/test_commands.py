@@ -171,3 +171,23 @@ def test_fuzz_screen_parses_in_bounds_or_raises(width: float, height: float, dpr
     assert isinstance(command, Screen)
     assert 1 <= command.width <= 16384 and 1 <= command.height <= 16384
     assert 0.25 <= command.dpr <= 8
+
+
+def test_a_headset_controller_ray_and_a_teleport_parse_bounded() -> None:
+    from museion.runtime.view_commands import PickRay, Teleport
+
+    ray = parse_command('{"type":"pick_ray","origin":[0.2,1.4,-0.3],"direction":[0,-0.2,-1]}')
+    assert ray.command == PickRay((0.2, 1.4, -0.3), (0.0, -0.2, -1.0))
+    hop = parse_command('{"type":"teleport","x":1.5,"z":-2,"head":[0.1,0.0],"seq":4}')
+    assert hop.command == Teleport(1.5, -2.0, (0.1, 0.0)) and hop.seq == 4
+    for bad, code in [
+        ('{"type":"pick_ray","origin":[0,1],"direction":[0,0,-1]}', "COMMAND_MALFORMED"),
+        ('{"type":"pick_ray","origin":[0,1,0],"direction":[0,0,0]}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"pick_ray","origin":[0,1e9,0],"direction":[0,0,-1]}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"pick_ray","origin":"here","direction":[0,0,-1]}', "COMMAND_MALFORMED"),
+        ('{"type":"teleport","x":1,"z":null}', "COMMAND_MALFORMED"),
+        ('{"type":"teleport","x":1,"z":2,"head":[true,0]}', "COMMAND_MALFORMED"),
+    ]:
+        with pytest.raises(CommandError) as refused:
+            parse_command(bad)
+        assert refused.value.code == code, bad

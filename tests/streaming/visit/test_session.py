@@ -71,7 +71,7 @@ async def test_bad_messages_get_errors_and_the_session_lives(engine: RenderEngin
     settings = StreamSettings(**{**LOOPBACK.__dict__, "max_commands_per_second": 50})
     async with serve(engine, settings) as server, viewer(server.url) as view:
         view.send("garbage")
-        view.send({"type": "teleport", "seq": 4})
+        view.send({"type": "fly", "seq": 4})
         view.send({"type": "zoom", "factor": 1e9, "seq": 5})
         for _ in range(90):  # a burst far over 50 messages a second
             view.send({"type": "orbit", "yaw": 1, "pitch": 0})
