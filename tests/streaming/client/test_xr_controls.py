@@ -5,6 +5,7 @@ controllers tell the page."""
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import math
 import shutil
@@ -74,7 +75,7 @@ def test_an_arc_pointed_down_lands_ahead_and_stays_above_the_floor() -> None:
     assert points[-1] == floor
     assert all(p[1] > 0 for p in points[:-1])
     assert 5 <= len(points) <= 60
-    assert all(b[2] < a[2] for a, b in zip(points, points[1:], strict=False))  # onwards
+    assert all(b[2] < a[2] for a, b in itertools.pairwise(points))  # onwards
 
 
 def test_pointing_level_or_up_lands_within_a_bounded_reach() -> None:
