@@ -10,13 +10,13 @@ coordinates are glTF's, also y up, so only a floor point and a heading are neede
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from museion.runtime.errors import PoseRefused
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 
-__all__ = ["EyePose", "Frustum", "Place", "StereoPose"]
+__all__ = ["MAX_REACH", "UNIT_TOLERANCE", "EyePose", "Frustum", "Place", "StereoPose"]
 
 Vec3 = tuple[float, float, float]
 Quat = tuple[float, float, float, float]
@@ -28,8 +28,10 @@ pose channel's parser has the same bound)."""
 UNIT_TOLERANCE = 1e-3
 """How far from 1 a quaternion's length may be (float32 from the page) before refusal."""
 MAX_TANGENT = math.tan(math.radians(85.0))
-"""The widest an eye's frustum may reach on any side (85 degrees from straight ahead: the
-pose channel's parser takes views up to 170 degrees)."""
+"""The widest an eye's frustum may reach on any side (85 degrees from straight ahead)."""
+MIN_FOV = 10.0
+"""The narrowest an eye may see, in degrees across either axis: below is no headset's lens,
+and a picture of it would be a few pixels of the hall blown up."""
 _FORM_TOLERANCE = 1e-5
 
 
@@ -69,6 +71,12 @@ class Frustum:
             raise PoseRefused(
                 "the projection sees nothing or sees mirrored", code="PROJECTION_DEGENERATE"
             )
+        near_denominator = m[10] - 1.0
+        if near_denominator == 0.0 or not m[14] / near_denominator > 0.0:
+            raise PoseRefused(
+                "the projection's near plane is not in front of the eye",
+                code="PROJECTION_DEGENERATE",
+            )
         frustum = cls(
             left=(m[8] - 1) / m[0],
             right=(m[8] + 1) / m[0],
@@ -78,6 +86,11 @@ class Frustum:
         if max(map(abs, (frustum.left, frustum.right, frustum.bottom, frustum.top))) > MAX_TANGENT:
             raise PoseRefused(
                 "the projection is wider than 85 degrees to a side", code="PROJECTION_OUT_OF_RANGE"
+            )
+        if min(frustum.fov()) < MIN_FOV:
+            raise PoseRefused(
+                f"the projection is narrower than {MIN_FOV:g} degrees",
+                code="PROJECTION_OUT_OF_RANGE",
             )
         return frustum
 
@@ -196,6 +209,24 @@ class Place:
         x, y, z = self.direction(v)
         fx, fy, fz = self.floor
         return (x + fx, y + fy, z + fz)
+
+    def local(self, point: Vec3) -> Vec3:
+        """A point of the hall in ``local-floor`` (what :meth:`point` undoes): where the
+        page draws a hotspot's marker."""
+        fx, fy, fz = self.floor
+        x, y, z = point[0] - fx, point[1] - fy, point[2] - fz
+        rad = math.radians(self.heading)
+        c, s = math.cos(rad), math.sin(rad)
+        return (c * x - s * z, y, s * x + c * z)
+
+    def turned(self, degrees: float, head: tuple[float, float]) -> Place:
+        """This space turned by ``degrees`` (positive: left) about the floor under the head
+        (``local-floor`` x, z), which stays where it was in the hall: a snap turn."""
+        pivot = self.point((head[0], 0.0, head[1]))
+        turned = replace(self, heading=(self.heading + degrees + 180.0) % 360.0 - 180.0)
+        moved = turned.point((head[0], 0.0, head[1]))
+        fx, fy, fz = self.floor
+        return replace(turned, floor=(fx + pivot[0] - moved[0], fy, fz + pivot[2] - moved[2]))
 
     def eye_in_scene(self, eye: EyePose) -> tuple[Vec3, Vec3, Vec3]:
         """The eye's position, forward and up directions in scene coordinates."""

@@ -103,9 +103,18 @@ class Teleport:
     head: tuple[float, float] = (0.0, 0.0)
 
 
+@dataclass(frozen=True)
+class SnapTurn:
+    """A headset's snap turn: ``degrees`` (positive: left) about the floor under the head
+    (``local-floor`` x, z); the visitor stays where they stand."""
+
+    degrees: float
+    head: tuple[float, float] = (0.0, 0.0)
+
+
 TOUR_ACTIONS = ("start", "pause", "resume", "next", "prev", "stop")
 MODES = ("walk", "orbit")
 ViewCommand = Orbit | Zoom | Pan | Reset
 """The commands that move an orbiting camera (a walker reads them as steps and turns)."""
-Command = ViewCommand | PickAt | PickRay | TourCommand | Walk | ModeCommand | Teleport
+Command = ViewCommand | PickAt | PickRay | TourCommand | Walk | ModeCommand | Teleport | SnapTurn
 """Every command a visitor can send."""

@@ -24,6 +24,7 @@ from museion.runtime.view_commands import (
     ModeCommand,
     PickAt,
     PickRay,
+    SnapTurn,
     Teleport,
     TourCommand,
     Walk,
@@ -154,6 +155,9 @@ class Visit:
             raise TypeError("a pick is answered by Visit.pick, on the render thread")
         if isinstance(command, Teleport):
             return self.teleport_local(command, now)
+        if isinstance(command, SnapTurn):
+            self.place = self.headset_place().turned(command.degrees, command.head)
+            return []
         if isinstance(command, TourCommand):
             return self._tour_command(command, now)
         events = [] if self.tour is None else self._leave_tour("stopped", now)

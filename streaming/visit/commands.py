@@ -15,6 +15,10 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
         controller, in its local-floor metres)
     {"type": "teleport", "x": 1.5, "z": -2.0, "head": [0.1, 0.0]}   (the floor point aimed
         at and the head now, local-floor)
+    {"type": "turn", "degrees": -30, "head": [0.1, 0.0]}   (a headset's snap turn, positive
+        to the left, about the floor under the head)
+    {"type": "shown", "late": 0.012}   (a headset page: how much later than predicted, in
+        seconds, its frames reach the display; the server's prediction follows it)
     {"type": "screen", "width": 390, "height": 844, "dpr": 3}   (CSS pixels the picture is
         shown in, and device pixels per CSS pixel: the stream takes that shape)
 """
@@ -35,6 +39,7 @@ from museion.runtime.view_commands import (
     PickAt,
     PickRay,
     Reset,
+    SnapTurn,
     Teleport,
     TourCommand,
     Walk,
@@ -43,7 +48,7 @@ from museion.runtime.view_commands import (
 from museion.runtime.view_commands import Command as CameraCommand
 from museion.streaming.errors import CommandError
 
-__all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "Screen", "parse_command"]
+__all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "Screen", "Shown", "parse_command"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +61,16 @@ class Screen:
     dpr: float
 
 
-Command = CameraCommand | Walk | ModeCommand | Screen
+@dataclass(frozen=True)
+class Shown:
+    """A headset page's measure: its frames reach the display ``late`` seconds after the
+    time the server predicted the head for (negative: early).  Not a camera command: it
+    tunes the pose prediction."""
+
+    late: float
+
+
+Command = CameraCommand | Walk | ModeCommand | Screen | Shown
 
 MAX_MESSAGE_BYTES = 4096
 _MAX_ANGLE = 180.0
@@ -78,6 +92,8 @@ _FIELDS: dict[str, frozenset[str]] = {
     "pick_ray": frozenset({"origin", "direction"}),
     "teleport": frozenset({"x", "z", "head"}),
     "screen": frozenset({"width", "height", "dpr"}),
+    "turn": frozenset({"degrees", "head"}),
+    "shown": frozenset({"late"}),
 }
 
 
@@ -196,6 +212,13 @@ def _command(message: dict[str, Any]) -> Command:
             z=_number(message, "z", -_MAX_REACH, _MAX_REACH),
             head=(head[0], head[1]),
         )
+    if kind == "turn":
+        head = _vector(message, "head", 2, _MAX_REACH) if "head" in message else (0.0, 0.0)
+        return SnapTurn(
+            degrees=_number(message, "degrees", -_MAX_ANGLE, _MAX_ANGLE), head=(head[0], head[1])
+        )
+    if kind == "shown":
+        return Shown(late=_number(message, "late", -1.0, 1.0))
     if kind == "screen":
         return Screen(
             width=_number(message, "width", 1.0, _MAX_CSS),

@@ -25,6 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
+from museion.runtime.errors import PoseRefused
+from museion.runtime.eye_pose import MAX_REACH, UNIT_TOLERANCE, EyePose, StereoPose
 from museion.streaming.errors import CommandError
 from museion.streaming.visit.rate_limit import RateLimit
 
@@ -48,22 +50,17 @@ MAX_POSE_BYTES = 2048
 MAX_POSE_RATE = 120.0
 """Pose messages a second a session takes; a headset sends one a display frame."""
 _BURST = 24.0  # 0.2 s of them: an unordered channel delivers in bunches after a hiccup
-_MAX_METRES = 1000.0
-_UNIT_TOLERANCE = 1e-3
-_MIN_FOV, _MAX_FOV = math.radians(10.0), math.radians(170.0)
 _EYES = frozenset({"left", "right", "none"})
 _VIEW_FIELDS = frozenset({"eye", "p", "q", "m"})
 _FIELDS = frozenset({"t", "p", "q", "views"})
 
 
 @dataclass(frozen=True)
-class EyeView:
-    """One eye: where it is, which way it looks, and its projection (column-major 4x4)."""
+class EyeView(EyePose):
+    """One eye as the runtime renders it (checked by :class:`EyePose`, whose bounds are the
+    parser's) and which eye it is."""
 
-    eye: str
-    position: Vec3
-    orientation: Quat
-    projection: tuple[float, ...]
+    eye: str = "none"
 
 
 @dataclass(frozen=True)
@@ -74,6 +71,14 @@ class Pose:
     position: Vec3
     orientation: Quat
     views: tuple[EyeView, ...]
+
+    def stereo(self) -> StereoPose | None:
+        """Both eyes for the stereo render, or None when this is no headset's left and
+        right pair (a single view: a phone's inline session)."""
+        eyes = {view.eye: view for view in self.views}
+        if "left" not in eyes or "right" not in eyes:
+            return None
+        return StereoPose(left=eyes["left"], right=eyes["right"])
 
 
 @dataclass(frozen=True)
@@ -110,38 +115,23 @@ def _numbers(value: Any, count: int, what: str) -> tuple[float, ...]:
 
 def _position(value: Any, what: str) -> Vec3:
     x, y, z = _numbers(value, 3, what)
-    if max(abs(x), abs(y), abs(z)) > _MAX_METRES:
-        raise _refused("COMMAND_OUT_OF_RANGE", f"'{what}' is over {_MAX_METRES:g} m away")
+    if max(abs(x), abs(y), abs(z)) > MAX_REACH:
+        raise _refused("COMMAND_OUT_OF_RANGE", f"'{what}' is over {MAX_REACH:g} m away")
     return x, y, z
 
 
 def _orientation(value: Any, what: str) -> Quat:
     x, y, z, w = _numbers(value, 4, what)
     norm = math.sqrt(x * x + y * y + z * z + w * w)
-    if not abs(norm - 1.0) <= _UNIT_TOLERANCE:
+    if not abs(norm - 1.0) <= UNIT_TOLERANCE:
         raise _refused("COMMAND_QUATERNION_NOT_UNIT", f"'{what}' must be a unit quaternion")
     return x / norm, y / norm, z / norm, w / norm
 
 
-def _fov(scale: float, offset: float) -> float:
-    """The angle a projection axis spans (``scale``: m[0] or m[5]; ``offset``: m[8] or
-    m[9])."""
-    return math.atan((offset + 1.0) / scale) - math.atan((offset - 1.0) / scale)
-
-
-def _projection(value: Any) -> tuple[float, ...]:
-    """A perspective projection with a sane field of view (WebXR's, column-major)."""
-    m = _numbers(value, 16, "m")
-    bad = _refused("COMMAND_PROJECTION_OUT_OF_RANGE", "'m' is not a usable projection")
-    if m[0] <= 0.0 or m[5] <= 0.0 or abs(m[11] + 1.0) > 1e-3 or abs(m[15]) > 1e-3:
-        raise bad
-    near_denominator = m[10] - 1.0
-    if near_denominator == 0.0 or not m[14] / near_denominator > 0.0:
-        raise bad
-    for scale, offset in ((m[0], m[8]), (m[5], m[9])):
-        if not _MIN_FOV <= _fov(scale, offset) <= _MAX_FOV:
-            raise bad
-    return m
+_REFUSED_AS = {
+    "POSE_MALFORMED": "COMMAND_OUT_OF_RANGE",  # the shape was checked: only reach is left
+    "POSE_NOT_UNIT": "COMMAND_QUATERNION_NOT_UNIT",
+}
 
 
 def _view(value: Any) -> EyeView:
@@ -150,12 +140,13 @@ def _view(value: Any) -> EyeView:
     eye = value["eye"]
     if eye not in _EYES:
         raise _refused("COMMAND_MALFORMED", f"'eye' must be one of {sorted(_EYES)}")
-    return EyeView(
-        eye=str(eye),
-        position=_position(value["p"], "p"),
-        orientation=_orientation(value["q"], "q"),
-        projection=_projection(value["m"]),
-    )
+    position, orientation = _numbers(value["p"], 3, "p"), _numbers(value["q"], 4, "q")
+    projection = _numbers(value["m"], 16, "m")
+    try:
+        return EyeView(position, orientation, projection, eye=str(eye))  # type: ignore[arg-type]
+    except PoseRefused as exc:
+        code = _REFUSED_AS.get(exc.code, "COMMAND_PROJECTION_OUT_OF_RANGE")
+        raise _refused(code, f"a view was refused: {exc.message}") from None
 
 
 def parse_pose(raw: str | bytes) -> Pose:

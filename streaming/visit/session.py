@@ -40,12 +40,13 @@ from museion.streaming.negotiation import offer_refusals, preferred_codecs
 from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
-from museion.streaming.visit.commands import ParsedCommand, Screen, parse_command
+from museion.streaming.visit.commands import ParsedCommand, Screen, Shown, parse_command
 from museion.streaming.visit.encoders import (
     RenderedH264Encoder,
     RenderedVp8Encoder,
     install_encoder,
 )
+from museion.streaming.visit.headset import Headset, HeadsetFrame
 from museion.streaming.visit.messages import event_message, picked_message
 from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
@@ -84,6 +85,11 @@ class Session:
         self.visit = Visit(engine, time.monotonic(), start_at, settings.hotspot_range)
         self.pc = RTCPeerConnection(rtc_configuration(settings))
         self.started = time.monotonic()
+        self._replies = RateLimit(ERROR_REPLIES)
+        self.poses = PoseKeeper(lambda code, text: self._refuse(None, code, text), self.label)
+        """A headset's newest pose, from the ``pose`` datachannel (WebXR pages open it)."""
+        self.headset = Headset(engine, self.visit, self.poses, settings.width * settings.height)
+        """While poses arrive, frames are the headset's two eyes."""
         self.track = ViewTrack(
             source,
             executor or engine.executor,
@@ -94,6 +100,7 @@ class Session:
             after_render=self._marks if engine.has_hotspots else None,
             on_frame=self._on_frame,
             on_render=None if metrics is None else metrics.rendered,
+            own_render=self.headset.job,
         )
         self._metrics = metrics
         self._last_pts: int | None = None
@@ -108,9 +115,6 @@ class Session:
         self._closing = False
         self.held = held
         self._limit = RateLimit(settings.max_commands_per_second)
-        self._replies = RateLimit(ERROR_REPLIES)
-        self.poses = PoseKeeper(lambda code, text: self._refuse(None, code, text), self.label)
-        """A headset's newest pose, from the ``pose`` datachannel (WebXR pages open it)."""
         self._tasks: set[asyncio.Future[None]] = set()
         self._sender: Any = None
         # Ours, once answered (None: aiortc's own).
@@ -119,6 +123,9 @@ class Session:
         """The stream's size and frame rate, following the visitor's link and screen."""
         held.add(self.pc.close)
         held.add(self._stop)
+        held.add(
+            lambda: asyncio.get_running_loop().run_in_executor(engine.executor, self.headset.close)
+        )
         self.pc.on("datachannel", self._on_datachannel)
 
     async def answer(self, offer_sdp: str, offer: sdp.SessionDescription) -> str:
@@ -257,6 +264,9 @@ class Session:
         if isinstance(command, Screen):
             self.quality.screen(command)
             return
+        if isinstance(command, Shown):
+            self.headset.shown(command.late)
+            return
         if isinstance(command, PickAt | PickRay):
             self._spawn(self._pick(command, parsed.seq))
             self.commands_applied += 1
@@ -308,9 +318,7 @@ class Session:
         and its size."""
         return self.source.hotspot_marks(), self.source.size
 
-    def _on_frame(
-        self, pts: int, marked: tuple[list[HotspotMark], tuple[int, int]] | None, view: ViewState
-    ) -> None:
+    def _on_frame(self, pts: int, marked: Any, view: ViewState) -> None:
         """Called as each frame goes to the encoder: send a new picture's hotspot marks.
 
         The message carries the frame's RTP timestamp, so the page can apply the marks to
@@ -325,6 +333,11 @@ class Session:
         self._last_pts = pts
         if self._metrics is not None:
             self._metrics.sent()
+        rtp = None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32
+        if isinstance(marked, HeadsetFrame):
+            self.send(self.headset.sent(pts, marked, rtp))
+            self._send_place()
+            return
         if marked is None:
             return
         self.pictures.append((pts, view))
@@ -332,7 +345,7 @@ class Session:
         eye = view.eye()
         self._marks_message = {
             "type": "hotspots",
-            "rtp": None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32,
+            "rtp": rtp,
             "marks": [
                 {
                     "exhibit": m.exhibit,
@@ -360,11 +373,20 @@ class Session:
         """What aiortc adds to our pts to make RTP timestamps (None until a frame went out)."""
         return self._rtp_origin
 
+    def _send_place(self, again: bool = False) -> None:
+        """Tell a headset page where its space stands and the hotspots near the head, when
+        that changed (or ``again``)."""
+        message = self.headset.place_message(force=again)
+        if message is not None:
+            self.send(message)
+
     async def _resend_hotspots(self) -> None:
         """Repeat the latest marks once a second (a page that missed them catches up)."""
         while not self._closing:
             await asyncio.sleep(1.0)
-            if self._marks_message is not None:
+            if self.headset.active:
+                self._send_place(again=True)
+            elif self._marks_message is not None:
                 self.send(self._marks_message)
 
     async def _pick(self, at: PickAt | PickRay, seq: int | None) -> None:

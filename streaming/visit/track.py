@@ -24,8 +24,18 @@ from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 from museion.runtime.camera import ViewState
 from museion.runtime.frame_source import Frame, FrameSource
 
-__all__ = ["STAMP_BITS", "STAMP_BLOCK", "VIDEO_CLOCK", "ViewTrack", "stamp_time", "to_video"]
+__all__ = [
+    "STAMP_BITS",
+    "STAMP_BLOCK",
+    "VIDEO_CLOCK",
+    "OwnRender",
+    "ViewTrack",
+    "stamp_time",
+    "to_video",
+]
 
+OwnRender = Callable[[], tuple[Frame, Any]]
+"""A render of its own a track may be given for a slot: the picture and what it shows."""
 VIDEO_CLOCK = 90_000
 _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
 IDLE_AFTER = 1.0
@@ -75,8 +85,13 @@ class ViewTrack(MediaStreamTrack):
         after_render: Callable[[], Any] | None = None,
         on_frame: Callable[[int, Any, ViewState], None] | None = None,
         on_render: Callable[[float], None] | None = None,
+        own_render: Callable[[], OwnRender | None] | None = None,
     ) -> None:
+        """``own_render``, asked at each slot, may return a render of its own to run on the
+        render thread instead of ``source``'s view (a headset's two eyes): it gives the
+        picture and what ``on_frame`` is to be told of it."""
         super().__init__()
+        self._own_render = own_render
         self._after_render = after_render
         self._on_frame = on_frame
         self._on_render = on_render
@@ -144,8 +159,9 @@ class ViewTrack(MediaStreamTrack):
         started = time.monotonic()
         loop = asyncio.get_running_loop()
         state = self._view()
+        own = None if self._own_render is None else self._own_render()
         image, changed, extra, size = await loop.run_in_executor(
-            self._executor, self._render, state
+            self._executor, self._render, state, own
         )
         if changed:
             # Off the render thread (swscale lets go of the GIL): the next view renders
@@ -159,10 +175,17 @@ class ViewTrack(MediaStreamTrack):
             self._on_render(took)
         return pts, frame, changed, extra, state
 
-    def _render(self, state: ViewState) -> tuple[Frame, bool, Any, tuple[int, int]]:
-        """On the render thread: the picture for ``state``, whether it differs from the last
-        one, (for a new picture) what ``after_render`` says about it, and the frame's size
-        (a preview comes smaller)."""
+    def _render(
+        self, state: ViewState, own: OwnRender | None = None
+    ) -> tuple[Frame, bool, Any, tuple[int, int]]:
+        """On the render thread: the picture for ``state`` (or ``own``'s), whether it
+        differs from the last one, (for a new picture) what ``after_render`` (or ``own``)
+        says about it, and the frame's size (a preview comes smaller)."""
+        if own is not None:
+            image, about = own()
+            changed = image is not self._last_image or self._last_frame is None
+            self._last_image = image
+            return image, changed, about if changed else None, (image.shape[1], image.shape[0])
         if self._stamp:
             image = stamp_time(self._source.frame(state), int(time.time() * 1000))
         else:

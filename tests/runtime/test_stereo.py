@@ -162,6 +162,24 @@ def test_a_place_stands_the_headset_where_the_walker_stood() -> None:
     assert up == pytest.approx((0.0, 1.0, 0.0))
 
 
+def test_a_snap_turn_turns_the_space_about_the_head_and_local_undoes_point() -> None:
+    place = Place((2.0, 1.0, -3.0), heading=20.0)
+    inside = (0.3, 1.7, -0.4)
+    assert place.local(place.point(inside)) == pytest.approx(inside)
+    head = (0.25, -0.1)
+    turned = place.turned(30.0, head)
+    assert turned.heading == pytest.approx(50.0)
+    # The floor under the head stays where it was in the hall; the view turned 30 degrees.
+    under = (head[0], 0.0, head[1])
+    assert turned.point(under) == pytest.approx(place.point(under))
+    ahead = place.direction((0.0, 0.0, -1.0))
+    now_ahead = turned.direction((0.0, 0.0, -1.0))
+    assert math.degrees(math.acos(sum(a * b for a, b in zip(ahead, now_ahead, strict=True)))) == (
+        pytest.approx(30.0)
+    )
+    assert Place((0, 0, 0), 170.0).turned(30.0, (0.0, 0.0)).heading == pytest.approx(-160.0)
+
+
 def test_the_lens_matrix_is_the_perspective_lens_of_the_same_view() -> None:
     from panda3d.core import MatrixLens, PerspectiveLens
 

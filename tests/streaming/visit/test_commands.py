@@ -174,12 +174,16 @@ def test_fuzz_screen_parses_in_bounds_or_raises(width: float, height: float, dpr
 
 
 def test_a_headset_controller_ray_and_a_teleport_parse_bounded() -> None:
-    from museion.runtime.view_commands import PickRay, Teleport
+    from museion.runtime.view_commands import PickRay, SnapTurn, Teleport
+    from museion.streaming.visit.commands import Shown
 
     ray = parse_command('{"type":"pick_ray","origin":[0.2,1.4,-0.3],"direction":[0,-0.2,-1]}')
     assert ray.command == PickRay((0.2, 1.4, -0.3), (0.0, -0.2, -1.0))
     hop = parse_command('{"type":"teleport","x":1.5,"z":-2,"head":[0.1,0.0],"seq":4}')
     assert hop.command == Teleport(1.5, -2.0, (0.1, 0.0)) and hop.seq == 4
+    turn = parse_command('{"type":"turn","degrees":-30,"head":[0.1,0.2]}')
+    assert turn.command == SnapTurn(-30.0, (0.1, 0.2))
+    assert parse_command('{"type":"shown","late":-0.01}').command == Shown(-0.01)
     for bad, code in [
         ('{"type":"pick_ray","origin":[0,1],"direction":[0,0,-1]}', "COMMAND_MALFORMED"),
         ('{"type":"pick_ray","origin":[0,1,0],"direction":[0,0,0]}', "COMMAND_OUT_OF_RANGE"),
@@ -187,6 +191,10 @@ def test_a_headset_controller_ray_and_a_teleport_parse_bounded() -> None:
         ('{"type":"pick_ray","origin":"here","direction":[0,0,-1]}', "COMMAND_MALFORMED"),
         ('{"type":"teleport","x":1,"z":null}', "COMMAND_MALFORMED"),
         ('{"type":"teleport","x":1,"z":2,"head":[true,0]}', "COMMAND_MALFORMED"),
+        ('{"type":"turn","degrees":720}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"turn","degrees":30,"head":[0]}', "COMMAND_MALFORMED"),
+        ('{"type":"shown","late":"soon"}', "COMMAND_MALFORMED"),
+        ('{"type":"shown","late":1e400}', "COMMAND_OUT_OF_RANGE"),
     ]:
         with pytest.raises(CommandError) as refused:
             parse_command(bad)
