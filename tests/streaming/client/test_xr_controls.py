@@ -4,7 +4,6 @@ controllers tell the page."""
 
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 import math
@@ -22,20 +21,17 @@ MODULE = REPO / "streaming" / "client" / "xr_controls.js"
 
 
 def run(script: str) -> Any:
-    """``script``'s JSON result, with the module's exports as ``m``."""
-    source = base64.b64encode(MODULE.read_bytes()).decode()
-    program = (
-        f"const m = await import('data:text/javascript;base64,{source}');\n"
-        f"process.stdout.write(JSON.stringify(await (async () => {{ {script} }})()));"
+    """``script``'s JSON result, with the module (it imports nothing) as ``m``."""
+    body = f"process.stdout.write(JSON.stringify(await (async () => {{ {script} }})()));"
+    command = [
+        "node",
+        "--input-type=module",
+        "-e",
+        f"const m = await import('{MODULE.as_uri()}');{body}",
+    ]
+    return json.loads(
+        subprocess.run(command, capture_output=True, text=True, check=True, timeout=30).stdout
     )
-    done = subprocess.run(
-        ["node", "--input-type=module", "-e", program],
-        capture_output=True,
-        text=True,
-        check=True,
-        timeout=30,
-    )
-    return json.loads(done.stdout)
 
 
 def pitched(degrees: float) -> list[float]:
