@@ -16,7 +16,8 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from tests.conftest import REPO, serve
-from tests.e2e.browser import browser_page
+from tests.e2e.browser import WAIT, browser_page
+from tests.e2e.headset import headset_page, move_controller, needs_iwer, press
 from tests.streaming.client.test_reproject import perspective
 
 pytestmark = [
@@ -56,7 +57,7 @@ DRAW = """async ([size, view, scene, label]) => {
 
 CARD = (slice(SIZE // 2 - 12, SIZE // 2 + 12), slice(SIZE // 2 - 24, SIZE // 2 + 24))
 """The middle of the label panel as it stands ahead of the eye: rows, columns."""
-IDENTITY = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
+IDENTITY = [1.0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1]
 EYE_HEIGHT = 1.6
 STANDING = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, -EYE_HEIGHT, 0, 1]  # the eye 1.6 m up
 LEANING = [1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0, 0, -EYE_HEIGHT, 0.9, 1]  # 0.3 m from the panel
@@ -80,7 +81,8 @@ class Drawn:
 
     def drawn(self) -> np.ndarray:
         """Where anything but the cleared room shows: a (rows, columns) mask."""
-        return np.any(np.abs(self.image - BACKGROUND) > 12, axis=2)
+        mask: np.ndarray = np.abs(self.image - BACKGROUND).max(axis=2) > 12
+        return mask
 
 
 def card_with_text(seen: Drawn) -> bool:
@@ -156,3 +158,109 @@ async def test_rays_markers_arcs_and_the_label_panel_in_the_world(engine: Render
         # Shown to a head turned 90 degrees left, the panel stands to its left: out of view.
         aside = await draw(page, {}, STANDING, {"label": HU, "language": "en", "pose": pose(90)})
         assert not aside.drawn().any()
+
+
+# An immersive session on the emulated headset, its controllers read by xr_controls.js
+# every XR frame and their rays and arcs drawn by xr_world.js into each eye, as the page
+# does; what the handlers heard collects in `window.__heard`.
+START = """async () => {
+  const controlsModule = await import('/static/xr_controls.js');
+  const worldModule = await import('/static/xr_world.js');
+  const session = await navigator.xr.requestSession('immersive-vr',
+    { requiredFeatures: ['local-floor'] });
+  const gl = document.createElement('canvas').getContext('webgl2', { xrCompatible: true });
+  session.updateRenderState({ baseLayer: new XRWebGLLayer(session, gl) });
+  const space = await session.requestReferenceSpace('local-floor');
+  const heard = window.__heard = [];
+  const arcs = {};
+  const controls = window.__controls = controlsModule.createControls(session, {
+    onSelect: (hand, ray) => heard.push({ kind: 'select', hand, ray }),
+    onAim: (hand, arc) => {
+      arcs[hand] = arc;
+      heard.push({ kind: 'aim', hand, floor: arc && arc.floor });
+    },
+    onTeleport: (hand, floor) => heard.push({ kind: 'teleport', hand, floor }),
+    onTurn: (degrees) => heard.push({ kind: 'turn', degrees }),
+  });
+  const world = worldModule.createWorld(gl);
+  window.__drawn = 0;
+  const frame = (time, xrFrame) => {
+    session.requestAnimationFrame(frame);
+    controls.update(xrFrame, space);
+    const pose = xrFrame.getViewerPose(space);
+    if (!pose) return;
+    const layer = session.renderState.baseLayer;
+    gl.bindFramebuffer(gl.FRAMEBUFFER, layer.framebuffer);
+    const rays = Object.values(controls.rays).map((ray) => ({ ...ray, length: 2 }));
+    const arc = Object.values(arcs).find(Boolean);
+    for (const view of pose.views) {
+      const { x, y, width, height } = layer.getViewport(view);
+      gl.viewport(x, y, width, height);
+      world.draw({ projection: view.projectionMatrix, view: view.transform.inverse.matrix }, {
+        rays, markers: [], panel: null,
+        arc: arc ? { points: arc.points, ok: arc.floor !== null } : null,
+      });
+    }
+    if (gl.getError() === gl.NO_ERROR) window.__drawn += 1;
+  };
+  session.requestAnimationFrame(frame);
+}"""
+
+
+async def stick(page: Any, hand: str, x: float, y: float) -> None:
+    """Hold ``hand``'s thumbstick at (x, y): forward is negative y."""
+    await page.evaluate(
+        "([hand, x, y]) => window.__headset.controllers[hand].updateAxes('thumbstick', x, y)",
+        [hand, x, y],
+    )
+
+
+async def heard(page: Any, kind: str, count: int = 1) -> list[dict[str, Any]]:
+    """Wait until the controls have told the page ``count`` events of ``kind``: those."""
+    await page.wait_for_function(
+        "([kind, n]) => window.__heard.filter((e) => e.kind === kind).length >= n",
+        arg=[kind, count],
+        timeout=WAIT,
+    )
+    events: list[dict[str, Any]] = await page.evaluate(
+        "(kind) => window.__heard.filter((e) => e.kind === kind)", kind
+    )
+    return events
+
+
+@needs_iwer
+async def test_an_emulated_controller_aims_teleports_turns_and_selects(
+    engine: RenderEngine,
+) -> None:
+    async with serve(engine) as server, headset_page() as page:
+        await page.goto(f"{server.url}/healthz")
+        await page.evaluate(START)
+        half = math.radians(-30) / 2  # pointing 30 degrees down, from 1.2 m
+        await move_controller(
+            page, "right", (0.2, 1.2, -0.3), (math.sin(half), 0, 0, math.cos(half))
+        )
+        await page.wait_for_function(
+            "() => { const r = window.__controls.rays.right;"
+            " return r && Math.abs(r.origin[1] - 1.2) < 1e-3 && r.direction[1] < -0.4; }",
+            timeout=WAIT,
+        )
+
+        await stick(page, "right", 0, -0.9)  # forward: aim
+        (aim, *_) = await heard(page, "aim")
+        assert aim["hand"] == "right" and aim["floor"] is not None
+        await stick(page, "right", 0, 0)  # let go: teleport where the arc landed
+        (teleport,) = await heard(page, "teleport")
+        x, y, z = teleport["floor"]
+        assert y == 0 and x == pytest.approx(0.2, abs=1e-3) and -2.0 < z < -1.5
+
+        await press(page, "right")  # the trigger: select along the ray
+        (select,) = await heard(page, "select")
+        assert select["ray"]["origin"] == pytest.approx([0.2, 1.2, -0.3], abs=1e-3)
+        assert select["ray"]["direction"] == pytest.approx([0, -0.5, -math.sqrt(3) / 2], abs=1e-3)
+        await press(page, "right", value=0.0)
+
+        await stick(page, "right", 0.9, 0)  # right: one snap turn right
+        await stick(page, "left", -0.9, 0)  # the left stick, left: one turn left
+        turns = await heard(page, "turn", 2)
+        assert sorted(t["degrees"] for t in turns) == [-30, 30]
+        assert await page.evaluate("window.__drawn") > 0  # both eyes drawn, no GL error
