@@ -183,6 +183,8 @@ function openChannel(pc, mine) {
       tours.update(message);
     } else if (message.type === 'hotspots') {
       hotspots.update(message);
+    } else if (message.type === 'stereo' || message.type === 'xr_place') {
+      xr.update(message);
     } else if (message.type === 'picked') {
       labels.show(message.exhibit && message.label ? message.label : null, message.hotspot ?? null);
     } else if (['followers', 'hands', 'chat'].includes(message.type)) {
@@ -349,7 +351,9 @@ const docent = createDocent({
   panel: $('docent'), login: $('docent-login'), send: sendCommand, words: (key) => t(key, labels.language),
 });
 museion.docent = docent;
-const xr = createXr({ button: $('enter-vr'), video, peer: () => museion.pc, words: (key) => t(key, labels.language), toast });
+const xr = createXr({
+  button: $('enter-vr'), video, peer: () => museion.pc, send: sendCommand, words: (key) => t(key, labels.language), toast,
+});
 museion.xr = xr;
 // The docent closing the label closes it on the followers' pages too.
 labels.onShow((label) => { if (docent.tour && !label) sendCommand({ type: 'unshare' }); });

@@ -4,37 +4,40 @@
 // newest video frame into each eye.  Ending the session (the headset's own menu, or the
 // button) hands back the flat page as it was: the stream, the camera, the visitor's place.
 
-const VERTEX = `#version 300 es
-// One triangle over the whole viewport; uv in [0, 1] from the bottom left.
-out vec2 uv;
-void main() {
-  vec2 corner = vec2(float((gl_VertexID << 1) & 2), float(gl_VertexID & 2));
-  uv = corner;
-  gl_Position = vec4(corner * 2.0 - 1.0, 0.0, 1.0);
-}`;
+import { createReprojector } from '/static/reproject.js';
 
-// Reprojection goes here: u_warp maps this display frame's pixel to the picture's pixel.
-// Today it is the identity; rotational timewarp makes it K·R·K⁻¹ per eye (K the eye's
-// projection, R the turn from the pose the frame was rendered with to this frame's).
-const FRAGMENT = `#version 300 es
-precision mediump float;
-uniform sampler2D u_video;
-uniform mat3 u_warp;
-uniform vec4 u_half;  // the eye's part of the video: x, y, width, height in [0, 1]
-in vec2 uv;
-out vec4 colour;
-void main() {
-  vec3 p = u_warp * vec3(uv, 1.0);
-  vec2 at = p.xy / p.z;
-  if (p.z <= 0.0 || any(lessThan(at, vec2(0.0))) || any(greaterThan(at, vec2(1.0)))) {
-    colour = vec4(0.32, 0.32, 0.34, 1.0);  // a neutral room, never a black edge
-    return;
-  }
-  colour = texture(u_video, u_half.xy + vec2(at.x, 1.0 - at.y) * u_half.zw);
-}`;
+const ROOM = [0.42, 0.41, 0.39];  // the neutral room a stall or a blink fades to
+const STALL = 300;                // ms without a new picture before the fade starts
+const STALL_FADE = 500;           // ms the fade to the room takes
+const BLINK = 180;                // ms a blink (teleport, snap turn, a tour's step) opens in
+const RTP_SLACK = 4;              // ticks Chromium's rtpTimestamp may come back low by
+const newer = (a, b) => ((a - b) >>> 0) < 0x80000000;  // a at or after b, mod 2^32
 
-const IDENTITY = new Float32Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
-const WHOLE = [0, 0, 1, 1];
+/** A turn about +y (up) by ``degrees`` (positive: left), as a quaternion [x, y, z, w]. */
+export function yawQuaternion(degrees) {
+  const half = (degrees * Math.PI) / 360;
+  return [0, Math.sin(half), 0, Math.cos(half)];
+}
+
+/** The product a · b of two quaternions [x, y, z, w] (b first, then a). */
+export function quatMultiply(a, b) {
+  const [ax, ay, az, aw] = a;
+  const [bx, by, bz, bw] = b;
+  return [
+    aw * bx + ax * bw + ay * bz - az * by,
+    aw * by - ax * bz + ay * bw + az * bx,
+    aw * bz + ax * by - ay * bx + az * bw,
+    aw * bw - ax * bx - ay * by - az * bz,
+  ];
+}
+
+/** How much of the picture to show (1) against the room (0): fading once the stream
+ * stalls, opening after a blink. */
+export function visibility(now, arrived, blinked) {
+  const stall = 1 - Math.min(1, Math.max(0, now - arrived - STALL) / STALL_FADE);
+  const blink = blinked === null ? 1 : Math.min(1, Math.max(0, now - blinked) / BLINK);
+  return Math.min(stall, blink);
+}
 
 const round = (value, scale) => Math.round(value * scale) / scale;
 const vector = (v) => [round(v.x, 1e5), round(v.y, 1e5), round(v.z, 1e5)];
@@ -56,31 +59,22 @@ export function poseMessage(time, pose) {
   };
 }
 
-function program(gl) {
-  const made = gl.createProgram();
-  for (const [kind, text] of [[gl.VERTEX_SHADER, VERTEX], [gl.FRAGMENT_SHADER, FRAGMENT]]) {
-    const shader = gl.createShader(kind);
-    gl.shaderSource(shader, text);
-    gl.compileShader(shader);
-    gl.attachShader(made, shader);
-  }
-  gl.linkProgram(made);
-  if (!gl.getProgramParameter(made, gl.LINK_STATUS)) throw new Error(gl.getProgramInfoLog(made));
-  return made;
-}
-
 /**
  * The Enter VR button and the XR session it starts.  ``peer()`` is the page's current
- * RTCPeerConnection (it changes on retry); ``words(key)`` the page's words; ``toast``
- * tells the visitor why VR did not start.
+ * RTCPeerConnection (it changes on retry); ``send(command)`` sends a view command;
+ * ``words(key)`` the page's words; ``toast`` tells the visitor why VR did not start.
+ * The page hands over the view channel's headset messages with ``update(message)``.
  */
-export function createXr({ button, video, peer, words, toast }) {
+export function createXr({ button, video, peer, send = () => false, words, toast }) {
   const state = {
     session: null, frames: 0, posesSent: 0, channel: null, pc: null, supported: false, checked: false,
+    // The picture in the texture: its stereo message, when it arrived, when first drawn.
+    shown: null, arrived: 0, drawn: false, spot: null, blinked: null, heading: null,
+    stereoFrames: 0, lateness: [], reported: 0, place: null, head: null,
   };
+  let queue = [];  // stereo messages waiting for their frame, oldest first
   let gl = null;
-  let shader = null;
-  let texture = null;
+  let warp = null;
   let space = null;
 
   function label() {
@@ -114,21 +108,69 @@ export function createXr({ button, video, peer, words, toast }) {
     state.posesSent += 1;
   }
 
-  function draw(pose, layer) {
+  /** A frame reached the screen: take it into the texture with what it was rendered with
+   * (a flat frame, with none, is not shown in the headset). */
+  function onVideoFrame(now, metadata) {
+    video.requestVideoFrameCallback(onVideoFrame);
+    if (!state.session || !warp || typeof metadata.rtpTimestamp !== 'number') return;
+    const rtp = metadata.rtpTimestamp >>> 0;
+    const upTo = (rtp + RTP_SLACK) >>> 0;
+    let found = null;
+    while (queue.length && newer(upTo, queue[0].rtp)) found = queue.shift();
+    if (!found || !newer(found.rtp, (rtp - RTP_SLACK) >>> 0)) return;  // flat, or unknown
+    warp.upload(video);
+    if (state.spot !== null && found.spot !== state.spot) state.blinked = performance.now();
+    // The same render sent again (the head was still): alive, but no new measure.
+    if (!state.shown || found.t !== state.shown.t) state.drawn = false;
+    state.spot = found.spot;
+    state.heading = found.heading;
+    state.shown = found;
+    state.arrived = performance.now();
+    state.stereoFrames += 1;
+  }
+  if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) {
+    video.requestVideoFrameCallback(onVideoFrame);
+  }
+
+  /** The page's measure of the server's prediction: how late frames reach the display
+   * against the time the head was predicted for; the median, once a second. */
+  function measure(displayTime) {
+    const shown = state.shown;
+    if (!shown || state.drawn || typeof shown.t !== 'number') return;
+    state.drawn = true;
+    state.lateness.push((displayTime - shown.t) / 1000);
+    if (displayTime - state.reported < 1000 || state.lateness.length < 5) return;
+    const sorted = state.lateness.sort((a, b) => a - b);
+    const late = sorted[Math.floor(sorted.length / 2)];
+    state.lateness = [];
+    state.reported = displayTime;
+    send({ type: 'shown', late: Math.max(-1, Math.min(1, Math.round(late * 1e4) / 1e4)) });
+  }
+
+  function draw(pose, layer, displayTime) {
     gl.bindFramebuffer(gl.FRAMEBUFFER, layer.framebuffer);
-    gl.clearColor(0.32, 0.32, 0.34, 1);
+    gl.clearColor(ROOM[0], ROOM[1], ROOM[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
-    if (video.readyState < 2) return;
-    gl.bindTexture(gl.TEXTURE_2D, texture);
-    gl.texImage2D(gl.TEXTURE_2D, 0, gl.RGB, gl.RGB, gl.UNSIGNED_BYTE, video);
-    gl.useProgram(shader);
-    gl.uniformMatrix3fv(gl.getUniformLocation(shader, 'u_warp'), false, IDENTITY);
-    // The stream is one picture today; with stereo frames each eye takes its half here.
-    gl.uniform4fv(gl.getUniformLocation(shader, 'u_half'), WHOLE);
+    const shown = state.shown;
+    if (!shown) return;
+    measure(displayTime);
+    const now = performance.now();
+    const fresh = visibility(now, state.arrived, state.blinked);
+    // A frame rendered before a snap turn sees the hall as it then stood: turn the display
+    // into that frame's space (the heading is the newest known).
+    const turn = yawQuaternion((state.heading ?? shown.heading) - shown.heading);
     for (const view of pose.views) {
-      const viewport = layer.getViewport(view);
-      gl.viewport(viewport.x, viewport.y, viewport.width, viewport.height);
-      gl.drawArrays(gl.TRIANGLES, 0, 3);
+      const side = view.eye === 'right' ? 1 : 0;
+      const rendered = shown.eyes[side];
+      const { orientation } = view.transform;
+      warp.draw(layer.getViewport(view), {
+        half: side,
+        displayProjection: view.projectionMatrix,
+        displayOrientation: quatMultiply(turn, [orientation.x, orientation.y, orientation.z, orientation.w]),
+        renderedProjection: rendered.m,
+        renderedOrientation: rendered.q,
+        fresh,
+      });
     }
   }
 
@@ -139,12 +181,17 @@ export function createXr({ button, video, peer, words, toast }) {
     state.frames += 1;
     const pose = frame.getViewerPose(space);
     if (!pose) return;
-    sendPose(frame.predictedDisplayTime ?? time, pose);
-    draw(pose, session.renderState.baseLayer);
+    const displayTime = frame.predictedDisplayTime ?? time;
+    const { position } = pose.transform;
+    state.head = [position.x, position.y, position.z];
+    sendPose(displayTime, pose);
+    draw(pose, session.renderState.baseLayer, displayTime);
   }
 
   function ended() {
     state.session = null;
+    state.shown = null;
+    queue = [];
     space = null;
     document.body.classList.remove('in-vr');
     label();
@@ -157,12 +204,7 @@ export function createXr({ button, video, peer, words, toast }) {
       if (!gl) {
         gl = document.createElement('canvas').getContext('webgl2', { xrCompatible: true, alpha: false });
         if (!gl) throw new Error('WebGL2 is not available');
-        shader = program(gl);
-        texture = gl.createTexture();
-        gl.bindTexture(gl.TEXTURE_2D, texture);
-        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_MIN_FILTER, gl.LINEAR);
-        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_S, gl.CLAMP_TO_EDGE);
-        gl.texParameteri(gl.TEXTURE_2D, gl.TEXTURE_WRAP_T, gl.CLAMP_TO_EDGE);
+        warp = createReprojector(gl, ROOM);
       }
       await gl.makeXRCompatible();
       session.updateRenderState({ baseLayer: new XRWebGLLayer(session, gl) });
@@ -173,11 +215,24 @@ export function createXr({ button, video, peer, words, toast }) {
     }
     state.session = session;
     state.frames = 0;
+    state.spot = null;
+    state.blinked = null;
     session.addEventListener('end', ended, { once: true });
     document.body.classList.add('in-vr');
     label();
     channel();  // open it now, so poses flow from the first frames
     session.requestAnimationFrame(onFrame);
+  }
+
+  /** A headset message from the view channel (stereo frames, where the space stands). */
+  function update(message) {
+    if (message.type === 'stereo') {
+      if (typeof message.rtp !== 'number' || !Array.isArray(message.eyes) || message.eyes.length !== 2) return;
+      queue.push(message);
+      if (queue.length > 90) queue.shift();  // frames never shown (the tab was hidden)
+    } else if (message.type === 'xr_place') {
+      state.place = message;
+    }
   }
 
   button.addEventListener('click', () => {
@@ -196,6 +251,11 @@ export function createXr({ button, video, peer, words, toast }) {
     get posesSent() { return state.posesSent; },
     get supported() { return state.supported; },
     get checked() { return state.checked; },
+    /** Stereo frames taken into the headset, and the one shown now (for tests). */
+    get stereoFrames() { return state.stereoFrames; },
+    get shown() { return state.shown; },
+    get place() { return state.place; },
+    update,
     refresh: label,
     exit: () => (state.session ? state.session.end() : Promise.resolve()),
   };

@@ -101,6 +101,10 @@ class Headset:
         self.active = False
         self._closed = False
         self._place_sent: Place | None = None
+        self._spot_place: Place | None = None
+        self.spot = 0
+        """Counts the places the headset's space has stood (a teleport, a snap turn, a
+        tour's step): the page blinks when a frame's spot is new, never sliding the hall."""
 
     def job(self) -> StereoJob | None:
         """The next frame's stereo render, or None while no headset is on (no pose for
@@ -147,12 +151,15 @@ class Headset:
     def sent(self, pts: int, rendered: HeadsetFrame, rtp: int | None) -> dict[str, Any]:
         """The message telling the page what frame ``pts`` (RTP timestamp ``rtp``) was
         rendered with: each eye's orientation and (widened) projection, the space's heading
-        and the page time the head was predicted for."""
+        and spot, and the page time the head was predicted for."""
         self.rendered.append((pts, rendered))
         frame = rendered.stereo
+        if frame.place != self._spot_place:
+            self._spot_place, self.spot = frame.place, self.spot + 1
         return {
             "type": "stereo",
             "rtp": rtp,
+            "spot": self.spot,
             "t": round(rendered.predicted_for * 1000.0, 3),
             "heading": round(frame.place.heading, 4),
             "eyes": [

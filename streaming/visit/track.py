@@ -179,13 +179,14 @@ class ViewTrack(MediaStreamTrack):
         self, state: ViewState, own: OwnRender | None = None
     ) -> tuple[Frame, bool, Any, tuple[int, int]]:
         """On the render thread: the picture for ``state`` (or ``own``'s), whether it
-        differs from the last one, (for a new picture) what ``after_render`` (or ``own``)
-        says about it, and the frame's size (a preview comes smaller)."""
+        differs from the last one, what ``after_render`` says about a new picture (or what
+        ``own`` says about its picture, new or not), and the frame's size (a preview comes
+        smaller)."""
         if own is not None:
             image, about = own()
             changed = image is not self._last_image or self._last_frame is None
             self._last_image = image
-            return image, changed, about if changed else None, (image.shape[1], image.shape[0])
+            return image, changed, about, (image.shape[1], image.shape[0])
         if self._stamp:
             image = stamp_time(self._source.frame(state), int(time.time() * 1000))
         else:
@@ -217,7 +218,7 @@ class ViewTrack(MediaStreamTrack):
                 raise MediaStreamError
         self._ahead = asyncio.ensure_future(self._make())
         if self._on_frame is not None:
-            self._on_frame(pts, extra if changed else None, state)
+            self._on_frame(pts, extra, state)
         self._sent_at = now
         frame.pts = pts
         frame.time_base = _TIME_BASE

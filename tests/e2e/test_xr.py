@@ -76,14 +76,15 @@ async def test_a_headset_enters_vr_sends_poses_and_comes_back(exhibition: Render
             "(n) => window.museion.xr.frames >= n", arg=start + 30, timeout=WAIT
         )
 
-        # Each eye shows the stream's picture (one picture for both, until frames are
-        # stereo): the two halves alike, and a picture, not the cleared neutral room.
+        # Frames become both eyes, rendered from the head's pose: each eye shows its own
+        # half (alike but not equal: 64 mm apart), a picture, not the neutral room.
+        await page.wait_for_function("window.museion.xr.stereoFrames > 3", timeout=WAIT)
         shot = await page.screenshot()
         image = np.asarray(Image.open(io.BytesIO(shot)).convert("RGB")).astype(int)
         half = image.shape[1] // 2
         left_eye, right_eye = image[:, :half], image[:, half : 2 * half]
-        assert np.abs(left_eye - right_eye).mean() < 4
-        assert left_eye.std() > 10
+        assert left_eye.std() > 10 and right_eye.std() > 10
+        assert 0 < np.abs(left_eye - right_eye).mean() < 40
 
         # The head's pose reaches the server, and follows the head as it turns.
         await until(lambda: session.pose is not None, 30)
