@@ -107,6 +107,17 @@ async def test_rays_markers_arcs_and_the_label_panel_in_the_world(engine: Render
     async with serve(engine) as server, browser_page() as page:
         await page.goto(f"{server.url}/healthz")  # any page of the server: its origin
 
+        # The panel's wrapping, measured in characters: English at spaces, Chinese at any
+        # character, a closing mark never starting a line.
+        wrap = (
+            "async ([text, width]) => (await import('/static/xr_world.js'))"
+            ".wrapText(text, width, (s) => s.length)"
+        )
+        assert await page.evaluate(wrap, ["The hu held wine", 8]) == ["The hu", "held", "wine"]
+        words = HU["metadata"]["description"]["zh"][:9]  # the first sentence and two more
+        assert await page.evaluate(wrap, [words, 3]) == [words[:3], words[3:6], words[6:9]]
+        assert await page.evaluate(wrap, [words, 5]) == [words[:6], words[6:9]]  # "。" hangs
+
         # A ray from below the eye straight ahead: its colour down the centre column only.
         ray = {"origin": [0, -0.3, -0.3], "direction": [0, 0, -1], "length": 4}
         seen = await draw(page, {"rays": [ray]})
