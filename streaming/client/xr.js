@@ -255,6 +255,8 @@ export function createXr({ button, video, peer, send = () => false, words, toast
     get stereoFrames() { return state.stereoFrames; },
     get shown() { return state.shown; },
     get place() { return state.place; },
+    /** The local-floor space poses are read in (for tests reading the headset's view). */
+    get space() { return space; },
     update,
     refresh: label,
     exit: () => (state.session ? state.session.end() : Promise.resolve()),

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import REPO
-from tests.e2e.browser import browser_page
+from tests.e2e.browser import WAIT, browser_page
 
 IWER = REPO / "build" / "npm" / "node_modules" / "iwer" / "build" / "iwer.min.js"
 
@@ -109,3 +109,57 @@ async def press(page: Any, hand: str, button: str = "trigger", value: float = 1.
         ".updateButtonValue(button, value)",
         [hand, button, value],
     )
+
+
+async def enter_vr(page: Any, url: str, lang: str = "en") -> None:
+    """Open the gallery at ``url``, press Enter VR and wait for stereo frames in the
+    headset."""
+    await page.goto(f"{url}/?lang={lang}")
+    await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+    await page.locator("#enter-vr").click()
+    await page.wait_for_function("window.museion.xr.stereoFrames > 3", timeout=WAIT)
+
+
+# The middle row of each eye, read from the headset's layer in the XR frame after the one
+# now running (``turn``: first turn the head by that many degrees to the left), and what
+# the shown picture was rendered with.
+_NEXT_FRAME_ROWS = """async (turn) => {
+  const session = window.museion.xr.session;
+  if (turn !== null) {
+    const half = turn * Math.PI / 360;
+    window.__headset.quaternion.set(0, Math.sin(half), 0, Math.cos(half));
+  }
+  const request = session.requestAnimationFrame.bind(session);
+  return await new Promise((resolve) => {
+    // The page's own callback was asked for first, so it draws before this one reads.
+    request((time, frame) => {
+      const layer = session.renderState.baseLayer;
+      const gl = layer.context;
+      const pose = frame.getViewerPose(window.museion.xr.space);
+      gl.bindFramebuffer(gl.FRAMEBUFFER, layer.framebuffer);
+      const eyes = pose.views.map((view) => {
+        const v = layer.getViewport(view);
+        const row = new Uint8Array(v.width * 4);
+        const middle = v.y + Math.floor(v.height / 2);
+        gl.readPixels(v.x, middle, v.width, 1, gl.RGBA, gl.UNSIGNED_BYTE, row);
+        const { x, y, z } = view.transform.position;
+        return { eye: view.eye, row: Array.from(row), m: Array.from(view.projectionMatrix),
+                 p: [x, y, z] };
+      });
+      const shown = window.museion.xr.shown;
+      resolve({ eyes, rendered: shown.eyes.map((e) => e.q), t: shown.t });
+    });
+  });
+}"""
+
+
+async def next_frame_rows(page: Any, turn: float | None = None) -> dict[str, Any]:
+    """Each eye's middle row as drawn in the next XR frame (RGB arrays under ``rows``),
+    its projection and position, and the head orientations the shown picture was rendered
+    with (``rendered``); ``turn`` first turns the emulated head (degrees, left)."""
+    import numpy as np
+
+    grabbed: dict[str, Any] = await page.evaluate(_NEXT_FRAME_ROWS, turn)
+    for eye in grabbed["eyes"]:
+        eye["row"] = np.asarray(eye["row"], dtype=int).reshape(-1, 4)[:, :3]
+    return grabbed
