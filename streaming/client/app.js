@@ -174,6 +174,7 @@ function openChannel(pc, mine) {
     let message;
     try { message = JSON.parse(event.data); } catch (err) { return; }
     if (!message || typeof message !== 'object') return;
+    if (['error', 'picked', 'tour'].includes(message.type) && xr.session) xr.update(message);
     if (message.type === 'error') {
       console.warn('museion: server refused command', message.seq ?? '-', message.code, message.message);
       if (message.message) toast(message.message);
@@ -353,6 +354,8 @@ const docent = createDocent({
 museion.docent = docent;
 const xr = createXr({
   button: $('enter-vr'), video, peer: () => museion.pc, send: sendCommand, words: (key) => t(key, labels.language), toast,
+  language: () => [labels.language, labels.fallback],
+  step: () => tours.step(),
 });
 museion.xr = xr;
 // The docent closing the label closes it on the followers' pages too.

@@ -77,6 +77,16 @@ export function createTours({ bar, labels, send }) {
   }
 
   return {
+    /** A headset's grip: the next step of the tour under way, or the chosen tour from its
+     * start (the narration plays as it does on the flat page). */
+    step() {
+      const current = state.current;
+      if (current && current.step !== undefined && !['stopped', 'finished'].includes(current.state)) {
+        send({ type: 'tour', action: 'next' });
+      } else if (state.tours.length) {
+        send({ type: 'tour', action: 'start', tour: $('choose').value || state.tours[0].id });
+      }
+    },
     configure(hello) { state.tours = hello.tours || []; state.current = null; render(); },
     update(message) {
       state.current = message.step === undefined

@@ -4,12 +4,15 @@
 // newest video frame into each eye.  Ending the session (the headset's own menu, or the
 // button) hands back the flat page as it was: the stream, the camera, the visitor's place.
 
+import { createHands } from '/static/xr_hands.js';
 import { createReprojector } from '/static/reproject.js';
 
 const ROOM = [0.42, 0.41, 0.39];  // the neutral room a stall or a blink fades to
 const STALL = 300;                // ms without a new picture before the fade starts
 const STALL_FADE = 500;           // ms the fade to the room takes
 const BLINK = 180;                // ms a blink (teleport, snap turn, a tour's step) opens in
+const DIM = 120;                  // ms the picture dims in as a teleport is asked for
+const DIM_MOST = 1000;            // ms it stays dim waiting for the new spot, at most
 const RTP_SLACK = 4;              // ticks Chromium's rtpTimestamp may come back low by
 const newer = (a, b) => ((a - b) >>> 0) < 0x80000000;  // a at or after b, mod 2^32
 
@@ -33,10 +36,11 @@ export function quatMultiply(a, b) {
 
 /** How much of the picture to show (1) against the room (0): fading once the stream
  * stalls, opening after a blink. */
-export function visibility(now, arrived, blinked) {
+export function visibility(now, arrived, blinked, dimmed = null) {
   const stall = 1 - Math.min(1, Math.max(0, now - arrived - STALL) / STALL_FADE);
   const blink = blinked === null ? 1 : Math.min(1, Math.max(0, now - blinked) / BLINK);
-  return Math.min(stall, blink);
+  const dim = dimmed === null || now - dimmed > DIM_MOST ? 1 : 1 - Math.min(1, (now - dimmed) / DIM);
+  return Math.min(stall, blink, dim);
 }
 
 const round = (value, scale) => Math.round(value * scale) / scale;
@@ -62,16 +66,20 @@ export function poseMessage(time, pose) {
 /**
  * The Enter VR button and the XR session it starts.  ``peer()`` is the page's current
  * RTCPeerConnection (it changes on retry); ``send(command)`` sends a view command;
- * ``words(key)`` the page's words; ``toast`` tells the visitor why VR did not start.
+ * ``words(key)`` the page's words; ``toast`` tells the visitor why VR did not start;
+ * ``language()`` gives [language, fallback]; ``step()`` moves a guided tour on.
  * The page hands over the view channel's headset messages with ``update(message)``.
  */
-export function createXr({ button, video, peer, send = () => false, words, toast }) {
+export function createXr({
+  button, video, peer, send = () => false, words, toast, language = () => ['en', 'en'], step = () => {},
+}) {
   const state = {
     session: null, frames: 0, posesSent: 0, channel: null, pc: null, supported: false, checked: false,
     // The picture in the texture: its stereo message, when it arrived, when first drawn.
     shown: null, arrived: 0, drawn: false, spot: null, blinked: null, heading: null,
-    stereoFrames: 0, lateness: [], reported: 0, place: null, head: null,
+    stereoFrames: 0, lateness: [], reported: 0, place: null, dimmed: null,
   };
+  let hands = null;
   let queue = [];  // stereo messages waiting for their frame, oldest first
   let gl = null;
   let warp = null;
@@ -119,7 +127,10 @@ export function createXr({ button, video, peer, send = () => false, words, toast
     while (queue.length && newer(upTo, queue[0].rtp)) found = queue.shift();
     if (!found || !newer(found.rtp, (rtp - RTP_SLACK) >>> 0)) return;  // flat, or unknown
     warp.upload(video);
-    if (state.spot !== null && found.spot !== state.spot) state.blinked = performance.now();
+    if (state.spot !== null && found.spot !== state.spot) {
+      state.blinked = performance.now();  // a new spot: open on it
+      state.dimmed = null;
+    }
     // The same render sent again (the head was still): alive, but no new measure.
     if (!state.shown || found.t !== state.shown.t) state.drawn = false;
     state.spot = found.spot;
@@ -152,10 +163,17 @@ export function createXr({ button, video, peer, send = () => false, words, toast
     gl.clearColor(ROOM[0], ROOM[1], ROOM[2], 1);
     gl.clear(gl.COLOR_BUFFER_BIT);
     const shown = state.shown;
-    if (!shown) return;
+    if (!shown) {
+      for (const view of pose.views) {
+        const v = layer.getViewport(view);
+        gl.viewport(v.x, v.y, v.width, v.height);
+        hands.draw(view);
+      }
+      return;
+    }
     measure(displayTime);
     const now = performance.now();
-    const fresh = visibility(now, state.arrived, state.blinked);
+    const fresh = visibility(now, state.arrived, state.blinked, state.dimmed);
     // A frame rendered before a snap turn sees the hall as it then stood: turn the display
     // into that frame's space (the heading is the newest known).
     const turn = yawQuaternion((state.heading ?? shown.heading) - shown.heading);
@@ -171,6 +189,18 @@ export function createXr({ button, video, peer, send = () => false, words, toast
         renderedOrientation: rendered.q,
         fresh,
       });
+      hands.draw(view);
+    }
+  }
+
+  /** The hall is about to move: dim until the new spot shows (a teleport), or blink at
+   * once, turning the frames already here by the turn (a snap turn). */
+  function moving(kind, degrees = 0) {
+    if (kind === 'turn') {
+      if (state.heading !== null) state.heading += degrees;
+      state.blinked = performance.now();
+    } else {
+      state.dimmed = performance.now();
     }
   }
 
@@ -182,13 +212,14 @@ export function createXr({ button, video, peer, send = () => false, words, toast
     const pose = frame.getViewerPose(space);
     if (!pose) return;
     const displayTime = frame.predictedDisplayTime ?? time;
-    const { position } = pose.transform;
-    state.head = [position.x, position.y, position.z];
+    hands.frame(frame, space, pose);
     sendPose(displayTime, pose);
     draw(pose, session.renderState.baseLayer, displayTime);
   }
 
   function ended() {
+    hands.dispose();
+    hands = null;
     state.session = null;
     state.shown = null;
     queue = [];
@@ -217,6 +248,8 @@ export function createXr({ button, video, peer, send = () => false, words, toast
     state.frames = 0;
     state.spot = null;
     state.blinked = null;
+    state.dimmed = null;
+    hands = createHands({ session, gl, send, language, moving, step });
     session.addEventListener('end', ended, { once: true });
     document.body.classList.add('in-vr');
     label();
@@ -232,6 +265,11 @@ export function createXr({ button, video, peer, send = () => false, words, toast
       if (queue.length > 90) queue.shift();  // frames never shown (the tab was hidden)
     } else if (message.type === 'xr_place') {
       state.place = message;
+      if (hands) hands.update(message);
+    } else if (message.type === 'error' && message.code === 'TELEPORT_BLOCKED') {
+      state.dimmed = null;  // refused: the hall stays, open again
+    } else if (hands) {
+      hands.update(message);  // picked, tour
     }
   }
 
@@ -257,8 +295,14 @@ export function createXr({ button, video, peer, send = () => false, words, toast
     get place() { return state.place; },
     /** The local-floor space poses are read in (for tests reading the headset's view). */
     get space() { return space; },
+    get hands() { return hands; },
+    /** True while the picture is dimmed waiting for a teleport's new spot. */
+    get dimmed() { return state.dimmed !== null && performance.now() - state.dimmed < DIM_MOST; },
     update,
-    refresh: label,
+    refresh() {
+      label();
+      if (hands) hands.relabel();
+    },
     exit: () => (state.session ? state.session.end() : Promise.resolve()),
   };
 }

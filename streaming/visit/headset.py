@@ -102,6 +102,7 @@ class Headset:
         self._closed = False
         self._place_sent: Place | None = None
         self._spot_place: Place | None = None
+        self._tour_place: Place | None = None
         self.spot = 0
         """Counts the places the headset's space has stood (a teleport, a snap turn, a
         tour's step): the page blinks when a frame's spot is new, never sliding the hall."""
@@ -125,11 +126,14 @@ class Headset:
         step looks from (a cut, never a flight: the page fades), else the visitor's own."""
         tour = self._visit.tour
         if tour is None:
+            if self._tour_place is not None:  # the tour ended: stay where it left the head
+                self._visit.place, self._tour_place = self._tour_place, None
             return self._visit.headset_place()
         standing = Place.standing(WalkState.from_view(tour.step_view(tour.step)))
         head = standing.direction((pose.position[0], 0.0, pose.position[2]))
         fx, fy, fz = standing.floor
-        return replace(standing, floor=(fx - head[0], fy, fz - head[2]))
+        self._tour_place = replace(standing, floor=(fx - head[0], fy, fz - head[2]))
+        return self._tour_place
 
     def render(self, job: StereoJob) -> StereoFrame:
         """On the render thread: both eyes for ``job``, in a stereo view sized for the

@@ -111,6 +111,27 @@ async def press(page: Any, hand: str, button: str = "trigger", value: float = 1.
     )
 
 
+async def stick(page: Any, hand: str, x: float, y: float) -> None:
+    """Hold ``hand``'s thumbstick at (x, y): forward is negative y."""
+    await page.evaluate(
+        "([hand, x, y]) => window.__headset.controllers[hand].updateAxes('thumbstick', x, y)",
+        [hand, x, y],
+    )
+
+
+def pointing(direction: tuple[float, float, float]) -> tuple[float, float, float, float]:
+    """The orientation (x, y, z, w) that turns a controller's -Z onto ``direction``."""
+    length = math.sqrt(sum(c * c for c in direction))
+    dx, dy, dz = (c / length for c in direction)
+    # The shortest arc from (0, 0, -1) to d: axis (0,0,-1) x d, half-angle quaternion.
+    ax, ay, az = dy, -dx, 0.0
+    w = 1.0 - dz
+    norm = math.sqrt(ax * ax + ay * ay + az * az + w * w)
+    if norm < 1e-9:  # pointing straight back: half a turn about up
+        return 0.0, 1.0, 0.0, 0.0
+    return ax / norm, ay / norm, az / norm, w / norm
+
+
 async def enter_vr(page: Any, url: str, lang: str = "en") -> None:
     """Open the gallery at ``url``, press Enter VR and wait for stereo frames in the
     headset."""

@@ -17,7 +17,7 @@ import pytest
 from museion.runtime.engine import RenderEngine
 from tests.conftest import REPO, serve
 from tests.e2e.browser import WAIT, browser_page
-from tests.e2e.headset import headset_page, move_controller, needs_iwer, press
+from tests.e2e.headset import headset_page, move_controller, needs_iwer, press, stick
 from tests.streaming.client.test_reproject import perspective
 
 pytestmark = [
@@ -216,14 +216,6 @@ START = """async () => {
   };
   session.requestAnimationFrame(frame);
 }"""
-
-
-async def stick(page: Any, hand: str, x: float, y: float) -> None:
-    """Hold ``hand``'s thumbstick at (x, y): forward is negative y."""
-    await page.evaluate(
-        "([hand, x, y]) => window.__headset.controllers[hand].updateAxes('thumbstick', x, y)",
-        [hand, x, y],
-    )
 
 
 async def heard(page: Any, kind: str, count: int = 1) -> list[dict[str, Any]]:
