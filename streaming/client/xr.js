@@ -78,6 +78,7 @@ export function createXr({
     // The picture in the texture: its stereo message, when it arrived, when first drawn.
     shown: null, arrived: 0, drawn: false, spot: null, blinked: null, heading: null,
     stereoFrames: 0, lateness: [], reported: 0, place: null, dimmed: null,
+    reproject: true, latencies: [],
   };
   let hands = null;
   let queue = [];  // stereo messages waiting for their frame, oldest first
@@ -150,6 +151,10 @@ export function createXr({
     if (!shown || state.drawn || typeof shown.t !== 'number') return;
     state.drawn = true;
     state.lateness.push((displayTime - shown.t) / 1000);
+    if (typeof shown.from === 'number') {  // pose to photon of the picture itself
+      state.latencies.push(displayTime - shown.from);
+      if (state.latencies.length > 600) state.latencies.shift();
+    }
     if (displayTime - state.reported < 1000 || state.lateness.length < 5) return;
     const sorted = state.lateness.sort((a, b) => a - b);
     const late = sorted[Math.floor(sorted.length / 2)];
@@ -180,7 +185,10 @@ export function createXr({
     for (const view of pose.views) {
       const side = view.eye === 'right' ? 1 : 0;
       const rendered = shown.eyes[side];
-      const { orientation } = view.transform;
+      // Without reprojection (a diagnostic: what the headset would show with video alone)
+      // the picture is drawn as if the head had not moved since it was rendered.
+      const q = rendered.q;
+      const orientation = state.reproject ? view.transform.orientation : { x: q[0], y: q[1], z: q[2], w: q[3] };
       warp.draw(layer.getViewport(view), {
         half: side,
         displayProjection: view.projectionMatrix,
@@ -296,6 +304,12 @@ export function createXr({
     /** The local-floor space poses are read in (for tests reading the headset's view). */
     get space() { return space; },
     get hands() { return hands; },
+    /** Re-project each display frame to the head (true, the default); false shows the
+     * video as rendered, for measuring what reprojection gains. */
+    get reproject() { return state.reproject; },
+    set reproject(on) { state.reproject = Boolean(on); },
+    /** Recent pose-to-photon times (ms): a pose sent to its picture first shown. */
+    get latencies() { return state.latencies.slice(); },
     /** True while the picture is dimmed waiting for a teleport's new spot. */
     get dimmed() { return state.dimmed !== null && performance.now() - state.dimmed < DIM_MOST; },
     update,

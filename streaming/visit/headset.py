@@ -56,10 +56,12 @@ def eye_size(frustum: Frustum, budget: int) -> tuple[int, int]:
 
 @dataclass(frozen=True)
 class HeadsetFrame:
-    """A frame of both eyes and the page time the head was predicted for."""
+    """A frame of both eyes, the page time the head was predicted for, and the page time
+    of the pose it was predicted from."""
 
     stereo: StereoFrame
     predicted_for: float
+    posed_at: float
 
 
 @dataclass(frozen=True)
@@ -69,10 +71,11 @@ class StereoJob:
     headset: Headset
     pose: Pose
     place: Place
+    posed_at: float
 
     def __call__(self) -> tuple[Frame, HeadsetFrame]:
         frame = self.headset.render(self)
-        return frame.image, HeadsetFrame(frame, self.pose.time)
+        return frame.image, HeadsetFrame(frame, self.pose.time, self.posed_at)
 
 
 class Headset:
@@ -119,7 +122,7 @@ class Headset:
             self.active = False
             return None
         self.active = True
-        return StereoJob(self, pose, self.place(pose))
+        return StereoJob(self, pose, self.place(pose), kept.pose.time)
 
     def place(self, pose: Pose) -> Place:
         """Where the headset's space stands: a guided tour's step puts the head where the
@@ -155,7 +158,8 @@ class Headset:
     def sent(self, pts: int, rendered: HeadsetFrame, rtp: int | None) -> dict[str, Any]:
         """The message telling the page what frame ``pts`` (RTP timestamp ``rtp``) was
         rendered with: each eye's orientation and (widened) projection, the space's heading
-        and spot, and the page time the head was predicted for."""
+        and spot, the page time the head was predicted for and that of the pose it was
+        predicted from (the page measures pose-to-photon from it)."""
         self.rendered.append((pts, rendered))
         frame = rendered.stereo
         if frame.place != self._spot_place:
@@ -165,6 +169,7 @@ class Headset:
             "rtp": rtp,
             "spot": self.spot,
             "t": round(rendered.predicted_for * 1000.0, 3),
+            "from": round(rendered.posed_at * 1000.0, 3),
             "heading": round(frame.place.heading, 4),
             "eyes": [
                 {"q": [round(c, 6) for c in eye.orientation], "m": [round(v, 6) for v in m]}
