@@ -5,6 +5,7 @@
 // button) hands back the flat page as it was: the stream, the camera, the visitor's place.
 
 import { createHands } from '/static/xr_hands.js';
+import { createVrEntry } from '/static/xr_session.js';
 import { createReprojector } from '/static/reproject.js';
 
 const ROOM = [0.42, 0.41, 0.39];  // the neutral room a stall or a blink fades to
@@ -74,7 +75,7 @@ export function createXr({
   button, video, peer, send = () => false, words, toast, language = () => ['en', 'en'], step = () => {},
 }) {
   const state = {
-    session: null, frames: 0, posesSent: 0, channel: null, pc: null, supported: false, checked: false,
+    posesSent: 0, channel: null, pc: null,
     // The picture in the texture: its stereo message, when it arrived, when first drawn.
     shown: null, arrived: 0, drawn: false, spot: null, blinked: null, heading: null,
     stereoFrames: 0, lateness: [], reported: 0, place: null, dimmed: null,
@@ -84,20 +85,6 @@ export function createXr({
   let queue = [];  // stereo messages waiting for their frame, oldest first
   let gl = null;
   let warp = null;
-  let space = null;
-
-  function label() {
-    button.dataset.i18n = state.session ? 'exitVr' : 'enterVr';
-    button.textContent = words(button.dataset.i18n);
-    button.setAttribute('aria-pressed', String(Boolean(state.session)));
-  }
-
-  async function check() {
-    const xr = navigator.xr;
-    state.supported = Boolean(xr) && await xr.isSessionSupported('immersive-vr').catch(() => false);
-    button.hidden = !state.supported;
-    state.checked = true;
-  }
 
   /** The pose channel of the current peer connection, opened on first use. */
   function channel() {
@@ -121,7 +108,7 @@ export function createXr({
    * (a flat frame, with none, is not shown in the headset). */
   function onVideoFrame(now, metadata) {
     video.requestVideoFrameCallback(onVideoFrame);
-    if (!state.session || !warp || typeof metadata.rtpTimestamp !== 'number') return;
+    if (!entry.session || !warp || typeof metadata.rtpTimestamp !== 'number') return;
     const rtp = metadata.rtpTimestamp >>> 0;
     const upTo = (rtp + RTP_SLACK) >>> 0;
     let found = null;
@@ -212,58 +199,35 @@ export function createXr({
     }
   }
 
-  function onFrame(time, frame) {
-    const session = frame.session;
-    if (session !== state.session) return;
-    session.requestAnimationFrame(onFrame);
-    state.frames += 1;
-    const pose = frame.getViewerPose(space);
-    if (!pose) return;
-    const displayTime = frame.predictedDisplayTime ?? time;
-    hands.frame(frame, space, pose);
-    sendPose(displayTime, pose);
-    draw(pose, session.renderState.baseLayer, displayTime);
-  }
-
-  function ended() {
-    hands.dispose();
-    hands = null;
-    state.session = null;
-    state.shown = null;
-    queue = [];
-    space = null;
-    document.body.classList.remove('in-vr');
-    label();
-    video.play().catch(() => {});  // the flat page's picture goes on where it was
-  }
-
-  async function enter() {
-    const session = await navigator.xr.requestSession('immersive-vr', { requiredFeatures: ['local-floor'] });
-    try {
-      if (!gl) {
-        gl = document.createElement('canvas').getContext('webgl2', { xrCompatible: true, alpha: false });
-        if (!gl) throw new Error('WebGL2 is not available');
+  const entry = createVrEntry({
+    button,
+    words,
+    toast,
+    start({ session, gl: context }) {
+      if (gl !== context) {
+        gl = context;
         warp = createReprojector(gl, ROOM);
       }
-      await gl.makeXRCompatible();
-      session.updateRenderState({ baseLayer: new XRWebGLLayer(session, gl) });
-      space = await session.requestReferenceSpace('local-floor');
-    } catch (err) {
-      await session.end().catch(() => {});
-      throw err;
-    }
-    state.session = session;
-    state.frames = 0;
-    state.spot = null;
-    state.blinked = null;
-    state.dimmed = null;
-    hands = createHands({ session, gl, send, language, moving, step });
-    session.addEventListener('end', ended, { once: true });
-    document.body.classList.add('in-vr');
-    label();
-    channel();  // open it now, so poses flow from the first frames
-    session.requestAnimationFrame(onFrame);
-  }
+      state.spot = null;
+      state.blinked = null;
+      state.dimmed = null;
+      hands = createHands({ session, gl, send, language, moving, step });
+      channel();  // open it now, so poses flow from the first frames
+    },
+    frame(time, xrFrame, pose, layer) {
+      const displayTime = xrFrame.predictedDisplayTime ?? time;
+      hands.frame(xrFrame, entry.space, pose);
+      sendPose(displayTime, pose);
+      draw(pose, layer, displayTime);
+    },
+    end() {
+      hands.dispose();
+      hands = null;
+      state.shown = null;
+      queue = [];
+      video.play().catch(() => {});  // the flat page's picture goes on where it was
+    },
+  });
 
   /** A headset message from the view channel (stereo frames, where the space stands). */
   function update(message) {
@@ -281,28 +245,18 @@ export function createXr({
     }
   }
 
-  button.addEventListener('click', () => {
-    if (state.session) { state.session.end(); return; }
-    enter().catch((err) => {
-      console.warn('museion: VR did not start', err);
-      toast(`${words('vrFailed')} (${err && err.message || err})`);
-    });
-  });
-  if (navigator.xr) navigator.xr.addEventListener('devicechange', check);
-  check();
-  label();
   return {
-    get session() { return state.session; },
-    get frames() { return state.frames; },
+    get session() { return entry.session; },
+    get frames() { return entry.frames; },
     get posesSent() { return state.posesSent; },
-    get supported() { return state.supported; },
-    get checked() { return state.checked; },
+    get supported() { return entry.supported; },
+    get checked() { return entry.checked; },
     /** Stereo frames taken into the headset, and the one shown now (for tests). */
     get stereoFrames() { return state.stereoFrames; },
     get shown() { return state.shown; },
     get place() { return state.place; },
     /** The local-floor space poses are read in (for tests reading the headset's view). */
-    get space() { return space; },
+    get space() { return entry.space; },
     get hands() { return hands; },
     /** Re-project each display frame to the head (true, the default); false shows the
      * video as rendered, for measuring what reprojection gains. */
@@ -314,9 +268,9 @@ export function createXr({
     get dimmed() { return state.dimmed !== null && performance.now() - state.dimmed < DIM_MOST; },
     update,
     refresh() {
-      label();
+      entry.refresh();
       if (hands) hands.relabel();
     },
-    exit: () => (state.session ? state.session.end() : Promise.resolve()),
+    exit: entry.exit,
   };
 }

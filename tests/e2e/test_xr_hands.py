@@ -44,6 +44,9 @@ async def before_the_hu(page: Any, server: Any, exhibition: RenderEngine) -> Ses
     await move_head(page, HEAD, (0.0, 0.0, 0.0, 1.0))
     (session,) = server.app[SESSIONS_KEY].sessions.values()
     assert isinstance(session, Session)
+    # Only once the server has the head where it was put (frames from before would see
+    # the hu from elsewhere).
+    await until(lambda: session.pose is not None and session.pose.pose.position == HEAD)
     tx, ty, tz = exhibition.exhibit_views["bronze-hu"][0].target
     session.visit.place = Place(floor=(tx, ty - HEAD[1], tz + DISTANCE), heading=0.0)
     await page.wait_for_function(
@@ -74,6 +77,14 @@ async def test_a_select_on_the_hu_opens_its_label_in_the_world(exhibition: Rende
         await page.wait_for_function("window.museion.xr.hands.panel.visible", timeout=WAIT)
         await press(page, "right", value=0.0)
         assert (await panel_lines(page))[0] == "Bronze hu vessel"
+        # The hu's hotspots are markers in the world, on the hu: about 1.1 m ahead.
+        await page.wait_for_function("window.museion.xr.hands.marks.length > 0", timeout=WAIT)
+        marks = await page.evaluate("window.museion.xr.hands.marks")
+        hu_marks = [m for m in marks if m["exhibit"] == "bronze-hu"]
+        assert hu_marks, marks
+        for mark in hu_marks:
+            x, y, z = mark["p"]
+            assert abs(x) < 0.4 and 0.6 < -z < 1.5 and 0.5 < y < 2.5, mark
         # The visitor's language is the panel's: the words, not a picture of them.  (The
         # headset's picture covers the page: the button is pressed as a keyboard would.)
         await page.evaluate("document.querySelector('button.lang[data-lang=zh]').click()")

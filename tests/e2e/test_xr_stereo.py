@@ -114,11 +114,20 @@ async def test_the_eyes_see_a_relic_with_the_parallax_of_its_distance(
         (session,) = server.app[SESSIONS_KEY].sessions.values()
         # Stand the headset's space so the head is ``distance`` south of the hu's middle,
         # at its height, looking north at it.
+        # Only once the server has the head where it was put (frames from before would
+        # see the hu from elsewhere).
+        await until(lambda: session.pose is not None and session.pose.pose.position == HEAD)
         tx, ty, tz = target
         session.visit.place = Place(floor=(tx, ty - HEAD[1], tz + distance), heading=0.0)
         await until(lambda: session.headset.spot >= 2, what=lambda: session.headset.spot)
         await page.wait_for_function(
             "(spot) => window.museion.xr.shown.spot >= spot", arg=session.headset.spot, timeout=WAIT
+        )
+        # The first frames of a new picture are coarse (the encoder's whole budget spread
+        # over a changed frame); the still picture sharpens over the next ones.
+        shown = await page.evaluate("window.museion.xr.stereoFrames")
+        await page.wait_for_function(
+            "(n) => window.museion.xr.stereoFrames >= n", arg=shown + 20, timeout=WAIT
         )
         grabbed = await next_frame_rows(page)
         columns = []
