@@ -8,6 +8,24 @@
 // frozen image glued to the face.  The maths is plain functions (tested in Node); the
 // WebGL part is createReprojector.
 
+/** A turn about +y (up) by `degrees` (positive: left), as a quaternion [x, y, z, w]. */
+export function yawQuaternion(degrees) {
+  const half = (degrees * Math.PI) / 360;
+  return [0, Math.sin(half), 0, Math.cos(half)];
+}
+
+/** The product a · b of two quaternions [x, y, z, w] (b first, then a). */
+export function quatMultiply(a, b) {
+  const [ax, ay, az, aw] = a;
+  const [bx, by, bz, bw] = b;
+  return [
+    aw * bx + ax * bw + ay * bz - az * by,
+    aw * by - ax * bz + ay * bw + az * bx,
+    aw * bz + ax * by - ay * bx + az * bw,
+    aw * bw - ax * bx - ay * by - az * bz,
+  ];
+}
+
 /** The rotation matrix (3x3, column-major) of a unit quaternion [x, y, z, w]. */
 export function rotation([x, y, z, w]) {
   return [

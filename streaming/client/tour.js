@@ -7,6 +7,7 @@ import { t, translatePage } from '/static/i18n.js';
 import { createLabels, pickText } from '/static/label.js';
 import { toast as showToast } from '/static/toast.js';
 import { WhepError, endSession, negotiate, receiveInto } from '/static/whep.js';
+import { createXrScreen } from '/static/xr_screen.js';
 
 const $ = (id) => document.getElementById(id);
 const tourId = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
@@ -29,6 +30,13 @@ const chat = createChat({
 });
 state.labels = labels;
 state.hotspots = hotspots;
+// Entering VR is a press of a button: the docent's voice comes with it.  (Listened for
+// before the headset's own handler, which may have started the session by the next one.)
+$('enter-vr').addEventListener('click', () => { if (video.muted && !vr.session) $('listen').click(); });
+const vr = createXrScreen({
+  button: $('enter-vr'), video, words, toast: (text) => toast(text), language: () => [labels.language, labels.fallback],
+});
+state.xr = vr;
 
 function setState(name) {
   document.body.dataset.state = name;
@@ -44,6 +52,7 @@ function finish(message) {
   setState('closed');
   hotspots.clear();
   labels.show(null);
+  vr.show({ metadata: { title: { und: message } } });  // in the headset too
   $('overlay-message').textContent = message;
   $('overlay').hidden = false;
   if (state.pc) state.pc.close();
@@ -84,10 +93,14 @@ function onRoomMessage(message) {
       (message.chat || []).forEach(chat.add);
       break;
     case 'hotspots': hotspots.update(message); break;
-    case 'label': labels.show(message.label || null, message.hotspot ?? null); break;
+    case 'label':
+      labels.show(message.label || null, message.hotspot ?? null);
+      vr.show(message.label || null);
+      break;
     case 'tour':
       state.narration = message.state === 'playing' || message.state === 'paused' ? message.narration : null;
       showNarration();
+      vr.narrate(state.narration);
       break;
     case 'chat': chat.add(message); break;
     case 'hand': state.hand = Boolean(message.raised); showHand(); break;
@@ -193,6 +206,7 @@ labels.onLanguage((language) => {
   hotspots.refresh();
   showNarration();
   showHand();
+  vr.refresh();
   $('followers').textContent = `${state.followers} ${words('followers')}`;
 });
 $('hand').addEventListener('click', () => {

@@ -6,7 +6,7 @@
 
 import { createHands } from '/static/xr_hands.js';
 import { createVrEntry } from '/static/xr_session.js';
-import { createReprojector } from '/static/reproject.js';
+import { createReprojector, quatMultiply, yawQuaternion } from '/static/reproject.js';
 
 const ROOM = [0.42, 0.41, 0.39];  // the neutral room a stall or a blink fades to
 const STALL = 300;                // ms without a new picture before the fade starts
@@ -16,24 +16,6 @@ const DIM = 120;                  // ms the picture dims in as a teleport is ask
 const DIM_MOST = 1000;            // ms it stays dim waiting for the new spot, at most
 const RTP_SLACK = 4;              // ticks Chromium's rtpTimestamp may come back low by
 const newer = (a, b) => ((a - b) >>> 0) < 0x80000000;  // a at or after b, mod 2^32
-
-/** A turn about +y (up) by ``degrees`` (positive: left), as a quaternion [x, y, z, w]. */
-export function yawQuaternion(degrees) {
-  const half = (degrees * Math.PI) / 360;
-  return [0, Math.sin(half), 0, Math.cos(half)];
-}
-
-/** The product a · b of two quaternions [x, y, z, w] (b first, then a). */
-export function quatMultiply(a, b) {
-  const [ax, ay, az, aw] = a;
-  const [bx, by, bz, bw] = b;
-  return [
-    aw * bx + ax * bw + ay * bz - az * by,
-    aw * by - ax * bz + ay * bw + az * bx,
-    aw * bz + ax * by - ay * bx + az * bw,
-    aw * bw - ax * bx - ay * by - az * bz,
-  ];
-}
 
 /** How much of the picture to show (1) against the room (0): fading once the stream
  * stalls, opening after a blink. */

@@ -167,8 +167,9 @@ _NEXT_FRAME_ROWS = """async (turn) => {
         return { eye: view.eye, row: Array.from(row), m: Array.from(view.projectionMatrix),
                  p: [x, y, z] };
       });
-      const shown = window.museion.xr.shown;
-      resolve({ eyes, rendered: shown.eyes.map((e) => e.q), t: shown.t });
+      const shown = window.museion.xr.shown;  // the gallery's stereo picture, if any
+      const rendered = shown ? shown.eyes.map((e) => e.q) : null;
+      resolve({ eyes, rendered, t: shown ? shown.t : null });
     });
   });
 }"""
@@ -177,7 +178,8 @@ _NEXT_FRAME_ROWS = """async (turn) => {
 async def next_frame_rows(page: Any, turn: float | None = None) -> dict[str, Any]:
     """Each eye's middle row as drawn in the next XR frame (RGB arrays under ``rows``),
     its projection and position, and the head orientations the shown picture was rendered
-    with (``rendered``); ``turn`` first turns the emulated head (degrees, left)."""
+    with (``rendered``: None on a page without a stereo stream); ``turn`` first turns the
+    emulated head (degrees, left)."""
     import numpy as np
 
     grabbed: dict[str, Any] = await page.evaluate(_NEXT_FRAME_ROWS, turn)
