@@ -109,7 +109,7 @@ TURN_JS = """async ([from, to, most]) => {
   };
   const before = await grab();
   const expected = before.scale * Math.tan((to - from) * Math.PI / 180);
-  const reach = Math.min(before.row.length / 16, Math.ceil(4 * Math.abs(expected)));
+  const reach = Math.min(before.row.length / 16, Math.ceil(6 * Math.abs(expected)));
   const near = Math.max(3, 0.15 * Math.abs(expected));
   const half = to * Math.PI / 360;
   window.__headset.quaternion.set(0, Math.sin(half), 0, Math.cos(half));
