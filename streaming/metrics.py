@@ -28,7 +28,7 @@ __all__ = [
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 """The text format every Prometheus reads (2.x and 3.x); our names need no escaping."""
-SESSION_KINDS = ("visitor", "docent", "follower", "live_viewer", "waiting")
+SESSION_KINDS = ("visitor", "headset", "docent", "follower", "live_viewer", "waiting")
 """Every kind is always reported (0 until the server has one), so dashboards keep their
 series."""
 

@@ -221,11 +221,15 @@ async def _held(app: web.Application) -> Held:
     links = await asyncio.gather(*(s.link_figures() for s in registry.sessions.values()))
     health = live.health()
     docents = sum(isinstance(s, DocentSession) for s in registry.sessions.values())
+    headsets = sum(
+        s.headset.active and not isinstance(s, DocentSession) for s in registry.sessions.values()
+    )
     tours = {tour.stream for tour in app[TOURS_KEY].values()}
     followers = sum(v.stream.name in tours for v in live.viewers.values())
     return Held(
         sessions={
-            "visitor": len(registry.sessions) - docents,
+            "visitor": len(registry.sessions) - docents - headsets,
+            "headset": headsets,
             "docent": docents,
             "follower": followers,
             "live_viewer": health["viewers"] - followers,

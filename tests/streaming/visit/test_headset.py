@@ -19,6 +19,7 @@ from museion.runtime.eye_pose import Frustum
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.visit.headset import eye_size
 from tests.conftest import serve, until, viewer
+from tests.streaming.test_metrics import scrape, sessions
 from tests.streaming.visit.test_pose import message, projection, yaw
 
 pytestmark = pytest.mark.render
@@ -85,6 +86,9 @@ async def test_poses_turn_the_stream_into_both_eyes_and_back(engine: RenderEngin
             assert told["eyes"][0]["m"][0] < projection()[0]
             assert told["t"] > 1000.0  # the page time the head was predicted for
             assert session.headset.view is not None
+            # Metrics count a visitor with a headset on as a headset.
+            samples = await scrape(server.url)
+            assert (sessions(samples, "headset"), sessions(samples, "visitor")) == (1, 0)
 
             head[0] = 40.0  # turn the head: the eyes rendered follow it
             await until(
@@ -95,6 +99,8 @@ async def test_poses_turn_the_stream_into_both_eyes_and_back(engine: RenderEngin
         again = await next_frame(view, (1280, 720))
         assert np.abs(again.astype(int) - flat.astype(int)).mean() < 8.0
         assert not session.headset.active
+        samples = await scrape(server.url)
+        assert (sessions(samples, "headset"), sessions(samples, "visitor")) == (0, 1)
 
 
 def _yaw(q: list[float]) -> float:
