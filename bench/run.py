@@ -21,6 +21,7 @@ import docent
 import flood
 import gallery
 import gate
+import headset
 import ladder
 import optimize
 import relay
@@ -46,6 +47,7 @@ def main() -> int:
     rows += visitors.run()
     rows += ladder.run()
     rows += stereo.run()
+    rows += headset.run()
     rows += simulcast.run()
     sys.stdout.write(table(rows))
     return 0

@@ -33,14 +33,18 @@ from museion.runtime.stereo import StereoFrame, StereoView
 from museion.runtime.visit import Visit
 from museion.streaming.visit.pose import Pose, PoseKeeper
 
-__all__ = ["STALE", "Headset", "HeadsetFrame", "eye_size"]
+__all__ = ["PREDICT_CAP", "STALE", "Headset", "HeadsetFrame", "eye_size"]
 
 logger = logging.getLogger(__name__)
 
 STALE = 0.5
 """Seconds without a pose after which frames are flat again (the visitor left VR)."""
 _LATENCY = 0.08  # pose to display before the page has measured it: render, encode, send
-_MAX_LATENCY = 0.2
+_MAX_LATENCY = 0.5  # what the estimate may grow to on a slow link
+PREDICT_CAP = 0.1
+"""The furthest ahead (s) a head is turned on at constant angular velocity: beyond it a
+guess misleads more than it helps (a sudden turn, taken as a fast one, overshoots), and the
+page's reprojection takes the rest of the way."""
 _GAIN = 0.5  # of each measured lateness taken into the estimate (it is a median already)
 _ALIGN = 16
 
@@ -117,7 +121,7 @@ class Headset:
         if kept is None or self._clock() - kept.received > STALE:
             self.active = False
             return None
-        pose = self._poses.predicted(self.latency, cap=_MAX_LATENCY)
+        pose = self._poses.predicted(self.latency, cap=PREDICT_CAP)
         if pose is None or pose.stereo() is None:
             self.active = False
             return None
