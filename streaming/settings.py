@@ -85,6 +85,11 @@ class StreamSettings:
     pixels are within ``screen_tolerance`` of ``width`` x ``height`` (then it keeps those).
     A docent's stream (shared with the tour) keeps its size.
 
+    Headsets: a visitor in VR gets both eyes in each frame, sized to render at
+    ``headset_fps`` on this box (measured as it goes), never larger than ``width`` x
+    ``height`` pixels together; the page's reprojection keeps head turns at the display's
+    own rate whatever the video's.
+
     Docent tours: a gallery session offered with ``docent_token`` as its bearer token is a
     docent's (None: no tours), whose one rendered view is relayed to followers as the live
     stream ``tour-<id>`` (followers take live-show places).  A follower may send
@@ -97,6 +102,7 @@ class StreamSettings:
     height: int = 720
     fps: int = 30
     idle_fps: int = 10
+    headset_fps: int = 24
     codec: VideoCodec = "VP8"
     start_bitrate: int = 1_500_000
     min_bitrate: int = 300_000
@@ -147,6 +153,8 @@ class StreamSettings:
             raise ValueError("fps must lie in [1, 60]")
         if not 1 <= self.idle_fps <= self.fps:
             raise ValueError("idle_fps must lie in [1, fps]")
+        if not 5 <= self.headset_fps <= 120:
+            raise ValueError("headset_fps must lie in [5, 120]")
         if not 1 <= self.max_sessions <= 1000:
             raise ValueError("max_sessions must lie in [1, 1000]")
         if not 0 <= self.port <= 65535:

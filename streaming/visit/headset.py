@@ -8,10 +8,11 @@ with goes to the page keyed by the frame's RTP timestamp, as hotspot marks are, 
 re-projects exactly that frame to each display frame's head.  When poses stop (the visitor
 left VR, or the tab vanished) frames are the flat view again within ``STALE`` seconds.
 
-The eye size follows the render budget: the pixels of the flat stream this box is set up
-to render at its frame rate (``width`` x ``height``), split over two eyes in the shape of
-the headset's over-rendered field of view.  The stereo view is the session's own buffer,
-beside its flat view, freed when the session ends.
+The eye size follows the render budget (:class:`EyeBudget`): it starts at the pixels of
+the flat stream (``width`` x ``height``) split over two eyes in the shape of the headset's
+over-rendered field of view, then follows the measured stereo render time so frames take
+``1 / headset_fps``, never above that start nor below two 256 x 256 eyes.  The stereo
+view is the session's own buffer, beside its flat view, freed when the session ends.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from museion.runtime.stereo import StereoFrame, StereoView
 from museion.runtime.visit import Visit
 from museion.streaming.visit.pose import Pose, PoseKeeper
 
-__all__ = ["PREDICT_CAP", "STALE", "Headset", "HeadsetFrame", "eye_size"]
+__all__ = ["PREDICT_CAP", "STALE", "EyeBudget", "Headset", "HeadsetFrame", "eye_size"]
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +48,52 @@ guess misleads more than it helps (a sudden turn, taken as a fast one, overshoot
 page's reprojection takes the rest of the way."""
 _GAIN = 0.5  # of each measured lateness taken into the estimate (it is a median already)
 _ALIGN = 16
+_FLOOR = 2 * 256 * 256  # pixels: two eyes no smaller than 256 x 256
+_SETTLE = 8  # renders measured before the budget moves
+_EVERY = 2.0  # seconds between two changes of the eye size, at least
+_STEP = 0.15  # the least change worth remaking the stereo view for
+_DAMPING = 0.7  # of the way (in log) to the pixels the measure asks for
+
+
+class EyeBudget:
+    """The pixels a frame of both eyes may have, following the measured render time.
+
+    A render's time is taken as roughly proportional to its pixels (llvmpipe's is; a GPU's
+    has more fixed cost, which the next measurements correct): the budget moves part of
+    the way to the pixels that would take ``1 / fps``, after ``_SETTLE`` renders and at
+    most every ``_EVERY`` seconds, and only by more than ``_STEP``, so the stereo view is
+    not remade for noise.
+    """
+
+    def __init__(
+        self, ceiling: int, fps: float, clock: Callable[[], float] = time.monotonic
+    ) -> None:
+        self.ceiling = ceiling
+        self.fps = fps
+        self.pixels = ceiling
+        self._clock = clock
+        self._seconds: float | None = None
+        self._count = 0
+        self._changed = clock()
+
+    @property
+    def seconds(self) -> float | None:
+        """A stereo render's time lately (smoothed), None before one was measured."""
+        return self._seconds
+
+    def rendered(self, seconds: float) -> bool:
+        """A stereo render took ``seconds``: True when the budget changed."""
+        self._seconds = seconds if self._seconds is None else 0.8 * self._seconds + 0.2 * seconds
+        self._count += 1
+        now = self._clock()
+        if self._count < _SETTLE or now - self._changed < _EVERY or self._seconds <= 0.0:
+            return False
+        wanted = self.pixels * ((1.0 / self.fps) / self._seconds) ** _DAMPING
+        wanted = min(float(self.ceiling), max(float(min(_FLOOR, self.ceiling)), wanted))
+        if abs(wanted / self.pixels - 1.0) < _STEP:
+            return False
+        self.pixels, self._changed, self._count, self._seconds = int(wanted), now, 0, None
+        return True
 
 
 def eye_size(frustum: Frustum, budget: int) -> tuple[int, int]:
@@ -92,13 +139,15 @@ class Headset:
         visit: Visit,
         poses: PoseKeeper,
         budget: int,
+        fps: float = 24.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._engine = engine
         self._visit = visit
         self._poses = poses
-        self.budget = budget
-        """Pixels a frame of both eyes may have."""
+        self.budget = EyeBudget(budget, fps, clock)
+        """Pixels a frame of both eyes may have: at most ``budget``, as many as render at
+        ``fps``."""
         self._clock = clock
         self.latency = _LATENCY
         """Seconds from a pose's arrival to its frame on the display, as last measured."""
@@ -144,20 +193,25 @@ class Headset:
 
     def render(self, job: StereoJob) -> StereoFrame:
         """On the render thread: both eyes for ``job``, in a stereo view sized for the
-        headset's field of view (made on the first frame, remade if that shape changes)."""
+        headset's field of view and the render budget (made on the first frame, remade when
+        either changes)."""
         stereo = job.pose.stereo()
         assert stereo is not None
         if self._closed:  # a frame already under way as the session ended
             raise RenderError("the session has ended", code="VIEW_CLOSED")
         size = eye_size(
-            stereo.left.frustum.widened(self._engine.settings.stereo_margin), self.budget
+            stereo.left.frustum.widened(self._engine.settings.stereo_margin), self.budget.pixels
         )
         if self.view is None or self.view.eye_size != size:
             if self.view is not None:
                 self.view.close()
             self.view = StereoView(self._engine, *size)
             logger.info("headset eyes at %d x %d each", *size)
-        return self.view.frame(stereo, job.place)
+        renders, started = self.view.renders, time.perf_counter()
+        frame = self.view.frame(stereo, job.place)
+        if self.view.renders != renders:  # a new picture, not the last one again
+            self.budget.rendered(time.perf_counter() - started)
+        return frame
 
     def sent(self, pts: int, rendered: HeadsetFrame, rtp: int | None) -> dict[str, Any]:
         """The message telling the page what frame ``pts`` (RTP timestamp ``rtp``) was

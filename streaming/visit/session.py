@@ -88,7 +88,9 @@ class Session:
         self._replies = RateLimit(ERROR_REPLIES)
         self.poses = PoseKeeper(lambda code, text: self._refuse(None, code, text), self.label)
         """A headset's newest pose, from the ``pose`` datachannel (WebXR pages open it)."""
-        self.headset = Headset(engine, self.visit, self.poses, settings.width * settings.height)
+        self.headset = Headset(
+            engine, self.visit, self.poses, settings.width * settings.height, settings.headset_fps
+        )
         """While poses arrive, frames are the headset's two eyes."""
         self.track = ViewTrack(
             source,

@@ -17,7 +17,7 @@ import pytest
 from museion.runtime.engine import RenderEngine
 from museion.runtime.eye_pose import Frustum
 from museion.streaming.server import SESSIONS_KEY
-from museion.streaming.visit.headset import eye_size
+from museion.streaming.visit.headset import EyeBudget, eye_size
 from tests.conftest import serve, until, viewer
 from tests.streaming.test_metrics import scrape, sessions
 from tests.streaming.visit.test_pose import message, projection, yaw
@@ -34,6 +34,51 @@ def test_the_eye_size_spends_the_flat_streams_pixels_in_the_eyes_shape() -> None
     assert width % 16 == height % 16 == 0
     assert width / height == pytest.approx(1.5, rel=0.05)
     assert 0.9 * 1280 * 720 <= 2 * width * height <= 1280 * 720
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 100.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_eye_budget_follows_the_render_time_between_its_floor_and_ceiling() -> None:
+    clock = Clock()
+    ceiling = 1280 * 720
+    budget = EyeBudget(ceiling, fps=24.0, clock=clock)
+    assert budget.pixels == ceiling  # the flat stream's pixels, until measured
+
+    def settle(per_pixel: float) -> None:
+        """Renders taking ``per_pixel`` seconds a pixel, until the budget stays put."""
+        for _ in range(20):
+            changed = False
+            for _ in range(30):  # 3 s of renders
+                clock.now += 0.1
+                changed = budget.rendered(per_pixel * budget.pixels) or changed
+            if not changed:
+                return
+        raise AssertionError("the budget never settled")
+
+    # The flat stream's pixels take twice a frame: it settles near half as many (within
+    # the band where a 15 % step, 0.7 of the way, is not worth remaking the view).
+    settle(2.0 / 24.0 / ceiling)
+    assert 0.75 * ceiling / 2 <= budget.pixels <= 1.3 * ceiling / 2
+    # Far too slow: never below two 256 x 256 eyes.
+    settle(10.0 / ceiling)
+    assert budget.pixels == 2 * 256 * 256
+    # Quick again: back up, never above the flat stream's pixels.
+    settle(0.001 / ceiling)
+    assert budget.pixels == ceiling
+    # Noise about a frame's time moves nothing, and a few renders alone never do.
+    for n in range(60):
+        clock.now += 0.1
+        assert not budget.rendered((0.95 if n % 2 else 1.05) / 24.0)
+    fresh = EyeBudget(ceiling, fps=24.0, clock=clock)
+    for _ in range(7):
+        clock.now += 1.0
+        assert not fresh.rendered(1.0)
 
 
 @contextlib.asynccontextmanager
