@@ -1,6 +1,6 @@
 """The controllers in VR (headless Chromium, emulated Quest 3, real server): a select on
 the hu opens its label as a panel in the world in the visitor's language; a teleport into
-the hu's pedestal is refused and the hall stays, one onto free floor moves the headset
+the hu's pedestal or through the east wall is refused and the hall stays, one onto free floor moves the headset
 there; a snap turn turns it by 30 degrees; the grip starts a guided tour, whose steps move
 the headset by a blink, never a flight, with the narration on the panel."""
 
@@ -125,6 +125,30 @@ async def test_teleports_are_checked_and_a_snap_turn_turns_about_the_head(
         await until(lambda: any("TELEPORT_BLOCKED" in text for text in refusals))
         assert session.visit.headset_place() == stood
         await page.wait_for_function("!window.museion.xr.dimmed", timeout=WAIT)
+
+        # Into the hall's east wall, from 1.5 m before it: refused too.
+        x, z = stood.point(HEAD)[0], stood.point(HEAD)[2]
+        while walk_map.is_free(x + 0.05, z):
+            x += 0.05  # the last free floor before the wall
+        near_wall = Place(floor=(x - 1.5, stood.floor[1], z), heading=0.0)
+        session.visit.place = near_wall
+        await page.wait_for_function(
+            "(spot) => window.museion.xr.shown.spot >= spot",
+            arg=await _spot_after_move(session),
+            timeout=WAIT,
+        )
+        blocked = len([t for t in refusals if "TELEPORT_BLOCKED" in t])
+        landed = await throw_arc(page, (0.2, 1.2, 0.0), (1.0, 0.1, 0.0))
+        wx, _, wz = near_wall.point((landed[0], 0.0, landed[2]))
+        assert wx > x and not walk_map.is_free(wx, wz)  # beyond the wall
+        await until(lambda: len([t for t in refusals if "TELEPORT_BLOCKED" in t]) > blocked)
+        assert session.visit.headset_place() == near_wall
+        session.visit.place = stood
+        await page.wait_for_function(
+            "(spot) => window.museion.xr.shown.spot >= spot",
+            arg=await _spot_after_move(session),
+            timeout=WAIT,
+        )
 
         # Onto the free floor to the right: the head now stands over where the arc landed.
         landed = await throw_arc(page, (0.2, 1.2, 0.0), (1.0, -0.6, 0.0))
