@@ -1,8 +1,9 @@
 """The controllers in VR (headless Chromium, emulated Quest 3, real server): a select on
 the hu opens its label as a panel in the world in the visitor's language; a teleport into
-the hu's pedestal or through the east wall is refused and the hall stays, one onto free floor moves the headset
-there; a snap turn turns it by 30 degrees; the grip starts a guided tour, whose steps move
-the headset by a blink, never a flight, with the narration on the panel."""
+the hu's pedestal or through the hall's wall is refused and the hall stays, one onto free
+floor moves the headset there; a snap turn turns it by 30 degrees; the grip starts a
+guided tour, whose steps move the headset by a blink, never a flight, with the narration
+on the panel."""
 
 from __future__ import annotations
 
