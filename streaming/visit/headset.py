@@ -213,16 +213,17 @@ class Headset:
             self.budget.rendered(time.perf_counter() - started)
         return frame
 
-    def sent(self, pts: int, rendered: HeadsetFrame, rtp: int | None) -> dict[str, Any]:
-        """The message telling the page what frame ``pts`` (RTP timestamp ``rtp``) was
+    def sent(self, pts: int, rendered: HeadsetFrame, rtp: int | None) -> list[dict[str, Any]]:
+        """The messages telling the page what frame ``pts`` (RTP timestamp ``rtp``) was
         rendered with: each eye's orientation and (widened) projection, the space's heading
         and spot, the page time the head was predicted for and that of the pose it was
-        predicted from (the page measures pose-to-photon from it)."""
+        predicted from (the page measures pose-to-photon from it); then where the space
+        stands, if that changed (:meth:`place_message`)."""
         self.rendered.append((pts, rendered))
         frame = rendered.stereo
         if frame.place != self._spot_place:
             self._spot_place, self.spot = frame.place, self.spot + 1
-        return {
+        stereo = {
             "type": "stereo",
             "rtp": rtp,
             "spot": self.spot,
@@ -237,6 +238,8 @@ class Headset:
                 )
             ],
         }
+        place = self.place_message()
+        return [stereo] if place is None else [stereo, place]
 
     def shown(self, late: float) -> None:
         """The page measured its frames reaching the display ``late`` seconds after the

@@ -3,12 +3,14 @@ the document's media names turned into URLs it can fetch."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
+from museion.runtime.picking import HotspotMark
 from museion.runtime.visit import ModeChanged, Picked, TourLeft, TourStepShown
 
-__all__ = ["event_message", "media_url", "picked_message", "with_media_urls"]
+__all__ = ["event_message", "marks_message", "media_url", "picked_message", "with_media_urls"]
 
 
 def media_url(name: str) -> str:
@@ -65,3 +67,28 @@ def picked_message(hit: Picked, seq: int | None) -> dict[str, Any]:
         if hit.label is not None:
             reply["label"] = with_media_urls(hit.label)
     return reply
+
+
+def marks_message(
+    marks: list[HotspotMark],
+    size: tuple[int, int],
+    rtp: int | None,
+    near: Callable[[HotspotMark], bool],
+) -> dict[str, Any]:
+    """Where each hotspot is in the frame of RTP timestamp ``rtp`` (fractions of its
+    ``size``), shown only when it can be seen and is ``near`` the visitor."""
+    width, height = size
+    return {
+        "type": "hotspots",
+        "rtp": rtp,
+        "marks": [
+            {
+                "exhibit": m.exhibit,
+                "hotspot": m.hotspot,
+                "x": round(m.x / width, 4),
+                "y": round(m.y / height, 4),
+                "visible": m.visible and near(m),
+            }
+            for m in marks
+        ],
+    }

@@ -47,7 +47,7 @@ from museion.streaming.visit.encoders import (
     install_encoder,
 )
 from museion.streaming.visit.headset import Headset, HeadsetFrame
-from museion.streaming.visit.messages import event_message, picked_message
+from museion.streaming.visit.messages import event_message, marks_message, picked_message
 from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
@@ -337,28 +337,17 @@ class Session:
             self._metrics.sent()
         rtp = None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32
         if isinstance(marked, HeadsetFrame):
-            self.send(self.headset.sent(pts, marked, rtp))
-            self._send_place()
+            for message in self.headset.sent(pts, marked, rtp):
+                self.send(message)
             return
         if marked is None:
             return
         self.pictures.append((pts, view))
-        marks, (width, height) = marked
+        marks, size = marked
         eye = view.eye()
-        self._marks_message = {
-            "type": "hotspots",
-            "rtp": rtp,
-            "marks": [
-                {
-                    "exhibit": m.exhibit,
-                    "hotspot": m.hotspot,
-                    "x": round(m.x / width, 4),
-                    "y": round(m.y / height, 4),
-                    "visible": m.visible and self.visit.near(eye, (m.exhibit, m.hotspot)),
-                }
-                for m in marks
-            ],
-        }
+        self._marks_message = marks_message(
+            marks, size, rtp, lambda m: self.visit.near(eye, (m.exhibit, m.hotspot))
+        )
         self.send(self._marks_message)
 
     async def link_figures(self) -> LinkFigures:
@@ -375,19 +364,13 @@ class Session:
         """What aiortc adds to our pts to make RTP timestamps (None until a frame went out)."""
         return self._rtp_origin
 
-    def _send_place(self, again: bool = False) -> None:
-        """Tell a headset page where its space stands and the hotspots near the head, when
-        that changed (or ``again``)."""
-        message = self.headset.place_message(force=again)
-        if message is not None:
-            self.send(message)
-
     async def _resend_hotspots(self) -> None:
         """Repeat the latest marks once a second (a page that missed them catches up)."""
         while not self._closing:
             await asyncio.sleep(1.0)
-            if self.headset.active:
-                self._send_place(again=True)
+            place = self.headset.place_message(force=True)
+            if place is not None:  # a headset's markers, not the flat picture's
+                self.send(place)
             elif self._marks_message is not None:
                 self.send(self._marks_message)
 
