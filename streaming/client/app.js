@@ -356,6 +356,7 @@ const xr = createXr({
   button: $('enter-vr'), video, peer: () => museion.pc, send: sendCommand, words: (key) => t(key, labels.language), toast,
   language: () => [labels.language, labels.fallback],
   step: () => tours.step(),
+  allowed: () => !docent.active,  // a docent's view goes to followers flat
 });
 museion.xr = xr;
 // The docent closing the label closes it on the followers' pages too.

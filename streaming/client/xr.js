@@ -55,6 +55,7 @@ export function poseMessage(time, pose) {
  */
 export function createXr({
   button, video, peer, send = () => false, words, toast, language = () => ['en', 'en'], step = () => {},
+  allowed = () => true,
 }) {
   const state = {
     posesSent: 0, channel: null, pc: null,
@@ -185,6 +186,7 @@ export function createXr({
     button,
     words,
     toast,
+    allowed,
     start({ session, gl: context }) {
       if (gl !== context) {
         gl = context;

@@ -8,9 +8,10 @@
  * `button` is the Enter VR button; `words(key)` the page's words; `toast` tells the
  * visitor why VR did not start.  `start({session, gl, space})` runs once the session is
  * set up (it may throw: the session then ends); `frame(time, xrFrame, pose, layer)` every
- * XR frame with a viewer pose; `end()` when the session ends, whoever ended it.
+ * XR frame with a viewer pose; `end()` when the session ends, whoever ended it.  The
+ * button stays hidden where `allowed()` says no (a docent's page: its followers see it).
  */
-export function createVrEntry({ button, words, toast, start, frame, end }) {
+export function createVrEntry({ button, words, toast, start, frame, end, allowed = () => true }) {
   const state = { session: null, frames: 0, supported: false, checked: false, gl: null, space: null };
 
   function label() {
@@ -21,7 +22,8 @@ export function createVrEntry({ button, words, toast, start, frame, end }) {
 
   async function check() {
     const xr = navigator.xr;
-    state.supported = Boolean(xr) && await xr.isSessionSupported('immersive-vr').catch(() => false);
+    state.supported = allowed() && Boolean(xr)
+      && await xr.isSessionSupported('immersive-vr').catch(() => false);
     button.hidden = !state.supported;
     state.checked = true;
   }

@@ -63,6 +63,7 @@ class DocentSession(Session):
 
     tour: Tour | None = None
     _on_audio: Any = None
+    takes_poses = False  # followers get one flat picture: two eyes side by side would not do
 
     def offer_taken(self, offer: sdp.SessionDescription) -> None:
         """Answer the docent's microphone with the Opus it sends, frames to the tour."""

@@ -157,6 +157,9 @@ class Session:
         self._spawn(self.quality.listen())
         return announce_candidates(self.pc.localDescription.sdp, self.settings)
 
+    takes_poses = True
+    """A headset may drive this session's view (a docent's, relayed flat, may not)."""
+
     def offer_taken(self, offer: sdp.SessionDescription) -> None:
         """Between the offer and the answer: a docent's session answers its microphone
         here; a visitor's has nothing to add."""
@@ -167,7 +170,7 @@ class Session:
         return False
 
     def _on_datachannel(self, channel: RTCDataChannel) -> None:
-        if channel.label == "pose" and self.poses.channel is None:
+        if channel.label == "pose" and self.poses.channel is None and self.takes_poses:
             self.poses.attach(channel)
             return
         if self.channel is not None:  # one "view" channel a visitor; more cost us tasks

@@ -63,3 +63,16 @@ async def test_a_second_pose_channel_is_closed(engine: RenderEngine) -> None:
         first.send(json.dumps(message()))
         await until(lambda: session.pose is not None)
         assert session.end_reason is None
+
+
+async def test_a_docents_session_takes_no_headset(engine: RenderEngine) -> None:
+    """A docent's one picture goes to every follower flat: no pose channel turns it into
+    two eyes side by side."""
+    from tests.streaming.tours.test_tours import BEARER, TOURS
+
+    async with serve(engine, TOURS) as server, viewer(server.url, "", BEARER) as docent:
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        assert not session.takes_poses
+        channel = docent.pc.createDataChannel("pose", ordered=False, maxRetransmits=0)
+        await until(lambda: channel.readyState == "closed", what=lambda: channel.readyState)
+        assert session.pose is None and session.end_reason is None
