@@ -62,7 +62,7 @@ export function createXr({
     // The picture in the texture: its stereo message, when it arrived, when first drawn.
     shown: null, arrived: 0, drawn: false, spot: null, blinked: null, heading: null,
     stereoFrames: 0, lateness: [], reported: 0, place: null, dimmed: null,
-    reproject: true, latencies: [],
+    reproject: true, latencies: [], turning: null,
   };
   let hands = null;
   let queue = [];  // stereo messages waiting for their frame, oldest first
@@ -98,14 +98,18 @@ export function createXr({
     while (queue.length && newer(upTo, queue[0].rtp)) found = queue.shift();
     if (!found || !newer(found.rtp, (rtp - RTP_SLACK) >>> 0)) return;  // flat, or unknown
     warp.upload(video);
-    if (state.spot !== null && found.spot !== state.spot) {
-      state.blinked = performance.now();  // a new spot: open on it
-      state.dimmed = null;
+    if (state.turning && found.spot === state.turning.spot) {
+      // Rendered before the snap turn: keep the turned heading, so it is turned at once.
+    } else {
+      // A new spot opens with a blink, unless a snap turn already blinked and turned it.
+      if (state.spot !== null && found.spot !== state.spot && !state.turning) state.blinked = performance.now();
+      if (found.spot !== state.spot) state.dimmed = null;
+      state.turning = null;
+      state.heading = found.heading;
     }
     // The same render sent again (the head was still): alive, but no new measure.
     if (!state.shown || found.t !== state.shown.t) state.drawn = false;
     state.spot = found.spot;
-    state.heading = found.heading;
     state.shown = found;
     state.arrived = performance.now();
     state.stereoFrames += 1;
@@ -175,7 +179,10 @@ export function createXr({
    * once, turning the frames already here by the turn (a snap turn). */
   function moving(kind, degrees = 0) {
     if (kind === 'turn') {
-      if (state.heading !== null) state.heading += degrees;
+      if (state.heading !== null) {
+        state.heading += degrees;
+        state.turning = { spot: state.spot };
+      }
       state.blinked = performance.now();
     } else {
       state.dimmed = performance.now();
@@ -195,6 +202,7 @@ export function createXr({
       state.spot = null;
       state.blinked = null;
       state.dimmed = null;
+      state.turning = null;
       hands = createHands({ session, gl, send, language, moving, step });
       channel();  // open it now, so poses flow from the first frames
     },
