@@ -11,7 +11,8 @@ left VR, or the tab vanished) frames are the flat view again within ``STALE`` se
 The eye size follows the render budget (:class:`EyeBudget`): it starts at the pixels of
 the flat stream (``width`` x ``height``) split over two eyes in the shape of the headset's
 over-rendered field of view, then follows the measured stereo render time so frames take
-``1 / headset_fps``, never above that start nor below two 256 x 256 eyes.  The stereo
+``1 / headset_fps``, never above that start nor below two eyes of 320 x 320 pixels (a
+picture to read by beats a faster one: reprojection keeps head turns smooth).  The stereo
 view is the session's own buffer, beside its flat view, freed when the session ends.
 """
 
@@ -48,7 +49,7 @@ guess misleads more than it helps (a sudden turn, taken as a fast one, overshoot
 page's reprojection takes the rest of the way."""
 _GAIN = 0.5  # of each measured lateness taken into the estimate (it is a median already)
 _ALIGN = 16
-_FLOOR = 2 * 256 * 256  # pixels: two eyes no smaller than 256 x 256
+_FLOOR = 2 * 320 * 320  # pixels: two eyes of at least 320 x 320 pixels between them
 _SETTLE = 8  # renders measured before the budget moves
 _EVERY = 2.0  # seconds between two changes of the eye size, at least
 _STEP = 0.15  # the least change worth remaking the stereo view for

@@ -65,9 +65,9 @@ def test_the_eye_budget_follows_the_render_time_between_its_floor_and_ceiling() 
     # the band where a 15 % step, 0.7 of the way, is not worth remaking the view).
     settle(2.0 / 24.0 / ceiling)
     assert 0.75 * ceiling / 2 <= budget.pixels <= 1.3 * ceiling / 2
-    # Far too slow: never below two 256 x 256 eyes.
+    # Far too slow: never below two eyes of 320 x 320 pixels.
     settle(10.0 / ceiling)
-    assert budget.pixels == 2 * 256 * 256
+    assert budget.pixels == 2 * 320 * 320
     # Quick again: back up, never above the flat stream's pixels.
     settle(0.001 / ceiling)
     assert budget.pixels == ceiling
