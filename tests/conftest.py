@@ -77,6 +77,16 @@ def stage() -> Iterator[RenderEngine]:
     engine.close()
 
 
+class Clock:
+    """A clock a test moves by hand (``now``), for code that takes ``clock=``."""
+
+    def __init__(self, now: float = 100.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
 async def until(
     condition: Callable[[], Any], timeout: float = 10.0, what: Callable[[], object] = str
 ) -> None:

@@ -10,6 +10,7 @@ from museion.streaming.live.stream import (
     h264_is_keyframe,
     vp8_is_keyframe,
 )
+from tests.conftest import Clock
 
 IDR = (
     b"\x00\x00\x00\x01\x67\x42\xe0\x1f"
@@ -34,16 +35,8 @@ def test_vp8_keyframes_by_the_frame_tag() -> None:
     assert not vp8_is_keyframe(b"")
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
 def _stream(**limits: int) -> tuple[LiveStream, list[float], Clock]:
-    clock = Clock()
+    clock = Clock(0.0)
     requests: list[float] = []
     stream = LiveStream("show", RelayLimits(**limits), clock=clock)  # type: ignore[arg-type]
     stream.start("H264", lambda: requests.append(clock.now))

@@ -18,7 +18,7 @@ from museion.runtime.engine import RenderEngine
 from museion.runtime.eye_pose import Frustum
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.visit.headset import EyeBudget, eye_size
-from tests.conftest import serve, until, viewer
+from tests.conftest import Clock, serve, until, viewer
 from tests.streaming.test_metrics import scrape, sessions
 from tests.streaming.visit.test_pose import message, projection, yaw
 
@@ -34,14 +34,6 @@ def test_the_eye_size_spends_the_flat_streams_pixels_in_the_eyes_shape() -> None
     assert width % 16 == height % 16 == 0
     assert width / height == pytest.approx(1.5, rel=0.05)
     assert 0.9 * 1280 * 720 <= 2 * width * height <= 1280 * 720
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_the_eye_budget_follows_the_render_time_between_its_floor_and_ceiling() -> None:

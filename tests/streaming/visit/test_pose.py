@@ -20,6 +20,7 @@ from museion.streaming.visit.pose import (
     parse_pose,
     predict,
 )
+from tests.conftest import Clock
 
 
 def projection(fovy_degrees: float = 90.0, aspect: float = 1.0, near: float = 0.1) -> list[float]:
@@ -179,14 +180,6 @@ def test_prediction_takes_the_short_way_round() -> None:
     # 179 degrees to -179 degrees is a 2 degree turn, not 358 the other way.
     ahead = predict(_pose(1.0, 179.0), _pose(1.01, -179.0), at=1.02)
     assert (_yaw_of(ahead.orientation) + 360.0) % 360.0 == pytest.approx(183.0, abs=1e-6)
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
 
 
 def test_keeper_keeps_the_newest_and_predicts_from_its_arrival() -> None:

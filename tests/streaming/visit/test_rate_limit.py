@@ -3,14 +3,7 @@
 from __future__ import annotations
 
 from museion.streaming.visit.rate_limit import RateLimit
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = 100.0
-
-    def __call__(self) -> float:
-        return self.now
+from tests.conftest import Clock
 
 
 def test_a_burst_of_one_seconds_worth_passes_and_the_rest_is_dropped() -> None:
