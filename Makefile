@@ -7,7 +7,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMPS := .stamps
 APT_PACKAGES := python3 python3-venv python3-dev build-essential chromium ffmpeg libgl1 libglx-mesa0 libx11-6 \
-	libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 iproute2 fonts-dejavu-core fonts-wqy-microhei espeak-ng \
+	libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 iproute2 fonts-dejavu-core fonts-wqy-microhei espeak-ng redis-server \
 	gstreamer1.0-plugins-base gstreamer1.0-plugins-good gstreamer1.0-plugins-bad \
 	gstreamer1.0-plugins-ugly gstreamer1.0-nice python3-gst-1.0 gir1.2-gst-plugins-bad-1.0
 # (GStreamer: the tests' independent WHIP publisher, webrtcbin + x264, run by Debian's python3)

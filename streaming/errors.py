@@ -7,6 +7,7 @@ from museion.scenes.errors import MuseionError
 __all__ = [
     "AuthorizationRequired",
     "CapacityReached",
+    "ClusterUnavailable",
     "CodecUnsupported",
     "CommandError",
     "IceRestartUnsupported",
@@ -152,6 +153,14 @@ class CapacityReached(SignallingError):
         if self.queue is not None:
             body["queue"] = self.queue
         return body
+
+
+class ClusterUnavailable(SignallingError):
+    """The cluster's Redis cannot be reached (or answered too late): a node keeps serving
+    the visitors it has, but places no new one it cannot account for."""
+
+    code = "CLUSTER_UNAVAILABLE"
+    retry_after = 5
 
 
 class RelayUnavailable(SignallingError):

@@ -12,6 +12,7 @@ from museion.scenes.errors import MuseionError
 from museion.streaming.errors import (
     AuthorizationRequired,
     CapacityReached,
+    ClusterUnavailable,
     CodecUnsupported,
     IceRestartUnsupported,
     LayerUnknown,
@@ -55,6 +56,7 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (TourNotFound, 404),
     (CapacityReached, 503),
     (RelayUnavailable, 503),
+    (ClusterUnavailable, 503),
     (ViewPoolExhausted, 503),
 ]
 

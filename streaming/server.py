@@ -15,10 +15,8 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from importlib import resources
-from pathlib import Path
 
 from aiohttp import web
 
@@ -32,6 +30,8 @@ from museion.streaming.admission import (
     WaitingRoom,
     add_admission_routes,
 )
+from museion.streaming.client_files import client_dir, index, page_config, static_files
+from museion.streaming.cluster.node import CLUSTER_KEY, ClusterMember, cluster_member, join_cluster
 from museion.streaming.cors import add_cors
 from museion.streaming.errors import MediaNotFound, SessionNotFound, StreamingError
 from museion.streaming.http_errors import error_middleware
@@ -117,6 +117,9 @@ async def visit_post(request: web.Request) -> web.Response:
         settings, request.headers.get("Authorization"), "docent" in request.query
     )
     offer, parsed = await read_offer(request, settings)
+    member = request.app.get(CLUSTER_KEY)
+    if member is not None:  # in a cluster: no visitor it cannot account for
+        member.check()
     loop = asyncio.get_running_loop()
     async with Reservation("gallery session") as held:
         if docent:  # staff: a free place, ahead of the queue
@@ -172,18 +175,7 @@ async def visit_delete(request: web.Request) -> web.Response:
 
 async def config(request: web.Request) -> web.Response:
     """What the page needs before it offers: ICE servers and the stream's size."""
-    s = request.app[SETTINGS_KEY]
-    servers = [
-        {
-            k: v
-            for k, v in (("urls", i.urls), ("username", i.username), ("credential", i.credential))
-            if v is not None
-        }
-        for i in s.ice_servers
-    ]
-    return web.json_response(
-        {"iceServers": servers, "width": s.width, "height": s.height, "fps": s.fps}
-    )
+    return web.json_response(page_config(request.app[SETTINGS_KEY]))
 
 
 async def healthz(request: web.Request) -> web.Response:
@@ -286,29 +278,6 @@ async def media(request: web.Request) -> web.FileResponse:
     )
 
 
-def _client_dir() -> Path:
-    return Path(str(resources.files("museion.streaming").joinpath("client")))
-
-
-async def index(request: web.Request) -> web.FileResponse:
-    """The visitor page."""
-    return web.FileResponse(_client_dir() / "index.html", headers={"Cache-Control": "no-cache"})
-
-
-def _static(folder: Path) -> Callable[[web.Request], Awaitable[web.FileResponse]]:
-    """The page's own files, listed once at start: a name that is not one of them (too
-    long for the file system, a link, ``..``) is a plain 404 and never reaches it."""
-    files = {p.name: p for p in folder.iterdir() if p.is_file() and not p.is_symlink()}
-
-    async def static(request: web.Request) -> web.FileResponse:
-        path = files.get(request.match_info["name"])
-        if path is None:
-            raise web.HTTPNotFound(reason="No such file")
-        return web.FileResponse(path, headers={"Cache-Control": "no-cache"})
-
-    return static
-
-
 def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     """The web application; closing it ends every session (the engine stays the caller's)."""
     configure_ice(settings)
@@ -317,6 +286,8 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app[SETTINGS_KEY] = settings
     app[SESSIONS_KEY] = registry = SessionRegistry(settings, engine)
     app[METRICS_KEY] = Metrics()
+    if settings.redis_url is not None:
+        app[CLUSTER_KEY] = _member(app, engine, settings, settings.redis_url)
     app.router.add_get("/", index)
     app.router.add_get("/docent", index)  # the same page, leading a tour (docent.js)
     app.router.add_get("/config", config)
@@ -324,7 +295,7 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_post("/whep", visit_post)
     app.router.add_delete("/whep/{session_id}", visit_delete)
-    app.router.add_get("/static/{name:.*}", _static(_client_dir()))
+    app.router.add_get("/static/{name:.*}", static_files(client_dir()))
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)
     add_tour_routes(app, settings)
@@ -341,6 +312,21 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
 
     app.on_shutdown.append(_shutdown)
     return app
+
+
+def _member(
+    app: web.Application, engine: RenderEngine, settings: StreamSettings, redis_url: str
+) -> ClusterMember:
+    """This node's membership of the cluster: its places, load and live streams."""
+    info = engine.exhibition_info()
+    title = info["title"]
+    exhibition = str(title.get(info["default_language"]) or next(iter(title.values()), ""))
+
+    def state() -> tuple[int, float, tuple[str, ...]]:
+        registry = app[SESSIONS_KEY]
+        return registry.places.in_use, registry.load.busy(), tuple(sorted(app[LIVE_KEY].streams))
+
+    return cluster_member(redis_url, settings.node_id, exhibition, settings.max_sessions, state)
 
 
 def make_runner(app: web.Application, settings: StreamSettings) -> web.AppRunner:
@@ -382,7 +368,14 @@ async def serve_engine(engine: RenderEngine, settings: StreamSettings) -> AsyncI
                 f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
                 code="LISTEN_FAILED",
             ) from exc
-        yield Listening(runner.app, settings.host, runner.addresses[0][1])
+        listening = Listening(runner.app, settings.host, runner.addresses[0][1])
+        member = runner.app.get(CLUSTER_KEY)
+        if member is None:
+            yield listening
+        else:
+            where = settings.announced_address or settings.host
+            async with join_cluster(member, f"http://{where}:{listening.port}"):
+                yield listening
     finally:
         await runner.cleanup()
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Literal
 
 __all__ = ["IceServer", "StreamSettings", "VideoCodec"]
@@ -23,6 +23,9 @@ _H264_PRESETS = (
     "veryslow",
     "placebo",
 )
+
+
+_REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 @dataclass(frozen=True)
@@ -85,6 +88,13 @@ class StreamSettings:
     pixels are within ``screen_tolerance`` of ``width`` x ``height`` (then it keeps those).
     A docent's stream (shared with the tour) keeps its size.
 
+    Several boxes: with ``redis_url`` (``redis://[user:password@]host:6379/0``,
+    ``rediss://`` for TLS) this node joins a cluster, registered as ``node_id`` (None: the
+    host's name and a random suffix) reached at ``http://ADDR:PORT``, ADDR being
+    ``announced_address`` (the one ICE announces too) or else ``host``;
+    ``cluster_secret`` guards the endpoints nodes use between themselves.  Neither the URL
+    nor the secret is ever logged or shown.
+
     Headsets: a visitor in VR gets both eyes in each frame, sized to render at
     ``headset_fps`` on this box (measured as it goes), never larger than ``width`` x
     ``height`` pixels together; the page's reprojection keeps head turns at the display's
@@ -138,6 +148,9 @@ class StreamSettings:
     ladder: bool = True
     max_pixels: int | None = None
     screen_tolerance: float = 0.15
+    redis_url: str | None = field(default=None, repr=False)
+    node_id: str | None = None
+    cluster_secret: str | None = field(default=None, repr=False)
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -194,6 +207,21 @@ class StreamSettings:
             raise ValueError("max_pixels must lie in [256, 7680x4320]")
         if not 0 <= self.screen_tolerance <= 1:
             raise ValueError("screen_tolerance must lie in [0, 1]")
+        if self.redis_url is not None and not self.redis_url.startswith(_REDIS_SCHEMES):
+            raise ValueError("redis_url must start with redis://, rediss:// or unix://")
+        if (
+            self.redis_url is not None
+            and self.announced_address is None
+            and self.host
+            in (
+                "0.0.0.0",
+                "::",
+                "",
+            )
+        ):
+            raise ValueError("a cluster node listening on every address needs --announce ADDR")
+        if self.cluster_secret is not None and len(self.cluster_secret) < 16:
+            raise ValueError("cluster_secret must be at least 16 characters")
         if not 1 <= self.stage_fps <= 60:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):

@@ -112,12 +112,22 @@ ROOMS = {
         "museion.streaming.tours",
         "museion.streaming.server",
     ),
+    # The cluster knows Redis and the records nodes write there; a node's own server joins
+    # it, the door serves beside it: neither sessions nor the relay are its business.
+    "streaming/cluster": (
+        "museion.streaming.visit",
+        "museion.streaming.live",
+        "museion.streaming.tours",
+        "museion.streaming.admission",
+        "museion.streaming.server",
+    ),
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),
 }
 COMMON = (
     "museion.streaming.admission",
+    "museion.streaming.cluster",
     "museion.streaming.live",
     "museion.streaming.visit",
     "museion.streaming.tours",

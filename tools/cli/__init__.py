@@ -15,7 +15,17 @@ from importlib.metadata import PackageNotFoundError, version
 from typing import Protocol
 
 from museion.scenes.errors import MuseionError, SceneInvalid
-from museion.tools.cli import inspect, optimize, preview, publish, samples, scene, serve, validate
+from museion.tools.cli import (
+    door,
+    inspect,
+    optimize,
+    preview,
+    publish,
+    samples,
+    scene,
+    serve,
+    validate,
+)
 
 __all__ = ["VERBS", "Verb", "main"]
 
@@ -35,6 +45,7 @@ class Verb(Protocol):
 # In the order ``museion --help`` lists them.
 VERBS: dict[str, Verb] = {
     "serve": serve,
+    "door": door,
     "samples": samples,
     "scene": scene,
     "validate": validate,

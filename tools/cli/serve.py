@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-__all__ = ["HELP", "add_arguments", "run"]
+__all__ = ["HELP", "add_arguments", "add_cluster_arguments", "run"]
 
 HELP = "serve the gallery to browsers"
 
@@ -33,6 +33,9 @@ _STREAM_FLAGS = (
     "record_dir",
     "relay_workers",
     "docent_token",
+    "redis_url",
+    "node_id",
+    "cluster_secret",
 )
 
 
@@ -90,7 +93,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--announce",
         dest="announced_address",
-        help="public address to announce in ICE candidates (1:1 NAT)",
+        help="public address to announce in ICE candidates (1:1 NAT) and to the cluster",
+    )
+    add_cluster_arguments(parser)
+    parser.add_argument(
+        "--node-id", help="this node's name in the cluster (default: host name + random)"
+    )
+
+
+def add_cluster_arguments(parser: argparse.ArgumentParser) -> None:
+    """The flags a node and the door share."""
+    parser.add_argument(
+        "--redis",
+        dest="redis_url",
+        metavar="URL",
+        help="join the cluster of redis://[user:password@]host:6379/0 (rediss:// for TLS); "
+        "better given as MUSEION_STREAMING_REDIS_URL, out of the process list",
+    )
+    parser.add_argument(
+        "--cluster-secret",
+        help="the secret nodes of one cluster share (or MUSEION_STREAMING_CLUSTER_SECRET)",
     )
 
 

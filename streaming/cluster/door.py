@@ -1,0 +1,146 @@
+"""The door: the cluster's one public address.  It has no renderer; it serves the gallery
+page and places each visitor on a node, by redirect (RFC 9725 §4.5: WHIP/WHEP load
+balancing by ``307 Temporary Redirect``, which ``fetch`` follows keeping the POST body).
+
+- ``POST /whep`` (a visitor's own gallery session): to the registered node with the most
+  places free (the least busy render thread between equals); none free: ``503
+  SERVER_FULL``.
+- ``POST /whep/<stream>`` (a live show's or a docent tour's viewer): to a node the stream
+  already flows through; none: ``404 STREAM_NOT_LIVE``.
+- ``GET /media/<name>``: to a node serving the exhibition (every node has its files).
+
+The door redirects only to nodes registered in Redis, never to an address a request names.
+Redis unreachable: ``503 CLUSTER_UNAVAILABLE`` at once, never a hang.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+
+from aiohttp import web
+
+from museion.streaming.client_files import client_dir, index, page_config, static_files
+from museion.streaming.cluster.records import NodeRecord
+from museion.streaming.cluster.store import ClusterStore
+from museion.streaming.cors import add_cors
+from museion.streaming.errors import CapacityReached, StreamingError, StreamNotLive
+from museion.streaming.http_errors import error_middleware
+from museion.streaming.settings import StreamSettings
+
+__all__ = ["DOOR_STORE_KEY", "choose_node", "make_door_app", "node_for_stream", "serve_door"]
+
+logger = logging.getLogger(__name__)
+
+DOOR_STORE_KEY = web.AppKey("door_store", ClusterStore)
+_DOOR_SETTINGS_KEY = web.AppKey("door_settings", StreamSettings)
+_BUSY = 0.95  # a render thread this busy takes no one more, whatever its places say
+
+
+def choose_node(nodes: list[NodeRecord]) -> NodeRecord | None:
+    """The node for a new visitor of their own: most places free, then least busy."""
+    open_nodes = [n for n in nodes if n.spare > 0 and n.busy < _BUSY]
+    if not open_nodes:
+        return None
+    return max(open_nodes, key=lambda n: (n.spare, -n.busy, n.id))
+
+
+def node_for_stream(nodes: list[NodeRecord], stream: str) -> NodeRecord | None:
+    """A node ``stream`` flows through (the least loaded of them), or None."""
+    flowing = [n for n in nodes if stream in n.streams]
+    return min(flowing, key=lambda n: (n.busy, n.id)) if flowing else None
+
+
+def _redirect(node: NodeRecord, request: web.Request) -> web.Response:
+    location = f"{node.url}{request.path_qs}"
+    logger.debug("door: %s %s -> %s", request.method, request.path, node.id)
+    return web.Response(status=307, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+async def _place(request: web.Request) -> web.Response:
+    node = choose_node(await request.app[DOOR_STORE_KEY].nodes())
+    if node is None:
+        raise CapacityReached(
+            "Every gallery in this cluster is full just now; try again shortly.",
+            retry_after=request.app[_DOOR_SETTINGS_KEY].retry_after,
+        )
+    return _redirect(node, request)
+
+
+async def _watch(request: web.Request) -> web.Response:
+    stream = request.match_info["stream"]
+    node = node_for_stream(await request.app[DOOR_STORE_KEY].nodes(), stream)
+    if node is None:
+        raise StreamNotLive("Nothing is being shown on that stream in this cluster now.")
+    return _redirect(node, request)
+
+
+async def _media(request: web.Request) -> web.Response:
+    nodes = await request.app[DOOR_STORE_KEY].nodes()
+    if not nodes:
+        raise web.HTTPNotFound(reason="No gallery is running")
+    return _redirect(min(nodes, key=lambda n: (n.busy, n.id)), request)
+
+
+async def _config(request: web.Request) -> web.Response:
+    return web.json_response(page_config(request.app[_DOOR_SETTINGS_KEY]))
+
+
+async def _healthz(request: web.Request) -> web.Response:
+    nodes = await request.app[DOOR_STORE_KEY].nodes()
+    return web.json_response(
+        {
+            "status": "ok",
+            "nodes": len(nodes),
+            "places": sum(n.places for n in nodes),
+            "places_in_use": sum(n.in_use for n in nodes),
+        }
+    )
+
+
+def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Application:
+    """The door's web application over ``store`` (closed with the app)."""
+    app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
+    app[DOOR_STORE_KEY] = store
+    app[_DOOR_SETTINGS_KEY] = settings
+    app.router.add_get("/", index)
+    app.router.add_get("/static/{name:.*}", static_files(client_dir()))
+    app.router.add_get("/config", _config)
+    app.router.add_get("/healthz", _healthz)
+    app.router.add_post("/whep", _place)
+    app.router.add_post("/whep/{stream}", _watch)
+    app.router.add_get("/media/{name:.+}", _media)
+    add_cors(app)
+
+    async def _close(app: web.Application) -> None:
+        await store.close()
+
+    app.on_cleanup.append(_close)
+    return app
+
+
+@contextlib.asynccontextmanager
+async def serve_door(settings: StreamSettings, redis_url: str) -> AsyncIterator[str]:
+    """The door on ``settings.host``:``settings.port`` (0: a free port) for the block;
+    yields its ``http://HOST:PORT``."""
+    runner = web.AppRunner(
+        make_door_app(settings, ClusterStore(redis_url)),
+        access_log=None,
+        keepalive_timeout=settings.header_timeout,
+    )
+    await runner.setup()
+    try:
+        site = web.TCPSite(runner, settings.host, settings.port)
+        try:
+            await site.start()
+        except OSError as exc:
+            raise StreamingError(
+                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
+                code="LISTEN_FAILED",
+            ) from exc
+        host, port = runner.addresses[0][:2]
+        logger.info("door: placing visitors from http://%s:%d", host, port)
+        yield f"http://{settings.host}:{port}"
+    finally:
+        await runner.cleanup()

@@ -1,0 +1,111 @@
+"""The cluster's Redis, through the ``redis`` client's asyncio API: the one module that
+talks to it.  Every call is bounded (``TIMEOUT``): Redis that is down, restarting or
+unreachable is a :class:`~museion.streaming.errors.ClusterUnavailable`, never a hang.
+
+Keys (all under ``museion:``): ``node:<id>`` holds a node's record (JSON) with a TTL of
+``NODE_TTL`` seconds, refreshed every second, so a node that stops (crash, cable) is
+forgotten within 10 s without anyone having to notice it went.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable
+from typing import Any, TypeVar
+from urllib.parse import urlsplit, urlunsplit
+
+from redis import asyncio as aioredis
+from redis.exceptions import RedisError
+
+from museion.streaming.cluster.records import NodeRecord, RecordInvalid, parse_record
+from museion.streaming.errors import ClusterUnavailable
+
+__all__ = ["NODE_TTL", "TIMEOUT", "ClusterStore", "redacted"]
+
+logger = logging.getLogger(__name__)
+
+PREFIX = "museion:"
+NODE_TTL = 5
+"""Seconds a node's record lives without being refreshed (it is, every second)."""
+TIMEOUT = 1.0
+"""Seconds any one Redis call may take before the cluster counts as unreachable."""
+_SKIP_LOG_EVERY = 60.0
+
+T = TypeVar("T")
+
+
+def redacted(url: str) -> str:
+    """``url`` with any user and password replaced, for logs and metrics."""
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url
+    host = parts.hostname or ""
+    if parts.port is not None:
+        host = f"{host}:{parts.port}"
+    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+
+
+class ClusterStore:
+    """One connection pool to the cluster's Redis (``redis://``, ``rediss://`` for TLS,
+    ``unix://``; a password or ACL user in the URL)."""
+
+    def __init__(self, url: str) -> None:
+        self.shown = redacted(url)
+        """The URL as logs may show it."""
+        self._redis: Any = aioredis.from_url(
+            url,
+            socket_timeout=TIMEOUT,
+            socket_connect_timeout=TIMEOUT,
+            retry_on_timeout=False,
+        )
+        self._skipped_at = 0.0
+
+    async def _call(self, call: Awaitable[T]) -> T:
+        try:
+            return await asyncio.wait_for(call, 2 * TIMEOUT)
+        except (RedisError, OSError, TimeoutError) as exc:
+            raise ClusterUnavailable(
+                "The cluster cannot be reached just now; try again in a few seconds."
+            ) from exc
+
+    async def ping(self) -> None:
+        """Raises :class:`ClusterUnavailable` unless Redis answers."""
+        await self._call(self._redis.ping())
+
+    async def publish(self, record: NodeRecord, ttl: int = NODE_TTL) -> None:
+        """Store ``record`` for ``ttl`` seconds."""
+        await self._call(self._redis.set(f"{PREFIX}node:{record.id}", record.to_json(), ex=ttl))
+
+    async def forget(self, node_id: str) -> None:
+        """Drop a node's record at once (a node leaving cleanly)."""
+        await self._call(self._redis.delete(f"{PREFIX}node:{node_id}"))
+
+    async def nodes(self) -> list[NodeRecord]:
+        """Every node registered now; records that do not parse are skipped (logged at
+        most once a minute)."""
+
+        async def read() -> list[Any]:
+            keys = [key async for key in self._redis.scan_iter(f"{PREFIX}node:*", count=200)]
+            return [] if not keys else list(await self._redis.mget(keys))
+
+        found: list[NodeRecord] = []
+        for raw in await self._call(read()):
+            if raw is None:  # expired between the scan and the read
+                continue
+            try:
+                found.append(parse_record(raw))
+            except RecordInvalid as exc:
+                now = time.monotonic()
+                if now - self._skipped_at > _SKIP_LOG_EVERY:
+                    self._skipped_at = now
+                    logger.warning("cluster: skipping a node record: %s", exc.message)
+        return sorted(found, key=lambda r: r.id)
+
+    async def close(self) -> None:
+        """Close the pool (errors on the way out are not the caller's problem)."""
+        try:
+            await self._redis.aclose()
+        except (RedisError, OSError):
+            logger.debug("cluster: closing the Redis pool failed", exc_info=True)
