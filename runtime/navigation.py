@@ -17,6 +17,7 @@ from museion.runtime.walkmap import WalkMap
 
 __all__ = [
     "EYE_HEIGHT",
+    "LOOK_LIMIT",
     "TRANSITION_SECONDS",
     "Navigator",
     "WalkState",
@@ -24,7 +25,8 @@ __all__ = [
 
 EYE_HEIGHT = 1.6
 TRANSITION_SECONDS = 0.8
-_LOOK_LIMIT = 60.0
+LOOK_LIMIT = 60.0
+"""The furthest (degrees) a walker looks up or down."""
 _AHEAD = 1.0
 Vec3 = tuple[float, float, float]
 
@@ -57,13 +59,13 @@ class WalkState:
     @classmethod
     def from_view(cls, view: ViewState, fov: float = 60.0) -> WalkState:
         """A walker standing where ``view``'s eye is, facing the same way."""
-        look = max(-_LOOK_LIMIT, min(_LOOK_LIMIT, -view.pitch))
+        look = max(-LOOK_LIMIT, min(LOOK_LIMIT, -view.pitch))
         return cls(position=view.eye(), heading=view.yaw, look=look, fov=fov)
 
 
 def _step(state: WalkState, walk: Walk, walk_map: WalkMap | None) -> WalkState:
     heading = math.remainder(state.heading - walk.turn, 360.0)
-    look = max(-_LOOK_LIMIT, min(_LOOK_LIMIT, state.look + walk.look))
+    look = max(-LOOK_LIMIT, min(LOOK_LIMIT, state.look + walk.look))
     rad = math.radians(heading)
     # Facing (-sin h, -cos h) in the plan; the right hand is (cos h, -sin h).
     dx = -math.sin(rad) * walk.forward + math.cos(rad) * walk.right

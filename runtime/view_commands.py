@@ -15,6 +15,8 @@ __all__ = [
     "PickAt",
     "PickRay",
     "Reset",
+    "Resume",
+    "SnapTurn",
     "Teleport",
     "TourCommand",
     "ViewCommand",
@@ -112,9 +114,28 @@ class SnapTurn:
     head: tuple[float, float] = (0.0, 0.0)
 
 
+@dataclass(frozen=True)
+class Resume:
+    """Carry on where a visitor was (their page replays it after moving to another node):
+    walking at ``position`` facing ``heading`` and ``look``, or orbiting ``exhibit`` from
+    ``view`` (target, yaw, pitch, distance); and at ``step`` of ``tour`` if one played.
+    Bounded by the parser; checked against the hall when applied."""
+
+    mode: str
+    exhibit: str | None = None
+    position: tuple[float, float, float] | None = None
+    heading: float = 0.0
+    look: float = 0.0
+    view: tuple[float, float, float, float, float, float] | None = None
+    tour: str | None = None
+    step: int = 0
+
+
 TOUR_ACTIONS = ("start", "pause", "resume", "next", "prev", "stop")
 MODES = ("walk", "orbit")
 ViewCommand = Orbit | Zoom | Pan | Reset
 """The commands that move an orbiting camera (a walker reads them as steps and turns)."""
-Command = ViewCommand | PickAt | PickRay | TourCommand | Walk | ModeCommand | Teleport | SnapTurn
+Command = (
+    ViewCommand | PickAt | PickRay | TourCommand | Walk | ModeCommand | Teleport | SnapTurn | Resume
+)
 """Every command a visitor can send."""

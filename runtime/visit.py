@@ -24,6 +24,7 @@ from museion.runtime.view_commands import (
     ModeCommand,
     PickAt,
     PickRay,
+    Resume,
     SnapTurn,
     Teleport,
     TourCommand,
@@ -113,9 +114,10 @@ class Visit:
         self.shown: ViewState = self.nav.view(now)
         """The camera of the latest frame: what the visitor is looking at."""
         self.tour: TourPlayer | None = None
-        self._orbiting: str | None = None if self.nav.mode == "walk" else start_at
-        if self._orbiting is None and self.nav.mode == "orbit":
-            self._orbiting = next(iter(engine.exhibit_views), None)
+        self.orbiting: str | None = None if self.nav.mode == "walk" else start_at
+        """The exhibit orbited (or last orbited), None while walking from the start."""
+        if self.orbiting is None and self.nav.mode == "orbit":
+            self.orbiting = next(iter(engine.exhibit_views), None)
         self.place: Place | None = None  # a headset's local-floor space in the hall
         self._announced_mode: tuple[str, str | None] | None = None
         self._announced_step = -1
@@ -155,6 +157,10 @@ class Visit:
             raise TypeError("a pick is answered by Visit.pick, on the render thread")
         if isinstance(command, Teleport):
             return self.teleport_local(command, now)
+        if isinstance(command, Resume):
+            from museion.runtime.resume import resume  # it builds on this module
+
+            return resume(self, command, now)
         if isinstance(command, SnapTurn):
             self.place = self.headset_place().turned(command.degrees, command.head)
             return []
@@ -183,7 +189,7 @@ class Visit:
                 return [Refusal("EXHIBIT_UNKNOWN", f"There is no exhibit {exhibit!r} here.")]
             home, limits = self.engine.exhibit_views[exhibit]
             self.nav.start_orbit(home, limits, now)
-            self._orbiting = exhibit
+            self.orbiting = exhibit
         return self._mode_events()
 
     def nearest_exhibit(self) -> str | None:
@@ -199,10 +205,10 @@ class Visit:
     def _mode_changed(self) -> ModeChanged | None:
         """The mode, when it differs from the one last told."""
         mode = self.nav.mode
-        if (mode, self._orbiting) == self._announced_mode:
+        if (mode, self.orbiting) == self._announced_mode:
             return None
-        self._announced_mode = (mode, self._orbiting)
-        exhibit = self._orbiting if mode == "orbit" else None
+        self._announced_mode = (mode, self.orbiting)
+        exhibit = self.orbiting if mode == "orbit" else None
         return ModeChanged(mode, exhibit, self.nav.can_walk)
 
     def _mode_events(self) -> list[VisitEvent]:
@@ -248,6 +254,18 @@ class Visit:
             audio=step.audio,
         )
 
+    def leave_tour(self, now: float) -> list[VisitEvent]:
+        """Stop a tour under way (nothing if none), where its camera is."""
+        return self._leave_tour("stopped", now)
+
+    def announce(self) -> list[VisitEvent]:
+        """What the visitor is to be told after being moved from outside (a resume): the
+        mode if it changed, the tour's step if one plays."""
+        events = self._mode_events()
+        if self.tour is not None:
+            events.append(self._tour_step())
+        return events
+
     def _leave_tour(self, state: str, now: float) -> list[VisitEvent]:
         """End the tour where the camera is; orbiting continues around that place."""
         tour = self.tour
@@ -256,7 +274,7 @@ class Visit:
         exhibit = tour.step.exhibit
         if exhibit is not None and exhibit in self.engine.exhibit_views:
             self.nav.home, self.nav.limits = self.engine.exhibit_views[exhibit]
-            self._orbiting = exhibit
+            self.orbiting = exhibit
         self.nav.settle(tour.view(now))
         events = self._mode_events()
         self.tour = None

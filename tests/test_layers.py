@@ -162,7 +162,7 @@ def test_the_layers_common_modules_import_no_room() -> None:
 
 # What a visitor does is plain state over the camera: no Panda3D, so every client (browser,
 # docent follower, headset, studio) reuses it and it is tested on a clock.
-PURE_RUNTIME = ("visit", "view_commands", "camera", "navigation", "tour_player")
+PURE_RUNTIME = ("visit", "view_commands", "camera", "navigation", "tour_player", "resume")
 
 
 @pytest.mark.parametrize("module", PURE_RUNTIME)

@@ -19,6 +19,10 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
         to the left, about the floor under the head)
     {"type": "shown", "late": 0.012}   (a headset page: how much later than predicted, in
         seconds, its frames reach the display; the server's prediction follows it)
+    {"type": "resume", "mode": "walk", "at": [1.0, 1.6, -2.0], "heading": 30, "look": -5,
+        "tour": "highlights", "step": 2}   or   {"type": "resume", "mode": "orbit",
+        "exhibit": "ding", "view": [0, 1.1, 0, 45, 10, 1.8]}   (carry on where the page was
+        on another node: what the server last said in a ``where`` message)
     {"type": "screen", "width": 390, "height": 844, "dpr": 3}   (CSS pixels the picture is
         shown in, and device pixels per CSS pixel: the stream takes that shape)
 """
@@ -39,6 +43,7 @@ from museion.runtime.view_commands import (
     PickAt,
     PickRay,
     Reset,
+    Resume,
     SnapTurn,
     Teleport,
     TourCommand,
@@ -94,6 +99,7 @@ _FIELDS: dict[str, frozenset[str]] = {
     "screen": frozenset({"width", "height", "dpr"}),
     "turn": frozenset({"degrees", "head"}),
     "shown": frozenset({"late"}),
+    "resume": frozenset({"mode", "exhibit", "at", "heading", "look", "view", "tour", "step"}),
 }
 
 
@@ -217,6 +223,8 @@ def _command(message: dict[str, Any]) -> Command:
         return SnapTurn(
             degrees=_number(message, "degrees", -_MAX_ANGLE, _MAX_ANGLE), head=(head[0], head[1])
         )
+    if kind == "resume":
+        return _resume(message)
     if kind == "shown":
         return Shown(late=_number(message, "late", -1.0, 1.0))
     if kind == "screen":
@@ -238,6 +246,40 @@ def _vector(message: dict[str, Any], key: str, size: int, bound: float) -> list[
 
 def _optional(message: dict[str, Any], key: str, bound: float) -> float:
     return 0.0 if key not in message else _number(message, key, -bound, bound)
+
+
+def _name(message: dict[str, Any], key: str) -> str | None:
+    """An optional exhibit or tour id."""
+    value = message.get(key)
+    if value is not None and not (isinstance(value, str) and 0 < len(value) <= 64):
+        raise CommandError(f"'{key}' must be an id", code="COMMAND_MALFORMED")
+    return value
+
+
+def _resume(message: dict[str, Any]) -> Resume:
+    mode = message.get("mode")
+    if mode not in MODES:
+        raise CommandError(f"'mode' must be one of {list(MODES)}", code="COMMAND_MALFORMED")
+    at = _vector(message, "at", 3, _MAX_REACH) if "at" in message else None
+    view = None
+    if "view" in message:
+        x, y, z, yaw, pitch, distance = _vector(message, "view", 6, _MAX_REACH)
+        if not (abs(yaw) <= 2 * _MAX_ANGLE and abs(pitch) <= 90.0 and distance > 0.0):
+            raise CommandError("'view' is out of range", code="COMMAND_OUT_OF_RANGE")
+        view = (x, y, z, yaw, pitch, distance)
+    step = message.get("step", 0)
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= 999:
+        raise CommandError("'step' must be a step number", code="COMMAND_OUT_OF_RANGE")
+    return Resume(
+        mode=str(mode),
+        exhibit=_name(message, "exhibit"),
+        position=None if at is None else (at[0], at[1], at[2]),
+        heading=_optional(message, "heading", 2 * _MAX_ANGLE),
+        look=_optional(message, "look", 90.0),
+        view=view,
+        tour=_name(message, "tour"),
+        step=step,
+    )
 
 
 def _mode(message: dict[str, Any]) -> ModeCommand:

@@ -3,14 +3,25 @@ the document's media names turned into URLs it can fetch."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
 from museion.runtime.picking import HotspotMark
-from museion.runtime.visit import ModeChanged, Picked, TourLeft, TourStepShown
+from museion.runtime.resume import whereabouts
+from museion.runtime.view_commands import Resume
+from museion.runtime.visit import ModeChanged, Picked, TourLeft, TourStepShown, Visit
 
-__all__ = ["event_message", "marks_message", "media_url", "picked_message", "with_media_urls"]
+__all__ = [
+    "WhereTeller",
+    "event_message",
+    "marks_message",
+    "media_url",
+    "picked_message",
+    "where_message",
+    "with_media_urls",
+]
 
 
 def media_url(name: str) -> str:
@@ -92,3 +103,39 @@ def marks_message(
             for m in marks
         ],
     }
+
+
+def where_message(where: Resume) -> dict[str, Any]:
+    """Where the visitor is (the page keeps the newest and, on another node after a
+    failover, sends it back as a ``resume`` command: the same fields)."""
+    message: dict[str, Any] = {"type": "where", "mode": where.mode}
+    if where.position is not None:
+        message["at"] = [round(c, 4) for c in where.position]
+        message["heading"] = round(where.heading, 3)
+        message["look"] = round(where.look, 3)
+    if where.exhibit is not None:
+        message["exhibit"] = where.exhibit
+    if where.view is not None:
+        message["view"] = [round(c, 4) for c in where.view]
+    if where.tour is not None:
+        message["tour"], message["step"] = where.tour, where.step
+    return message
+
+
+class WhereTeller:
+    """Tells the page where its visitor is when that changed, at most every ``every``
+    seconds (it is checked as each frame goes out)."""
+
+    def __init__(self, send: Callable[[dict[str, Any]], None], every: float = 0.5) -> None:
+        self._send = send
+        self._every = every
+        self._told: Resume | None = None
+        self._at = -math.inf
+
+    def tell(self, visit: Visit, now: float) -> None:
+        if now - self._at < self._every:
+            return
+        where = whereabouts(visit)
+        if where != self._told:
+            self._told, self._at = where, now
+            self._send(where_message(where))

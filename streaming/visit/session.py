@@ -47,7 +47,12 @@ from museion.streaming.visit.encoders import (
     install_encoder,
 )
 from museion.streaming.visit.headset import Headset, HeadsetFrame
-from museion.streaming.visit.messages import event_message, marks_message, picked_message
+from museion.streaming.visit.messages import (
+    WhereTeller,
+    event_message,
+    marks_message,
+    picked_message,
+)
 from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
@@ -105,6 +110,7 @@ class Session:
             own_render=self.headset.job,
         )
         self._metrics = metrics
+        self._where = WhereTeller(self.send)
         self._last_pts: int | None = None
         self._rtp_origin: int | None = None
         self._marks_message: dict[str, Any] | None = None
@@ -338,6 +344,7 @@ class Session:
         self._last_pts = pts
         if self._metrics is not None:
             self._metrics.sent()
+        self._where.tell(self.visit, time.monotonic())  # the page keeps it for a failover
         rtp = None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32
         if isinstance(marked, HeadsetFrame):
             for message in self.headset.sent(pts, marked, rtp):

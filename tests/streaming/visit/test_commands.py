@@ -174,7 +174,7 @@ def test_fuzz_screen_parses_in_bounds_or_raises(width: float, height: float, dpr
 
 
 def test_a_headset_controller_ray_and_a_teleport_parse_bounded() -> None:
-    from museion.runtime.view_commands import PickRay, SnapTurn, Teleport
+    from museion.runtime.view_commands import PickRay, Resume, SnapTurn, Teleport
     from museion.streaming.visit.commands import Shown
 
     ray = parse_command('{"type":"pick_ray","origin":[0.2,1.4,-0.3],"direction":[0,-0.2,-1]}')
@@ -184,6 +184,12 @@ def test_a_headset_controller_ray_and_a_teleport_parse_bounded() -> None:
     turn = parse_command('{"type":"turn","degrees":-30,"head":[0.1,0.2]}')
     assert turn.command == SnapTurn(-30.0, (0.1, 0.2))
     assert parse_command('{"type":"shown","late":-0.01}').command == Shown(-0.01)
+    walk = parse_command('{"type":"resume","mode":"walk","at":[1,1.6,-2],"heading":30,"look":-5}')
+    assert walk.command == Resume("walk", position=(1.0, 1.6, -2.0), heading=30.0, look=-5.0)
+    orbit = '{"type":"resume","mode":"orbit","exhibit":"ding","view":[0,1,0,45,10,1.8],"tour":"t"}'
+    assert parse_command(orbit).command == Resume(
+        "orbit", "ding", view=(0.0, 1.0, 0.0, 45.0, 10.0, 1.8), tour="t"
+    )
     for bad, code in [
         ('{"type":"pick_ray","origin":[0,1],"direction":[0,0,-1]}', "COMMAND_MALFORMED"),
         ('{"type":"pick_ray","origin":[0,1,0],"direction":[0,0,0]}', "COMMAND_OUT_OF_RANGE"),
@@ -195,6 +201,12 @@ def test_a_headset_controller_ray_and_a_teleport_parse_bounded() -> None:
         ('{"type":"turn","degrees":30,"head":[0]}', "COMMAND_MALFORMED"),
         ('{"type":"shown","late":"soon"}', "COMMAND_MALFORMED"),
         ('{"type":"shown","late":1e400}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"resume","mode":"fly"}', "COMMAND_MALFORMED"),
+        ('{"type":"resume","mode":"walk","at":[0,1e9,0]}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"resume","mode":"orbit","view":[0,0,0,0,95,1]}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"resume","mode":"orbit","view":[0,0,0,0,0,0]}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"resume","mode":"walk","step":-1}', "COMMAND_OUT_OF_RANGE"),
+        ('{"type":"resume","mode":"walk","tour":""}', "COMMAND_MALFORMED"),
     ]:
         with pytest.raises(CommandError) as refused:
             parse_command(bad)
