@@ -10,6 +10,7 @@ import { createTours } from '/static/tours.js';
 import { watchScreen } from '/static/screen.js';
 import { createWaiting } from '/static/waiting.js';
 import { WhepError, endSession, negotiate } from '/static/whep.js';
+import { createFailover } from '/static/failover.js';
 import { createXr } from '/static/xr.js';
 
 const $ = (id) => document.getElementById(id);
@@ -160,9 +161,9 @@ function watchConnection(pc, mine) {
         }
       }, DISCONNECTED_MS);
     } else if (state === 'failed') {
-      showError('Connection lost', 'The connection to the gallery failed. The server may have stopped.');
+      failover.lost('Connection lost', 'The connection to the gallery failed. The server may have stopped.');
     } else if (state === 'closed') {
-      showError('Connection closed', 'The gallery closed the session.');
+      failover.lost('Connection closed', 'The gallery closed the session.');
     }
   });
 }
@@ -190,6 +191,8 @@ function openChannel(pc, mine) {
       labels.show(message.exhibit && message.label ? message.label : null, message.hotspot ?? null);
     } else if (['followers', 'hands', 'chat'].includes(message.type)) {
       docent.update(message);
+    } else if (message.type === 'where') {
+      museion.where = message;  // kept: replayed on another node if this one is lost
     } else if (message.type === 'hello') {
       docent.update(message);
       labels.configure(message);
@@ -201,13 +204,17 @@ function openChannel(pc, mine) {
         video.height = message.height;
       }
       stageShape.tell();  // the stream takes the shape of the picture's place
+      if (museion.resumeWith) {  // a new node after a lost one: carry on where we were
+        sendCommand({ ...museion.resumeWith, type: 'resume' });
+        museion.resumeWith = null;
+      }
     }
   });
   channel.addEventListener('close', () => {
     // The server ends sessions by closing the channel (shutdown, idle, DELETE elsewhere).
     if (mine === generation && museion.state === 'connected') {
       setState('closed');
-      showError('Connection lost', 'The gallery ended the session. The server may have stopped.');
+      failover.lost('Connection lost', 'The gallery ended the session. The server may have stopped.');
     }
   });
   return channel;
@@ -227,8 +234,12 @@ function describeFailure(err) {
   return ['Cannot start the stream', `This browser could not set up the stream (${err && err.message || err}).`];
 }
 
-/** Open a session; `pass` is the waiting room's, when the visitor's turn has come. */
-async function start(pass = null) {
+/**
+ * Open a session; `pass` is the waiting room's, when the visitor's turn has come.  Resolves
+ * true once the gallery answered; `quiet` (a failover's attempt) reports no failure, which
+ * the failover retries.
+ */
+async function start(pass = null, quiet = false) {
   waiting.leave();
   const previous = teardown();
   const mine = generation;
@@ -259,7 +270,7 @@ async function start(pass = null) {
   } catch (err) {
     setState('failed');
     showError(...describeFailure(err));
-    return;
+    return false;
   }
   museion.pc = pc;
   pc.addTransceiver('video', { direction: 'recvonly' });
@@ -286,18 +297,20 @@ async function start(pass = null) {
     }
     const endpoint = query.size ? `/whep?${query}` : '/whep';
     const { location } = await negotiate(pc, { endpoint, headers });
-    if (mine !== generation) { endSession(location); return; }
+    if (mine !== generation) { endSession(location); return false; }
     museion.sessionUrl = location;
     if (pc.connectionState === 'new') setState('connecting');
+    return true;
   } catch (err) {
-    if (mine !== generation) return;
+    if (mine !== generation) return false;
     pc.close();
     if (err instanceof WhepError && err.status === 503 && typeof err.details.queue === 'string'
         && !credentials) {
       setState('waiting');  // the gallery is busy: wait for a turn, no reload needed
       waiting.wait(err.details.queue);
-      return;
+      return true;
     }
+    if (quiet) return false;
     console.warn('museion: signalling failed', err);
     setState('failed');
     if (credentials && err instanceof WhepError && (err.status === 401 || err.status === 403)) {
@@ -359,6 +372,16 @@ const xr = createXr({
   allowed: () => !docent.active,  // a docent's view goes to followers flat
 });
 museion.xr = xr;
+const failover = createFailover({
+  video,
+  playing: () => museion.state === 'connected' && museion.framesShown > 0,
+  reconnect: () => {
+    museion.resumeWith = museion.where ?? null;
+    return start(null, true);
+  },
+  giveUp: (title, message) => { setState('failed'); showError(title, message); },
+});
+museion.failover = failover;
 // The docent closing the label closes it on the followers' pages too.
 labels.onShow((label) => { if (docent.tour && !label) sendCommand({ type: 'unshare' }); });
 if (!docent.active) listTours({ strip: $('docent-tours'), words: (key) => t(key, labels.language) });
