@@ -17,16 +17,25 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 from aiohttp import web
+from prometheus_client import generate_latest
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 
 from museion.streaming.client_files import client_dir, index, page_config, static_files
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.cors import add_cors
-from museion.streaming.errors import CapacityReached, StreamingError, StreamNotLive
+from museion.streaming.errors import (
+    CapacityReached,
+    ClusterUnavailable,
+    StreamingError,
+    StreamNotLive,
+)
 from museion.streaming.http_errors import error_middleware
+from museion.streaming.metrics import CONTENT_TYPE
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["DOOR_STORE_KEY", "choose_node", "make_door_app", "node_for_stream", "serve_door"]
@@ -99,6 +108,52 @@ async def _healthz(request: web.Request) -> web.Response:
     )
 
 
+class _ClusterFigures(Collector):
+    """The cluster as the door sees it in Redis at a scrape (never a URL or a secret)."""
+
+    def __init__(self, nodes: list[NodeRecord] | None) -> None:
+        self._nodes = nodes
+
+    def collect(self) -> Iterator[Metric]:
+        nodes = self._nodes or []
+        yield GaugeMetricFamily(
+            "museion_cluster_up",
+            "1 while the cluster's Redis answers the door, else 0.",
+            value=0 if self._nodes is None else 1,
+        )
+        yield GaugeMetricFamily(
+            "museion_cluster_nodes", "Gallery nodes registered now.", value=len(nodes)
+        )
+        yield GaugeMetricFamily(
+            "museion_cluster_places",
+            "Places on all nodes together.",
+            value=sum(n.places for n in nodes),
+        )
+        yield GaugeMetricFamily(
+            "museion_cluster_places_in_use",
+            "Places taken on all nodes together.",
+            value=sum(n.in_use for n in nodes),
+        )
+        busy = GaugeMetricFamily(
+            "museion_cluster_node_render_busy_ratio",
+            "Each node's render thread busy share, as it last told.",
+            labels=["node"],
+        )
+        for node in nodes:
+            busy.add_metric([node.id], node.busy)
+        yield busy
+
+
+async def _metrics(request: web.Request) -> web.Response:
+    try:
+        nodes: list[NodeRecord] | None = await request.app[DOOR_STORE_KEY].nodes()
+    except ClusterUnavailable:
+        nodes = None  # the door's own figure says so: museion_cluster_up 0
+    return web.Response(
+        body=generate_latest(_ClusterFigures(nodes)), headers={"Content-Type": CONTENT_TYPE}
+    )
+
+
 def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Application:
     """The door's web application over ``store`` (closed with the app)."""
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
@@ -108,6 +163,7 @@ def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Applicat
     app.router.add_get("/static/{name:.*}", static_files(client_dir()))
     app.router.add_get("/config", _config)
     app.router.add_get("/healthz", _healthz)
+    app.router.add_get("/metrics", _metrics)
     app.router.add_post("/whep", _place)
     app.router.add_post("/whep/{stream}", _watch)
     app.router.add_get("/media/{name:.+}", _media)

@@ -150,8 +150,35 @@ async def test_the_door_sends_visitors_to_a_node_with_room(engine: RenderEngine)
             # Both full: the door says so, as a node does.
             status, _, full, pc3 = await post_offer(f"{door}/whep")
             assert (status, full["code"]) == (503, "SERVER_FULL")
+            # The door's metrics count the cluster.
+            samples = await door_samples(door)
+            assert samples["museion_cluster_up"] == 1
+            assert samples["museion_cluster_nodes"] == 2
+            assert (
+                samples["museion_cluster_places"],
+                samples["museion_cluster_places_in_use"],
+            ) == (
+                2,
+                2,
+            )
             for pc in (pc1, pc2, pc3):
                 await pc.close()
+
+
+async def door_samples(door: str) -> dict[str, float]:
+    """The door's unlabelled metrics, by name."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    async with aiohttp.ClientSession() as http, http.get(f"{door}/metrics") as reply:
+        assert reply.status == 200
+        text = await reply.text()
+    assert "redis://" not in text  # never a Redis URL, let alone its password
+    return {
+        sample.name: sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if not sample.labels
+    }
 
 
 def _in_use(*servers: Any) -> list[Any]:
@@ -186,6 +213,7 @@ async def test_redis_down_new_visitors_are_refused_and_current_ones_carry_on(
             await pc.close()
             assert (status, body["code"]) == (503, "CLUSTER_UNAVAILABLE")
             assert time.monotonic() - started < 5.0
+            assert (await door_samples(door))["museion_cluster_up"] == 0
 
             # The node refuses new visitors once it has lost Redis for a few seconds...
             async def refused() -> bool:
