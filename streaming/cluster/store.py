@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Awaitable
 from typing import Any, TypeVar
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from redis import asyncio as aioredis
 from redis.exceptions import RedisError
@@ -32,19 +32,24 @@ NODE_TTL = 5
 TIMEOUT = 1.0
 """Seconds any one Redis call may take before the cluster counts as unreachable."""
 _SKIP_LOG_EVERY = 60.0
+_SECRET_KEYS = frozenset({"password", "username", "ssl_password"})
 
 T = TypeVar("T")
 
 
 def redacted(url: str) -> str:
-    """``url`` with any user and password replaced, for logs and metrics."""
+    """``url`` with any user and password replaced (in the address or the query), for
+    logs and metrics."""
     parts = urlsplit(url)
-    if parts.username is None and parts.password is None:
-        return url
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit((parts.scheme, f"***@{host}", parts.path, parts.query, parts.fragment))
+    netloc = parts.netloc
+    if parts.username is not None or parts.password is not None:
+        host = parts.hostname or ""
+        netloc = f"***@{host}" if parts.port is None else f"***@{host}:{parts.port}"
+    query = "&".join(
+        f"{key}=***" if key.lower() in _SECRET_KEYS else f"{key}={value}"
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+    )
+    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
 class ClusterStore:
@@ -69,6 +74,16 @@ class ClusterStore:
             raise ClusterUnavailable(
                 "The cluster cannot be reached just now; try again in a few seconds."
             ) from exc
+
+    @property
+    def client(self) -> Any:
+        """The pool itself, for the cluster's other Redis users (:mod:`.queue`); their
+        calls go through :meth:`bounded`."""
+        return self._redis
+
+    async def bounded(self, call: Awaitable[T]) -> T:
+        """``call``'s result, or :class:`ClusterUnavailable` if Redis fails or is slow."""
+        return await self._call(call)
 
     async def ping(self) -> None:
         """Raises :class:`ClusterUnavailable` unless Redis answers."""

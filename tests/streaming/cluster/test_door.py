@@ -63,6 +63,7 @@ def test_secrets_in_a_redis_url_never_show() -> None:
     assert redacted("redis://:s3cret@db:6379/0") == "redis://***@db:6379/0"
     assert redacted("rediss://museion:s3cret@db/1") == "rediss://***@db/1"
     assert redacted("redis://db:6379/0") == "redis://db:6379/0"
+    assert redacted("redis://db/0?password=s3cret&db=1") == "redis://db/0?password=***&db=1"
     settings = dataclasses.replace(
         LOOPBACK, redis_url="redis://:s3cret@db:6379/0", cluster_secret="0123456789abcdef!"
     )
@@ -239,3 +240,25 @@ async def test_redis_down_new_visitors_are_refused_and_current_ones_carry_on(
             assert status == 201
             for pc in (playing, again):
                 await pc.close()
+
+
+async def test_tls_and_an_acl_user_work_and_a_wrong_password_is_unavailable(
+    engine: RenderEngine,
+) -> None:
+    with redis_server(tls=True) as redis:
+        assert redis.url.startswith("rediss://")
+        settings = dataclasses.replace(LOOPBACK, redis_url=redis.url, node_id="tls")
+        async with serve(engine, settings):
+            assert [n.id for n in await _nodes(redis.url)] == ["tls"]
+    with redis_server(password="admin-pw") as redis:
+        redis.add_user("museion", "node-pw")
+        user = redis.user_url("museion", "node-pw")
+        settings = dataclasses.replace(LOOPBACK, redis_url=user, node_id="acl")
+        async with serve(engine, settings) as node:
+            assert [n.id for n in await _nodes(redis.url)] == ["acl"]
+        wrong = redis.user_url("museion", "nope")
+        settings = dataclasses.replace(LOOPBACK, redis_url=wrong, node_id="wrong")
+        async with serve(engine, settings) as node:
+            status, _, body, pc = await post_offer(f"{node.url}/whep")
+            await pc.close()
+            assert (status, body["code"]) == (503, "CLUSTER_UNAVAILABLE")
