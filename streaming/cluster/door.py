@@ -8,6 +8,11 @@ balancing by ``307 Temporary Redirect``, which ``fetch`` follows keeping the POS
 - ``POST /whep/<stream>`` (a live show's or a docent tour's viewer): to a node the stream
   already flows through; none: ``404 STREAM_NOT_LIVE``.
 - ``GET /media/<name>``: to a node serving the exhibition (every node has its files).
+- ``GET /tour/<id>``, ``/tours/<id>``, ``/live/<stream>`` (and its ``/status``): to the
+  node the tour or show flows through, so the page, its room and its WHEP are all there.
+- ``GET /docent``: to the node a new visitor would get (the docent's page, its room and
+  its session stay on that node).
+- ``GET /tours`` and ``GET /live``: every node's lists, merged.
 
 The door redirects only to nodes registered in Redis, never to an address a request names.
 Redis unreachable: ``503 CLUSTER_UNAVAILABLE`` at once, never a hang.
@@ -15,10 +20,13 @@ Redis unreachable: ``503 CLUSTER_UNAVAILABLE`` at once, never a hang.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from typing import Any
 
+import aiohttp
 from aiohttp import web
 from prometheus_client import generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
@@ -90,6 +98,52 @@ async def _media(request: web.Request) -> web.Response:
     if not nodes:
         raise web.HTTPNotFound(reason="No gallery is running")
     return _redirect(min(nodes, key=lambda n: (n.busy, n.id)), request)
+
+
+async def _to_stream(request: web.Request) -> web.Response:
+    """A tour's or a show's page or status, on the node it flows through."""
+    if "tour" in request.match_info:
+        stream = f"tour-{request.match_info['tour']}"
+    else:
+        stream = request.match_info["stream"]
+    node = node_for_stream(await request.app[DOOR_STORE_KEY].nodes(), stream)
+    if node is None:
+        raise web.HTTPNotFound(reason="Nothing is being shown there now")
+    return _redirect(node, request)
+
+
+async def _docent(request: web.Request) -> web.Response:
+    node = choose_node(await request.app[DOOR_STORE_KEY].nodes())
+    if node is None:
+        raise CapacityReached(
+            "Every gallery in this cluster is full just now.",
+            retry_after=request.app[_DOOR_SETTINGS_KEY].retry_after,
+        )
+    return _redirect(node, request)
+
+
+def _merged(key: str) -> Callable[[web.Request], Awaitable[web.Response]]:
+    """``GET /tours`` or ``GET /live``: each node's list under ``key``, merged (a node
+    that does not answer within a second is left out, not waited for)."""
+
+    async def merged(request: web.Request) -> web.Response:
+        nodes = await request.app[DOOR_STORE_KEY].nodes()
+        timeout = aiohttp.ClientTimeout(total=1.0)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+
+            async def listed(node: NodeRecord) -> list[Any]:
+                try:
+                    async with http.get(f"{node.url}{request.path}") as reply:
+                        body = await reply.json() if reply.status == 200 else {}
+                except (aiohttp.ClientError, TimeoutError, ValueError):
+                    return []
+                items = body.get(key) if isinstance(body, dict) else None
+                return items if isinstance(items, list) else []
+
+            lists = await asyncio.gather(*(listed(n) for n in nodes))
+        return web.json_response({key: [item for items in lists for item in items]})
+
+    return merged
 
 
 async def _config(request: web.Request) -> web.Response:
@@ -167,6 +221,13 @@ def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Applicat
     app.router.add_post("/whep", _place)
     app.router.add_post("/whep/{stream}", _watch)
     app.router.add_get("/media/{name:.+}", _media)
+    app.router.add_get("/docent", _docent)
+    app.router.add_get("/tours", _merged("tours"))
+    app.router.add_get("/live", _merged("shows"))
+    app.router.add_get("/tour/{tour}", _to_stream)
+    app.router.add_get("/tours/{tour}", _to_stream)
+    app.router.add_get("/live/{stream}", _to_stream)
+    app.router.add_get("/live/{stream}/status", _to_stream)
     add_cors(app)
 
     async def _close(app: web.Application) -> None:

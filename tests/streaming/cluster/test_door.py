@@ -18,7 +18,7 @@ from museion.runtime.engine import RenderEngine
 from museion.streaming.cluster.door import choose_node, serve_door
 from museion.streaming.cluster.records import NodeRecord, RecordInvalid, parse_record
 from museion.streaming.cluster.store import ClusterStore, redacted
-from tests.conftest import LOOPBACK, serve, until
+from tests.conftest import LOOPBACK, serve, until, viewer
 from tests.streaming.cluster.redis_server import redis_server
 
 pytestmark = pytest.mark.render
@@ -262,3 +262,41 @@ async def test_tls_and_an_acl_user_work_and_a_wrong_password_is_unavailable(
             status, _, body, pc = await post_offer(f"{node.url}/whep")
             await pc.close()
             assert (status, body["code"]) == (503, "CLUSTER_UNAVAILABLE")
+
+
+async def test_the_door_lists_every_nodes_tours_and_sends_followers_to_theirs(
+    engine: RenderEngine,
+) -> None:
+    from tests.streaming.tours.test_tours import BEARER, TOURS, tour_of
+
+    with redis_server() as redis:
+        cluster = dataclasses.replace(TOURS, redis_url=redis.url)
+        async with (
+            serve(engine, dataclasses.replace(cluster, node_id="a")) as a,
+            serve(engine, dataclasses.replace(cluster, node_id="b")),
+            serve_door(dataclasses.replace(LOOPBACK, port=0), redis.url) as door,
+            viewer(a.url, "?title=Bronzes", BEARER),
+        ):
+            tour = tour_of(a)
+            await _stream_registered(redis.url, f"tour-{tour}")
+            async with aiohttp.ClientSession() as http:
+                async with http.get(f"{door}/tours") as listed:
+                    (entry,) = (await listed.json())["tours"]
+                assert (entry["id"], entry["url"]) == (tour, f"/tour/{tour}")
+                for path in (f"/tour/{tour}", f"/tours/{tour}"):
+                    async with http.get(f"{door}{path}", allow_redirects=False) as page:
+                        assert page.status == 307
+                        assert page.headers["Location"] == f"{a.url}{path}"
+                async with http.get(f"{door}/tour/none", allow_redirects=False) as missing:
+                    assert missing.status == 404
+                async with http.get(f"{door}/docent", allow_redirects=False) as docent:
+                    assert docent.status == 307
+                async with http.get(f"{door}/live") as shows:
+                    assert (await shows.json()) == {"shows": []}
+
+
+async def _stream_registered(url: str, stream: str) -> None:
+    deadline = time.monotonic() + 10.0
+    while not any(stream in n.streams for n in await _nodes(url)):
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.1)
