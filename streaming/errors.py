@@ -204,3 +204,30 @@ class LayerUnknown(SignallingError):
     not name one (``LAYER_CHOICE_MALFORMED``)."""
 
     code = "LAYER_UNKNOWN"
+
+
+class ClusterSecretRequired(SignallingError):
+    """Another node's pull (``Museion-Edge``) came without ``Authorization: Bearer <cluster
+    secret>`` where the cluster has one."""
+
+    code = "CLUSTER_SECRET_REQUIRED"
+
+
+class ClusterSecretRejected(SignallingError):
+    """Another node's pull came with a bearer token that is not the cluster's secret."""
+
+    code = "CLUSTER_SECRET_REJECTED"
+
+
+class StreamNotOrigin(SignallingError):
+    """A pull asked a node that relays the stream itself: only its origin serves pulls (so
+    two edges never pull from each other)."""
+
+    code = "STREAM_NOT_ORIGIN"
+
+
+class OriginUnreachable(SignallingError):
+    """The stream is live on another node, but no link to it could be made just now."""
+
+    code = "ORIGIN_UNREACHABLE"
+    retry_after = 5

@@ -12,7 +12,7 @@ import hmac
 import logging
 import re
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from aiohttp import web
@@ -20,6 +20,8 @@ from aiortc import RTCPeerConnection
 
 from museion.streaming.errors import (
     AuthorizationRequired,
+    ClusterSecretRejected,
+    ClusterSecretRequired,
     StreamBusy,
     StreamNameInvalid,
     StreamNotLive,
@@ -31,11 +33,23 @@ from museion.streaming.live.viewers import Viewer
 from museion.streaming.reservation import Places, Reservation
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["LIVE_KEY", "LiveRegistry", "Publisher", "RemoteViewer", "check_stream_name"]
+__all__ = [
+    "EDGE_HEADER",
+    "LIVE_KEY",
+    "LiveRegistry",
+    "Publisher",
+    "RemoteViewer",
+    "check_stream_name",
+    "feed_pool",
+]
 
 logger = logging.getLogger(__name__)
 
 _STREAM_NAME = re.compile(r"[A-Za-z0-9_-]{1,64}")
+
+EDGE_HEADER = "Museion-Edge"
+"""Marks a WHEP offer as another node's pull of a stream (:mod:`.cascade`); its value is
+the pulling node's URL, for the origin's logs."""
 
 
 @dataclass(eq=False)
@@ -77,6 +91,9 @@ class LiveRegistry:
     # Called with a stream once its publisher is on (stage screens in this process).
     taps: list[Callable[[LiveStream], None]] = field(default_factory=list)
     _tasks: set[asyncio.Task[None]] = field(default_factory=set)
+    # In a cluster: pulls a stream not live here from its origin (:mod:`.cascade`).
+    pull: Callable[[str, Reservation], Awaitable[LiveStream]] | None = None
+    pulled: set[str] = field(default_factory=set)  # the streams this node pulls
     seats: Places = field(init=False)
 
     def __post_init__(self) -> None:
@@ -161,6 +178,23 @@ class LiveRegistry:
         if not any(hmac.compare_digest(given, t.encode()) for t in expected):
             raise TokenRejected(f"This token may not publish stream '{name}'.")
 
+    def edge_pull(self, headers: Mapping[str, str]) -> bool:
+        """Whether an offer is another node's pull (``Museion-Edge``) that presents the
+        cluster's secret, so it takes no public place; raises when the secret is missing
+        or wrong.  Without a secret configured a pull is an ordinary viewer (False)."""
+        secret = self.settings.cluster_secret
+        if EDGE_HEADER not in headers or secret is None:
+            return False
+        scheme, _, token = (headers.get("Authorization") or "").strip().partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise ClusterSecretRequired(
+                "A pull between nodes needs 'Authorization: Bearer <cluster secret>'."
+            )
+        given = token.strip().encode("utf-8", "surrogateescape")
+        if not hmac.compare_digest(given, secret.encode("utf-8")):
+            raise ClusterSecretRejected("This is not the cluster's secret.")
+        return True
+
     def health(self) -> dict[str, int]:
         """What the live side holds now (``/healthz``): each returns to its baseline."""
         return {
@@ -205,6 +239,17 @@ class LiveRegistry:
 
 
 LIVE_KEY = web.AppKey("live", LiveRegistry)
+
+
+def feed_pool(pool: RelayPool, publisher: Publisher, codec: str, profile: str | None) -> None:
+    """The relay workers get the show's frames until the publisher's reservation ends."""
+    name = publisher.stream.name
+    stream = publisher.stream
+    layers = tuple(stream.layers) if stream.simulcast else ()
+    pool.stream_started(name, codec, profile, layers, stream.rtp_origin)
+    publisher.stream.sinks.append(lambda frame: pool.frame(name, frame, stream))
+    publisher.stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
+    publisher.held.add(lambda: pool.stream_stopped(name, publisher.ended or "ended"))
 
 
 def check_stream_name(name: str) -> str:

@@ -18,6 +18,7 @@ from pathlib import Path
 from aiohttp import web
 from aiortc import RTCPeerConnection, sdp
 
+from museion.streaming.cluster.node import CLUSTER_KEY
 from museion.streaming.errors import (
     CodecUnsupported,
     IceRestartUnsupported,
@@ -25,8 +26,10 @@ from museion.streaming.errors import (
     SdpMalformed,
     SessionNotFound,
     StreamNotLive,
+    StreamNotOrigin,
 )
 from museion.streaming.ice import announce_candidates, rtc_configuration
+from museion.streaming.live.cascade import CASCADE_KEY, Cascade
 from museion.streaming.live.dtls import allow_rsa_peers
 from museion.streaming.live.encoded_media import (
     OnFrame,
@@ -34,14 +37,15 @@ from museion.streaming.live.encoded_media import (
     request_keyframe,
     tap_receiver,
 )
-from museion.streaming.live.pool import RelayPool
 from museion.streaming.live.recorder import Recorder
 from museion.streaming.live.registry import (
+    EDGE_HEADER,
     LIVE_KEY,
     LiveRegistry,
     Publisher,
     RemoteViewer,
     check_stream_name,
+    feed_pool,
 )
 from museion.streaming.live.rtp_out import packetizer
 from museion.streaming.live.simulcast import SimulcastReceiver, simulcast_offer, split_layers
@@ -69,6 +73,7 @@ __all__ = ["add_live_routes"]
 logger = logging.getLogger(__name__)
 
 PASSTHROUGH_CODECS = ("H264", "VP8")
+_feed_pool = feed_pool  # tours/docent.py's import (it may take feed_pool from .registry)
 
 
 def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:
@@ -136,7 +141,7 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
             chosen, ask_keyframe, packetizer(chosen), profile, rids, ask_layer, packetizers
         )
         if registry.pool is not None:
-            _feed_pool(registry.pool, publisher, chosen, profile)
+            feed_pool(registry.pool, publisher, chosen, profile)
             registry.spawn(registry.pool.start())  # workers come up while the publisher connects
         if settings.record_dir is not None:
             _record(publisher, Path(settings.record_dir), chosen)
@@ -167,17 +172,6 @@ async def publish_post(request: web.Request) -> web.StreamResponse:
             "Accept-Patch": SDPFRAG,
         },
     )
-
-
-def _feed_pool(pool: RelayPool, publisher: Publisher, codec: str, profile: str | None) -> None:
-    """The relay workers get the show's frames until the publisher's reservation ends."""
-    name = publisher.stream.name
-    stream = publisher.stream
-    layers = tuple(stream.layers) if stream.simulcast else ()
-    pool.stream_started(name, codec, profile, layers, stream.rtp_origin)
-    publisher.stream.sinks.append(lambda frame: pool.frame(name, frame, stream))
-    publisher.stream.audio_sinks.append(lambda frame: pool.audio(name, frame))
-    publisher.held.add(lambda: pool.stream_stopped(name, publisher.ended or "ended"))
 
 
 def _record(publisher: Publisher, folder: Path, codec: str) -> None:
@@ -281,12 +275,14 @@ async def watch_post(request: web.Request) -> web.StreamResponse:
     registry = request.app[LIVE_KEY]
     settings = registry.settings
     name = check_stream_name(request.match_info["stream"])
+    edge = registry.edge_pull(request.headers)  # another node's pull, with the secret
     offer, parsed = await read_offer(request, settings)
-    stream = registry.live_stream(name)
-    if stream.codec not in _offered_codecs(parsed):
-        raise CodecUnsupported(f"The show is {stream.codec}; the offer cannot receive it.")
     async with Reservation(f"viewer of {name}") as held:
-        registry.seats.take(held)  # before any await: concurrent offers cannot overbook
+        stream = await _live_or_pulled(registry, name, held, EDGE_HEADER in request.headers)
+        if stream.codec not in _offered_codecs(parsed):
+            raise CodecUnsupported(f"The show is {stream.codec}; the offer cannot receive it.")
+        if not edge:  # a pull takes no public place: it serves many
+            registry.seats.take(held)  # before any await: concurrent offers cannot overbook
         viewer: Viewer | RemoteViewer
         if registry.pool is not None:
             pool = registry.pool
@@ -307,6 +303,20 @@ async def watch_post(request: web.Request) -> web.StreamResponse:
         content_type="application/sdp",
         headers={"Location": f"/whep/{name}/{viewer.id}"},
     )
+
+
+async def _live_or_pulled(
+    registry: LiveRegistry, name: str, held: Reservation, edge: bool
+) -> LiveStream:
+    """The stream live here, or (in a cluster) pulled from its origin while ``held`` (the
+    viewer's) lasts; another node's pull is served only by the origin (no chains)."""
+    if edge:
+        if name in registry.pulled:
+            raise StreamNotOrigin(f"This node relays '{name}'; pull it from its origin.")
+        return registry.live_stream(name)
+    if registry.pull is not None and (name in registry.pulled or name not in registry.streams):
+        return await registry.pull(name, held)
+    return registry.live_stream(name)
 
 
 def _viewer(registry: LiveRegistry, request: web.Request) -> Viewer | RemoteViewer:
@@ -340,7 +350,10 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     """WHIP, WHEP-live and status routes on ``app``; closing the app ends every show."""
     allow_rsa_peers()  # GStreamer's webrtcbin publishes with an RSA certificate
     register_profiles()  # H.264 Main and High, not only Constrained Baseline
-    app[LIVE_KEY] = LiveRegistry(settings)
+    app[LIVE_KEY] = registry = LiveRegistry(settings)
+    if settings.redis_url is not None:  # several boxes: pull shows live on other nodes
+        app[CASCADE_KEY] = cascade = Cascade(registry, lambda: app.get(CLUSTER_KEY))
+        registry.pull = cascade.stream
     app.router.add_post("/whip/{stream}", publish_post)
     app.router.add_delete("/whip/{stream}/{id}", publish_delete)
     app.router.add_patch("/whip/{stream}/{id}", publish_patch)
@@ -353,6 +366,8 @@ def add_live_routes(app: web.Application, settings: StreamSettings) -> None:
     app.router.add_get("/live/{stream}", live_page)
 
     async def _shutdown(app: web.Application) -> None:
+        if CASCADE_KEY in app:
+            await app[CASCADE_KEY].close()
         await app[LIVE_KEY].close_all()
 
     app.on_shutdown.append(_shutdown)

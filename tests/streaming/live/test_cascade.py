@@ -1,0 +1,142 @@
+"""Cascaded live relay: a show published to one node (the origin) pulled by another (the
+edge) over one internal link, never re-encoded (real ``redis-server``, two real gallery
+servers, a real WHIP publisher, aiortc viewers; all on loopback here, the tests across
+network namespaces are in tests/e2e)."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+
+from museion.runtime.engine import RenderEngine
+from museion.streaming.cluster.store import ClusterStore
+from museion.streaming.live import LIVE_KEY
+from museion.streaming.live.cascade import CASCADE_KEY
+from museion.streaming.live.registry import EDGE_HEADER
+from museion.streaming.live.stream import EncodedFrame
+from tests.conftest import Server, offer, serve, until
+from tests.streaming.cluster.redis_server import redis_server
+from tests.streaming.live import test_live
+from tests.streaming.live.test_live import LIVE, publisher, watcher
+
+pytestmark = [
+    pytest.mark.render,
+    pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg is not installed"),
+]
+
+SECRET = "cluster-secret-0123456789"
+clip = test_live.clip  # the same 20 s H.264 show, as a fixture here too
+
+
+async def _listed(redis_url: str, node: str, stream: str) -> bool:
+    store = ClusterStore(redis_url)
+    try:
+        return any(n.id == node and stream in n.streams for n in await store.nodes())
+    finally:
+        await store.close()
+
+
+@contextlib.asynccontextmanager
+async def cluster(engine: RenderEngine, clip: Path) -> AsyncIterator[tuple[Server, Server]]:
+    """Node ``a`` with the show published to it, node ``b`` beside it (its viewers served
+    by a relay worker), both in one Redis; yields once the cluster lists the show on a."""
+    with redis_server() as redis:
+        common = dataclasses.replace(LIVE, redis_url=redis.url, cluster_secret=SECRET)
+        origin = dataclasses.replace(common, node_id="a", relay_workers=0)
+        edge = dataclasses.replace(common, node_id="b", relay_workers=1)
+        async with serve(engine, origin) as a, serve(engine, edge) as b, publisher(a.url, clip):
+            await until(lambda: _listed(redis.url, "a", "show"))
+            yield a, b
+
+
+def _hashes(into: set[bytes]) -> object:
+    def sink(frame: EncodedFrame) -> None:
+        into.add(hashlib.sha256(frame.data).digest())
+
+    return sink
+
+
+async def test_an_edge_pulls_a_show_once_and_serves_its_viewers_the_origins_own_frames(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with cluster(engine, clip) as (a, b):
+        live_a, live_b = a.app[LIVE_KEY], b.app[LIVE_KEY]
+        b.app[CASCADE_KEY].linger = 0.5
+        show = live_a.streams["show"]
+        at_origin: set[bytes] = set()
+        show.sinks.append(_hashes(at_origin))  # type: ignore[arg-type]
+        async with (
+            watcher(b.url) as (first, _),
+            watcher(b.url) as (second, _),
+            watcher(b.url) as (third, _),
+        ):
+            pulled = live_b.streams["show"]
+            at_edge: set[bytes] = set()
+            pulled.sinks.append(_hashes(at_edge))  # type: ignore[arg-type]
+            await until(lambda: min(w.frames for w in (first, second, third)) >= 30, 60)
+            await until(lambda: len(at_edge) >= 30, 30)
+            # One link whatever the number of the edge's viewers; it took no public place.
+            assert live_a.watching(show) == 1 and live_a.seats.in_use == 0
+            assert live_b.watching(pulled) == 3
+            # The edge's frames are the origin's own bytes: passed through, not re-encoded.
+            assert at_edge <= at_origin, len(at_edge - at_origin)
+            assert first.sizes == {(640, 360)}
+            assert pulled.codec == show.codec == "H264"
+            # The edge lists the stream: the door may send further viewers to it.
+            await until(lambda: _listed(a.settings.redis_url or "", "b", "show"))
+        # The last viewer gone, the pull ends after its linger, and its link with it.
+        await until(lambda: "show" not in live_b.streams and live_a.watching(show) == 0, 30)
+        assert live_b.publishers == {} and live_b.pulled == set()
+
+
+async def test_an_edge_whose_link_drops_pulls_again_and_its_viewers_resume(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with cluster(engine, clip) as (a, b), watcher(b.url) as (seen, _):
+        live_a = a.app[LIVE_KEY]
+        show = live_a.streams["show"]
+        await until(lambda: seen.frames >= 30, 60)
+        (link,) = [v for v in live_a.viewers.values() if v.stream is show]
+        await live_a.end_viewer(link, "cut by the test")  # the origin ends the link
+        await until(lambda: any(v.id != link.id for v in live_a.viewers.values()), 30)
+        resumed_from = seen.frames
+        # The viewer decodes again: the new link starts at a keyframe.
+        await until(lambda: seen.frames >= resumed_from + 30, 30)
+        assert live_a.watching(show) == 1 and not seen.ended
+
+
+async def _refusal(url: str, headers: dict[str, str]) -> tuple[int, str]:
+    sdp = await offer(channel=False)
+    headers = {**headers, "Content-Type": "application/sdp"}
+    async with aiohttp.ClientSession() as http, http.post(url, data=sdp, headers=headers) as r:
+        return r.status, await r.text()
+
+
+async def test_a_pull_needs_the_cluster_secret_and_only_an_origin_serves_one(
+    engine: RenderEngine, clip: Path
+) -> None:
+    async with cluster(engine, clip) as (a, b):
+        pull = {EDGE_HEADER: b.url}
+        status, body = await _refusal(f"{a.url}/whep/show", pull)
+        assert status == 401 and '"CLUSTER_SECRET_REQUIRED"' in body
+        wrong = {**pull, "Authorization": "Bearer not-the-cluster-secret"}
+        status, body = await _refusal(f"{a.url}/whep/show", wrong)
+        assert status == 403 and '"CLUSTER_SECRET_REJECTED"' in body
+        assert a.app[LIVE_KEY].viewers == {}
+        # Nowhere live: the edge says so at once, and pulls nothing.
+        status, body = await _refusal(f"{b.url}/whep/nothing", {})
+        assert status == 404 and '"STREAM_NOT_LIVE"' in body
+        assert "nothing" not in b.app[LIVE_KEY].streams
+        async with watcher(b.url) as (seen, _):
+            await until(lambda: seen.frames > 0, 60)
+            # An edge serves no pull itself: two edges never pull from each other.
+            right = {**pull, "Authorization": f"Bearer {SECRET}"}
+            status, body = await _refusal(f"{b.url}/whep/show", right)
+            assert status == 409 and '"STREAM_NOT_ORIGIN"' in body
