@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 PREFIX = "museion:"
 NODE_TTL = 5
 """Seconds a node's record lives without being refreshed (it is, every second)."""
+FRESH_WITHIN = 3.0
+"""A node whose record was not refreshed for this long (it refreshes every second) is not
+given visitors, though its record lives on to ``NODE_TTL``: a node killed a moment ago."""
 TIMEOUT = 1.0
 """Seconds any one Redis call may take before the cluster counts as unreachable."""
 _SKIP_LOG_EVERY = 60.0
@@ -97,17 +100,26 @@ class ClusterStore:
         """Drop a node's record at once (a node leaving cleanly)."""
         await self._call(self._redis.delete(f"{PREFIX}node:{node_id}"))
 
-    async def nodes(self) -> list[NodeRecord]:
-        """Every node registered now; records that do not parse are skipped (logged at
-        most once a minute)."""
+    async def nodes(self, fresh_within: float = FRESH_WITHIN) -> list[NodeRecord]:
+        """Every node that refreshed its record within ``fresh_within`` seconds (by the
+        record's remaining TTL in Redis: no box's clock is trusted); records that do not
+        parse are skipped (logged at most once a minute)."""
 
         async def read() -> list[Any]:
             keys = [key async for key in self._redis.scan_iter(f"{PREFIX}node:*", count=200)]
-            return [] if not keys else list(await self._redis.mget(keys))
+            if not keys:
+                return []
+            pipe = self._redis.pipeline(transaction=False)
+            for key in keys:
+                pipe.get(key)
+                pipe.pttl(key)
+            return list(await pipe.execute())
 
         found: list[NodeRecord] = []
-        for raw in await self._call(read()):
-            if raw is None:  # expired between the scan and the read
+        replies = await self._call(read())
+        least_left = (NODE_TTL - fresh_within) * 1000.0
+        for raw, left in zip(replies[::2], replies[1::2], strict=True):
+            if raw is None or not left > least_left:  # gone, or not refreshed lately
                 continue
             try:
                 found.append(parse_record(raw))

@@ -93,6 +93,11 @@ async def test_a_node_registers_and_is_forgotten_when_it_goes(engine: RenderEngi
         await store.publish(dataclasses.replace(RECORD, id="gone"))
         await store.close()
         assert [n.id for n in await _nodes(redis.url)] == ["gone"]
+        # One not refreshed for 3 s is given no visitors, though its record lives on.
+        store = ClusterStore(redis.url)
+        await store.publish(dataclasses.replace(RECORD, id="stale"), ttl=2)
+        assert [n.id for n in await store.nodes()] == ["gone"]
+        await store.close()
         started = time.monotonic()
         while await _nodes(redis.url):
             assert time.monotonic() - started < 10.0, "the record outlived its TTL"
