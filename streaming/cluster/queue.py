@@ -15,8 +15,8 @@ nor promise one place twice.  Keys (all under ``museion:``):
   is newer (until then its ``in_use`` does not count them yet);
 - ``pass:<id>``: set once when a pass is used, so it admits once across the cluster.
 
-A pass is :mod:`~museion.streaming.admission.passes`' ``<id>.<expiry>.<mac>`` under the
-cluster secret; its id is ``<ticket>~<node id in base64url>``, binding it to one node.
+A pass is the single box's ``<id>.<expiry>.<mac>`` (:class:`PassFormat`) under the cluster
+secret; its id is ``<ticket>~<node id in base64url>``, binding it to one node.
 """
 
 from __future__ import annotations
@@ -25,20 +25,22 @@ import base64
 import binascii
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
-from museion.streaming.admission import passes
-from museion.streaming.admission.waiting import MAX_WAITING, MAX_WAITING_FROM_ONE
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.errors import CapacityReached, PassRefused
 
-__all__ = ["Admission", "ClusterQueue", "Standing", "Ticket"]
+__all__ = ["Admission", "ClusterQueue", "PassFormat", "Standing", "Ticket"]
 
 TICKET_TTL = 8.0
 """Seconds a ticket stays in line without a heartbeat (a tab that vanished)."""
 PASS_TTL = 20
 """Seconds a pass is good for, and a place stays promised to it."""
+MAX_WAITING = 1000
+"""Tickets in the line at once (as in one box's waiting room)."""
+MAX_WAITING_FROM_ONE = 64
+"""Tickets from one address: a script cannot fill the line, a school class can wait."""
 RETRY_AFTER = 10
 """What a visitor refused by a full line is told to wait, in seconds."""
 _USED_MARGIN = 60  # seconds a used pass is remembered beyond its expiry (clock skew)
@@ -209,9 +211,13 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-def _signed(secret: bytes, body: str) -> str:
-    pass_id, _, expires = body.rpartition(".")
-    return passes.sign(secret, pass_id, int(expires))
+class PassFormat(Protocol):
+    """The one reader and writer of admission passes (the single box's ``passes``
+    module): the cluster signs the same tokens, under the cluster secret."""
+
+    def sign(self, key: bytes, pass_id: str, expires: int) -> str: ...
+
+    def read(self, key: bytes, text: str, now: float) -> str: ...
 
 
 class ClusterQueue:
@@ -219,9 +225,14 @@ class ClusterQueue:
     (:class:`~museion.streaming.errors.ClusterUnavailable` when Redis is not there)."""
 
     def __init__(
-        self, store: ClusterStore, ticket_ttl: float = TICKET_TTL, pass_ttl: int = PASS_TTL
+        self,
+        store: ClusterStore,
+        passes: PassFormat,
+        ticket_ttl: float = TICKET_TTL,
+        pass_ttl: int = PASS_TTL,
     ) -> None:
         self._store = store
+        self._passes = passes
         self._ticket_ms = round(ticket_ttl * 1000)
         self._pass_ttl = pass_ttl
         client = store.client
@@ -261,7 +272,7 @@ class ClusterQueue:
         admitted (by any door)."""
         position, waiting, body = await self._store.bounded(self._standing(args=[ticket.id]))
         text = _text(body)
-        return Standing(int(position), int(waiting), _signed(secret, text) if text else None)
+        return Standing(int(position), int(waiting), self._signed(secret, text) if text else None)
 
     async def position(self, ticket: Ticket) -> tuple[int, int]:
         """``(position, waiting)``: 1 is next; position 0 means no longer in line."""
@@ -279,16 +290,20 @@ class ClusterQueue:
         reply = await self._store.bounded(self._admit(args=args))
         found = [_text(value) for value in reply]
         return [
-            Admission(found[i], found[i + 1], _signed(secret, found[i + 2]))
+            Admission(found[i], found[i + 1], self._signed(secret, found[i + 2]))
             for i in range(0, len(found), 3)
         ]
+
+    def _signed(self, secret: bytes, body: str) -> str:
+        pass_id, _, expires = body.rpartition(".")
+        return self._passes.sign(secret, pass_id, int(expires))
 
     async def redeem(self, pass_text: str, node_id: str, secret: bytes, now: float) -> None:
         """Accept a pass on node ``node_id``: :class:`PassRefused` if it is forged or for
         another node (``PASS_INVALID``), lapsed (``PASS_EXPIRED``) or used before
         (``PASS_USED``, anywhere in the cluster).  The place promised to it is now the
         node's, counted as arriving until its next record counts it."""
-        pass_id = passes.read(secret, pass_text, now)
+        pass_id = self._passes.read(secret, pass_text, now)
         if _node_of(pass_id) != node_id:
             raise PassRefused("This admission pass is for another node.", code="PASS_INVALID")
         expires = int(pass_text.split(".")[1])

@@ -14,9 +14,15 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from museion.streaming.admission import passes
-from museion.streaming.admission.waiting import MAX_WAITING, MAX_WAITING_FROM_ONE
-from museion.streaming.cluster.queue import TICKET_TTL, Admission, ClusterQueue, Ticket
+from museion.streaming.admission import passes, waiting
+from museion.streaming.cluster.queue import (
+    MAX_WAITING,
+    MAX_WAITING_FROM_ONE,
+    TICKET_TTL,
+    Admission,
+    ClusterQueue,
+    Ticket,
+)
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.errors import CapacityReached, ClusterUnavailable, PassRefused
@@ -42,7 +48,7 @@ async def _doors(url: str, count: int = 1) -> AsyncIterator[list[ClusterQueue]]:
     """``count`` doors' queues, each over its own connection pool."""
     stores = [ClusterStore(url) for _ in range(count)]
     try:
-        yield [ClusterQueue(store) for store in stores]
+        yield [ClusterQueue(store, passes) for store in stores]
     finally:
         for store in stores:
             await store.close()
@@ -65,6 +71,8 @@ async def test_the_line_keeps_arrival_order_and_tells_positions(redis: RedisServ
 
 
 async def test_the_line_is_capped_per_address_and_in_all(redis: RedisServer) -> None:
+    assert MAX_WAITING == waiting.MAX_WAITING  # the same caps as one box's waiting room
+    assert MAX_WAITING_FROM_ONE == waiting.MAX_WAITING_FROM_ONE
     async with _doors(redis.url) as (queue,):
         school = await _line(queue, MAX_WAITING_FROM_ONE, "192.0.2.7")
         with pytest.raises(CapacityReached) as refused:
@@ -123,6 +131,7 @@ async def test_doors_admitting_at_once_never_admit_twice(redis: RedisServer) -> 
 
 _RACER = """
 import asyncio, json, sys
+from museion.streaming.admission import passes
 from museion.streaming.cluster.queue import ClusterQueue
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
@@ -134,7 +143,8 @@ async def main():
     stores = [ClusterStore(url) for _ in range(5)]
     print("ready", flush=True)
     sys.stdin.readline()  # everyone starts together
-    found = await asyncio.gather(*(ClusterQueue(s).admit(nodes, secret, now) for s in stores))
+    doors = [ClusterQueue(s, passes) for s in stores]
+    found = await asyncio.gather(*(door.admit(nodes, secret, now) for door in doors))
     print(json.dumps([[a.ticket, a.node, a.pass_text] for f in found for a in f]))
     for s in stores:
         await s.close()
