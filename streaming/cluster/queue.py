@@ -102,6 +102,8 @@ return 1
 
 _LEAVE = _PRELUDE + "return drop(ARGV[1])"
 
+_LENGTH = _PRELUDE + "sweep() return redis.call('ZCARD', LINE)"
+
 _STANDING = (
     _PRELUDE
     + """
@@ -239,6 +241,7 @@ class ClusterQueue:
         self._join = client.register_script(_JOIN)
         self._heartbeat = client.register_script(_HEARTBEAT)
         self._leave = client.register_script(_LEAVE)
+        self._length = client.register_script(_LENGTH)
         self._standing = client.register_script(_STANDING)
         self._admit = client.register_script(_ADMIT)
         self._redeem = client.register_script(_REDEEM)
@@ -266,6 +269,10 @@ class ClusterQueue:
     async def leave(self, ticket: Ticket) -> None:
         """Take ``ticket`` out of the line (its tab closed)."""
         await self._store.bounded(self._leave(args=[ticket.id]))
+
+    async def length(self) -> int:
+        """Tickets in line now (the door's queue gauge)."""
+        return int(await self._store.bounded(self._length()))
 
     async def standing(self, ticket: Ticket, secret: bytes) -> Standing:
         """Where ``ticket`` stands now, with its pass signed under ``secret`` once it was

@@ -64,6 +64,7 @@ async def test_the_line_keeps_arrival_order_and_tells_positions(redis: RedisServ
         assert [t.seq for t in tickets] == sorted({t.seq for t in tickets})
         assert [await one.position(t) for t in tickets] == [(i, 5) for i in range(1, 6)]
         await two.leave(tickets[1])
+        assert await one.length() == 4
         assert [await two.position(t) for t in tickets] == [(1, 4), (0, 4), (2, 4), (3, 4), (4, 4)]
         standing = await one.standing(tickets[1], SECRET)
         assert (standing.position, standing.pass_text) == (0, None)
@@ -231,6 +232,7 @@ async def test_redis_down_is_cluster_unavailable_and_back_works(redis: RedisServ
             queue.admit([_node("a", 1)], SECRET, NOW),
             queue.redeem(passes.sign(SECRET, "t~YQ", int(NOW) + 9), "a", SECRET, NOW),
             queue.leave(ticket),
+            queue.length(),
         ]
         for call in calls:
             with pytest.raises(ClusterUnavailable):
