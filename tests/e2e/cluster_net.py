@@ -202,7 +202,7 @@ class ClusterNet:
                 seen.append((await self.health())["nodes"])
             except (aiohttp.ClientError, TimeoutError, ValueError) as exc:
                 seen.append(repr(exc))
-            return seen[-1] == count
+            return bool(seen[-1] == count)
 
         await until(counted, timeout, lambda: seen[-3:])
 
