@@ -70,6 +70,7 @@ RETRIES = 5
 """Links tried in a row after one drops (0.5 s, then twice as long each time) before the
 pull gives up and its viewers are told the show ended."""
 _BACKOFF = 0.5
+_TOUR = "tour-"  # a docent tour's stream: listed with its tour, not in GET /live
 _REQUEST_SECONDS = 5.0  # the offer's POST to the origin, the link's DELETE
 _POLL = 0.25
 
@@ -139,6 +140,7 @@ class Cascade:
     def _start(self, name: str) -> _Pull:
         held = Reservation(f"pull of {name}")
         stream = self.registry.claim_stream(name, held)
+        stream.listed = not name.startswith(_TOUR)
         pull = _Pull(name, stream, held, asyncio.get_running_loop().create_future())
         self.pulls[name] = pull
         self.registry.pulled.add(name)

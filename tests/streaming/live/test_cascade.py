@@ -14,17 +14,20 @@ from pathlib import Path
 
 import aiohttp
 import pytest
+from aiortc.contrib.media import MediaPlayer
 
 from museion.runtime.engine import RenderEngine
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.live import LIVE_KEY
 from museion.streaming.live.cascade import CASCADE_KEY
 from museion.streaming.live.registry import EDGE_HEADER
-from museion.streaming.live.stream import EncodedFrame
-from tests.conftest import Server, offer, serve, until
+from museion.streaming.live.stream import EncodedFrame, LiveStream
+from museion.streaming.tours import TOURS_KEY
+from tests.conftest import Server, offer, serve, until, viewer
 from tests.streaming.cluster.redis_server import redis_server
 from tests.streaming.live import test_live
 from tests.streaming.live.test_live import LIVE, publisher, watcher
+from tests.streaming.tours.test_tours import BEARER, TOURS, follower
 
 pytestmark = [
     pytest.mark.render,
@@ -56,11 +59,15 @@ async def cluster(engine: RenderEngine, clip: Path) -> AsyncIterator[tuple[Serve
             yield a, b
 
 
-def _hashes(into: set[bytes]) -> object:
-    def sink(frame: EncodedFrame) -> None:
-        into.add(hashlib.sha256(frame.data).digest())
+def _hashes(stream: LiveStream) -> set[str]:
+    """The SHA-1 of every frame ``stream`` holds or takes from now on."""
+    seen = {hashlib.sha1(f.data).hexdigest() for f in stream.kept_frames()}
 
-    return sink
+    def sink(frame: EncodedFrame) -> None:
+        seen.add(hashlib.sha1(frame.data).hexdigest())
+
+    stream.sinks.append(sink)
+    return seen
 
 
 async def test_an_edge_pulls_a_show_once_and_serves_its_viewers_the_origins_own_frames(
@@ -70,16 +77,14 @@ async def test_an_edge_pulls_a_show_once_and_serves_its_viewers_the_origins_own_
         live_a, live_b = a.app[LIVE_KEY], b.app[LIVE_KEY]
         b.app[CASCADE_KEY].linger = 0.5
         show = live_a.streams["show"]
-        at_origin: set[bytes] = set()
-        show.sinks.append(_hashes(at_origin))  # type: ignore[arg-type]
+        at_origin = _hashes(show)
         async with (
             watcher(b.url) as (first, _),
             watcher(b.url) as (second, _),
             watcher(b.url) as (third, _),
         ):
             pulled = live_b.streams["show"]
-            at_edge: set[bytes] = set()
-            pulled.sinks.append(_hashes(at_edge))  # type: ignore[arg-type]
+            at_edge = _hashes(pulled)
             await until(lambda: min(w.frames for w in (first, second, third)) >= 30, 60)
             await until(lambda: len(at_edge) >= 30, 30)
             # One link whatever the number of the edge's viewers; it took no public place.
@@ -140,3 +145,26 @@ async def test_a_pull_needs_the_cluster_secret_and_only_an_origin_serves_one(
             right = {**pull, "Authorization": f"Bearer {SECRET}"}
             status, body = await _refusal(f"{b.url}/whep/show", right)
             assert status == 409 and '"STREAM_NOT_ORIGIN"' in body
+
+
+async def test_a_docent_tour_cascades_the_same_way_voice_included(engine: RenderEngine) -> None:
+    microphone = MediaPlayer("sine=frequency=440:sample_rate=48000", format="lavfi")
+    with redis_server() as redis:
+        common = dataclasses.replace(TOURS, redis_url=redis.url, cluster_secret=SECRET)
+        origin = dataclasses.replace(common, node_id="a", relay_workers=0)
+        edge = dataclasses.replace(common, node_id="b", relay_workers=0)
+        async with (
+            serve(engine, origin) as a,
+            serve(engine, edge) as b,
+            viewer(a.url, "?title=Bronzes", BEARER, microphone.audio),
+        ):
+            (tour,) = a.app[TOURS_KEY]
+            name = f"tour-{tour}"
+            await until(lambda: _listed(redis.url, "a", name))
+            published = _hashes(a.app[LIVE_KEY].streams[name])
+            async with follower(b.url, name) as following:
+                await until(lambda: len(following.hashes) >= 20 and following.audio > 20, 60)
+                # The docent's own encoded frames reach the edge's follower, voice beside.
+                assert set(following.hashes) <= published
+                assert b.app[LIVE_KEY].streams[name].listed is False  # listed with its tour
+                assert a.app[LIVE_KEY].watching(a.app[LIVE_KEY].streams[name]) == 1
