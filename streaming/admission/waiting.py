@@ -19,7 +19,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from museion.streaming.admission import passes
+from museion.streaming import passes
 from museion.streaming.admission.load import RenderLoad
 from museion.streaming.errors import CapacityReached, PassRefused
 from museion.streaming.outbox import Outbox

@@ -15,8 +15,8 @@ nor promise one place twice.  Keys (all under ``museion:``):
   is newer (until then its ``in_use`` does not count them yet);
 - ``pass:<id>``: set once when a pass is used, so it admits once across the cluster.
 
-A pass is the single box's ``<id>.<expiry>.<mac>`` (:class:`PassFormat`) under the cluster
-secret; its id is ``<ticket>~<node id in base64url>``, binding it to one node.
+A pass is the single box's ``<id>.<expiry>.<mac>`` (:mod:`museion.streaming.passes`) under
+the cluster secret; its id is ``<ticket>~<node id in base64url>``, binding it to one node.
 """
 
 from __future__ import annotations
@@ -25,13 +25,14 @@ import base64
 import binascii
 import secrets
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
+from museion.streaming import passes
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.errors import CapacityReached, PassRefused
 
-__all__ = ["Admission", "ClusterQueue", "PassFormat", "Standing", "Ticket"]
+__all__ = ["Admission", "ClusterQueue", "Standing", "Ticket"]
 
 TICKET_TTL = 8.0
 """Seconds a ticket stays in line without a heartbeat (a tab that vanished)."""
@@ -213,15 +214,6 @@ def _text(value: Any) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
 
-class PassFormat(Protocol):
-    """The one reader and writer of admission passes (the single box's ``passes``
-    module): the cluster signs the same tokens, under the cluster secret."""
-
-    def sign(self, key: bytes, pass_id: str, expires: int) -> str: ...
-
-    def read(self, key: bytes, text: str, now: float) -> str: ...
-
-
 class ClusterQueue:
     """The line across every door, kept in ``store``'s Redis; each call is bounded
     (:class:`~museion.streaming.errors.ClusterUnavailable` when Redis is not there)."""
@@ -229,12 +221,10 @@ class ClusterQueue:
     def __init__(
         self,
         store: ClusterStore,
-        passes: PassFormat,
         ticket_ttl: float = TICKET_TTL,
         pass_ttl: int = PASS_TTL,
     ) -> None:
         self._store = store
-        self._passes = passes
         self._ticket_ms = round(ticket_ttl * 1000)
         self._pass_ttl = pass_ttl
         client = store.client
@@ -303,14 +293,14 @@ class ClusterQueue:
 
     def _signed(self, secret: bytes, body: str) -> str:
         pass_id, _, expires = body.rpartition(".")
-        return self._passes.sign(secret, pass_id, int(expires))
+        return passes.sign(secret, pass_id, int(expires))
 
     async def redeem(self, pass_text: str, node_id: str, secret: bytes, now: float) -> None:
         """Accept a pass on node ``node_id``: :class:`PassRefused` if it is forged or for
         another node (``PASS_INVALID``), lapsed (``PASS_EXPIRED``) or used before
         (``PASS_USED``, anywhere in the cluster).  The place promised to it is now the
         node's, counted as arriving until its next record counts it."""
-        pass_id = self._passes.read(secret, pass_text, now)
+        pass_id = passes.read(secret, pass_text, now)
         if _node_of(pass_id) != node_id:
             raise PassRefused("This admission pass is for another node.", code="PASS_INVALID")
         expires = int(pass_text.split(".")[1])

@@ -14,7 +14,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.admission import PASS_HEADER, RenderLoad, passes
+from museion.streaming import passes
+from museion.streaming.admission import PASS_HEADER, RenderLoad
 from museion.streaming.admission.waiting import MAX_WAITING_FROM_ONE
 from museion.streaming.errors import PassRefused
 from museion.streaming.server import SESSIONS_KEY

@@ -14,7 +14,8 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
-from museion.streaming.admission import passes, waiting
+from museion.streaming import passes
+from museion.streaming.admission import waiting
 from museion.streaming.cluster.queue import (
     MAX_WAITING,
     MAX_WAITING_FROM_ONE,
@@ -48,7 +49,7 @@ async def _doors(url: str, count: int = 1) -> AsyncIterator[list[ClusterQueue]]:
     """``count`` doors' queues, each over its own connection pool."""
     stores = [ClusterStore(url) for _ in range(count)]
     try:
-        yield [ClusterQueue(store, passes) for store in stores]
+        yield [ClusterQueue(store) for store in stores]
     finally:
         for store in stores:
             await store.close()
@@ -132,7 +133,7 @@ async def test_doors_admitting_at_once_never_admit_twice(redis: RedisServer) -> 
 
 _RACER = """
 import asyncio, json, sys
-from museion.streaming.admission import passes
+from museion.streaming import passes
 from museion.streaming.cluster.queue import ClusterQueue
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
@@ -144,7 +145,7 @@ async def main():
     stores = [ClusterStore(url) for _ in range(5)]
     print("ready", flush=True)
     sys.stdin.readline()  # everyone starts together
-    doors = [ClusterQueue(s, passes) for s in stores]
+    doors = [ClusterQueue(s) for s in stores]
     found = await asyncio.gather(*(door.admit(nodes, secret, now) for door in doors))
     print(json.dumps([[a.ticket, a.node, a.pass_text] for f in found for a in f]))
     for s in stores:
