@@ -10,6 +10,8 @@ the test's namespace reaching them all.
 - Redis killed and started again: the nodes keep serving their visitors meanwhile, the
   door answers ``503 CLUSTER_UNAVAILABLE`` at once, every node registers again and none
   died.
+- Chromium opens the door's page and plays a node's stream (the offer redirected across
+  origins).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
 from tests.conftest import delete, offer, until, viewer
+from tests.e2e.browser import WAIT, browser_page
 from tests.e2e.cluster_net import ClusterNet, cluster_net, log_tails, missing_tools
 
 pytestmark = [
@@ -178,3 +181,16 @@ async def test_redis_killed_and_restarted_nodes_keep_serving_and_register_again(
         await first.more()
         await second.more()
     assert net.exits == {"door": 0, "node-1": 0, "node-2": 0, "node-3": 0}, log_tails(net)
+
+
+async def test_chromium_opens_the_door_and_plays_a_nodes_stream() -> None:
+    async with cluster_net(2) as net, browser_page() as page:
+        # The page comes from the door; its offer is redirected (307, another origin) to a
+        # node, which answers and streams to the browser in the test's namespace.
+        await page.goto(f"{net.door.url}/")
+        await page.wait_for_function(
+            "document.getElementById('video').videoWidth === 320", timeout=WAIT
+        )
+        placed = await sessions(net)
+        assert sum(placed.values()) == 1, placed
+    assert net.exits == {"door": 0, "node-1": 0, "node-2": 0}, log_tails(net)
