@@ -68,8 +68,10 @@ SILENCE = 3.0
 """Seconds without video after which a link counts as dropped."""
 RETRIES = 5
 """Links tried in a row after one drops (0.5 s, then twice as long each time) before the
-pull gives up and its viewers are told the show ended."""
+pull gives up and its viewers are told the show ended; it gives up sooner when no node
+lists the stream twice in a row (its publisher left)."""
 _BACKOFF = 0.5
+_NOWHERE = "no other node has it"
 _TOUR = "tour-"  # a docent tour's stream: listed with its tour, not in GET /live
 _REQUEST_SECONDS = 5.0  # the offer's POST to the origin, the link's DELETE
 _POLL = 0.25
@@ -160,7 +162,7 @@ class Cascade:
 
     async def _run(self, pull: _Pull) -> None:
         """Keep a link up while viewers watch; replace one that drops; end when idle."""
-        reason, failures = "ended", 0
+        reason, failures, nowhere = "ended", 0, 0
         try:
             while True:
                 try:
@@ -171,8 +173,9 @@ class Cascade:
                         pull.ready.set_exception(error or _first_failure(pull.name, str(exc)))
                         return
                     failures += 1
-                    if failures > RETRIES:
-                        reason = "origin lost"
+                    nowhere = nowhere + 1 if str(exc) == _NOWHERE else 0
+                    if failures > RETRIES or nowhere >= 2:  # twice unlisted: the show ended
+                        reason = "ended" if nowhere >= 2 else "origin lost"
                         return
                     await asyncio.sleep(_BACKOFF * 2 ** (failures - 1))
                     continue
@@ -251,7 +254,7 @@ class Cascade:
         """A link to the first node listed with the stream that serves it as its origin."""
         origins = await self._origins(pull.name)  # ClusterUnavailable: the viewer's 503
         if not origins:
-            raise _LinkLost("no other node has it")
+            raise _LinkLost(_NOWHERE)
         why = ""
         for origin in origins:
             try:
@@ -381,6 +384,6 @@ def _code(body: str) -> str:
 
 def _first_failure(name: str, why: str) -> StreamingError:
     """What the first viewer is told when the first link cannot be made."""
-    if why == "no other node has it":
+    if why == _NOWHERE:
         return StreamNotLive(f"Stream '{name}' is not live; try again when the show starts.")
     return OriginUnreachable(f"Stream '{name}' is live on another node that cannot be reached.")

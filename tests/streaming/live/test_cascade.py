@@ -117,6 +117,30 @@ async def test_an_edge_whose_link_drops_pulls_again_and_its_viewers_resume(
         assert live_a.watching(show) == 1 and not seen.ended
 
 
+async def test_the_show_ending_at_its_origin_ends_it_at_the_edge(
+    engine: RenderEngine, clip: Path
+) -> None:
+    with redis_server() as redis:
+        common = dataclasses.replace(LIVE, redis_url=redis.url, cluster_secret=SECRET)
+        origin = dataclasses.replace(common, node_id="a", relay_workers=0)
+        edge = dataclasses.replace(common, node_id="b", relay_workers=0)
+        async with serve(engine, origin) as a, serve(engine, edge) as b:
+            publishing = contextlib.AsyncExitStack()
+            await publishing.enter_async_context(publisher(a.url, clip))
+            try:
+                await until(lambda: _listed(redis.url, "a", "show"))
+                async with watcher(b.url) as (seen, _):
+                    await until(lambda: seen.frames >= 10, 60)
+                    await publishing.aclose()  # the publisher leaves the origin
+                    # No node lists the show any more: the edge ends it, not retrying.
+                    await until(lambda: seen.ended, 30)
+            finally:
+                await publishing.aclose()
+            live = b.app[LIVE_KEY]
+            await until(lambda: "show" not in live.streams, 10)
+            assert live.viewers == {} and live.pulled == set() and live.publishers == {}
+
+
 async def _refusal(url: str, headers: dict[str, str]) -> tuple[int, str]:
     sdp = await offer(channel=False)
     headers = {**headers, "Content-Type": "application/sdp"}
