@@ -186,9 +186,11 @@ class Cascade:
                     await self._close(link)
                 if link.keyed:
                     failures = 0
-                if reason == "no viewers":
+                if reason == "no viewers" and not pull.watchers:  # none came meanwhile
                     return
-                logger.warning("stream %s: link to %s lost (%s)", pull.name, link.origin.id, reason)
+                if reason != "no viewers":
+                    origin = link.origin.id
+                    logger.warning("stream %s: link to %s lost (%s)", pull.name, origin, reason)
         finally:
             if pull.publisher is not None:
                 await self.registry.end_publisher(pull.publisher, reason)
@@ -252,7 +254,12 @@ class Cascade:
 
     async def _connect(self, pull: _Pull) -> _Link:
         """A link to the first node listed with the stream that serves it as its origin."""
-        origins = await self._origins(pull.name)  # ClusterUnavailable: the viewer's 503
+        try:
+            origins = await self._origins(pull.name)
+        except StreamingError:  # ClusterUnavailable: the first viewer's 503
+            if pull.link is None:
+                raise
+            origins = [pull.link.origin]  # Redis away: the origin the link had
         if not origins:
             raise _LinkLost(_NOWHERE)
         why = ""

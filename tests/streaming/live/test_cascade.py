@@ -24,7 +24,7 @@ from museion.streaming.live.registry import EDGE_HEADER
 from museion.streaming.live.stream import EncodedFrame, LiveStream
 from museion.streaming.tours import TOURS_KEY
 from tests.conftest import Server, offer, serve, until, viewer
-from tests.streaming.cluster.redis_server import redis_server
+from tests.streaming.cluster.redis_server import RedisServer, redis_server
 from tests.streaming.live import test_live
 from tests.streaming.live.test_live import LIVE, publisher, watcher
 from tests.streaming.tours.test_tours import BEARER, TOURS, follower
@@ -47,7 +47,9 @@ async def _listed(redis_url: str, node: str, stream: str) -> bool:
 
 
 @contextlib.asynccontextmanager
-async def cluster(engine: RenderEngine, clip: Path) -> AsyncIterator[tuple[Server, Server]]:
+async def cluster(
+    engine: RenderEngine, clip: Path
+) -> AsyncIterator[tuple[Server, Server, RedisServer]]:
     """Node ``a`` with the show published to it, node ``b`` beside it (its viewers served
     by a relay worker), both in one Redis; yields once the cluster lists the show on a."""
     with redis_server() as redis:
@@ -56,7 +58,7 @@ async def cluster(engine: RenderEngine, clip: Path) -> AsyncIterator[tuple[Serve
         edge = dataclasses.replace(common, node_id="b", relay_workers=1)
         async with serve(engine, origin) as a, serve(engine, edge) as b, publisher(a.url, clip):
             await until(lambda: _listed(redis.url, "a", "show"))
-            yield a, b
+            yield a, b, redis
 
 
 def _hashes(stream: LiveStream) -> set[str]:
@@ -73,7 +75,7 @@ def _hashes(stream: LiveStream) -> set[str]:
 async def test_an_edge_pulls_a_show_once_and_serves_its_viewers_the_origins_own_frames(
     engine: RenderEngine, clip: Path
 ) -> None:
-    async with cluster(engine, clip) as (a, b):
+    async with cluster(engine, clip) as (a, b, _):
         live_a, live_b = a.app[LIVE_KEY], b.app[LIVE_KEY]
         b.app[CASCADE_KEY].linger = 0.5
         show = live_a.streams["show"]
@@ -104,17 +106,21 @@ async def test_an_edge_pulls_a_show_once_and_serves_its_viewers_the_origins_own_
 async def test_an_edge_whose_link_drops_pulls_again_and_its_viewers_resume(
     engine: RenderEngine, clip: Path
 ) -> None:
-    async with cluster(engine, clip) as (a, b), watcher(b.url) as (seen, _):
+    async with cluster(engine, clip) as (a, b, redis), watcher(b.url) as (seen, _):
         live_a = a.app[LIVE_KEY]
         show = live_a.streams["show"]
         await until(lambda: seen.frames >= 30, 60)
-        (link,) = [v for v in live_a.viewers.values() if v.stream is show]
-        await live_a.end_viewer(link, "cut by the test")  # the origin ends the link
-        await until(lambda: any(v.id != link.id for v in live_a.viewers.values()), 30)
-        resumed_from = seen.frames
-        # The viewer decodes again: the new link starts at a keyframe.
-        await until(lambda: seen.frames >= resumed_from + 30, 30)
-        assert live_a.watching(show) == 1 and not seen.ended
+        links: list[str] = []
+        for redis_down in (False, True):
+            if redis_down:  # the origin is looked up in Redis; without it, the last one's
+                redis.stop(kill=True)
+            (link,) = [v for v in live_a.viewers.values() if v.stream is show]
+            links.append(link.id)
+            await live_a.end_viewer(link, "cut by the test")  # the origin ends the link
+            await until(lambda: any(v.id not in links for v in live_a.viewers.values()), 30)
+            # The viewer decodes again: the new link starts at a keyframe.
+            await until(lambda after=seen.frames: seen.frames >= after + 30, 30)
+            assert live_a.watching(show) == 1 and not seen.ended
 
 
 async def test_the_show_ending_at_its_origin_ends_it_at_the_edge(
@@ -151,7 +157,7 @@ async def _refusal(url: str, headers: dict[str, str]) -> tuple[int, str]:
 async def test_a_pull_needs_the_cluster_secret_and_only_an_origin_serves_one(
     engine: RenderEngine, clip: Path
 ) -> None:
-    async with cluster(engine, clip) as (a, b):
+    async with cluster(engine, clip) as (a, b, _):
         pull = {EDGE_HEADER: b.url}
         status, body = await _refusal(f"{a.url}/whep/show", pull)
         assert status == 401 and '"CLUSTER_SECRET_REQUIRED"' in body
