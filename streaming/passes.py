@@ -15,9 +15,11 @@ import secrets
 
 from museion.streaming.errors import PassRefused
 
-__all__ = ["MAX_PASS_CHARS", "new_key", "read", "sign"]
+__all__ = ["MAX_PASS_CHARS", "PASS_HEADER", "new_key", "read", "sign"]
 
 MAX_PASS_CHARS = 200
+PASS_HEADER = "X-Museion-Pass"
+"""The request header a pass travels in (``POST /whep``)."""
 
 
 def new_key() -> bytes:

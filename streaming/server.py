@@ -122,10 +122,15 @@ async def visit_post(request: web.Request) -> web.Response:
         member.check()
     loop = asyncio.get_running_loop()
     async with Reservation("gallery session") as held:
+        held_pass = request.headers.get(PASS_HEADER)
         if docent:  # staff: a free place, ahead of the queue
             registry.places.take(held)
+        elif member is not None and held_pass and settings.cluster_secret:
+            # The cluster's line (at the door) promised this node a place for this pass.
+            await member.redeem(held_pass, settings.cluster_secret.encode())
+            registry.places.take(held)
         else:  # a free place if nobody waits, or the one the visitor's pass reserved
-            registry.room.enter(held, request.headers.get(PASS_HEADER))
+            registry.room.enter(held, held_pass)
         source = await loop.run_in_executor(
             engine.executor, engine.open_view, settings.width, settings.height
         )

@@ -29,7 +29,7 @@ __all__ = ["PASS_HEADER", "QUEUE_PATH", "Waiter", "WaitingRoom"]
 
 logger = logging.getLogger(__name__)
 
-PASS_HEADER = "X-Museion-Pass"
+PASS_HEADER = passes.PASS_HEADER
 QUEUE_PATH = "/queue"
 SESSION_PRIOR = 300.0  # seconds a visit lasts, until visits have ended here
 MAX_WAITING = 1000  # visitors in the line at once; more are told to come back later

@@ -23,6 +23,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
@@ -33,6 +34,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from museion.streaming.client_files import client_dir, index, page_config, static_files
+from museion.streaming.cluster.line import QUEUE_KEY, Line, add_line
+from museion.streaming.cluster.queue import pass_node
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.cors import add_cors
@@ -44,6 +47,7 @@ from museion.streaming.errors import (
 )
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.metrics import CONTENT_TYPE
+from museion.streaming.passes import PASS_HEADER
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["DOOR_STORE_KEY", "choose_node", "make_door_app", "node_for_stream", "serve_door"]
@@ -76,12 +80,27 @@ def _redirect(node: NodeRecord, request: web.Request) -> web.Response:
 
 
 async def _place(request: web.Request) -> web.Response:
-    node = choose_node(await request.app[DOOR_STORE_KEY].nodes())
+    """A visitor's own session: the node their pass names, or (nobody waiting) the node
+    with the most room, or the line."""
+    nodes = await request.app[DOOR_STORE_KEY].nodes()
+    line = request.app.get(QUEUE_KEY)
+    held = request.headers.get(PASS_HEADER)
+    full = CapacityReached(
+        "Every gallery in this cluster is full just now; you are in line.",
+        retry_after=request.app[_DOOR_SETTINGS_KEY].retry_after,
+        queue=None if line is None else "/queue",
+    )
+    if line is not None and held is not None:
+        wanted = pass_node(held, line.secret, time.time())
+        node = next((n for n in nodes if n.id == wanted), None)
+        if node is None:  # that node went away since: the line again
+            raise full
+        return _redirect(node, request)
+    if line is not None and await line.queue.length() > 0:
+        raise full  # people are waiting: nobody walks in ahead of them
+    node = choose_node(nodes)
     if node is None:
-        raise CapacityReached(
-            "Every gallery in this cluster is full just now; try again shortly.",
-            retry_after=request.app[_DOOR_SETTINGS_KEY].retry_after,
-        )
+        raise full
     return _redirect(node, request)
 
 
@@ -165,8 +184,9 @@ async def _healthz(request: web.Request) -> web.Response:
 class _ClusterFigures(Collector):
     """The cluster as the door sees it in Redis at a scrape (never a URL or a secret)."""
 
-    def __init__(self, nodes: list[NodeRecord] | None) -> None:
+    def __init__(self, nodes: list[NodeRecord] | None, waiting: int) -> None:
         self._nodes = nodes
+        self._waiting = waiting
 
     def collect(self) -> Iterator[Metric]:
         nodes = self._nodes or []
@@ -188,6 +208,11 @@ class _ClusterFigures(Collector):
             "Places taken on all nodes together.",
             value=sum(n.in_use for n in nodes),
         )
+        yield GaugeMetricFamily(
+            "museion_cluster_queue_length",
+            "Visitors waiting in the cluster's one line.",
+            value=self._waiting,
+        )
         busy = GaugeMetricFamily(
             "museion_cluster_node_render_busy_ratio",
             "Each node's render thread busy share, as it last told.",
@@ -199,13 +224,14 @@ class _ClusterFigures(Collector):
 
 
 async def _metrics(request: web.Request) -> web.Response:
+    line = request.app.get(QUEUE_KEY)
     try:
         nodes: list[NodeRecord] | None = await request.app[DOOR_STORE_KEY].nodes()
+        waiting = 0 if line is None else await line.queue.length()
     except ClusterUnavailable:
-        nodes = None  # the door's own figure says so: museion_cluster_up 0
-    return web.Response(
-        body=generate_latest(_ClusterFigures(nodes)), headers={"Content-Type": CONTENT_TYPE}
-    )
+        nodes, waiting = None, 0  # the door's own figure says so: museion_cluster_up 0
+    figures = _ClusterFigures(nodes, waiting)
+    return web.Response(body=generate_latest(figures), headers={"Content-Type": CONTENT_TYPE})
 
 
 def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Application:
@@ -228,6 +254,8 @@ def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Applicat
     app.router.add_get("/tours/{tour}", _to_stream)
     app.router.add_get("/live/{stream}", _to_stream)
     app.router.add_get("/live/{stream}/status", _to_stream)
+    if settings.cluster_secret is not None:  # the shared line needs passes all nodes can read
+        add_line(app, Line(store, settings.cluster_secret.encode()))
     add_cors(app)
 
     async def _close(app: web.Application) -> None:

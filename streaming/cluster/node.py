@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from museion.streaming.cluster.queue import ClusterQueue
 from museion.streaming.cluster.records import NODE_ID, NodeRecord
 from museion.streaming.cluster.store import NODE_TTL, ClusterStore
 from museion.streaming.errors import ClusterUnavailable, StreamingError
@@ -57,6 +58,7 @@ class ClusterMember:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self._queue: ClusterQueue | None = None
         self.url = ""
         """Where the other nodes and the door reach this node (``http://ADDR:PORT``)."""
         self._record = record
@@ -77,6 +79,14 @@ class ClusterMember:
             raise ClusterUnavailable(
                 "This gallery cannot reach its cluster just now; try again in a few seconds."
             )
+
+    async def redeem(self, pass_text: str, secret: bytes) -> None:
+        """Take a pass the cluster's line gave for this node (``PassRefused`` if forged,
+        lapsed, used before or for another node)."""
+        if self._queue is None:
+            self._queue = ClusterQueue(self.store)
+        node = self._record(self.url).id
+        await self._queue.redeem(pass_text, node, secret, time.time())
 
     async def refresh(self) -> None:
         """Write the record once (raises :class:`ClusterUnavailable`)."""

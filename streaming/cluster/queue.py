@@ -32,7 +32,7 @@ from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
 from museion.streaming.errors import CapacityReached, PassRefused
 
-__all__ = ["Admission", "ClusterQueue", "Standing", "Ticket"]
+__all__ = ["Admission", "ClusterQueue", "Standing", "Ticket", "pass_node"]
 
 TICKET_TTL = 8.0
 """Seconds a ticket stays in line without a heartbeat (a tab that vanished)."""
@@ -208,6 +208,15 @@ def _node_of(pass_id: str) -> str | None:
         return base64.urlsafe_b64decode(tag + "=" * (-len(tag) % 4)).decode()
     except (binascii.Error, ValueError):
         return None
+
+
+def pass_node(pass_text: str, secret: bytes, now: float) -> str:
+    """The node a genuine, unexpired pass was made for (the door sends its holder there);
+    :class:`PassRefused` otherwise."""
+    node = _node_of(passes.read(secret, pass_text, now))
+    if not node:
+        raise PassRefused("This admission pass is not one of ours.", code="PASS_INVALID")
+    return node
 
 
 def _text(value: Any) -> str:
