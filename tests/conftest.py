@@ -195,6 +195,7 @@ async def viewer(
         ) as reply:
             assert reply.status == 201, await reply.text()
             location = reply.headers["Location"]
+            base = str(reply.url.origin())  # the node that answered (a door redirects)
             answer = await reply.text()
         await pc.setRemoteDescription(RTCSessionDescription(answer, "answer"))
         track = await asyncio.wait_for(got_track, 10)
@@ -203,7 +204,7 @@ async def viewer(
         try:
             yield view
         finally:
-            async with http.delete(f"{url}{location}"):
+            async with http.delete(f"{base}{location}"):
                 pass
             await pc.close()
 

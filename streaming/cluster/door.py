@@ -59,12 +59,46 @@ _DOOR_SETTINGS_KEY = web.AppKey("door_settings", StreamSettings)
 _BUSY = 0.95  # a render thread this busy takes no one more, whatever its places say
 
 
-def choose_node(nodes: list[NodeRecord]) -> NodeRecord | None:
-    """The node for a new visitor of their own: most places free, then least busy."""
-    open_nodes = [n for n in nodes if n.spare > 0 and n.busy < _BUSY]
+def choose_node(nodes: list[NodeRecord], placed: dict[str, int] | None = None) -> NodeRecord | None:
+    """The node for a new visitor of their own: most places free (less those this door
+    ``placed`` there since the node last wrote its record), then least busy."""
+    placed = placed or {}
+
+    def room(node: NodeRecord) -> int:
+        return node.spare - placed.get(node.id, 0)
+
+    open_nodes = [n for n in nodes if room(n) > 0 and n.busy < _BUSY]
     if not open_nodes:
         return None
-    return max(open_nodes, key=lambda n: (n.spare, -n.busy, n.id))
+    return max(open_nodes, key=lambda n: (room(n), -n.busy, n.id))
+
+
+class Placements:
+    """The visitors this door sent to each node since that node last wrote its record: a
+    record is rewritten every second, so a burst of visitors within that second would
+    otherwise all be sent to the one node that looked emptiest.  (Wall clocks, the door's
+    against the node's ``updated``: a skew of a second costs a second of this.)"""
+
+    def __init__(self, window: float = 3.0) -> None:
+        self._window = window
+        self._sent: list[tuple[str, float]] = []
+
+    def recent(self, nodes: list[NodeRecord]) -> dict[str, int]:
+        """Per node, the visitors sent there that its record does not count yet."""
+        now = time.time()
+        self._sent = [(n, t) for n, t in self._sent if now - t < self._window]
+        written = {node.id: node.updated for node in nodes}
+        counts: dict[str, int] = {}
+        for node, at in self._sent:
+            if at > written.get(node, now):
+                counts[node] = counts.get(node, 0) + 1
+        return counts
+
+    def sent(self, node: str) -> None:
+        self._sent.append((node, time.time()))
+
+
+_PLACEMENTS_KEY = web.AppKey("door_placements", Placements)
 
 
 def node_for_stream(nodes: list[NodeRecord], stream: str) -> NodeRecord | None:
@@ -98,9 +132,11 @@ async def _place(request: web.Request) -> web.Response:
         return _redirect(node, request)
     if line is not None and await line.queue.length() > 0:
         raise full  # people are waiting: nobody walks in ahead of them
-    node = choose_node(nodes)
+    placements = request.app[_PLACEMENTS_KEY]
+    node = choose_node(nodes, placements.recent(nodes))
     if node is None:
         raise full
+    placements.sent(node.id)
     return _redirect(node, request)
 
 
@@ -239,6 +275,7 @@ def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Applicat
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
     app[DOOR_STORE_KEY] = store
     app[_DOOR_SETTINGS_KEY] = settings
+    app[_PLACEMENTS_KEY] = Placements()
     app.router.add_get("/", index)
     app.router.add_get("/static/{name:.*}", static_files(client_dir()))
     app.router.add_get("/config", _config)

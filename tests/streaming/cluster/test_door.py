@@ -57,6 +57,8 @@ def test_the_door_chooses_the_node_with_the_most_places_free() -> None:
     assert choose_node([full, busy, roomy, roomier]) == roomier
     assert choose_node([full, busy]) is None
     assert choose_node([]) is None
+    # Visitors this door just sent count against a node until its record says so.
+    assert choose_node([roomy, roomier], {"roomier": 4}) == roomy
 
 
 def test_secrets_in_a_redis_url_never_show() -> None:
