@@ -194,3 +194,42 @@ async def test_chromium_opens_the_door_and_plays_a_nodes_stream() -> None:
         placed = await sessions(net)
         assert sum(placed.values()) == 1, placed
     assert net.exits == {"door": 0, "node-1": 0, "node-2": 0}, log_tails(net)
+
+
+async def test_a_node_killed_under_a_visitor_who_carries_on_elsewhere_where_they_stood() -> None:
+    async with cluster_net(2) as net, browser_page() as page:
+        await page.goto(f"{net.door.url}/?lang=zh")
+        await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT)
+        await page.wait_for_function("window.museion.where", timeout=WAIT)
+        start = await page.evaluate("window.museion.where.heading")
+        for _ in range(4):
+            await page.evaluate(
+                "window.museion.sendCommand({type: 'walk', forward: 0.3, turn: 10, look: -3})"
+            )
+        # The page keeps where its visitor is, as the node tells it (turned 40 degrees).
+        turned = round(((start - 40 + 180) % 360) - 180, 3)
+        await page.wait_for_function(
+            "(h) => Math.abs(window.museion.where.heading - h) < 1e-2", arg=turned, timeout=WAIT
+        )
+        stood = await page.evaluate("window.museion.where")
+        placed = await sessions(net)
+        (serving,) = [name for name, count in placed.items() if count == 1]
+        assert await net.kill(serving) == -signal.SIGKILL
+        # Within 10 s the page plays again, on the other node, where the visitor stood.
+        shown = await page.evaluate("window.museion.framesShown")
+        await page.wait_for_function(
+            "(n) => window.museion.failover.recoveries >= 1 && window.museion.framesShown > n + 5",
+            arg=shown,
+            timeout=10_000,
+        )
+        (other,) = [name for name in net.nodes if name != serving]
+        assert (await sessions(net))[other] == 1
+        await page.wait_for_function(
+            "([x, h]) => window.museion.where && Math.abs(window.museion.where.at[0] - x) < 1e-3"
+            " && Math.abs(window.museion.where.heading - h) < 1e-2",
+            arg=[stood["at"][0], turned],
+            timeout=WAIT,
+        )
+        assert await page.evaluate("window.museion.labels.language") == "zh"
+        assert await page.locator("#overlay").is_hidden()
+    assert net.exits[other] == 0 and net.exits["door"] == 0, log_tails(net)
