@@ -327,9 +327,10 @@ def _member(
     title = info["title"]
     exhibition = str(title.get(info["default_language"]) or next(iter(title.values()), ""))
 
-    def state() -> tuple[int, float, tuple[str, ...]]:
-        registry = app[SESSIONS_KEY]
-        return registry.places.in_use, registry.load.busy(), tuple(sorted(app[LIVE_KEY].streams))
+    def state() -> tuple[int, float, tuple[str, ...], tuple[str, ...]]:
+        registry, live = app[SESSIONS_KEY], app[LIVE_KEY]
+        streams = tuple(sorted(live.streams))
+        return registry.places.in_use, registry.load.busy(), streams, tuple(sorted(live.pulled))
 
     return cluster_member(redis_url, settings.node_id, exhibition, settings.max_sessions, state)
 

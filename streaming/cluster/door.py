@@ -101,9 +101,12 @@ class Placements:
 _PLACEMENTS_KEY = web.AppKey("door_placements", Placements)
 
 
-def node_for_stream(nodes: list[NodeRecord], stream: str) -> NodeRecord | None:
-    """A node ``stream`` flows through (the least loaded of them), or None."""
-    flowing = [n for n in nodes if stream in n.streams]
+def node_for_stream(
+    nodes: list[NodeRecord], stream: str, origin: bool = False
+) -> NodeRecord | None:
+    """A node ``stream`` flows through (the least loaded of them; ``origin``: only where
+    it is published or led, not pulled), or None."""
+    flowing = [n for n in nodes if stream in n.streams and not (origin and stream in n.pulled)]
     return min(flowing, key=lambda n: (n.busy, n.id)) if flowing else None
 
 
@@ -161,7 +164,8 @@ async def _to_stream(request: web.Request) -> web.Response:
         stream = f"tour-{request.match_info['tour']}"
     else:
         stream = request.match_info["stream"]
-    node = node_for_stream(await request.app[DOOR_STORE_KEY].nodes(), stream)
+    # A tour's page and room, a show's page and status, are at its origin.
+    node = node_for_stream(await request.app[DOOR_STORE_KEY].nodes(), stream, origin=True)
     if node is None:
         raise web.HTTPNotFound(reason="Nothing is being shown there now")
     return _redirect(node, request)
@@ -196,7 +200,11 @@ def _merged(key: str) -> Callable[[web.Request], Awaitable[web.Response]]:
                 return items if isinstance(items, list) else []
 
             lists = await asyncio.gather(*(listed(n) for n in nodes))
-        return web.json_response({key: [item for items in lists for item in items]})
+        merged: dict[str, Any] = {}  # a pulled show is listed by its edge too: once
+        for item in (item for items in lists for item in items):
+            name = item.get("stream", item.get("id")) if isinstance(item, dict) else None
+            merged.setdefault(str(name), item)
+        return web.json_response({key: list(merged.values())})
 
     return merged
 

@@ -148,14 +148,15 @@ def cluster_member(
     given_id: str | None,
     exhibition: str,
     places: int,
-    state: Callable[[], tuple[int, float, tuple[str, ...]]],
+    state: Callable[[], tuple[int, float, tuple[str, ...], tuple[str, ...]]],
 ) -> ClusterMember:
     """The member a node joins with: ``state()`` gives its places in use, its render
-    thread's busy share and the live streams flowing through it, read at each refresh."""
+    thread's busy share, the live streams flowing through it and those of them it pulls
+    from another node, read at each refresh."""
     ident = node_id(given_id)
 
     def record(url: str) -> NodeRecord:
-        in_use, busy, streams = state()
+        in_use, busy, streams, pulled = state()
         return NodeRecord(
             id=ident,
             url=url,
@@ -165,6 +166,7 @@ def cluster_member(
             busy=min(1.0, max(0.0, busy)),
             streams=streams,
             updated=time.time(),
+            pulled=pulled,
         )
 
     return ClusterMember(ClusterStore(redis_url), record)

@@ -5,7 +5,8 @@ record that does not parse is skipped, never trusted).
 A node is known by ``id`` and reached at ``url`` (its announced ``http://ADDR:PORT``);
 it serves one exhibition (``exhibition``: the scene's id), has ``places`` places of which
 ``in_use`` are taken, its render thread is ``busy`` (0..1, last seconds), and live
-streams flow through it (``streams``: published to it, relayed by it, or a docent tour's).
+streams flow through it (``streams``: published to it, a docent tour's, or ``pulled`` from
+another node, which it only relays: a tour's page and room are at its origin).
 """
 
 from __future__ import annotations
@@ -45,6 +46,7 @@ class NodeRecord:
     busy: float
     streams: tuple[str, ...] = ()
     updated: float = 0.0
+    pulled: tuple[str, ...] = ()
 
     @property
     def spare(self) -> int:
@@ -55,6 +57,7 @@ class NodeRecord:
         """The record as Redis holds it."""
         data = asdict(self)
         data["streams"] = list(self.streams)
+        data["pulled"] = list(self.pulled)
         return json.dumps(data, separators=(",", ":"))
 
 
@@ -109,4 +112,5 @@ def parse_record(raw: str | bytes) -> NodeRecord:
         busy=float(busy),
         streams=_names(data, "streams"),
         updated=float(updated),
+        pulled=_names(data, "pulled"),
     )

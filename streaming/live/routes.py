@@ -73,7 +73,6 @@ __all__ = ["add_live_routes"]
 logger = logging.getLogger(__name__)
 
 PASSTHROUGH_CODECS = ("H264", "VP8")
-_feed_pool = feed_pool  # tours/docent.py's import (it may take feed_pool from .registry)
 
 
 def _offered_codecs(parsed: sdp.SessionDescription) -> set[str]:

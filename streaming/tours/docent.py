@@ -20,8 +20,7 @@ from aiortc import sdp
 
 from museion.streaming.errors import AuthorizationRequired, TokenRejected, TourMessageError
 from museion.streaming.live.encoded_media import tap_receiver
-from museion.streaming.live.registry import LiveRegistry, Publisher
-from museion.streaming.live.routes import _feed_pool
+from museion.streaming.live.registry import LiveRegistry, Publisher, feed_pool
 from museion.streaming.live.stream import EncodedFrame
 from museion.streaming.negotiation import answer_publisher
 from museion.streaming.reservation import Reservation
@@ -142,7 +141,7 @@ def open_tour(
     live.publishers[publisher.id] = publisher
     held.add(lambda: live.publishers.pop(publisher.id, None))
     if live.pool is not None:
-        _feed_pool(live.pool, publisher, codec, profile)
+        feed_pool(live.pool, publisher, codec, profile)
         live.spawn(live.pool.start())
 
     def publish(frame: EncodedFrame) -> None:

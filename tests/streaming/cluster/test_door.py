@@ -15,7 +15,7 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.cluster.door import choose_node, serve_door
+from museion.streaming.cluster.door import choose_node, node_for_stream, serve_door
 from museion.streaming.cluster.records import NodeRecord, RecordInvalid, parse_record
 from museion.streaming.cluster.store import ClusterStore, redacted
 from tests.conftest import LOOPBACK, serve, until, viewer
@@ -57,6 +57,12 @@ def test_the_door_chooses_the_node_with_the_most_places_free() -> None:
     assert choose_node([full, busy, roomy, roomier]) == roomier
     assert choose_node([full, busy]) is None
     assert choose_node([]) is None
+    # A pulled stream's viewers may go to its edge; its pages only to its origin.
+    origin = dataclasses.replace(RECORD, id="origin", busy=0.5)
+    edge = dataclasses.replace(RECORD, id="edge", busy=0.1, pulled=("show",))
+    assert node_for_stream([origin, edge], "show") == edge
+    assert node_for_stream([origin, edge], "show", origin=True) == origin
+    assert node_for_stream([origin, edge], "none") is None
     # Visitors this door just sent count against a node until its record says so.
     assert choose_node([roomy, roomier], {"roomier": 4}) == roomy
 
