@@ -327,10 +327,11 @@ def _member(
     title = info["title"]
     exhibition = str(title.get(info["default_language"]) or next(iter(title.values()), ""))
 
-    def state() -> tuple[int, float, tuple[str, ...], tuple[str, ...]]:
+    def state() -> tuple[int, float, tuple[str, ...], tuple[str, ...], int]:
         registry, live = app[SESSIONS_KEY], app[LIVE_KEY]
-        streams = tuple(sorted(live.streams))
-        return registry.places.in_use, registry.load.busy(), streams, tuple(sorted(live.pulled))
+        streams, pulled = tuple(sorted(live.streams)), tuple(sorted(live.pulled))
+        watching = live.health()["viewers"]
+        return registry.places.in_use, registry.load.busy(), streams, pulled, watching
 
     return cluster_member(redis_url, settings.node_id, exhibition, settings.max_sessions, state)
 

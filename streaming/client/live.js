@@ -8,8 +8,10 @@ const stream = decodeURIComponent(window.location.pathname.split('/').filter(Boo
 const $ = (id) => document.getElementById(id);
 const video = $('video');
 const state = { location: null, pc: null, ended: false, lastBytes: 0, lastAt: 0, status: null,
-  decoded: 0, decodedAt: 0 };
+  decoded: 0, decodedAt: 0, packets: 0, packetsAt: 0, recovering: false, recoveries: 0 };
 const UNDECODED_MS = 8000;
+const SILENT_MS = 3000;  // no packet for this long: the node serving us is gone
+const ATTEMPTS_MS = [0, 1000, 2000, 3000, 4000];
 window.museion = state;
 
 function setState(name, text) {
@@ -32,26 +34,60 @@ function end(text, name = 'ended') {
   endSession(state.location);
 }
 
-async function watch() {
-  $('stream').textContent = stream;
-  setState('connecting', 'connecting');
+/** Watch the show: a new session (the first, or after the node serving us was lost).
+ * Resolves true once the relay answered. */
+async function connect() {
   const pc = new RTCPeerConnection({ iceServers: [] });
+  const previous = state.pc;
   state.pc = pc;
+  state.packets = 0;
+  state.packetsAt = 0;
+  state.decoded = 0;
+  state.decodedAt = 0;
+  if (previous) previous.close();
   receiveInto(pc, video);
   pc.addEventListener('connectionstatechange', () => {
+    if (pc !== state.pc) return;
     if (pc.connectionState === 'connected') setState('live', 'live');
-    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') {
-      end('The show has ended, or the connection was lost.');
-    }
+    if (pc.connectionState === 'failed' || pc.connectionState === 'closed') recover();
   });
   try {
     const { location } = await negotiate(pc, { endpoint: `/whep/${encodeURIComponent(stream)}` });
     state.location = location;
+    return true;
   } catch (err) {
-    setState('error', 'not live');
-    say(err instanceof WhepError ? err.message : String(err));
-    return;
+    if (!state.recovering) {
+      setState('error', 'not live');
+      say(err instanceof WhepError ? err.message : String(err));
+    }
+    return false;
   }
+}
+
+/** The node serving us went away (through a cluster's door, another serves the show):
+ * watch again, a few times over about 10 s, before saying the connection was lost. */
+async function recover() {
+  if (state.recovering || state.ended) return;
+  state.recovering = true;
+  setState('connecting', 'reconnecting');
+  endSession(state.location);
+  for (const wait of ATTEMPTS_MS) {
+    await new Promise((resolve) => { setTimeout(resolve, wait); });
+    if (state.ended) break;
+    if (await connect()) {
+      state.recoveries += 1;
+      state.recovering = false;
+      return;
+    }
+  }
+  state.recovering = false;
+  end('The show has ended, or the connection was lost.');
+}
+
+async function watch() {
+  $('stream').textContent = stream;
+  setState('connecting', 'connecting');
+  if (!await connect()) return;
   window.addEventListener('pagehide', () => endSession(state.location, { keepalive: true }));
   setInterval(poll, 1000);
 }
@@ -78,6 +114,15 @@ async function poll() {
     if (report.frameWidth) {
       $('quality').textContent = `${report.frameWidth}×${report.frameHeight} · `
         + `${Math.round(report.framesPerSecond || 0)} fps · ${(kbps / 1000).toFixed(1)} Mbps`;
+    }
+    // No packet for a few seconds: the node serving us is gone; watch elsewhere.
+    const packets = report.packetsReceived || 0;
+    if (packets > state.packets || !state.packetsAt) {
+      state.packets = packets;
+      state.packetsAt = now;
+    } else if (now - state.packetsAt > SILENT_MS && !state.recovering) {
+      recover();
+      return;
     }
     // Packets keep coming but no picture is decoded: this browser cannot show this one
     // (8K, say). Say so plainly and stop the stream rather than show a black box.

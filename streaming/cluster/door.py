@@ -5,11 +5,13 @@ balancing by ``307 Temporary Redirect``, which ``fetch`` follows keeping the POS
 - ``POST /whep`` (a visitor's own gallery session): to the registered node with the most
   places free (the least busy render thread between equals); none free: ``503
   SERVER_FULL``.
-- ``POST /whep/<stream>`` (a live show's or a docent tour's viewer): to a node the stream
-  already flows through; none: ``404 STREAM_NOT_LIVE``.
+- ``POST /whep/<stream>`` (a live show's or a docent tour's viewer): once the stream flows
+  anywhere, to the node with the fewest live viewers, which pulls it from its origin on
+  its first viewer (:mod:`museion.streaming.live.cascade`); none: ``404 STREAM_NOT_LIVE``.
 - ``GET /media/<name>``: to a node serving the exhibition (every node has its files).
-- ``GET /tour/<id>``, ``/tours/<id>``, ``/live/<stream>`` (and its ``/status``): to the
-  node the tour or show flows through, so the page, its room and its WHEP are all there.
+- ``GET /live/<stream>``: the show's page itself (its viewers' offers then come here and
+  are spread); ``/live/<stream>/status``, ``/tour/<id>``, ``/tours/<id>``: to the stream's
+  origin, where a tour's page and room are.
 - ``GET /docent``: to the node a new visitor would get (the docent's page, its room and
   its session stay on that node).
 - ``GET /tours`` and ``GET /live``: every node's lists, merged.
@@ -50,7 +52,14 @@ from museion.streaming.metrics import CONTENT_TYPE
 from museion.streaming.passes import PASS_HEADER
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["DOOR_STORE_KEY", "choose_node", "make_door_app", "node_for_stream", "serve_door"]
+__all__ = [
+    "DOOR_STORE_KEY",
+    "choose_node",
+    "make_door_app",
+    "node_for_stream",
+    "node_for_viewer",
+    "serve_door",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -143,9 +152,19 @@ async def _place(request: web.Request) -> web.Response:
     return _redirect(node, request)
 
 
+def node_for_viewer(nodes: list[NodeRecord], stream: str) -> NodeRecord | None:
+    """Where a viewer of ``stream`` watches: any node, once the stream flows somewhere
+    (one that does not have it yet pulls it from its origin on this first viewer, over
+    one link), the one with the fewest viewers; None while it flows nowhere."""
+    if node_for_stream(nodes, stream) is None:
+        return None
+    return min(nodes, key=lambda n: (n.watching, stream not in n.streams, n.busy, n.id))
+
+
 async def _watch(request: web.Request) -> web.Response:
     stream = request.match_info["stream"]
-    node = node_for_stream(await request.app[DOOR_STORE_KEY].nodes(), stream)
+    nodes = await request.app[DOOR_STORE_KEY].nodes()
+    node = node_for_viewer(nodes, stream)
     if node is None:
         raise StreamNotLive("Nothing is being shown on that stream in this cluster now.")
     return _redirect(node, request)
@@ -169,6 +188,12 @@ async def _to_stream(request: web.Request) -> web.Response:
     if node is None:
         raise web.HTTPNotFound(reason="Nothing is being shown there now")
     return _redirect(node, request)
+
+
+async def _live_page(request: web.Request) -> web.FileResponse:
+    """A show's page, from the door: its viewer's WHEP then comes here too and is spread
+    over the nodes (its status is at the origin)."""
+    return web.FileResponse(client_dir() / "live.html", headers={"Cache-Control": "no-cache"})
 
 
 async def _docent(request: web.Request) -> web.Response:
@@ -297,7 +322,7 @@ def make_door_app(settings: StreamSettings, store: ClusterStore) -> web.Applicat
     app.router.add_get("/live", _merged("shows"))
     app.router.add_get("/tour/{tour}", _to_stream)
     app.router.add_get("/tours/{tour}", _to_stream)
-    app.router.add_get("/live/{stream}", _to_stream)
+    app.router.add_get("/live/{stream}", _live_page)
     app.router.add_get("/live/{stream}/status", _to_stream)
     if settings.cluster_secret is not None:  # the shared line needs passes all nodes can read
         add_line(app, Line(store, settings.cluster_secret.encode()))

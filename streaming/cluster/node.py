@@ -148,15 +148,15 @@ def cluster_member(
     given_id: str | None,
     exhibition: str,
     places: int,
-    state: Callable[[], tuple[int, float, tuple[str, ...], tuple[str, ...]]],
+    state: Callable[[], tuple[int, float, tuple[str, ...], tuple[str, ...], int]],
 ) -> ClusterMember:
     """The member a node joins with: ``state()`` gives its places in use, its render
-    thread's busy share, the live streams flowing through it and those of them it pulls
-    from another node, read at each refresh."""
+    thread's busy share, the live streams flowing through it, those of them it pulls
+    from another node and its live viewers, read at each refresh."""
     ident = node_id(given_id)
 
     def record(url: str) -> NodeRecord:
-        in_use, busy, streams, pulled = state()
+        in_use, busy, streams, pulled, watching = state()
         return NodeRecord(
             id=ident,
             url=url,
@@ -167,6 +167,7 @@ def cluster_member(
             streams=streams,
             updated=time.time(),
             pulled=pulled,
+            watching=watching,
         )
 
     return ClusterMember(ClusterStore(redis_url), record)

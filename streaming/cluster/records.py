@@ -6,7 +6,8 @@ A node is known by ``id`` and reached at ``url`` (its announced ``http://ADDR:PO
 it serves one exhibition (``exhibition``: the scene's id), has ``places`` places of which
 ``in_use`` are taken, its render thread is ``busy`` (0..1, last seconds), and live
 streams flow through it (``streams``: published to it, a docent tour's, or ``pulled`` from
-another node, which it only relays: a tour's page and room are at its origin).
+another node, which it only relays: a tour's page and room are at its origin), and
+``watching`` live viewers watch through it.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class NodeRecord:
     streams: tuple[str, ...] = ()
     updated: float = 0.0
     pulled: tuple[str, ...] = ()
+    watching: int = 0
 
     @property
     def spare(self) -> int:
@@ -113,4 +115,5 @@ def parse_record(raw: str | bytes) -> NodeRecord:
         streams=_names(data, "streams"),
         updated=float(updated),
         pulled=_names(data, "pulled"),
+        watching=_count(data, "watching") if "watching" in data else 0,
     )

@@ -50,6 +50,7 @@ __all__ = [
 
 HUB, DOOR, PORT = "10.77.0.1", "10.77.0.2", 8080
 SECRET = "cluster-net-test-secret"
+PUBLISH_TOKEN = "cluster-net-publish"  # every node takes live shows published with it
 _CLONE_NEWNET = 0x40000000
 _BRIDGE = "mcbr"
 _STREAM = {  # small streams, so that three nodes render side by side on two cores
@@ -249,6 +250,7 @@ async def cluster_net(count: int = 3, max_sessions: int = 2) -> AsyncIterator[Cl
                     "MUSEION_RUNTIME_ASSET_ROOT": str(ASSETS),
                     "MUSEION_STREAMING_REDIS_URL": redis.url,
                     "MUSEION_STREAMING_CLUSTER_SECRET": SECRET,
+                    "MUSEION_STREAMING_PUBLISH_TOKEN": PUBLISH_TOKEN,
                 }
                 door, nodes = await _members(count, folder)
                 members = [door, *nodes.values()]

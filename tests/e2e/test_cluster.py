@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import subprocess
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -26,9 +27,17 @@ import aiohttp
 import pytest
 from aiortc.mediastreams import MediaStreamError, MediaStreamTrack
 
-from tests.conftest import delete, offer, until, viewer
+from museion.streaming.cluster.store import ClusterStore
+from tests.conftest import REPO, delete, offer, until, viewer
 from tests.e2e.browser import WAIT, browser_page
-from tests.e2e.cluster_net import ClusterNet, cluster_net, log_tails, missing_tools
+from tests.e2e.cluster_net import (
+    PUBLISH_TOKEN,
+    ClusterNet,
+    cluster_net,
+    log_tails,
+    missing_tools,
+)
+from tests.tools.cli import MUSEION
 
 pytestmark = [
     pytest.mark.render,
@@ -233,3 +242,84 @@ async def test_a_node_killed_under_a_visitor_who_carries_on_elsewhere_where_they
         assert await page.evaluate("window.museion.labels.language") == "zh"
         assert await page.locator("#overlay").is_hidden()
     assert net.exits[other] == 0 and net.exits["door"] == 0, log_tails(net)
+
+
+async def _watching(net: ClusterNet) -> dict[str, int]:
+    """Live viewers on each running node, as the node counts them (an edge's pull is one
+    viewer at the origin)."""
+    return {
+        name: (await net.health(node.url))["live"]["viewers"]
+        for name, node in net.nodes.items()
+        if node.running
+    }
+
+
+async def _records_watching(net: ClusterNet, total: int, stream: str | None = None) -> None:
+    """Wait until the nodes' records in Redis (what the door places viewers by) count
+    ``total`` live viewers in all (and list ``stream``)."""
+    store = ClusterStore(net.redis.url)
+    try:
+
+        async def counted() -> bool:
+            nodes = await store.nodes()
+            flowing = stream is None or any(stream in n.streams for n in nodes)
+            return flowing and sum(n.watching for n in nodes) >= total
+
+        await until(counted, 20, lambda: log_tails(net)[-2000:])
+    finally:
+        await store.close()
+
+
+async def test_a_live_show_flows_to_edges_and_a_viewer_whose_edge_dies_watches_on() -> None:
+    async with cluster_net(3) as net, browser_page() as page:
+        origin = net.nodes["node-1"]
+        publisher = subprocess.Popen(
+            [*MUSEION, "publish", "testsrc", "--whip", f"{origin.url}/whip/show",
+             "--token", PUBLISH_TOKEN, "--size", "320x180"],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=REPO,
+        )  # fmt: skip
+        try:
+
+            async def listed() -> bool:
+                async with aiohttp.ClientSession() as http, http.get(f"{net.door.url}/live") as r:
+                    return any(s["stream"] == "show" for s in (await r.json())["shows"])
+
+            await until(listed, 30, lambda: log_tails(net)[-2000:])
+            await _records_watching(net, 0, stream="show")
+            async with contextlib.AsyncExitStack() as stack:
+                # Viewers through the door, each once the records count the one before:
+                # the first at the origin, the next on another node, which pulls the show.
+                first = await stack.enter_async_context(viewer(net.door.url, "/show"))
+                await _records_watching(net, 1)
+                second = await stack.enter_async_context(viewer(net.door.url, "/show"))
+                await _records_watching(net, 3)  # the second viewer and its edge's link
+                watchers = [Frames(first.track), Frames(second.track)]
+                # The page, on the third node (another edge).
+                await page.goto(f"{net.door.url}/live/show")
+                await page.wait_for_function(
+                    "window.museion.inbound && window.museion.inbound.framesDecoded > 5",
+                    timeout=WAIT,
+                )
+                location = await page.evaluate("window.museion.location")
+                (page_node,) = [n for n, m in net.nodes.items() if location.startswith(m.url)]
+                watching = await _watching(net)
+                assert page_node != "node-1" and watching[page_node] == 1, (location, watching)
+                # The origin serves its own viewer and one link per edge, not every viewer.
+                assert watching["node-1"] == 3, watching
+                for frames in watchers:
+                    await frames.more(5)
+                # The edge serving the page dies: the page watches on through another node.
+                assert await net.kill(page_node) == -signal.SIGKILL
+                await page.wait_for_function(
+                    "window.museion.recoveries >= 1 && document.body.dataset.state === 'live'",
+                    timeout=WAIT,
+                )
+                decoded = await page.evaluate("window.museion.inbound.framesDecoded")
+                await page.wait_for_function(
+                    "(n) => window.museion.inbound.framesDecoded > n + 5", arg=decoded, timeout=WAIT
+                )
+                moved = await page.evaluate("window.museion.location")
+                assert not moved.startswith(net.nodes[page_node].url)
+        finally:
+            publisher.terminate()
+            publisher.wait(10)
