@@ -116,10 +116,15 @@ async def visit_post(request: web.Request) -> web.Response:
     docent = docent_request(
         settings, request.headers.get("Authorization"), "docent" in request.query
     )
-    offer, parsed = await read_offer(request, settings)
     member = request.app.get(CLUSTER_KEY)
     if member is not None:  # in a cluster: no visitor it cannot account for
         member.check()
+        full = not docent and PASS_HEADER not in request.headers and not registry.room.room()
+        other = await member.elsewhere() if full else None
+        if other is not None:  # any node acts as the door: on to one with room
+            location = f"{other.url}{request.path_qs}"
+            return web.Response(status=307, headers={"Location": location})
+    offer, parsed = await read_offer(request, settings)
     loop = asyncio.get_running_loop()
     async with Reservation("gallery session") as held:
         held_pass = request.headers.get(PASS_HEADER)

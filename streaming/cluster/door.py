@@ -37,6 +37,7 @@ from prometheus_client.registry import Collector
 
 from museion.streaming.client_files import client_dir, index, page_config, static_files
 from museion.streaming.cluster.line import QUEUE_KEY, Line, add_line
+from museion.streaming.cluster.placing import choose_node, node_for_stream, node_for_viewer
 from museion.streaming.cluster.queue import pass_node
 from museion.streaming.cluster.records import NodeRecord
 from museion.streaming.cluster.store import ClusterStore
@@ -52,34 +53,12 @@ from museion.streaming.metrics import CONTENT_TYPE
 from museion.streaming.passes import PASS_HEADER
 from museion.streaming.settings import StreamSettings
 
-__all__ = [
-    "DOOR_STORE_KEY",
-    "choose_node",
-    "make_door_app",
-    "node_for_stream",
-    "node_for_viewer",
-    "serve_door",
-]
+__all__ = ["DOOR_STORE_KEY", "make_door_app", "serve_door"]
 
 logger = logging.getLogger(__name__)
 
 DOOR_STORE_KEY = web.AppKey("door_store", ClusterStore)
 _DOOR_SETTINGS_KEY = web.AppKey("door_settings", StreamSettings)
-_BUSY = 0.95  # a render thread this busy takes no one more, whatever its places say
-
-
-def choose_node(nodes: list[NodeRecord], placed: dict[str, int] | None = None) -> NodeRecord | None:
-    """The node for a new visitor of their own: most places free (less those this door
-    ``placed`` there since the node last wrote its record), then least busy."""
-    placed = placed or {}
-
-    def room(node: NodeRecord) -> int:
-        return node.spare - placed.get(node.id, 0)
-
-    open_nodes = [n for n in nodes if room(n) > 0 and n.busy < _BUSY]
-    if not open_nodes:
-        return None
-    return max(open_nodes, key=lambda n: (room(n), -n.busy, n.id))
 
 
 class Placements:
@@ -108,15 +87,6 @@ class Placements:
 
 
 _PLACEMENTS_KEY = web.AppKey("door_placements", Placements)
-
-
-def node_for_stream(
-    nodes: list[NodeRecord], stream: str, origin: bool = False
-) -> NodeRecord | None:
-    """A node ``stream`` flows through (the least loaded of them; ``origin``: only where
-    it is published or led, not pulled), or None."""
-    flowing = [n for n in nodes if stream in n.streams and not (origin and stream in n.pulled)]
-    return min(flowing, key=lambda n: (n.busy, n.id)) if flowing else None
 
 
 def _redirect(node: NodeRecord, request: web.Request) -> web.Response:
@@ -150,15 +120,6 @@ async def _place(request: web.Request) -> web.Response:
         raise full
     placements.sent(node.id)
     return _redirect(node, request)
-
-
-def node_for_viewer(nodes: list[NodeRecord], stream: str) -> NodeRecord | None:
-    """Where a viewer of ``stream`` watches: any node, once the stream flows somewhere
-    (one that does not have it yet pulls it from its origin on this first viewer, over
-    one link), the one with the fewest viewers; None while it flows nowhere."""
-    if node_for_stream(nodes, stream) is None:
-        return None
-    return min(nodes, key=lambda n: (n.watching, stream not in n.streams, n.busy, n.id))
 
 
 async def _watch(request: web.Request) -> web.Response:

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from museion.streaming.cluster.placing import choose_node
 from museion.streaming.cluster.queue import ClusterQueue
 from museion.streaming.cluster.records import NODE_ID, NodeRecord
 from museion.streaming.cluster.store import NODE_TTL, ClusterStore
@@ -87,6 +88,16 @@ class ClusterMember:
             self._queue = ClusterQueue(self.store)
         node = self._record(self.url).id
         await self._queue.redeem(pass_text, node, secret, time.time())
+
+    async def elsewhere(self) -> NodeRecord | None:
+        """Another node with room for a visitor this one cannot take (None: none has, or
+        Redis does not answer: the visitor then gets this node's own refusal)."""
+        try:
+            nodes = await self.store.nodes()
+        except ClusterUnavailable:
+            return None
+        me = self._record(self.url).id
+        return choose_node([n for n in nodes if n.id != me])
 
     async def refresh(self) -> None:
         """Write the record once (raises :class:`ClusterUnavailable`)."""

@@ -15,7 +15,8 @@ import pytest
 from aiortc import RTCConfiguration, RTCPeerConnection, RTCSessionDescription
 
 from museion.runtime.engine import RenderEngine
-from museion.streaming.cluster.door import choose_node, node_for_stream, serve_door
+from museion.streaming.cluster.door import serve_door
+from museion.streaming.cluster.placing import choose_node, node_for_stream
 from museion.streaming.cluster.records import NodeRecord, RecordInvalid, parse_record
 from museion.streaming.cluster.store import ClusterStore, redacted
 from tests.conftest import LOOPBACK, serve, until, viewer
@@ -313,3 +314,29 @@ async def _stream_registered(url: str, stream: str) -> None:
     while not any(stream in n.streams for n in await _nodes(url)):
         assert time.monotonic() < deadline
         await asyncio.sleep(0.1)
+
+
+async def test_a_full_node_sends_a_visitor_on_to_one_with_room(engine: RenderEngine) -> None:
+    with redis_server() as redis:
+        one = dataclasses.replace(LOOPBACK, redis_url=redis.url, max_sessions=1, admission_fps=0)
+        async with (
+            serve(engine, dataclasses.replace(one, node_id="a")) as a,
+            serve(engine, dataclasses.replace(one, node_id="b")) as b,
+        ):
+            status, _, _, first = await post_offer(f"{a.url}/whep")
+            assert status == 201
+            await _registered_use(redis.url, 1)
+            # A is full: any node acts as the door, sending the next visitor to B.
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(f"{a.url}/whep?lang=zh", data="v=0", allow_redirects=False) as sent,
+            ):
+                assert (sent.status, sent.headers["Location"]) == (307, f"{b.url}/whep?lang=zh")
+            status, where, _, second = await post_offer(f"{a.url}/whep")
+            assert status == 201 and where.startswith(b.url)
+            await _registered_use(redis.url, 2)
+            # Both full: A's own refusal.
+            status, _, full, third = await post_offer(f"{a.url}/whep")
+            assert (status, full["code"]) == (503, "SERVER_FULL")
+            for pc in (first, second, third):
+                await pc.close()
