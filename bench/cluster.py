@@ -53,6 +53,7 @@ from instruments.proc_stats import tree_cpu  # noqa: E402
 from instruments.processes import museion_command  # noqa: E402
 from instruments.table import Row, percentile, ratio, table  # noqa: E402
 from workloads.live_clip import make_clip  # noqa: E402
+from yarl import URL  # noqa: E402
 
 __all__ = ["run"]
 
@@ -110,14 +111,18 @@ async def orbit(net: Cluster, url: str, count: int, seconds: float) -> dict[str,
 
 async def capacity(net: Cluster, seconds: float, most: int) -> dict[str, Any]:
     """The most visitors all at >= 28 fps: on node-1 alone (directly), then on both nodes
-    (through the door); each count tried in turn until one fails."""
+    (through the door); each count tried in turn, from 1, until one fails twice running
+    (the box is shared: one slow run may be a neighbour's)."""
     found: dict[str, Any] = {}
     one = net.nodes["node-1"].url
-    for name, url, step in (("one", one, 1), ("two", net.door.url, 1)):
+    for name, url in (("one", one), ("two", net.door.url)):
         best, runs = 0, []
-        for count in range(step, most + 1, step):
+        for count in range(1, most + 1):
             result = await orbit(net, url, count, seconds)
             runs.append((count, result))
+            if min(result["fps"]) < TARGET_FPS:  # once more: a neighbour's burst?
+                result = await orbit(net, url, count, seconds)
+                runs.append((count, result))
             if min(result["fps"]) < TARGET_FPS:
                 break
             best = count
@@ -138,7 +143,7 @@ async def _post(http: aiohttp.ClientSession, url: str, sdp: str) -> tuple[float,
         took = time.perf_counter() - start
         if reply.status != 201:
             raise RuntimeError(f"POST {url}/whep -> {reply.status}")
-        return took, str(reply.url.join(aiohttp.client.URL(reply.headers["Location"])))
+        return took, str(reply.url.join(URL(reply.headers["Location"])))
 
 
 async def placement(net: Cluster, offers: int) -> dict[str, list[float]]:
@@ -310,7 +315,7 @@ async def cascade(count: int, seconds: float) -> dict[str, Any]:
 
 async def measure(args: argparse.Namespace) -> dict[str, Any]:
     found: dict[str, Any] = {}
-    pinned = {"node-1": "0", "node-2": "1"}
+    pinned: dict[str, str | None] = {"node-1": "0", "node-2": "1"}
     async with cluster(SCENE, pinned, SMALL, ["--max-sessions", "16"]) as net:
         found["capacity"] = await capacity(net, args.seconds, args.max_visitors)
         found["placement"] = await placement(net, args.offers)
