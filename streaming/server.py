@@ -33,9 +33,10 @@ from museion.streaming.admission import (
 from museion.streaming.client_files import client_dir, index, page_config, static_files
 from museion.streaming.cluster.node import CLUSTER_KEY, ClusterMember, cluster_member, join_cluster
 from museion.streaming.cors import add_cors
-from museion.streaming.errors import MediaNotFound, SessionNotFound, StreamingError
+from museion.streaming.errors import MediaNotFound, SessionNotFound
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
+from museion.streaming.listening import start_site
 from museion.streaming.live import LIVE_KEY, add_live_routes
 from museion.streaming.live.stage_feed import stage_feeds
 from museion.streaming.log_limits import limit_bad_request_logs
@@ -372,15 +373,8 @@ async def serve_engine(engine: RenderEngine, settings: StreamSettings) -> AsyncI
     runner = make_runner(make_app(engine, settings), settings)
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise StreamingError(
-                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
-                code="LISTEN_FAILED",
-            ) from exc
-        listening = Listening(runner.app, settings.host, runner.addresses[0][1])
+        port = await start_site(runner, settings.host, settings.port)
+        listening = Listening(runner.app, settings.host, port)
         member = runner.app.get(CLUSTER_KEY)
         if member is None:
             yield listening

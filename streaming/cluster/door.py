@@ -45,10 +45,10 @@ from museion.streaming.cors import add_cors
 from museion.streaming.errors import (
     CapacityReached,
     ClusterUnavailable,
-    StreamingError,
     StreamNotLive,
 )
 from museion.streaming.http_errors import error_middleware
+from museion.streaming.listening import start_site
 from museion.streaming.metrics import CONTENT_TYPE
 from museion.streaming.passes import PASS_HEADER
 from museion.streaming.settings import StreamSettings
@@ -307,16 +307,8 @@ async def serve_door(settings: StreamSettings, redis_url: str) -> AsyncIterator[
     )
     await runner.setup()
     try:
-        site = web.TCPSite(runner, settings.host, settings.port)
-        try:
-            await site.start()
-        except OSError as exc:
-            raise StreamingError(
-                f"cannot listen on {settings.host}:{settings.port}: {exc.strerror}",
-                code="LISTEN_FAILED",
-            ) from exc
-        host, port = runner.addresses[0][:2]
-        logger.info("door: placing visitors from http://%s:%d", host, port)
+        port = await start_site(runner, settings.host, settings.port)
+        logger.info("door: placing visitors from http://%s:%d", settings.host, port)
         yield f"http://{settings.host}:{port}"
     finally:
         await runner.cleanup()

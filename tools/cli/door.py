@@ -10,11 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
 
+from museion.tools.cli.running import until_stopped
 from museion.tools.cli.serve import add_cluster_arguments
 
 __all__ = ["HELP", "add_arguments", "run"]
@@ -59,9 +59,5 @@ async def _door(args: argparse.Namespace) -> int:
     async with serve_door(settings, settings.redis_url) as url:
         sys.stdout.write(f"Museion's door is placing visitors at {url}/\n")
         sys.stdout.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        await until_stopped()
     return 0

@@ -10,10 +10,11 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
-import signal
 import sys
 from pathlib import Path
 from typing import Any
+
+from museion.tools.cli.running import until_stopped
 
 __all__ = ["HELP", "add_arguments", "add_cluster_arguments", "run"]
 
@@ -146,9 +147,5 @@ async def _serve(args: argparse.Namespace) -> int:
     async with serve_scene(scene, runtime, streaming) as gallery:
         sys.stdout.write(f"Museion is serving {name} at {gallery.url}/\n")
         sys.stdout.flush()
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        await stop.wait()
+        await until_stopped()
     return 0
