@@ -19,9 +19,9 @@ import subprocess
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import aiohttp
 
@@ -122,15 +122,13 @@ class Cluster:
     door: Member
     nodes: dict[str, Member]
     folder: Path
-    env: dict[str, str] = field(default_factory=dict)
 
     async def health(self, url: str | None = None) -> dict[str, Any]:
-        async with (
-            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as http,
-            http.get(f"{url or self.door.url}/healthz") as reply,
-        ):
-            result: dict[str, Any] = await reply.json()
-            return result
+        """``GET /healthz`` of ``url`` (default: the door), as JSON."""
+        timeout = aiohttp.ClientTimeout(total=10)
+        async with aiohttp.ClientSession(timeout=timeout) as http:
+            reply = await http.get(f"{url or self.door.url}/healthz")
+            return cast(dict[str, Any], await reply.json())
 
     async def wait_nodes(self, count: int, timeout: float = 60.0) -> None:
         """Until the door counts ``count`` nodes (a set-up wait, polled)."""
@@ -180,7 +178,7 @@ async def cluster(
                          folder / f"{node}.log", cores)
             for node, cores in nodes.items()
         }  # fmt: skip
-        made = Cluster(redis_url, door, members, folder, env)
+        made = Cluster(redis_url, door, members, folder)
         try:
             await asyncio.gather(door.start(), *(m.start() for m in members.values()))
             await made.wait_nodes(len(members))
