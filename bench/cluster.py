@@ -31,15 +31,12 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import json
 import logging
-import os
 import signal
 import statistics
 import sys
 import time
-from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +45,14 @@ REPO = HERE.parent
 sys.path.insert(0, str(HERE))
 
 import aiohttp  # noqa: E402
-from instruments.cluster_procs import Cluster, cluster  # noqa: E402
+from instruments.cluster_procs import (  # noqa: E402
+    Cluster,
+    cluster,
+    receivers,
+    reported_fps,
+    say,
+    watching,
+)
 from instruments.proc_stats import tree_cpu  # noqa: E402
 from instruments.processes import museion_command  # noqa: E402
 from instruments.table import Row, percentile, ratio, table  # noqa: E402
@@ -76,52 +80,55 @@ CLIENT_CORES = "0,1"
 # 1. Capacity ----------------------------------------------------------------------------
 
 
-async def _wait_empty(net: Cluster) -> None:
-    """Until every node holds no session (the last run's visitors gone; set-up, polled)."""
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        counts = [(await net.health(m.url))["sessions"] for m in net.nodes.values()]
-        if not any(counts):
-            return
-        await asyncio.sleep(0.2)
-    raise RuntimeError(f"sessions left over on the nodes: {counts}")
-
-
-async def orbit(net: Cluster, url: str, count: int, seconds: float) -> dict[str, Any]:
-    """``count`` orbiting receivers through ``url``: their fps, and where they landed."""
-    await _wait_empty(net)
-    child = await asyncio.create_subprocess_exec(
-        "taskset", "-c", CLIENT_CORES, sys.executable, str(RECEIVERS), url, str(count),
-        str(seconds), stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
-    )  # fmt: skip
-    assert child.stdin is not None and child.stdout is not None
-    line = await asyncio.wait_for(child.stdout.readline(), 180)
-    if line.strip() != b"ready":
-        raise RuntimeError(f"the receivers did not connect: {line!r}")
+async def orbit(net: Cluster, targets: list[tuple[str, int]], seconds: float) -> dict[str, Any]:
+    """Orbiting receivers, ``count`` through each ``url`` of ``targets`` (one process
+    each, orbiting together): every visitor's fps, and the sessions on each node."""
+    await net.wait_empty()
+    children = [
+        await receivers(RECEIVERS, url, count, seconds, CLIENT_CORES)
+        for url, count in targets
+        if count
+    ]
     placed = [(await net.health(m.url))["sessions"] for m in net.nodes.values()]
-    child.stdin.write(b"go\n")
-    await child.stdin.drain()
-    out = await asyncio.wait_for(child.stdout.read(), 120 + seconds)
-    await child.wait()
-    result: dict[str, Any] = json.loads(out.decode().strip().splitlines()[-1])
-    result["placed"] = placed
-    logger.info("%d visitors at %s: %s", count, url, result)
+    for child in children:
+        assert child.stdin is not None
+        child.stdin.write(b"go\n")
+        await child.stdin.drain()
+    result: dict[str, Any] = {"fps": [], "cores": 0.0, "placed": placed}
+    for child in children:
+        assert child.stdout is not None
+        out = await asyncio.wait_for(child.stdout.read(), 120 + seconds)
+        await child.wait()
+        got = json.loads(out.decode().strip().splitlines()[-1])
+        result["fps"] += got["fps"]
+        result["cores"] += got["cores"]
+    logger.info("%s: %s", targets, result)
     return result
 
 
+def _ways(net: Cluster) -> dict[str, Any]:
+    """How N visitors reach the nodes: node-1 alone, both nodes through the door, and both
+    nodes directly, N split evenly (the cores' sum, without the door's choices)."""
+    one, two = net.nodes["node-1"].url, net.nodes["node-2"].url
+    return {
+        "one": lambda n: [(one, n)],
+        "two": lambda n: [(net.door.url, n)],
+        "split": lambda n: [(one, n - n // 2), (two, n // 2)],
+    }
+
+
 async def capacity(net: Cluster, seconds: float, most: int) -> dict[str, Any]:
-    """The most visitors all at >= 28 fps: on node-1 alone (directly), then on both nodes
-    (through the door); each count tried in turn, from 1, until one fails twice running
-    (the box is shared: one slow run may be a neighbour's)."""
+    """The most visitors all at >= 28 fps, each way of :func:`_ways`; each count tried in
+    turn, from 1, until one fails twice running (the box is shared: one slow run may be a
+    neighbour's)."""
     found: dict[str, Any] = {}
-    one = net.nodes["node-1"].url
-    for name, url in (("one", one), ("two", net.door.url)):
+    for name, targets in _ways(net).items():
         best, runs = 0, []
         for count in range(1, most + 1):
-            result = await orbit(net, url, count, seconds)
+            result = await orbit(net, targets(count), seconds)
             runs.append((count, result))
             if min(result["fps"]) < TARGET_FPS:  # once more: a neighbour's burst?
-                result = await orbit(net, url, count, seconds)
+                result = await orbit(net, targets(count), seconds)
                 runs.append((count, result))
             if min(result["fps"]) < TARGET_FPS:
                 break
@@ -151,7 +158,7 @@ async def placement(net: Cluster, offers: int) -> dict[str, list[float]]:
     (alternating which goes first), every session DELETEd."""
     from aiortc import RTCConfiguration, RTCPeerConnection
 
-    await _wait_empty(net)
+    await net.wait_empty()
     times: dict[str, list[float]] = {"door": [], "direct": []}
     async with aiohttp.ClientSession() as http:
         for n in range(offers):
@@ -193,7 +200,7 @@ async def failover(net: Cluster, kills: int) -> list[float]:
     sys.path.insert(0, str(REPO))
     from tests.chromium import CHROMIUM_ARGS
 
-    await _wait_empty(net)
+    await net.wait_empty()
     took: list[float] = []
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(
@@ -223,65 +230,27 @@ async def failover(net: Cluster, kills: int) -> list[float]:
 # 4. Live cascade ------------------------------------------------------------------------
 
 
-@contextlib.asynccontextmanager
-async def watching(urls: list[str], count: int) -> AsyncIterator[list[asyncio.subprocess.Process]]:
-    """``count`` counting viewers of each of ``urls`` (one process each), all receiving."""
-    made = []
-    try:
-        for url in urls:
-            command = [sys.executable, str(VIEWERS), "--mode", "whep", "--url", url,
-                       "--mount", "1", "-n", str(count), "--stagger", "0.05",
-                       "--ready-timeout", "120", "--full", "1"]  # fmt: skip
-            process = await asyncio.create_subprocess_exec(
-                *command,
-                stdin=asyncio.subprocess.PIPE,
-                stdout=asyncio.subprocess.PIPE,
-                env=dict(os.environ, VIEWER_HOST_IP="127.0.0.1"),
-            )
-            made.append(process)
-        for process in made:
-            assert process.stdout is not None
-            ready = (await asyncio.wait_for(process.stdout.readline(), 180)).decode()
-            if not ready.startswith("READY"):
-                raise RuntimeError(f"the viewers did not connect: {ready!r}")
-        yield made
-    finally:
-        for process in made:
-            if process.returncode is None:
-                process.kill()
-                await process.wait()
-
-
-async def _say(processes: list[asyncio.subprocess.Process], word: str) -> None:
-    for process in processes:
-        assert process.stdin is not None
-        process.stdin.write(f"{word}\n".encode())
-        await process.stdin.drain()
-
-
-async def _fps(process: asyncio.subprocess.Process) -> list[float]:
-    assert process.stdout is not None
-    while line := (await asyncio.wait_for(process.stdout.readline(), 60)).decode():
-        if line.startswith("RESULT "):
-            return [float(r["fps"]) for r in json.loads(line[7:])]
-    return []
-
-
 async def origin_cores(
     net: Cluster, urls: list[str], count: int, seconds: float
-) -> tuple[float, list[float]]:
-    """The origin's cores while ``count`` viewers watch each of ``urls``; their fps."""
-    origin = net.nodes["origin"].pid
-    async with watching(urls, count) as viewers:
+) -> tuple[float, float, list[float]]:
+    """The origin's cores and all nodes' together while ``count`` viewers watch each of
+    ``urls``; the viewers' fps."""
+    pids = {name: member.pid for name, member in net.nodes.items()}
+
+    def cpu() -> dict[str, float]:
+        return {name: tree_cpu(pid) for name, pid in pids.items()}
+
+    async with watching(VIEWERS, urls, count) as viewers:
         await asyncio.sleep(1.0)  # settle: every pull and viewer flowing
-        await _say(viewers, "START")
-        cpu0, t0 = tree_cpu(origin), time.monotonic()
+        await say(viewers, "START")
+        cpu0, t0 = cpu(), time.monotonic()
         await asyncio.sleep(seconds)
-        cores = (tree_cpu(origin) - cpu0) / (time.monotonic() - t0)
-        await _say(viewers, "STOP")
-        fps = [f for v in viewers for f in await _fps(v)]
-    logger.info("origin cores %.2f with %d x %d viewers", cores, len(urls), count)
-    return cores, fps
+        cpu1, wall = cpu(), time.monotonic() - t0
+        await say(viewers, "STOP")
+        fps = [f for v in viewers for f in await reported_fps(v)]
+    cores = {name: (cpu1[name] - cpu0[name]) / wall for name in pids}
+    logger.info("cores with %d x %d viewers: %s", len(urls), count, cores)
+    return cores["origin"], sum(cores.values()), fps
 
 
 async def cascade(count: int, seconds: float) -> dict[str, Any]:
@@ -339,12 +308,21 @@ def rows(found: dict[str, Any], viewers: int) -> list[Row]:
             ratio(two, one),
         )
     ]
-    for name in ("one", "two"):
+    split = cap["split"]["best"]
+    out.append(
+        (
+            "  the same on 2 nodes directly, split evenly (no door)",
+            f"{split} on 2 nodes",
+            f"{one} on 1 node",
+            ratio(split, one),
+        )
+    )
+    ways = {"one": "1 node", "two": "2 nodes via door", "split": "2 nodes split"}
+    for name, way in ways.items():
         for count, r in cap[name]["runs"]:
             out.append(
                 (
-                    f"  {name} node{'s' if name == 'two' else ''}, {count} visitors: "
-                    "fps min/mean (per node)",
+                    f"  {way}, {count} visitors: fps min/mean [sessions per node]",
                     f"{min(r['fps']):.1f} / {statistics.mean(r['fps']):.1f} {r['placed']}",
                     f"clients {r['cores']:.2f} cores",
                     "",
@@ -378,18 +356,22 @@ def rows(found: dict[str, Any], viewers: int) -> list[Row]:
                 "",
             )
         )
-    (alone, seen_alone), (cascaded, seen_edges) = (
-        found["cascade"]["alone"],
-        found["cascade"]["cascaded"],
-    )
-    out.append(
+    alone, alone_all, seen_alone = found["cascade"]["alone"]
+    cascaded, cascaded_all, seen_edges = found["cascade"]["cascaded"]
+    out += [
         (
             f"live cascade: origin cores, 3 x {viewers} viewers on 3 edges (edges on same box)",
             f"{cascaded:.3f} (fps min {min(seen_edges, default=0):.1f})",
             f"{alone:.3f} all on origin (fps min {min(seen_alone, default=0):.1f})",
             ratio(cascaded, alone),
-        )
-    )
+        ),
+        (
+            "  all four nodes' cores together (origin + 3 edges)",
+            f"{cascaded_all:.3f}",
+            f"{alone_all:.3f}",
+            ratio(cascaded_all, alone_all),
+        ),
+    ]
     return out
 
 

@@ -1,6 +1,7 @@
 """A cluster on this box for a bench: a real ``redis-server``, ``museion door`` and
 ``museion serve`` nodes as processes on 127.0.0.1 (ports chosen by the kernel), each node
-pinned to cores with ``taskset`` when asked.
+pinned to cores with ``taskset`` when asked; and its clients as processes (orbiting
+receivers, counting live viewers), so that no client shares the bench's own process.
 
 Taken, smaller, from the tests' ``tests/e2e/cluster_net.py`` and
 ``tests/streaming/cluster/redis_server.py`` (benches do not import tests/): no network
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import AsyncIterator, Iterator
@@ -27,7 +30,10 @@ import aiohttp
 
 from instruments.processes import museion_command
 
-__all__ = ["Cluster", "Member", "cluster", "redis_server"]
+__all__ = [
+    "Cluster", "Member", "cluster", "receivers", "redis_server", "reported_fps", "say",
+    "watching",
+]  # fmt: skip
 
 SECRET = "bench-cluster-secret"
 HOST = "127.0.0.1"
@@ -141,6 +147,19 @@ class Cluster:
                 raise RuntimeError(f"the door never counted {count} nodes")
             await asyncio.sleep(0.1)
 
+    async def wait_empty(self) -> None:
+        """Until every node holds no session and the door's records say so too (a record
+        a second old still counting the last run's visitors would skew its choices)."""
+        deadline = time.monotonic() + 60
+        while True:
+            counts = [(await self.health(m.url))["sessions"] for m in self.nodes.values()]
+            counts.append((await self.health())["places_in_use"])
+            if not any(counts):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"sessions left over on the nodes: {counts}")
+            await asyncio.sleep(0.2)
+
     async def stop(self) -> None:
         for member in [*self.nodes.values(), self.door]:
             await member.stop()
@@ -185,3 +204,72 @@ async def cluster(
             yield made
         finally:
             await made.stop()
+
+
+# The clients, as processes ---------------------------------------------------------------
+
+
+async def receivers(
+    script: Path, url: str, count: int, seconds: float, cores: str
+) -> asyncio.subprocess.Process:
+    """One process (on ``cores``) of ``count`` orbiting receivers (``script``:
+    ``workloads/orbit_receivers.py``) through ``url``, connected: it orbits on "go"."""
+    child = await asyncio.create_subprocess_exec(
+        "taskset", "-c", cores, sys.executable, str(script), url, str(count), str(seconds),
+        stdin=asyncio.subprocess.PIPE, stdout=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdout is not None
+    line = await asyncio.wait_for(child.stdout.readline(), 180)
+    if line.strip() != b"ready":
+        raise RuntimeError(f"the receivers did not connect: {line!r}")
+    return child
+
+
+@contextlib.asynccontextmanager
+async def watching(
+    script: Path, urls: list[str], count: int
+) -> AsyncIterator[list[asyncio.subprocess.Process]]:
+    """``count`` counting viewers (``script``: ``relay_viewer.py``) of each of ``urls``,
+    one process each, all receiving, for the block."""
+    made = []
+    try:
+        for url in urls:
+            command = [sys.executable, str(script), "--mode", "whep", "--url", url,
+                       "--mount", "1", "-n", str(count), "--stagger", "0.05",
+                       "--ready-timeout", "120", "--full", "1"]  # fmt: skip
+            made.append(
+                await asyncio.create_subprocess_exec(
+                    *command,
+                    stdin=asyncio.subprocess.PIPE,
+                    stdout=asyncio.subprocess.PIPE,
+                    env=dict(os.environ, VIEWER_HOST_IP=HOST),
+                )
+            )
+        for process in made:
+            assert process.stdout is not None
+            ready = (await asyncio.wait_for(process.stdout.readline(), 180)).decode()
+            if not ready.startswith("READY"):
+                raise RuntimeError(f"the viewers did not connect: {ready!r}")
+        yield made
+    finally:
+        for process in made:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+
+
+async def say(processes: list[asyncio.subprocess.Process], word: str) -> None:
+    """``word`` on a line to each viewer process (START, STOP)."""
+    for process in processes:
+        assert process.stdin is not None
+        process.stdin.write(f"{word}\n".encode())
+        await process.stdin.drain()
+
+
+async def reported_fps(process: asyncio.subprocess.Process) -> list[float]:
+    """Each viewer's fps from a viewer process's "RESULT" line (after STOP)."""
+    assert process.stdout is not None
+    while line := (await asyncio.wait_for(process.stdout.readline(), 60)).decode():
+        if line.startswith("RESULT "):
+            return [float(r["fps"]) for r in json.loads(line[7:])]
+    return []
