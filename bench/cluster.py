@@ -12,7 +12,8 @@ cores give, with the clients on the same two cores as the servers.  Everything i
    aiortc peers sending 60 orbit commands a second, counting frames undecoded) in one
    process on both cores (shared with the nodes: an honest limit of this box).  The most
    visitors that all get >= 28 fps on two nodes through the door, against on one node
-   directly.
+   directly; and on two nodes directly, split evenly: what the cores add up to without
+   the door's choices (which follow the nodes' records, rewritten every second).
 2. Placement: one offer POSTed through the door (307, then the node's WHEP answer) and the
    same offer POSTed to that node directly, alternating, each session DELETEd after.
 3. Failover: a Chromium visitor who came through the door; its node SIGKILLed; the time
