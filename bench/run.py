@@ -17,6 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import browser
+import cluster
 import docent
 import flood
 import gallery
@@ -49,6 +50,7 @@ def main() -> int:
     rows += stereo.run()
     rows += headset.run()
     rows += simulcast.run()
+    rows += cluster.run()
     sys.stdout.write(table(rows))
     return 0
 
