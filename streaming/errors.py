@@ -5,11 +5,13 @@ from __future__ import annotations
 from museion.scenes.errors import MuseionError
 
 __all__ = [
+    "ActionForbidden",
     "AuthorizationRequired",
     "CapacityReached",
     "ClusterUnavailable",
     "CodecUnsupported",
     "CommandError",
+    "CsrfRejected",
     "IceRestartUnsupported",
     "LayerUnknown",
     "MediaNotFound",
@@ -21,7 +23,11 @@ __all__ = [
     "SdpMalformed",
     "SdpTooLarge",
     "SessionNotFound",
+    "SignInFailed",
+    "SignInRequired",
+    "SignInThrottled",
     "SignallingError",
+    "StaffError",
     "StreamBusy",
     "StreamNameInvalid",
     "StreamNotLive",
@@ -231,3 +237,46 @@ class OriginUnreachable(SignallingError):
 
     code = "ORIGIN_UNREACHABLE"
     retry_after = 5
+
+
+# Staff sign-in and roles (streaming/staff): who may do what in the studio.
+class StaffError(StreamingError):
+    """A staff request refused; ``code`` says why.  Account-file problems use this class
+    with ``USERS_FILE_INVALID``, ``USER_EXISTS``, ``USER_UNKNOWN``, ``ROLE_UNKNOWN``,
+    ``USER_NAME_INVALID`` or ``PASSWORD_TOO_SHORT``."""
+
+    code = "STAFF_ERROR"
+
+
+class SignInRequired(StaffError):
+    """The action needs a signed-in staff member and the request has no valid session."""
+
+    code = "SIGN_IN_REQUIRED"
+
+
+class SignInFailed(StaffError):
+    """The name or password is wrong (the same answer for an unknown name)."""
+
+    code = "SIGN_IN_FAILED"
+
+
+class ActionForbidden(StaffError):
+    """The staff member's role does not allow this action."""
+
+    code = "ROLE_FORBIDDEN"
+
+
+class CsrfRejected(StaffError):
+    """A state-changing studio request without its session's CSRF token, or a wrong one."""
+
+    code = "CSRF_REJECTED"
+
+
+class SignInThrottled(StaffError):
+    """Too many failed sign-ins from this address or for this account; wait ``retry_after``."""
+
+    code = "SIGN_IN_THROTTLED"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

@@ -9,13 +9,15 @@ from aiohttp import web
 
 from museion.runtime.errors import ViewPoolExhausted
 from museion.scenes.errors import MuseionError
-from museion.streaming.errors import (
+from museion.streaming.errors import (  # the staff studio's sign-in and roles
+    ActionForbidden,
     AuthorizationRequired,
     CapacityReached,
     ClusterSecretRejected,
     ClusterSecretRequired,
     ClusterUnavailable,
     CodecUnsupported,
+    CsrfRejected,
     IceRestartUnsupported,
     LayerUnknown,
     MediaNotFound,
@@ -27,6 +29,10 @@ from museion.streaming.errors import (
     SdpMalformed,
     SdpTooLarge,
     SessionNotFound,
+    SignInFailed,
+    SignInRequired,
+    SignInThrottled,
+    StaffError,
     StreamBusy,
     StreamNameInvalid,
     StreamNotLive,
@@ -66,6 +72,13 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (ClusterUnavailable, 503),
     (OriginUnreachable, 503),
     (ViewPoolExhausted, 503),
+    # the staff studio: no session, wrong password, wrong role or CSRF token, throttled
+    (SignInRequired, 401),
+    (SignInFailed, 401),
+    (ActionForbidden, 403),
+    (CsrfRejected, 403),
+    (SignInThrottled, 429),
+    (StaffError, 400),
 ]
 
 
@@ -84,7 +97,7 @@ def error_response(error: MuseionError) -> web.Response:
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="museion"'
 
-    if status == 503:
+    if status in (429, 503):
         response.headers["Retry-After"] = str(getattr(error, "retry_after", 10))
     return response
 
