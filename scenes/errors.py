@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["AssetRejected", "MuseionError", "SceneError", "SceneInvalid", "SceneIssue"]
+__all__ = [
+    "AssetRejected",
+    "DiskFull",
+    "DraftChanged",
+    "LibraryError",
+    "MuseionError",
+    "SceneError",
+    "SceneInvalid",
+    "SceneIssue",
+]
 
 
 class MuseionError(Exception):
@@ -74,3 +83,32 @@ class SceneInvalid(SceneError):
         head = f"the scene document has {count} problem{'s' if count != 1 else ''}"
         super().__init__(head + ":\n" + "\n".join(str(i) for i in issues))
         self.issues = tuple(issues)
+
+
+# -- An exhibition's library on disk: drafts, versions, audit (museion.scenes.library) --
+
+
+class LibraryError(SceneError):
+    """A draft, version or audit operation failed; codes: ``NO_DRAFT``, ``NOTHING_PUBLISHED``,
+    ``VERSION_NOT_FOUND``, ``VERSION_CORRUPT``, ``WRITE_FAILED``, ``READ_FAILED``."""
+
+    code = "LIBRARY_ERROR"
+
+
+class DraftChanged(LibraryError):
+    """A write named a stale ``If-Match``: someone saved the draft since (HTTP maps it to 412)."""
+
+    code = "DRAFT_CHANGED"
+
+    def __init__(self, current: str | None) -> None:
+        super().__init__(
+            "the draft was changed by someone else since you opened it; reload it and "
+            "apply your change again"
+        )
+        self.current = current
+
+
+class DiskFull(LibraryError):
+    """The disk filled up mid-write; nothing live changed."""
+
+    code = "DISK_FULL"
