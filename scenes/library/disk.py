@@ -61,6 +61,11 @@ class Disk:
     def replace(self, path: Path, chunks: Iterable[bytes]) -> None:
         """Make ``path`` hold ``chunks``: temp file in the same folder, fsync, rename, fsync
         the folder.  A crash leaves the old file or the new one, never a mix."""
+        self.commit(self.stage(path, chunks), path)
+
+    def stage(self, path: Path, chunks: Iterable[bytes]) -> Path:
+        """Write ``chunks`` to a synced temporary file beside ``path`` (the space is taken
+        now, so a later :meth:`commit` cannot run out of it)."""
         folder = path.parent
         temp: str | None = None
         try:
@@ -73,14 +78,20 @@ class Disk:
             finally:
                 os.close(fd)
             os.chmod(temp, 0o644)
-            os.replace(temp, path)
-            temp = None
-            self.sync_folder(folder)
         except OSError as exc:
-            raise self.fail(exc, path) from exc
-        finally:
             if temp is not None:
                 Path(temp).unlink(missing_ok=True)
+            raise self.fail(exc, path) from exc
+        return Path(temp)
+
+    def commit(self, temp: Path, path: Path) -> None:
+        """Rename a staged file over ``path`` and sync the folder."""
+        try:
+            os.replace(temp, path)
+            self.sync_folder(path.parent)
+        except OSError as exc:
+            temp.unlink(missing_ok=True)
+            raise self.fail(exc, path) from exc
 
     def append(self, path: Path, line: bytes) -> None:
         """Append one line durably.  A crash may leave a torn last line; readers skip it,

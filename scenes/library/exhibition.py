@@ -8,9 +8,9 @@ Layout (every file written whole by :class:`Disk`, so a SIGKILL leaves old or ne
     objects/ab/<sha256>   documents and asset files, stored once each
     audit.jsonl           who, when, what: one JSON line per change
 
-Publishing writes objects, then the manifest, then moves the pointer, then audits; a crash
-at any point leaves the live version whole.  The audit line is written last, so a kill just
-before it loses that one line, never a version.  Writers of one folder take an ``flock``.
+Publishing writes objects, then the manifest, then stages the new pointer, audits, and
+renames it into place; a crash or a full disk at any point leaves the live version whole.
+Writers of one folder take an ``flock``.
 """
 
 from __future__ import annotations
@@ -120,6 +120,7 @@ class Exhibition:
         ``SceneInvalid`` on a bad document, leaving the draft as it was."""
         new = dump_scene(_as_document(document))
         with self._locked():
+            self._sweep()
             old = self._draft_bytes()
             current = None if old is None else etag_of(old)
             if if_match != current:
@@ -127,9 +128,9 @@ class Exhibition:
             if old == new:
                 return etag_of(new)
             before = {} if old is None else json.loads(old)
-            self.disk.replace(self.root / DRAFT, [new])
             patch = _patch(before, json.loads(new))
-            append_audit(self.disk, self.root / AUDIT, AuditEntry("draft", who, utc_now(), patch))
+            entry = AuditEntry("draft", who, utc_now(), patch)
+            self._replace_audited(self.root / DRAFT, new, entry)
         log.info("draft of %s saved by %s", self.root.name, who)
         return etag_of(new)
 
@@ -262,10 +263,21 @@ class Exhibition:
         return self.version(text)
 
     def _move_pointer(self, action: str, version: Version, patch: list[Any], who: str) -> None:
-        self.disk.replace(self.root / POINTER, [version.id.encode("ascii") + b"\n"])
         entry = AuditEntry(action, who, utc_now(), patch, version.id)
-        append_audit(self.disk, self.root / AUDIT, entry)
+        self._replace_audited(self.root / POINTER, version.id.encode("ascii") + b"\n", entry)
         log.info("%s: %s %s by %s", self.root.name, action, version.id[:12], who)
+
+    def _replace_audited(self, path: Path, data: bytes, entry: AuditEntry) -> None:
+        """Stage ``data``, append ``entry``, then rename: a full disk fails before anything
+        live changes.  A kill between the last two leaves one audit line for a change that
+        did not land (the live files are the truth; the next change is audited from them)."""
+        staged = self.disk.stage(path, [data])
+        try:
+            append_audit(self.disk, self.root / AUDIT, entry)
+        except BaseException:
+            staged.unlink(missing_ok=True)
+            raise
+        self.disk.commit(staged, path)
 
     def _sweep(self) -> None:
         """Remove temporary files a killed writer left (only writers make them, and every
