@@ -9,7 +9,7 @@ from aiohttp import web
 
 from museion.runtime.errors import ViewPoolExhausted
 from museion.scenes.errors import MuseionError
-from museion.streaming.errors import (  # the staff studio's sign-in and roles
+from museion.streaming.errors import (
     ActionForbidden,
     AuthorizationRequired,
     CapacityReached,

@@ -57,7 +57,7 @@ logger = logging.getLogger(__name__)
 LOGIN_PATH = "/studio/login"
 LOGOUT_PATH = "/studio/logout"
 SESSION_PATH = "/studio/session"
-STAFF_KEY = "museion.staff"
+STAFF_KEY: web.RequestKey[Session | None] = web.RequestKey("museion.staff")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 GUARDED_PREFIXES = ("/studio", "/api")
 MAX_LOGIN_BYTES = 8192
@@ -69,8 +69,7 @@ def current_staff(request: web.Request) -> Session | None:
     """The request's signed-in staff member, or None for an anonymous visitor."""
     if STAFF_KEY not in request:
         raise RuntimeError("the staff middleware is not installed on this app")
-    session: Session | None = request[STAFF_KEY]
-    return session
+    return request[STAFF_KEY]
 
 
 def check(request: web.Request, action: Action) -> Session | None:
