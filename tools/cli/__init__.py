@@ -24,6 +24,7 @@ from museion.tools.cli import (
     samples,
     scene,
     serve,
+    user,
     validate,
 )
 
@@ -53,6 +54,7 @@ VERBS: dict[str, Verb] = {
     "optimize": optimize,
     "preview": preview,
     "publish": publish,
+    "user": user,
 }
 
 
