@@ -167,13 +167,14 @@ class StaffGate:
     async def login(self, request: web.Request) -> web.Response:
         name, password = await _credentials(request)
         address = request.remote or "unknown"
+        account = name[:65]  # no account name is longer: a bounded key, still unique
         now = self.clock()
-        wait = self.throttle.retry_after(address, name, now)
+        wait = self.throttle.retry_after(address, account, now)
         if wait:
             raise SignInThrottled(
                 f"Too many failed sign-ins; try again in {wait} seconds.", retry_after=wait
             )
-        self.throttle.attempt(address, name, now)
+        self.throttle.attempt(address, account, now)
         users = self.directory.users()
         loop = asyncio.get_running_loop()
         verified = await loop.run_in_executor(
@@ -182,7 +183,7 @@ class StaffGate:
         if verified is None:
             logger.warning("failed sign-in for %r from %s", name[:64], address)
             raise SignInFailed("The name or password is wrong.")
-        self.throttle.succeeded(address, name, now)
+        self.throttle.succeeded(address, account, now)
         if verified.rehashed is not None and self.directory.path is not None:
             rehashed, path = verified.rehashed, self.directory.path
             await loop.run_in_executor(

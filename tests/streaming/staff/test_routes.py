@@ -3,6 +3,7 @@ throttle, forged and expired cookies, the role x action matrix and CSRF."""
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 from collections.abc import Iterator
@@ -108,6 +109,18 @@ async def test_failures_are_throttled_then_recover(accounts: Path) -> None:
             assert r.headers["Retry-After"] == "30"
         clock.now += 30
         assert await login(client, "venue")
+
+
+async def test_attempts_at_once_cannot_slip_past_the_limit(accounts: Path) -> None:
+    async with studio(accounts, Clock(), cookie_secure=False) as app, app.client() as client:
+
+        async def attempt(n: int) -> int:
+            credentials = {"name": "admin", "password": f"guess {n}"}
+            async with client.post("/studio/login", json=credentials) as r:
+                return r.status
+
+        statuses = await asyncio.gather(*(attempt(n) for n in range(12)))
+        assert sorted(statuses) == [401] * 5 + [429] * 7
 
 
 def _forge(cookie: str, **changes: object) -> str:

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+import shutil
 import stat
+import tempfile
 from pathlib import Path
 
 import pytest
 from argon2 import PasswordHasher
+from hypothesis import given
+from hypothesis import strategies as st
 
 from museion.streaming.errors import StaffError
 from museion.streaming.staff.roles import Role
@@ -100,3 +104,17 @@ def test_a_bad_file_is_refused(tmp_path: Path, content: bytes) -> None:
     with pytest.raises(StaffError) as caught:
         load_users(path)
     assert caught.value.code == "USERS_FILE_INVALID"
+
+
+@given(st.binary(max_size=400))
+def test_any_bytes_read_as_accounts_or_a_documented_refusal(content: bytes) -> None:
+    path = Path(tempfile.mkdtemp()) / "users.json"
+    path.write_bytes(content)
+    try:
+        users = load_users(path)
+    except StaffError as exc:
+        assert exc.code == "USERS_FILE_INVALID"
+    else:
+        assert all(user.hash.startswith("$argon2") for user in users.values())
+    finally:
+        shutil.rmtree(path.parent)
