@@ -29,7 +29,7 @@ class FillingDisk(Disk):
 
 
 def _temporaries(root: Path) -> list[Path]:
-    return [p for p in root.rglob(".*.tmp")]
+    return list(root.rglob(".*.tmp"))
 
 
 def test_a_full_disk_at_any_write_of_a_publish_leaves_the_live_version(tmp_path: Path) -> None:
