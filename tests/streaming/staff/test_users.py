@@ -6,6 +6,8 @@ import json
 import shutil
 import stat
 import tempfile
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -16,6 +18,7 @@ from hypothesis import strategies as st
 from museion.streaming.errors import StaffError
 from museion.streaming.staff.roles import Role
 from museion.streaming.staff.users import (
+    StaffUser,
     add_user,
     load_users,
     remove_user,
@@ -118,3 +121,18 @@ def test_any_bytes_read_as_accounts_or_a_documented_refusal(content: bytes) -> N
         assert all(user.hash.startswith("$argon2") for user in users.values())
     finally:
         shutil.rmtree(path.parent)
+
+
+def _adding(name: str) -> Callable[[dict[str, StaffUser]], dict[str, StaffUser]]:
+    return lambda users: add_user(users, name, Role.VENUE, PASSWORD, HASHER)
+
+
+def test_changes_at_once_are_none_of_them_lost(tmp_path: Path) -> None:
+    """The CLI adding while the server rehashes: the lock serializes read-change-save."""
+    path = tmp_path / "users.json"
+    names = [f"user{n}" for n in range(4)]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        done = [pool.submit(update_users, path, _adding(name)) for name in names]
+        for future in done:
+            future.result()
+    assert sorted(load_users(path)) == names
