@@ -13,6 +13,7 @@ from museion.scenes.document.file import dump_scene
 from museion.scenes.document.loader import load_scene
 from museion.scenes.errors import SceneInvalid
 from museion.scenes.library import DraftChanged, Exhibition, LibraryError
+from tests.gltf_fixtures import solid_png, triangle, write_gltf
 from tests.scenes.library.library_fixtures import exhibition_folder, revision, revision_of
 
 
@@ -193,3 +194,25 @@ def test_nothing_published_and_no_draft_are_errors_with_codes(exhibition: Exhibi
     with pytest.raises(LibraryError) as caught:
         exhibition.publish("pat")
     assert caught.value.code == "NO_DRAFT"
+
+
+def test_a_gltf_s_external_buffer_and_texture_are_part_of_the_version(
+    exhibition: Exhibition,
+) -> None:
+    folder = exhibition.root / "models"
+    folder.mkdir()
+    (folder / "skin.png").write_bytes(solid_png(4, 4, (200, 120, 40)))
+    document, blob = triangle(image_uri="skin.png")
+    write_gltf(folder, "tri.gltf", document, blob)
+    etag = exhibition.save_draft(revision(1, asset="models/tri.gltf"), None, "ada")
+    first = exhibition.publish("pat")
+    assert {"models/tri.gltf", "models/tri.bin", "models/skin.png"} <= set(first.files)
+    texture = (folder / "skin.png").read_bytes()
+    assert first.files["models/skin.png"] == hashlib.sha256(texture).hexdigest()
+    # a new texture alone, same document: a new version
+    (folder / "skin.png").write_bytes(solid_png(4, 4, (10, 120, 240)))
+    exhibition.save_draft(revision(1, asset="models/tri.gltf"), etag, "ada")
+    second = exhibition.publish("pat")
+    assert second.id != first.id and second.document == first.document
+    assert exhibition.diff(first.id, second.id) == []
+    exhibition.check(first.id)  # the old texture is still stored whole
