@@ -182,11 +182,9 @@ class Exhibition:
         return target
 
     def published(self) -> Version | None:
-        """The live version (checked whole), or ``None`` before the first publish."""
-        live = self._pointer()
-        if live is not None:
-            self.check(live.id)
-        return live
+        """The live version, or ``None`` before the first publish.  Its manifest is checked
+        against its id; :meth:`check` hashes every file too (slow for a 2 GB scan)."""
+        return self._pointer()
 
     def published_document(self) -> SceneDocument:
         live = self.published()

@@ -41,6 +41,7 @@ def main(mount: Path, spare: int) -> dict[str, Any]:
         result.update(code=exc.code, message=exc.message)
     whole = exhibition.published()
     result["live_unchanged"] = whole is not None and whole.id == live.id
+    exhibition.check(live.id)  # every file of it hashes right, or VERSION_CORRUPT
     result["live_revision"] = revision_of(exhibition.published_document().title)
     result["temporaries"] = [str(p) for p in root.rglob(".*.tmp")]
     result["audit"] = [e.action for e in exhibition.audit()]

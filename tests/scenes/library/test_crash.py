@@ -78,7 +78,7 @@ def _check_whole(exhibition: Exhibition) -> int:
         digests.update(version.files.values())
     for digest in digests:
         exhibition.objects.check(digest)
-    live = exhibition.published()
+    live = exhibition.published()  # its manifest; its objects were hashed above
     return 0 if live is None else revision_of(exhibition.document(live.id).title)
 
 

@@ -174,9 +174,10 @@ def test_a_damaged_object_is_found_by_its_hash(exhibition: Exhibition) -> None:
     first = exhibition.publish("pat")
     damaged = exhibition.root / "objects" / first.document[:2] / first.document
     damaged.write_bytes(damaged.read_bytes().replace(b"rev 1", b"rev 7"))
-    with pytest.raises(LibraryError) as caught:
-        exhibition.published()
-    assert caught.value.code == "VERSION_CORRUPT"
+    for read in (lambda: exhibition.check(first.id), exhibition.published_document):
+        with pytest.raises(LibraryError) as caught:
+            read()
+        assert caught.value.code == "VERSION_CORRUPT"
 
 
 @pytest.mark.parametrize("bad", ["../../etc/passwd", "f" * 64, ""])
