@@ -121,6 +121,15 @@ ROOMS = {
         "museion.streaming.admission",
         "museion.streaming.server",
     ),
+    # Staff accounts and sign-in know nothing of what the staff then do.
+    "streaming/staff": (
+        "museion.streaming.visit",
+        "museion.streaming.live",
+        "museion.streaming.tours",
+        "museion.streaming.admission",
+        "museion.streaming.cluster",
+        "museion.streaming.server",
+    ),
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),
