@@ -35,8 +35,9 @@ def save_scene(document: SceneDocument, path: Path) -> None:
     atomic_write(path, dump_scene(document))
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write atomically: a temporary file in the same folder, fsync, rename, fsync folder.
+def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
+    """Write atomically: a temporary file in the same folder, fsync, rename, fsync folder,
+    the file readable as ``mode`` says (0o600: its owner only).
 
     A crash leaves either the old file or the new one, never a mix.
     """
@@ -51,7 +52,7 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.write(data)
             handle.flush()
             os.fsync(handle.fileno())
-        os.chmod(temp, 0o644)
+        os.chmod(temp, mode)
         os.replace(temp, path)
         directory = os.open(folder, os.O_RDONLY)
         try:

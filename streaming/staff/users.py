@@ -15,7 +15,6 @@ import json
 import logging
 import os
 import re
-import tempfile
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -23,6 +22,8 @@ from pathlib import Path
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from museion.scenes.document.file import atomic_write
+from museion.scenes.errors import SceneError
 from museion.streaming.errors import StaffError
 from museion.streaming.staff.roles import Role, parse_role
 
@@ -174,27 +175,12 @@ def dump_users(users: Users) -> bytes:
 
 
 def save_users(path: Path, users: Users) -> None:
-    """Write atomically: a 0600 temporary file beside it, fsync, rename, fsync the folder."""
-    folder = path.parent
+    """Write atomically (temporary file, fsync, rename, fsync the folder), readable by
+    its owner only."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise StaffError(f"cannot write in {folder}: {exc.strerror}", code="WRITE_FAILED") from exc
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(dump_users(users))
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
-    except OSError as exc:
-        Path(temp).unlink(missing_ok=True)
-        raise StaffError(f"cannot save {path}: {exc.strerror}", code="WRITE_FAILED") from exc
+        atomic_write(path, dump_users(users), mode=0o600)
+    except SceneError as exc:
+        raise StaffError(exc.message, code="WRITE_FAILED") from exc
 
 
 @contextlib.contextmanager
