@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import aioice
 
 from tests.conftest import ASSETS, REPO, until
 from tests.streaming.cluster.redis_server import RedisServer, redis_server
@@ -99,7 +100,14 @@ def _hub() -> Iterator[None]:
             _ip("link", "add", _BRIDGE, "type", "bridge")
             _ip("addr", "add", f"{HUB}/24", "dev", _BRIDGE)
             _ip("link", "set", _BRIDGE, "up")
-            yield
+            # The test's own peers gather ICE candidates on the hub: an in-process server
+            # of an earlier test may have held aioice to 127.0.0.1 (configure_ice).
+            gather = aioice.ice.get_host_addresses
+            aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: [HUB] if use_ipv4 else []
+            try:
+                yield
+            finally:
+                aioice.ice.get_host_addresses = gather
         finally:
             _thread_net(home)
     finally:
