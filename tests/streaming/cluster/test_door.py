@@ -4,7 +4,6 @@ each node in its own network namespace are in tests/e2e)."""
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import json
 import time
@@ -107,10 +106,11 @@ async def test_a_node_registers_and_is_forgotten_when_it_goes(engine: RenderEngi
         await store.publish(dataclasses.replace(RECORD, id="stale"), ttl=2)
         assert [n.id for n in await store.nodes()] == ["gone"]
         await store.close()
-        started = time.monotonic()
-        while await _nodes(redis.url):
-            assert time.monotonic() - started < 10.0, "the record outlived its TTL"
-            await asyncio.sleep(0.2)
+
+        async def forgotten() -> bool:
+            return not await _nodes(redis.url)
+
+        await until(forgotten, 10.0, lambda: "the record outlived its TTL")
 
 
 async def post_offer(url: str) -> tuple[int, str, dict[str, Any], RTCPeerConnection]:
@@ -203,10 +203,13 @@ def _in_use(*servers: Any) -> list[Any]:
 
 
 async def _registered_use(url: str, in_use: int) -> None:
-    deadline = time.monotonic() + 10.0
-    while sum(n.in_use for n in await _nodes(url)) != in_use:
-        assert time.monotonic() < deadline, await _nodes(url)
-        await asyncio.sleep(0.1)
+    seen: list[NodeRecord] = []
+
+    async def counted() -> bool:
+        seen[:] = await _nodes(url)
+        return sum(n.in_use for n in seen) == in_use
+
+    await until(counted, 10.0, lambda: seen)
 
 
 async def test_redis_down_new_visitors_are_refused_and_current_ones_carry_on(
@@ -236,20 +239,18 @@ async def test_redis_down_new_visitors_are_refused_and_current_ones_carry_on(
                 await pc.close()
                 return status == 503 and body["code"] == "CLUSTER_UNAVAILABLE"
 
-            deadline = time.monotonic() + 10.0
-            while not await refused():
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.2)
+            await until(refused, 10.0)
             # ...while the visitor it has goes on.
             assert visitor in _in_use(node) and visitor.end_reason is None
             sent = visitor.track.frames_sent
             await until(lambda: visitor.track.frames_sent > sent + 5)
             # Redis back: the node is registered again and takes visitors.
             redis.start()
-            deadline = time.monotonic() + 10.0
-            while [n.id for n in await _nodes(redis.url)] != ["solo"]:
-                assert time.monotonic() < deadline
-                await asyncio.sleep(0.2)
+
+            async def registered() -> bool:
+                return [n.id for n in await _nodes(redis.url)] == ["solo"]
+
+            await until(registered, 10.0)
             status, _, _, again = await post_offer(f"{door}/whep")
             assert status == 201
             for pc in (playing, again):
@@ -310,10 +311,10 @@ async def test_the_door_lists_every_nodes_tours_and_sends_followers_to_theirs(
 
 
 async def _stream_registered(url: str, stream: str) -> None:
-    deadline = time.monotonic() + 10.0
-    while not any(stream in n.streams for n in await _nodes(url)):
-        assert time.monotonic() < deadline
-        await asyncio.sleep(0.1)
+    async def flowing() -> bool:
+        return any(stream in n.streams for n in await _nodes(url))
+
+    await until(flowing, 10.0)
 
 
 async def test_a_full_node_sends_a_visitor_on_to_one_with_room(engine: RenderEngine) -> None:
