@@ -55,10 +55,13 @@ class ClusterMember:
     def __init__(
         self,
         store: ClusterStore,
+        node_id: str,
         record: Callable[[str], NodeRecord],
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.store = store
+        self.id = node_id
+        """This node's name in the cluster (its records carry it)."""
         self._queue: ClusterQueue | None = None
         self.url = ""
         """Where the other nodes and the door reach this node (``http://ADDR:PORT``)."""
@@ -86,8 +89,7 @@ class ClusterMember:
         lapsed, used before or for another node)."""
         if self._queue is None:
             self._queue = ClusterQueue(self.store)
-        node = self._record(self.url).id
-        await self._queue.redeem(pass_text, node, secret, time.time())
+        await self._queue.redeem(pass_text, self.id, secret, time.time())
 
     async def elsewhere(self) -> NodeRecord | None:
         """Another node with room for a visitor this one cannot take (None: none has, or
@@ -96,8 +98,7 @@ class ClusterMember:
             nodes = await self.store.nodes()
         except ClusterUnavailable:
             return None
-        me = self._record(self.url).id
-        return choose_node([n for n in nodes if n.id != me])
+        return choose_node([n for n in nodes if n.id != self.id])
 
     async def refresh(self) -> None:
         """Write the record once (raises :class:`ClusterUnavailable`)."""
@@ -107,7 +108,6 @@ class ClusterMember:
 
     async def run(self) -> None:
         """Refresh every ``REFRESH`` seconds until cancelled; then leave the cluster."""
-        ident = self._record(self.url).id
         try:
             while True:
                 try:
@@ -130,7 +130,7 @@ class ClusterMember:
                 await asyncio.sleep(REFRESH)
         finally:
             with contextlib.suppress(ClusterUnavailable):
-                await self.store.forget(ident)
+                await self.store.forget(self.id)
             await self.store.close()
 
 
@@ -181,4 +181,4 @@ def cluster_member(
             watching=watching,
         )
 
-    return ClusterMember(ClusterStore(redis_url), record)
+    return ClusterMember(ClusterStore(redis_url), ident, record)
