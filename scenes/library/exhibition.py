@@ -7,6 +7,7 @@ Layout (every file written whole by :class:`Disk`, so a SIGKILL leaves old or ne
     versions/<id>.json    one manifest per version (immutable)
     objects/ab/<sha256>   documents and asset files, stored once each
     audit.jsonl           who, when, what: one JSON line per change
+    .served/<id>/         a version checked out for the renderer (links into objects/)
 
 Publishing writes objects, then the manifest, then stages the new pointer, audits, and
 renames it into place; a crash or a full disk at any point leaves the live version whole.
@@ -33,6 +34,7 @@ from museion.scenes.document.loader import load_scene
 from museion.scenes.document.model import SceneDocument, to_data
 from museion.scenes.errors import DraftChanged, LibraryError
 from museion.scenes.library.audit import AuditEntry, append_audit, read_audit, utc_now
+from museion.scenes.library.checkout import checkout
 from museion.scenes.library.disk import Disk
 from museion.scenes.library.versions import ObjectStore, Version, is_hash, resolve_files, version_id
 
@@ -43,6 +45,7 @@ log = logging.getLogger(__name__)
 DRAFT = "draft.scene.json"
 POINTER = "published"
 AUDIT = "audit.jsonl"
+SERVED = ".served"
 SUMMARY_PATHS = 3
 """How many changed paths a version's summary names before "and N more"."""
 
@@ -219,6 +222,11 @@ class Exhibition:
         for digest in found.files.values():
             self.objects.check(digest)
         return found
+
+    def checkout(self, version: str) -> Path:
+        """The path of a renderable copy of ``version``'s document, its files beside it
+        (hard links into the object store, under ``.served/``)."""
+        return checkout(self.objects, self.version(version), self.root / SERVED)
 
     def document(self, version: str) -> SceneDocument:
         return load_scene(self.objects.read(self.version(version).document))

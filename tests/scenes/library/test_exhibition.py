@@ -9,6 +9,7 @@ from pathlib import Path
 import jsonpatch
 import pytest
 
+from museion.scenes.checked_scene import open_scene
 from museion.scenes.document.file import dump_scene
 from museion.scenes.document.loader import load_scene
 from museion.scenes.errors import SceneInvalid
@@ -217,3 +218,30 @@ def test_a_gltf_s_external_buffer_and_texture_are_part_of_the_version(
     assert second.id != first.id and second.document == first.document
     assert exhibition.diff(first.id, second.id) == []
     exhibition.check(first.id)  # the old texture is still stored whole
+
+
+def test_a_checkout_opens_as_the_version_published_even_after_the_files_change(
+    exhibition: Exhibition,
+) -> None:
+    exhibition.save_draft(revision(1), None, "ada")
+    first = exhibition.publish("pat")
+    (exhibition.root / "relic.glb").write_bytes((exhibition.root / "relic-stele.glb").read_bytes())
+    path = exhibition.checkout(first.id)
+    scene = open_scene(path)
+    assert revision_of(scene.document.title) == 1
+    kept = scene.models["relic.glb"].path.read_bytes()
+    assert hashlib.sha256(kept).hexdigest() == first.files["relic.glb"]
+    assert exhibition.checkout(first.id) == path  # a checkout is reused, never rebuilt
+
+
+def test_a_checkout_of_a_version_missing_an_object_leaves_nothing_behind(
+    exhibition: Exhibition,
+) -> None:
+    exhibition.save_draft(revision(1), None, "ada")
+    first = exhibition.publish("pat")
+    exhibition.objects.path(first.files["relic.glb"]).unlink()
+    with pytest.raises(LibraryError) as caught:
+        exhibition.checkout(first.id)
+    assert caught.value.code == "VERSION_CORRUPT"
+    served = exhibition.root / ".served"
+    assert not any(served.iterdir())
