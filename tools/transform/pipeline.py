@@ -30,7 +30,7 @@ from museion.tools.transform.prune import DedupOptions, PruneOptions, dedup, pru
 from museion.tools.transform.simplify import SimplifyOptions, simplify
 from museion.tools.transform.textures import TextureOptions, textures
 
-__all__ = ["Compression", "OptimizeOptions", "StepReport", "optimize"]
+__all__ = ["Compression", "OptimizeOptions", "StepReport", "optimize", "step_names"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,42 +78,54 @@ class StepReport:
     seconds: float
 
 
+def _plan(options: OptimizeOptions) -> list[tuple[str, Callable[[GltfDocument], TransformStats]]]:
+    """The enabled steps in order, each a function of the document."""
+    steps: list[tuple[str, Callable[[GltfDocument], TransformStats]]] = []
+    if options.dedup is not None:
+        steps.append(("dedup", lambda doc: dedup(doc, options.dedup or DedupOptions())))
+    if options.prune is not None:
+        steps.append(("prune", lambda doc: prune(doc, options.prune or PruneOptions())))
+    if options.weld is not None:
+        steps.append(("weld", lambda doc: weld(doc, options.weld or WeldOptions())))
+    if options.simplify is not None:
+        steps.append(("simplify", lambda doc: simplify(doc, options.simplify or SimplifyOptions())))
+    if options.reorder is not None:
+        steps.append(("reorder", lambda doc: reorder(doc, options.reorder or ReorderOptions())))
+    if options.quantize is not None and options.compress != "draco":
+        quantizing = options.quantize
+        if options.compress == "meshopt" and options.meshopt.octahedral:
+            quantizing = replace(quantizing, octahedral=True)
+        steps.append(("quantize", lambda doc: quantize(doc, quantizing)))
+    if options.textures is not None:
+        steps.append(("textures", lambda doc: textures(doc, options.textures or TextureOptions())))
+    if options.compress == "meshopt":
+        steps.append(("meshopt", lambda doc: meshopt(doc, options.meshopt)))
+    elif options.compress == "draco":
+        steps.append(("draco", lambda doc: draco(doc, options.draco)))
+    steps.append(("prune", lambda doc: prune(doc, options.prune or PruneOptions())))
+    return steps
+
+
+def step_names(options: OptimizeOptions = OptimizeOptions()) -> list[str]:
+    """The names of the steps :func:`optimize` will run, in order (so a caller can show
+    progress as a fraction before the first step starts)."""
+    return [name for name, _ in _plan(options)]
+
+
 def optimize(
     doc: GltfDocument,
     options: OptimizeOptions = OptimizeOptions(),
     on_step: Callable[[str], None] | None = None,
 ) -> list[StepReport]:
     """Run every enabled transform on ``doc`` in place; ``on_step(name)`` is called before
-    each (for a progress bar).  Returns what each step did and how long it took."""
-    steps: list[tuple[str, Callable[[], TransformStats]]] = []
-    if options.dedup is not None:
-        steps.append(("dedup", lambda: dedup(doc, options.dedup or DedupOptions())))
-    if options.prune is not None:
-        steps.append(("prune", lambda: prune(doc, options.prune or PruneOptions())))
-    if options.weld is not None:
-        steps.append(("weld", lambda: weld(doc, options.weld or WeldOptions())))
-    if options.simplify is not None:
-        steps.append(("simplify", lambda: simplify(doc, options.simplify or SimplifyOptions())))
-    if options.reorder is not None:
-        steps.append(("reorder", lambda: reorder(doc, options.reorder or ReorderOptions())))
-    if options.quantize is not None and options.compress != "draco":
-        quantizing = options.quantize
-        if options.compress == "meshopt" and options.meshopt.octahedral:
-            quantizing = replace(quantizing, octahedral=True)
-        steps.append(("quantize", lambda: quantize(doc, quantizing)))
-    if options.textures is not None:
-        steps.append(("textures", lambda: textures(doc, options.textures or TextureOptions())))
-    if options.compress == "meshopt":
-        steps.append(("meshopt", lambda: meshopt(doc, options.meshopt)))
-    elif options.compress == "draco":
-        steps.append(("draco", lambda: draco(doc, options.draco)))
-    steps.append(("prune", lambda: prune(doc, options.prune or PruneOptions())))
+    each (for a progress bar; :func:`step_names` lists them ahead).  Returns what each
+    step did and how long it took."""
     reports = []
-    for name, step in steps:
+    for name, step in _plan(options):
         if on_step is not None:
             on_step(name)
         start = time.perf_counter()
-        stats = step()
+        stats = step(doc)
         reports.append(StepReport(stats, time.perf_counter() - start))
         logger.debug("%s in %.3f s", stats, reports[-1].seconds)
     return reports
