@@ -14,6 +14,7 @@ __all__ = [
     "AssetRejected",
     "DiskFull",
     "DraftChanged",
+    "ExportError",
     "LibraryError",
     "MuseionError",
     "SceneError",
@@ -112,3 +113,13 @@ class DiskFull(LibraryError):
     """The disk filled up mid-write; nothing live changed."""
 
     code = "DISK_FULL"
+
+
+# -- Exports for other systems: IIIF, LIDO, XMP in glTF (museion.scenes.exports) --
+
+
+class ExportError(SceneError):
+    """An export cannot be made; codes: ``UNKNOWN_EXHIBIT`` (no exhibit has that id),
+    ``BAD_BASE_URL`` (not an absolute http(s) URL without query or fragment)."""
+
+    code = "EXPORT_ERROR"
