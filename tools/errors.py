@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from museion.scenes.errors import MuseionError
 
-__all__ = ["ConfigError", "OptimizeError", "OutputError", "ToolError"]
+__all__ = ["ConfigError", "ImportRefused", "OptimizeError", "OutputError", "ToolError"]
 
 
 class ToolError(MuseionError):
@@ -33,3 +33,17 @@ class OutputError(ToolError):
     """An output file cannot be written where it was asked for."""
 
     code = "OUTPUT_UNWRITABLE"
+
+
+class ImportRefused(ToolError):
+    """An uploaded model was not imported; ``report`` lists why as ``{code, severity,
+    pointer, message}`` findings (the gate's, or one of the importer's own), and nothing
+    was written under the exhibition."""
+
+    code = "MODEL_REFUSED"
+
+    def __init__(
+        self, message: str, report: list[dict[str, str]], *, code: str | None = None
+    ) -> None:
+        super().__init__(message, code=code)
+        self.report = report

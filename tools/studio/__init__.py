@@ -1,0 +1,5 @@
+"""The toolchain work the studio server is given: importing models."""
+
+from museion.tools.studio.importing import ImportedModel, ImportOptions, import_model
+
+__all__ = ["ImportOptions", "ImportedModel", "import_model"]
