@@ -290,3 +290,32 @@ def test_imported_model_json_is_plain(tmp_path: Path, root: Path) -> None:
     assert set(model.to_json()) == {
         "asset", "original", "suggested_id", "title", "report", "stats", "bounds",
     }  # fmt: skip
+
+
+def test_a_progress_callback_that_raises_abandons_the_import_with_nothing_written(
+    tmp_path: Path, root: Path
+) -> None:
+    """How a server cancels an import (the curator left): raise from ``progress``."""
+
+    class Cancelled(Exception):
+        pass
+
+    def cancel_at_store(stage: str, fraction: float) -> None:
+        if stage == "store":
+            raise Cancelled
+
+    with pytest.raises(Cancelled):
+        import_model(root, upload(tmp_path, _pedestal()), "pedestal.glb", progress=cancel_at_store)
+    assert files(root) == []
+
+
+def test_imports_at_once_of_one_name_take_distinct_names(tmp_path: Path, root: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    path = upload(tmp_path, _pedestal())
+    with ThreadPoolExecutor(4) as pool:
+        models = list(pool.map(lambda _: import_model(root, path, "pedestal.glb"), range(4)))
+    assets = sorted(m.asset for m in models)
+    assert assets == [f"models/pedestal{s}.glb" for s in ("-2", "-3", "-4", "")]
+    assert len({m.original for m in models}) == 1
+    assert files(root) == sorted([*assets, models[0].original])
