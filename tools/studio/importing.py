@@ -257,7 +257,8 @@ def import_model(
     :class:`OptimizeError` when an accepted file cannot be optimized or its output fails
     the gate (nothing written either).
     """
-    suffix = "." + filename.rpartition(".")[2].lower() if "." in filename else ""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    suffix = "." + base.rpartition(".")[2].lower() if "." in base else ""
     if suffix not in _SUFFIXES:
         raise _refuse(filename, [_finding("NOT_GLTF", "only .glb and .gltf files can be imported")])
     stages = ["gate", "read", *(step_names(options.optimize) if options.optimize else [])]

@@ -139,6 +139,8 @@ def test_a_file_that_is_not_gltf_by_name_is_refused_and_nothing_written(
 ) -> None:
     with pytest.raises(ImportRefused) as caught:
         import_model(root, upload(tmp_path, b"MZ\x90\x00"), "setup.exe")
+    with pytest.raises(ImportRefused):
+        import_model(root, upload(tmp_path, _pedestal()), "scans.glb/setup.exe")
     assert caught.value.code == "MODEL_REFUSED"
     assert [f["code"] for f in caught.value.report] == ["NOT_GLTF"]
     assert files(root) == []
