@@ -17,6 +17,7 @@ from typing import Protocol
 from museion.scenes.errors import MuseionError, SceneInvalid
 from museion.tools.cli import (
     door,
+    export,
     inspect,
     optimize,
     preview,
@@ -54,6 +55,7 @@ VERBS: dict[str, Verb] = {
     "optimize": optimize,
     "preview": preview,
     "publish": publish,
+    "export": export,
     "user": user,
 }
 
