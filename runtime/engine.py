@@ -78,6 +78,9 @@ class RenderEngine:
     """
 
     load_errors: tuple[AssetLoadFailed, ...] = ()
+    scene_version = 0
+    """Bumped by whatever changes the scene graph in place (:mod:`museion.runtime.editing`):
+    a view whose camera did not move renders anew when it differs from what it last drew."""
 
     def __init__(
         self, scene: CheckedScene | Showcase, settings: RuntimeSettings | None = None
@@ -162,14 +165,14 @@ class RenderEngine:
                 make_shader("stage_screen"),
                 self.settings.stage_screen_pixels,
             )
+        self.venue = venue
         self.exhibit_nodes = exhibits
-        self.hotspot_positions = self._hotspot_positions(scene, exhibits)
-        self.has_hotspots = bool(self.hotspot_positions)
+        self.hotspot_positions: dict[tuple[str, str], tuple[float, float, float]] = {}
         self.picker = Picker(self, self.hotspot_positions)
         self._bounds = BoundsCache()
-        self.exhibit_views = {key: self._orbit_view(node) for key, node in exhibits.items()}
-        first = next(iter(self.exhibit_views.values()), (ViewState(), OrbitLimits()))
-        self.home, self.limits = first
+        self.exhibit_views: dict[str, tuple[ViewState, OrbitLimits]] = {}
+        self.exhibits_changed()
+        self.scene_version = 0
         self.spawn: WalkState | None = None
         self.walk_map: WalkMap | None = None
         spawn = None if self.document is None else self.document.spawn
@@ -191,23 +194,50 @@ class RenderEngine:
             if not self.walk_map.is_free(spawn.position[0], spawn.position[2]):
                 logger.warning("the spawn point is not on free floor; walkers start nearby")
 
+    def convert(self, models: list[CheckedGltf]) -> None:
+        """Convert models the scene did not name at set-up (the studio imports them) in
+        worker processes: call it off the render thread, since it may take seconds, and
+        a later load on the render thread only reads the cache."""
+        missing = [m for m in models if m.path not in self._converted]
+        if missing:
+            self._converted.update(convert_models(missing, self.settings))
+
     def _load(self, model: CheckedGltf) -> Any:
-        """``model`` as a NodePath, converted by a worker (or found in the cache)."""
+        """``model`` as a NodePath, converted by a worker (or found in the cache); a model
+        the scene did not name at set-up (one the studio imports) is converted now."""
+        if model.path not in self._converted:
+            self._converted.update(convert_models([model], self.settings))
         converted = self._converted.get(model.path)
         if isinstance(converted, AssetLoadFailed):
             raise converted
         return load_model(model, self.settings, converted)
 
+    def exhibits_changed(self) -> None:
+        """Derive again, in place, what depends on where the exhibit nodes are: hotspots in
+        scene coordinates (picking reads the same dict), orbit views, the home view; and
+        have every view draw anew.  Set-up calls it, and so does the studio's editor after
+        it moves, adds or removes an exhibit (on the render thread).  The walk map is not
+        rebuilt: it stays as the scene was loaded."""
+        positions = self._hotspot_positions(self.exhibit_nodes)
+        self.hotspot_positions.clear()
+        self.hotspot_positions.update(positions)
+        self.has_hotspots = bool(positions)
+        views = {key: self._orbit_view(node) for key, node in self.exhibit_nodes.items()}
+        self.exhibit_views.clear()
+        self.exhibit_views.update(views)
+        self.home, self.limits = next(iter(views.values()), (ViewState(), OrbitLimits()))
+        self.scene_version += 1
+
     def _hotspot_positions(
-        self, scene: CheckedScene | Showcase, exhibits: dict[str, Any]
+        self, exhibits: dict[str, Any]
     ) -> dict[tuple[str, str], tuple[float, float, float]]:
         """Every hotspot in scene coordinates (hotspots are given in exhibit coordinates)."""
         from panda3d.core import Point3
 
-        if isinstance(scene, Showcase):
+        if self.document is None:
             return {}
         found = {}
-        for exhibit in scene.document.exhibits:
+        for exhibit in self.document.exhibits:
             if exhibit.access != "public":  # a restricted exhibit shows visitors no details
                 continue
             to_world = exhibits[exhibit.id].get_mat(self.root)

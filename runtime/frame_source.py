@@ -233,6 +233,7 @@ class FrameSource:
         self._frame: Frame | None = None  # _image at full size, made when first asked
         self._is_preview = False
         self._shown: dict[str, int] = {}  # each stage screen's picture version in _image
+        self._scene_version = -1  # the engine's scene_version that _image shows
         self._moved_at = 0.0
         self._wanted: tuple[int, int] | None = None
         self.renders = 0
@@ -271,7 +272,8 @@ class FrameSource:
         return self._full_size()
 
     def _update(self, state: ViewState) -> None:
-        """Render if the camera moved, rested long enough to refine, or a screen changed."""
+        """Render if the camera moved, rested long enough to refine, or a screen or the
+        scene (an exhibit moved in the studio) changed."""
         if self.closed:
             raise RenderError("this view is closed", code="VIEW_CLOSED")
         now = time.monotonic()
@@ -286,7 +288,7 @@ class FrameSource:
             self._render(state, preview)
         elif self._is_preview and now - self._moved_at >= self._engine.settings.refine_delay:
             self._render(state, preview=False)
-        elif self._screen_changed():
+        elif self._screen_changed() or self._scene_version != self._engine.scene_version:
             self._render(state, preview=self._is_preview)
 
     def _full_size(self) -> Frame:
@@ -333,6 +335,7 @@ class FrameSource:
 
     def _render(self, state: ViewState, preview: bool) -> None:
         self._shown = {key: s.version for key, s in self._engine.screens.items()}
+        self._scene_version = self._engine.scene_version
         self._view.aim(fitted(state, self._view.width, self._view.height))
         crowded = preview and self._engine.moving.crowded(self._view, time.monotonic())
         self._image = self._view.render(preview, crowded)

@@ -105,9 +105,13 @@ class Picker:
         entry = self._cast(state, width, height, x, y)
         return None if entry is None else self._hit(entry, state.eye())
 
-    def pick_ray(self, origin: Vec3, direction: Vec3) -> Pick | None:
-        """What a ray from ``origin`` along ``direction`` (the hall's y-up metres, as a
-        headset controller points) hits first."""
+    def entry(self, state: ViewState, width: int, height: int, x: float, y: float) -> Any:
+        """The nearest Panda3D collision entry under pixel (x, y), or ``None``: for callers
+        that need more of the hit than a :class:`Pick` says (the studio's surface pick)."""
+        return self._cast(state, width, height, x, y)
+
+    def ray_entry(self, origin: Vec3, direction: Vec3) -> Any:
+        """The nearest collision entry along a ray (the hall's y-up metres), or ``None``."""
         from panda3d.core import Point3, Vec3
 
         self._camera.set_pos_hpr(0, 0, 0, 0, 0, 0)  # the ray in the scene's own frame
@@ -119,7 +123,13 @@ class Picker:
         if self._queue.get_num_entries() == 0:
             return None
         self._queue.sort_entries()
-        return self._hit(self._queue.get_entry(0), origin)
+        return self._queue.get_entry(0)
+
+    def pick_ray(self, origin: Vec3, direction: Vec3) -> Pick | None:
+        """What a ray from ``origin`` along ``direction`` (the hall's y-up metres, as a
+        headset controller points) hits first."""
+        entry = self.ray_entry(origin, direction)
+        return None if entry is None else self._hit(entry, origin)
 
     def _hit(self, entry: Any, eye: Vec3) -> Pick:
         """The exhibit (and the hotspot near the hit) of a collision seen from ``eye``."""

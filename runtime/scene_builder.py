@@ -16,13 +16,16 @@ import numpy.typing as npt
 
 from museion.runtime.errors import AssetLoadFailed
 from museion.scenes.checked_scene import CheckedScene
-from museion.scenes.document.model import Exhibit
+from museion.scenes.document.model import Exhibit, Transform
 from museion.scenes.gltf.gate import CheckedGltf
 
 __all__ = [
     "EXHIBIT_TAG",
     "BoundsCache",
+    "anchor_node",
     "build_exhibition",
+    "pedestal_height",
+    "place",
     "scene_boxes",
     "scene_triangles",
     "to_panda",
@@ -41,12 +44,20 @@ def to_panda(point: Vec3) -> Vec3:
     return (x, -z, y)
 
 
-def _place(node: Any, exhibit: Exhibit, lift: float) -> None:
-    x, y, z = exhibit.transform.translation
+def place(node: Any, transform: Transform, lift: float = 0.0) -> None:
+    """Put an exhibit's node where ``transform`` says, ``lift`` metres higher (a pedestal's
+    height: a document's exhibit stands on the pedestal, its translation is the floor's)."""
+    x, y, z = transform.translation
     node.set_pos(*to_panda((x, y + lift, z)))
-    yaw, pitch, roll = exhibit.transform.rotation
+    yaw, pitch, roll = transform.rotation
     node.set_hpr(yaw, pitch, roll)
-    node.set_scale(exhibit.transform.scale)
+    node.set_scale(transform.scale)
+
+
+def pedestal_height(pedestal: Any) -> float:
+    """Where an exhibit stands on ``pedestal``: its ``exhibit_anchor`` node, else 1 m."""
+    anchor = pedestal.find("**/exhibit_anchor")
+    return float(anchor.get_z(pedestal)) if not anchor.is_empty() else 1.0
 
 
 def build_exhibition(
@@ -77,7 +88,7 @@ def build_exhibition(
     document = scene.document
     cache[document.venue] = load(scene.model(document.venue))  # its failure fails the scene
     venue = cache[document.venue].copy_to(root)
-    pedestal_height = 0.0
+    lift_height = 0.0
     pedestal = None
     if any(e.pedestal for e in document.exhibits):
         pedestal = model(document.pedestal_asset)
@@ -85,15 +96,14 @@ def build_exhibition(
             failed = failures[document.pedestal_asset]
             logger.error("pedestals are left out: %s: %s", failed.code, failed)
         else:
-            anchor = pedestal.find("**/exhibit_anchor")
-            pedestal_height = float(anchor.get_z(pedestal)) if not anchor.is_empty() else 1.0
+            lift_height = pedestal_height(pedestal)
     nodes: dict[str, Any] = {}
     for exhibit in _parents_first(document.exhibits):
-        parent = nodes[exhibit.parent] if exhibit.parent else _anchor(venue, exhibit, root)
+        parent = nodes[exhibit.parent] if exhibit.parent else anchor_node(venue, exhibit, root)
         holder = parent.attach_new_node(f"exhibit-{exhibit.id}")
         holder.set_tag(EXHIBIT_TAG, exhibit.id)
-        lift = pedestal_height if exhibit.pedestal and not exhibit.parent else 0.0
-        _place(holder, exhibit, lift)
+        lift = lift_height if exhibit.pedestal and not exhibit.parent else 0.0
+        place(holder, exhibit.transform, lift)
         relic = model(exhibit.asset)
         if relic is None:
             failed = failures[exhibit.asset]
@@ -109,7 +119,7 @@ def build_exhibition(
     return venue, nodes, tuple(failures.values())
 
 
-def _anchor(venue: Any, exhibit: Exhibit, root: Any) -> Any:
+def anchor_node(venue: Any, exhibit: Exhibit, root: Any) -> Any:
     """The venue node the exhibit stands on (its ``anchor``), else the scene root."""
     if exhibit.anchor is None:
         return root

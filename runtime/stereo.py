@@ -80,6 +80,7 @@ class StereoView:
         self.eye_size = (eye_width, eye_height)
         self._last: StereoFrame | None = None
         self._screens: dict[str, int] = {}
+        self._scene_version = -1  # the engine's scene_version the last frame shows
         self.renders = 0
         self.closed = False
         self._call(self._set_up)
@@ -125,6 +126,7 @@ class StereoView:
             last is not None
             and (last.pose, last.place) == (pose, place)
             and screens == self._screens
+            and self._scene_version == self._engine.scene_version
         ):
             return last
         projections = []
@@ -137,6 +139,7 @@ class StereoView:
             projections.append(projection)
         image = self._view.render(preview=False)
         self._screens = screens
+        self._scene_version = self._engine.scene_version
         self.renders += 1
         self._last = StereoFrame(image, pose, place, projections[0], projections[1])
         return self._last
