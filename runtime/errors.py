@@ -6,6 +6,7 @@ from museion.scenes.errors import MuseionError
 
 __all__ = [
     "AssetLoadFailed",
+    "EditRefused",
     "PoseRefused",
     "RenderError",
     "RuntimeFailure",
@@ -57,3 +58,21 @@ class AssetLoadFailed(RuntimeFailure):
     def __init__(self, code: str, asset: str, message: str) -> None:
         super().__init__(message, code=code)
         self.asset = asset
+
+
+class EditRefused(RuntimeFailure):
+    """The studio's editor could not change the scene as asked; nothing was changed.
+
+    ``code`` is one of ``EXHIBIT_UNKNOWN`` (no exhibit has that id), ``EXHIBIT_EXISTS``
+    (adding an id already used), ``PARENT_UNKNOWN`` (adding under an exhibit that is not
+    there), ``EXHIBIT_HAS_CHILDREN`` (removing an exhibit others stand on),
+    ``TRANSFORM_MALFORMED`` (not finite, or a scale not above zero), ``PEDESTAL_MISSING``
+    (no pedestal model to stand a new exhibit on), ``NOTHING_BELOW`` (snapping found no
+    surface under the exhibit), ``NO_GEOMETRY`` (the exhibit has nothing to snap) and
+    ``NOT_AN_EXHIBITION`` (a one-relic showcase is not edited).
+    """
+
+    code = "EDIT_REFUSED"
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message, code=code)
