@@ -12,6 +12,8 @@ __all__ = [
     "CodecUnsupported",
     "CommandError",
     "CsrfRejected",
+    "ExhibitionNotFound",
+    "ExhibitionUnavailable",
     "IceRestartUnsupported",
     "LayerUnknown",
     "MediaNotFound",
@@ -280,3 +282,17 @@ class SignInThrottled(StaffError):
     def __init__(self, message: str, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+# A hall of exhibitions (streaming/hall): several exhibitions served by one server.
+class ExhibitionNotFound(StreamingError):
+    """No exhibition by that id in the hall, or nothing of it has been published yet."""
+
+    code = "EXHIBITION_NOT_FOUND"
+
+
+class ExhibitionUnavailable(StreamingError):
+    """The exhibition exists but its published version cannot be served (a model failed to
+    load, a version is damaged); operators see why in the log."""
+
+    code = "EXHIBITION_UNAVAILABLE"

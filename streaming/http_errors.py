@@ -18,6 +18,8 @@ from museion.streaming.errors import (
     ClusterUnavailable,
     CodecUnsupported,
     CsrfRejected,
+    ExhibitionNotFound,
+    ExhibitionUnavailable,
     IceRestartUnsupported,
     LayerUnknown,
     MediaNotFound,
@@ -72,6 +74,8 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (ClusterUnavailable, 503),
     (OriginUnreachable, 503),
     (ViewPoolExhausted, 503),
+    (ExhibitionNotFound, 404),
+    (ExhibitionUnavailable, 503),
     # the staff studio: no session, wrong password, wrong role or CSRF token, throttled
     (SignInRequired, 401),
     (SignInFailed, 401),

@@ -130,6 +130,14 @@ ROOMS = {
         "museion.streaming.cluster",
         "museion.streaming.server",
     ),
+    # A hall mounts whole galleries (the server's app): what a session, a tour, a queue or
+    # the cluster does inside one is none of its business.
+    "streaming/hall": (
+        "museion.streaming.visit",
+        "museion.streaming.tours",
+        "museion.streaming.admission",
+        "museion.streaming.cluster",
+    ),
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),

@@ -1,4 +1,5 @@
 // The visitor page: one WebRTC session showing the server-rendered relic.
+import { at } from '/static/base.js';
 import { attachControls } from '/static/controls.js';
 import { createHotspots, frameRect } from '/static/hotspots.js';
 import { t, translatePage } from '/static/i18n.js';
@@ -82,7 +83,7 @@ function hideError() {
 
 async function loadConfig() {
   try {
-    const reply = await fetch('/config', { cache: 'no-store', signal: AbortSignal.timeout(CONFIG_TIMEOUT_MS) });
+    const reply = await fetch(at('/config'), { cache: 'no-store', signal: AbortSignal.timeout(CONFIG_TIMEOUT_MS) });
     if (reply.ok) {
       const body = await reply.json();
       if (body && typeof body === 'object') return { ...DEFAULTS, ...body };
@@ -295,7 +296,7 @@ async function start(pass = null, quiet = false) {
       query.set('title', credentials.title);
       headers.Authorization = `Bearer ${credentials.token}`;
     }
-    const endpoint = query.size ? `/whep?${query}` : '/whep';
+    const endpoint = at(query.size ? `/whep?${query}` : '/whep');
     const { location } = await negotiate(pc, { endpoint, headers });
     if (mine !== generation) { endSession(location); return false; }
     museion.sessionUrl = location;
@@ -388,7 +389,7 @@ if (!docent.active) listTours({ strip: $('docent-tours'), words: (key) => t(key,
 // A tour's follower roaming alone (?tour=ID) can go back to it, in the language they use.
 const returnTo = new URLSearchParams(window.location.search).get('tour');
 if (returnTo) {
-  const back = () => { $('back-to-tour').href = `/tour/${encodeURIComponent(returnTo)}?lang=${labels.language}`; };
+  const back = () => { $('back-to-tour').href = at(`/tour/${encodeURIComponent(returnTo)}?lang=${labels.language}`); };
   labels.onLanguage(back);
   back();
   $('back-to-tour').hidden = false;

@@ -2,13 +2,14 @@
 // tab), the microphone, and a panel with the followers' link, their count, raised hands
 // and the chat.  Everything else is the visitor's page: the docent walks, orbits, opens
 // labels and plays tours as any visitor does, and the followers see it.
+import { at, pagePath } from '/static/base.js';
 import { createChat } from '/static/chat.js';
 
 const TOKEN_KEY = 'museion.docentToken';
 const TITLE_KEY = 'museion.tourTitle';
 
 export function createDocent({ panel, login, send, words }) {
-  const active = window.location.pathname === '/docent';
+  const active = pagePath === '/docent';
   const $ = (role) => panel.querySelector(`[data-role="${role}"]`);
   const state = { tour: null, followers: 0, hands: [], microphone: null };
   const chat = createChat({
@@ -77,7 +78,7 @@ export function createDocent({ panel, login, send, words }) {
     const tour = state.tour;
     panel.hidden = !tour;
     if (!tour) return;
-    const link = new URL(tour.url, window.location.href).toString();
+    const link = new URL(at(tour.url), window.location.href).toString();
     $('title').textContent = tour.title;
     $('link').textContent = link;
     $('link').href = link;
@@ -130,11 +131,11 @@ export function createDocent({ panel, login, send, words }) {
 export function listTours({ strip, words, every = 10000 }) {
   async function poll() {
     try {
-      const reply = await fetch('/tours', { cache: 'no-store' });
+      const reply = await fetch(at('/tours'), { cache: 'no-store' });
       const { tours } = await reply.json();
       const links = (Array.isArray(tours) ? tours : []).map((tour) => {
         const link = document.createElement('a');
-        link.href = tour.url;
+        link.href = at(tour.url);
         link.textContent = `${tour.title} · ${tour.followers} ${words('followers')} · ${words('join')}`;
         return link;
       });

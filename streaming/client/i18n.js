@@ -74,6 +74,9 @@ const WORDS = {
     enterVr: 'Enter VR',
     exitVr: 'Exit VR',
     vrFailed: 'VR could not start',
+    hallTitle: 'Exhibitions',
+    hallEmpty: 'No exhibition has been published yet.',
+    exhibitsCount: 'exhibits',
   },
   zh: {
     reset: '重置视角',
@@ -147,6 +150,9 @@ const WORDS = {
     enterVr: '进入 VR',
     exitVr: '退出 VR',
     vrFailed: '无法进入 VR',
+    hallTitle: '展览',
+    hallEmpty: '尚无已发布的展览。',
+    exhibitsCount: '件展品',
   },
 };
 

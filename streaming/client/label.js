@@ -1,6 +1,8 @@
 // The label panel: an exhibit's metadata as real, selectable HTML text in the visitor's
 // language (falling back to the exhibition's default language), and the language menu.
 
+import { at } from '/static/base.js';
+
 const FIELD_NAMES = {
   zh: { creator: '作者', date: '年代', medium: '材质', dimensions: '尺寸', provenance: '来源',
         rights: '版权', description: '说明', identifier: '编号', hotspots: '细节', close: '关闭',
@@ -100,7 +102,7 @@ export function createLabels({ panel, menu, heading }) {
         if (text) item.append(document.createTextNode(' — ' + text));
         if (typeof spot.image === 'string' && spot.image.startsWith('/media/')) {
           const image = document.createElement('img');
-          image.src = spot.image;
+          image.src = at(spot.image);
           image.alt = t(spot.title);
           image.loading = 'lazy';
           item.append(image);

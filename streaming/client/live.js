@@ -2,9 +2,10 @@
 // a viewer expects (play, volume, full screen), the picture's quality and who is watching.
 // A show sent in simulcast layers gets a Quality choice (Auto, High, Medium, Low): a POST
 // of {"layer": rid} to the viewer's resource, as any WHEP client may send.
+import { at, pagePath } from '/static/base.js';
 import { WhepError, endSession, negotiate, receiveInto } from './whep.js';
 
-const stream = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
+const stream = decodeURIComponent(pagePath.split('/').filter(Boolean)[1] || '');
 const $ = (id) => document.getElementById(id);
 const video = $('video');
 const state = { location: null, pc: null, ended: false, lastBytes: 0, lastAt: 0, status: null,
@@ -52,7 +53,7 @@ async function connect() {
     if (pc.connectionState === 'failed' || pc.connectionState === 'closed') recover();
   });
   try {
-    const { location } = await negotiate(pc, { endpoint: `/whep/${encodeURIComponent(stream)}` });
+    const { location } = await negotiate(pc, { endpoint: at(`/whep/${encodeURIComponent(stream)}`) });
     state.location = location;
     return true;
   } catch (err) {
@@ -96,7 +97,7 @@ async function watch() {
 async function poll() {
   if (state.ended) return;
   try {
-    const reply = await fetch(`/live/${encodeURIComponent(stream)}/status`, { cache: 'no-store' });
+    const reply = await fetch(at(`/live/${encodeURIComponent(stream)}/status`), { cache: 'no-store' });
     const status = await reply.json();
     state.status = status;
     $('viewers').textContent = `${status.viewers} watching`;

@@ -1,6 +1,7 @@
 // The follower page: the docent's view (the live stream tour-<id>, their voice with it),
 // drawn over by this page in the follower's own language: hotspot markers, the label the
 // docent opened, a guided tour's narration; and the room: chat and a raised hand.
+import { at, pagePath } from '/static/base.js';
 import { createChat } from '/static/chat.js';
 import { createHotspots } from '/static/hotspots.js';
 import { t, translatePage } from '/static/i18n.js';
@@ -10,7 +11,7 @@ import { WhepError, endSession, negotiate, receiveInto } from '/static/whep.js';
 import { createXrScreen } from '/static/xr_screen.js';
 
 const $ = (id) => document.getElementById(id);
-const tourId = decodeURIComponent(window.location.pathname.split('/').filter(Boolean)[1] || '');
+const tourId = decodeURIComponent(pagePath.split('/').filter(Boolean)[1] || '');
 const video = $('video');
 const RECONNECT_MS = 2000;
 const PLACES_MS = 5000;
@@ -152,7 +153,7 @@ async function watch() {
   if ('requestVideoFrameCallback' in HTMLVideoElement.prototype) video.requestVideoFrameCallback(tick);
   setState('signalling');
   try {
-    const { location } = await negotiate(pc, { endpoint: `/whep/tour-${encodeURIComponent(tourId)}` });
+    const { location } = await negotiate(pc, { endpoint: at(`/whep/tour-${encodeURIComponent(tourId)}`) });
     state.location = location;
   } catch (err) {
     finish(err instanceof WhepError ? err.message : String(err));
@@ -163,7 +164,7 @@ async function watch() {
 async function checkPlaces() {
   if (state.ended) return;
   try {
-    const reply = await fetch('/healthz', { cache: 'no-store' });
+    const reply = await fetch(at('/healthz'), { cache: 'no-store' });
     const health = await reply.json();
     const free = health.places_in_use < health.max_sessions;
     const link = $('explore');
@@ -183,11 +184,11 @@ function followerName() {
 /** Roaming keeps the visitor's language; the gallery page links back here. */
 function exploreLink() {
   const query = new URLSearchParams({ tour: tourId, lang: labels.language });
-  $('explore').href = `/?${query}`;
+  $('explore').href = at(`/?${query}`);
 }
 
 async function begin() {
-  const reply = await fetch(`/tours/${encodeURIComponent(tourId)}`, { cache: 'no-store' }).catch(() => null);
+  const reply = await fetch(at(`/tours/${encodeURIComponent(tourId)}`), { cache: 'no-store' }).catch(() => null);
   if (!reply || !reply.ok) {
     finish(words('tourGone'));
     return;

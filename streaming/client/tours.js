@@ -1,6 +1,7 @@
 // The guided-tour bar: choose a tour, play or pause it, step through it, leave it; the
 // narration of each step shows as text (read out by screen readers) in the visitor's language,
 // and plays as a recording when the step has one in that language (never another language's).
+import { at } from '/static/base.js';
 import { t } from '/static/i18n.js';
 import { pickText } from '/static/label.js';
 
@@ -29,7 +30,7 @@ export function createTours({ bar, labels, send }) {
       if (player.getAttribute('src')) { player.removeAttribute('src'); player.load(); }
       return;
     }
-    const absolute = new URL(url, window.location.href).href;
+    const absolute = new URL(at(url), window.location.href).href;
     if (player.src !== absolute) {
       player.src = absolute;
       player.currentTime = 0;

@@ -2,6 +2,8 @@
 // over a WebSocket, what to do meanwhile (a docent tour), and the pass that lets the page
 // in when its turn comes, without a reload.
 
+import { at } from '/static/base.js';
+
 /** Seconds as the words a visitor reads: "less than a minute", "about 3 min". */
 export function waitWords(seconds, words) {
   if (seconds < 60) return words('lessThanMinute');
@@ -29,12 +31,12 @@ export function createWaiting({ panel, words, onAdmitted, onLost }) {
         return Array.isArray(body[key]) ? body[key] : [];
       } catch (err) { return []; }
     };
-    const [tours, shows] = await Promise.all([listed('/tours', 'tours'), listed('/live', 'shows')]);
+    const [tours, shows] = await Promise.all([listed(at('/tours'), 'tours'), listed(at('/live'), 'shows')]);
     const links = [...tours.map((tour) => [tour.url, tour.title]),
       ...shows.map((show) => [show.url, `${words('liveShow')}: ${show.stream}`])].map(([url, text]) => {
       const item = document.createElement('li');
       const link = document.createElement('a');
-      link.href = url;
+      link.href = at(url);
       link.textContent = text;
       item.append(link);
       return item;

@@ -1,4 +1,7 @@
-"""``museion serve [DOCUMENT]``: the gallery for browsers, until SIGINT or SIGTERM.
+"""``museion serve [DOCUMENT | DIR]``: the gallery for browsers, until SIGINT or SIGTERM.
+
+A document is served at ``/``; a folder is a hall of exhibitions, each at ``/e/<id>/``
+(:mod:`museion.streaming.hall`).
 
 Settings come in layers (defaults < ``--config`` TOML < ``MUSEION_*`` environment < flags,
 see :mod:`museion.tools.config`); the server itself is
@@ -12,9 +15,13 @@ import asyncio
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from museion.tools.cli.running import until_stopped
+
+if TYPE_CHECKING:
+    from museion.runtime.settings import RuntimeSettings
+    from museion.streaming.settings import StreamSettings
 
 __all__ = ["HELP", "add_arguments", "add_cluster_arguments", "run"]
 
@@ -48,7 +55,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "document",
         nargs="?",
         type=Path,
-        help="a scene document (.scene.json) to serve; its folder is the asset root",
+        help="a scene document (.scene.json) to serve, its folder the asset root; or a "
+        "folder of exhibitions (each DIR/<id>/ or DIR/<id>.scene.json, served at /e/<id>/)",
     )
     parser.add_argument("--scene", help="relic .glb under the asset root (default relic.glb)")
     parser.add_argument("--venue", default="venue.glb", help="venue .glb under the asset root")
@@ -137,6 +145,8 @@ async def _serve(args: argparse.Namespace) -> int:
     runtime = build_settings(
         RuntimeSettings, section="runtime", file=file, flags={"asset_root": args.assets}
     )
+    if args.document is not None and args.document.is_dir():
+        return await _serve_hall(args.document, runtime, streaming)
     scene: CheckedScene | Showcase
     if args.document is not None:
         scene = open_scene(args.document, args.assets)
@@ -146,6 +156,20 @@ async def _serve(args: argparse.Namespace) -> int:
         name = scene.relic.name
     async with serve_scene(scene, runtime, streaming) as gallery:
         sys.stdout.write(f"Museion is serving {name} at {gallery.url}/\n")
+        sys.stdout.flush()
+        await until_stopped()
+    return 0
+
+
+async def _serve_hall(folder: Path, runtime: RuntimeSettings, streaming: StreamSettings) -> int:
+    from museion.streaming.hall import Catalog, serve_hall
+
+    if streaming.redis_url is not None:
+        sys.stderr.write("museion serve: a folder of exhibitions cannot join a cluster yet\n")
+        return 2
+    count = len(Catalog(folder).entries())
+    async with serve_hall(folder, runtime, streaming) as hall:
+        sys.stdout.write(f"Museion is serving {count} exhibitions from {folder} at {hall.url}/\n")
         sys.stdout.flush()
         await until_stopped()
     return 0

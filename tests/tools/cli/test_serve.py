@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -12,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ASSETS, REPO
+from tests.conftest import ASSETS, REPO, copy_gallery
 from tests.tools.cli import MUSEION
 from tests.tools.cli import run_museion as _run
 
@@ -85,3 +86,33 @@ def test_a_port_in_use_is_a_clear_failure() -> None:
     assert done.returncode == 1
     assert f"museion: LISTEN_FAILED: cannot listen on 127.0.0.1:{port}: " in done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_serving_a_folder_lists_its_exhibitions_and_stops_cleanly(tmp_path: Path) -> None:
+    copy_gallery(tmp_path)
+    server = subprocess.Popen(
+        [*MUSEION, "serve", str(tmp_path), "--port", "0"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=REPO,
+    )
+    try:
+        assert server.stdout is not None
+        line = server.stdout.readline()
+        assert "serving 1 exhibitions from" in line, line
+        url = line.strip().rsplit(" ", 1)[1]
+        with urllib.request.urlopen(f"{url}exhibitions", timeout=10) as reply:
+            listed = json.load(reply)["exhibitions"]
+        assert [e["url"] for e in listed] == ["/e/example/"]
+        server.send_signal(signal.SIGTERM)
+        assert server.wait(timeout=30) == 0
+    finally:
+        server.kill()
+        server.wait()
+
+
+def test_a_folder_of_exhibitions_cannot_join_a_cluster_yet(tmp_path: Path) -> None:
+    done = _run("serve", str(tmp_path), "--redis", "redis://127.0.0.1:1/0")
+    assert done.returncode == 2
+    assert "cluster" in done.stderr

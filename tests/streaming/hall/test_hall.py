@@ -1,0 +1,144 @@
+"""A hall of exhibitions, served for real: the index, each gallery at ``/e/<id>/``, and a
+publish that visitors get without a restart while a visit in progress ends on its version."""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import json
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import pytest
+
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.library import Exhibition
+from museion.streaming.hall import serve_hall
+from tests.conftest import ASSETS, LOOPBACK, copy_gallery, delete, until, viewer
+
+
+def hall_folder(folder: Path) -> Path:
+    """A hall: ``example`` as a plain document, ``bronzes`` as a studio exhibition with one
+    published version, ``drafts`` with a draft only."""
+    folder.mkdir()
+    copy_gallery(folder)
+    document = json.loads((folder / "example.scene.json").read_text())
+    for name in ("bronzes", "drafts"):
+        (folder / name).mkdir()
+        for glb in ASSETS.glob("*.glb"):
+            shutil.copy(glb, folder / name)
+        Exhibition(folder / name).save_draft(titled(document, name), None, "ada")
+    Exhibition(folder / "bronzes").publish("pat")
+    return folder
+
+
+def titled(document: dict[str, Any], english: str) -> dict[str, Any]:
+    return {**document, "title": {**document["title"], "en": english}}
+
+
+@contextlib.asynccontextmanager
+async def hall(folder: Path) -> AsyncIterator[str]:
+    settings = dataclasses.replace(LOOPBACK, host="127.0.0.1", port=0)
+    async with serve_hall(folder, RuntimeSettings(), settings) as listening:
+        yield listening.url
+
+
+async def get(url: str) -> tuple[int, Any]:
+    async with aiohttp.ClientSession() as http, http.get(url) as reply:
+        kind = reply.headers.get("Content-Type", "")
+        body = await (reply.json() if kind.startswith("application/json") else reply.text())
+        return reply.status, body
+
+
+def hello(messages: list[dict[str, Any]]) -> dict[str, Any]:
+    return next(m for m in messages if m.get("type") == "hello")
+
+
+async def test_the_index_lists_published_exhibitions_and_never_a_draft(tmp_path: Path) -> None:
+    async with hall(hall_folder(tmp_path / "hall")) as url:
+        status, page = await get(f"{url}/")
+        assert status == 200 and "/static/hall.js" in page
+        status, body = await get(f"{url}/exhibitions")
+        listed = {e["id"]: e for e in body["exhibitions"]}
+        assert set(listed) == {"bronzes", "example"}
+        assert listed["bronzes"]["title"]["en"] == "bronzes"
+        assert listed["bronzes"]["url"] == "/e/bronzes/"
+        assert listed["example"]["exhibits"] == 7
+        status, body = await get(f"{url}/e/drafts/config")
+        assert (status, body["code"]) == (404, "EXHIBITION_NOT_FOUND")
+        status, body = await get(f"{url}/e/nowhere/")
+        assert (status, body["code"]) == (404, "EXHIBITION_NOT_FOUND")
+        async with (
+            aiohttp.ClientSession() as http,
+            http.get(f"{url}/e/example", allow_redirects=False) as reply,
+        ):
+            assert (reply.status, reply.headers["Location"]) == (308, "/e/example/")
+
+
+async def test_each_exhibition_is_a_whole_gallery_at_its_own_path(tmp_path: Path) -> None:
+    async with hall(hall_folder(tmp_path / "hall")) as url:
+        status, page = await get(f"{url}/e/example/")
+        assert status == 200 and "/static/app.js" in page
+        async with viewer(f"{url}/e/bronzes") as visitor:
+            await until(lambda: any(m.get("type") == "hello" for m in visitor.messages))
+            assert hello(visitor.messages)["title"]["en"] == "bronzes"
+            assert visitor.location.startswith("/e/bronzes/@")
+        async with viewer(f"{url}/e/example") as visitor:
+            await until(lambda: any(m.get("type") == "hello" for m in visitor.messages))
+            assert hello(visitor.messages)["title"]["en"] == "Hall of Chinese Antiquities"
+
+
+async def test_a_publish_reaches_new_visitors_while_a_visit_in_progress_keeps_its_version(
+    tmp_path: Path,
+) -> None:
+    folder = hall_folder(tmp_path / "hall")
+    library = Exhibition(folder / "bronzes")
+    async with hall(folder) as url:
+        async with viewer(f"{url}/e/bronzes") as early:
+            await until(lambda: any(m.get("type") == "hello" for m in early.messages))
+            first = library.published()
+            assert first is not None and early.location.startswith(f"/e/bronzes/@{first.id[:12]}/")
+            draft = library.draft()
+            library.save_draft(titled(json.loads(draft.raw), "bronzes, rehung"), draft.etag, "ada")
+            library.publish("pat")
+            async with viewer(f"{url}/e/bronzes") as late:
+                await until(lambda: any(m.get("type") == "hello" for m in late.messages))
+                assert hello(late.messages)["title"]["en"] == "bronzes, rehung"
+            _, health = await get(f"{url}/healthz")
+            assert [g["version"] for g in health["retiring"]] == [first.id]
+            assert await delete(f"{url}{early.location}") == 204  # ends on the old version
+
+        async def old_closed() -> bool:
+            _, health = await get(f"{url}/healthz")
+            return health["retiring"] == []
+
+        await until(old_closed, timeout=30)
+        status, body = await get(f"{url}{early.location}")
+        assert (status, body["code"]) == (404, "EXHIBITION_NOT_FOUND")
+
+
+async def test_an_exhibition_that_cannot_load_is_refused_and_the_others_still_serve(
+    tmp_path: Path,
+) -> None:
+    folder = hall_folder(tmp_path / "hall")
+    broken = json.loads((folder / "example.scene.json").read_text())
+    (folder / "broken.scene.json").write_text(json.dumps({**broken, "venue": "missing.glb"}))
+    async with hall(folder) as url:
+        status, body = await get(f"{url}/e/broken/config")
+        assert (status, body.get("code")) == (503, "EXHIBITION_UNAVAILABLE"), body
+        status, body = await get(f"{url}/exhibitions")
+        assert "broken" not in {e["id"] for e in body["exhibitions"]}
+        status, body = await get(f"{url}/e/example/config")
+        assert status == 200 and body["width"] > 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/e/../etc/passwd", "/e/UPPER/", "/e/" + "a" * 70 + "/", "/e/%2e%2e/config", "/e//x"]
+)
+async def test_hostile_exhibition_paths_are_plain_not_found(tmp_path: Path, path: str) -> None:
+    async with hall(hall_folder(tmp_path / "hall")) as url:
+        status, _ = await get(f"{url}{path}")
+        assert status == 404
