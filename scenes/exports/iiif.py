@@ -26,6 +26,7 @@ from iiif_prezi3 import (  # type: ignore[import-untyped]
 
 from museion.scenes.document.model import Exhibit, Metadata, SceneDocument, Text
 from museion.scenes.errors import ExportError
+from museion.scenes.exports.text import utf8_text
 
 __all__ = ["CANVAS_SIZE", "iiif_manifest", "language_map"]
 
@@ -59,6 +60,7 @@ def _language(tag: str) -> str:
 def _plain(text: str) -> str:
     """IIIF clients read a value that starts with ``<`` and ends with ``>`` as HTML; such a
     text is escaped inside a ``<span>`` so it shows as the words it is, never as markup."""
+    text = utf8_text(text)
     if text.startswith("<") and text.endswith(">"):
         return f"<span>{html.escape(text)}</span>"
     return text
@@ -69,7 +71,7 @@ def language_map(text: Text) -> dict[str, list[str]]:
     that become one key (``es``, ``es-419``) keep both texts."""
     result: dict[str, list[str]] = {}
     for tag, value in text.items():
-        result.setdefault(_language(tag), []).append(_plain(value))
+        result.setdefault(_language(utf8_text(tag)), []).append(_plain(value))
     return result
 
 
@@ -85,7 +87,9 @@ def _metadata(metadata: Metadata) -> list[KeyValueString]:
             entries.append(KeyValueString(label=_labels(labels), value=language_map(value)))
     if metadata.identifier:
         entries.append(
-            KeyValueString(label=_labels(_IDENTIFIER), value={"none": [metadata.identifier]})
+            KeyValueString(
+                label=_labels(_IDENTIFIER), value={"none": [_plain(metadata.identifier)]}
+            )
         )
     return entries
 

@@ -13,6 +13,7 @@ import xml.etree.ElementTree as ET
 
 from museion.scenes.document.model import Exhibit, SceneDocument, Text
 from museion.scenes.errors import ExportError
+from museion.scenes.exports.text import xml_text
 
 __all__ = ["LIDO_NS", "lido_xml"]
 
@@ -30,16 +31,16 @@ def _q(name: str) -> str:
 
 
 def _sub(parent: ET.Element, name: str, text: str | None = None, **attrs: str) -> ET.Element:
-    element = ET.SubElement(parent, _q(name), {_q(k): v for k, v in attrs.items()})
+    element = ET.SubElement(parent, _q(name), {_q(k): xml_text(v) for k, v in attrs.items()})
     if text is not None:
-        element.text = text
+        element.text = xml_text(text)
     return element
 
 
 def _each_language(parent: ET.Element, name: str, text: Text) -> None:
     """One ``name`` element per language, each with its ``xml:lang``."""
     for tag, value in text.items():
-        _sub(parent, name, value).set(_XML_LANG, tag)
+        _sub(parent, name, value).set(_XML_LANG, xml_text(tag))
 
 
 def _identification(parent: ET.Element, exhibit: Exhibit, public: bool) -> None:
@@ -48,7 +49,7 @@ def _identification(parent: ET.Element, exhibit: Exhibit, public: bool) -> None:
     titles = _sub(wrap, "titleWrap")
     for tag, value in metadata.title.items():
         title_set = _sub(titles, "titleSet")
-        _sub(title_set, "appellationValue", value, pref="preferred").set(_XML_LANG, tag)
+        _sub(title_set, "appellationValue", value, pref="preferred").set(_XML_LANG, xml_text(tag))
     if metadata.identifier:
         repository = _sub(_sub(wrap, "repositoryWrap"), "repositorySet", type="current")
         _sub(repository, "workID", metadata.identifier, type="inventory number")
@@ -80,7 +81,7 @@ def _creation(parent: ET.Element, exhibit: Exhibit) -> None:
 
 def _administrative(record: ET.Element, exhibit: Exhibit, language: str, public: bool) -> None:
     admin = _sub(record, "administrativeMetadata")
-    admin.set(_XML_LANG, language)
+    admin.set(_XML_LANG, xml_text(language))
     if public and exhibit.metadata.rights:
         rights = _sub(_sub(admin, "rightsWorkWrap"), "rightsWorkSet")
         _each_language(rights, "creditLine", exhibit.metadata.rights)
@@ -104,7 +105,7 @@ def lido_xml(document: SceneDocument, exhibit_id: str) -> bytes:
     record = _sub(wrap, "lido")
     _sub(record, "lidoRecID", exhibit.id, type="local", source="Museion")
     descriptive = _sub(record, "descriptiveMetadata")
-    descriptive.set(_XML_LANG, document.default_language)
+    descriptive.set(_XML_LANG, xml_text(document.default_language))
     classification = _sub(descriptive, "objectClassificationWrap")
     work_type = _sub(_sub(classification, "objectWorkTypeWrap"), "objectWorkType")
     _sub(work_type, "term", "object").set(_XML_LANG, "en")

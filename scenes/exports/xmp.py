@@ -17,6 +17,7 @@ from typing import Any
 import pygltflib  # type: ignore[import-untyped]
 
 from museion.scenes.document.model import Metadata, Text
+from museion.scenes.exports.text import utf8_text
 
 __all__ = ["EXTENSION", "embed_xmp", "xmp_json_ld"]
 
@@ -41,13 +42,13 @@ def _alternatives(text: Text, language: str) -> dict[str, Any]:
     tags = sorted(text, key=lambda tag: tag != language)
     alt: dict[str, Any] = {"@type": "rdf:Alt"}
     for index, tag in enumerate(tags, start=1):
-        alt[f"rdf:_{index}"] = {"@language": tag.lower(), "@value": text[tag]}
+        alt[f"rdf:_{index}"] = {"@language": utf8_text(tag.lower()), "@value": utf8_text(text[tag])}
     return alt
 
 
 def _in(text: Text, language: str) -> str:
     """The text in ``language``, else in the first language the map holds."""
-    return text.get(language) or next(iter(text.values()))
+    return utf8_text(text.get(language) or next(iter(text.values())))
 
 
 def xmp_json_ld(metadata: Metadata, language: str) -> dict[str, Any]:
@@ -67,10 +68,10 @@ def xmp_json_ld(metadata: Metadata, language: str) -> dict[str, Any]:
     if metadata.rights:
         packet["dc:rights"] = _alternatives(metadata.rights, language)
     if metadata.identifier:
-        packet["dc:identifier"] = metadata.identifier
+        packet["dc:identifier"] = utf8_text(metadata.identifier)
     packet["dc:format"] = "model/gltf-binary"
     texts = [getattr(metadata, name) for name in _TEXTS]
-    tags = {tag.lower() for text in texts if text for tag in text}
+    tags = {utf8_text(tag.lower()) for text in texts if text for tag in text}
     languages = sorted(tags, key=lambda tag: (tag != language.lower(), tag))
     packet["dc:language"] = {"@set": languages}
     for name, term in _DCTERMS:
