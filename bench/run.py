@@ -30,6 +30,7 @@ import render_encode
 import simulcast
 import stage
 import stereo
+import upload
 import visitors
 from instruments.table import table
 
@@ -51,6 +52,7 @@ def main() -> int:
     rows += headset.run()
     rows += simulcast.run()
     rows += cluster.run()
+    rows += upload.run()
     sys.stdout.write(table(rows))
     return 0
 

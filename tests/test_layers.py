@@ -141,6 +141,8 @@ ROOMS = {
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),
+    # What the studio's server is given (importing models) never reaches back to the CLI.
+    "tools/studio": ("museion.tools.cli", "museion.tools.samples"),
 }
 COMMON = (
     "museion.streaming.admission",

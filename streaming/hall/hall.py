@@ -43,7 +43,7 @@ from museion.streaming.live import LIVE_KEY
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["PREFIX", "Generation", "Hall", "MountedExhibitions"]
+__all__ = ["HALL_KEY", "PREFIX", "Generation", "Hall", "MountedExhibitions"]
 
 logger = logging.getLogger(__name__)
 
@@ -246,6 +246,9 @@ async def _unavailable(request: web.Request) -> web.StreamResponse:
     if code == ExhibitionNotFound.code:
         raise ExhibitionNotFound(message)
     raise ExhibitionUnavailable(message)
+
+
+HALL_KEY = web.AppKey("hall", Hall)
 
 
 class MountedExhibitions(AbstractResource):

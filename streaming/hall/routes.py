@@ -20,18 +20,16 @@ from museion.scenes.errors import MuseionError
 from museion.streaming.client_files import client_dir, static_files
 from museion.streaming.cors import add_cors
 from museion.streaming.hall.catalog import Catalog
-from museion.streaming.hall.hall import PREFIX, Hall, MountedExhibitions
+from museion.streaming.hall.hall import HALL_KEY, PREFIX, Hall, MountedExhibitions
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
 from museion.streaming.listening import start_site
 from museion.streaming.server import Listening, make_app, make_runner
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["HALL_KEY", "make_hall_app", "serve_hall"]
+__all__ = ["make_hall_app", "serve_hall"]
 
 logger = logging.getLogger(__name__)
-
-HALL_KEY = web.AppKey("hall", Hall)
 
 
 async def hall_page(_request: web.Request) -> web.FileResponse:
