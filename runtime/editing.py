@@ -27,7 +27,7 @@ from museion.runtime.scene_builder import (
     place,
     to_panda,
 )
-from museion.scenes.document.model import Exhibit, SceneDocument, Transform
+from museion.scenes.document.model import Exhibit, Hotspot, SceneDocument, Transform
 from museion.scenes.gltf.gate import CheckedGltf
 
 if TYPE_CHECKING:
@@ -91,6 +91,11 @@ class SceneEditor:
         )
         return result
 
+    def set_hotspots(self, exhibit_id: str, hotspots: tuple[Hotspot, ...]) -> None:
+        """Give the exhibit these hotspots (positions in its own frame, as
+        :meth:`surface_pick` gives them): picking and hotspot marks show them at once."""
+        self._engine._call(self._set_hotspots, exhibit_id, hotspots)
+
     def snap_down(self, exhibit_id: str) -> Transform:
         """Lower (or raise) the exhibit so its lowest point rests on the highest surface
         below its footprint (its pedestal's top, or the floor), apply it and return the
@@ -109,7 +114,8 @@ class SceneEditor:
         self._engine._call(self._add, exhibit, model, pedestal)
 
     def remove_exhibit(self, exhibit_id: str) -> None:
-        """Take the exhibit (and its pedestal) out of the running scene."""
+        """Take the exhibit (and its pedestal) out of the running scene.  One that others
+        stand on, or that a tour visits, is refused: the engine's document stays whole."""
         self._engine._call(self._remove, exhibit_id)
 
     # -- on the render thread ------------------------------------------------------------------
@@ -161,6 +167,18 @@ class SceneEditor:
         moved = dataclasses.replace(exhibit, transform=transform)
         self._changed(tuple(moved if e.id == exhibit_id else e for e in self._document().exhibits))
         logger.info("exhibit %r moved to %s", exhibit_id, transform)
+
+    def _set_hotspots(self, exhibit_id: str, hotspots: tuple[Hotspot, ...]) -> None:
+        exhibit, _ = self._exhibit(exhibit_id)
+        values = [v for h in hotspots for v in h.position]
+        if not all(math.isfinite(v) for v in values):
+            raise EditRefused("HOTSPOT_MALFORMED", "a hotspot's position is not finite")
+        if len({h.id for h in hotspots}) != len(hotspots):
+            raise EditRefused("HOTSPOT_MALFORMED", "two hotspots share an id")
+        changed = dataclasses.replace(exhibit, hotspots=tuple(hotspots))
+        self._changed(
+            tuple(changed if e.id == exhibit_id else e for e in self._document().exhibits)
+        )
 
     def _surface_pick(
         self, state: ViewState, width: int, height: int, x: float, y: float
@@ -257,6 +275,14 @@ class SceneEditor:
             raise EditRefused(
                 "EXHIBIT_HAS_CHILDREN",
                 f"exhibit {exhibit_id!r} carries {', '.join(children)}: remove them first",
+            )
+        tours = [
+            t.id for t in self._document().tours if any(s.exhibit == exhibit_id for s in t.steps)
+        ]
+        if tours:
+            raise EditRefused(
+                "EXHIBIT_IN_TOUR",
+                f"the tours {', '.join(tours)} visit exhibit {exhibit_id!r}: change them first",
             )
         node.remove_node()
         stand = self._stand(exhibit_id)

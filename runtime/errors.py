@@ -66,6 +66,8 @@ class EditRefused(RuntimeFailure):
     ``code`` is one of ``EXHIBIT_UNKNOWN`` (no exhibit has that id), ``EXHIBIT_EXISTS``
     (adding an id already used), ``PARENT_UNKNOWN`` (adding under an exhibit that is not
     there), ``EXHIBIT_HAS_CHILDREN`` (removing an exhibit others stand on),
+    ``EXHIBIT_IN_TOUR`` (removing an exhibit a tour visits), ``HOTSPOT_MALFORMED`` (a
+    position not finite, or two hotspots with one id),
     ``TRANSFORM_MALFORMED`` (not finite, or a scale not above zero), ``PEDESTAL_MISSING``
     (no pedestal model to stand a new exhibit on), ``NOTHING_BELOW`` (snapping found no
     surface under the exhibit), ``NO_GEOMETRY`` (the exhibit has nothing to snap) and

@@ -114,7 +114,7 @@ def test_a_surface_pick_lies_on_the_exhibit_in_its_own_frame(
 
 
 def test_a_picked_point_saved_as_a_hotspot_shows_where_it_was_clicked(
-    hall: RenderEngine, editor: SceneEditor, scene: CheckedScene
+    hall: RenderEngine, editor: SceneEditor
 ) -> None:
     """The round trip the studio makes: pick, save a hotspot there, and it is there."""
     state = dataclasses.replace(hall.exhibit_views[HU][0], yaw=35.0)
@@ -123,21 +123,19 @@ def test_a_picked_point_saved_as_a_hotspot_shows_where_it_was_clicked(
     assert got is not None and got.exhibit == HU and got.local is not None
     original = hall.document.exhibit(HU)  # type: ignore[union-attr]
     clicked = Hotspot("clicked", got.local, {"en": "Clicked"}, {"en": "Here."})
-    editor.remove_exhibit(HU)
+    editor.set_hotspots(HU, (*original.hotspots, clicked))
     try:
-        editor.add_exhibit(
-            dataclasses.replace(original, hotspots=(*original.hotspots, clicked)),
-            scene.model(original.asset),
-        )
         assert hall.hotspot_positions[(HU, "clicked")] == pytest.approx(got.point, abs=1e-5)
         mark = next(m for m in hall.hotspot_marks(state, W, H) if m.hotspot == "clicked")
         assert mark.visible and (mark.x, mark.y) == pytest.approx((x, y), abs=0.05)
         pick = hall.pick(state, W, H, x, y)
         assert pick is not None and (pick.exhibit, pick.hotspot) == (HU, "clicked")
+        label = hall.label(HU)
+        assert label is not None and "clicked" in [h["id"] for h in label["hotspots"]]
     finally:
-        editor.remove_exhibit(HU)
-        editor.add_exhibit(original, scene.model(original.asset))
+        editor.set_hotspots(HU, original.hotspots)
     assert (HU, "clicked") not in hall.hotspot_positions
+    assert hall.document.exhibit(HU) == original  # type: ignore[union-attr]
 
 
 def test_snapping_puts_a_lifted_exhibit_back_on_its_pedestal(
@@ -218,13 +216,54 @@ def test_an_imported_exhibit_on_a_pedestal_shares_the_scene_s_pedestal(
     assert hall._call(hall.root.find, "pedestal-hu-twin").is_empty()
 
 
-@pytest.mark.parametrize("verb", ["move", "snap", "remove"])
+def test_an_exhibit_standing_on_another_follows_it_and_keeps_it(
+    hall: RenderEngine, editor: SceneEditor, scene: CheckedScene
+) -> None:
+    hu = hall.document.exhibit(HU)  # type: ignore[union-attr]
+    lid = Exhibit(
+        id="hu-lid",
+        asset="relic-bi.glb",
+        metadata=Metadata(title={"en": "Lid"}),
+        transform=Transform(translation=(0.0, 0.5, 0.0), scale=0.5),
+        pedestal=False,
+        parent=HU,
+        hotspots=(Hotspot("knob", (0.0, 0.1, 0.0), {"en": "Knob"}),),
+    )
+    editor.add_exhibit(lid, scene.model("relic-bi.glb"))
+    try:
+        spot = hall.hotspot_positions[("hu-lid", "knob")]
+        view = hall.exhibit_views["hu-lid"][0]
+        x, y, z = hu.transform.translation
+        editor.move_exhibit(HU, dataclasses.replace(hu.transform, translation=(x + 0.3, y, z)))
+        assert hall.hotspot_positions[("hu-lid", "knob")] == pytest.approx(
+            (spot[0] + 0.3, spot[1], spot[2]), abs=1e-5
+        )
+        assert hall.exhibit_views["hu-lid"][0].target[0] == pytest.approx(view.target[0] + 0.3)
+        with pytest.raises(EditRefused) as caught:
+            editor.remove_exhibit(HU)
+        assert caught.value.code == "EXHIBIT_HAS_CHILDREN"
+    finally:
+        editor.move_exhibit(HU, hu.transform)
+        editor.remove_exhibit("hu-lid")
+    assert "hu-lid" not in hall.exhibit_nodes and ("hu-lid", "knob") not in hall.hotspot_positions
+
+
+def test_an_exhibit_a_tour_visits_is_not_removed(hall: RenderEngine, editor: SceneEditor) -> None:
+    with pytest.raises(EditRefused) as caught:
+        editor.remove_exhibit("jade-bi")
+    assert caught.value.code == "EXHIBIT_IN_TOUR"
+    assert "jade-bi" in hall.exhibit_nodes
+
+
+@pytest.mark.parametrize("verb", ["move", "snap", "remove", "hotspots"])
 def test_unknown_exhibits_are_refused(editor: SceneEditor, verb: str) -> None:
     with pytest.raises(EditRefused) as caught:
         if verb == "move":
             editor.move_exhibit("no-such", Transform())
         elif verb == "snap":
             editor.snap_down("no-such")
+        elif verb == "hotspots":
+            editor.set_hotspots("no-such", ())
         else:
             editor.remove_exhibit("no-such")
     assert caught.value.code == "EXHIBIT_UNKNOWN"
@@ -248,6 +287,10 @@ def test_refused_edits_change_nothing(
             "TRANSFORM_MALFORMED",
         ),
         (lambda: editor.move_exhibit(HU, Transform(scale=0.0)), "TRANSFORM_MALFORMED"),
+        (
+            lambda: editor.set_hotspots(HU, (hu.hotspots[0], hu.hotspots[0])),
+            "HOTSPOT_MALFORMED",
+        ),
     ]
     for act, code in cases:
         with pytest.raises(EditRefused) as caught:
