@@ -17,11 +17,14 @@ from museion.runtime.camera import ViewState, project
 from museion.runtime.editing import SceneEditor
 from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import EditRefused
+from museion.runtime.eye_pose import Place
 from museion.runtime.frame_source import Frame
 from museion.runtime.settings import RuntimeSettings
+from museion.runtime.stereo import StereoView
 from museion.scenes.checked_scene import CheckedScene, open_scene
 from museion.scenes.document.model import Exhibit, Hotspot, Metadata, Transform
 from tests.conftest import ASSETS
+from tests.runtime.test_stereo import head
 
 pytestmark = pytest.mark.render
 
@@ -90,6 +93,24 @@ def test_a_moved_exhibit_shows_where_it_now_is(hall: RenderEngine, editor: Scene
         assert float(np.abs(back.astype(np.int16) - before).mean()) < 0.5
     finally:
         source.close()
+
+
+def test_a_headset_view_sees_the_move_too(hall: RenderEngine, editor: SceneEditor) -> None:
+    original = hall.document.exhibit(HU).transform  # type: ignore[union-attr]
+    tx, ty, tz = hall.exhibit_views[HU][0].target
+    place, pose = Place((tx, 0.0, tz + 1.0)), head(height=ty)
+    stereo = StereoView(hall, 64, 64)
+    try:
+        first = stereo.frame(pose, place)
+        assert stereo.frame(pose, place) is first  # nothing changed: not drawn again
+        x, y, z = original.translation
+        editor.move_exhibit(HU, dataclasses.replace(original, translation=(x + 0.6, y, z)))
+        moved = stereo.frame(pose, place)
+        assert moved is not first
+        assert float(np.abs(moved.image.astype(np.int16) - first.image).mean()) > 1.0
+    finally:
+        editor.move_exhibit(HU, original)
+        stereo.close()
 
 
 def test_a_surface_pick_lies_on_the_exhibit_in_its_own_frame(
