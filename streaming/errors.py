@@ -12,6 +12,7 @@ __all__ = [
     "CodecUnsupported",
     "CommandError",
     "CsrfRejected",
+    "ExhibitionExists",
     "ExhibitionNotFound",
     "ExhibitionUnavailable",
     "IceRestartUnsupported",
@@ -19,8 +20,10 @@ __all__ = [
     "MediaNotFound",
     "PassRefused",
     "PreconditionFailed",
+    "PreconditionRequired",
     "PublishFailed",
     "RelayUnavailable",
+    "RequestInvalid",
     "RequestTimeout",
     "SdpMalformed",
     "SdpTooLarge",
@@ -296,3 +299,29 @@ class ExhibitionUnavailable(StreamingError):
     load, a version is damaged); operators see why in the log."""
 
     code = "EXHIBITION_UNAVAILABLE"
+
+
+class ExhibitionExists(StreamingError):
+    """An exhibition with that id is already in the hall."""
+
+    code = "EXHIBITION_EXISTS"
+
+
+# The studio's API (streaming/studio): requests a collection system or the page sends.
+class RequestInvalid(StreamingError):
+    """A request body that cannot be used; ``pointer`` (RFC 6901) says where in it."""
+
+    code = "REQUEST_INVALID"
+
+    def __init__(self, message: str, *, code: str | None = None, pointer: str = "") -> None:
+        super().__init__(message, code=code)
+        self.pointer = pointer
+
+    def to_dict(self) -> dict[str, str]:
+        return {**super().to_dict(), "pointer": self.pointer}
+
+
+class PreconditionRequired(StreamingError):
+    """A draft write without ``If-Match``: refused so no one overwrites unseen work."""
+
+    code = "IF_MATCH_REQUIRED"

@@ -8,7 +8,7 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from museion.runtime.errors import ViewPoolExhausted
-from museion.scenes.errors import MuseionError
+from museion.scenes.errors import DiskFull, DraftChanged, LibraryError, MuseionError, SceneInvalid
 from museion.streaming.errors import (
     ActionForbidden,
     AuthorizationRequired,
@@ -18,6 +18,7 @@ from museion.streaming.errors import (
     ClusterUnavailable,
     CodecUnsupported,
     CsrfRejected,
+    ExhibitionExists,
     ExhibitionNotFound,
     ExhibitionUnavailable,
     IceRestartUnsupported,
@@ -26,7 +27,9 @@ from museion.streaming.errors import (
     OriginUnreachable,
     PassRefused,
     PreconditionFailed,
+    PreconditionRequired,
     RelayUnavailable,
+    RequestInvalid,
     RequestTimeout,
     SdpMalformed,
     SdpTooLarge,
@@ -83,11 +86,28 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (CsrfRejected, 403),
     (SignInThrottled, 429),
     (StaffError, 400),
+    # the studio's API over an exhibition's library
+    (ExhibitionExists, 409),
+    (PreconditionRequired, 428),
+    (RequestInvalid, 400),
+    (DraftChanged, 412),
+    (DiskFull, 507),
+    (SceneInvalid, 422),
 ]
+_LIBRARY_STATUS = {
+    "NO_DRAFT": 404,
+    "NOTHING_PUBLISHED": 404,
+    "VERSION_NOT_FOUND": 404,
+    "BODY_TOO_LARGE": 413,
+    "NOT_JSON": 415,
+}
+"""Statuses by code, for classes that carry several codes."""
 
 
 def status_for(error: MuseionError) -> int:
     """The HTTP status for ``error`` (500 for anything unmapped)."""
+    if isinstance(error, LibraryError | RequestInvalid) and error.code in _LIBRARY_STATUS:
+        return _LIBRARY_STATUS[error.code]
     for kind, status in _STATUS:
         if isinstance(error, kind):
             return status
@@ -97,7 +117,12 @@ def status_for(error: MuseionError) -> int:
 def error_response(error: MuseionError) -> web.Response:
     """A JSON error response, with ``Retry-After`` when the server is full."""
     status = status_for(error)
-    response = web.json_response(error.to_dict(), status=status)
+    body: dict[str, object] = dict(error.to_dict())
+    if isinstance(error, SceneInvalid):  # each problem with its JSON pointer
+        body["issues"] = [issue.to_dict() for issue in error.issues]
+    if isinstance(error, DraftChanged) and error.current is not None:
+        body["current_etag"] = error.current
+    response = web.json_response(body, status=status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="museion"'
 

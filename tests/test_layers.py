@@ -138,6 +138,15 @@ ROOMS = {
         "museion.streaming.admission",
         "museion.streaming.cluster",
     ),
+    # The studio works on exhibitions' libraries through the hall; what visitors do inside
+    # a gallery is none of its business.
+    "streaming/studio": (
+        "museion.streaming.visit",
+        "museion.streaming.tours",
+        "museion.streaming.admission",
+        "museion.streaming.cluster",
+        "museion.streaming.live",
+    ),
     # The sample builders and the optimizer are separate tools; the CLI sits on both.
     "tools/samples": ("museion.tools.transform", "museion.tools.cli"),
     "tools/transform": ("museion.tools.samples", "museion.tools.cli"),

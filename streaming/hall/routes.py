@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -27,7 +27,7 @@ from museion.streaming.listening import start_site
 from museion.streaming.server import Listening, make_app, make_runner
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["make_hall_app", "serve_hall"]
+__all__ = ["Installer", "make_hall_app", "serve_hall"]
 
 logger = logging.getLogger(__name__)
 
@@ -75,11 +75,20 @@ async def exhibition_root(request: web.Request) -> web.Response:
     raise web.HTTPPermanentRedirect(f"{request.path}/")
 
 
-def make_hall_app(hall: Hall, settings: StreamSettings) -> web.Application:
-    """The server of a hall: its index, and every exhibition mounted under ``/e/``."""
+Installer = Callable[[web.Application], None]
+"""Adds routes or middleware to a hall's app before it starts (the studio, for one)."""
+
+
+def make_hall_app(
+    hall: Hall, settings: StreamSettings, install: Sequence[Installer] = ()
+) -> web.Application:
+    """The server of a hall: its index, what ``install`` adds (the studio), and every
+    exhibition mounted under ``/e/``."""
     configure_ice(settings)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
     app[HALL_KEY] = hall
+    for installer in install:
+        installer(app)
     app.router.add_get("/", hall_page)
     app.router.add_get("/exhibitions", exhibitions)
     app.router.add_get("/healthz", healthz)
@@ -97,12 +106,15 @@ def make_hall_app(hall: Hall, settings: StreamSettings) -> web.Application:
 
 @contextlib.asynccontextmanager
 async def serve_hall(
-    folder: Path, runtime: RuntimeSettings, settings: StreamSettings
+    folder: Path,
+    runtime: RuntimeSettings,
+    settings: StreamSettings,
+    install: Sequence[Installer] = (),
 ) -> AsyncIterator[Listening]:
     """Every exhibition in ``folder`` served on ``settings.host``:``settings.port`` for the
     block; each renderer is built on its first visit and closed when the block ends."""
     hall = Hall(Catalog(folder), runtime, settings, make_app)
-    runner = make_runner(make_hall_app(hall, settings), settings)
+    runner = make_runner(make_hall_app(hall, settings, install), settings)
     await runner.setup()
     try:
         port = await start_site(runner, settings.host, settings.port)

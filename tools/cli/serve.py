@@ -22,6 +22,7 @@ from museion.tools.cli.running import until_stopped
 if TYPE_CHECKING:
     from museion.runtime.settings import RuntimeSettings
     from museion.streaming.settings import StreamSettings
+    from museion.streaming.staff import StaffSettings
 
 __all__ = ["HELP", "add_arguments", "add_cluster_arguments", "run"]
 
@@ -104,6 +105,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         dest="announced_address",
         help="public address to announce in ICE candidates (1:1 NAT) and to the cluster",
     )
+    parser.add_argument(
+        "--users",
+        type=str,
+        metavar="FILE",
+        help="the staff accounts file (museion user add) that opens the studio of a folder",
+    )
     add_cluster_arguments(parser)
     parser.add_argument(
         "--node-id", help="this node's name in the cluster (default: host name + random)"
@@ -137,6 +144,7 @@ async def _serve(args: argparse.Namespace) -> int:
     from museion.scenes.showcase import Showcase, open_showcase
     from museion.streaming.server import serve_scene
     from museion.streaming.settings import StreamSettings
+    from museion.streaming.staff import StaffSettings
     from museion.tools.config import build_settings, read_config_file
 
     file = read_config_file(args.config)
@@ -146,7 +154,10 @@ async def _serve(args: argparse.Namespace) -> int:
         RuntimeSettings, section="runtime", file=file, flags={"asset_root": args.assets}
     )
     if args.document is not None and args.document.is_dir():
-        return await _serve_hall(args.document, runtime, streaming)
+        staff = build_settings(
+            StaffSettings, section="staff", file=file, flags={"users_file": args.users}
+        )
+        return await _serve_hall(args.document, runtime, streaming, staff)
     scene: CheckedScene | Showcase
     if args.document is not None:
         scene = open_scene(args.document, args.assets)
@@ -161,15 +172,22 @@ async def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _serve_hall(folder: Path, runtime: RuntimeSettings, streaming: StreamSettings) -> int:
+async def _serve_hall(
+    folder: Path, runtime: RuntimeSettings, streaming: StreamSettings, staff: StaffSettings
+) -> int:
     from museion.streaming.hall import Catalog, serve_hall
+    from museion.streaming.staff import StaffGate
+    from museion.streaming.studio import add_api_routes
 
     if streaming.redis_url is not None:
         sys.stderr.write("museion serve: a folder of exhibitions cannot join a cluster yet\n")
         return 2
     count = len(Catalog(folder).entries())
-    async with serve_hall(folder, runtime, streaming) as hall:
+    studio = [StaffGate(staff).install, add_api_routes]
+    async with serve_hall(folder, runtime, streaming, studio) as hall:
         sys.stdout.write(f"Museion is serving {count} exhibitions from {folder} at {hall.url}/\n")
+        if staff.users_file is None:
+            sys.stdout.write("The studio is closed: no staff accounts (give --users FILE).\n")
         sys.stdout.flush()
         await until_stopped()
     return 0
