@@ -31,6 +31,7 @@ from aiohttp import web
 from museion.scenes.document.schema import CURRENT_VERSION, FORMAT
 from museion.scenes.library import Exhibition, Version
 from museion.scenes.library.audit import AuditEntry
+from museion.streaming.client_files import client_dir
 from museion.streaming.errors import (
     ExhibitionExists,
     ExhibitionNotFound,
@@ -312,9 +313,15 @@ async def audit(request: web.Request) -> web.StreamResponse:
     return web.json_response({"audit": [_audit_json(e) for e in reversed(entries)]})
 
 
+async def studio_page(_request: web.Request) -> web.FileResponse:
+    """The studio's page; it signs in and then works through the API."""
+    return web.FileResponse(client_dir() / "studio.html", headers={"Cache-Control": "no-cache"})
+
+
 def add_api_routes(app: web.Application) -> None:
     """The API's routes on a hall's app (which has the staff gate installed)."""
     one = API + "/{exhibition}"
+    app.router.add_get("/studio", studio_page)
     app.router.add_get(API, list_exhibitions)
     app.router.add_post(API, create_exhibition)
     app.router.add_get(one + "/draft", get_draft)
