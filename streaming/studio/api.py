@@ -29,6 +29,7 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from museion.scenes.document.schema import CURRENT_VERSION, FORMAT
+from museion.scenes.exports.stamp import stamp_models
 from museion.scenes.library import Exhibition, Version
 from museion.scenes.library.audit import AuditEntry
 from museion.streaming.client_files import client_dir
@@ -234,6 +235,9 @@ async def publish(request: web.Request) -> web.Response:
     hall: Hall = request.app[HALL_KEY]
     who = _who(request)
     before = await _off_loop(library.published)
+    draft = await _off_loop(library.draft)
+    # Each imported model carries its exhibit's Dublin Core (unchanged ones are not rewritten).
+    await _off_loop(stamp_models, library.asset_root, draft.document)
     version = await _off_loop(library.publish, who)
     started = time.monotonic()
     try:
