@@ -30,6 +30,7 @@ import render_encode
 import simulcast
 import stage
 import stereo
+import studio
 import upload
 import visitors
 from instruments.table import table
@@ -53,6 +54,7 @@ def main() -> int:
     rows += simulcast.run()
     rows += cluster.run()
     rows += upload.run()
+    rows += studio.run()
     sys.stdout.write(table(rows))
     return 0
 
