@@ -1,0 +1,292 @@
+// The studio page: sign in, choose or create an exhibition, then edit its draft (view and
+// gizmo, labels, plan, tours, uploads) with undo/redo and autosave; publish and versions.
+import { ApiError, api, setCsrf } from '/static/studio_api.js';
+import { createForms } from '/static/studio_forms.js';
+import { createHistory } from '/static/studio_history.js';
+import { createPlan } from '/static/studio_plan.js';
+import { createTours } from '/static/studio_tour.js';
+import { createUpload } from '/static/studio_upload.js';
+import { createVersions } from '/static/studio_versions.js';
+import { createView } from '/static/studio_view.js';
+import { setUiLanguage, uiLanguage, w } from '/static/studio_words.js';
+
+const $ = (id) => document.getElementById(id);
+const EDITORS = ['curator', 'publisher'];
+
+// Test and debugging hook: the page's parts, kept current.
+const studio = { session: null, selected: null, hotspotMode: false, lastTarget: null, messages: [] };
+window.studio = studio;
+
+const canEdit = () => Boolean(studio.session && EDITORS.includes(studio.session.role));
+
+/** A refusal or a problem, in words, where the curator looks (and for screen readers). */
+function problem(text) {
+  const box = $('problem');
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+function notice(text) {
+  const box = $('notice');
+  box.textContent = text;
+  box.hidden = !text;
+}
+
+// --- sign in ---------------------------------------------------------------------------
+function signedIn(session) {
+  studio.session = session;
+  setCsrf(session.csrf);
+  $('login').hidden = true;
+  $('workspace').hidden = false;
+  $('who').textContent = `${session.name} (${session.role})`;
+  document.body.dataset.role = session.role;
+  for (const el of document.querySelectorAll('[data-needs="edit"]')) el.disabled = !canEdit();
+  $('publish').disabled = session.role !== 'publisher';
+  $('publish').hidden = session.role !== 'publisher';
+  listExhibitions();
+}
+
+$('login-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  problem('');
+  try {
+    signedIn((await api.login($('login-name').value, $('login-password').value)).body);
+  } catch (err) {
+    $('login-problem').textContent = err.message;
+    $('login-problem').hidden = false;
+  }
+});
+
+$('logout').addEventListener('click', async () => {
+  await history.save();
+  await view.close();
+  try { await api.logout(); } catch (err) { /* the cookie goes anyway on reload */ }
+  window.location.reload();
+});
+
+// --- exhibitions -----------------------------------------------------------------------
+async function listExhibitions() {
+  try {
+    const list = (await api.exhibitions()).body.exhibitions || [];
+    $('exhibition-list').replaceChildren(...list.map((e) => {
+      const li = document.createElement('li');
+      const b = document.createElement('button');
+      b.type = 'button';
+      b.className = 'button';
+      b.dataset.exhibition = e.id;
+      b.textContent = e.id + (e.editable ? '' : ` (${w('readOnly')})`);
+      b.disabled = !e.editable;
+      b.addEventListener('click', () => openExhibition(e.id));
+      li.append(b);
+      return li;
+    }));
+  } catch (err) { problem(err.message); }
+}
+
+$('create-form').addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const id = $('new-exhibition-id').value.trim();
+  const title = $('new-exhibition-title').value.trim() || id;
+  try {
+    await api.create(id, title, uiLanguage());
+    await listExhibitions();
+    await openExhibition(id);
+  } catch (err) { problem(err instanceof ApiError ? err.describe() : err.message); }
+});
+
+async function openExhibition(id) {
+  problem('');
+  await history.save();
+  studio.selected = null;
+  try { await history.open(id); } catch (err) { problem(err.message); return; }
+  document.body.dataset.exhibition = id;
+  $('editor').hidden = false;
+  $('editor-title').textContent = id;
+  versions.refresh();
+  startView();
+}
+
+async function startView() {
+  try { await view.open(history.id); } catch (err) { problem(err.message); }
+}
+
+// --- the document's parts, re-rendered after every change ------------------------------
+function renderExhibits(doc) {
+  $('exhibit-list').replaceChildren(...(doc.exhibits || []).map((e) => {
+    const li = document.createElement('li');
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'button';
+    b.dataset.exhibit = e.id;
+    b.setAttribute('aria-pressed', String(e.id === studio.selected));
+    b.textContent = e.id;
+    b.addEventListener('click', () => select(e.id));
+    li.append(b);
+    return li;
+  }));
+  const exhibit = (doc.exhibits || []).find((e) => e.id === studio.selected);
+  $('exhibit-scale').disabled = !exhibit || !canEdit();
+  $('exhibit-pedestal').disabled = !exhibit || !canEdit();
+  if (exhibit && document.activeElement !== $('exhibit-scale')) $('exhibit-scale').value = String(exhibit.transform?.scale ?? 1);
+  if (exhibit) $('exhibit-pedestal').checked = Boolean(exhibit.pedestal);
+}
+
+function select(id) {
+  studio.selected = id;
+  render(history.doc, { remote: true });  // a choice, not a change: nothing to sync
+}
+
+let syncFrame = 0;
+/** Every panel from the document; the draft view hears of it once a frame. */
+function render(doc, { remote = false } = {}) {
+  if (!doc) return;
+  renderExhibits(doc);
+  forms.render(doc);
+  plan.render(doc);
+  tours.render(doc);
+  view.draw();
+  $('undo').disabled = !history.canUndo;
+  $('redo').disabled = !history.canRedo;
+  if (!remote && !syncFrame) {
+    syncFrame = requestAnimationFrame(() => { syncFrame = 0; view.sync(history.doc); });
+  }
+}
+
+const history = createHistory({
+  stateBox: $('save-state'),
+  conflictBox: $('conflict'),
+  onChange: (doc, options) => render(doc, options),
+  onError: problem,
+});
+studio.history = history;
+
+const view = createView({
+  stage: $('stage'),
+  video: $('video'),
+  gizmo: $('gizmo'),
+  exhibits: () => (history.doc ? history.doc.exhibits || [] : []),
+  selected: () => studio.selected,
+  snap: () => $('snap').checked,
+  onMoved: (id, transform) => history.change((doc) => { const e = doc.exhibits.find((x) => x.id === id); if (e) e.transform = transform; }),
+  onTap: tapped,
+  onMessage: (message) => {
+    studio.messages.push(message);
+    if (message.type === 'edit.posed') studio.lastTarget = message.pose.target;
+    if (message.type === 'edit.synced') $('refresh-view').hidden = message.live !== false;
+    if (message.type === 'error' && message.message) problem(message.message);
+  },
+  onState: (state) => { $('view-state').textContent = state; $('view-state').dataset.state = state; },
+});
+studio.view = view;
+
+/** A click on the picture: a hotspot where the relic was hit, or choose what was hit. */
+async function tapped(fx, fy) {
+  let hit;
+  try { hit = await view.pick(fx, fy); } catch (err) { problem(err.message === 'NO_VIEW' ? w('noView') : err.message); return; }
+  if (!hit.exhibit) { if (studio.hotspotMode) problem(w('pickNothing')); return; }
+  if (!studio.hotspotMode) { select(hit.exhibit); return; }
+  studio.selected = hit.exhibit;
+  history.change((doc) => {
+    const exhibit = doc.exhibits.find((e) => e.id === hit.exhibit);
+    if (!exhibit) return;
+    exhibit.hotspots = exhibit.hotspots || [];
+    const taken = new Set(exhibit.hotspots.map((h) => h.id));
+    let n = exhibit.hotspots.length + 1;
+    while (taken.has(`spot-${n}`)) n += 1;
+    exhibit.hotspots.push({ id: `spot-${n}`, position: hit.local.map((v) => Math.round(v * 1e4) / 1e4), title: { [doc.default_language]: `spot-${n}` } });
+  });
+}
+
+const forms = createForms({
+  box: $('metadata'), preview: $('label-preview'), previewMenu: $('preview-languages'),
+  previewHeading: $('preview-heading'), history, selected: () => studio.selected, problem,
+});
+const plan = createPlan({ canvas: $('plan'), history, selected: () => studio.selected, onSelect: select });
+const tours = createTours({
+  box: $('tour-steps'), picker: $('tour-list'), history, view, languages: () => forms.languages, problem,
+});
+const versions = createVersions({
+  list: $('versions'), diffBox: $('diff'), fromSelect: $('diff-from'), toSelect: $('diff-to'),
+  auditList: $('audit'), exportLink: $('audit-export'), publishButton: $('publish'), history,
+  role: () => studio.session?.role, problem, notice,
+  onRestored: () => history.open(history.id),
+});
+studio.versions = versions;
+
+/** The uploaded model becomes an exhibit standing on the floor where the camera looks. */
+function place(result) {
+  history.change((doc) => {
+    const taken = new Set((doc.exhibits || []).map((e) => e.id));
+    let id = result.suggested_id || 'exhibit';
+    for (let n = 2; taken.has(id); n += 1) id = `${result.suggested_id || 'exhibit'}-${n}`;
+    const target = studio.lastTarget || view.pose_?.target || [0, 0, 0];
+    const minY = result.bounds ? result.bounds[0][1] : 0;
+    doc.exhibits = doc.exhibits || [];
+    doc.exhibits.push({
+      id, asset: result.asset, metadata: { title: { [doc.default_language]: result.title || id } },
+      transform: { translation: [target[0], Math.round(-minY * 1e4) / 1e4, target[2]], rotation: [0, 0, 0], scale: 1 }, pedestal: false,
+    });
+    studio.selected = id;
+  });
+}
+createUpload({
+  input: $('upload-input'), bar: $('upload-progress'), status: $('upload-status'), report: $('upload-report'),
+  exhibition: () => history.id, onDone: place, problem,
+});
+
+// --- buttons and keys ------------------------------------------------------------------
+$('undo').addEventListener('click', () => history.undo());
+$('redo').addEventListener('click', () => history.redo());
+$('reload-theirs').addEventListener('click', () => history.reloadTheirs());
+$('overwrite-mine').addEventListener('click', () => history.overwriteMine());
+$('refresh-view').addEventListener('click', async () => { await history.save(); $('refresh-view').hidden = true; startView(); });
+$('hotspot-mode').addEventListener('click', () => {
+  studio.hotspotMode = !studio.hotspotMode;
+  $('hotspot-mode').setAttribute('aria-pressed', String(studio.hotspotMode));
+  document.body.classList.toggle('picking', studio.hotspotMode);
+});
+$('exhibit-scale').addEventListener('change', () => {
+  const scale = Number($('exhibit-scale').value);
+  if (!(scale > 0 && scale <= 1000) || !studio.selected) return;
+  const id = studio.selected;
+  history.change((doc) => { const e = doc.exhibits.find((x) => x.id === id); e.transform = { translation: [0, 0, 0], rotation: [0, 0, 0], ...e.transform, scale }; });
+});
+$('exhibit-pedestal').addEventListener('change', () => {
+  const id = studio.selected;
+  const on = $('exhibit-pedestal').checked;
+  if (id) history.change((doc) => { const e = doc.exhibits.find((x) => x.id === id); e.pedestal = on; });
+});
+$('snap-now').addEventListener('click', async () => {
+  const id = studio.selected;
+  if (!id) { problem(w('selectExhibit')); return; }
+  try {
+    const { transform } = await view.snapNow(id);
+    history.change((doc) => { const e = doc.exhibits.find((x) => x.id === id); if (e) e.transform = transform; });
+  } catch (err) { problem(err.message === 'NO_VIEW' ? w('noView') : err.message); }
+});
+$('language-form').addEventListener('submit', (event) => {
+  event.preventDefault();
+  if (forms.addLanguage($('new-language').value)) $('new-language').value = '';
+});
+$('add-light').addEventListener('click', () => plan.addLight());
+$('tour-record').addEventListener('click', () => tours.record());
+$('tour-add-step').addEventListener('click', () => tours.addStep());
+$('diff-show').addEventListener('click', () => versions.showDiff());
+$('ui-language').addEventListener('change', () => { setUiLanguage($('ui-language').value); render(history.doc, { remote: true }); });
+
+document.addEventListener('keydown', (event) => {
+  if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== 'z') return;
+  const typing = ['INPUT', 'TEXTAREA'].includes(document.activeElement?.tagName);
+  if (typing) return;  // the field's own undo
+  event.preventDefault();
+  if (event.shiftKey) history.redo(); else history.undo();
+});
+window.addEventListener('pagehide', () => { view.close(); });
+window.addEventListener('beforeunload', (event) => {
+  if (['unsaved', 'saving', 'conflict'].includes(history.state)) event.preventDefault();
+});
+
+// --- start -----------------------------------------------------------------------------
+setUiLanguage(uiLanguage());
+$('ui-language').value = uiLanguage();
+api.session().then((reply) => signedIn(reply.body), () => { $('login').hidden = false; $('login-name').focus(); });

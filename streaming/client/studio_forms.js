@@ -1,0 +1,175 @@
+// The label editor: an exhibit's Dublin Core metadata in one form per language (title
+// required in the default language, new languages checked as BCP 47 tags), its hotspots'
+// titles, and the label drawn live by the visitor page's own label.js.
+import { createLabels } from '/static/label.js';
+import { LANGUAGE_TAG, w } from '/static/studio_words.js';
+
+export const FIELDS = ['title', 'creator', 'date', 'medium', 'dimensions', 'provenance', 'rights', 'description'];
+
+/** Every language the document speaks: the default first, then every tag in its maps. */
+export function documentLanguages(doc, extra = []) {
+  const found = new Set([doc.default_language || 'en']);
+  const visit = (value, key) => {
+    if (!value || typeof value !== 'object') return;
+    if (!Array.isArray(value) && key !== 'transform' && Object.values(value).every((v) => typeof v === 'string')
+        && Object.keys(value).every((k) => LANGUAGE_TAG.test(k))) {
+      Object.keys(value).forEach((k) => found.add(k));
+      return;
+    }
+    for (const [k, v] of Object.entries(value)) visit(v, k);
+  };
+  visit(doc.title, 'title');
+  (doc.exhibits || []).forEach((e) => visit(e.metadata, 'metadata'));
+  extra.forEach((tag) => found.add(tag));
+  return [...found];
+}
+
+function field(id, labelText, value, { multiline = false, lang = null, required = false } = {}) {
+  const label = document.createElement('label');
+  label.className = 'field';
+  const span = document.createElement('span');
+  span.textContent = labelText + (required ? ' *' : '');
+  const input = document.createElement(multiline ? 'textarea' : 'input');
+  input.id = id;
+  if (!multiline) input.type = 'text';
+  if (lang) input.lang = lang;
+  input.required = required;
+  input.value = value || '';
+  label.append(span, input);
+  return [label, input];
+}
+
+/**
+ * `box` gets the forms, `preview` the label (with `previewMenu`, `previewHeading`);
+ * `history` is the draft; `selected()` the exhibit's id.
+ */
+export function createForms({ box, preview, previewMenu, previewHeading, history, selected, problem }) {
+  const s = { shape: '', added: [] };
+  const labels = createLabels({ panel: preview, menu: previewMenu, heading: previewHeading });
+
+  const exhibitOf = (doc) => (doc.exhibits || []).find((e) => e.id === selected());
+
+  /** Write one field of one language; an emptied optional text leaves the map. */
+  function write(fieldName, lang, value) {
+    const id = selected();
+    history.change((doc) => {
+      const exhibit = doc.exhibits.find((e) => e.id === id);
+      if (!exhibit) return;
+      exhibit.metadata = exhibit.metadata || { title: {} };
+      if (fieldName === 'identifier') {
+        if (value) exhibit.metadata.identifier = value; else delete exhibit.metadata.identifier;
+        return;
+      }
+      const map = { ...(exhibit.metadata[fieldName] || {}) };
+      if (value) map[lang] = value; else delete map[lang];
+      if (Object.keys(map).length || fieldName === 'title') exhibit.metadata[fieldName] = map;
+      else delete exhibit.metadata[fieldName];
+    }, `meta:${id}:${fieldName}:${lang}`);
+  }
+
+  function writeHotspot(spotId, lang, value) {
+    const id = selected();
+    history.change((doc) => {
+      const spot = (doc.exhibits.find((e) => e.id === id)?.hotspots || []).find((h) => h.id === spotId);
+      if (!spot) return;
+      spot.title = { ...spot.title };
+      if (value) spot.title[lang] = value; else delete spot.title[lang];
+    }, `spot:${id}:${spotId}:${lang}`);
+  }
+
+  function removeHotspot(spotId) {
+    const id = selected();
+    history.change((doc) => {
+      const exhibit = doc.exhibits.find((e) => e.id === id);
+      if (exhibit) exhibit.hotspots = (exhibit.hotspots || []).filter((h) => h.id !== spotId);
+    });
+  }
+
+  /** Mark a required field that is empty (the default language's title). */
+  function check(input, required) {
+    const bad = required && !input.value.trim();
+    input.setAttribute('aria-invalid', String(bad));
+    input.title = bad ? w('required') : '';
+  }
+
+  function build(doc, exhibit, languages) {
+    const parts = [];
+    const heading = document.createElement('h3');
+    heading.textContent = exhibit.id;
+    const [idLabel, idInput] = field('meta-identifier', 'identifier', exhibit.metadata?.identifier);
+    idInput.addEventListener('input', () => write('identifier', null, idInput.value.trim()));
+    parts.push(heading, idLabel);
+    for (const lang of languages) {
+      const set = document.createElement('fieldset');
+      set.lang = lang;
+      const legend = document.createElement('legend');
+      legend.textContent = lang + (lang === doc.default_language ? ' ★' : '');
+      set.append(legend);
+      for (const name of FIELDS) {
+        const required = name === 'title' && lang === doc.default_language;
+        const value = exhibit.metadata?.[name]?.[lang];
+        const [label, input] = field(`meta-${name}-${lang}`, name, value, { multiline: name === 'description', lang, required });
+        input.addEventListener('input', () => { check(input, required); write(name, lang, input.value); });
+        check(input, required);
+        set.append(label);
+      }
+      parts.push(set);
+    }
+    const spots = exhibit.hotspots || [];
+    if (spots.length) {
+      const head = document.createElement('h4');
+      head.textContent = 'hotspots';
+      parts.push(head);
+      for (const spot of spots) {
+        const row = document.createElement('div');
+        row.className = 'hotspot-row';
+        row.dataset.hotspot = spot.id;
+        for (const lang of languages) {
+          const [label, input] = field(`hotspot-${spot.id}-title-${lang}`, `${spot.id} (${lang})`, spot.title?.[lang], { lang });
+          input.addEventListener('input', () => writeHotspot(spot.id, lang, input.value));
+          row.append(label);
+        }
+        const remove = document.createElement('button');
+        remove.type = 'button';
+        remove.className = 'button';
+        remove.textContent = w('remove');
+        remove.addEventListener('click', () => removeHotspot(spot.id));
+        row.append(remove);
+        parts.push(row);
+      }
+    }
+    box.replaceChildren(...parts);
+  }
+
+  /** After any change: rebuild the form only when its shape changed (keeps focus). */
+  function render(doc) {
+    const exhibit = doc && exhibitOf(doc);
+    if (!exhibit) { box.replaceChildren(); labels.show(null); s.shape = ''; return; }
+    const languages = documentLanguages(doc, s.added);
+    const shape = JSON.stringify([exhibit.id, languages, doc.default_language, (exhibit.hotspots || []).map((h) => h.id)]);
+    if (shape !== s.shape) {
+      s.shape = shape;
+      build(doc, exhibit, languages);
+      labels.configure({ languages, default_language: doc.default_language, title: doc.title });
+    } else {
+      for (const input of box.querySelectorAll('input, textarea')) {
+        if (input === document.activeElement) continue;
+        const m = input.id.match(/^meta-([a-z]+)-(.+)$/);
+        if (m) input.value = exhibit.metadata?.[m[1]]?.[m[2]] || '';
+        if (input.id === 'meta-identifier') input.value = exhibit.metadata?.identifier || '';
+      }
+    }
+    labels.show({ id: exhibit.id, metadata: exhibit.metadata || { title: {} }, hotspots: exhibit.hotspots || [] });
+  }
+
+  /** A new language for every form, if its tag is a BCP 47 tag. */
+  function addLanguage(tag) {
+    const clean = (tag || '').trim();
+    if (!LANGUAGE_TAG.test(clean)) { problem(`"${clean}" ${w('badLanguage')}`); return false; }
+    if (!s.added.includes(clean)) s.added.push(clean);
+    if (history.doc) render(history.doc);
+    return true;
+  }
+
+  return { render, addLanguage, labels, get languages() { return history.doc ? documentLanguages(history.doc, s.added) : []; } };
+}

@@ -1,0 +1,122 @@
+// The tour recorder: fly the draft view, press "add step" and the camera there becomes a
+// step (`edit.pose`), with narration per language and a dwell; steps reorder and go.
+// A new tour enters the document with its first step (a tour needs one to be valid).
+import { w } from '/static/studio_words.js';
+
+const DEFAULT_DWELL_S = 6;
+
+export function createTours({ box, picker, history, view, languages, problem }) {
+  const s = { tour: null, pending: null };
+
+  const tourOf = (doc) => (doc.tours || []).find((t) => t.id === s.tour) || null;
+
+  function uniqueId(doc, base) {
+    const taken = new Set((doc.tours || []).map((t) => t.id));
+    let n = 1;
+    while (taken.has(`${base}-${n}`)) n += 1;
+    return `${base}-${n}`;
+  }
+
+  /** Start a new tour: it is written with its first step. */
+  function record() {
+    const doc = history.doc;
+    if (!doc) return;
+    const id = uniqueId(doc, 'tour');
+    s.pending = { id, title: { [doc.default_language]: id }, steps: [] };
+    s.tour = id;
+    render(doc);
+  }
+
+  /** The camera now becomes the selected tour's next step. */
+  async function addStep() {
+    if (!history.doc) return;
+    if (!s.tour) record();
+    let pose;
+    try { pose = await view.pose(); } catch (err) { problem(w('noView')); return; }
+    const camera = { position: pose.position, target: pose.target };
+    if (pose.fov) camera.fov = pose.fov;
+    const pending = s.pending && s.pending.id === s.tour ? s.pending : null;
+    s.pending = null;
+    history.change((doc) => {
+      doc.tours = doc.tours || [];
+      let tour = doc.tours.find((t) => t.id === s.tour);
+      if (!tour) { tour = pending || { id: s.tour, title: { [doc.default_language]: s.tour }, steps: [] }; doc.tours.push(tour); }
+      tour.steps.push({ camera, narration: { [doc.default_language]: `${w('narration')} ${tour.steps.length + 1}` }, dwell: DEFAULT_DWELL_S });
+    });
+  }
+
+  function edit(fn, key) {
+    const id = s.tour;
+    history.change((doc) => { const tour = (doc.tours || []).find((t) => t.id === id); if (tour) fn(tour, doc); }, key);
+  }
+
+  function button(text, onClick, extra = {}) {
+    const b = document.createElement('button');
+    b.type = 'button';
+    b.className = 'button';
+    b.textContent = text;
+    Object.assign(b.dataset, extra);
+    b.addEventListener('click', onClick);
+    return b;
+  }
+
+  function stepRow(tour, step, index, langs) {
+    const row = document.createElement('li');
+    row.className = 'step-row';
+    row.dataset.step = String(index);
+    const head = document.createElement('strong');
+    head.textContent = `${index + 1}`;
+    row.append(head);
+    for (const lang of langs) {
+      const label = document.createElement('label');
+      label.className = 'field';
+      label.textContent = `${w('narration')} (${lang})`;
+      const input = document.createElement('textarea');
+      input.id = `tour-step-${index}-narration-${lang}`;
+      input.lang = lang;
+      input.value = step.narration?.[lang] || '';
+      input.addEventListener('input', () => edit((t) => {
+        const map = { ...t.steps[index].narration };
+        if (input.value) map[lang] = input.value; else delete map[lang];
+        t.steps[index].narration = map;
+      }, `tour:${tour.id}:${index}:${lang}`));
+      label.append(input);
+      row.append(label);
+    }
+    const dwell = document.createElement('label');
+    dwell.className = 'field';
+    dwell.textContent = w('dwell');
+    const number = document.createElement('input');
+    number.type = 'number'; number.min = '0'; number.max = '3600'; number.step = '0.5';
+    number.id = `tour-step-${index}-dwell`;
+    number.value = String(step.dwell ?? DEFAULT_DWELL_S);
+    number.addEventListener('change', () => edit((t) => { t.steps[index].dwell = Math.min(3600, Math.max(0, Number(number.value) || 0)); }));
+    dwell.append(number);
+    row.append(dwell,
+      button(w('up'), () => edit((t) => { if (index > 0) t.steps.splice(index - 1, 0, ...t.steps.splice(index, 1)); }), { role: 'up' }),
+      button(w('down'), () => edit((t) => { if (index < t.steps.length - 1) t.steps.splice(index + 1, 0, ...t.steps.splice(index, 1)); }), { role: 'down' }),
+      button(w('remove'), () => edit((t, doc) => {
+        t.steps.splice(index, 1);
+        if (!t.steps.length) doc.tours = doc.tours.filter((x) => x.id !== t.id);  // no empty tour
+      }), { role: 'remove' }));
+    return row;
+  }
+
+  /** Rebuild the tour picker and the chosen tour's steps (not while one is typed in). */
+  function render(doc) {
+    if (!doc) return;
+    const ids = (doc.tours || []).map((t) => t.id);
+    if (s.pending && !ids.includes(s.pending.id)) ids.push(s.pending.id);
+    if (!s.tour && ids.length) s.tour = ids[0];
+    picker.replaceChildren(...ids.map((id) => { const o = document.createElement('option'); o.value = id; o.textContent = id; return o; }));
+    picker.value = s.tour || '';
+    if (box.contains(document.activeElement) && document.activeElement.tagName === 'TEXTAREA') return;
+    const tour = tourOf(doc);
+    const langs = languages();
+    box.replaceChildren(...(tour ? tour.steps.map((step, i) => stepRow(tour, step, i, langs)) : []));
+  }
+
+  picker.addEventListener('change', () => { s.tour = picker.value; render(history.doc); });
+
+  return { render, record, addStep, get tour() { return s.tour; } };
+}

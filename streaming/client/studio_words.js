@@ -1,0 +1,70 @@
+// The studio's own words in zh and en (the visitor page's i18n.js stays the visitors').
+// Elements name theirs with data-sw (text) and data-sw-label (aria-label).
+const WORDS = {
+  en: {
+    signIn: 'Sign in', name: 'Name', password: 'Password', signOut: 'Sign out',
+    exhibitions: 'Exhibitions', newId: 'New exhibition id', newTitle: 'Title', create: 'Create',
+    open: 'Open', readOnly: 'read only', upload: 'Upload a glTF/GLB model', exhibits: 'Exhibits',
+    view: 'Draft view', hotspotMode: 'Add hotspot', snap: 'Snap to floor or pedestal',
+    scale: 'Scale', refreshView: 'Refresh view', metadata: 'Label', addLanguage: 'Add language',
+    preview: 'As visitors see it', plan: 'Floor plan', addLight: 'Add light', tours: 'Tours',
+    record: 'New tour', addStep: 'Add step', undo: 'Undo', redo: 'Redo', publish: 'Publish',
+    versions: 'Versions', diff: 'Changes', showDiff: 'Show changes', audit: 'Audit trail',
+    export: 'Export (JSON lines)', restore: 'Restore', live: 'live', remove: 'Remove',
+    up: 'Up', down: 'Down', dwell: 'Dwell (s)', narration: 'Narration', pedestal: 'On a pedestal',
+    saved: 'saved', saving: 'saving', unsaved: 'unsaved', conflict: 'conflict',
+    reloadTheirs: 'Reload theirs', overwriteMine: 'Overwrite with mine',
+    conflictText: 'Someone else saved this draft since you opened it. Your changes are kept here: reload theirs (yours are lost) or overwrite with yours.',
+    badLanguage: 'is not a language tag (BCP 47, e.g. en, zh, zh-Hant, fr-CA)',
+    required: 'is required', pickNothing: 'Nothing there: click on the relic itself.',
+    noView: 'The draft view is not connected yet.', selectExhibit: 'Choose an exhibit first.',
+    published: 'Published', restored: 'Restored', noChanges: 'No changes.',
+    liveNext: 'Saved; lights, spawn, walkable area and screens show after "Refresh view".',
+    spawn: 'spawn', light: 'light', walkable: 'walkable area', screens: 'Stage screens',
+    addScreen: 'Add screen', jsonl: 'JSON lines', uploading: 'Uploading',
+    'stage.uploading': 'Uploading', 'stage.done': 'Done', 'stage.failed': 'Refused',
+  },
+  zh: {
+    signIn: '登录', name: '用户名', password: '密码', signOut: '退出',
+    exhibitions: '展览', newId: '新展览编号', newTitle: '标题', create: '创建',
+    open: '打开', readOnly: '只读', upload: '上传 glTF/GLB 模型', exhibits: '展品',
+    view: '草稿视图', hotspotMode: '添加热点', snap: '吸附到地面或展台',
+    scale: '缩放', refreshView: '刷新视图', metadata: '说明牌', addLanguage: '添加语言',
+    preview: '观众看到的样子', plan: '平面图', addLight: '添加灯光', tours: '导览',
+    record: '新导览', addStep: '添加一步', undo: '撤销', redo: '重做', publish: '发布',
+    versions: '版本', diff: '变更', showDiff: '显示变更', audit: '审计记录',
+    export: '导出（JSON lines）', restore: '恢复', live: '当前', remove: '删除',
+    up: '上移', down: '下移', dwell: '停留（秒）', narration: '解说', pedestal: '放在展台上',
+    saved: '已保存', saving: '保存中', unsaved: '未保存', conflict: '冲突',
+    reloadTheirs: '载入对方版本', overwriteMine: '用我的覆盖',
+    conflictText: '你打开后有人保存了此草稿。你的修改仍保留在这里：载入对方版本（你的修改会丢失）或用你的覆盖。',
+    badLanguage: '不是有效的语言标签（BCP 47，如 en、zh、zh-Hant、fr-CA）',
+    required: '为必填项', pickNothing: '那里没有展品：请点击文物本身。',
+    noView: '草稿视图尚未连接。', selectExhibit: '请先选择一件展品。',
+    published: '已发布', restored: '已恢复', noChanges: '没有变更。',
+    liveNext: '已保存；灯光、出生点、可行走区域和屏幕在“刷新视图”后显示。',
+    spawn: '出生点', light: '灯光', walkable: '可行走区域', screens: '舞台屏幕',
+    addScreen: '添加屏幕', jsonl: 'JSON lines', uploading: '上传中',
+    'stage.uploading': '上传中', 'stage.done': '完成', 'stage.failed': '被拒绝',
+  },
+};
+
+let language = (navigator.language || 'en').toLowerCase().startsWith('zh') ? 'zh' : 'en';
+
+/** The word for `key` in the studio's language (English when zh lacks it). */
+export function w(key) {
+  return (WORDS[language] && WORDS[language][key]) ?? WORDS.en[key] ?? key;
+}
+
+export function uiLanguage() { return language; }
+
+/** Switch the studio's own words (not the exhibition's texts) and rewrite the page. */
+export function setUiLanguage(tag) {
+  language = WORDS[tag] ? tag : 'en';
+  document.documentElement.lang = language;
+  for (const el of document.querySelectorAll('[data-sw]')) el.textContent = w(el.dataset.sw);
+  for (const el of document.querySelectorAll('[data-sw-label]')) el.setAttribute('aria-label', w(el.dataset.swLabel));
+}
+
+/** A BCP 47 language tag, as far as its shape goes (the server checks the registry). */
+export const LANGUAGE_TAG = /^[a-zA-Z]{2,3}(-[a-zA-Z]{4})?(-([a-zA-Z]{2}|[0-9]{3}))?(-([a-zA-Z0-9]{5,8}|[0-9][a-zA-Z0-9]{3}))*$/;
