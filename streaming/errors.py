@@ -16,6 +16,8 @@ __all__ = [
     "ExhibitionNotFound",
     "ExhibitionUnavailable",
     "IceRestartUnsupported",
+    "ImportCancelled",
+    "JobNotFound",
     "LayerUnknown",
     "MediaNotFound",
     "PassRefused",
@@ -325,3 +327,15 @@ class PreconditionRequired(StreamingError):
     """A draft write without ``If-Match``: refused so no one overwrites unseen work."""
 
     code = "IF_MATCH_REQUIRED"
+
+
+class JobNotFound(StreamingError):
+    """No such upload job: it finished too long ago, or never started."""
+
+    code = "JOB_NOT_FOUND"
+
+
+class ImportCancelled(StreamingError):
+    """An upload's import was stopped (the server is stopping)."""
+
+    code = "IMPORT_CANCELLED"

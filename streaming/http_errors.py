@@ -22,6 +22,7 @@ from museion.streaming.errors import (
     ExhibitionNotFound,
     ExhibitionUnavailable,
     IceRestartUnsupported,
+    JobNotFound,
     LayerUnknown,
     MediaNotFound,
     OriginUnreachable,
@@ -88,6 +89,7 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (StaffError, 400),
     # the studio's API over an exhibition's library
     (ExhibitionExists, 409),
+    (JobNotFound, 404),
     (PreconditionRequired, 428),
     (RequestInvalid, 400),
     (DraftChanged, 412),

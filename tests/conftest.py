@@ -206,7 +206,7 @@ async def viewer(
         finally:
             # A server killed under its visitor (a cluster test) cannot be told.
             with contextlib.suppress(aiohttp.ClientConnectionError):
-                async with http.delete(f"{base}{location}"):
+                async with http.delete(f"{base}{location}", headers=headers):
                     pass
             await pc.close()
 

@@ -138,10 +138,9 @@ ROOMS = {
         "museion.streaming.admission",
         "museion.streaming.cluster",
     ),
-    # The studio works on exhibitions' libraries through the hall; what visitors do inside
-    # a gallery is none of its business.
+    # The studio works on exhibitions' libraries through the hall, and its draft view is a
+    # visitor's session with edits; tours, queues, the cluster and the relay are not its.
     "streaming/studio": (
-        "museion.streaming.visit",
         "museion.streaming.tours",
         "museion.streaming.admission",
         "museion.streaming.cluster",

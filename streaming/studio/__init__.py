@@ -1,5 +1,16 @@
-"""The staff studio's server side: the HTTP API over a hall's drafts, versions and audit."""
+"""The staff studio's server side: the API over a hall's drafts, versions and audit, uploads,
+and the draft view staff edit in."""
 
 from museion.streaming.studio.api import MAX_DOCUMENT_BYTES, add_api_routes
+from museion.streaming.studio.draft import DraftViews, StudioSession, add_draft_routes
+from museion.streaming.studio.uploads import Importer, add_upload_routes
 
-__all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes"]
+__all__ = [
+    "MAX_DOCUMENT_BYTES",
+    "DraftViews",
+    "Importer",
+    "StudioSession",
+    "add_api_routes",
+    "add_draft_routes",
+    "add_upload_routes",
+]

@@ -43,6 +43,7 @@ from museion.streaming.errors import (
 from museion.streaming.hall.catalog import Catalog, valid_id
 from museion.streaming.hall.hall import HALL_KEY, Hall
 from museion.streaming.staff import Action, current_staff, require
+from museion.streaming.studio.draft import DRAFTS_KEY
 
 __all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes"]
 
@@ -224,6 +225,10 @@ async def put_draft(request: web.Request) -> web.Response:
     document = await _json_body(request)
     expected = None if creating else _unquoted(if_match or "")
     etag = await _off_loop(library.save_draft, document, expected, _who(request))
+    drafts = request.app.get(DRAFTS_KEY)
+    if drafts is not None:  # an open draft view shows what was saved
+        saved = await _off_loop(library.draft)
+        await drafts.follow(request.match_info["exhibition"], saved.document)
     return web.json_response({"etag": etag}, headers={"ETag": _quoted(etag)})
 
 

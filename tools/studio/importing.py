@@ -325,3 +325,11 @@ def import_model(
         },
         bounds=bounds,
     )
+
+
+def import_for_server(
+    root: Path, upload: Path, filename: str, progress: Progress
+) -> dict[str, Any]:
+    """:func:`import_model` in the shape the studio server is given an importer
+    (``museion.streaming.studio.uploads.Importer``): positional, JSON out."""
+    return import_model(root, upload, filename, progress=progress).to_json()
