@@ -4,6 +4,7 @@ version, and the Dublin Core a publish writes into imported models."""
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import xml.etree.ElementTree as ET
@@ -15,8 +16,9 @@ import jsonschema
 import pygltflib
 
 from museion.scenes.exports.lido import LIDO_NS
-from museion.streaming.studio.exports import IIIF_CONTENT_TYPE
+from museion.streaming.studio.exports import IIIF_CONTENT_TYPE, ExportSettings, add_export_routes
 from tests.conftest import ASSETS
+from tests.streaming.hall.hall_fixtures import hall, hall_folder
 from tests.streaming.studio.studio_hall import studio_hall
 from tests.streaming.studio.test_api import DRAFT, call
 
@@ -149,3 +151,15 @@ async def test_publish_writes_dublin_core_into_imported_models_once(
         assert status == 201, second
         assert second["version"]["id"] == first["version"]["id"]
         assert (folder / "models" / "hu.glb").read_bytes() == stamped
+
+
+async def test_a_configured_base_url_names_the_public_origin(tmp_path: Path) -> None:
+    """Behind a proxy the request's own origin is not the public one: the setting wins."""
+    public = "https://museum.example"
+    install = functools.partial(add_export_routes, settings=ExportSettings(base_url=public))
+    async with hall(hall_folder(tmp_path / "hall"), [install]) as url:
+        status, text, _ = await fetch(f"{url}/e/bronzes/manifest.json")
+        assert status == 200
+        manifest = json.loads(text)
+        assert manifest["id"] == f"{public}/e/bronzes/manifest.json"
+        assert _schema_errors(manifest) == []
