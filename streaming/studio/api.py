@@ -96,7 +96,11 @@ async def _json_body(request: web.Request) -> Any:
         raise RequestInvalid("Send JSON (Content-Type: application/json).", code="NOT_JSON")
     if request.content_length is not None and request.content_length > MAX_DOCUMENT_BYTES:
         raise RequestInvalid("The body is too large.", code="BODY_TOO_LARGE")
-    raw = await request.content.read(MAX_DOCUMENT_BYTES + 1)
+    raw = bytearray()  # read(n) gives at most n bytes: read until the end or the cap
+    while chunk := await request.content.read(MAX_DOCUMENT_BYTES + 1 - len(raw)):
+        raw += chunk
+        if len(raw) > MAX_DOCUMENT_BYTES:
+            break
     if len(raw) > MAX_DOCUMENT_BYTES:
         raise RequestInvalid("The body is too large.", code="BODY_TOO_LARGE")
     try:

@@ -227,3 +227,23 @@ async def test_every_role_against_every_endpoint(tmp_path: Path, users_file: Pat
                     else:
                         expected[key] = 401 if role is Role.VISITOR else 403
         assert seen == expected
+
+
+async def test_a_large_draft_arrives_whole(tmp_path: Path, users_file: Path) -> None:
+    """A big hall's document (hundreds of KB) comes in many reads, not one."""
+    async with (
+        studio_hall(tmp_path / "hall", users_file) as studio,
+        studio.staff("curator") as ada,
+    ):
+        _, document, headers = await call(ada, "GET", DRAFT)
+        first = document["exhibits"][0]
+        copies = [
+            {**first, "id": f"copy-{n}", "transform": {"translation": [n % 20, 0, n // 20]}}
+            for n in range(400)
+        ]
+        big = {**titled(document, "Big"), "exhibits": [*document["exhibits"], *copies]}
+        body = json.dumps(big).encode()
+        assert len(body) > 300_000
+        status, reply, _ = await call(ada, "PUT", DRAFT, body, **{"If-Match": headers["ETag"]})
+        assert status == 200, str(reply)[:500]
+        assert len(Exhibition(studio.folder / "bronzes").draft().document.exhibits) == 407
