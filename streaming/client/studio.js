@@ -213,14 +213,33 @@ const versions = createVersions({
 });
 studio.versions = versions;
 
+const AHEAD_M = 4;
+const FAR_M = 12;
+
+/**
+ * Where the camera looks, on the floor: the view's centre ray meets y = 0 (no farther than
+ * FAR_M), or, looking level, AHEAD_M in front: there the new exhibit is in sight.
+ */
+function floorAhead(pose) {
+  if (!pose) return [0, 0, 0];
+  const [px, py, pz] = pose.position;
+  const d = [pose.target[0] - px, pose.target[1] - py, pose.target[2] - pz];
+  const flat = Math.hypot(d[0], d[2]) || 1;
+  let reach = AHEAD_M;
+  if (d[1] < -1e-3) reach = Math.min(FAR_M, (py / -d[1]) * flat);
+  return [px + (d[0] / flat) * reach, 0, pz + (d[2] / flat) * reach].map((v) => Math.round(v * 1e3) / 1e3);
+}
+
 /** The uploaded model becomes an exhibit standing on the floor where the camera looks. */
 function place(result) {
   history.change((doc) => {
     const taken = new Set((doc.exhibits || []).map((e) => e.id));
     let id = result.suggested_id || 'exhibit';
     for (let n = 2; taken.has(id); n += 1) id = `${result.suggested_id || 'exhibit'}-${n}`;
-    const target = studio.lastTarget || view.pose_?.target || [0, 0, 0];
-    const minY = result.bounds ? result.bounds[0][1] : 0;
+    const target = floorAhead(view.pose_);
+    // bounds come as {min, max} (the contract's first sketch said [[min], [max]]).
+    const b = result.bounds || {};
+    const minY = Array.isArray(b) ? b[0][1] : (b.min ? b.min[1] : 0);
     doc.exhibits = doc.exhibits || [];
     doc.exhibits.push({
       id, asset: result.asset, metadata: { title: { [doc.default_language]: result.title || id } },
@@ -281,7 +300,7 @@ document.addEventListener('keydown', (event) => {
   event.preventDefault();
   if (event.shiftKey) history.redo(); else history.undo();
 });
-window.addEventListener('pagehide', () => { view.close(); });
+window.addEventListener('pagehide', () => { view.close({ keepalive: true }); });
 window.addEventListener('beforeunload', (event) => {
   if (['unsaved', 'saving', 'conflict'].includes(history.state)) event.preventDefault();
 });

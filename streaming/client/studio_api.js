@@ -16,7 +16,8 @@ export class ApiError extends Error {
 
   /** The message and, for a refused document, each issue's pointer and message. */
   describe() {
-    const lines = this.issues.map((i) => `${i.pointer || '/'}: ${i.message}`);
+    const lines = this.issues.filter((i) => !this.message.includes(i.message))
+      .map((i) => `${i.pointer || '/'}: ${i.message}`);
     return [this.message, ...lines].join('\n');
   }
 }

@@ -166,6 +166,7 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
   function addLanguage(tag) {
     const clean = (tag || '').trim();
     if (!LANGUAGE_TAG.test(clean)) { problem(`"${clean}" ${w('badLanguage')}`); return false; }
+    problem('');
     if (!s.added.includes(clean)) s.added.push(clean);
     if (history.doc) render(history.doc);
     return true;

@@ -95,6 +95,7 @@ export function createVersions({ list, diffBox, fromSelect, toSelect, auditList,
   }
 
   async function showDiff() {
+    problem('');
     try {
       const lines = await readableDiff(history.id, fromSelect.value, toSelect.value, history.doc);
       diffBox.replaceChildren(...(lines.length ? lines : [w('noChanges')]).map((line) => { const li = document.createElement('li'); li.textContent = line; return li; }));
@@ -104,6 +105,8 @@ export function createVersions({ list, diffBox, fromSelect, toSelect, auditList,
   }
 
   async function publish() {
+    problem('');
+    notice('');
     try {
       await history.save();  // what the curator sees is what goes live
       const reply = await api.publish(history.id);

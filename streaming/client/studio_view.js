@@ -4,7 +4,7 @@
 import { attachControls } from '/static/controls.js';
 import { frameRect } from '/static/hotspots.js';
 import { csrfHeader } from '/static/studio_api.js';
-import { endSession, negotiate } from '/static/whep.js';
+import { negotiate } from '/static/whep.js';
 
 const SVG = 'http://www.w3.org/2000/svg';
 const YAW_DEG_PER_PX = 0.5;
@@ -125,17 +125,42 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
       video.play().catch(() => {});
     });
     onState('connecting');
-    const { location } = await negotiate(pc, { endpoint: `/studio/e/${encodeURIComponent(id)}/whep`, headers: csrfHeader() });
+    // Kept while it runs: a close meanwhile waits for it, then DELETEs with the CSRF header
+    // (closing the pc under it would make whep.js DELETE without one, which is refused).
+    const pending = negotiate(pc, { endpoint: `/studio/e/${encodeURIComponent(id)}/whep`, headers: csrfHeader() });
+    s.pending = pending;
+    let location;
+    try {
+      ({ location } = await pending);
+    } catch (err) {
+      if (s.pc !== pc) return;  // another exhibition was opened meanwhile: not a problem
+      throw err;
+    } finally {
+      if (s.pending === pending) s.pending = null;
+    }
+    if (s.pc !== pc) return;  // closed meanwhile: close() ended it
     s.location = location;
   }
 
-  async function close() {
-    const { pc, location } = s;
-    s.pc = s.channel = s.location = null;
+  /** DELETE the session (the studio's routes want the CSRF header; whep.js sends none). */
+  function endSession(location, keepalive = false) {
+    if (!location) return Promise.resolve();
+    const options = { method: 'DELETE', headers: csrfHeader(), keepalive };
+    if (!keepalive) options.signal = AbortSignal.timeout(2000);
+    return fetch(location, options).then(() => undefined, () => undefined);
+  }
+
+  async function close({ keepalive = false } = {}) {
+    const { pc, location, pending } = s;
+    s.pc = s.channel = s.location = s.pending = null;
     s.pose = null;
     for (const waiter of s.waiting.values()) waiter.reject(new Error('NO_VIEW'));
     s.waiting.clear();
-    await endSession(location);
+    if (pending) {
+      try { await endSession((await pending).location, keepalive); } catch (err) { /* it was refused */ }
+    } else {
+      await endSession(location, keepalive);
+    }
     if (pc) pc.close();
     video.srcObject = null;
   }
@@ -247,6 +272,8 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
     sync: (document) => send({ type: 'edit.sync', document }),
     move: (id, transform) => send({ type: 'edit.move', exhibit: id, transform }),
     get pose_() { return s.pose; },
+    /** The picture's place on the page (the video letterboxed): tests click inside it. */
+    frame: () => frameRect(video),
     get open_() { return Boolean(s.channel && s.channel.readyState === 'open'); },
     get size() { return [s.width, s.height]; },
   };
