@@ -120,6 +120,7 @@ class DiskFull(LibraryError):
 
 class ExportError(SceneError):
     """An export cannot be made; codes: ``UNKNOWN_EXHIBIT`` (no exhibit has that id),
-    ``BAD_BASE_URL`` (not an absolute http(s) URL without query or fragment)."""
+    ``BAD_BASE_URL`` (not an absolute http(s) URL without query or fragment),
+    ``STAMP_UNREADABLE`` (a model to stamp with its Dublin Core cannot be read)."""
 
     code = "EXPORT_ERROR"

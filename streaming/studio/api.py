@@ -1,4 +1,4 @@
-"""The studio's HTTP API over a hall's exhibitions (``docs/openapi.yaml`` documents it).
+"""The studio's HTTP API over a hall's exhibitions (``docs/openapi.json`` documents it).
 
 The studio page works through it, and so can a collection management system::
 
