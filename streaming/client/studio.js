@@ -4,6 +4,7 @@ import { ApiError, api, setCsrf } from '/static/studio_api.js';
 import { createForms } from '/static/studio_forms.js';
 import { createHistory } from '/static/studio_history.js';
 import { createPlan } from '/static/studio_plan.js';
+import { createScreens } from '/static/studio_screens.js';
 import { createTours } from '/static/studio_tour.js';
 import { createUpload } from '/static/studio_upload.js';
 import { createVersions } from '/static/studio_versions.js';
@@ -144,6 +145,7 @@ function render(doc, { remote = false } = {}) {
   forms.render(doc);
   plan.render(doc);
   tours.render(doc);
+  screens.render(doc);
   view.draw();
   $('undo').disabled = !history.canUndo;
   $('redo').disabled = !history.canRedo;
@@ -184,6 +186,7 @@ async function tapped(fx, fy) {
   let hit;
   try { hit = await view.pick(fx, fy); } catch (err) { problem(err.message === 'NO_VIEW' ? w('noView') : err.message); return; }
   if (!hit.exhibit) { if (studio.hotspotMode) problem(w('pickNothing')); return; }
+  view.learn(hit, (history.doc.exhibits || []).find((e) => e.id === hit.exhibit)?.transform);
   if (!studio.hotspotMode) { select(hit.exhibit); return; }
   studio.selected = hit.exhibit;
   history.change((doc) => {
@@ -202,8 +205,9 @@ const forms = createForms({
   previewHeading: $('preview-heading'), history, selected: () => studio.selected, problem,
 });
 const plan = createPlan({ canvas: $('plan'), history, selected: () => studio.selected, onSelect: select });
+const screens = createScreens({ box: $('screens'), history, problem });
 const tours = createTours({
-  box: $('tour-steps'), picker: $('tour-list'), history, view, languages: () => forms.languages, problem,
+  box: $('tour-steps'), picker: $('tour-list'), title: $('tour-title'), history, view, languages: () => forms.languages, problem,
 });
 const versions = createVersions({
   list: $('versions'), diffBox: $('diff'), fromSelect: $('diff-from'), toSelect: $('diff-to'),
@@ -288,6 +292,7 @@ $('language-form').addEventListener('submit', (event) => {
   if (forms.addLanguage($('new-language').value)) $('new-language').value = '';
 });
 $('add-light').addEventListener('click', () => plan.addLight());
+$('add-screen').addEventListener('click', () => screens.add());
 $('tour-record').addEventListener('click', () => tours.record());
 $('tour-add-step').addEventListener('click', () => tours.addStep());
 $('diff-show').addEventListener('click', () => versions.showDiff());

@@ -1,7 +1,8 @@
 // The floor plan: the draft seen from above on a metre grid.  The walkable polygon's
 // corners, the point lights and the spawn point are dragged; a double-click on the floor
 // adds a corner (after the nearest one), a double-click on a corner removes it.  Exhibits
-// are dots.  Changes go to the draft; the view shows them after a save and a new session.
+// are dots, stage screens squares.  Changes go to the draft; the view shows them after a
+// save and a new session.
 
 const HIT_PX = 9;
 const MARGIN_M = 1.5;
@@ -15,6 +16,7 @@ function extent(doc) {
   (doc.exhibits || []).forEach((e) => { const t = e.transform?.translation; if (t) add(t[0], t[2]); });
   (doc.lights || []).forEach((l) => { if (l.position) add(l.position[0], l.position[2]); });
   if (doc.spawn?.position) add(doc.spawn.position[0], doc.spawn.position[2]);
+  (doc.stage_screens || []).forEach((c) => add(c.position[0], c.position[2]));
   if (!xs.length) add(0, 0);
   const lo = [Math.min(...xs) - MARGIN_M, Math.min(...zs) - MARGIN_M];
   const hi = [Math.max(...xs) + MARGIN_M, Math.max(...zs) + MARGIN_M];
@@ -41,6 +43,7 @@ export function createPlan({ canvas, history, selected, onSelect }) {
     (doc.walkable || []).forEach((p, i) => list.push({ kind: 'corner', index: i, at: toScreen(p) }));
     (doc.lights || []).forEach((l, i) => { if (l.position) list.push({ kind: 'light', index: i, at: toScreen([l.position[0], l.position[2]]) }); });
     if (doc.spawn?.position) list.push({ kind: 'spawn', at: toScreen([doc.spawn.position[0], doc.spawn.position[2]]) });
+    (doc.stage_screens || []).forEach((c, i) => list.push({ kind: 'screen', index: i, at: toScreen([c.position[0], c.position[2]]) }));
     (doc.exhibits || []).forEach((e) => { const t = e.transform?.translation; if (t) list.push({ kind: 'exhibit', id: e.id, at: toScreen([t[0], t[2]]) }); });
     return list;
   }
@@ -68,9 +71,10 @@ export function createPlan({ canvas, history, selected, onSelect }) {
       walk.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y)));
       ctx.closePath(); ctx.fill(); ctx.stroke();
     }
-    const colours = { corner: '#5fbf6a', light: '#ffd24a', spawn: '#4aa3ff', exhibit: '#e07a5f' };
+    const colours = { corner: '#5fbf6a', light: '#ffd24a', spawn: '#4aa3ff', exhibit: '#e07a5f', screen: '#b07aff' };
     for (const h of handles(doc)) {
       ctx.fillStyle = colours[h.kind];
+      if (h.kind === 'screen') { ctx.fillRect(h.at[0] - 5, h.at[1] - 5, 10, 10); continue; }
       ctx.beginPath();
       ctx.arc(h.at[0], h.at[1], h.kind === 'exhibit' && h.id === selected() ? 7 : 5, 0, Math.PI * 2);
       ctx.fill();
@@ -106,6 +110,7 @@ export function createPlan({ canvas, history, selected, onSelect }) {
       if (d.kind === 'corner') doc.walkable[d.index] = [x, z];
       else if (d.kind === 'light') doc.lights[d.index].position = [x, doc.lights[d.index].position[1], z];
       else if (d.kind === 'spawn') doc.spawn.position = [x, doc.spawn.position[1], z];
+      else if (d.kind === 'screen') doc.stage_screens[d.index].position = [x, doc.stage_screens[d.index].position[1], z];
     }, d.key);  // one drag, one undo step
   });
   const stop = () => { s.drag = null; if (history.doc) render(history.doc); };

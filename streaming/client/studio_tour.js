@@ -5,7 +5,7 @@ import { w } from '/static/studio_words.js';
 
 const DEFAULT_DWELL_S = 6;
 
-export function createTours({ box, picker, history, view, languages, problem }) {
+export function createTours({ box, picker, title, history, view, languages, problem }) {
   const s = { tour: null, pending: null };
 
   const tourOf = (doc) => (doc.tours || []).find((t) => t.id === s.tour) || null;
@@ -111,10 +111,21 @@ export function createTours({ box, picker, history, view, languages, problem }) 
     picker.replaceChildren(...ids.map((id) => { const o = document.createElement('option'); o.value = id; o.textContent = id; return o; }));
     picker.value = s.tour || '';
     if (box.contains(document.activeElement) && document.activeElement.tagName === 'TEXTAREA') return;
-    const tour = tourOf(doc);
+    const tour = tourOf(doc) || (s.pending && s.pending.id === s.tour ? s.pending : null);
+    if (document.activeElement !== title) title.value = tour ? tour.title?.[doc.default_language] || '' : '';
+    title.disabled = !tour;
     const langs = languages();
     box.replaceChildren(...(tour ? tour.steps.map((step, i) => stepRow(tour, step, i, langs)) : []));
   }
+
+  // The tour's title in the default language (a pending tour keeps it until its first step).
+  title.addEventListener('input', () => {
+    const doc = history.doc;
+    if (!doc || !s.tour) return;
+    const text = title.value || s.tour;
+    if (s.pending && s.pending.id === s.tour) { s.pending.title = { [doc.default_language]: text }; return; }
+    edit((t) => { t.title = { ...t.title, [doc.default_language]: text }; }, `tour-title:${s.tour}`);
+  });
 
   picker.addEventListener('change', () => { s.tour = picker.value; render(history.doc); });
 

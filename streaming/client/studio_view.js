@@ -52,7 +52,7 @@ export function onFloor(pose, aspect, fx, fy, height) {
  * document; `onTap(fx, fy)` a click on the picture; `onMessage(msg)` anything else.
  */
 export function createView({ stage, video, gizmo, exhibits, selected, snap, onMoved, onTap, onMessage, onState }) {
-  const s = { pc: null, channel: null, location: null, pose: null, width: 1280, height: 720, waiting: new Map(), next: 1, drag: null, posing: false, seq: 0 };
+  const s = { pc: null, channel: null, location: null, pose: null, width: 1280, height: 720, waiting: new Map(), lift: new Map(), next: 1, drag: null, posing: false, seq: 0 };
 
   function send(message) {
     if (!s.channel || s.channel.readyState !== 'open') return false;
@@ -181,6 +181,22 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
     return c;
   }
 
+  /**
+   * Where an exhibit's origin is in the world: its translation, raised by what a pick
+   * taught us (a pedestal's top or an anchor's height, which the document does not say).
+   */
+  function world(id, translation) {
+    return [translation[0], translation[1] + (s.lift.get(id) || 0), translation[2]];
+  }
+
+  /** Learn an exhibit's height offset from a pick on it (yaw only turns about y). */
+  function learn(hit, transform) {
+    if (!hit.exhibit || !hit.world || !hit.local || !transform) return;
+    const scale = transform.scale ?? 1;
+    s.lift.set(hit.exhibit, hit.world[1] - scale * hit.local[1] - (transform.translation || [0, 0, 0])[1]);
+    draw();
+  }
+
   /** Redraw the handles of the selected exhibit where the camera now sees it. */
   function draw() {
     const id = selected();
@@ -188,7 +204,7 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
     gizmo.replaceChildren();
     if (!exhibit || !s.pose) { gizmo.dataset.exhibit = ''; return; }
     const t = (s.drag && s.drag.transform) || exhibit.transform || {};
-    const at = project(s.pose, aspect(), t.translation || [0, 0, 0]);
+    const at = project(s.pose, aspect(), world(exhibit.id, t.translation || [0, 0, 0]));
     if (!at) return;
     const frame = frameRect(video);
     const box = stage.getBoundingClientRect();
@@ -218,7 +234,7 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
     transform.translation = transform.translation || [0, 0, 0];
     transform.rotation = transform.rotation || [0, 0, 0];
     const [fx, fy] = fraction(event.clientX, event.clientY);
-    const start = onFloor(s.pose, aspect(), fx, fy, transform.translation[1]);
+    const start = onFloor(s.pose, aspect(), fx, fy, world(exhibit.id, transform.translation)[1]);
     s.drag = { role, id: exhibit.id, start, clientX: event.clientX, from: JSON.parse(JSON.stringify(transform)), transform, frame: 0 };
   });
 
@@ -227,7 +243,7 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
     if (!d) return;
     if (d.role === 'move' && d.start) {
       const [fx, fy] = fraction(event.clientX, event.clientY);
-      const hit = onFloor(s.pose, aspect(), fx, fy, d.from.translation[1]);
+      const hit = onFloor(s.pose, aspect(), fx, fy, world(d.id, d.from.translation)[1]);
       if (!hit) return;
       d.transform.translation = [round(d.from.translation[0] + hit[0] - d.start[0]), d.from.translation[1], round(d.from.translation[2] + hit[2] - d.start[2])];
     } else if (d.role === 'turn') {
@@ -265,7 +281,7 @@ export function createView({ stage, video, gizmo, exhibits, selected, snap, onMo
   window.addEventListener('resize', draw);
 
   return {
-    open, close, send, draw, refreshPose,
+    open, close, send, draw, refreshPose, learn,
     pick: (fx, fy) => ask({ type: 'edit.pick', x: fx, y: fy }, 'edit.picked'),
     pose: async () => (await ask({ type: 'edit.pose' }, 'edit.posed')).pose,
     snapNow: (id) => ask({ type: 'edit.snap', exhibit: id }, 'edit.snapped', id),
