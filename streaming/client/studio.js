@@ -296,7 +296,11 @@ $('add-screen').addEventListener('click', () => screens.add());
 $('tour-record').addEventListener('click', () => tours.record());
 $('tour-add-step').addEventListener('click', () => tours.addStep());
 $('diff-show').addEventListener('click', () => versions.showDiff());
-$('ui-language').addEventListener('change', () => { setUiLanguage($('ui-language').value); render(history.doc, { remote: true }); });
+$('ui-language').addEventListener('change', () => {
+  setUiLanguage($('ui-language').value);
+  $('save-state').textContent = w($('save-state').dataset.state);
+  render(history.doc, { remote: true });
+});
 
 document.addEventListener('keydown', (event) => {
   if (!(event.ctrlKey || event.metaKey) || event.key.toLowerCase() !== 'z') return;

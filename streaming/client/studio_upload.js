@@ -19,6 +19,15 @@ function showReport(list, report) {
   }));
 }
 
+/** What the optimizer did, in words: bytes and triangles before and after. */
+function sizes(stats) {
+  const b = stats && stats.before;
+  const a = stats && stats.after;
+  if (!b || !a) return '';
+  const kb = (n) => `${Math.round(n / 1024).toLocaleString()} KB`;
+  return `${kb(b.bytes)} → ${kb(a.bytes)}, ${a.triangles.toLocaleString()} ${w('triangles')}`;
+}
+
 /**
  * `input` the file picker, `bar` a <progress>, `status` its words, `report` a list;
  * `exhibition()` the open one; `onDone(result)` places the model.
@@ -55,7 +64,9 @@ export function createUpload({ input, bar, status, report, exhibition, onDone, p
       }
       if (state.state === 'done') {
         progress('done', 1);
-        showReport(report, state.result?.report);
+        status.textContent += ` · ${sizes(state.result?.stats)}`;
+        const found = state.result?.report || [];
+        showReport(report, found.length ? found : [{ severity: 'info', code: 'OK', message: w('gateClean') }]);
         onDone(state.result);
         return;
       }

@@ -110,8 +110,8 @@ export function createVersions({ list, diffBox, fromSelect, toSelect, auditList,
     try {
       await history.save();  // what the curator sees is what goes live
       const reply = await api.publish(history.id);
-      notice(`${w('published')}: ${reply.body.version.id.slice(0, 12)}`);
       await refresh();
+      notice(`${w('published')}: ${reply.body.version.id.slice(0, 12)}`);
     } catch (err) {
       problem(err instanceof ApiError ? err.describe() : String(err));
     }
@@ -120,9 +120,9 @@ export function createVersions({ list, diffBox, fromSelect, toSelect, auditList,
   async function restore(version) {
     try {
       await api.restore(history.id, version);
-      notice(`${w('restored')}: ${version.slice(0, 12)}`);
       if (onRestored) await onRestored();
       await refresh();
+      notice(`${w('restored')}: ${version.slice(0, 12)}`);  // after the list shows it
     } catch (err) {
       problem(err instanceof ApiError ? err.describe() : String(err));
     }

@@ -23,6 +23,7 @@ const WORDS = {
     spawn: 'spawn', light: 'light', walkable: 'walkable area', screens: 'Stage screens',
     addScreen: 'Add screen', jsonl: 'JSON lines', uploading: 'Uploading',
     'stage.uploading': 'Uploading', 'stage.done': 'Done', 'stage.failed': 'Refused',
+    gateClean: 'The gate found nothing wrong with this model.', triangles: 'triangles',
   },
   zh: {
     signIn: '登录', name: '用户名', password: '密码', signOut: '退出',
@@ -46,6 +47,7 @@ const WORDS = {
     spawn: '出生点', light: '灯光', walkable: '可行走区域', screens: '舞台屏幕',
     addScreen: '添加屏幕', jsonl: 'JSON lines', uploading: '上传中',
     'stage.uploading': '上传中', 'stage.done': '完成', 'stage.failed': '被拒绝',
+    gateClean: '检查未发现此模型有任何问题。', triangles: '个三角形',
   },
 };
 
