@@ -128,6 +128,7 @@ function renderExhibits(doc) {
   const exhibit = (doc.exhibits || []).find((e) => e.id === studio.selected);
   $('exhibit-scale').disabled = !exhibit || !canEdit();
   $('exhibit-pedestal').disabled = !exhibit || !canEdit();
+  $('exhibit-remove').disabled = !exhibit || !canEdit();
   if (exhibit && document.activeElement !== $('exhibit-scale')) $('exhibit-scale').value = String(exhibit.transform?.scale ?? 1);
   if (exhibit) $('exhibit-pedestal').checked = Boolean(exhibit.pedestal);
 }
@@ -273,6 +274,15 @@ $('exhibit-scale').addEventListener('change', () => {
   if (!(scale > 0 && scale <= 1000) || !studio.selected) return;
   const id = studio.selected;
   history.change((doc) => { const e = doc.exhibits.find((x) => x.id === id); e.transform = { translation: [0, 0, 0], rotation: [0, 0, 0], ...e.transform, scale }; });
+});
+$('exhibit-remove').addEventListener('click', () => {
+  const id = studio.selected;
+  if (!id) { problem(w('selectExhibit')); return; }
+  // A tour step that visits it would dangle: say which tour, change nothing.
+  const tour = (history.doc.tours || []).find((t) => t.steps.some((step) => step.exhibit === id));
+  if (tour) { problem(`${id}: ${w('inTour')} '${tour.id}'`); return; }
+  studio.selected = null;
+  history.change((doc) => { doc.exhibits = doc.exhibits.filter((e) => e.id !== id); });
 });
 $('exhibit-pedestal').addEventListener('change', () => {
   const id = studio.selected;

@@ -67,14 +67,15 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
     }, `meta:${id}:${fieldName}:${lang}`);
   }
 
-  function writeHotspot(spotId, lang, value) {
+  function writeHotspot(spotId, part, lang, value) {
     const id = selected();
     history.change((doc) => {
       const spot = (doc.exhibits.find((e) => e.id === id)?.hotspots || []).find((h) => h.id === spotId);
       if (!spot) return;
-      spot.title = { ...spot.title };
-      if (value) spot.title[lang] = value; else delete spot.title[lang];
-    }, `spot:${id}:${spotId}:${lang}`);
+      const map = { ...spot[part] };
+      if (value) map[lang] = value; else delete map[lang];
+      if (Object.keys(map).length || part === 'title') spot[part] = map; else delete spot[part];
+    }, `spot:${id}:${spotId}:${part}:${lang}`);
   }
 
   function removeHotspot(spotId) {
@@ -125,9 +126,11 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
         row.className = 'hotspot-row';
         row.dataset.hotspot = spot.id;
         for (const lang of languages) {
-          const [label, input] = field(`hotspot-${spot.id}-title-${lang}`, `${spot.id} (${lang})`, spot.title?.[lang], { lang });
-          input.addEventListener('input', () => writeHotspot(spot.id, lang, input.value));
-          row.append(label);
+          for (const part of ['title', 'text']) {
+            const [label, input] = field(`hotspot-${spot.id}-${part}-${lang}`, `${spot.id} ${part} (${lang})`, spot[part]?.[lang], { lang });
+            input.addEventListener('input', () => writeHotspot(spot.id, part, lang, input.value));
+            row.append(label);
+          }
         }
         const remove = document.createElement('button');
         remove.type = 'button';

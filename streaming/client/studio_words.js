@@ -24,6 +24,7 @@ const WORDS = {
     addScreen: 'Add screen', jsonl: 'JSON lines', uploading: 'Uploading',
     'stage.uploading': 'Uploading', 'stage.done': 'Done', 'stage.failed': 'Refused',
     gateClean: 'The gate found nothing wrong with this model.', triangles: 'triangles',
+    inTour: 'a step of this tour visits it; remove that step first:',
   },
   zh: {
     signIn: '登录', name: '用户名', password: '密码', signOut: '退出',
@@ -48,6 +49,7 @@ const WORDS = {
     addScreen: '添加屏幕', jsonl: 'JSON lines', uploading: '上传中',
     'stage.uploading': '上传中', 'stage.done': '完成', 'stage.failed': '被拒绝',
     gateClean: '检查未发现此模型有任何问题。', triangles: '个三角形',
+    inTour: '此导览有一步会到访它；请先删除那一步：',
   },
 };
 
