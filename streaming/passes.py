@@ -1,4 +1,5 @@
-"""Admission passes: what lets the head of the queue in, once, for a short while.
+"""Admission passes: what lets the head of the queue in, once, for a short while; and, in
+the same form, the expiring stream and docent tokens the studio hands out.
 
 A pass is ``<id>.<expiry>.<mac>``: a random id, a Unix expiry and an HMAC-SHA256 of both
 under a key made when the server starts.  Pure functions: :func:`sign` and :func:`read`
@@ -15,11 +16,28 @@ import secrets
 
 from museion.streaming.errors import PassRefused
 
-__all__ = ["MAX_PASS_CHARS", "PASS_HEADER", "new_key", "read", "sign"]
+__all__ = [
+    "DOCENT_TOKEN_ID",
+    "MAX_PASS_CHARS",
+    "PASS_HEADER",
+    "new_key",
+    "read",
+    "sign",
+    "stream_token_id",
+]
 
 MAX_PASS_CHARS = 200
 PASS_HEADER = "X-Museion-Pass"
 """The request header a pass travels in (``POST /whep``)."""
+
+
+DOCENT_TOKEN_ID = "docent"
+"""What a signed token that may lead tours names (the studio hands them out)."""
+
+
+def stream_token_id(name: str) -> str:
+    """What a signed token that may publish live stream ``name`` names."""
+    return f"live-{name}"
 
 
 def new_key() -> bytes:

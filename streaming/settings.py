@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import ipaddress
+import time
 from dataclasses import dataclass, field
 from typing import Literal
+
+from museion.streaming.errors import PassRefused
+from museion.streaming.passes import read as read_pass
 
 __all__ = ["IceServer", "StreamSettings", "VideoCodec"]
 
@@ -151,6 +155,19 @@ class StreamSettings:
     redis_url: str | None = field(default=None, repr=False)
     node_id: str | None = None
     cluster_secret: str | None = field(default=None, repr=False)
+    token_key: str | None = field(default=None, repr=False)
+    """Signs the expiring stream and docent tokens the studio hands out (None: none are
+    accepted); give every node the same one."""
+
+    def signed_token(self, token: bytes, wanted: str) -> bool:
+        """Whether ``token`` is one the studio signed for ``wanted`` and it has not expired."""
+        if self.token_key is None:
+            return False
+        try:
+            key = self.token_key.encode()
+            return read_pass(key, token.decode("ascii"), time.time()) == wanted
+        except (PassRefused, UnicodeDecodeError):
+            return False
 
     def token_for(self, stream: str) -> list[str]:
         """The tokens that may publish ``stream``."""
@@ -222,6 +239,8 @@ class StreamSettings:
             raise ValueError("a cluster node listening on every address needs --announce ADDR")
         if self.cluster_secret is not None and len(self.cluster_secret) < 16:
             raise ValueError("cluster_secret must be at least 16 characters")
+        if self.token_key is not None and len(self.token_key) < 32:
+            raise ValueError("token_key must be at least 32 characters")
         if not 1 <= self.stage_fps <= 60:
             raise ValueError("stage_fps must lie in [1, 60]")
         if self.codec not in ("VP8", "H264"):

@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import secrets
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass, field, replace
@@ -123,7 +124,13 @@ class Hall:
         self.runtime = runtime
         # One process relays a hall's live shows: worker processes per exhibition and
         # version would multiply with every publish.
-        self.settings = replace(settings, relay_workers=0)
+        self.settings = replace(
+            settings,
+            relay_workers=0,
+            # Stream and docent tokens the studio signs are good until the server stops
+            # unless a key is configured.
+            token_key=settings.token_key or secrets.token_urlsafe(32),
+        )
         self.app_factory = app_factory
         self.current: dict[str, Generation] = {}
         self.retiring: list[Generation] = []

@@ -30,6 +30,7 @@ from museion.streaming.errors import (
 from museion.streaming.live.pool import RelayPool, WorkerLink, default_workers
 from museion.streaming.live.stream import EncodedFrame, LiveStream, RelayLimits
 from museion.streaming.live.viewers import Viewer
+from museion.streaming.passes import stream_token_id
 from museion.streaming.reservation import Places, Reservation
 from museion.streaming.settings import StreamSettings
 
@@ -175,7 +176,8 @@ class LiveRegistry:
         except UnicodeEncodeError:
             raise TokenRejected(f"This token may not publish stream '{name}'.") from None
         expected = self.settings.token_for(name)
-        if not any(hmac.compare_digest(given, t.encode()) for t in expected):
+        signed = self.settings.signed_token(given, stream_token_id(name))
+        if not signed and not any(hmac.compare_digest(given, t.encode()) for t in expected):
             raise TokenRejected(f"This token may not publish stream '{name}'.")
 
     def edge_pull(self, headers: Mapping[str, str]) -> bool:

@@ -50,7 +50,15 @@ from museion.streaming.staff.settings import StaffSettings
 from museion.streaming.staff.throttle import SignInThrottle
 from museion.streaming.staff.users import update_users, verify_user, with_hash
 
-__all__ = ["LOGIN_PATH", "LOGOUT_PATH", "SESSION_PATH", "StaffGate", "current_staff", "require"]
+__all__ = [
+    "GATE_KEY",
+    "LOGIN_PATH",
+    "LOGOUT_PATH",
+    "SESSION_PATH",
+    "StaffGate",
+    "current_staff",
+    "require",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -127,6 +135,7 @@ class StaffGate:
 
     def install(self, app: web.Application) -> None:
         """Add the middleware, the routes and the pool's shutdown to ``app``."""
+        app[GATE_KEY] = self
         app.middlewares.append(self.middleware)
         app.router.add_post(LOGIN_PATH, self.login)
         app.router.add_post(LOGOUT_PATH, self.logout)
@@ -237,6 +246,10 @@ class StaffGate:
         for sid in [sid for sid, expires in self._signed_out.items() if expires <= now]:
             del self._signed_out[sid]
 
+
+
+GATE_KEY = web.AppKey("staff_gate", StaffGate)
+"""The app's gate: its accounts file and hasher, for the routes that manage accounts."""
 
 async def _credentials(request: web.Request) -> tuple[str, str]:
     """Name and password from a JSON body or an HTML form."""

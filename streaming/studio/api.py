@@ -45,7 +45,7 @@ from museion.streaming.hall.hall import HALL_KEY, Hall
 from museion.streaming.staff import Action, current_staff, require
 from museion.streaming.studio.draft import DRAFTS_KEY
 
-__all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes"]
+__all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes", "read_json"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -90,7 +90,7 @@ def _unquoted(header: str) -> str:
     return text.strip('"')
 
 
-async def _json_body(request: web.Request) -> Any:
+async def read_json(request: web.Request) -> Any:
     """The request's JSON, or a 400/413/415 with a pointer to what is wrong."""
     if request.content_type != "application/json":
         raise RequestInvalid("Send JSON (Content-Type: application/json).", code="NOT_JSON")
@@ -152,7 +152,7 @@ async def list_exhibitions(request: web.Request) -> web.Response:
 
 @require(Action.EDIT_DRAFTS)
 async def create_exhibition(request: web.Request) -> web.Response:
-    body = await _json_body(request)
+    body = await read_json(request)
     if not isinstance(body, dict):
         raise RequestInvalid("Send an object: {id, title, default_language}.", pointer="")
     exhibition_id = body.get("id")
@@ -226,7 +226,7 @@ async def put_draft(request: web.Request) -> web.Response:
             "Say which draft you changed: send If-Match with its ETag (or If-None-Match: * "
             "for the first draft), so nobody's work is overwritten unseen."
         )
-    document = await _json_body(request)
+    document = await read_json(request)
     expected = None if creating else _unquoted(if_match or "")
     etag = await _off_loop(library.save_draft, document, expected, _who(request))
     drafts = request.app.get(DRAFTS_KEY)
@@ -267,7 +267,7 @@ async def publish(request: web.Request) -> web.Response:
 @require(Action.RESTORE)
 async def restore(request: web.Request) -> web.Response:
     library = _library(request)
-    body = await _json_body(request)
+    body = await read_json(request)
     wanted = body.get("version") if isinstance(body, dict) else None
     if not isinstance(wanted, str):
         raise RequestInvalid('Name the version to restore: {"version": ID}.', pointer="/version")

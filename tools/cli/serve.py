@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import functools
 import os
 import sys
 from pathlib import Path
@@ -177,23 +176,15 @@ async def _serve_hall(
     folder: Path, runtime: RuntimeSettings, streaming: StreamSettings, staff: StaffSettings
 ) -> int:
     from museion.streaming.hall import Catalog, serve_hall
-    from museion.streaming.hall.routes import Installer
     from museion.streaming.staff import StaffGate
-    from museion.streaming.studio import add_api_routes, add_draft_routes, add_upload_routes
-    from museion.streaming.studio.exports import add_export_routes
+    from museion.streaming.studio import studio_installers
     from museion.tools.studio import import_for_server
 
     if streaming.redis_url is not None:
         sys.stderr.write("museion serve: a folder of exhibitions cannot join a cluster yet\n")
         return 2
     count = len(Catalog(folder).entries())
-    studio: list[Installer] = [
-        StaffGate(staff).install,
-        add_api_routes,
-        add_export_routes,
-        add_draft_routes,
-        functools.partial(add_upload_routes, importer=import_for_server),
-    ]
+    studio = studio_installers(StaffGate(staff), import_for_server)
     async with serve_hall(folder, runtime, streaming, studio) as hall:
         sys.stdout.write(f"Museion is serving {count} exhibitions from {folder} at {hall.url}/\n")
         if staff.users_file is None:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,13 +11,11 @@ from typing import Any
 import aiohttp
 from argon2 import PasswordHasher
 
-from museion.streaming.hall.routes import Installer
 from museion.streaming.staff import StaffGate, StaffSettings
 from museion.streaming.staff.roles import STAFF_ROLES
 from museion.streaming.staff.sessions import CSRF_HEADER
 from museion.streaming.staff.users import add_user, save_users
-from museion.streaming.studio import add_api_routes, add_draft_routes, add_upload_routes
-from museion.streaming.studio.exports import add_export_routes
+from museion.streaming.studio import studio_installers
 from museion.tools.studio import import_for_server
 from tests.streaming.hall.hall_fixtures import hall, hall_folder
 
@@ -70,12 +67,6 @@ async def studio_hall(folder: Path, users: Path) -> AsyncIterator[StudioHall]:
     """The example hall (:func:`hall_folder`) served with the studio's gate and API."""
     settings = StaffSettings(users_file=str(users), session_key="k" * 32, cookie_secure=False)
     gate = StaffGate(settings)
-    studio: list[Installer] = [
-        gate.install,
-        add_api_routes,
-        add_export_routes,
-        add_draft_routes,
-        functools.partial(add_upload_routes, importer=import_for_server),
-    ]
+    studio = studio_installers(gate, import_for_server)
     async with hall(hall_folder(folder), studio) as url:
         yield StudioHall(url, folder)

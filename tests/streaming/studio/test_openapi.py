@@ -5,7 +5,6 @@ running hall valid against the schemas it documents for them."""
 from __future__ import annotations
 
 import dataclasses
-import functools
 import json
 from functools import cache
 from pathlib import Path
@@ -24,8 +23,7 @@ from museion.streaming.hall import Catalog, Hall, make_hall_app
 from museion.streaming.hall.routes import Installer
 from museion.streaming.server import make_app
 from museion.streaming.staff import StaffGate, StaffSettings
-from museion.streaming.studio import add_api_routes, add_draft_routes, add_upload_routes
-from museion.streaming.studio.exports import add_export_routes
+from museion.streaming.studio import studio_installers
 from tests.conftest import ASSETS, LOOPBACK, REPO
 from tests.streaming.studio.studio_hall import Staff, studio_hall
 from tests.streaming.studio.test_api import DRAFT, call
@@ -117,8 +115,7 @@ def _no_import(*_args: Any) -> dict[str, Any]:
 def test_every_route_the_studio_installs_is_documented(tmp_path: Path) -> None:
     gate = StaffGate(StaffSettings(session_key="k" * 32))
     hall_only = _routes([], tmp_path)
-    uploads = functools.partial(add_upload_routes, importer=_no_import)
-    installers = [gate.install, add_api_routes, add_export_routes, add_draft_routes, uploads]
+    installers = studio_installers(gate, _no_import)
     studio = _routes(installers, tmp_path)
     wanted = (studio - hall_only) | {("GET", "/exhibitions")}
     assert len(wanted) >= 17
