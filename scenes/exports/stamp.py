@@ -9,15 +9,15 @@ gives the same version id.  Writes are atomic: a crash leaves the old model or t
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path, PurePosixPath
 
-import pygltflib  # type: ignore[import-untyped]
-
 from museion.scenes.document.file import atomic_write
 from museion.scenes.document.model import Exhibit, SceneDocument
-from museion.scenes.errors import ExportError
-from museion.scenes.exports.xmp import EXTENSION, embed_xmp, xmp_json_ld
+from museion.scenes.errors import AssetRejected, ExportError
+from museion.scenes.exports.xmp import embed_xmp_data, packet_of, xmp_json_ld
+from museion.scenes.gltf.glb import read_glb, write_glb
 
 __all__ = ["MODELS", "stamp_models", "stampable"]
 
@@ -38,29 +38,24 @@ def stampable(asset: str) -> bool:
     )
 
 
-def _current_packet(gltf: pygltflib.GLTF2) -> object:
-    """The asset-level packet the model holds now, or None."""
-    index = ((gltf.asset.extensions or {}).get(EXTENSION) or {}).get("packet")
-    packets = ((gltf.extensions or {}).get(EXTENSION) or {}).get("packets")
-    if isinstance(index, int) and isinstance(packets, list) and 0 <= index < len(packets):
-        return packets[index]
-    return None
-
-
 def _stamp(path: Path, exhibit: Exhibit, language: str) -> bool:
-    """Write the exhibit's packet into ``path`` unless it is there already."""
+    """Write the exhibit's packet into ``path``'s JSON chunk unless it is there already;
+    the binary chunk is kept as it is."""
     packet = xmp_json_ld(exhibit.metadata, language)
     try:
-        gltf = pygltflib.GLTF2.load_from_bytes(path.read_bytes())
-    except (OSError, ValueError) as exc:  # the gate checked it when it came in
+        chunks = read_glb(path.read_bytes(), exhibit.asset)
+        document = json.loads(chunks.json)
+    except (OSError, ValueError, AssetRejected) as exc:  # the gate checked it when it came in
         raise ExportError(
             f"the model {exhibit.asset!r} cannot be read to write its metadata",
             code="STAMP_UNREADABLE",
         ) from exc
-    if _current_packet(gltf) == packet:
+    if not isinstance(document, dict):
+        raise ExportError(f"the model {exhibit.asset!r} is not glTF", code="STAMP_UNREADABLE")
+    if packet_of(document) == packet:
         return False
-    embed_xmp(gltf, packet)
-    atomic_write(path, b"".join(gltf.save_to_bytes()))
+    embed_xmp_data(document, packet)
+    atomic_write(path, write_glb(document, chunks.bin or b""))
     return True
 
 

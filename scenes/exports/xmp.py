@@ -19,7 +19,7 @@ import pygltflib  # type: ignore[import-untyped]
 from museion.scenes.document.model import Metadata, Text
 from museion.scenes.exports.text import utf8_text
 
-__all__ = ["EXTENSION", "embed_xmp", "xmp_json_ld"]
+__all__ = ["EXTENSION", "embed_xmp", "embed_xmp_data", "packet_of", "xmp_json_ld"]
 
 EXTENSION = "KHR_xmp_json_ld"
 _CONTEXT = {
@@ -106,3 +106,36 @@ def embed_xmp(gltf: pygltflib.GLTF2, packet: dict[str, Any]) -> None:
     gltf.asset.extensions[EXTENSION] = {"packet": current}
     if EXTENSION not in gltf.extensionsUsed:
         gltf.extensionsUsed.append(EXTENSION)
+
+
+def embed_xmp_data(document: dict[str, Any], packet: dict[str, Any]) -> None:
+    """:func:`embed_xmp` on a glTF's JSON as plain data, so a GLB's binary chunk is kept
+    byte for byte (a pygltflib round trip of a meshopt-compressed model corrupts it)."""
+    extensions = document.setdefault("extensions", {})
+    asset = document.setdefault("asset", {"version": "2.0"})
+    asset_extensions = asset.setdefault("extensions", {})
+    packets: list[Any] = extensions.setdefault(EXTENSION, {}).setdefault("packets", [])
+    current = (asset_extensions.get(EXTENSION) or {}).get("packet")
+    if isinstance(current, int) and 0 <= current < len(packets):
+        packets[current] = packet
+    else:
+        packets.append(packet)
+        current = len(packets) - 1
+    asset_extensions[EXTENSION] = {"packet": current}
+    used = document.setdefault("extensionsUsed", [])
+    if EXTENSION not in used:
+        used.append(EXTENSION)
+
+
+def packet_of(document: dict[str, Any]) -> object:
+    """The asset-level packet a glTF's JSON holds now, or None."""
+    asset = document.get("asset")
+    index = (
+        ((asset.get("extensions") or {}).get(EXTENSION) or {}).get("packet")
+        if isinstance(asset, dict)
+        else None
+    )
+    packets = ((document.get("extensions") or {}).get(EXTENSION) or {}).get("packets")
+    if isinstance(index, int) and isinstance(packets, list) and 0 <= index < len(packets):
+        return packets[index]
+    return None

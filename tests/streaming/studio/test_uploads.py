@@ -3,6 +3,7 @@ jobs polled to the end, refusals with the gate's report, nothing left behind."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -89,3 +90,38 @@ async def test_uploads_refuse_bad_names_empty_bodies_and_roles_without_edit_righ
         assert (status, body["code"]) == (403, "ROLE_FORBIDDEN")
         async with ada.http.get("/api/jobs/nope") as reply:
             assert (reply.status, (await reply.json())["code"]) == (404, "JOB_NOT_FOUND")
+
+
+async def test_an_uploaded_model_placed_in_the_draft_publishes_with_its_dublin_core(
+    tmp_path: Path, users_file: Path
+) -> None:
+    """Upload, add it to the draft, publish: the optimized (meshopt) model, stamped with its
+    metadata at publish, is still a model the gate accepts and visitors get."""
+    from museion.scenes.exports.xmp import packet_of
+    from museion.scenes.gltf.glb import read_glb
+    from tests.streaming.studio.test_api import DRAFT, call
+
+    async with (
+        studio_hall(tmp_path / "hall", users_file) as studio,
+        studio.staff("publisher") as pat,
+    ):
+        status, body = await upload(pat, (ASSETS / "relic-bell.glb").read_bytes(), "bell.glb")
+        result = (await finished(pat, body["url"]))["result"]
+        _, document, headers = await call(pat, "GET", DRAFT)
+        title = {"zh": "编钟", "en": "Bell"}
+        document["exhibits"].append(
+            {
+                "id": "new-bell",
+                "asset": result["asset"],
+                "metadata": {"title": title},
+                "transform": {"translation": [1.0, 0.0, 1.0]},
+                "pedestal": False,
+            }
+        )
+        status, saved, _ = await call(pat, "PUT", DRAFT, document, **{"If-Match": headers["ETag"]})
+        assert status == 200, saved
+        status, published, _ = await call(pat, "POST", "/api/exhibitions/bronzes/publish")
+        assert status == 201, published
+        model = studio.folder / "bronzes" / result["asset"]
+        packet = packet_of(json.loads(read_glb(model.read_bytes(), "bell").json))
+        assert "编钟" in json.dumps(packet, ensure_ascii=False)
