@@ -23,6 +23,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from museion.scenes.errors import AssetRejected
 
@@ -84,10 +85,26 @@ def _convert(source: Path, out: Path) -> None:
     loadPrcFileData("museion-load-worker", _WORKER_PRC)
     _stall()
     node = NodePath(gltf.load_model(str(source), gltf.GltfSettings(collision_shapes="none")))
+    _bake_tiny_scales(node)
     part = out.with_name(out.name + ".part")
     if not node.write_bam_file(Filename.from_os_specific(str(part))):
         raise OSError("Panda3D could not write the converted model")
     os.replace(part, out)
+
+
+TINY_SCALE = 1e-3
+
+
+def _bake_tiny_scales(node: Any) -> None:
+    """A quantized model (``KHR_mesh_quantization``, as the optimizer writes) keeps integer
+    positions under a node scale of ~1e-5; Panda3D's ray tests against visible geometry
+    miss under such a scale, so a click on the relic found nothing.  Such transforms are
+    baked into the vertices (float positions, the same picture)."""
+    for geom in node.find_all_matches("**/+GeomNode"):
+        scale = geom.get_transform(node).get_scale()
+        if min(abs(scale[0]), abs(scale[1]), abs(scale[2])) < TINY_SCALE:
+            node.flatten_light()
+            return
 
 
 def _reason(exc: BaseException) -> str:
