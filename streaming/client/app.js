@@ -195,6 +195,7 @@ function openChannel(pc, mine) {
     } else if (message.type === 'where') {
       museion.where = message;  // kept: replayed on another node if this one is lost
     } else if (message.type === 'hello') {
+      museion.hello = message;  // what this exhibition's version told the page (tests, debugging)
       docent.update(message);
       labels.configure(message);
       hotspots.configure(message);
