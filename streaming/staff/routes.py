@@ -21,7 +21,7 @@ import time
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 from aiohttp import web
 from argon2 import PasswordHasher
@@ -174,6 +174,7 @@ class StaffGate:
         return await handler(request)
 
     async def login(self, request: web.Request) -> web.Response:
+        _same_origin(request)
         name, password = await _credentials(request)
         address = request.remote or "unknown"
         account = name[:65]  # no account name is longer: a bounded key, still unique
@@ -247,9 +248,22 @@ class StaffGate:
             del self._signed_out[sid]
 
 
-
 GATE_KEY = web.AppKey("staff_gate", StaffGate)
 """The app's gate: its accounts file and hasher, for the routes that manage accounts."""
+
+
+def _same_origin(request: web.Request) -> None:
+    """Refuse a sign-in another site's page sent (login CSRF: the victim would work signed
+    in as the attacker).  Browsers name the page's origin on every POST; a client that
+    sends none (a script, a collection system) is not a browser page and may sign in."""
+    origin = request.headers.get("Origin")
+    if origin is None:
+        return
+    # Hosts, not schemes: behind a TLS-terminating proxy the page is https, we see http.
+    if urlsplit(origin).netloc != request.host:
+        logger.warning("sign-in from another origin refused: %s", origin[:100])
+        raise CsrfRejected("Sign in from this server's own studio page.")
+
 
 async def _credentials(request: web.Request) -> tuple[str, str]:
     """Name and password from a JSON body or an HTML form."""
@@ -261,7 +275,9 @@ async def _credentials(request: web.Request) -> tuple[str, str]:
 
     if request.content_length is not None and request.content_length > MAX_LOGIN_BYTES:
         raise malformed()
-    raw = await request.content.read(MAX_LOGIN_BYTES + 1)
+    raw = b""  # read(n) gives at most n bytes: read to the end or past the cap
+    while len(raw) <= MAX_LOGIN_BYTES and (chunk := await request.content.read(MAX_LOGIN_BYTES)):
+        raw += chunk
     if len(raw) > MAX_LOGIN_BYTES:
         raise malformed()
     try:

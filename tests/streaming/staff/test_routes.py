@@ -216,3 +216,16 @@ async def test_old_hash_parameters_are_upgraded_at_sign_in(tmp_path: Path) -> No
     assert new != old and not PasswordHasher().check_needs_rehash(new)
     async with studio(path, Clock(), cookie_secure=False) as app, app.client() as client:
         await login(client, "ada")
+
+
+async def test_a_sign_in_sent_by_another_sites_page_is_refused(accounts: Path) -> None:
+    """Login CSRF: a form on another site must not sign the victim in as someone else."""
+    async with studio(accounts, Clock(), cookie_secure=False) as app, app.client() as client:
+        login = {"name": "curator", "password": PASSWORD}
+        evil = {"Origin": "https://evil.example"}
+        async with client.post("/studio/login", data=login, headers=evil) as reply:
+            assert (reply.status, (await reply.json())["code"]) == (403, "CSRF_REJECTED")
+            assert COOKIE_NAME not in {c.key for c in client.cookie_jar}
+        own = {"Origin": app.url}
+        async with client.post("/studio/login", json=login, headers=own) as reply:
+            assert reply.status == 200
