@@ -324,12 +324,19 @@ def _spawn_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
 
 
 def _file_issues(data: dict[str, Any], root: Path) -> Iterator[SceneIssue]:
+    checked: dict[str, AssetRejected | None] = {}  # a hall names a few files many times
+
     def gltf(pointer: str, name: Any) -> Iterator[SceneIssue]:
         if isinstance(name, str):
-            try:
-                check_gltf(root, name)
-            except AssetRejected as exc:
-                yield SceneIssue(pointer, exc.code, exc.detail)
+            if name not in checked:
+                try:
+                    check_gltf(root, name)
+                    checked[name] = None
+                except AssetRejected as exc:
+                    checked[name] = exc
+            refused = checked[name]
+            if refused is not None:
+                yield SceneIssue(pointer, refused.code, refused.detail)
 
     def media(pointer: str, name: Any) -> Iterator[SceneIssue]:
         if isinstance(name, str):
