@@ -20,6 +20,10 @@ __all__ = [
     "JobNotFound",
     "LayerUnknown",
     "MediaNotFound",
+    "MediaRefused",
+    "NarrationFailed",
+    "NarrationTargetNotFound",
+    "NarratorUnavailable",
     "PassRefused",
     "PreconditionFailed",
     "PreconditionRequired",
@@ -339,3 +343,30 @@ class ImportCancelled(StreamingError):
     """An upload's import was stopped (the server is stopping)."""
 
     code = "IMPORT_CANCELLED"
+
+
+# Recordings for tour steps (streaming/studio/media.py): uploads and narrate drafts.
+class MediaRefused(RequestInvalid):
+    """An uploaded recording whose bytes are not Ogg, MP3, M4A, WAV or WebM audio."""
+
+    code = "MEDIA_NOT_AUDIO"
+
+
+class NarrationTargetNotFound(RequestInvalid):
+    """The saved draft has no such tour or step to narrate; ``pointer`` says which."""
+
+    code = "NARRATION_TARGET_NOT_FOUND"
+
+
+class NarrationFailed(StreamingError):
+    """The narrator could not speak the text (no voice for the language, a synthesiser
+    error); ``code`` is the narrator's own."""
+
+    code = "NARRATION_FAILED"
+
+
+class NarratorUnavailable(StreamingError):
+    """This server cannot narrate: it was given no narrator, or espeak-ng is missing."""
+
+    code = "NARRATOR_UNAVAILABLE"
+    retry_after = 300

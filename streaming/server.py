@@ -29,6 +29,7 @@ from museion.streaming.admission import (
     RenderLoad,
     WaitingRoom,
     add_admission_routes,
+    run_waiting_room,
 )
 from museion.streaming.client_files import client_dir, index, page_config, static_files
 from museion.streaming.cluster.node import CLUSTER_KEY, ClusterMember, cluster_member, join_cluster
@@ -61,6 +62,7 @@ __all__ = [
     "SessionRegistry",
     "make_app",
     "make_runner",
+    "run_registry",
     "serve_engine",
     "serve_scene",
 ]
@@ -69,14 +71,14 @@ logger = logging.getLogger(__name__)
 
 
 class SessionRegistry:
-    """The live sessions, bounded by ``max_sessions`` places."""
+    """The live sessions, bounded by ``max_sessions`` places and the render thread's load;
+    a hall's exhibitions share one, as they share the render thread."""
 
-    def __init__(self, settings: StreamSettings, engine: RenderEngine) -> None:
+    def __init__(self, settings: StreamSettings, render_threads: int = 1) -> None:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
         self.places = Places(settings.max_sessions, "viewing places", settings.retry_after)
-        capacity = getattr(engine.executor, "_max_workers", 1)
-        self.load = RenderLoad(capacity)
+        self.load = RenderLoad(render_threads)
         self.room = WaitingRoom(self.places, self.load, settings.admission_fps)
         self.places.on_free = self.room.pump  # a place given back goes to the queue's head
 
@@ -97,9 +99,20 @@ class SessionRegistry:
             raise SessionNotFound("No such session: it has ended or never existed.")
         return session
 
-    async def close_all(self) -> None:
-        """End every session (server shutdown)."""
-        await asyncio.gather(*(s.close("server shutdown") for s in list(self.sessions.values())))
+    def of(self, engine: RenderEngine) -> list[Session]:
+        """The sessions rendered by ``engine`` (one exhibition's, in a hall)."""
+        return [s for s in self.sessions.values() if s.engine is engine]
+
+    async def close_all(self, engine: RenderEngine | None = None) -> None:
+        """End every session (server shutdown), or every one ``engine`` renders."""
+        ending = list(self.sessions.values()) if engine is None else self.of(engine)
+        await asyncio.gather(*(s.close("server shutdown") for s in ending))
+
+
+def run_registry(app: web.Application, registry: SessionRegistry) -> None:
+    """Run ``registry``'s waiting room while ``app`` runs: the owner of a registry that
+    several galleries share (a hall's exhibitions, one render thread) is not any of them."""
+    run_waiting_room(app, registry.room)
 
 
 ENGINE_KEY = web.AppKey("engine", RenderEngine)
@@ -289,13 +302,20 @@ async def media(request: web.Request) -> web.FileResponse:
     )
 
 
-def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
-    """The web application; closing it ends every session (the engine stays the caller's)."""
+def make_app(
+    engine: RenderEngine, settings: StreamSettings, registry: SessionRegistry | None = None
+) -> web.Application:
+    """The web application; closing it ends every session of ``engine`` (the engine stays
+    the caller's).  ``registry``: places and render load shared with other apps (a hall's
+    exhibitions), else the app's own."""
     configure_ice(settings)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
     app[ENGINE_KEY] = engine
     app[SETTINGS_KEY] = settings
-    app[SESSIONS_KEY] = registry = SessionRegistry(settings, engine)
+    own = registry is None
+    if registry is None:
+        registry = SessionRegistry(settings, getattr(engine.executor, "_max_workers", 1))
+    app[SESSIONS_KEY] = registry
     app[METRICS_KEY] = Metrics()
     if settings.redis_url is not None:
         app[CLUSTER_KEY] = _member(app, engine, settings, settings.redis_url)
@@ -310,14 +330,14 @@ def make_app(engine: RenderEngine, settings: StreamSettings) -> web.Application:
     app.router.add_get("/media/{name:.+}", media)
     add_live_routes(app, settings)
     add_tour_routes(app, settings)
-    add_admission_routes(app, registry.room)
+    add_admission_routes(app, registry.room, run_room=own)  # a shared room is run by its owner
     registry.room.on_wait = app[METRICS_KEY].queue_waits.observe
     add_cors(app)
     feeds = stage_feeds(engine, settings.stage_fps)
     app[LIVE_KEY].taps.extend(feed.attach for feed in feeds)
 
     async def _shutdown(app: web.Application) -> None:
-        await app[SESSIONS_KEY].close_all()
+        await app[SESSIONS_KEY].close_all(engine)
         for feed in feeds:
             await asyncio.get_running_loop().run_in_executor(None, feed.close)
 

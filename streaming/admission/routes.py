@@ -17,7 +17,7 @@ from aiohttp import WSMsgType, web
 from museion.streaming.admission.waiting import QUEUE_PATH, WaitingRoom
 from museion.streaming.outbox import write_outbox
 
-__all__ = ["ADMISSION_KEY", "add_admission_routes"]
+__all__ = ["ADMISSION_KEY", "add_admission_routes", "run_waiting_room"]
 
 ADMISSION_KEY = web.AppKey("admission", WaitingRoom)
 HEARTBEAT = 4.0  # seconds between pings: a vanished tab leaves the queue within ~8 s
@@ -54,10 +54,18 @@ async def _tick(room: WaitingRoom) -> None:
         room.pump()
 
 
-def add_admission_routes(app: web.Application, room: WaitingRoom) -> None:
-    """``GET /queue`` on ``app``, served by ``room``."""
+def add_admission_routes(app: web.Application, room: WaitingRoom, run_room: bool = True) -> None:
+    """``GET /queue`` on ``app``, served by ``room``; with ``run_room``, ``app`` also pumps
+    the room while it runs and sends its waiters away when it stops (an app that shares
+    another's room, a hall's exhibition, leaves that to the room's owner)."""
     app[ADMISSION_KEY] = room
     app.router.add_get(QUEUE_PATH, queue)
+    if run_room:
+        run_waiting_room(app, room)
+
+
+def run_waiting_room(app: web.Application, room: WaitingRoom) -> None:
+    """Pump ``room`` while ``app`` runs; its waiters are sent away when ``app`` stops."""
     tasks: list[asyncio.Task[None]] = []
 
     async def start(app: web.Application) -> None:

@@ -1,9 +1,10 @@
 // The studio page: sign in, choose or create an exhibition, then edit its draft (view and
 // gizmo, labels, plan, tours, uploads) with undo/redo and autosave; publish and versions.
 import { ApiError, api, setCsrf } from '/static/studio_api.js';
-import { createForms } from '/static/studio_forms.js';
+import { createForms, createTourTitles } from '/static/studio_forms.js';
 import { createHistory } from '/static/studio_history.js';
 import { createPlan } from '/static/studio_plan.js';
+import { createPlanForm } from '/static/studio_plan_form.js';
 import { createScreens } from '/static/studio_screens.js';
 import { createTours } from '/static/studio_tour.js';
 import { createUpload } from '/static/studio_upload.js';
@@ -13,6 +14,7 @@ import { setUiLanguage, uiLanguage, w } from '/static/studio_words.js';
 
 const $ = (id) => document.getElementById(id);
 const EDITORS = ['curator', 'publisher'];
+const ROTATION = ['yaw', 'pitch', 'roll'];  // the document's order, in degrees
 
 // Test and debugging hook: the page's parts, kept current.
 const studio = { session: null, selected: null, hotspotMode: false, lastTarget: null, messages: [] };
@@ -101,6 +103,7 @@ async function openExhibition(id) {
   studio.selected = null;
   try { await history.open(id); } catch (err) { problem(err.message); return; }
   document.body.dataset.exhibition = id;
+  staleView(false);
   $('editor').hidden = false;
   $('editor-title').textContent = id;
   versions.refresh();
@@ -130,6 +133,11 @@ function renderExhibits(doc) {
   $('exhibit-pedestal').disabled = !exhibit || !canEdit();
   $('exhibit-remove').disabled = !exhibit || !canEdit();
   if (exhibit && document.activeElement !== $('exhibit-scale')) $('exhibit-scale').value = String(exhibit.transform?.scale ?? 1);
+  ROTATION.forEach((name, i) => {
+    const input = $(`exhibit-${name}`);
+    input.disabled = !exhibit || !canEdit();
+    if (exhibit && document.activeElement !== input) input.value = String(exhibit.transform?.rotation?.[i] ?? 0);
+  });
   if (exhibit) $('exhibit-pedestal').checked = Boolean(exhibit.pedestal);
 }
 
@@ -145,6 +153,8 @@ function render(doc, { remote = false } = {}) {
   renderExhibits(doc);
   forms.render(doc);
   plan.render(doc);
+  planForm.render(doc);
+  tourTitles.render(doc);
   tours.render(doc);
   screens.render(doc);
   view.draw();
@@ -175,7 +185,7 @@ const view = createView({
   onMessage: (message) => {
     studio.messages.push(message);
     if (message.type === 'edit.posed') studio.lastTarget = message.pose.target;
-    if (message.type === 'edit.synced') $('refresh-view').hidden = message.live !== false;
+    if (message.type === 'edit.synced' && message.live === false) staleView(true);  // until a new session
     if (message.type === 'error' && message.message) problem(message.message);
   },
   onState: (state) => { $('view-state').textContent = state; $('view-state').dataset.state = state; },
@@ -205,8 +215,15 @@ const forms = createForms({
   box: $('metadata'), preview: $('label-preview'), previewMenu: $('preview-languages'),
   previewHeading: $('preview-heading'), history, selected: () => studio.selected, problem,
 });
-const plan = createPlan({ canvas: $('plan'), history, selected: () => studio.selected, onSelect: select });
-const screens = createScreens({ box: $('screens'), history, problem });
+const plan = createPlan({
+  canvas: $('plan'), history, selected: () => studio.selected, onSelect: select, problem,
+  onItem: () => { if (history.doc) planForm.render(history.doc); },
+  onRemoveExhibit: (id) => removeExhibit(id),
+});
+studio.plan = plan;
+const planForm = createPlanForm({ list: $('light-list'), box: $('plan-item'), history, plan });
+const screens = createScreens({ box: $('screens'), history, problem, languages: () => forms.languages });
+const tourTitles = createTourTitles({ box: $('tour-titles'), history, languages: () => forms.languages });
 const tours = createTours({
   box: $('tour-steps'), picker: $('tour-list'), title: $('tour-title'), history, view, languages: () => forms.languages, problem,
 });
@@ -263,7 +280,12 @@ $('undo').addEventListener('click', () => history.undo());
 $('redo').addEventListener('click', () => history.redo());
 $('reload-theirs').addEventListener('click', () => history.reloadTheirs());
 $('overwrite-mine').addEventListener('click', () => history.overwriteMine());
-$('refresh-view').addEventListener('click', async () => { await history.save(); $('refresh-view').hidden = true; startView(); });
+/** The draft view shows an older plan (lights, spawn, walkable, screens) than the draft. */
+function staleView(stale) {
+  $('refresh-view').hidden = !stale;
+  $('view-hint').hidden = !stale;
+}
+$('refresh-view').addEventListener('click', async () => { await history.save(); staleView(false); startView(); });
 $('hotspot-mode').addEventListener('click', () => {
   studio.hotspotMode = !studio.hotspotMode;
   $('hotspot-mode').setAttribute('aria-pressed', String(studio.hotspotMode));
@@ -275,15 +297,27 @@ $('exhibit-scale').addEventListener('change', () => {
   const id = studio.selected;
   history.change((doc) => { const e = doc.exhibits.find((x) => x.id === id); e.transform = { translation: [0, 0, 0], rotation: [0, 0, 0], ...e.transform, scale }; });
 });
-$('exhibit-remove').addEventListener('click', () => {
+$('exhibit-remove').addEventListener('click', () => removeExhibit(studio.selected));
+ROTATION.forEach((name, i) => $(`exhibit-${name}`).addEventListener('input', () => {
   const id = studio.selected;
+  const value = Number($(`exhibit-${name}`).value);
+  if (!id || $(`exhibit-${name}`).value === '' || !Number.isFinite(value) || Math.abs(value) > 360) return;
+  history.change((doc) => {
+    const e = doc.exhibits.find((x) => x.id === id);
+    if (!e) return;
+    const rotation = [...(e.transform?.rotation || [0, 0, 0])];
+    rotation[i] = value;
+    e.transform = { translation: [0, 0, 0], scale: 1, ...e.transform, rotation };
+  }, `rotation:${id}:${name}`);
+}));
+function removeExhibit(id) {
   if (!id) { problem(w('selectExhibit')); return; }
   // A tour step that visits it would dangle: say which tour, change nothing.
   const tour = (history.doc.tours || []).find((t) => t.steps.some((step) => step.exhibit === id));
   if (tour) { problem(`${id}: ${w('inTour')} '${tour.id}'`); return; }
-  studio.selected = null;
+  if (studio.selected === id) studio.selected = null;
   history.change((doc) => { doc.exhibits = doc.exhibits.filter((e) => e.id !== id); });
-});
+}
 $('exhibit-pedestal').addEventListener('change', () => {
   const id = studio.selected;
   const on = $('exhibit-pedestal').checked;

@@ -1,6 +1,7 @@
 // The label editor: an exhibit's Dublin Core metadata in one form per language (title
 // required in the default language, new languages checked as BCP 47 tags), its hotspots'
-// titles, and the label drawn live by the visitor page's own label.js.
+// titles, and the label drawn live by the visitor page's own label.js; and every tour's
+// title per language (its steps are the tour editor's).
 import { createLabels } from '/static/label.js';
 import { LANGUAGE_TAG, w } from '/static/studio_words.js';
 
@@ -20,6 +21,8 @@ export function documentLanguages(doc, extra = []) {
   };
   visit(doc.title, 'title');
   (doc.exhibits || []).forEach((e) => visit(e.metadata, 'metadata'));
+  (doc.stage_screens || []).forEach((c) => visit(c.name, 'name'));
+  (doc.tours || []).forEach((t) => visit(t.title, 'title'));
   extra.forEach((tag) => found.add(tag));
   return [...found];
 }
@@ -176,4 +179,58 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
   }
 
   return { render, addLanguage, labels, get languages() { return history.doc ? documentLanguages(history.doc, s.added) : []; } };
+}
+
+/**
+ * Every tour's title in every language the document speaks (`languages()`): one row per
+ * tour in `box`; the default language's title is required (emptied, it falls back to the id).
+ */
+export function createTourTitles({ box, history, languages }) {
+  const s = { shape: '' };
+
+  function write(tourId, lang, value, required) {
+    history.change((doc) => {
+      const tour = (doc.tours || []).find((t) => t.id === tourId);
+      if (!tour) return;
+      const map = { ...tour.title };
+      if (value.trim()) map[lang] = value;
+      else if (required) map[lang] = tourId;
+      else delete map[lang];
+      tour.title = map;
+    }, `tour-title:${tourId}:${lang}`);
+  }
+
+  function render(doc) {
+    if (!doc) return;
+    const langs = languages();
+    const tours = doc.tours || [];
+    const shape = JSON.stringify([langs, doc.default_language, tours.map((t) => t.id)]);
+    if (shape !== s.shape) {
+      s.shape = shape;
+      box.replaceChildren(...tours.map((tour) => {
+        const row = document.createElement('div');
+        row.className = 'hotspot-row';
+        row.dataset.tour = tour.id;
+        for (const lang of langs) {
+          const required = lang === doc.default_language;
+          const [label, input] = field(`tour-${tour.id}-title-${lang}`, `${tour.id} (${lang})`, tour.title?.[lang], { lang, required });
+          input.dataset.tour = tour.id;
+          input.addEventListener('input', () => {
+            input.setAttribute('aria-invalid', String(required && !input.value.trim()));
+            write(tour.id, lang, input.value, required);
+          });
+          row.append(label);
+        }
+        return row;
+      }));
+      return;
+    }
+    for (const input of box.querySelectorAll('input')) {  // another editor's change, not under typing
+      if (input === document.activeElement) continue;
+      const tour = tours.find((t) => t.id === input.dataset.tour);
+      if (tour) input.value = tour.title?.[input.lang] || '';
+    }
+  }
+
+  return { render };
 }

@@ -1,5 +1,5 @@
-// Stage screens: each one's name in the default language, the live stream it shows, its
-// size and turn; its place is dragged on the floor plan (a purple square there).  The
+// Stage screens: each one's name in every language the document speaks (the default
+// language's is required), the live stream it shows, its size and turn; its place is dragged on the floor plan (a purple square there).  The
 // draft view shows screen changes after a save and "Refresh view".
 import { w } from '/static/studio_words.js';
 
@@ -17,7 +17,8 @@ function input(id, label, value, attrs = {}) {
   return [wrap, el];
 }
 
-export function createScreens({ box, history, problem }) {
+export function createScreens({ box, history, problem, languages }) {
+  const state = { shape: '' };
   /** Change screen `index`; typing in one field is one undo step. */
   function edit(index, fn, key) {
     history.change((doc) => { const screen = (doc.stage_screens || [])[index]; if (screen) fn(screen, doc); }, key);
@@ -27,10 +28,22 @@ export function createScreens({ box, history, problem }) {
     const li = document.createElement('li');
     li.className = 'step-row';
     li.dataset.screen = screen.id;
-    const lang = doc.default_language;
-    const [nameLabel, name] = input(`screen-${screen.id}-name`, `${screen.id} (${lang})`, screen.name?.[lang]);
-    name.lang = lang;
-    name.addEventListener('input', () => edit(index, (s) => { s.name = { ...s.name, [lang]: name.value || screen.id }; }, `screen:${index}:name`));
+    const names = languages().map((lang) => {
+      const required = lang === doc.default_language;
+      const [label, name] = input(`screen-${screen.id}-name-${lang}`, `${screen.id} (${lang})${required ? ' *' : ''}`, screen.name?.[lang]);
+      name.lang = lang;
+      name.addEventListener('input', () => {
+        name.setAttribute('aria-invalid', String(required && !name.value.trim()));
+        edit(index, (s) => {
+          const map = { ...s.name };
+          if (name.value.trim()) map[lang] = name.value;
+          else if (required) map[lang] = screen.id;  // the default language always names it
+          else delete map[lang];
+          s.name = map;
+        }, `screen:${index}:name:${lang}`);
+      });
+      return label;
+    });
     const [streamLabel, stream] = input(`screen-${screen.id}-stream`, 'stream', screen.stream);
     stream.addEventListener('change', () => {
       const value = stream.value.trim();
@@ -49,12 +62,15 @@ export function createScreens({ box, history, problem }) {
     remove.className = 'button';
     remove.textContent = w('remove');
     remove.addEventListener('click', () => history.change((d) => { d.stage_screens.splice(index, 1); }));
-    li.append(nameLabel, streamLabel, ...numbers, yawLabel, remove);
+    li.append(...names, streamLabel, ...numbers, yawLabel, remove);
     return li;
   }
 
   function render(doc) {
-    if (!doc || box.contains(document.activeElement)) return;  // not under the curator's typing
+    if (!doc) return;
+    const shape = JSON.stringify([languages(), (doc.stage_screens || []).map((c) => c.id)]);
+    if (box.contains(document.activeElement) && shape === state.shape) return;  // not under the curator's typing
+    state.shape = shape;
     box.replaceChildren(...(doc.stage_screens || []).map((screen, i) => row(screen, i, doc)));
   }
 

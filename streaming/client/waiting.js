@@ -54,7 +54,7 @@ export function createWaiting({ panel, words, onAdmitted, onLost }) {
     panel.hidden = false;
     meanwhile();
     const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-    const socket = new WebSocket(`${scheme}://${window.location.host}${path}`);
+    const socket = new WebSocket(`${scheme}://${window.location.host}${at(path)}`);
     state.socket = socket;
     let admitted = false;
     socket.addEventListener('message', (event) => {

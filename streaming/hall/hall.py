@@ -41,7 +41,7 @@ from museion.scenes.errors import MuseionError
 from museion.streaming.errors import ExhibitionNotFound, ExhibitionUnavailable
 from museion.streaming.hall.catalog import Catalog, Served, valid_id
 from museion.streaming.live import LIVE_KEY
-from museion.streaming.server import SESSIONS_KEY
+from museion.streaming.server import SESSIONS_KEY, SessionRegistry
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["HALL_KEY", "PREFIX", "Generation", "Hall", "MountedExhibitions"]
@@ -55,7 +55,7 @@ PIN_LENGTH = 12
 RETIRE_POLL = 1.0
 """How often a superseded generation looks whether its last visitor has left (seconds)."""
 
-AppFactory = Callable[[RenderEngine, StreamSettings], web.Application]
+AppFactory = Callable[[RenderEngine, StreamSettings, SessionRegistry], web.Application]
 
 
 @dataclass
@@ -81,12 +81,13 @@ class Generation:
     def busy(self) -> bool:
         """Whether anyone still uses it: a visitor, a docent's followers or a live show."""
         live = self.app[LIVE_KEY].health()
-        return bool(self.app[SESSIONS_KEY].sessions) or bool(live["viewers"] or live["publishers"])
+        sessions = self.app[SESSIONS_KEY].of(self.engine)
+        return bool(sessions) or bool(live["viewers"] or live["publishers"])
 
     def describe(self) -> dict[str, object]:
         return {
             "version": self.key,
-            "sessions": len(self.app[SESSIONS_KEY].sessions),
+            "sessions": len(self.app[SESSIONS_KEY].of(self.engine)),
             "retiring": self.retiring,
             "built_in_s": round(self.built_in, 3),
         }
@@ -132,6 +133,8 @@ class Hall:
             token_key=settings.token_key or secrets.token_urlsafe(32),
         )
         self.app_factory = app_factory
+        # One render thread for every exhibition: one set of places, one load, one queue.
+        self.registry = SessionRegistry(self.settings)
         self.current: dict[str, Generation] = {}
         self.retiring: list[Generation] = []
         self._building: dict[tuple[str, str], asyncio.Task[Generation]] = {}
@@ -191,7 +194,7 @@ class Hall:
             raise ExhibitionUnavailable(
                 f"Exhibition {exhibition!r} cannot be shown now ({exc.code})."
             ) from exc
-        app = self.app_factory(engine, self.settings)
+        app = self.app_factory(engine, self.settings, self.registry)
         generation = Generation(exhibition, served.key, engine, app, 0.0)
         app.middlewares.append(_location_middleware(generation.mount))
         app.freeze()
@@ -228,6 +231,9 @@ class Hall:
     def describe(self) -> dict[str, object]:
         """Health: what each exhibition serves and what is still finishing."""
         return {
+            "places_in_use": self.registry.places.in_use,
+            "max_sessions": self.settings.max_sessions,
+            "waiting": len(self.registry.room.waiting),
             "exhibitions": {k: g.describe() for k, g in self.current.items()},
             "retiring": [{"exhibition": g.exhibition, **g.describe()} for g in self.retiring],
         }

@@ -24,7 +24,7 @@ from museion.streaming.hall.hall import HALL_KEY, PREFIX, Hall, MountedExhibitio
 from museion.streaming.http_errors import error_middleware
 from museion.streaming.ice import configure_ice
 from museion.streaming.listening import start_site
-from museion.streaming.server import Listening, make_app, make_runner
+from museion.streaming.server import Listening, make_app, make_runner, run_registry
 from museion.streaming.settings import StreamSettings
 
 __all__ = ["Installer", "make_hall_app", "serve_hall"]
@@ -87,6 +87,7 @@ def make_hall_app(
     configure_ice(settings)
     app = web.Application(middlewares=[error_middleware], client_max_size=settings.max_sdp_bytes)
     app[HALL_KEY] = hall
+    run_registry(app, hall.registry)
     for installer in install:
         installer(app)
     app.router.add_get("/", hall_page)

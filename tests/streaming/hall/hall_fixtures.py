@@ -39,9 +39,12 @@ def titled(document: dict[str, Any], english: str) -> dict[str, Any]:
 
 
 @contextlib.asynccontextmanager
-async def hall(folder: Path, install: Sequence[Installer] = ()) -> AsyncIterator[str]:
-    """The hall of ``folder`` on a loopback port; new exhibitions get the sample venue."""
-    settings = dataclasses.replace(LOOPBACK, host="127.0.0.1", port=0)
+async def hall(
+    folder: Path, install: Sequence[Installer] = (), **streaming: Any
+) -> AsyncIterator[str]:
+    """The hall of ``folder`` on a loopback port (``streaming``: settings to change); new
+    exhibitions get the sample venue."""
+    settings = dataclasses.replace(LOOPBACK, host="127.0.0.1", port=0, **streaming)
     runtime = RuntimeSettings(asset_root=ASSETS)
     async with serve_hall(folder, runtime, settings, install) as listening:
         yield listening.url

@@ -11,7 +11,7 @@ import aiohttp
 import pytest
 
 from museion.scenes.library import Exhibition
-from tests.conftest import delete, until, viewer
+from tests.conftest import delete, offer, until, viewer
 from tests.streaming.hall.hall_fixtures import get, hall, hall_folder, titled
 
 
@@ -58,7 +58,7 @@ async def test_a_publish_reaches_new_visitors_while_a_visit_in_progress_keeps_it
 ) -> None:
     folder = hall_folder(tmp_path / "hall")
     library = Exhibition(folder / "bronzes")
-    async with hall(folder) as url:
+    async with hall(folder, admission_fps=0) as url:  # two visitors at once, by places
         async with viewer(f"{url}/e/bronzes") as early:
             await until(lambda: any(m.get("type") == "hello" for m in early.messages))
             first = library.published()
@@ -104,3 +104,21 @@ async def test_hostile_exhibition_paths_are_plain_not_found(tmp_path: Path, path
     async with hall(hall_folder(tmp_path / "hall")) as url:
         status, _ = await get(f"{url}{path}")
         assert status == 404
+
+
+async def test_the_exhibitions_share_the_boxs_places(tmp_path: Path) -> None:
+    """One render thread serves every exhibition: ``max_sessions`` counts them all."""
+    async with hall(hall_folder(tmp_path / "hall"), max_sessions=1, admission_fps=0) as url:
+        async with viewer(f"{url}/e/bronzes") as first:
+            await until(lambda: any(m.get("type") == "hello" for m in first.messages))
+            sdp = await offer()
+            headers = {"Content-Type": "application/sdp"}
+            async with (
+                aiohttp.ClientSession() as http,
+                http.post(f"{url}/e/example/whep", data=sdp, headers=headers) as reply,
+            ):
+                assert (reply.status, (await reply.json())["code"]) == (503, "SERVER_FULL")
+            _, health = await get(f"{url}/healthz")
+            assert (health["places_in_use"], health["max_sessions"]) == (1, 1)
+        async with viewer(f"{url}/e/example") as second:  # the place given back
+            await until(lambda: any(m.get("type") == "hello" for m in second.messages))
