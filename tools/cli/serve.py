@@ -178,13 +178,13 @@ async def _serve_hall(
     from museion.streaming.hall import Catalog, serve_hall
     from museion.streaming.staff import StaffGate
     from museion.streaming.studio import studio_installers
-    from museion.tools.studio import import_for_server
+    from museion.tools.studio import import_for_server, narrate_for_server
 
     if streaming.redis_url is not None:
         sys.stderr.write("museion serve: a folder of exhibitions cannot join a cluster yet\n")
         return 2
     count = len(Catalog(folder).entries())
-    studio = studio_installers(StaffGate(staff), import_for_server)
+    studio = studio_installers(StaffGate(staff), import_for_server, narrator=narrate_for_server)
     async with serve_hall(folder, runtime, streaming, studio) as hall:
         sys.stdout.write(f"Museion is serving {count} exhibitions from {folder} at {hall.url}/\n")
         if staff.users_file is None:

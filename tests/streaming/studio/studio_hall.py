@@ -16,7 +16,7 @@ from museion.streaming.staff.roles import STAFF_ROLES
 from museion.streaming.staff.sessions import CSRF_HEADER
 from museion.streaming.staff.users import add_user, save_users
 from museion.streaming.studio import studio_installers
-from museion.tools.studio import import_for_server
+from museion.tools.studio import import_for_server, narrate_for_server
 from tests.streaming.hall.hall_fixtures import hall, hall_folder
 
 PASSWORD = "a long studio password"
@@ -67,6 +67,6 @@ async def studio_hall(folder: Path, users: Path) -> AsyncIterator[StudioHall]:
     """The example hall (:func:`hall_folder`) served with the studio's gate and API."""
     settings = StaffSettings(users_file=str(users), session_key="k" * 32, cookie_secure=False)
     gate = StaffGate(settings)
-    studio = studio_installers(gate, import_for_server)
+    studio = studio_installers(gate, import_for_server, narrator=narrate_for_server)
     async with hall(hall_folder(folder), studio) as url:
         yield StudioHall(url, folder)
