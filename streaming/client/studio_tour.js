@@ -1,6 +1,8 @@
 // The tour recorder: fly the draft view, press "add step" and the camera there becomes a
 // step (`edit.pose`), with narration per language and a dwell; steps reorder and go.
 // A new tour enters the document with its first step (a tour needs one to be valid).
+// Each step has a recording per language (studio_audio.js: upload, or a narrate draft).
+import { audioControls, withAudio } from '/static/studio_audio.js';
 import { w } from '/static/studio_words.js';
 
 const DEFAULT_DWELL_S = 6;
@@ -50,6 +52,16 @@ export function createTours({ box, picker, title, history, view, languages, prob
     history.change((doc) => { const tour = (doc.tours || []).find((t) => t.id === id); if (tour) fn(tour, doc); }, key);
   }
 
+  /** The step's recording in `lang` (an upload's or narrate's name; '' removes it). */
+  function setAudio(tourId, index, lang, name) {
+    history.change((doc) => {
+      const step = (doc.tours || []).find((t) => t.id === tourId)?.steps[index];
+      if (!step) return;
+      const audio = withAudio(step.audio, lang, name, doc.default_language);
+      if (audio) step.audio = audio; else delete step.audio;
+    });
+  }
+
   function button(text, onClick, extra = {}) {
     const b = document.createElement('button');
     b.type = 'button';
@@ -81,7 +93,9 @@ export function createTours({ box, picker, title, history, view, languages, prob
         t.steps[index].narration = map;
       }, `tour:${tour.id}:${index}:${lang}`));
       label.append(input);
-      row.append(label);
+      row.append(label, audioControls({
+        tourId: tour.id, step, index, lang, history, problem, setAudio: (name) => setAudio(tour.id, index, lang, name),
+      }));
     }
     const dwell = document.createElement('label');
     dwell.className = 'field';
