@@ -45,7 +45,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
     remove = actions.add_parser("remove", help="remove an account")
     remove.add_argument("name")
-    actions.add_parser("list", help="list the accounts: name and role")
+    listing = actions.add_parser("list", help="list the accounts: name and role")
+    for action in (add, remove, listing):  # before or after the action, as people type it
+        action.add_argument(
+            "--users", type=Path, default=argparse.SUPPRESS, help="the staff users file (JSON)"
+        )
 
 
 def _users_file(args: argparse.Namespace) -> Path:

@@ -89,3 +89,16 @@ def test_refusals_say_why(tmp_path: Path) -> None:
     done = _museion("user", "list", env={"MUSEION_STAFF_USERS_FILE": ""})
     assert done.returncode == 1 and "no users file" in done.stderr
     assert sorted(load_users(users)) == ["ada"]
+
+
+def test_the_users_file_may_follow_the_action(tmp_path: Path) -> None:
+    """``museion user add NAME --role R --users FILE``, as the README and people write it."""
+    users = tmp_path / "staff.json"
+    secret = tmp_path / "password.txt"
+    secret.write_text("a password from a file\n", "utf-8")
+    done = _museion(
+        "user", "add", "ada", "--role", "curator", "--password-file", str(secret),
+        "--users", str(users),
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert _museion("user", "list", "--users", str(users)).stdout == "ada\tcurator\n"
