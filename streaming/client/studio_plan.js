@@ -308,13 +308,14 @@ export function createPlan({ canvas, history, selected, onSelect, onItem, onRemo
     });
   });
 
-  /** A point light 3 m up where the spawn point is (then dragged into place), chosen. */
+  /** A point light 3 m up, 2 m ahead of the spawn point (then dragged into place), chosen. */
   function addLight() {
     const count = (history.doc?.lights || []).length;
     history.change((doc) => {
       const at = doc.spawn?.position || [0, 0, 0];
+      const [dx, dz] = yawDirection(doc.spawn?.yaw || 0);
       doc.lights = doc.lights || [];
-      doc.lights.push({ type: 'point', color: [1, 1, 1], intensity: 50, position: [at[0], 3, at[2]] });
+      doc.lights.push({ type: 'point', color: [1, 1, 1], intensity: 50, position: [round(at[0] + 2 * dx), 3, round(at[2] + 2 * dz)] });
     });
     choose({ kind: 'light', index: count });
   }
