@@ -19,7 +19,8 @@ function show(listed, language) {
     link.textContent = pickText(exhibition.title, language, exhibition.default_language);
     const count = document.createElement('span');
     count.className = 'count';
-    count.textContent = ` · ${exhibition.exhibits} ${t('exhibitsCount', language)}`;
+    const noun = exhibition.exhibits === 1 ? 'exhibitCount' : 'exhibitsCount';
+    count.textContent = ` · ${exhibition.exhibits} ${t(noun, language)}`;
     item.append(link, count);
     return item;
   });

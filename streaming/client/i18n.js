@@ -77,6 +77,7 @@ const WORDS = {
     hallTitle: 'Exhibitions',
     hallEmpty: 'No exhibition has been published yet.',
     exhibitsCount: 'exhibits',
+    exhibitCount: 'exhibit',
   },
   zh: {
     reset: '重置视角',
@@ -153,6 +154,7 @@ const WORDS = {
     hallTitle: '展览',
     hallEmpty: '尚无已发布的展览。',
     exhibitsCount: '件展品',
+    exhibitCount: '件展品',
   },
 };
 
