@@ -42,7 +42,8 @@ async def drag(page: Any, start: list[float], end: list[float]) -> None:
     await page.mouse.down()
     for step in range(1, 9):
         t = step / 8
-        await page.mouse.move(start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t)
+        x, y = start[0] + (end[0] - start[0]) * t, start[1] + (end[1] - start[1]) * t
+        await page.mouse.move(x, y)
     await page.mouse.up()
 
 
@@ -75,15 +76,15 @@ async def test_a_curator_lights_the_hall_and_turns_the_spawn_and_the_view_follow
         assert base and tip
         await drag(page, tip, [base[0] - 40, base[1]])
         await page.wait_for_function(f"Math.abs({DOC}.spawn.yaw - 90) <= 5", timeout=WAIT)
-        assert await page.input_value("#spawn-yaw") == str(
-            await page.evaluate(f"{DOC}.spawn.yaw")
-        )
+        assert await page.input_value("#spawn-yaw") == str(await page.evaluate(f"{DOC}.spawn.yaw"))
 
         # Saved: the server's draft has both; the page says the view is behind.
         await saved(page)
-        async with studio.staff("curator") as staff:
-            async with staff.http.get("/api/exhibitions/bronzes/draft") as reply:
-                draft = await reply.json()
+        async with (
+            studio.staff("curator") as staff,
+            staff.http.get("/api/exhibitions/bronzes/draft") as reply,
+        ):
+            draft = await reply.json()
         added = draft["lights"][lights_before]
         assert added["type"] == "ambient"
         assert added["intensity"] == 0.2
