@@ -114,17 +114,23 @@ export function audioControls({ tourId, step, index, lang, history, setAudio, pr
     } catch (err) { refused(err); }
   }
 
+  function shown(playing) {
+    playButton.textContent = aw(playing ? 'stop' : 'play');
+    playButton.dataset.playing = String(playing);
+  }
+
   function play() {
     if (player && !player.paused) {
       const same = player.dataset.name === current;
       player.pause();
-      if (same) { playButton.textContent = aw('play'); return; }
+      if (same) return;
     }
     player = player || document.createElement('audio');
     player.dataset.name = current;
     player.src = mediaUrl(history.id, current);
-    player.onended = () => { playButton.textContent = aw('play'); };
-    player.play().then(() => { playButton.textContent = aw('stop'); }, (err) => problem(String(err)));
+    player.onended = () => shown(false);
+    player.onpause = () => shown(false);
+    player.play().then(() => shown(true), (err) => problem(String(err)));
   }
 
   const playButton = button(aw('play'), 'play-audio', play);
