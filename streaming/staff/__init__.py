@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from museion.streaming.staff.roles import Action, Role, allowed
-from museion.streaming.staff.routes import StaffGate, current_staff, require
+from museion.streaming.staff.routes import StaffGate, current_staff, require, staff_name
 from museion.streaming.staff.settings import StaffSettings
 from museion.streaming.staff.users import StaffUser, add_user, load_users, remove_user
 
@@ -19,4 +19,5 @@ __all__ = [
     "load_users",
     "remove_user",
     "require",
+    "staff_name",
 ]

@@ -58,6 +58,7 @@ __all__ = [
     "StaffGate",
     "current_staff",
     "require",
+    "staff_name",
 ]
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,12 @@ def current_staff(request: web.Request) -> Session | None:
     if STAFF_KEY not in request:
         raise RuntimeError("the staff middleware is not installed on this app")
     return request[STAFF_KEY]
+
+
+def staff_name(request: web.Request) -> str:
+    """Who made the request, for the audit and the log (``anonymous`` for a visitor)."""
+    session = current_staff(request)
+    return session.name if session is not None else "anonymous"
 
 
 def check(request: web.Request, action: Action) -> Session | None:

@@ -42,7 +42,7 @@ from museion.streaming.errors import (
 )
 from museion.streaming.hall.catalog import Catalog, valid_id
 from museion.streaming.hall.hall import HALL_KEY, Hall
-from museion.streaming.staff import Action, current_staff, require
+from museion.streaming.staff import Action, require, staff_name
 from museion.streaming.studio.draft import DRAFTS_KEY
 
 __all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes", "read_json"]
@@ -59,11 +59,6 @@ API = "/api/exhibitions"
 
 async def _off_loop(fn: Callable[..., T], *args: Any) -> T:
     return await asyncio.get_running_loop().run_in_executor(None, fn, *args)
-
-
-def _who(request: web.Request) -> str:
-    staff = current_staff(request)
-    return staff.name if staff is not None else "anonymous"
 
 
 def _library(request: web.Request) -> Exhibition:
@@ -172,7 +167,7 @@ async def create_exhibition(request: web.Request) -> web.Response:
         "exhibits": [],
     }
 
-    who = _who(request)
+    who = staff_name(request)
 
     def create() -> str:
         folder = hall.catalog.folder / exhibition_id
@@ -228,7 +223,7 @@ async def put_draft(request: web.Request) -> web.Response:
         )
     document = await read_json(request)
     expected = None if creating else _unquoted(if_match or "")
-    etag = await _off_loop(library.save_draft, document, expected, _who(request))
+    etag = await _off_loop(library.save_draft, document, expected, staff_name(request))
     drafts = request.app.get(DRAFTS_KEY)
     if drafts is not None:  # an open draft view shows what was saved
         saved = await _off_loop(library.draft)
@@ -242,7 +237,7 @@ async def publish(request: web.Request) -> web.Response:
     taken back (the previous one restored) and the refusal says why."""
     library = _library(request)
     hall: Hall = request.app[HALL_KEY]
-    who = _who(request)
+    who = staff_name(request)
     before = await _off_loop(library.published)
     draft = await _off_loop(library.draft)
     # Each imported model carries its exhibit's Dublin Core (unchanged ones are not rewritten).
@@ -271,7 +266,7 @@ async def restore(request: web.Request) -> web.Response:
     wanted = body.get("version") if isinstance(body, dict) else None
     if not isinstance(wanted, str):
         raise RequestInvalid('Name the version to restore: {"version": ID}.', pointer="/version")
-    version = await _off_loop(library.restore, wanted, _who(request))
+    version = await _off_loop(library.restore, wanted, staff_name(request))
     await request.app[HALL_KEY].generation(request.match_info["exhibition"])
     return web.json_response({"version": _version_json(version, version)})
 

@@ -23,7 +23,7 @@ from aiohttp import web
 from museion.streaming.errors import ActionForbidden, RequestInvalid, StaffError
 from museion.streaming.hall.hall import HALL_KEY
 from museion.streaming.passes import DOCENT_TOKEN_ID, sign, stream_token_id
-from museion.streaming.staff import Action, allowed, current_staff, require
+from museion.streaming.staff import Action, allowed, current_staff, require, staff_name
 from museion.streaming.staff.roles import parse_role
 from museion.streaming.staff.routes import GATE_KEY, check
 from museion.streaming.staff.users import add_user, remove_user, update_users
@@ -72,19 +72,19 @@ async def create_user(request: web.Request) -> web.Response:
     await loop.run_in_executor(
         None, update_users, path, lambda u: add_user(u, name, role, password, gate.hasher)
     )
-    logger.info("%s added account %s (%s)", _who(request), name, role)
+    logger.info("%s added account %s (%s)", staff_name(request), name, role)
     return web.json_response({"name": name, "role": str(role)}, status=201)
 
 
 @require(Action.MANAGE_USERS)
 async def delete_user(request: web.Request) -> web.Response:
     name = request.match_info["name"]
-    if name == _who(request):
+    if name == staff_name(request):
         raise StaffError("You cannot remove your own account.", code="USER_IS_YOU")
     path = _accounts_file(request)
     loop = asyncio.get_running_loop()
     await loop.run_in_executor(None, update_users, path, lambda u: remove_user(u, name))
-    logger.info("%s removed account %s", _who(request), name)
+    logger.info("%s removed account %s", staff_name(request), name)
     return web.Response(status=204)
 
 
@@ -123,11 +123,6 @@ async def make_token(request: web.Request) -> web.Response:
         status=201,
         headers={"Cache-Control": "no-store"},
     )
-
-
-def _who(request: web.Request) -> str:
-    session = current_staff(request)
-    return session.name if session is not None else "anonymous"
 
 
 def add_people_routes(app: web.Application) -> None:

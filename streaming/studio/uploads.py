@@ -32,7 +32,7 @@ from museion.streaming.errors import (
     RequestInvalid,
 )
 from museion.streaming.hall.hall import HALL_KEY
-from museion.streaming.staff import Action, current_staff, require
+from museion.streaming.staff import Action, require, staff_name
 
 __all__ = ["Importer", "Job", "Uploads", "add_upload_routes"]
 
@@ -175,7 +175,7 @@ async def upload_model(request: web.Request) -> web.Response:
     root = entry.library.root
     folder = root / ".uploads"
     folder.mkdir(exist_ok=True)
-    job = Job(secrets.token_urlsafe(12), exhibition, name, _who(request))
+    job = Job(secrets.token_urlsafe(12), exhibition, name, staff_name(request))
     temp = folder / f"{job.id}.part"
     try:
         await _receive(request, temp, uploads.max_bytes)
@@ -204,11 +204,6 @@ async def _receive(request: web.Request, path: Path, limit: int) -> None:
             await loop.run_in_executor(None, out.write, chunk)
     if size == 0:
         raise RequestInvalid("The upload is empty.", code="UPLOAD_EMPTY")
-
-
-def _who(request: web.Request) -> str:
-    staff = current_staff(request)
-    return staff.name if staff is not None else "anonymous"
 
 
 @require(Action.READ_STUDIO)
