@@ -75,6 +75,9 @@ _SUFFIXES = {
     "wav": (".wav",),
     "webm": (".webm",),
 }
+_MP4_BRANDS = frozenset(
+    {b"M4A ", b"M4B ", b"mp41", b"mp42", b"isom", b"iso2", b"iso5", b"iso6", b"dash"}
+)
 TYPES = {
     ".ogg": "audio/ogg",
     ".opus": "audio/ogg",
@@ -100,8 +103,8 @@ def audio_kind(head: bytes) -> str | None:
         len(head) >= 2 and head[0] == 0xFF and head[1] & 0xE0 == 0xE0 and head[1] & 0x06
     ):
         return "mp3"  # an ID3 tag, or an MPEG audio frame's sync word with a layer
-    if head[4:8] == b"ftyp":
-        return "m4a"
+    if head[4:8] == b"ftyp" and head[8:12] in _MP4_BRANDS:
+        return "m4a"  # an MP4 whose brand is audio or plain MP4 (not HEIC, AVIF, QuickTime)
     if head.startswith(b"RIFF") and head[8:12] == b"WAVE":
         return "wav"
     if head.startswith(b"\x1a\x45\xdf\xa3"):

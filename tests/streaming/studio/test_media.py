@@ -4,6 +4,7 @@ and, once published, by visitors."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import shutil
@@ -18,8 +19,10 @@ import pytest
 
 from museion.streaming.studio.media import MAX_MEDIA_BYTES, audio_kind
 from tests.streaming.studio.studio_hall import Staff, studio_hall
+from tests.streaming.studio.test_openapi import check_reply
 
 API = "/api/exhibitions/bronzes"
+ONE = "/api/exhibitions/{exhibition}"
 
 
 def ogg_opus(seconds: float = 0.5, pitch: float = 440.0) -> bytes:
@@ -36,6 +39,27 @@ def ogg_opus(seconds: float = 0.5, pitch: float = 440.0) -> bytes:
         for packet in [*stream.encode(frame), *stream.encode(None)]:
             container.mux(packet)
     return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("head", "kind"),
+    [
+        (b"OggS\x00\x02" + bytes(10), "ogg"),
+        (b"ID3\x04\x00\x00" + bytes(10), "mp3"),
+        (b"\xff\xfb\x90\x64" + bytes(12), "mp3"),  # an MPEG-1 layer III frame
+        (b"\x00\x00\x00\x20ftypM4A \x00\x00\x00\x00", "m4a"),
+        (b"RIFF\x24\x08\x00\x00WAVEfmt ", "wav"),
+        (b"\x1a\x45\xdf\xa3\x9f\x42\x86\x81" + bytes(8), "webm"),
+        (b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00", None),  # a photo, not audio
+        (b"RIFF\x24\x08\x00\x00AVI LIST", None),
+        (b"\xff\xe0" + bytes(14), None),  # a sync word without a layer
+        (b"\x89PNG\r\n\x1a\n" + bytes(8), None),
+        (b"<!doctype html>", None),
+        (b"", None),
+    ],
+)
+def test_audio_is_known_by_its_first_bytes(head: bytes, kind: str | None) -> None:
+    assert audio_kind(head) == kind
 
 
 def is_opus(data: bytes) -> bool:
@@ -81,6 +105,7 @@ async def test_a_recording_is_kept_under_a_free_name_and_staff_hear_it_from_the_
     ):
         status, body = await upload(ada, tone, "Step one (zh).ogg")
         assert (status, body) == (201, {"name": "media/Step-one-zh.ogg"})
+        check_reply(f"{ONE}/media", "post", status, "application/json", body)
         assert (studio.folder / "bronzes" / body["name"]).read_bytes() == tone
         assert await upload(ada, tone, "Step one (zh).ogg") == (201, body)  # the same bytes
         status, second = await upload(ada, other, "Step one (zh).ogg")
@@ -109,6 +134,7 @@ async def test_what_is_not_audio_too_large_or_empty_is_refused_and_leaves_nothin
     ):
         status, body = await upload(ada, b"This is a text file, renamed.\n" * 40, "fake.ogg")
         assert (status, body["code"]) == (415, "MEDIA_NOT_AUDIO"), body
+        check_reply(f"{ONE}/media", "post", status, "application/json", body)
         html = b"<!doctype html><script>alert(1)</script>"
         assert (await upload(ada, html, "x.wav"))[0] == 415
 
@@ -156,6 +182,7 @@ async def test_a_narrate_draft_is_ogg_opus_set_in_the_draft_published_and_heard_
         asked = {"tour": "highlights", "step": 1, "language": "en"}
         status, body, _ = await send(pat, "POST", f"{API}/narrate", asked)
         assert (status, body) == (201, {"name": "media/highlights-2.en.ogg"}), body
+        check_reply(f"{ONE}/narrate", "post", status, "application/json", body)
         spoken = (studio.folder / "bronzes" / body["name"]).read_bytes()
         assert audio_kind(spoken) == "ogg" and is_opus(spoken)
 
@@ -192,6 +219,22 @@ async def test_narrate_names_what_the_saved_draft_lacks(tmp_path: Path, users_fi
         for body, status, pointer in wrong:
             got, reply, _ = await send(ada, "POST", f"{API}/narrate", body)
             assert (got, reply["pointer"]) == (status, pointer), (body, reply)
+            check_reply(f"{ONE}/narrate", "post", got, "application/json", reply)
         got, reply, _ = await send(ada, "POST", f"{API}/narrate", {**asked, "voice": "xx-none"})
         assert (got, reply["code"]) == (422, "NARRATION_FAILED"), reply
         assert not list((studio.folder / "bronzes" / "media").glob("*"))
+
+
+async def test_uploads_of_one_name_at_once_each_keep_their_own_file(
+    tmp_path: Path, users_file: Path
+) -> None:
+    tones = [ogg_opus(pitch=300.0 + 100 * n) for n in range(4)]
+    async with (
+        studio_hall(tmp_path / "hall", users_file) as studio,
+        studio.staff("curator") as ada,
+    ):
+        replies = await asyncio.gather(*(upload(ada, tone, "same.ogg") for tone in tones))
+        names = [body["name"] for _, body in replies]
+        assert sorted(names) == [f"media/same{n}.ogg" for n in ("-2", "-3", "-4", "")]
+        for name, tone in zip(names, tones, strict=True):
+            assert (studio.folder / "bronzes" / name).read_bytes() == tone
