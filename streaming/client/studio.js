@@ -333,7 +333,9 @@ $('snap-now').addEventListener('click', async () => {
 });
 $('language-form').addEventListener('submit', (event) => {
   event.preventDefault();
-  if (forms.addLanguage($('new-language').value)) $('new-language').value = '';
+  if (!forms.addLanguage($('new-language').value)) return;
+  $('new-language').value = '';
+  render(history.doc, { remote: true });  // screens' names and tours' titles get the language too
 });
 $('add-light').addEventListener('click', () => plan.addLight());
 $('add-screen').addEventListener('click', () => screens.add());
