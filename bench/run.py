@@ -31,6 +31,7 @@ import simulcast
 import stage
 import stereo
 import studio
+import studio_drag
 import upload
 import visitors
 from instruments.table import table
@@ -55,6 +56,7 @@ def main() -> int:
     rows += cluster.run()
     rows += upload.run()
     rows += studio.run()
+    rows += studio_drag.run()
     sys.stdout.write(table(rows))
     return 0
 
