@@ -121,6 +121,16 @@ export function createPlanForm({ list, box, history, plan }) {
       parts.push(numberField('light-azimuth', w('azimuth'), now.azimuth, { min: -360, max: 360, step: 5 }, setAngle('azimuth')));
       parts.push(numberField('light-elevation', w('elevation'), now.elevation, { min: -90, max: 90, step: 5 }, setAngle('elevation')));
     }
+    // What the renderer makes of it (runtime/lighting.py): say so rather than let it puzzle.
+    const first = (history.doc.lights || []).findIndex((l) => l.type === 'directional');
+    const note = light.type === 'point' ? 'pointUnlit' : (light.type === 'directional' && first !== index ? 'keyOnly' : '');
+    if (note) {
+      const p = document.createElement('p');
+      p.className = 'hint';
+      p.id = 'light-note';
+      p.textContent = w(note);
+      parts.push(p);
+    }
     parts.push(button('light-remove', w('remove'), () => plan.remove({ kind: 'light', index })));
     return parts;
   }
@@ -165,7 +175,7 @@ export function createPlanForm({ list, box, history, plan }) {
     renderList(doc);
     const item = plan.item;
     const light = item?.kind === 'light' ? (doc.lights || [])[item.index] : null;
-    const shape = JSON.stringify([item, light?.type, Boolean(light?.position)]);
+    const shape = JSON.stringify([item, (doc.lights || []).map((l) => l.type), Boolean(light?.position)]);
     if (shape === s.shape && box.contains(document.activeElement)) return;
     s.shape = shape;
     let parts = [];
