@@ -40,6 +40,16 @@ export function selfIntersects(points) {
   });
 }
 
+/** Is floor point (x, z) inside the polygon?  The loader's own test (scenes/document/loader.py). */
+export function inside([x, z], polygon) {
+  let within = false;
+  polygon.forEach(([x1, z1], i) => {
+    const [x2, z2] = polygon[(i + 1) % polygon.length];
+    if ((z1 > z) !== (z2 > z) && x < x1 + ((z - z1) * (x2 - x1)) / (z2 - z1)) within = !within;
+  });
+  return within;
+}
+
 /** The floor direction (x, z) the spawn's yaw faces: 0 is -Z, positive turns left. */
 export function yawDirection(yaw) {
   const rad = (yaw * Math.PI) / 180;
@@ -194,16 +204,26 @@ export function createPlan({ canvas, history, selected, onSelect, onItem, onRemo
     return handles(doc).find((h) => Math.hypot(h.at[0] - px, h.at[1] - py) <= HIT_PX) || null;
   }
 
-  /** Change the walkable polygon unless its edges would cross: then say so, change nothing. */
+  /** Say why a plan change is refused ('' clears only the plan's own refusal). */
+  function refuse(word) {
+    if (word) { s.refused = true; problem(w(word)); return false; }
+    if (s.refused) { s.refused = false; problem(''); }
+    return true;
+  }
+
+  /** The server would refuse this walkable area and spawn: the reason's word, or ''. */
+  function walkIssue(walk, spawn) {
+    if (walk.length < 3) return '';
+    if (selfIntersects(walk)) return 'walkCrosses';
+    if (spawn && !inside([spawn[0], spawn[2]], walk)) return 'spawnOutside';
+    return '';
+  }
+
+  /** Change the walkable polygon unless the draft would be refused: then say so, change nothing. */
   function changeWalkable(fn, key = null) {
     const next = clone(history.doc.walkable || []);
     fn(next);
-    if (next.length >= 3 && selfIntersects(next)) {
-      s.refused = true;
-      problem(w('walkCrosses'));
-      return false;
-    }
-    if (s.refused) { s.refused = false; problem(''); }
+    if (!refuse(walkIssue(next, history.doc.spawn?.position))) return false;
     history.change((doc) => { doc.walkable = next; }, key);
     return true;
   }
@@ -211,6 +231,7 @@ export function createPlan({ canvas, history, selected, onSelect, onItem, onRemo
   /** Put item at floor point (x, z), keeping its height. */
   function moveTo(item, [x, z], key) {
     if (item.kind === 'corner') { changeWalkable((walk) => { walk[item.index] = [x, z]; }, key); return; }
+    if (item.kind === 'spawn' && !refuse(walkIssue(history.doc.walkable || [], [x, 0, z]))) return;
     history.change((doc) => {
       const lift = (p) => [x, p ? p[1] : 0, z];
       if (item.kind === 'light') doc.lights[item.index].position = lift(doc.lights[item.index].position);

@@ -75,3 +75,12 @@ def test_azimuth_and_elevation_make_the_direction_and_come_back() -> None:
     assert down == pytest.approx([0, -1, 0], abs=1e-3)
     assert ahead == pytest.approx([0, 0, -1], abs=1e-3)
     assert back == {"azimuth": 30, "elevation": 45}
+
+
+def test_the_spawn_is_inside_the_walkable_area_as_the_loader_counts_it() -> None:
+    room = [[0, 0], [4, 0], [4, 3], [2, 1], [0, 3]]  # concave: a notch at the top
+    answers = run(
+        "studio_plan.js",
+        f"return [[1, 0.5], [2, 2], [5, 1], [3, 1.5]].map((p) => m.inside(p, {room}));",
+    )
+    assert answers == [True, False, False, True]
