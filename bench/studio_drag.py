@@ -255,8 +255,9 @@ async def steps(page: Any, at: tuple[float, float], box: dict[str, float]) -> St
     return Steps(samples, int(unsettled), changed, fps)
 
 
-async def studio_drags(browser: Any, url: str) -> tuple[str, Steps]:
-    """The curator's gizmo steps on the exhibit nearest the centre: (its id, the steps)."""
+async def studio_drags(browser: Any, url: str) -> tuple[str, Steps, Steps]:
+    """The curator's gizmo steps on the exhibit nearest the centre, then orbit steps of the
+    draft view (a box at the picture's centre): (its id, the drags, the orbits)."""
     page = await browser.new_page(viewport={"width": 1280, "height": 800})
     try:
         await sign_in(page, url)
@@ -268,13 +269,22 @@ async def studio_drags(browser: Any, url: str) -> tuple[str, Steps]:
             "width": BOX_PX[0],
             "height": BOX_PX[1],
         }
-        done = await steps(page, (x, y), box)
+        drags = await steps(page, (x, y), box)
         await page.wait_for_function(
             "document.getElementById('save-state').dataset.state === 'saved'", timeout=WAIT_MS
         )
+        orbits = await steps(page, *centre(await page.evaluate(STUDIO_FRAME)))
     finally:
         await page.close()
-    return exhibit, done
+    return exhibit, drags, orbits
+
+
+def centre(frame: dict[str, float]) -> tuple[tuple[float, float], dict[str, float]]:
+    """The picture's centre and a ``BOX_PX`` box around it."""
+    x, y = frame["left"] + frame["width"] / 2, frame["top"] + frame["height"] / 2
+    box = {"left": x - BOX_PX[0] / 2, "top": y - BOX_PX[1] / 2, "width": BOX_PX[0],
+           "height": BOX_PX[1]}  # fmt: skip
+    return (x, y), box
 
 
 async def visitor_orbits(browser: Any, url: str, exhibit: str) -> Steps:
@@ -284,11 +294,7 @@ async def visitor_orbits(browser: Any, url: str, exhibit: str) -> Steps:
         await page.goto(f"{url}/e/{EXHIBITION}/?lang=en&exhibit={exhibit}")
         await page.wait_for_function("window.museion.framesShown > 0", timeout=WAIT_MS)
         await page.evaluate(INSTRUMENT, VISITOR_FRAME)
-        frame = await page.evaluate(VISITOR_FRAME)
-        x, y = frame["left"] + frame["width"] / 2, frame["top"] + frame["height"] / 2
-        box = {"left": x - BOX_PX[0] / 2, "top": y - BOX_PX[1] / 2, "width": BOX_PX[0],
-               "height": BOX_PX[1]}  # fmt: skip
-        return await steps(page, (x, y), box)
+        return await steps(page, *centre(await page.evaluate(VISITOR_FRAME)))
     finally:
         await page.close()
 
@@ -298,6 +304,7 @@ class Figures:
     exhibit: str
     drags: Steps
     orbits: Steps
+    studio_orbits: Steps
 
 
 async def measure(folder: Path, users: Path, log: Path) -> Figures:
@@ -311,11 +318,11 @@ async def measure(folder: Path, users: Path, log: Path) -> Figures:
             executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS
         )
         try:
-            exhibit, drags = await studio_drags(browser, server.url)
+            exhibit, drags, studio_orbits = await studio_drags(browser, server.url)
             orbits = await visitor_orbits(browser, server.url, exhibit)
         finally:
             await browser.close()
-    return Figures(exhibit, drags, orbits)
+    return Figures(exhibit, drags, orbits, studio_orbits)
 
 
 # -- the server's side, in a fresh process ----------------------------------------------------
@@ -407,6 +414,16 @@ def rows(figures: Figures) -> list[Row]:
         ("  idle checks (no input, 1 s) with a change", f"{d.idle_changed}/{IDLE_CHECKS}",
          f"{o.idle_changed}/{IDLE_CHECKS}", ""),
     ]  # fmt: skip
+    so = [x["photon"] for x in figures.studio_orbits.samples if x["photon"] >= 0]
+    if so:
+        so_med, so_p95 = statistics.median(so), percentile(so, 0.95)
+        out += [
+            ("  the draft view's own orbit on the studio page (ms)", cell(so),
+             f"{cell(orbits)} visitor orbit",
+             f"{ratio(so_med, orbit_med)} / {ratio(so_p95, orbit_p95)}"),
+            ("  drag vs the draft view's own orbit (ms)", cell(drags), f"{cell(so)} draft orbit",
+             f"{ratio(drag_med, so_med)} / {ratio(drag_p95, so_p95)}"),
+        ]  # fmt: skip
     if timed:
         out += [
             ("  pointer to edit.moved answer median / p95 (ms)",
@@ -418,7 +435,8 @@ def rows(figures: Figures) -> list[Row]:
 
 
 def run() -> list[Row]:
-    """The hall, the curator's drags and the visitor's orbits, then the editor alone."""
+    """The hall, the curator's drags and orbits and the visitor's orbits, then the editor
+    alone."""
     if shutil.which("chromium") is None:
         return [("studio drag-to-photon", "skipped: Debian chromium is not installed", "", "")]
     with tempfile.TemporaryDirectory(prefix="museion-bench-drag-") as work:
