@@ -56,6 +56,7 @@ from museion.streaming.visit.session import Session
 
 __all__ = [
     "ENGINE_KEY",
+    "MEDIA_TYPES",
     "METRICS_KEY",
     "SESSIONS_KEY",
     "Listening",
@@ -271,7 +272,8 @@ async def _held(app: web.Application) -> Held:
     )
 
 
-_MEDIA_TYPES = {
+MEDIA_TYPES = {
+    # what recordings and hotspot images are served as (visitors; the studio's drafts)
     ".ogg": "audio/ogg",
     ".opus": "audio/ogg",
     ".oga": "audio/ogg",
@@ -291,7 +293,7 @@ async def media(request: web.Request) -> web.FileResponse:
     path = request.app[ENGINE_KEY].media.get(request.match_info["name"])
     if path is None:
         raise MediaNotFound("This exhibition has no such recording or image.")
-    content_type = _MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
+    content_type = MEDIA_TYPES.get(path.suffix.lower(), "application/octet-stream")
     return web.FileResponse(
         path,
         headers={

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import filecmp
 import json
 import os
 import tempfile
@@ -54,11 +55,38 @@ def atomic_write(path: Path, data: bytes, mode: int = 0o644) -> None:
             os.fsync(handle.fileno())
         os.chmod(temp, mode)
         os.replace(temp, path)
-        directory = os.open(folder, os.O_RDONLY)
-        try:
-            os.fsync(directory)
-        finally:
-            os.close(directory)
+        sync_folder(folder)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         raise SceneError(f"cannot save {path}: {exc.strerror}", code="WRITE_FAILED") from exc
+
+
+def sync_folder(folder: Path) -> None:
+    """Make a folder's new names durable (after a link or a rename into it)."""
+    directory = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(directory)
+    finally:
+        os.close(directory)
+
+
+def link_unique(
+    temp: Path, folder: Path, stem: str, suffix: str, *, reuse_same: bool = False, limit: int = 1000
+) -> str | None:
+    """Give the finished file ``temp`` the name ``stem + suffix`` in ``folder`` or, when a
+    file has it, the first free ``stem-2 + suffix``...; the chosen name, or None when
+    ``limit`` names are taken.  A link fails rather than replace, so two writers at once
+    never share or clobber a name.  With ``reuse_same``, a taken name whose file has the
+    same bytes is the answer (the same recording uploaded twice is stored once)."""
+    for n in range(1, limit + 1):
+        name = f"{stem}{suffix}" if n == 1 else f"{stem}-{n}{suffix}"
+        target = folder / name
+        try:
+            os.link(temp, target)
+        except FileExistsError:
+            if reuse_same and target.is_file() and filecmp.cmp(temp, target, shallow=False):
+                return name
+            continue
+        sync_folder(folder)
+        return name
+    return None

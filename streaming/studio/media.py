@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 import os
 import re
@@ -33,6 +32,7 @@ from typing import Any
 from aiohttp import web
 
 from museion.scenes.asset_path import find_file
+from museion.scenes.document.file import link_unique
 from museion.scenes.errors import AssetRejected, MuseionError
 from museion.scenes.library import Exhibition
 from museion.streaming.errors import (
@@ -46,6 +46,7 @@ from museion.streaming.errors import (
     RequestInvalid,
 )
 from museion.streaming.hall.hall import HALL_KEY
+from museion.streaming.server import MEDIA_TYPES
 from museion.streaming.staff import Action, current_staff, require
 from museion.streaming.studio.api import read_json
 
@@ -78,19 +79,7 @@ _SUFFIXES = {
 _MP4_BRANDS = frozenset(
     {b"M4A ", b"M4B ", b"mp41", b"mp42", b"isom", b"iso2", b"iso5", b"iso6", b"dash"}
 )
-TYPES = {
-    ".ogg": "audio/ogg",
-    ".opus": "audio/ogg",
-    ".oga": "audio/ogg",
-    ".mp3": "audio/mpeg",
-    ".m4a": "audio/mp4",
-    ".wav": "audio/wav",
-    ".webm": "audio/webm",
-    ".png": "image/png",
-    ".jpg": "image/jpeg",
-    ".jpeg": "image/jpeg",
-    ".webp": "image/webp",
-}
+TYPES = MEDIA_TYPES
 """What a draft's recordings and hotspot images are served as (as visitors get them)."""
 
 
@@ -123,39 +112,13 @@ def _name(raw: str, kind: str) -> str:
     return stem + (wanted if wanted in _SUFFIXES[kind] else _SUFFIXES[kind][0])
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        while chunk := handle.read(_CHUNK):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _sync(folder: Path) -> None:
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
-
-
 def claim(folder: Path, name: str, temp: Path) -> str:
     """Link the finished ``temp`` to ``name`` in ``folder`` or, when a different file has
-    that name, the first free ``stem-2.ext``...; a file with the same bytes is reused.  A
-    link fails rather than replace, so two stores at once never share or clobber a name."""
+    that name, the first free ``stem-2.ext``...; a file with the same bytes is reused."""
     stem, _, suffix = name.rpartition(".")
-    digest = _sha256(temp)
-    for n in range(1, _MAX_NAMES + 1):
-        candidate = name if n == 1 else f"{stem}-{n}.{suffix}"
-        target = folder / candidate
-        try:
-            os.link(temp, target)
-        except FileExistsError:
-            if target.is_file() and _sha256(target) == digest:
-                return candidate
-            continue
-        _sync(folder)
-        return candidate
+    found = link_unique(temp, folder, stem, f".{suffix}", reuse_same=True, limit=_MAX_NAMES)
+    if found is not None:
+        return found
     raise RequestInvalid(
         f"{FOLDER}/ already holds {_MAX_NAMES} recordings named {stem}; rename the file.",
         code="MEDIA_NAMES_EXHAUSTED",

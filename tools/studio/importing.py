@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from museion.scenes.document.file import atomic_write
+from museion.scenes.document.file import atomic_write, link_unique
 from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, GateLimits, read_gltf, validate_gltf
 from museion.scenes.gltf.report import GltfReport
@@ -197,28 +197,15 @@ def _claim(root: Path, stem: str, data: bytes) -> str:
     temp = folder / f".{stem}.{os.getpid()}.{time.monotonic_ns()}.claim"
     atomic_write(temp, data)
     try:
-        for n in range(1, _MAX_NAMES + 1):
-            name = f"{stem}.glb" if n == 1 else f"{stem}-{n}.glb"
-            try:
-                os.link(temp, folder / name)
-            except FileExistsError:
-                continue
-            _sync(folder)
-            return f"models/{name}"
+        name = link_unique(temp, folder, stem, ".glb", limit=_MAX_NAMES)
     finally:
         temp.unlink(missing_ok=True)
+    if name is not None:
+        return f"models/{name}"
     raise OptimizeError(
         f"models/ already holds {_MAX_NAMES} models named {stem}; rename the file",
         code="MODEL_NAMES_EXHAUSTED",
     )
-
-
-def _sync(folder: Path) -> None:
-    directory = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(directory)
-    finally:
-        os.close(directory)
 
 
 def _read_upload(upload: Path, filename: str, max_bytes: int) -> bytes:
