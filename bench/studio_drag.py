@@ -15,7 +15,10 @@ applied on the render thread), splitting the path into datachannel + edit and th
 
 Reference, the same server and page size in the same run: the visitor's own path, a drag
 orbiting the same exhibit on ``/e/hall/?exhibit=ID`` by the same steps, timed the same way
-over a box of the same size at the picture's centre.  Ratio: drag over orbit.
+over a box of the same size at the picture's centre.  Ratio: drag over orbit.  The draft
+view's own orbit (the same steps on the studio page's picture) is timed too, telling the
+edit path's cost from the studio page's and its session's.  Before each page's steps,
+idle checks (armed, no input) show whether the box changes by itself.
 
 Server side: ``SceneEditor.move_exhibit`` timed in a fresh process on the example scene
 (the call, with its hop onto the render thread, and the move alone on that thread), and
