@@ -5,6 +5,7 @@ __all__ = [
     "file_runs",
     "glb_mesh",
     "headset_page",
+    "photon_steps",
     "proc_stats",
     "processes",
     "table",
