@@ -58,6 +58,21 @@ async def _sample(page: Any, session: Session, started: float) -> dict[str, Any]
     }
 
 
+STALL_WINDOW = 5.0
+"""Seconds a window of the constrained run lasts when counting windows without a frame."""
+
+
+def _stalled_windows(samples: list[dict[str, Any]], window: float) -> int:
+    """How many whole ``window``-second spans of the run decoded no new frame: a picture
+    that stood still that long is a stopped stream, not a freeze of a busy machine."""
+    stalled, start = 0, samples[0]
+    for sample in samples[1:]:
+        if sample["t"] - start["t"] >= window:
+            stalled += sample["decoded"] <= start["decoded"]
+            start = sample
+    return stalled
+
+
 async def _until(check: Any, seconds: float) -> float | None:
     """Seconds until ``check()`` holds (polled every 0.1 s), None if not within."""
     started = time.monotonic()
@@ -129,6 +144,7 @@ async def _constrained(
         "freezes": samples[-1]["freezes"] - before["freezes"],
         "decoded": samples[-1]["decoded"] - before["decoded"],
         "mean_pixels": sum(pixels) / max(1, len(pixels)),
+        "stalled_windows": _stalled_windows(samples, STALL_WINDOW),
         "smallest": min((s["width"], s["height"]) for s in constrained),
         "recovered": None if recovered is None else round(recovered, 2),
         "cleared_at": round(cleared - started, 2),
