@@ -21,7 +21,7 @@ from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.graphics import Graphics, make_shader
-from museion.runtime.lighting import set_light_inputs
+from museion.runtime.lighting import LightBudget, set_light_inputs
 from museion.runtime.loading import convert_models, load_model
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
@@ -150,11 +150,13 @@ class RenderEngine:
         else:
             venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self._load)
         shaders = None
+        self.lights: LightBudget | None = None
         if self.settings.shading == "lean":
-            shaders = (make_shader("lean_pbr"), make_shader("lean_pbr", "MOVING"))
+            size = f"MAX_LIGHTS {max(self.settings.max_lights, 1)}"
+            shaders = (make_shader("lean_pbr", size), make_shader("lean_pbr", size, "MOVING"))
             self.root.set_shader(shaders[0])
             lights = self.document.lights if self.document is not None else ()
-            set_light_inputs(self.root, venue, lights, self.settings)
+            self.lights = set_light_inputs(self.root, venue, lights, self.settings)
         lighter_shader = shaders is not None and not self.settings.moving_normal_maps
         self.moving = MovingDetail(self.root, self.settings, shaders if lighter_shader else None)
         self.screens: dict[str, ScreenSurface] = {}

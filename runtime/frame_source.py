@@ -145,6 +145,8 @@ class RenderView:
         self.preview = self._smaller(scale, depth) if scale < 1.0 else None
         self.crowd = self._smaller(crowd, depth) if self.preview and crowd < scale else None
         self.last_target: _Target = self.full
+        self.lights: tuple[int, ...] = ()
+        """The engine's point and spot lights this view draws (chosen where it looks)."""
 
     def _smaller(self, scale: float, depth: bool) -> _Target:
         return _Target(self._engine, self.camera, *self._scaled(scale), depth)
@@ -176,6 +178,8 @@ class RenderView:
         self.camera.set_pos(Point3(ex, -ez, ey))
         self.camera.look_at(Point3(tx, -tz, ty), Vec3(0, 0, 1))
         self.lens.set_fov(horizontal_fov(state.fov, self.width / self.height), state.fov)
+        if self._engine.lights is not None:
+            self.lights = self._engine.lights.choose((tx, -tz, ty))
 
     def render(self, preview: bool, crowded: bool = False) -> Frame:
         """Render one image: a preview (``crowded``: the smaller one) at its own size, drawn
@@ -184,6 +188,8 @@ class RenderView:
         if preview and self.preview is not None:
             target = self.crowd if crowded and self.crowd is not None else self.preview
         drawn = self._engine.moving.drawn() if target is not self.full else contextlib.nullcontext()
+        if self._engine.lights is not None:
+            self._engine.lights.apply(self.lights)
         target.buffer.set_active(True)
         try:
             with drawn:

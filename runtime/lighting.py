@@ -1,44 +1,214 @@
-"""The lean shader's lights: one key light and a hemisphere ambient, from the document's
-lights when it gives them, else from the venue and the settings."""
+"""The lean shader's lights: a key light and a hemisphere ambient (the document's, else the
+venue's and the settings'), and every point and spot light of the scene, of which each view
+draws the few that light what it looks at (:class:`LightBudget`)."""
 
 from __future__ import annotations
 
 import logging
 import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from museion.runtime.scene_builder import to_panda
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.document.model import Light
 
-__all__ = ["set_light_inputs"]
+__all__ = ["LightBudget", "PunctualLight", "gather_lights", "set_light_inputs"]
 
 logger = logging.getLogger(__name__)
 
+Vec3 = tuple[float, float, float]
 
-def _venue_key_direction(venue: Any, root: Any) -> tuple[float, float, float]:
+GLTF_WATTS_TO_LUMENS = 683.0
+"""panda3d-gltf divides a punctual light's intensity by this (and multiplies a point or
+spot light's by 4 pi); :func:`gather_lights` undoes both to get candela back."""
+
+
+@dataclass(frozen=True)
+class PunctualLight:
+    """A point or spot light in the scene root's coordinates (Panda3D's, Z up).
+
+    ``color`` is linear RGB in house units at 1 m: candela times ``key_light_intensity / 3``,
+    the scale that makes the document's 3-lux directional light the house key light, so a
+    100 cd lamp 2 m away lights a surface as a third more than the house key.  ``range``
+    is glTF's cut-off (0: none).  A spot light shines along ``direction`` with glTF's
+    smooth cone as ``cone = (scale, offset)``; a point light's scale is 0.
+    """
+
+    name: str
+    position: Vec3
+    color: Vec3
+    range: float = 0.0
+    direction: Vec3 = (0.0, 0.0, -1.0)
+    cone: tuple[float, float] = (0.0, 1.0)
+
+    def strength_at(self, point: Vec3) -> float:
+        """How much light reaches ``point`` (ignoring the surface's facing): what the
+        budget ranks lights by."""
+        d2 = max(sum((a - b) ** 2 for a, b in zip(self.position, point, strict=True)), 1e-4)
+        if self.range > 0 and d2 >= self.range**2:
+            return 0.0
+        strength = max(self.color) / d2
+        scale, offset = self.cone
+        if scale > 0:
+            d = math.sqrt(d2)
+            towards = [(b - a) / d for a, b in zip(self.position, point, strict=True)]
+            cd = sum(a * b for a, b in zip(self.direction, towards, strict=True))
+            strength *= min(max(cd * scale + offset, 0.0), 1.0) ** 2
+        return strength
+
+
+def spot_cone(inner: float, outer: float) -> tuple[float, float]:
+    """glTF's ``(scale, offset)`` for a cone of ``inner`` and ``outer`` half-angles (rad)."""
+    scale = 1.0 / max(math.cos(inner) - math.cos(outer), 1e-3)
+    return scale, -math.cos(outer) * scale
+
+
+def _house_color(color: Sequence[float], candela: float, settings: RuntimeSettings) -> Vec3:
+    k = candela * settings.key_light_intensity / 3.0
+    return (color[0] * k, color[1] * k, color[2] * k)
+
+
+def _model_lights(root: Any, settings: RuntimeSettings) -> list[PunctualLight]:
+    """Point and spot lights panda3d-gltf made from the models' ``KHR_lights_punctual``.
+
+    The converter keeps the outer cone as the lens's field of view and only a Phong
+    exponent for the inner one: a spot with an exponent gets inner 0 (glTF's default), one
+    without a hard edge (inner at 95% of outer).
+    """
+    found = []
+    for kind in ("PointLight", "Spotlight"):
+        paths = root.find_all_matches(f"**/+{kind}")
+        for i in range(paths.get_num_paths()):
+            path = paths.get_path(i)
+            node = path.node()
+            p = path.get_pos(root)
+            c = node.get_color()
+            per_candela = GLTF_WATTS_TO_LUMENS / (4 * math.pi)
+            reach = float(node.max_distance)
+            light = PunctualLight(
+                name=node.name,
+                position=(p.x, p.y, p.z),
+                color=_house_color((c.x, c.y, c.z), per_candela, settings),
+                range=reach if math.isfinite(reach) and reach > 0 else 0.0,
+            )
+            if kind == "Spotlight":
+                forward = path.get_quat(root).get_forward()
+                outer = math.radians(node.get_lens().get_fov().x / 2)
+                inner = 0.0 if node.exponent > 0 else outer * 0.95
+                light = PunctualLight(
+                    light.name,
+                    light.position,
+                    light.color,
+                    light.range,
+                    (forward.x, forward.y, forward.z),
+                    spot_cone(inner, outer),
+                )
+            found.append(light)
+    return found
+
+
+def gather_lights(
+    root: Any, lights: Sequence[Light], settings: RuntimeSettings
+) -> tuple[PunctualLight, ...]:
+    """Every point and spot light under ``root`` (the models') and in the document
+    (``type: point`` with a position; its intensity in candela)."""
+    found = _model_lights(root, settings)
+    for i, light in enumerate(lights):
+        if light.type != "point":
+            continue
+        if light.position is None:
+            logger.warning("document light %d is a point light without a position: left out", i)
+            continue
+        found.append(
+            PunctualLight(
+                name=f"document-light-{i}",
+                position=to_panda(light.position),
+                color=_house_color(light.color, light.intensity, settings),
+            )
+        )
+    return tuple(found)
+
+
+class LightBudget:
+    """The scene's point and spot lights, and the shader arrays holding one view's chosen
+    few: the ``max_lights`` strongest at the view's camera target.
+
+    The choice is made when a view's camera moves (:meth:`choose`, a few hundred flops per
+    light) and written into the shared arrays just before that view draws (:meth:`apply`),
+    so a hall with 20 lamps costs each view ``max_lights`` lights.  Render thread only.
+    """
+
+    def __init__(self, root: Any, lights: Sequence[PunctualLight], max_lights: int) -> None:
+        from panda3d.core import PTA_int, PTA_LVecBase4f
+
+        self.lights = tuple(lights)
+        self.size = max(max_lights, 1)  # the shader's arrays; max_lights 0 draws none
+        self.max_lights = max_lights
+        self._count = PTA_int.empty_array(1)
+        self._position = PTA_LVecBase4f.empty_array(self.size)
+        self._color = PTA_LVecBase4f.empty_array(self.size)
+        self._spot = PTA_LVecBase4f.empty_array(self.size)
+        self.applied: tuple[int, ...] = ()
+        """The lights the arrays hold now (indices into :attr:`lights`)."""
+        root.set_shader_input("light_count", self._count)
+        root.set_shader_input("light_position", self._position)
+        root.set_shader_input("light_color", self._color)
+        root.set_shader_input("light_spot", self._spot)
+        if len(self.lights) > max_lights:
+            logger.info(
+                "%d point and spot lights; each view draws the %d strongest where it looks",
+                len(self.lights),
+                max_lights,
+            )
+
+    def choose(self, target: Vec3) -> tuple[int, ...]:
+        """The lights a view looking at ``target`` (Panda3D coordinates) draws, the
+        strongest there first (a moving preview draws only the first few)."""
+        ranked = sorted((-light.strength_at(target), i) for i, light in enumerate(self.lights))
+        return tuple(i for strength, i in ranked[: self.max_lights] if strength < 0)
+
+    def apply(self, chosen: tuple[int, ...]) -> None:
+        """Write ``chosen`` into the shader's arrays (nothing when they hold it already)."""
+        from panda3d.core import LVecBase4f
+
+        if chosen == self.applied:
+            return
+        for slot, index in enumerate(chosen):
+            light = self.lights[index]
+            self._position[slot] = LVecBase4f(*light.position, light.range)
+            self._color[slot] = LVecBase4f(*light.color, light.cone[1])
+            self._spot[slot] = LVecBase4f(*light.direction, light.cone[0])
+        self._count[0] = len(chosen)
+        self.applied = chosen
+
+
+def _venue_key_direction(venue: Any, root: Any) -> Vec3:
     """Direction towards the venue's first directional light, else a default."""
-    from panda3d.core import Vec3
+    from panda3d.core import Vec3 as PandaVec3
 
     lights = venue.find_all_matches("**/+DirectionalLight")
     if lights.get_num_paths():
         forward = lights.get_path(0).get_quat(root).get_forward()
-        towards = -Vec3(forward)
+        towards = -PandaVec3(forward)
     else:
-        towards = Vec3(0.4, -0.6, 0.8)
+        towards = PandaVec3(0.4, -0.6, 0.8)
     towards.normalize()
     return (towards.x, towards.y, towards.z)
 
 
 def set_light_inputs(
     root: Any, venue: Any, lights: Sequence[Light], settings: RuntimeSettings
-) -> None:
-    """Give ``root``'s lean shader its key light and hemisphere ambient.
+) -> LightBudget:
+    """Give ``root``'s lean shader its key light, hemisphere ambient and point and spot
+    lights; the returned budget picks each view's few.
 
     A document's first directional light becomes the key (intensity 3 is the house
     brightness, ``key_light_intensity``); ambient lights scale the hemisphere; point
-    lights are not rendered by the lean shader (logged once).  Call on the render thread.
+    lights, the document's and the models' (``KHR_lights_punctual``), and the models' spot
+    lights go to the budget.  A second directional light is not rendered (logged).  Call
+    on the render thread, after every model is under ``root``.
     """
     from panda3d.core import LVecBase3f
 
@@ -59,10 +229,12 @@ def set_light_inputs(
     ambients = [light.intensity for light in lights if light.type == "ambient"]
     if ambients:
         ambient = sum(ambients)
-    if any(light.type == "point" for light in lights) or len(directional) > 1:
+    if len(directional) > 1:
         logger.warning("the lean shader renders one directional light; others are ignored")
     root.set_shader_input("key_direction_world", LVecBase3f(*key_light))
     root.set_shader_input("key_color", LVecBase3f(*key_color))
     root.set_shader_input("sky_color", LVecBase3f(*(c * ambient for c in s.sky_color)))
     root.set_shader_input("ground_color", LVecBase3f(*(c * ambient for c in s.ground_color)))
     root.set_shader_input("exposure", s.exposure)
+    root.set_shader_input("occlusion_strength", 0.0)
+    return LightBudget(root, gather_lights(root, lights, settings), s.max_lights)

@@ -37,6 +37,10 @@ class RuntimeSettings:
     A stage screen's picture is ``stage_screen_pixels`` texels wide (its height follows the
     screen's shape): a live show is decoded to that size, not to its own 4K.
 
+    The lean shader draws up to ``max_lights`` point and spot lights per view (0 to 8):
+    the strongest where the view looks, when the scene has more; a moving preview draws
+    the first two of them.
+
     A headset's eyes are rendered ``stereo_margin`` wider on each side than their own
     field of view (a fraction of its width and height in the image plane), so that the
     page, turning the picture to the newest head pose, never shows a black edge.
@@ -69,6 +73,7 @@ class RuntimeSettings:
     load_cache_mb: int = 2048
     stage_screen_pixels: int = 640
     stereo_margin: float = 0.1
+    max_lights: int = 4
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
@@ -99,6 +104,8 @@ class RuntimeSettings:
             raise ValueError("stage_screen_pixels must lie in [16, 4096]")
         if not 0.0 <= self.stereo_margin <= 0.5:
             raise ValueError("stereo_margin must lie in [0, 0.5]")
+        if not 0 <= self.max_lights <= 8:
+            raise ValueError("max_lights must lie in [0, 8]")
 
     @property
     def model_cache_dir(self) -> Path:

@@ -1,11 +1,16 @@
 #version 330
 // (Panda3D 1.10 names the glTF slots by stage mode: Modulate = base colour,
 // Selector = metallic-roughness.)
-// Metallic-roughness PBR written for llvmpipe: one key light (GGX, Smith, Schlick), a
-// hemisphere ambient with a roughness-blurred specular term, three texture samples (four
-// for emissive materials) and an inline tone map, so there is no post pass and no
-// per-light loop.  Output is display
-// sRGB with red and blue swapped, so the BGRA read-back holds R, G, B in memory order.
+// Metallic-roughness PBR written for llvmpipe: one key light and up to MAX_LIGHTS point
+// and spot lights (GGX, Smith, Schlick; glTF's inverse square with its range cut-off and
+// smooth cone), a hemisphere ambient with a roughness-blurred specular term darkened by
+// the occlusion map, three texture samples (four for emissive materials) and an inline
+// tone map, so there is no post pass.  A view holds its own chosen lights (light_count
+// of them; none costs nothing but the loop's test); the MOVING preview draws at most
+// MOVING_LIGHTS of them, the strongest first.  Output is display sRGB with red and blue
+// swapped, so the BGRA read-back holds R, G, B in memory order.
+
+#define MOVING_LIGHTS 2
 
 uniform struct p3d_MaterialParameters {
     vec4 baseColor;
@@ -24,6 +29,10 @@ uniform vec3 key_color;       // linear
 uniform vec3 sky_color;       // linear, ambient from above
 uniform vec3 ground_color;    // linear, ambient from below
 uniform float exposure;
+uniform int light_count;
+uniform vec4 light_color[MAX_LIGHTS];   // linear, house units at 1 m; w: cone offset
+uniform vec4 light_spot[MAX_LIGHTS];    // w: cone scale (0 for a point light)
+uniform float occlusion_strength;       // glTF's occlusion strength; 0: no map (R of Selector)
 
 in vec3 v_position;
 in vec3 v_normal;
@@ -32,6 +41,8 @@ in vec2 v_uv;
 in vec4 v_color;
 flat in vec3 v_key_direction;  // view space, towards the key light
 flat in vec3 v_up_direction;   // view space
+flat in vec4 v_light_position[MAX_LIGHTS];  // view space; w: range (0: unlimited)
+flat in vec3 v_light_spot[MAX_LIGHTS];      // view space, the way a spot light shines
 
 out vec4 o_color;
 
@@ -58,6 +69,24 @@ vec3 shading_normal() {
 #endif
 }
 
+// Light arriving from direction ``l`` (view space, unit) with ``radiance``, reflected
+// towards ``v``: GGX distribution, Smith visibility, Schlick Fresnel.
+vec3 direct(vec3 n, vec3 v, vec3 l, vec3 radiance, vec3 diffuse, vec3 f0, float alpha, float n_v) {
+    float n_l = max(dot(n, l), 0.0);
+    if (n_l <= 0.0) {
+        return vec3(0.0);
+    }
+    vec3 h = normalize(l + v);
+    float n_h = max(dot(n, h), 0.0);
+    float v_h = max(dot(v, h), 0.0);
+    vec3 fresnel = f0 + (1.0 - f0) * exp2((-5.55473 * v_h - 6.98316) * v_h);
+    float a2 = alpha * alpha;
+    float d_term = n_h * n_h * (a2 - 1.0) + 1.0;
+    float distribution = a2 / (PI * d_term * d_term);
+    float visibility = 0.5 / (n_l * (n_v * (1.0 - alpha) + alpha) + n_v * (n_l * (1.0 - alpha) + alpha) + 1e-5);
+    return n_l * radiance * (diffuse / PI * (1.0 - fresnel) + fresnel * distribution * visibility);
+}
+
 void main() {
     vec4 base = p3d_Material.baseColor * v_color * p3d_ColorScale * texture(p3d_TextureModulate, v_uv);
     vec4 mr = texture(p3d_TextureSelector, v_uv);
@@ -67,29 +96,47 @@ void main() {
 
     vec3 n = shading_normal();
     vec3 v = normalize(-v_position);
-    vec3 l = v_key_direction;
-    vec3 h = normalize(l + v);
-    float n_l = max(dot(n, l), 0.0);
     float n_v = max(abs(dot(n, v)), 1e-3);
-    float n_h = max(dot(n, h), 0.0);
-    float v_h = max(dot(v, h), 0.0);
-
     vec3 f0 = mix(vec3(0.04), base.rgb, metallic);
     vec3 diffuse = base.rgb * (1.0 - metallic);
-    vec3 fresnel = f0 + (1.0 - f0) * exp2((-5.55473 * v_h - 6.98316) * v_h);
-    float a2 = alpha * alpha;
-    float d_term = n_h * n_h * (a2 - 1.0) + 1.0;
-    float distribution = a2 / (PI * d_term * d_term);
-    float visibility = 0.5 / (n_l * (n_v * (1.0 - alpha) + alpha) + n_v * (n_l * (1.0 - alpha) + alpha) + 1e-5);
-    vec3 color = n_l * key_color * (diffuse / PI * (1.0 - fresnel) + fresnel * distribution * visibility);
 
+    vec3 color = direct(n, v, v_key_direction, key_color, diffuse, f0, alpha, n_v);
+
+#ifdef MOVING
+    int count = min(light_count, MOVING_LIGHTS);
+#else
+    int count = light_count;
+#endif
+    for (int i = 0; i < count; ++i) {
+        vec3 to_light = v_light_position[i].xyz - v_position;
+        float d2 = max(dot(to_light, to_light), 1e-4);
+        vec3 l = to_light * inversesqrt(d2);
+        // glTF's recommended falloff: inverse square, brought smoothly to zero at range.
+        float falloff = 1.0 / d2;
+        float range = v_light_position[i].w;
+        if (range > 0.0) {
+            float q = d2 / (range * range);
+            falloff *= clamp(1.0 - q * q, 0.0, 1.0);
+        }
+        float cone_scale = light_spot[i].w;
+        if (cone_scale > 0.0) {
+            float cd = dot(normalize(v_light_spot[i]), -l);
+            float cone = clamp(cd * cone_scale + light_color[i].w, 0.0, 1.0);
+            falloff *= cone * cone;
+        }
+        color += direct(n, v, l, light_color[i].rgb * falloff, diffuse, f0, alpha, n_v);
+    }
+
+    // Indirect light: a hemisphere from sky_color above to ground_color below (an image
+    // based light would replace these two terms), darkened by the occlusion map only.
     float up = dot(n, v_up_direction) * 0.5 + 0.5;
     vec3 ambient = mix(ground_color, sky_color, up);
     vec3 r = reflect(-v, n);
     float r_up = dot(r, v_up_direction) * 0.5 + 0.5;
     vec3 environment = mix(ground_color, sky_color, mix(r_up, 0.5, roughness));
     vec3 ambient_fresnel = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - n_v, 5.0);
-    color += diffuse * ambient + environment * ambient_fresnel * (1.0 - 0.6 * roughness);
+    float occlusion = 1.0 + occlusion_strength * (mr.r - 1.0);
+    color += occlusion * (diffuse * ambient + environment * ambient_fresnel * (1.0 - 0.6 * roughness));
     if (any(greaterThan(p3d_Material.emission.rgb, vec3(0.0)))) {
         // Uniform branch: only emissive materials pay for the fourth sample.
         color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
