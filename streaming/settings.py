@@ -108,6 +108,12 @@ class StreamSettings:
     docent's (None: no tours), whose one rendered view is relayed to followers as the live
     stream ``tour-<id>`` (followers take live-show places).  A follower may send
     ``chat_per_minute`` chat messages of at most ``max_chat_chars`` characters.
+
+    Watermark: each visitor's frames carry an invisible mark naming their session
+    (:mod:`museion.streaming.watermark`) on restricted exhibits, on every exhibition with
+    ``watermark="all"``, or nowhere with ``"off"``; ``watermark_key`` keys the marks (None:
+    a random key each start, so recordings can be traced only while it is kept) and
+    ``watermark_strength`` is their peak in 8-bit levels (3 keeps PSNR above 40 dB).
     """
 
     host: str = "127.0.0.1"
@@ -152,6 +158,9 @@ class StreamSettings:
     ladder: bool = True
     max_pixels: int | None = None
     screen_tolerance: float = 0.15
+    watermark: Literal["off", "restricted", "all"] = "restricted"
+    watermark_key: str | None = field(default=None, repr=False)
+    watermark_strength: float = 3.0
     redis_url: str | None = field(default=None, repr=False)
     node_id: str | None = None
     cluster_secret: str | None = field(default=None, repr=False)
@@ -257,3 +266,9 @@ class StreamSettings:
             raise ValueError("max_commands_per_second must lie in [1, 10000]")
         if not 0 < self.connect_timeout <= 600:
             raise ValueError("connect_timeout must lie in (0, 600] seconds")
+        if self.watermark not in ("off", "restricted", "all"):
+            raise ValueError("watermark must be off, restricted or all")
+        if self.watermark_key is not None and len(self.watermark_key) < 16:
+            raise ValueError("watermark_key must be at least 16 characters")
+        if not 0 < self.watermark_strength <= 16:
+            raise ValueError("watermark_strength must lie in (0, 16] levels")
