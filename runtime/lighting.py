@@ -169,6 +169,10 @@ class LightBudget:
         ranked = sorted((-light.strength_at(target), i) for i, light in enumerate(self.lights))
         return tuple(i for strength, i in ranked[: self.max_lights] if strength < 0)
 
+    def held(self) -> tuple[Vec3, ...]:
+        """Where the lights the shader's arrays hold now are (for tests and logs)."""
+        return tuple((p[0], p[1], p[2]) for p in (self._position[i] for i in range(self._count[0])))
+
     def apply(self, chosen: tuple[int, ...]) -> None:
         """Write ``chosen`` into the shader's arrays (nothing when they hold it already)."""
         from panda3d.core import LVecBase4f

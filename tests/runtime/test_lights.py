@@ -1,0 +1,108 @@
+"""A scene document's point lights light the relics, and each view draws only the few
+strongest where it looks (the per-view light budget)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from museion.runtime.camera import ViewState
+from museion.runtime.engine import RenderEngine
+from museion.runtime.scene_builder import to_panda
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.checked_scene import open_scene
+from tests.conftest import copy_gallery
+
+pytestmark = pytest.mark.render
+
+DIM = [
+    {"type": "directional", "intensity": 0.3, "direction": [-0.45, -0.75, -0.5]},
+    {"type": "ambient", "intensity": 0.3},
+]
+
+
+def gallery_engine(folder: Path, lights: list[dict[str, Any]], **settings: Any) -> RenderEngine:
+    folder.mkdir()
+    path = copy_gallery(folder)
+    data = json.loads(path.read_text())
+    data["lights"] = lights
+    path.write_text(json.dumps(data, ensure_ascii=False))
+    return RenderEngine(open_scene(path), RuntimeSettings(asset_root=folder, **settings))
+
+
+def grey(engine: RenderEngine, state: ViewState) -> np.ndarray[Any, Any]:
+    source = engine.open_view(320, 180, preview=False)
+    try:
+        frame: np.ndarray[Any, Any] = np.asarray(source.frame(state), float).mean(axis=2)
+        return frame
+    finally:
+        source.close()
+
+
+def test_a_point_light_brightens_the_near_side_of_a_relic(tmp_path: Path) -> None:
+    dark = gallery_engine(tmp_path / "dark", DIM)
+    try:
+        home = dark.home
+        before = grey(dark, home)
+    finally:
+        dark.close()
+    # The first relic's home view looks at it from 20 degrees right of its front (+Z): a
+    # lamp 0.45 m along +x sits beside its right-hand side as the camera sees it.
+    tx, ty, tz = home.target
+    lamp = {"type": "point", "intensity": 1.0, "position": [tx + 0.45, ty, tz]}
+    lit = gallery_engine(tmp_path / "lit", [*DIM, lamp])
+    try:
+        after = grey(lit, home)
+    finally:
+        lit.close()
+    gain = after - before
+    left, right = gain[:, 80:160].mean(), gain[:, 160:240].mean()
+    assert right > 8, (left, right)
+    assert right > 2 * left, (left, right)  # the far side gains much less
+
+
+def test_each_view_draws_the_strongest_lights_where_it_looks(tmp_path: Path) -> None:
+    """Eight lamps, a budget of two: a view holds the two nearest its target, and a view
+    looking elsewhere holds others, each drawn (brighter than without lamps)."""
+    probe = gallery_engine(tmp_path / "probe", DIM)
+    views = dict(probe.exhibit_views)
+    probe.close()
+    first, second = (views[key][0] for key in list(views)[:2])
+    lamps = []
+    for k, (state, _) in enumerate(views.values()):
+        if k >= 4:
+            break
+        tx, ty, tz = state.target
+        # Two lamps per relic, 0.5 and 0.7 m in front of it: the nearer two of eight are
+        # the two at the relic the view looks at.
+        for reach in (0.5, 0.7):
+            lamps.append({"type": "point", "intensity": 2.0, "position": [tx, ty, tz + reach]})
+    assert len(lamps) == 8
+    engine = gallery_engine(tmp_path / "budget", [*DIM, *lamps], max_lights=2)
+    dark = gallery_engine(tmp_path / "dark", DIM, max_lights=0)
+    try:
+        assert engine.lights is not None and len(engine.lights.lights) == 8
+        for state in (first, second, dataclasses.replace(first, yaw=first.yaw + 1)):
+            picture = grey(engine, state)
+            held = sorted(engine.lights.held())
+            tx, ty, tz = state.target
+            nearest = sorted(to_panda((tx, ty, tz + reach)) for reach in (0.5, 0.7))
+            assert len(held) == 2
+            for got, want in zip(held, nearest, strict=True):
+                assert math.dist(got, want) < 1e-4, (held, nearest)
+            assert picture.mean() > grey(dark, state).mean() + 5
+    finally:
+        engine.close()
+        dark.close()
+
+
+def test_the_budget_is_a_setting(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="max_lights"):
+        RuntimeSettings(max_lights=9)
+    assert RuntimeSettings().max_lights == 4
