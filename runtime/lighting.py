@@ -13,8 +13,9 @@ from typing import Any
 from museion.runtime.scene_builder import to_panda
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.document.model import Light
+from museion.scenes.gltf.gate import CheckedGltf, read_gltf
 
-__all__ = ["LightBudget", "PunctualLight", "gather_lights", "set_light_inputs"]
+__all__ = ["LightBudget", "PunctualLight", "gather_lights", "set_light_inputs", "set_occlusion"]
 
 logger = logging.getLogger(__name__)
 
@@ -242,3 +243,68 @@ def set_light_inputs(
     root.set_shader_input("exposure", s.exposure)
     root.set_shader_input("occlusion_strength", 0.0)
     return LightBudget(root, gather_lights(root, lights, settings), s.max_lights)
+
+
+def _packed_occlusion(document: dict[str, Any], name: str) -> dict[str, float]:
+    """Occlusion strength by material name, for the materials whose ``occlusionTexture``
+    is their metallic-roughness texture (glTF's packed ORM: occlusion in R); materials with
+    an occlusion texture of its own are logged (panda3d-gltf drops that texture)."""
+    found: dict[str, float] = {}
+    textures = document.get("textures", [])
+
+    def image(info: dict[str, Any] | None) -> Any:
+        if not isinstance(info, dict) or not 0 <= info.get("index", -1) < len(textures):
+            return None
+        return (textures[info["index"]].get("source"), info.get("texCoord", 0))
+
+    separate = 0
+    for m, material in enumerate(document.get("materials", [])):
+        occlusion = material.get("occlusionTexture")
+        if occlusion is None:
+            continue
+        rough = (material.get("pbrMetallicRoughness") or {}).get("metallicRoughnessTexture")
+        if image(occlusion) is not None and image(occlusion) == image(rough):
+            found[material.get("name", f"mat{m}")] = float(occlusion.get("strength", 1.0))
+        else:
+            separate += 1
+    if separate:
+        logger.warning(
+            "%s: %d materials have an occlusion map apart from their metallic-roughness "
+            "texture; it is not shown (pack it into that texture's red channel)",
+            name,
+            separate,
+        )
+    return found
+
+
+def set_occlusion(node: Any, model: CheckedGltf) -> Any:
+    """Have the lean shader darken ``node``'s ambient light by its occlusion maps.
+
+    panda3d-gltf keeps no occlusion texture, but a packed one arrives as the
+    metallic-roughness texture (the Selector stage) whose red channel the shader reads
+    when ``occlusion_strength`` is set: here, on each geom of such a material.  Returns
+    ``node``.  (It reads the glTF's JSON once more, on the render thread: a model cache
+    entry that kept the strengths would spare that.)
+    """
+    from panda3d.core import MaterialAttrib, ShaderAttrib, ShaderInput
+
+    if node.find("**/+GeomNode").is_empty():
+        return node
+    document = read_gltf(model.path.parent, model.path.name).document
+    strengths = _packed_occlusion(document, model.name)
+    if not strengths:
+        return node
+    for path in node.find_all_matches("**/+GeomNode"):
+        geoms = path.node()
+        for i in range(geoms.get_num_geoms()):
+            state = geoms.get_geom_state(i)
+            material = state.get_attrib(MaterialAttrib)
+            if material is None or material.get_material() is None:
+                continue
+            strength = strengths.get(material.get_material().get_name())
+            if strength is None:
+                continue
+            attrib = state.get_attrib(ShaderAttrib) or ShaderAttrib.make()
+            attrib = attrib.set_shader_input(ShaderInput("occlusion_strength", strength))
+            geoms.set_geom_state(i, state.set_attrib(attrib))
+    return node
