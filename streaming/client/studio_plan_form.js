@@ -122,8 +122,10 @@ export function createPlanForm({ list, box, history, plan }) {
       parts.push(numberField('light-elevation', w('elevation'), now.elevation, { min: -90, max: 90, step: 5 }, setAngle('elevation')));
     }
     // What the renderer makes of it (runtime/lighting.py): say so rather than let it puzzle.
+    // Point lights are drawn (each view the few strongest where it looks); a second
+    // directional light is not.
     const first = (history.doc.lights || []).findIndex((l) => l.type === 'directional');
-    const note = light.type === 'point' ? 'pointUnlit' : (light.type === 'directional' && first !== index ? 'keyOnly' : '');
+    const note = light.type === 'directional' && first !== index ? 'keyOnly' : '';
     if (note) {
       const p = document.createElement('p');
       p.className = 'hint';
