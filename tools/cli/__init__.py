@@ -27,6 +27,7 @@ from museion.tools.cli import (
     serve,
     user,
     validate,
+    watermark,
 )
 
 __all__ = ["VERBS", "Verb", "main"]
@@ -57,6 +58,7 @@ VERBS: dict[str, Verb] = {
     "publish": publish,
     "export": export,
     "user": user,
+    "watermark": watermark,
 }
 
 
