@@ -152,11 +152,13 @@ class RenderEngine:
         shaders = None
         self.lights: LightBudget | None = None
         if self.settings.shading == "lean":
-            size = f"MAX_LIGHTS {max(self.settings.max_lights, 1)}"
-            shaders = (make_shader("lean_pbr", size), make_shader("lean_pbr", size, "MOVING"))
-            self.root.set_shader(shaders[0])
             lights = self.document.lights if self.document is not None else ()
-            self.lights = set_light_inputs(self.root, venue, lights, self.settings)
+            self.lights = budget = set_light_inputs(self.root, venue, lights, self.settings)
+            shaders = (
+                make_shader("lean_pbr", *budget.defines(moving=False)),
+                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING"),
+            )
+            self.root.set_shader(shaders[0])
         lighter_shader = shaders is not None and not self.settings.moving_normal_maps
         self.moving = MovingDetail(self.root, self.settings, shaders if lighter_shader else None)
         self.screens: dict[str, ScreenSurface] = {}

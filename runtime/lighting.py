@@ -134,26 +134,29 @@ def gather_lights(
 
 class LightBudget:
     """The scene's point and spot lights, and the shader arrays holding one view's chosen
-    few: the ``max_lights`` strongest at the view's camera target.
+    few: the :attr:`count` strongest at the view's camera target.
 
-    The choice is made when a view's camera moves (:meth:`choose`, a few hundred flops per
-    light) and written into the shared arrays just before that view draws (:meth:`apply`),
-    so a hall with 20 lamps costs each view ``max_lights`` lights.  Render thread only.
+    The shader is compiled for exactly :attr:`count` lights (``max_lights``, or fewer when
+    the scene has fewer; see :meth:`defines`).  The choice is made when a view's camera
+    moves (:meth:`choose`, a few flops per light) and written into the shared arrays just
+    before that view draws (:meth:`apply`), so a hall with 20 lamps costs each view
+    ``max_lights`` lights.  Render thread only.
     """
 
+    MOVING_LIGHTS = 2
+    """A moving preview draws the first (strongest) two of a view's lights."""
+
     def __init__(self, root: Any, lights: Sequence[PunctualLight], max_lights: int) -> None:
-        from panda3d.core import PTA_int, PTA_LVecBase4f
+        from panda3d.core import PTA_LVecBase4f
 
         self.lights = tuple(lights)
-        self.size = max(max_lights, 1)  # the shader's arrays; max_lights 0 draws none
-        self.max_lights = max_lights
-        self._count = PTA_int.empty_array(1)
-        self._position = PTA_LVecBase4f.empty_array(self.size)
-        self._color = PTA_LVecBase4f.empty_array(self.size)
-        self._spot = PTA_LVecBase4f.empty_array(self.size)
-        self.applied: tuple[int, ...] = ()
+        self.count = min(max_lights, len(self.lights))
+        slots = max(self.count, 1)  # GLSL has no empty array
+        self._position = PTA_LVecBase4f.empty_array(slots)
+        self._color = PTA_LVecBase4f.empty_array(slots)
+        self._spot = PTA_LVecBase4f.empty_array(slots)
+        self.applied: tuple[int, ...] | None = None
         """The lights the arrays hold now (indices into :attr:`lights`)."""
-        root.set_shader_input("light_count", self._count)
         root.set_shader_input("light_position", self._position)
         root.set_shader_input("light_color", self._color)
         root.set_shader_input("light_spot", self._spot)
@@ -164,15 +167,26 @@ class LightBudget:
                 max_lights,
             )
 
+    def defines(self, moving: bool) -> tuple[str, ...]:
+        """The shader's ``#define`` lines: its light count and its arrays' size."""
+        count = min(self.count, self.MOVING_LIGHTS) if moving else self.count
+        return (f"LIGHTS {count}", f"LIGHT_SLOTS {max(self.count, 1)}")
+
     def choose(self, target: Vec3) -> tuple[int, ...]:
-        """The lights a view looking at ``target`` (Panda3D coordinates) draws, the
-        strongest there first (a moving preview draws only the first few)."""
+        """The :attr:`count` lights a view looking at ``target`` (Panda3D coordinates)
+        draws, the strongest there first (a moving preview draws only the first few)."""
+        if len(self.lights) <= 1:
+            return tuple(range(len(self.lights)))
         ranked = sorted((-light.strength_at(target), i) for i, light in enumerate(self.lights))
-        return tuple(i for strength, i in ranked[: self.max_lights] if strength < 0)
+        return tuple(i for _, i in ranked[: self.count])
 
     def held(self) -> tuple[Vec3, ...]:
         """Where the lights the shader's arrays hold now are (for tests and logs)."""
-        return tuple((p[0], p[1], p[2]) for p in (self._position[i] for i in range(self._count[0])))
+        if not self.applied:
+            return ()
+        return tuple(
+            (p[0], p[1], p[2]) for p in (self._position[i] for i in range(len(self.applied)))
+        )
 
     def apply(self, chosen: tuple[int, ...]) -> None:
         """Write ``chosen`` into the shader's arrays (nothing when they hold it already)."""
@@ -185,7 +199,6 @@ class LightBudget:
             self._position[slot] = LVecBase4f(*light.position, light.range)
             self._color[slot] = LVecBase4f(*light.color, light.cone[1])
             self._spot[slot] = LVecBase4f(*light.direction, light.cone[0])
-        self._count[0] = len(chosen)
         self.applied = chosen
 
 

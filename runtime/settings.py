@@ -39,7 +39,7 @@ class RuntimeSettings:
 
     The lean shader draws up to ``max_lights`` point and spot lights per view (0 to 8):
     the strongest where the view looks, when the scene has more; a moving preview draws
-    the first two of them.
+    the first two of them.  Each costs about a key light's shading per pixel.
 
     A headset's eyes are rendered ``stereo_margin`` wider on each side than their own
     field of view (a fraction of its width and height in the image plane), so that the

@@ -1,16 +1,15 @@
 #version 330
 // (Panda3D 1.10 names the glTF slots by stage mode: Modulate = base colour,
 // Selector = metallic-roughness.)
-// Metallic-roughness PBR written for llvmpipe: one key light and up to MAX_LIGHTS point
-// and spot lights (GGX, Smith, Schlick; glTF's inverse square with its range cut-off and
-// smooth cone), a hemisphere ambient with a roughness-blurred specular term darkened by
-// the occlusion map, three texture samples (four for emissive materials) and an inline
-// tone map, so there is no post pass.  A view holds its own chosen lights (light_count
-// of them; none costs nothing but the loop's test); the MOVING preview draws at most
-// MOVING_LIGHTS of them, the strongest first.  Output is display sRGB with red and blue
-// swapped, so the BGRA read-back holds R, G, B in memory order.
-
-#define MOVING_LIGHTS 2
+// Metallic-roughness PBR written for llvmpipe: one key light and LIGHTS point or spot
+// lights (GGX, Smith, Schlick; glTF's inverse square with its range cut-off and smooth
+// cone), a hemisphere ambient with a roughness-blurred specular term darkened by the
+// occlusion map, three texture samples (four for emissive materials) and an inline tone
+// map, so there is no post pass.  LIGHTS is a compile-time count (each view's chosen
+// lights fill LIGHT_SLOTS arrays): llvmpipe runs a shader with a loop of uniform length
+// at half speed even when it loops zero times, so a scene without point lights compiles
+// with LIGHTS 0 and draws exactly as before they existed.  Output is display sRGB with
+// red and blue swapped, so the BGRA read-back holds R, G, B in memory order.
 
 uniform struct p3d_MaterialParameters {
     vec4 baseColor;
@@ -29,9 +28,10 @@ uniform vec3 key_color;       // linear
 uniform vec3 sky_color;       // linear, ambient from above
 uniform vec3 ground_color;    // linear, ambient from below
 uniform float exposure;
-uniform int light_count;
-uniform vec4 light_color[MAX_LIGHTS];   // linear, house units at 1 m; w: cone offset
-uniform vec4 light_spot[MAX_LIGHTS];    // w: cone scale (0 for a point light)
+uniform mat4 p3d_ViewMatrix;
+uniform vec4 light_position[LIGHT_SLOTS];  // world; w: range (0: unlimited)
+uniform vec4 light_color[LIGHT_SLOTS];   // linear, house units at 1 m; w: cone offset
+uniform vec4 light_spot[LIGHT_SLOTS];    // world, the way it shines; w: cone scale (0: a point)
 uniform float occlusion_strength;       // glTF's occlusion strength; 0: no map (R of Selector)
 
 in vec3 v_position;
@@ -41,8 +41,6 @@ in vec2 v_uv;
 in vec4 v_color;
 flat in vec3 v_key_direction;  // view space, towards the key light
 flat in vec3 v_up_direction;   // view space
-flat in vec4 v_light_position[MAX_LIGHTS];  // view space; w: range (0: unlimited)
-flat in vec3 v_light_spot[MAX_LIGHTS];      // view space, the way a spot light shines
 
 out vec4 o_color;
 
@@ -102,25 +100,22 @@ void main() {
 
     vec3 color = direct(n, v, v_key_direction, key_color, diffuse, f0, alpha, n_v);
 
-#ifdef MOVING
-    int count = min(light_count, MOVING_LIGHTS);
-#else
-    int count = light_count;
-#endif
-    for (int i = 0; i < count; ++i) {
-        vec3 to_light = v_light_position[i].xyz - v_position;
+    for (int i = 0; i < LIGHTS; ++i) {  // unrolled by the compiler; none when LIGHTS is 0
+        // World to view space here rather than per vertex: flat varyings for every
+        // light slot cost llvmpipe more than these few multiplies per drawn light.
+        vec3 to_light = (p3d_ViewMatrix * vec4(light_position[i].xyz, 1.0)).xyz - v_position;
         float d2 = max(dot(to_light, to_light), 1e-4);
         vec3 l = to_light * inversesqrt(d2);
         // glTF's recommended falloff: inverse square, brought smoothly to zero at range.
         float falloff = 1.0 / d2;
-        float range = v_light_position[i].w;
+        float range = light_position[i].w;
         if (range > 0.0) {
             float q = d2 / (range * range);
             falloff *= clamp(1.0 - q * q, 0.0, 1.0);
         }
         float cone_scale = light_spot[i].w;
         if (cone_scale > 0.0) {
-            float cd = dot(normalize(v_light_spot[i]), -l);
+            float cd = dot(normalize(mat3(p3d_ViewMatrix) * light_spot[i].xyz), -l);
             float cone = clamp(cd * cone_scale + light_color[i].w, 0.0, 1.0);
             falloff *= cone * cone;
         }
