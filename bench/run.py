@@ -24,6 +24,7 @@ import gallery
 import gate
 import headset
 import ladder
+import lights
 import optimize
 import relay
 import render_encode
@@ -51,6 +52,7 @@ def main() -> int:
     rows += visitors.run()
     rows += ladder.run()
     rows += stereo.run()
+    rows += lights.run()
     rows += headset.run()
     rows += simulcast.run()
     rows += cluster.run()
