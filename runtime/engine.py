@@ -21,7 +21,7 @@ from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.graphics import Graphics, make_shader
-from museion.runtime.lighting import LightBudget, set_light_inputs, set_occlusion
+from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
 from museion.runtime.loading import convert_models, load_model
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
@@ -215,7 +215,7 @@ class RenderEngine:
         if isinstance(converted, AssetLoadFailed):
             raise converted
         node = load_model(model, self.settings, converted)
-        return set_occlusion(node, model) if self.settings.shading == "lean" else node
+        return prepare_model(node, model) if self.settings.shading == "lean" else node
 
     def exhibits_changed(self) -> None:
         """Derive again, in place, what depends on where the exhibit nodes are: hotspots in

@@ -15,7 +15,7 @@ from museion.runtime.settings import RuntimeSettings
 from museion.scenes.document.model import Light
 from museion.scenes.gltf.gate import CheckedGltf, read_gltf
 
-__all__ = ["LightBudget", "PunctualLight", "gather_lights", "set_light_inputs", "set_occlusion"]
+__all__ = ["LightBudget", "PunctualLight", "gather_lights", "prepare_model", "set_light_inputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -290,20 +290,43 @@ def _packed_occlusion(document: dict[str, Any], name: str) -> dict[str, float]:
     return found
 
 
-def set_occlusion(node: Any, model: CheckedGltf) -> Any:
-    """Have the lean shader darken ``node``'s ambient light by its occlusion maps.
+def _colourless_lights(document: dict[str, Any], node: Any) -> None:
+    """Give ``node``'s point and spot lights that glTF gives no ``color`` (white, by
+    default) their intensity: panda3d-gltf scales only a given colour by it."""
+    lights = document.get("extensions", {}).get("KHR_lights_punctual", {}).get("lights", [])
+    wanted = {
+        light.get("name", f"light{i}"): float(light.get("intensity", 1.0))
+        for i, light in enumerate(lights)
+        if isinstance(light, dict) and "color" not in light and light.get("type") != "directional"
+    }
+    if not wanted:
+        return
+    from panda3d.core import LColor
+
+    for kind in ("PointLight", "Spotlight"):
+        paths = node.find_all_matches(f"**/+{kind}")
+        for i in range(paths.get_num_paths()):
+            light = paths.get_path(i).node()
+            if light.name in wanted:
+                level = wanted[light.name] / GLTF_WATTS_TO_LUMENS * 4 * math.pi
+                light.set_color(LColor(level, level, level, 1.0))
+
+
+def prepare_model(node: Any, model: CheckedGltf) -> Any:
+    """What the lean shader needs of a loaded model that panda3d-gltf leaves out: its
+    occlusion maps, and the intensity of its lights given without a colour.  Returns
+    ``node``.
 
     panda3d-gltf keeps no occlusion texture, but a packed one arrives as the
     metallic-roughness texture (the Selector stage) whose red channel the shader reads
-    when ``occlusion_strength`` is set: here, on each geom of such a material.  Returns
-    ``node``.  (It reads the glTF's JSON once more, on the render thread: a model cache
-    entry that kept the strengths would spare that.)
+    when ``occlusion_strength`` is set: here, on each geom of such a material.  (It reads
+    the glTF's JSON once more, on the render thread: a model cache entry that kept what it
+    needs would spare that.)
     """
     from panda3d.core import MaterialAttrib, ShaderAttrib, ShaderInput
 
-    if node.find("**/+GeomNode").is_empty():
-        return node
     document = read_gltf(model.path.parent, model.path.name).document
+    _colourless_lights(document, node)
     strengths = _packed_occlusion(document, model.name)
     if not strengths:
         return node

@@ -110,3 +110,14 @@ def test_a_venues_spot_light_lights_inside_its_cone_only(tmp_path: Path) -> None
     dark_outside = np.concatenate([dark[:, :16].ravel(), dark[:, -16:].ravel()]).mean()
     assert inside > outside + 80, (inside, outside)
     assert outside < dark_outside + 3, (outside, dark_outside)
+
+
+def test_a_light_without_a_colour_is_white_at_its_intensity(tmp_path: Path) -> None:
+    """glTF's colour defaults to white; panda3d-gltf applies the intensity only to a given
+    colour, and the engine makes up for it."""
+    place = {"translation": [0, 0.5, 0]}
+    white = {"type": "point", "intensity": 40.0, "color": [1, 1, 1]}
+    bare = {"type": "point", "intensity": 40.0}
+    a = render_from_above(tmp_path / "white", floor_glb(white, place))
+    b = render_from_above(tmp_path / "bare", floor_glb(bare, place))
+    assert np.abs(a - b).max() <= 1, np.abs(a - b).max()
