@@ -32,7 +32,8 @@ class PunctualLight:
 
     ``color`` is linear RGB in house units at 1 m: candela times ``key_light_intensity / 3``,
     the scale that makes the document's 3-lux directional light the house key light, so a
-    100 cd lamp 2 m away lights a surface as a third more than the house key.  ``range``
+    3 cd lamp 1 m away (or a 100 cd lamp 5.8 m away) lights a surface facing it as the
+    house key does.  ``range``
     is glTF's cut-off (0: none).  A spot light shines along ``direction`` with glTF's
     smooth cone as ``cone = (scale, offset)``; a point light's scale is 0.
     """
