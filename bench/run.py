@@ -35,6 +35,7 @@ import studio
 import studio_drag
 import upload
 import visitors
+import watermark
 from instruments.table import table
 
 
@@ -59,6 +60,7 @@ def main() -> int:
     rows += upload.run()
     rows += studio.run()
     rows += studio_drag.run()
+    rows += watermark.run()
     sys.stdout.write(table(rows))
     return 0
 
