@@ -51,3 +51,15 @@ def test_a_marked_stream_is_traced_with_the_settings_key() -> None:
     assert frames[0].dtype == np.uint8
     found = detect(frames, KEY.encode(), [f"visitor-{i}" for i in range(100)])
     assert found.session == "visitor-7"
+
+
+def test_the_marker_takes_frames_of_any_size_with_one_pattern() -> None:
+    settings = StreamSettings(watermark="all", watermark_key=KEY)
+    mark = marker_for(settings, "visitor-3", 640, 360, restricted=False)
+    assert mark is not None
+    candidates = [f"visitor-{i}" for i in range(100)]
+    # A moving preview at half size, then full size again, then a smaller ladder step.
+    for width, height in ((320, 180), (640, 360), (480, 270), (320, 180)):
+        frames = [mark(f) for f in clip(12, 10, width, height)]
+        assert frames[0].shape == (height, width, 3)
+        assert detect(frames, KEY.encode(), candidates).session == "visitor-3"
