@@ -147,6 +147,7 @@ class RenderView:
         self.last_target: _Target = self.full
         self.lights: tuple[int, ...] = ()
         """The engine's point and spot lights this view draws (chosen where it looks)."""
+        self._lights_aimed = False
 
     def _smaller(self, scale: float, depth: bool) -> _Target:
         return _Target(self._engine, self.camera, *self._scaled(scale), depth)
@@ -180,6 +181,7 @@ class RenderView:
         self.lens.set_fov(horizontal_fov(state.fov, self.width / self.height), state.fov)
         if self._engine.lights is not None:
             self.lights = self._engine.lights.choose((tx, -tz, ty))
+            self._lights_aimed = True
 
     def render(self, preview: bool, crowded: bool = False) -> Frame:
         """Render one image: a preview (``crowded``: the smaller one) at its own size, drawn
@@ -188,8 +190,12 @@ class RenderView:
         if preview and self.preview is not None:
             target = self.crowd if crowded and self.crowd is not None else self.preview
         drawn = self._engine.moving.drawn() if target is not self.full else contextlib.nullcontext()
-        if self._engine.lights is not None:
-            self._engine.lights.apply(self.lights)
+        budget = self._engine.lights
+        if budget is not None:
+            if not self._lights_aimed:  # aimed by other means (a headset's eyes)
+                self.lights = budget.choose(budget.ahead(self.camera, self._engine.root))
+            self._lights_aimed = False
+            budget.apply(self.lights)
         target.buffer.set_active(True)
         try:
             with drawn:

@@ -21,6 +21,8 @@ logger = logging.getLogger(__name__)
 
 Vec3 = tuple[float, float, float]
 
+AHEAD = 2.0
+"""Metres in front of a camera without an orbit target where its lights are chosen."""
 GLTF_WATTS_TO_LUMENS = 683.0
 """panda3d-gltf divides a punctual light's intensity by this (and multiplies a point or
 spot light's by 4 pi); :func:`gather_lights` undoes both to get candela back."""
@@ -176,10 +178,18 @@ class LightBudget:
     def choose(self, target: Vec3) -> tuple[int, ...]:
         """The :attr:`count` lights a view looking at ``target`` (Panda3D coordinates)
         draws, the strongest there first (a moving preview draws only the first few)."""
-        if len(self.lights) <= 1:
-            return tuple(range(len(self.lights)))
+        if self.count <= 1 and len(self.lights) <= 1:
+            return tuple(range(self.count))
         ranked = sorted((-light.strength_at(target), i) for i, light in enumerate(self.lights))
         return tuple(i for _, i in ranked[: self.count])
+
+    def ahead(self, camera: Any, root: Any) -> Vec3:
+        """Where a camera aimed by other means than an orbit (a headset's eye) looks: a
+        couple of metres in front of it, what :meth:`choose` ranks its lights at."""
+        from panda3d.core import Point3
+
+        p = root.get_relative_point(camera, Point3(0.0, AHEAD, 0.0))
+        return (p.x, p.y, p.z)
 
     def held(self) -> tuple[Vec3, ...]:
         """Where the lights the shader's arrays hold now are (for tests and logs)."""
