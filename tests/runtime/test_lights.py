@@ -106,3 +106,39 @@ def test_the_budget_is_a_setting(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="max_lights"):
         RuntimeSettings(max_lights=9)
     assert RuntimeSettings().max_lights == 4
+
+
+def test_a_headsets_eyes_draw_the_lights_ahead_of_them(tmp_path: Path) -> None:
+    """A stereo view is aimed without an orbit target: its lights are the strongest a
+    couple of metres ahead of its eyes."""
+    from museion.runtime.eye_pose import EyePose, Frustum, Place, StereoPose
+    from museion.runtime.lighting import AHEAD
+    from museion.runtime.stereo import StereoView
+
+    probe = gallery_engine(tmp_path / "probe", DIM)
+    targets = [state.target for state, _ in probe.exhibit_views.values()][:4]
+    probe.close()
+    lamps = [
+        {"type": "point", "intensity": 2.0, "position": [tx, ty, tz + reach]}
+        for tx, ty, tz in targets
+        for reach in (0.5, 0.7)
+    ]
+    engine = gallery_engine(tmp_path / "budget", [*DIM, *lamps], max_lights=2)
+    try:
+        tx, ty, tz = targets[1]
+        square = Frustum(-1.0, 1.0, -1.0, 1.0).projection(0.1, 1000.0)
+        eye = EyePose((0.0, ty, 0.0), (0.0, 0.0, 0.0, 1.0), square)
+        view = StereoView(engine, 64, 64)
+        try:
+            view.frame(StereoPose(eye, eye), Place((tx, 0.0, tz + 1.5)))
+        finally:
+            view.close()
+        ahead = to_panda((tx, ty, tz + 1.5 - AHEAD))
+        places = [to_panda(tuple(lamp["position"])) for lamp in lamps]
+        nearest = sorted(sorted(places, key=lambda p: math.dist(p, ahead))[:2])
+        assert engine.lights is not None
+        held = sorted(engine.lights.held())
+        for got, want in zip(held, nearest, strict=True):
+            assert math.dist(got, want) < 1e-4, (held, nearest)
+    finally:
+        engine.close()
