@@ -28,10 +28,9 @@ uniform vec3 key_color;       // linear
 uniform vec3 sky_color;       // linear, ambient from above
 uniform vec3 ground_color;    // linear, ambient from below
 uniform float exposure;
-uniform mat4 p3d_ViewMatrix;
-uniform vec4 light_position[LIGHT_SLOTS];  // world; w: range (0: unlimited)
+uniform vec4 light_position[LIGHT_SLOTS];  // w: range (0: unlimited); xyz: see v_light_position
 uniform vec4 light_color[LIGHT_SLOTS];   // linear, house units at 1 m; w: cone offset
-uniform vec4 light_spot[LIGHT_SLOTS];    // world, the way it shines; w: cone scale (0: a point)
+uniform vec4 light_spot[LIGHT_SLOTS];    // w: cone scale (0: a point light)
 uniform float occlusion_strength;       // glTF's occlusion strength; 0: no map (R of Selector)
 
 in vec3 v_position;
@@ -41,6 +40,10 @@ in vec2 v_uv;
 in vec4 v_color;
 flat in vec3 v_key_direction;  // view space, towards the key light
 flat in vec3 v_up_direction;   // view space
+#if LIGHTS > 0
+flat in vec3 v_light_position[LIGHTS];  // view space (the vertex shader moves them there)
+flat in vec3 v_light_spot[LIGHTS];      // view space, unit: the way a spot light shines
+#endif
 
 out vec4 o_color;
 
@@ -71,9 +74,6 @@ vec3 shading_normal() {
 // towards ``v``: GGX distribution, Smith visibility, Schlick Fresnel.
 vec3 direct(vec3 n, vec3 v, vec3 l, vec3 radiance, vec3 diffuse, vec3 f0, float alpha, float n_v) {
     float n_l = max(dot(n, l), 0.0);
-    if (n_l <= 0.0) {
-        return vec3(0.0);
-    }
     vec3 h = normalize(l + v);
     float n_h = max(dot(n, h), 0.0);
     float v_h = max(dot(v, h), 0.0);
@@ -100,10 +100,9 @@ void main() {
 
     vec3 color = direct(n, v, v_key_direction, key_color, diffuse, f0, alpha, n_v);
 
-    for (int i = 0; i < LIGHTS; ++i) {  // unrolled by the compiler; none when LIGHTS is 0
-        // World to view space here rather than per vertex: flat varyings for every
-        // light slot cost llvmpipe more than these few multiplies per drawn light.
-        vec3 to_light = (p3d_ViewMatrix * vec4(light_position[i].xyz, 1.0)).xyz - v_position;
+#if LIGHTS > 0
+    for (int i = 0; i < LIGHTS; ++i) {  // a constant count: unrolled by the compiler
+        vec3 to_light = v_light_position[i] - v_position;
         float d2 = max(dot(to_light, to_light), 1e-4);
         vec3 l = to_light * inversesqrt(d2);
         // glTF's recommended falloff: inverse square, brought smoothly to zero at range.
@@ -115,12 +114,13 @@ void main() {
         }
         float cone_scale = light_spot[i].w;
         if (cone_scale > 0.0) {
-            float cd = dot(normalize(mat3(p3d_ViewMatrix) * light_spot[i].xyz), -l);
+            float cd = dot(v_light_spot[i], -l);
             float cone = clamp(cd * cone_scale + light_color[i].w, 0.0, 1.0);
             falloff *= cone * cone;
         }
         color += direct(n, v, l, light_color[i].rgb * falloff, diffuse, f0, alpha, n_v);
     }
+#endif
 
     // Indirect light: a hemisphere from sky_color above to ground_color below (an image
     // based light would replace these two terms), darkened by the occlusion map only.

@@ -7,6 +7,14 @@ uniform mat3 p3d_NormalMatrix;
 uniform mat4 p3d_TextureMatrix;
 uniform mat4 p3d_ViewMatrix;
 uniform vec3 key_direction_world;
+#if LIGHTS > 0
+uniform vec4 light_position[LIGHT_SLOTS];  // world
+uniform vec4 light_spot[LIGHT_SLOTS];      // world, the way a spot light shines
+// Per vertex rather than per pixel: the compiled-in lights' view-space places cost
+// llvmpipe a quarter of a 4-light frame when the fragment shader makes them.
+flat out vec3 v_light_position[LIGHTS];
+flat out vec3 v_light_spot[LIGHTS];
+#endif
 
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
@@ -30,5 +38,11 @@ void main() {
     v_color = p3d_Color;
     v_key_direction = normalize(mat3(p3d_ViewMatrix) * key_direction_world);
     v_up_direction = normalize(mat3(p3d_ViewMatrix) * vec3(0.0, 0.0, 1.0));
+#if LIGHTS > 0
+    for (int i = 0; i < LIGHTS; ++i) {
+        v_light_position[i] = (p3d_ViewMatrix * vec4(light_position[i].xyz, 1.0)).xyz;
+        v_light_spot[i] = normalize(mat3(p3d_ViewMatrix) * light_spot[i].xyz);
+    }
+#endif
     gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
 }
