@@ -57,10 +57,18 @@ from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
+from museion.streaming.watermark import marker_for
 
 __all__ = ["Session"]
 
 logger = logging.getLogger(__name__)
+
+
+def _restricted(engine: RenderEngine) -> bool:
+    """Whether the exhibition shows a restricted exhibit (its visitors' frames are marked
+    when ``watermark`` is ``"restricted"``, the default)."""
+    document = engine.document
+    return document is not None and any(e.access == "restricted" for e in document.exhibits)
 
 
 class Session:
@@ -108,6 +116,9 @@ class Session:
             on_frame=self._on_frame,
             on_render=None if metrics is None else metrics.rendered,
             own_render=self.headset.job,
+            mark=marker_for(
+                settings, self.id, settings.width, settings.height, restricted=_restricted(engine)
+            ),
         )
         self._metrics = metrics
         self._where = WhereTeller(self.send)

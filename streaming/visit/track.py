@@ -86,11 +86,14 @@ class ViewTrack(MediaStreamTrack):
         on_frame: Callable[[int, Any, ViewState], None] | None = None,
         on_render: Callable[[float], None] | None = None,
         own_render: Callable[[], OwnRender | None] | None = None,
+        mark: Callable[[Frame], Frame] | None = None,
     ) -> None:
         """``own_render``, asked at each slot, may return a render of its own to run on the
         render thread instead of ``source``'s view (a headset's two eyes): it gives the
-        picture and what ``on_frame`` is to be told of it."""
+        picture and what ``on_frame`` is to be told of it.  ``mark`` marks each new
+        picture (the visitor's watermark) off the render thread, before it is encoded."""
         super().__init__()
+        self._mark = mark
         self._own_render = own_render
         self._after_render = after_render
         self._on_frame = on_frame
@@ -166,7 +169,7 @@ class ViewTrack(MediaStreamTrack):
         if changed:
             # Off the render thread (swscale lets go of the GIL): the next view renders
             # meanwhile.
-            self._last_frame = await loop.run_in_executor(None, to_video, image, *size)
+            self._last_frame = await loop.run_in_executor(None, _video, image, size, self._mark)
         frame = self._last_frame
         assert frame is not None
         took = time.monotonic() - started
@@ -228,3 +231,10 @@ class ViewTrack(MediaStreamTrack):
         frame.pict_type = av.video.frame.PictureType.NONE
         self.frames_sent += 1
         return frame
+
+
+def _video(
+    image: Frame, size: tuple[int, int], mark: Callable[[Frame], Frame] | None
+) -> av.VideoFrame:
+    """``image`` (marked, when the stream is) as a video frame of ``size``."""
+    return to_video(image if mark is None else mark(image), *size)
