@@ -36,7 +36,6 @@ const WORDS = {
     needsRefresh: 'Lights, spawn, walkable area and screens change this view only after saving and "Refresh view".',
     planHelp: 'Click to choose; drag to move; the spawn arrow\'s tip turns it. Arrow keys move the chosen item (shift: 10x), Delete removes it. Double-click the floor to add a corner, a corner to remove it.',
     tourTitles: 'Titles per language',
-    pointUnlit: 'The hall\'s renderer draws no point lights yet: this one is kept in the document only.',
     keyOnly: 'Only the first directional light lights the hall; this one is kept in the document only.',
   },
   zh: {
@@ -74,7 +73,6 @@ const WORDS = {
     needsRefresh: '灯光、出生点、可行走区域和屏幕要在保存并“刷新视图”后才会显示在此视图中。',
     planHelp: '单击选择；拖动移动；拖动出生点箭头的尖端可转向。方向键移动所选项（按住 Shift 为 10 倍），Delete 删除。双击地面添加角点，双击角点删除。',
     tourTitles: '各语言标题',
-    pointUnlit: '展厅渲染器暂不绘制点光源：此灯只保存在文档中。',
     keyOnly: '只有第一盏平行光照亮展厅；此灯只保存在文档中。',
   },
 };
