@@ -45,7 +45,7 @@ from museion.streaming.hall.hall import HALL_KEY, Hall
 from museion.streaming.staff import Action, require, staff_name
 from museion.streaming.studio.draft import DRAFTS_KEY
 
-__all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes", "read_json"]
+__all__ = ["MAX_DOCUMENT_BYTES", "add_api_routes", "read_json", "read_object"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -107,6 +107,14 @@ async def read_json(request: web.Request) -> Any:
         ) from exc
 
 
+async def read_object(request: web.Request, shape: str) -> dict[str, Any]:
+    """The request's JSON object; anything else is a 400 saying ``Send <shape>``."""
+    body = await read_json(request)
+    if not isinstance(body, dict):
+        raise RequestInvalid(f"Send an object: {shape}.", pointer="")
+    return body
+
+
 def _version_json(version: Version, live: Version | None) -> dict[str, Any]:
     return {
         "id": version.id,
@@ -147,9 +155,7 @@ async def list_exhibitions(request: web.Request) -> web.Response:
 
 @require(Action.EDIT_DRAFTS)
 async def create_exhibition(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise RequestInvalid("Send an object: {id, title, default_language}.", pointer="")
+    body = await read_object(request, "{id, title, default_language}")
     exhibition_id = body.get("id")
     if not isinstance(exhibition_id, str) or not valid_id(exhibition_id):
         raise RequestInvalid(

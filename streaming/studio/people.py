@@ -27,7 +27,7 @@ from museion.streaming.staff import Action, allowed, current_staff, require, sta
 from museion.streaming.staff.roles import parse_role
 from museion.streaming.staff.routes import GATE_KEY, check
 from museion.streaming.staff.users import add_user, remove_user, update_users
-from museion.streaming.studio.api import read_json
+from museion.streaming.studio.api import read_object
 
 __all__ = ["MAX_TOKEN_HOURS", "add_people_routes"]
 
@@ -55,9 +55,7 @@ async def list_users(request: web.Request) -> web.Response:
 
 @require(Action.MANAGE_USERS)
 async def create_user(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise RequestInvalid("Send {name, role, password}.", pointer="")
+    body = await read_object(request, "{name, role, password}")
     name, role_name, password = body.get("name"), body.get("role"), body.get("password")
     role = parse_role(role_name) if isinstance(role_name, str) else None
     if role is None:
@@ -91,9 +89,7 @@ async def delete_user(request: web.Request) -> web.Response:
 @require(Action.READ_STUDIO)
 async def make_token(request: web.Request) -> web.Response:
     """A signed, expiring token: a stream's (venue or admin) or a docent's (admin)."""
-    body = await read_json(request)
-    if not isinstance(body, dict):
-        raise RequestInvalid("Send {kind, stream, hours}.", pointer="")
+    body = await read_object(request, "{kind, stream, hours}")
     kind = body.get("kind")
     hours = body.get("hours", 12)
     if isinstance(hours, bool) or not isinstance(hours, int | float) or not 0 < hours <= 168:
