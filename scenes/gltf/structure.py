@@ -34,6 +34,8 @@ class StructureLimits:
     max_accessors: int = 200_000
     max_images: int = 4_096
     max_node_depth: int = 512
+    max_joints: int = 128
+    """Joints one skin may have: what the renderer skins on the GPU in one pass."""
 
     def __post_init__(self) -> None:
         check_caps(self)
@@ -67,6 +69,15 @@ def _check_counts(document: dict[str, Any], report: Reporter, limits: StructureL
         count = len(_list(document, key))
         if count > cap:
             report.error("COUNT_TOO_LARGE", f"/{key}", f"{count} {key}, over the cap of {cap}")
+            ok = False
+    for index, skin in enumerate(_list(document, "skins")):
+        joints = skin.get("joints") if isinstance(skin, dict) else None
+        if isinstance(joints, list) and len(joints) > limits.max_joints:
+            report.error(
+                "SKIN_TOO_MANY_JOINTS",
+                f"/skins/{index}/joints",
+                f"{len(joints)} joints, over the {limits.max_joints} the renderer skins",
+            )
             ok = False
     return ok
 

@@ -59,6 +59,18 @@ def test_counts_are_capped() -> None:
     assert refused.code == "COUNT_TOO_LARGE" and refused.pointer == "/accessors"
 
 
+def test_a_skin_with_more_joints_than_the_renderer_skins_is_refused() -> None:
+    nodes = [{} for _ in range(200)]
+    skin = {"joints": list(range(129))}
+    refused = _refused({"nodes": nodes, "skins": [skin]})
+    assert (refused.code, refused.pointer) == ("SKIN_TOO_MANY_JOINTS", "/skins/0/joints")
+    report = Reporter("x.gltf")
+    check_structure(
+        {"asset": {"version": "2.0"}, "nodes": nodes, "skins": [{"joints": [0]}]}, report
+    )
+    assert report.issues == []
+
+
 def test_json_depth_ignores_brackets_in_strings() -> None:
     assert json_depth(b'{"a": [1, {"b": "[[[[{{{{"}]}') == 3
     assert json_depth(json.dumps({"s": 'x\\"[[['}).encode()) == 1
