@@ -17,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from museion.runtime.animation import Animator
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
@@ -171,6 +172,14 @@ class RenderEngine:
             )
         self.venue = venue
         self.exhibit_nodes = exhibits
+        # Models made to move play their first animation, looping; the venue's key is "".
+        self.animator = Animator()
+        characters: dict[str, list[Any]] = {}
+        for character in self.root.find_all_matches("**/+Character"):
+            characters.setdefault(character.get_net_tag(EXHIBIT_TAG), []).append(character)
+        for key, found in characters.items():
+            self.animator.add(key, exhibits.get(key, venue), found)
+        self.animator.play_all()
         self.hotspot_positions: dict[tuple[str, str], tuple[float, float, float]] = {}
         self.picker = Picker(self, self.hotspot_positions)
         self._bounds = BoundsCache()

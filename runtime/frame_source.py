@@ -246,6 +246,7 @@ class FrameSource:
         self._is_preview = False
         self._shown: dict[str, int] = {}  # each stage screen's picture version in _image
         self._scene_version = -1  # the engine's scene_version that _image shows
+        self._animated = -1  # the engine's animator.version that _image shows
         self._moved_at = 0.0
         self._wanted: tuple[int, int] | None = None
         self.renders = 0
@@ -289,6 +290,8 @@ class FrameSource:
         if self.closed:
             raise RenderError("this view is closed", code="VIEW_CLOSED")
         now = time.monotonic()
+        animator = self._engine.animator
+        animator.tick()
         wanted = self._wanted
         if wanted is not None and wanted != self.size:
             self._view.resize(*wanted)
@@ -300,7 +303,13 @@ class FrameSource:
             self._render(state, preview)
         elif self._is_preview and now - self._moved_at >= self._engine.settings.refine_delay:
             self._render(state, preview=False)
-        elif self._screen_changed() or self._scene_version != self._engine.scene_version:
+        elif (
+            self._screen_changed()
+            or self._scene_version != self._engine.scene_version
+            or animator.moved_in_view(
+                self._animated, self._view.camera, self._view.lens, self._engine.root
+            )
+        ):
             self._render(state, preview=self._is_preview)
 
     def _full_size(self) -> Frame:
@@ -348,6 +357,7 @@ class FrameSource:
     def _render(self, state: ViewState, preview: bool) -> None:
         self._shown = {key: s.version for key, s in self._engine.screens.items()}
         self._scene_version = self._engine.scene_version
+        self._animated = self._engine.animator.version
         self._view.aim(fitted(state, self._view.width, self._view.height))
         crowded = preview and self._engine.moving.crowded(self._view, time.monotonic())
         self._image = self._view.render(preview, crowded)

@@ -1,0 +1,202 @@
+"""glTF animations played on the server: every model's bound animations, advanced on a
+clock only when a view is about to render.
+
+panda3d-gltf converts a model's skins, node animations and morph targets into a
+``Character`` with one ``AnimBundle`` per glTF animation; :func:`auto_bind` ties them to
+the character.  Panda3D animates the vertices on the CPU when the shader does not ask
+for hardware skinning (the lean shader does not), before the shader sees them, so skins
+and morphs deform with no change to the shaders.
+
+Nothing here runs on its own: :meth:`Animator.tick` is called by a view before it decides
+whether to render, poses what is playing for that moment and returns whether anything
+moved, so a still gallery (nothing playing) costs one check per frame.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from museion.runtime.errors import RenderError
+
+__all__ = ["Animator", "Playing"]
+
+logger = logging.getLogger(__name__)
+
+MAX_SPEED = 10.0
+"""The fastest an animation may play (times its own rate); faster is refused."""
+
+
+@dataclass(frozen=True)
+class Playing:
+    """What one model plays: its animation ``name``, whether it loops, at what speed."""
+
+    name: str
+    loop: bool = True
+    speed: float = 1.0
+
+
+class _Model:
+    """One model's animations by name, and what it plays since when."""
+
+    def __init__(self, node: Any, controls: dict[str, list[Any]], characters: list[Any]) -> None:
+        self.node = node
+        self.controls = controls
+        self.characters = characters
+        self.playing: Playing | None = None
+        self.started = 0.0
+        self.frame: float | None = None  # the pose shown, None before the first
+        self.changed = 0  # the animator's version when this pose was set
+        # Where it stands, in its own coordinates, as a sphere one and a half times the
+        # rest pose's (a walking fox's legs reach beyond it): for views to tell whether
+        # they see it move without walking its vertices every frame.
+        low, high = node.get_tight_bounds(node) or ((0, 0, 0), (0, 0, 0))
+        self.centre = tuple((a + b) / 2 for a, b in zip(low, high, strict=True))
+        self.radius = 0.75 * math.dist(low, high) + 1e-3
+
+    def in_view(self, camera: Any, lens: Any, root: Any) -> bool:
+        """Whether the model could be in ``camera``'s picture (frustum test)."""
+        from panda3d.core import BoundingSphere, BoundingVolume, Point3
+
+        frustum = lens.make_bounds()
+        frustum.xform(camera.get_mat(root))
+        to_root = self.node.get_mat(root)
+        centre = to_root.xform_point(Point3(*self.centre))
+        scale = max(abs(s) for s in self.node.get_scale(root))
+        sphere = BoundingSphere(centre, self.radius * scale)
+        return bool(frustum.contains(sphere) != BoundingVolume.IF_no_intersection)
+
+
+class Animator:
+    """Every model's animations, posed for the moment a view renders.
+
+    Call everything on the render thread.  ``clock`` (seconds) is a test seam.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._models: dict[str, _Model] = {}
+        self.version = 0
+        """Bumped whenever a pose changes: views compare it with what they drew."""
+
+    def add(self, key: str, node: Any, characters: list[Any]) -> tuple[str, ...]:
+        """Bind the animations of ``characters`` (Character NodePaths of one model, under
+        ``node``) as ``key``'s; returns their names (none for a still model, which is then
+        not kept).  Animations of the same name in several characters play together."""
+        from panda3d.core import AnimControlCollection, PartGroup, auto_bind
+
+        flags = PartGroup.HMF_ok_part_extra | PartGroup.HMF_ok_anim_extra
+        controls: dict[str, list[Any]] = {}
+        for character in characters:
+            collection = AnimControlCollection()
+            auto_bind(character.node(), collection, flags | PartGroup.HMF_ok_wrong_root_name)
+            for i in range(collection.get_num_anims()):
+                control = collection.get_anim(i)
+                if control.get_num_frames() > 0 and control.get_frame_rate() > 0:
+                    # Between key frames the pose is blended, not held: smooth at any speed.
+                    control.get_part().set_frame_blend_flag(True)
+                    controls.setdefault(collection.get_anim_name(i), []).append(control)
+        if controls:
+            self._models[key] = _Model(node, controls, characters)
+            logger.info("%s: animations %s", key or "the venue", ", ".join(controls))
+        return tuple(controls)
+
+    def forget(self, key: str) -> None:
+        """Drop ``key``'s animations (the model left the scene)."""
+        self._models.pop(key, None)
+
+    def animations(self, key: str) -> tuple[str, ...]:
+        """The names of ``key``'s animations (none for a still or unknown model)."""
+        model = self._models.get(key)
+        return () if model is None else tuple(model.controls)
+
+    def play(
+        self, key: str, name: str | None = None, *, loop: bool = True, speed: float = 1.0
+    ) -> None:
+        """Have ``key`` play animation ``name`` (its first when None) from its start.
+
+        Raises :class:`RenderError` ``NO_SUCH_ANIMATION`` or ``BAD_ANIMATION_SPEED``.
+        """
+        model = self._models.get(key)
+        if model is None or (name is not None and name not in model.controls):
+            raise RenderError(
+                f"{key or 'the venue'} has no animation {name or ''}".rstrip(),
+                code="NO_SUCH_ANIMATION",
+            )
+        if not (math.isfinite(speed) and 0 < speed <= MAX_SPEED):
+            raise RenderError(
+                f"an animation plays at a speed above 0 and at most {MAX_SPEED}",
+                code="BAD_ANIMATION_SPEED",
+            )
+        model.playing = Playing(name or next(iter(model.controls)), loop, speed)
+        model.started = self._clock()
+        model.frame = None
+
+    def stop(self, key: str) -> None:
+        """Hold ``key`` where it is."""
+        model = self._models.get(key)
+        if model is not None:
+            model.playing = None
+
+    def play_all(self) -> None:
+        """Every animated model plays its first animation, looping (what a visitor expects
+        of a model made to move, until a scene document says otherwise)."""
+        for key in self._models:
+            self.play(key)
+
+    @property
+    def playing(self) -> bool:
+        """Whether anything is moving (a non-looping animation that ended is not)."""
+        return any(self._moving(m, self._clock()) for m in self._models.values())
+
+    def _moving(self, model: _Model, now: float) -> bool:
+        playing = model.playing
+        if playing is None:
+            return False
+        if playing.loop:
+            return True
+        control = model.controls[playing.name][0]
+        return model.frame is None or model.frame < control.get_num_frames() - 1
+
+    def tick(self) -> bool:
+        """Pose every playing model for now; True (and :attr:`version` bumped) when a
+        pose changed, so views that see it render anew."""
+        now = self._clock()
+        stamp = self.version + 1
+        moved = False
+        for model in self._models.values():
+            playing = model.playing
+            if playing is None:
+                continue
+            frame = None
+            for control in model.controls[playing.name]:
+                frames = control.get_num_frames()
+                at = (now - model.started) * control.get_frame_rate() * playing.speed
+                # Looping wraps to the first frame after the last; once ends on the last.
+                at = math.fmod(at, frames) if playing.loop else min(at, frames - 1.0)
+                frame = at if frame is None else frame
+                if at != model.frame:
+                    control.pose(at)
+            if frame == model.frame:
+                continue
+            for character in model.characters:
+                # Now, not at the next clock tick: the view renders with this pose.
+                character.node().force_update()
+            model.frame = frame
+            model.changed = stamp
+            moved = True
+        if moved:
+            self.version = stamp
+        return moved
+
+    def moved_in_view(self, since: int, camera: Any, lens: Any, root: Any) -> bool:
+        """Whether a model ``camera`` can see changed its pose after :attr:`version`
+        ``since`` (what the view last drew)."""
+        return any(
+            model.changed > since and model.in_view(camera, lens, root)
+            for model in self._models.values()
+        )
