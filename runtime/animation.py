@@ -74,11 +74,12 @@ class _Model:
 class Animator:
     """Every model's animations, posed for the moment a view renders.
 
-    Call everything on the render thread.  ``clock`` (seconds) is a test seam.
+    Call everything on the render thread.  :attr:`clock` (seconds) is a test seam: a
+    test replaces it to render chosen moments.
     """
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
+        self.clock = clock
         self._models: dict[str, _Model] = {}
         self.version = 0
         """Bumped whenever a pose changes: views compare it with what they drew."""
@@ -133,7 +134,7 @@ class Animator:
                 code="BAD_ANIMATION_SPEED",
             )
         model.playing = Playing(name or next(iter(model.controls)), loop, speed)
-        model.started = self._clock()
+        model.started = self.clock()
         model.frame = None
 
     def stop(self, key: str) -> None:
@@ -151,7 +152,7 @@ class Animator:
     @property
     def playing(self) -> bool:
         """Whether anything is moving (a non-looping animation that ended is not)."""
-        return any(self._moving(m, self._clock()) for m in self._models.values())
+        return any(self._moving(m, self.clock()) for m in self._models.values())
 
     def _moving(self, model: _Model, now: float) -> bool:
         playing = model.playing
@@ -165,7 +166,7 @@ class Animator:
     def tick(self) -> bool:
         """Pose every playing model for now; True (and :attr:`version` bumped) when a
         pose changed, so views that see it render anew."""
-        now = self._clock()
+        now = self.clock()
         stamp = self.version + 1
         moved = False
         for model in self._models.values():
