@@ -264,6 +264,9 @@ class SceneEditor:
             lift = pedestal_height(stand_model)
         place(holder, exhibit.transform, lift)
         engine.exhibit_nodes[exhibit.id] = holder
+        characters = list(holder.find_all_matches("**/+Character"))
+        if characters and engine.animator.add(exhibit.id, holder, characters):
+            engine.animator.play(exhibit.id)  # an imported animated scan moves, as loaded ones do
         self._changed((*document.exhibits, exhibit))
         logger.info("exhibit %r added (%s)", exhibit.id, model.name)
 
@@ -289,5 +292,6 @@ class SceneEditor:
         if not stand.is_empty():
             stand.remove_node()
         del engine.exhibit_nodes[exhibit_id]
+        engine.animator.forget(exhibit_id)
         self._changed(tuple(e for e in self._document().exhibits if e.id != exhibit_id))
         logger.info("exhibit %r removed", exhibit_id)

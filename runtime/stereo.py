@@ -81,6 +81,7 @@ class StereoView:
         self._last: StereoFrame | None = None
         self._screens: dict[str, int] = {}
         self._scene_version = -1  # the engine's scene_version the last frame shows
+        self._animated = -1  # the engine's animator.version the last frame shows
         self.renders = 0
         self.closed = False
         self._call(self._set_up)
@@ -121,12 +122,15 @@ class StereoView:
         if self.closed:
             raise RenderError("this stereo view is closed", code="VIEW_CLOSED")
         screens = {key: s.version for key, s in self._engine.screens.items()}
+        animator = self._engine.animator
+        animator.tick()  # a headset sees a relic move as a flat view does
         last = self._last
         if (
             last is not None
             and (last.pose, last.place) == (pose, place)
             and screens == self._screens
             and self._scene_version == self._engine.scene_version
+            and self._animated == animator.version
         ):
             return last
         projections = []
@@ -140,6 +144,7 @@ class StereoView:
         image = self._view.render(preview=False)
         self._screens = screens
         self._scene_version = self._engine.scene_version
+        self._animated = animator.version
         self.renders += 1
         self._last = StereoFrame(image, pose, place, projections[0], projections[1])
         return self._last

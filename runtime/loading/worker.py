@@ -100,6 +100,8 @@ def _bake_tiny_scales(node: Any) -> None:
     positions under a node scale of ~1e-5; Panda3D's ray tests against visible geometry
     miss under such a scale, so a click on the relic found nothing.  Such transforms are
     baked into the vertices (float positions, the same picture)."""
+    if not node.find("**/+Character").is_empty():
+        return  # flattening would move a skinned mesh off its joints
     for geom in node.find_all_matches("**/+GeomNode"):
         scale = geom.get_transform(node).get_scale()
         if min(abs(scale[0]), abs(scale[1]), abs(scale[2])) < TINY_SCALE:
