@@ -23,6 +23,7 @@ import flood
 import gallery
 import gate
 import headset
+import heavy
 import ladder
 import lights
 import optimize
@@ -61,6 +62,7 @@ def main() -> int:
     rows += studio.run()
     rows += studio_drag.run()
     rows += watermark.run()
+    rows += heavy.run()
     sys.stdout.write(table(rows))
     return 0
 

@@ -1,0 +1,243 @@
+"""Heavy twins (issue 19): a million-triangle scan's first frame, orbit and memory.
+
+Workload: the procedural twin of ``tests/twins.py`` (1,000,000 triangles, 8 JPEG textures at
+4096², a 53 MB GLB) on the sample venue's pedestal, as a one-relic showcase; and the
+Stanford Dragon at its full size (``dragon_vrip``, 871k triangles, no textures) when
+``bench/.tools`` holds it (``bench/optimize.py``'s workload).  Each load runs in a fresh
+process (``heavy.py --load NAME FOLDER CACHE``): once with an empty model cache (the worker
+converts: a visitor's first visit after an upload) and once with the cache filled (every
+later start).  The time runs from before the gate to the first 1280x720 frame, split into
+gate / conversion in the worker / scene build (cache read, lighter meshes, shader warm-up) /
+first render.  Then the server-side orbit rate at 1280x720: frames of one FrameSource while
+the camera turns 3° a frame (the moving preview path), and the same with every frame at
+full detail.  The reference, measured in the same run the same way: the example hall
+(``assets/example.scene.json``, seven relics) and the sample showcase.
+
+Target (issue 19): first frame < 3 s, orbit >= 28 fps in the browser.  The browser's
+orbit rate is not measured here yet (see ``bench/browser.py`` for the harness).
+"""
+
+from __future__ import annotations
+
+import json
+import resource
+import shutil
+import sys
+import tempfile
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+from instruments.proc_stats import own_status_kib  # noqa: E402
+from instruments.processes import run_tool  # noqa: E402
+from instruments.table import Row, ratio, table  # noqa: E402
+
+ASSETS = HERE.parent / "assets"
+WIDTH, HEIGHT = 1280, 720
+ORBIT_FRAMES = 60
+STEP_DEGREES = 3.0
+
+
+def _mib(path: Path) -> float:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return sum(p.stat().st_size for p in files) / 2**20
+
+
+def _orbit(engine: Any, preview: bool) -> float:
+    """Frames per second of one view turning STEP_DEGREES a frame, ORBIT_FRAMES frames."""
+    view = engine.open_view(WIDTH, HEIGHT, preview=preview)
+    try:
+        state = engine.home
+        view.frame(state)
+        start = time.perf_counter()
+        for n in range(1, ORBIT_FRAMES + 1):
+            view.frame(replace(state, yaw=state.yaw + STEP_DEGREES * n))
+        return ORBIT_FRAMES / (time.perf_counter() - start)
+    finally:
+        view.close()
+
+
+def load(folder: Path, cache: Path) -> dict[str, float]:
+    """Open ``folder`` (a showcase folder, or a scene file) with ``cache``; the figures."""
+    import gltf  # noqa: F401  (imports are not part of the load)
+    import panda3d.core  # noqa: F401
+
+    from museion.runtime.engine import RenderEngine
+    from museion.runtime.loading import convert_models
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.checked_scene import open_scene
+    from museion.scenes.showcase import open_showcase
+
+    root = folder.parent if folder.is_file() else folder
+    settings = RuntimeSettings(asset_root=root, load_cache_dir=cache)
+    start = time.perf_counter()
+    if folder.is_file():
+        scene: Any = open_scene(folder)
+        models = list(scene.models.values())
+    else:
+        scene = open_showcase(folder)
+        models = [scene.venue, scene.relic]
+    gated = time.perf_counter()
+    failed = [p for p in convert_models(models, settings).values() if not isinstance(p, Path)]
+    if failed:
+        raise RuntimeError(f"conversion failed: {failed}")
+    converted = time.perf_counter()
+    engine = RenderEngine(scene, settings)
+    built = time.perf_counter()
+    view = engine.open_view(WIDTH, HEIGHT)
+    image = view.frame(engine.home)
+    shown = time.perf_counter()
+    assert image.shape == (HEIGHT, WIDTH, 3), image.shape
+    view.close()
+    figures = {
+        "gate": gated - start,
+        "convert": converted - gated,
+        "build": built - converted,
+        "render": shown - built,
+        "first": shown - start,
+        "rss": own_status_kib("VmRSS") / 1024,
+        "worker": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+        "triangles": float(engine.moving.triangles[0]),
+        "lighter": float(engine.moving.triangles[1]),
+    }
+    figures["orbit"] = _orbit(engine, preview=True)
+    figures["orbit_full"] = _orbit(engine, preview=False)
+    figures["rss_after_orbit"] = own_status_kib("VmRSS") / 1024
+    engine.close()
+    return figures
+
+
+def measure(folder: Path, cache: Path) -> dict[str, float]:
+    """:func:`load` in a fresh process."""
+    done = run_tool(
+        [sys.executable, str(Path(__file__).resolve()), "--load", str(folder), str(cache)],
+        timeout=900,
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"loading {folder} failed:\n{done.stderr[-2000:]}")
+    result: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def showcase(work: Path, name: str, relic: Path) -> Path:
+    """A showcase folder: the sample venue and ``relic`` on its pedestal."""
+    folder = work / name
+    folder.mkdir()
+    shutil.copy(ASSETS / "venue.glb", folder / "venue.glb")
+    shutil.copy(relic, folder / "relic.glb")
+    return folder
+
+
+def workloads(work: Path) -> list[tuple[str, Path, Path]]:
+    """(name, showcase folder, GLB) of the twin, and of the full Dragon when it can be had."""
+    from tests.twins import twin_glb
+
+    twin = twin_glb()
+    found = [("1M-tri twin 8x4096²", showcase(work, "twin", twin.path), twin.path)]
+    from workloads.scanned_models import models
+
+    had, missing = models(large=True)
+    dragons = [m for m in had if m.name == "Stanford Dragon full"]
+    for sentence in missing:  # the npm package is optional: say why, measure the rest
+        sys.stderr.write(f"heavy: skipped {sentence}\n")
+    for dragon in dragons:
+        found.append(("Stanford Dragon full", showcase(work, "dragon", dragon.path), dragon.path))
+    return found
+
+
+def _split(figures: dict[str, float]) -> str:
+    """Where a first frame's seconds went (with a cache hit, "convert" is the key's hash)."""
+    parts = ("gate", "convert", "build", "render")
+    return "  split: " + " + ".join(f"{k} {figures[k]:.2f}" for k in parts)
+
+
+def rows_for(
+    name: str,
+    glb: Path,
+    cold: dict[str, float],
+    warm: dict[str, float],
+    hall: dict[str, float],
+    sample: dict[str, float],
+    cache: Path,
+) -> list[Row]:
+    return [
+        (
+            f"{name}: first 720p frame, empty cache (s)",
+            f"{cold['first']:.2f}",
+            f"{hall['first']:.2f} example hall",
+            ratio(cold["first"], hall["first"]),
+        ),
+        (_split(cold), "", "", ""),
+        (
+            f"{name}: first 720p frame, cached (s; target < 3)",
+            f"{warm['first']:.2f}",
+            f"{hall['warm_first']:.2f} example hall",
+            ratio(warm["first"], hall["warm_first"]),
+        ),
+        (_split(warm), "", "", ""),
+        (
+            "  triangles full / while moving",
+            f"{warm['triangles']:.0f} / {warm['lighter']:.0f}",
+            "",
+            "",
+        ),
+        (
+            f"{name}: server orbit 720p, moving preview (fps)",
+            f"{warm['orbit']:.1f}",
+            f"{sample['orbit']:.1f} sample showcase",
+            ratio(warm["orbit"], sample["orbit"]),
+        ),
+        (
+            f"{name}: server orbit 720p, full detail (fps)",
+            f"{warm['orbit_full']:.1f}",
+            f"{sample['orbit_full']:.1f} sample showcase",
+            ratio(warm["orbit_full"], sample["orbit_full"]),
+        ),
+        (
+            f"{name}: server RSS after first frame (MiB)",
+            f"{warm['rss']:.0f}",
+            f"{hall['rss']:.0f} example hall",
+            ratio(warm["rss"], hall["rss"]),
+        ),
+        ("  after orbiting (MiB)", f"{warm['rss_after_orbit']:.0f}", "", ""),
+        (
+            f"{name}: conversion worker peak RSS (MiB)",
+            f"{cold['worker']:.0f}",
+            f"{hall['worker']:.0f} example hall",
+            ratio(cold["worker"], hall["worker"]),
+        ),
+        (
+            f"{name}: cached .bam vs GLB (MiB)",
+            f"{_mib(cache):.0f}",
+            f"{_mib(glb):.0f} GLB",
+            ratio(_mib(cache), _mib(glb)),
+        ),
+    ]
+
+
+def run() -> list[Row]:
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="museion-heavy-") as temporary:
+        work = Path(temporary)
+        hall_cache = work / "cache-hall"
+        hall = measure(ASSETS / "example.scene.json", hall_cache)
+        hall["warm_first"] = measure(ASSETS / "example.scene.json", hall_cache)["first"]
+        sample = measure(ASSETS, work / "cache-sample")
+        for name, folder, glb in workloads(work):
+            cache = work / f"cache-{folder.name}"
+            cold = measure(folder, cache)
+            warm = measure(folder, cache)
+            rows += rows_for(name, glb, cold, warm, hall, sample, cache)
+    return rows
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 4 and sys.argv[1] == "--load":
+        sys.stdout.write(json.dumps(load(Path(sys.argv[2]), Path(sys.argv[3]))) + "\n")
+        sys.exit(0)
+    sys.stdout.write(table(run()))
