@@ -22,6 +22,7 @@ from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.graphics import Graphics, make_shader
+from museion.runtime.labels import exhibition_info, label
 from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
 from museion.runtime.loading import convert_models, load_model
 from museion.runtime.moving import MovingDetail
@@ -39,7 +40,6 @@ from museion.runtime.settings import RuntimeSettings
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene
-from museion.scenes.document.model import Exhibit
 from museion.scenes.gltf.gate import CheckedGltf
 from museion.scenes.showcase import Showcase
 
@@ -47,26 +47,6 @@ __all__ = ["RenderEngine"]
 
 logger = logging.getLogger(__name__)
 T = TypeVar("T")
-
-
-def _clean_metadata(exhibit: Exhibit) -> dict[str, Any]:
-    """Metadata and hotspots as plain JSON data, leaving out what is not given.
-
-    A restricted exhibit shows visitors its title only.
-    """
-    meta = {k: v for k, v in vars(exhibit.metadata).items() if v is not None}
-    if exhibit.access == "restricted":
-        return {
-            "id": exhibit.id,
-            "access": exhibit.access,
-            "metadata": {"title": meta["title"]},
-            "hotspots": [],
-        }
-    hotspots = [
-        {k: v for k, v in vars(h).items() if v is not None and k != "position"}
-        for h in exhibit.hotspots
-    ]
-    return {"id": exhibit.id, "access": exhibit.access, "metadata": meta, "hotspots": hotspots}
 
 
 class RenderEngine:
@@ -262,36 +242,11 @@ class RenderEngine:
 
     def exhibition_info(self) -> dict[str, Any]:
         """The exhibition's title and languages, for the page's header and language menu."""
-        document = self.document
-        if document is None:
-            return {"default_language": "en", "languages": ["en"], "title": {"en": "Museion"}}
-        default = document.default_language
-        hotspots = [
-            {"exhibit": e.id, "hotspot": h.id, "title": h.title}
-            for e in document.exhibits
-            for h in e.hotspots
-            if e.access == "public"
-        ]
-        return {
-            "default_language": default,
-            "languages": sorted(document.title, key=lambda tag: tag != default),
-            "title": document.title,
-            "hotspots": hotspots,
-            "tours": [
-                {"id": t.id, "title": t.title, "steps": len(t.steps)} for t in document.tours
-            ],
-        }
+        return exhibition_info(self.document)
 
     def label(self, exhibit_id: str) -> dict[str, Any] | None:
         """The exhibit's metadata as JSON data (every language), for a label panel."""
-        if self.document is None:
-            return None
-        try:
-            exhibit = self.document.exhibit(exhibit_id)
-        except KeyError:
-            return None
-        data: dict[str, Any] = _clean_metadata(exhibit)
-        return data
+        return label(self.document, exhibit_id)
 
     def pick(self, state: ViewState, width: int, height: int, x: float, y: float) -> Pick | None:
         """What pixel (x, y) of a ``width`` x ``height`` view from ``state`` shows."""
