@@ -9,6 +9,7 @@ within ``body_timeout`` seconds (408 for a client that stops sending).
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 
 from aiohttp import web
 from aiortc import sdp
@@ -22,7 +23,7 @@ from museion.streaming.errors import (
 from museion.streaming.offer import CandidatePolicy, check_offer, screen_candidates
 from museion.streaming.settings import StreamSettings
 
-__all__ = ["read_offer", "read_text"]
+__all__ = ["read_body", "read_offer", "read_text"]
 
 
 async def read_offer(
@@ -50,9 +51,16 @@ async def read_text(
         raise SdpMalformed(f"The {what} is not UTF-8 text.") from exc
 
 
-async def read_body(request: web.Request, limit: int, timeout: float, what: str) -> bytes:
-    """The whole body, however it was segmented or chunked; :class:`SdpTooLarge` past
-    ``limit`` bytes, :class:`RequestTimeout` if it is not complete within ``timeout`` s."""
+async def read_body(
+    request: web.Request,
+    limit: int,
+    timeout: float,
+    what: str,
+    too_large: Callable[[str], Exception] = SdpTooLarge,
+) -> bytes:
+    """The whole body, however it was segmented or chunked; ``too_large`` (by default
+    :class:`SdpTooLarge`) past ``limit`` bytes, :class:`RequestTimeout` if it is not
+    complete within ``timeout`` s."""
     chunks: list[bytes] = []
     size = 0
     try:
@@ -60,7 +68,7 @@ async def read_body(request: web.Request, limit: int, timeout: float, what: str)
             while chunk := await request.content.readany():
                 size += len(chunk)
                 if size > limit:
-                    raise SdpTooLarge(f"The {what} is larger than {limit} bytes.")
+                    raise too_large(f"The {what} is larger than {limit} bytes.")
                 chunks.append(chunk)
     except TimeoutError:
         raise RequestTimeout(f"The {what} did not arrive within {timeout:g} seconds.") from None

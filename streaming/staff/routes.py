@@ -34,6 +34,7 @@ from museion.streaming.errors import (
     SignInThrottled,
     StaffError,
 )
+from museion.streaming.signalling import read_body
 from museion.streaming.staff.directory import UsersDirectory
 from museion.streaming.staff.roles import Action, Role, allowed
 from museion.streaming.staff.sessions import (
@@ -70,6 +71,8 @@ STAFF_KEY: web.RequestKey[Session | None] = web.RequestKey("museion.staff")
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 GUARDED_PREFIXES = ("/studio", "/api")
 MAX_LOGIN_BYTES = 8192
+LOGIN_BODY_TIMEOUT = 10.0
+"""Seconds a sign-in's body may take to arrive (a trickling client is refused, 408)."""
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -282,11 +285,9 @@ async def _credentials(request: web.Request) -> tuple[str, str]:
 
     if request.content_length is not None and request.content_length > MAX_LOGIN_BYTES:
         raise malformed()
-    raw = b""  # read(n) gives at most n bytes: read to the end or past the cap
-    while len(raw) <= MAX_LOGIN_BYTES and (chunk := await request.content.read(MAX_LOGIN_BYTES)):
-        raw += chunk
-    if len(raw) > MAX_LOGIN_BYTES:
-        raise malformed()
+    raw = await read_body(
+        request, MAX_LOGIN_BYTES, LOGIN_BODY_TIMEOUT, "sign-in", lambda _: malformed()
+    )
     try:
         if request.content_type == "application/json":
             data = json.loads(raw)

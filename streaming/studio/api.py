@@ -42,6 +42,7 @@ from museion.streaming.errors import (
 )
 from museion.streaming.hall.catalog import Catalog, valid_id
 from museion.streaming.hall.hall import HALL_KEY, Hall
+from museion.streaming.signalling import read_body
 from museion.streaming.staff import Action, require, staff_name
 from museion.streaming.studio.draft import DRAFTS_KEY
 
@@ -85,19 +86,18 @@ def _unquoted(header: str) -> str:
     return text.strip('"')
 
 
+def _body_too_large(message: str) -> RequestInvalid:
+    return RequestInvalid(message, code="BODY_TOO_LARGE")
+
+
 async def read_json(request: web.Request) -> Any:
     """The request's JSON, or a 400/413/415 with a pointer to what is wrong."""
     if request.content_type != "application/json":
         raise RequestInvalid("Send JSON (Content-Type: application/json).", code="NOT_JSON")
     if request.content_length is not None and request.content_length > MAX_DOCUMENT_BYTES:
         raise RequestInvalid("The body is too large.", code="BODY_TOO_LARGE")
-    raw = bytearray()  # read(n) gives at most n bytes: read until the end or the cap
-    while chunk := await request.content.read(MAX_DOCUMENT_BYTES + 1 - len(raw)):
-        raw += chunk
-        if len(raw) > MAX_DOCUMENT_BYTES:
-            break
-    if len(raw) > MAX_DOCUMENT_BYTES:
-        raise RequestInvalid("The body is too large.", code="BODY_TOO_LARGE")
+    timeout = request.app[HALL_KEY].settings.body_timeout
+    raw = await read_body(request, MAX_DOCUMENT_BYTES, timeout, "body", _body_too_large)
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:

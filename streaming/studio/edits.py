@@ -15,6 +15,7 @@ from typing import Any
 from museion.scenes.document.model import SceneDocument, Transform
 from museion.scenes.errors import SceneInvalid
 from museion.streaming.errors import CommandError
+from museion.streaming.visit.commands import as_number
 
 __all__ = [
     "MAX_EDIT_BYTES",
@@ -70,9 +71,9 @@ def _fail(message: str, code: str = "EDIT_MALFORMED") -> CommandError:
 
 
 def _number(value: Any, what: str, low: float, high: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    number = as_number(value)
+    if number is None:
         raise _fail(f"{what} must be a number")
-    number = float(value)
     if not math.isfinite(number) or not low <= number <= high:
         raise _fail(f"{what} must lie in [{low:g}, {high:g}]")
     return number

@@ -49,6 +49,7 @@ from museion.streaming.hall.hall import HALL_KEY
 from museion.streaming.server import MEDIA_TYPES
 from museion.streaming.staff import Action, current_staff, require
 from museion.streaming.studio.api import read_json
+from museion.streaming.studio.uploads import receive_file
 
 __all__ = ["MAX_MEDIA_BYTES", "Narrator", "add_media_routes", "audio_kind"]
 
@@ -64,7 +65,6 @@ MAX_NARRATING = 4
 """Narrations waiting at once; more get ``503`` and ``Retry-After``."""
 FOLDER = "media"
 _MAX_NAMES = 1000
-_CHUNK = 1 << 20
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 _VOICE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+/-]{0,63}")
 _LANGUAGE = re.compile(r"[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*")
@@ -171,25 +171,6 @@ async def _store(library: Exhibition, name: str, temp: Path) -> str:
     return f"{FOLDER}/{stored}"
 
 
-async def _receive(request: web.Request, temp: Path, limit: int) -> bytes:
-    """The body into ``temp`` in chunks (over ``limit``: 413); its first bytes."""
-    loop = asyncio.get_running_loop()
-    size, head = 0, b""
-    with temp.open("wb") as out:
-        while chunk := await request.content.read(_CHUNK):
-            size += len(chunk)
-            if size > limit:
-                raise RequestInvalid(
-                    f"A recording may be at most {limit // 1024**2} MB.", code="BODY_TOO_LARGE"
-                )
-            if len(head) < 16:
-                head += chunk[: 16 - len(head)]
-            await loop.run_in_executor(None, out.write, chunk)
-    if size == 0:
-        raise RequestInvalid("The upload is empty.", code="UPLOAD_EMPTY")
-    return head
-
-
 @require(Action.EDIT_DRAFTS)
 async def upload_media(request: web.Request) -> web.Response:
     media = request.app[MEDIA_KEY]
@@ -207,7 +188,9 @@ async def upload_media(request: web.Request) -> web.Response:
     await _off_loop(lambda: folder.mkdir(parents=True, exist_ok=True))
     temp = folder / f".upload-{secrets.token_hex(8)}.part"
     try:
-        head = await _receive(request, temp, media.max_bytes)
+        limit = media.max_bytes
+        too_large = f"A recording may be at most {limit // 1024**2} MB."
+        head = await receive_file(request, temp, limit, too_large)
         kind = audio_kind(head)
         if kind is None:
             raise MediaRefused(

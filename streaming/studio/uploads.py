@@ -34,7 +34,7 @@ from museion.streaming.errors import (
 from museion.streaming.hall.hall import HALL_KEY
 from museion.streaming.staff import Action, require, staff_name
 
-__all__ = ["Importer", "Job", "Uploads", "add_upload_routes"]
+__all__ = ["Importer", "Job", "Uploads", "add_upload_routes", "receive_file"]
 
 logger = logging.getLogger(__name__)
 
@@ -178,7 +178,9 @@ async def upload_model(request: web.Request) -> web.Response:
     job = Job(secrets.token_urlsafe(12), exhibition, name, staff_name(request))
     temp = folder / f"{job.id}.part"
     try:
-        await _receive(request, temp, uploads.max_bytes)
+        await receive_file(
+            request, temp, uploads.max_bytes, "The file is larger than uploads may be."
+        )
     except BaseException:
         temp.unlink(missing_ok=True)
         raise
@@ -190,20 +192,28 @@ async def upload_model(request: web.Request) -> web.Response:
     return web.json_response({"job": job.id, "url": url}, status=202, headers={"Location": url})
 
 
-async def _receive(request: web.Request, path: Path, limit: int) -> None:
-    """The body into ``path`` in chunks; over ``limit`` is refused (413)."""
+HEAD_BYTES = 16
+"""How many of a received file's first bytes :func:`receive_file` hands back (its magic)."""
+
+
+async def receive_file(
+    request: web.Request, path: Path, limit: int, too_large: str = "The file is too large."
+) -> bytes:
+    """The body into ``path`` in chunks, never held whole; over ``limit`` bytes is refused
+    (413, ``too_large``), an empty one too (400).  Returns the file's first bytes."""
     loop = asyncio.get_running_loop()
-    size = 0
+    size, head = 0, b""
     with path.open("wb") as out:
         while chunk := await request.content.read(_CHUNK):
             size += len(chunk)
             if size > limit:
-                raise RequestInvalid(
-                    "The file is larger than uploads may be.", code="BODY_TOO_LARGE"
-                )
+                raise RequestInvalid(too_large, code="BODY_TOO_LARGE")
+            if len(head) < HEAD_BYTES:
+                head += chunk[: HEAD_BYTES - len(head)]
             await loop.run_in_executor(None, out.write, chunk)
     if size == 0:
         raise RequestInvalid("The upload is empty.", code="UPLOAD_EMPTY")
+    return head
 
 
 @require(Action.READ_STUDIO)

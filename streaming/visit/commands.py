@@ -53,7 +53,15 @@ from museion.runtime.view_commands import (
 from museion.runtime.view_commands import Command as CameraCommand
 from museion.streaming.errors import CommandError
 
-__all__ = ["MAX_MESSAGE_BYTES", "Command", "ParsedCommand", "Screen", "Shown", "parse_command"]
+__all__ = [
+    "MAX_MESSAGE_BYTES",
+    "Command",
+    "ParsedCommand",
+    "Screen",
+    "Shown",
+    "as_number",
+    "parse_command",
+]
 
 
 @dataclass(frozen=True)
@@ -111,14 +119,21 @@ class ParsedCommand:
     seq: int | None
 
 
-def _number(message: dict[str, Any], key: str, low: float, high: float) -> float:
-    value = message.get(key)
+def as_number(value: Any) -> float | None:
+    """``value`` as a float if it is a JSON number (not a bool), else None; an integer too
+    large for a float (309 digits) is infinite, which every range refuses."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise CommandError(f"'{key}' must be a number", code="COMMAND_MALFORMED")
+        return None
     try:
-        number = float(value)  # an integer of 309 digits is too large for a float
+        return float(value)
     except OverflowError:
-        number = math.inf
+        return math.inf
+
+
+def _number(message: dict[str, Any], key: str, low: float, high: float) -> float:
+    number = as_number(message.get(key))
+    if number is None:
+        raise CommandError(f"'{key}' must be a number", code="COMMAND_MALFORMED")
     if not math.isfinite(number) or not low <= number <= high:
         raise CommandError(
             f"'{key}' must lie between {low:g} and {high:g}", code="COMMAND_OUT_OF_RANGE"

@@ -109,6 +109,7 @@ async def test_a_synced_document_shows_in_place_and_lights_need_a_new_view(
         ),
         ({"type": "edit.pick", "id": 1, "x": 2, "y": 0}, "EDIT_MALFORMED"),
         ({"type": "edit.pick", "id": -1, "x": 0, "y": 0}, "EDIT_MALFORMED"),
+        ({"type": "edit.pick", "id": 1, "x": 10**400, "y": 0}, "EDIT_MALFORMED"),
         ({"type": "edit.teleport"}, "EDIT_UNKNOWN"),
         ({"type": "edit.sync", "document": "x" * 300_000}, "EDIT_TOO_LARGE"),
     ],
