@@ -101,6 +101,15 @@ class Animator:
                     # Between key frames the pose is blended, not held: smooth at any speed.
                     control.get_part().set_frame_blend_flag(True)
                     controls.setdefault(collection.get_anim_name(i), []).append(control)
+        # The glTF's order, not auto_bind's (which varies from run to run), so "the first
+        # animation" is the file's first every time; panda3d-gltf puts each animation's
+        # bundle before the ones already there, so the scene graph holds them reversed.
+        bundles = node.find_all_matches("**/+AnimBundleNode")
+        order = [b.node().get_bundle().get_name() for b in reversed(list(bundles))]
+        rank = {name: i for i, name in enumerate(order)}
+        controls = dict(
+            sorted(controls.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
+        )
         if controls:
             self._models[key] = _Model(node, controls, characters)
             logger.info("%s: animations %s", key or "the venue", ", ".join(controls))
