@@ -39,7 +39,7 @@ def _run(*command: str) -> None:
     subprocess.run(command, check=True)
 
 
-async def _layers_up(app: web.Application, deadline: float) -> None:
+async def _layers_up(app: web.Application, publisher: Any, deadline: float) -> None:
     while time.monotonic() < deadline:
         stream = app[LIVE_KEY].streams.get("show")
         layers = stream.layers if stream is not None else {}
@@ -48,7 +48,8 @@ async def _layers_up(app: web.Application, deadline: float) -> None:
         if up and stream is not None and stream.bitrate(stream.ranked()[0]) > 500_000:
             return
         await asyncio.sleep(0.2)
-    raise TimeoutError("Chromium never sent its three layers")
+    sent = await publisher.evaluate("window.publisher.pc ? window.layers() : window.publisher")
+    raise TimeoutError(f"Chromium never sent its three layers: it reports {sent}")
 
 
 INBOUND = """async () => {
@@ -133,7 +134,7 @@ async def scenario(folder: Path) -> dict[str, Any]:
             )
             publisher = await here.new_page()
             await publisher.goto(f"{base}/publisher?stream=show&token={TOKEN}")
-            await _layers_up(app, time.monotonic() + 90)
+            await _layers_up(app, publisher, time.monotonic() + 90)
             free = await here.new_page()
             await free.goto(f"{base}/live/show")
             constrained = await there.new_page()
