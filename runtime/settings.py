@@ -41,6 +41,15 @@ class RuntimeSettings:
     the strongest where the view looks, when the scene has more; a moving preview draws
     the first two of them.  Each costs about a key light's shading per pixel.
 
+    Heavy models (issue 19): the worker halves a texture until neither side passes
+    ``max_texture_size`` (2048: a server frame is at most 1080p, where a relic filling the
+    frame shows under 2048 texels across, so 4096² maps cost four times the memory and cache
+    for nothing seen); a model's moving preview keeps at most ``moving_max_triangles`` of
+    its heavy meshes' triangles in all (80k: a 1280x720 preview renders at half size, 230k
+    pixels, of which a relic covers a third at most: about one triangle per pixel); a
+    converted model over ``max_model_mib`` is refused (``LOAD_TOO_LARGE``), since the
+    server holds about that much of it in memory for as long as it is shown.
+
     A headset's eyes are rendered ``stereo_margin`` wider on each side than their own
     field of view (a fraction of its width and height in the image plane), so that the
     page, turning the picture to the newest head pose, never shows a black edge.
@@ -74,6 +83,9 @@ class RuntimeSettings:
     stage_screen_pixels: int = 640
     stereo_margin: float = 0.1
     max_lights: int = 4
+    max_texture_size: int = 2048
+    moving_max_triangles: int = 80_000
+    max_model_mib: int = 1024
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
@@ -106,6 +118,12 @@ class RuntimeSettings:
             raise ValueError("stereo_margin must lie in [0, 0.5]")
         if not 0 <= self.max_lights <= 8:
             raise ValueError("max_lights must lie in [0, 8]")
+        if not 64 <= self.max_texture_size <= 16384:
+            raise ValueError("max_texture_size must lie in [64, 16384]")
+        if self.moving_max_triangles < 1:
+            raise ValueError("moving_max_triangles must be at least 1")
+        if self.max_model_mib < 1:
+            raise ValueError("max_model_mib must be at least 1")
 
     @property
     def model_cache_dir(self) -> Path:
