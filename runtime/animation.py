@@ -17,11 +17,21 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from museion.runtime.errors import RenderError
+from museion.runtime.node_animation import (
+    NodeClip,
+    NodeTracks,
+    animation_names,
+    bind_tracks,
+    read_node_clips,
+)
+from museion.scenes.document.model import Exhibit
+from museion.scenes.gltf.gate import CheckedGltf
 
 __all__ = ["Animator", "Playing"]
 
@@ -43,10 +53,23 @@ class Playing:
 class _Model:
     """One model's animations by name, and what it plays since when."""
 
-    def __init__(self, node: Any, controls: dict[str, list[Any]], characters: list[Any]) -> None:
+    def __init__(
+        self,
+        node: Any,
+        controls: dict[str, list[Any]],
+        characters: list[Any],
+        tracks: NodeTracks | None = None,
+        order: tuple[str, ...] = (),
+    ) -> None:
         self.node = node
         self.controls = controls
         self.characters = characters
+        self.tracks = tracks
+        clips = tracks.clips if tracks is not None else {}
+        rank = {name: i for i, name in enumerate(order)}
+        self.names = tuple(
+            sorted({*controls, *clips}, key=lambda name: (rank.get(name, len(rank)), name))
+        )
         self.playing: Playing | None = None
         self.started = 0.0
         self.frame: float | None = None  # the pose shown, None before the first
@@ -84,10 +107,18 @@ class Animator:
         self.version = 0
         """Bumped whenever a pose changes: views compare it with what they drew."""
 
-    def add(self, key: str, node: Any, characters: list[Any]) -> tuple[str, ...]:
+    def add(
+        self,
+        key: str,
+        node: Any,
+        characters: list[Any],
+        tracks: NodeTracks | None = None,
+        order: tuple[str, ...] = (),
+    ) -> tuple[str, ...]:
         """Bind the animations of ``characters`` (Character NodePaths of one model, under
-        ``node``) as ``key``'s; returns their names (none for a still model, which is then
-        not kept).  Animations of the same name in several characters play together."""
+        ``node``) and the node clips of ``tracks`` as ``key``'s; returns their names, in
+        ``order`` (the glTF's animation names) where given (none for a still model, which
+        is then not kept).  Animations of the same name play together."""
         from panda3d.core import AnimControlCollection, PartGroup, auto_bind
 
         flags = PartGroup.HMF_ok_part_extra | PartGroup.HMF_ok_anim_extra
@@ -104,16 +135,30 @@ class Animator:
         # The glTF's order, not auto_bind's (which varies from run to run), so "the first
         # animation" is the file's first every time; panda3d-gltf puts each animation's
         # bundle before the ones already there, so the scene graph holds them reversed.
-        bundles = node.find_all_matches("**/+AnimBundleNode")
-        order = [b.node().get_bundle().get_name() for b in reversed(list(bundles))]
-        rank = {name: i for i, name in enumerate(order)}
-        controls = dict(
-            sorted(controls.items(), key=lambda item: (rank.get(item[0], len(rank)), item[0]))
-        )
-        if controls:
-            self._models[key] = _Model(node, controls, characters)
-            logger.info("%s: animations %s", key or "the venue", ", ".join(controls))
-        return tuple(controls)
+        if not order:
+            bundles = node.find_all_matches("**/+AnimBundleNode")
+            order = tuple(b.node().get_bundle().get_name() for b in reversed(list(bundles)))
+        if controls or (tracks is not None and tracks.clips):
+            model = self._models[key] = _Model(node, controls, characters, tracks, order)
+            logger.info("%s: animations %s", key or "the venue", ", ".join(model.names))
+            return model.names
+        return ()
+
+    def add_models(
+        self, placed: dict[str, tuple[Any, CheckedGltf]], characters: dict[str, list[Any]]
+    ) -> None:
+        """Bind every model: ``placed`` maps a key to the node its model is loaded under
+        and the model (each file's animations are read once), ``characters`` a key to its
+        Character NodePaths."""
+        read: dict[Path, tuple[dict[str, Any], dict[str, NodeClip]]] = {}
+        for key, (node, model) in placed.items():
+            if model.path not in read:
+                read[model.path] = read_node_clips(model)
+            document, clips = read[model.path]
+            tracks = bind_tracks(node, document, clips)
+            self.add(key, node, characters.get(key, []), tracks, animation_names(document))
+        for key in set(characters) - set(placed):
+            self.add(key, placed[""][0], characters[key])
 
     def forget(self, key: str) -> None:
         """Drop ``key``'s animations (the model left the scene)."""
@@ -122,7 +167,12 @@ class Animator:
     def animations(self, key: str) -> tuple[str, ...]:
         """The names of ``key``'s animations (none for a still or unknown model)."""
         model = self._models.get(key)
-        return () if model is None else tuple(model.controls)
+        return () if model is None else model.names
+
+    def now_playing(self, key: str) -> Playing | None:
+        """What ``key`` plays (None: nothing, or held by :meth:`stop`)."""
+        model = self._models.get(key)
+        return None if model is None else model.playing
 
     def play(
         self, key: str, name: str | None = None, *, loop: bool = True, speed: float = 1.0
@@ -132,7 +182,7 @@ class Animator:
         Raises :class:`RenderError` ``NO_SUCH_ANIMATION`` or ``BAD_ANIMATION_SPEED``.
         """
         model = self._models.get(key)
-        if model is None or (name is not None and name not in model.controls):
+        if model is None or (name is not None and name not in model.names):
             raise RenderError(
                 f"{key or 'the venue'} has no animation {name or ''}".rstrip(),
                 code="NO_SUCH_ANIMATION",
@@ -142,9 +192,19 @@ class Animator:
                 f"an animation plays at a speed above 0 and at most {MAX_SPEED}",
                 code="BAD_ANIMATION_SPEED",
             )
-        model.playing = Playing(name or next(iter(model.controls)), loop, speed)
+        model.playing = Playing(name or model.names[0], loop, speed)
         model.started = self.clock()
         model.frame = None
+
+    def play_chosen(self, exhibits: Iterable[Exhibit]) -> None:
+        """What each exhibit's document says it plays (its ``animation``): after
+        :meth:`play_all`, a chosen animation replaces the first, ``False`` stops it."""
+        for exhibit in exhibits:
+            if exhibit.animation is False:
+                self.stop(exhibit.id)
+            elif exhibit.animation is not None:
+                chosen = exhibit.animation
+                self.play(exhibit.id, chosen.name, loop=chosen.loop, speed=chosen.speed)
 
     def stop(self, key: str) -> None:
         """Hold ``key`` where it is."""
@@ -167,10 +227,7 @@ class Animator:
         playing = model.playing
         if playing is None:
             return False
-        if playing.loop:
-            return True
-        control = model.controls[playing.name][0]
-        return model.frame is None or model.frame < control.get_num_frames() - 1
+        return playing.loop or model.frame is None or model.frame < _length(model, playing.name)
 
     def tick(self) -> bool:
         """Pose every playing model for now; True (and :attr:`version` bumped) when a
@@ -182,21 +239,33 @@ class Animator:
             playing = model.playing
             if playing is None:
                 continue
-            frame = None
-            for control in model.controls[playing.name]:
-                frames = control.get_num_frames()
-                at = (now - model.started) * control.get_frame_rate() * playing.speed
-                # Looping wraps to the first frame after the last; once ends on the last.
-                at = math.fmod(at, frames) if playing.loop else min(at, frames - 1.0)
-                frame = at if frame is None else frame
-                if at != model.frame:
-                    control.pose(at)
-            if frame == model.frame:
+            elapsed = (now - model.started) * playing.speed
+            # Where the pose stands, in seconds: looping wraps after the longest part's
+            # period; once ends on the last key.
+            at = (
+                math.fmod(elapsed, _period(model, playing.name))
+                if playing.loop
+                else min(elapsed, _length(model, playing.name))
+            )
+            if at == model.frame:
                 continue
+            for control in model.controls.get(playing.name, ()):
+                frames, rate = control.get_num_frames(), control.get_frame_rate()
+                own = elapsed * rate
+                control.pose(math.fmod(own, frames) if playing.loop else min(own, frames - 1.0))
+            tracks = model.tracks
+            if tracks is not None and playing.name in tracks.clips:
+                clip = tracks.clips[playing.name]
+                tracks.pose(
+                    playing.name,
+                    math.fmod(elapsed, clip.duration)
+                    if playing.loop and clip.duration > 0
+                    else min(elapsed, clip.duration),
+                )
             for character in model.characters:
                 # Now, not at the next clock tick: the view renders with this pose.
                 character.node().force_update()
-            model.frame = frame
+            model.frame = at
             model.changed = stamp
             moved = True
         if moved:
@@ -210,3 +279,20 @@ class Animator:
             model.changed > since and model.in_view(camera, lens, root)
             for model in self._models.values()
         )
+
+
+def _period(model: _Model, name: str) -> float:
+    """Seconds before animation ``name`` of ``model`` repeats (its longest part)."""
+    spans = [float(c.get_num_frames() / c.get_frame_rate()) for c in model.controls.get(name, ())]
+    if model.tracks is not None and name in model.tracks.clips:
+        spans.append(model.tracks.clips[name].duration)
+    return max([*spans, 1e-6])
+
+
+def _length(model: _Model, name: str) -> float:
+    """Seconds from the first pose of animation ``name`` to its last."""
+    controls = model.controls.get(name, ())
+    spans = [float((c.get_num_frames() - 1) / c.get_frame_rate()) for c in controls]
+    if model.tracks is not None and name in model.tracks.clips:
+        spans.append(model.tracks.clips[name].duration)
+    return max([*spans, 0.0])

@@ -6,10 +6,11 @@ asks ``view(now)`` for every frame and ``advance(now)`` to move on after a step'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from museion.runtime.camera import ViewState, interpolate, view_from_pose
-from museion.scenes.document.model import Tour, TourStep
+from museion.scenes.document.model import Tour, TourPlay, TourStep
 
 __all__ = ["FLIGHT_SECONDS", "TourPlayer"]
 
@@ -18,10 +19,13 @@ FLIGHT_SECONDS = 1.6
 
 @dataclass
 class TourPlayer:
-    """One visitor's progress through ``tour``; ``exhibit_views`` frames each exhibit."""
+    """One visitor's progress through ``tour``; ``exhibit_views`` frames each exhibit;
+    ``on_play`` starts the animation a step asks for when the step is reached (the engine's
+    :meth:`~museion.runtime.engine.RenderEngine.play_animation`)."""
 
     tour: Tour
     exhibit_views: dict[str, ViewState]
+    on_play: Callable[[TourPlay], None] | None = None
     index: int = 0
     playing: bool = True
     _from: ViewState | None = None
@@ -46,6 +50,9 @@ class TourPlayer:
         self._from = current
         self._flight_start = self._step_start = now
         self._paused_at = None if self.playing else now
+        play = self.step.play
+        if play is not None and self.on_play is not None:
+            self.on_play(play)
 
     def view(self, now: float) -> ViewState:
         """The camera at ``now``: on its flight to the step, then resting there."""

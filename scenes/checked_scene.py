@@ -12,9 +12,9 @@ from museion.scenes.document.file import read_scene
 from museion.scenes.document.loader import media_file
 from museion.scenes.document.model import SceneDocument
 from museion.scenes.errors import AssetRejected, SceneInvalid, SceneIssue
-from museion.scenes.gltf.gate import CheckedGltf, check_gltf
+from museion.scenes.gltf.gate import CheckedGltf, check_gltf, read_gltf
 
-__all__ = ["CheckedScene", "check_scene", "media_names", "open_scene"]
+__all__ = ["CheckedScene", "animation_names", "check_scene", "media_names", "open_scene"]
 
 
 @dataclass(frozen=True)
@@ -53,9 +53,59 @@ def check_scene(document: SceneDocument, asset_root: Path) -> CheckedScene:
         except AssetRejected as exc:
             issues.append(SceneIssue(pointer, exc.code, exc.detail))
     media = _media(document, asset_root, issues)
+    issues.extend(_animation_issues(document, models))
     if issues:
         raise SceneInvalid(issues)
     return CheckedScene(document=document, models=models, asset_root=asset_root, media=media)
+
+
+def animation_names(model: CheckedGltf) -> tuple[str, ...]:
+    """``model``'s animations in glTF order, named as the runtime names them (``anim<i>``
+    when unnamed)."""
+    document = read_gltf(model.path.parent, model.path.name).document
+    animations = document.get("animations")
+    return tuple(
+        str(a.get("name", f"anim{i}")) if isinstance(a, dict) else f"anim{i}"
+        for i, a in enumerate(animations if isinstance(animations, list) else [])
+    )
+
+
+def _animation_issues(document: SceneDocument, models: dict[str, CheckedGltf]) -> list[SceneIssue]:
+    """UNKNOWN_ANIMATION where an exhibit or a tour step names an animation its model does
+    not have (or asks one of a model that has none)."""
+    wanted: list[tuple[str, str, str | None]] = []  # (pointer, exhibit id, name)
+    for e, exhibit in enumerate(document.exhibits):
+        if exhibit.animation:
+            wanted.append((f"/exhibits/{e}/animation", exhibit.id, exhibit.animation.name))
+    for t, tour in enumerate(document.tours):
+        for s, step in enumerate(tour.steps):
+            if step.play is not None:
+                play = step.play
+                wanted.append((f"/tours/{t}/steps/{s}/play", play.exhibit, play.animation))
+    assets = {e.id: e.asset for e in document.exhibits}
+    known: dict[str, tuple[str, ...]] = {}
+    issues = []
+    for pointer, exhibit_id, name in wanted:
+        asset = assets.get(exhibit_id)
+        if asset is None or asset not in models:
+            continue  # a dangling exhibit or a refused model is reported already
+        if asset not in known:
+            known[asset] = animation_names(models[asset])
+        names = known[asset]
+        if not names:
+            issues.append(
+                SceneIssue(pointer, "UNKNOWN_ANIMATION", f"the model {asset} has no animations")
+            )
+        elif name is not None and name not in names:
+            issues.append(
+                SceneIssue(
+                    pointer,
+                    "UNKNOWN_ANIMATION",
+                    f"the model {asset} has no animation {name!r}; it has "
+                    + ", ".join(repr(n) for n in names),
+                )
+            )
+    return issues
 
 
 def media_names(document: SceneDocument) -> dict[str, str]:

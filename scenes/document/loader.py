@@ -269,6 +269,14 @@ def _reference_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
                 yield SceneIssue(
                     f"{pointer}/exhibit", "DANGLING_REFERENCE", f"no exhibit has the id {target!r}"
                 )
+            play = step.get("play")
+            played = play.get("exhibit") if isinstance(play, dict) else None
+            if isinstance(played, str) and played not in known:
+                yield SceneIssue(
+                    f"{pointer}/play/exhibit",
+                    "DANGLING_REFERENCE",
+                    f"no exhibit has the id {played!r}",
+                )
             if "exhibit" not in step and "camera" not in step:
                 yield SceneIssue(
                     pointer,

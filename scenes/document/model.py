@@ -13,6 +13,7 @@ from typing import Any, Literal
 from museion.scenes.document.schema import CURRENT_VERSION, FORMAT
 
 __all__ = [
+    "Animation",
     "Exhibit",
     "Hotspot",
     "Light",
@@ -23,6 +24,7 @@ __all__ = [
     "StageScreen",
     "Text",
     "Tour",
+    "TourPlay",
     "TourStep",
     "Transform",
     "from_data",
@@ -68,6 +70,15 @@ class Hotspot:
 
 
 @dataclass(frozen=True)
+class Animation:
+    """Which of its model's animations an exhibit plays (``name`` None: the first)."""
+
+    name: str | None = None
+    loop: bool = True
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
 class Exhibit:
     id: str
     asset: str
@@ -78,6 +89,8 @@ class Exhibit:
     parent: str | None = None
     anchor: str | None = None
     hotspots: tuple[Hotspot, ...] = ()
+    animation: Animation | Literal[False] | None = None
+    """None (absent): its model's first animation, looping; False: none plays."""
 
 
 @dataclass(frozen=True)
@@ -97,12 +110,23 @@ class Pose:
 
 
 @dataclass(frozen=True)
+class TourPlay:
+    """An animation a tour step starts on ``exhibit`` (``animation`` None: its first)."""
+
+    exhibit: str
+    animation: str | None = None
+    loop: bool = True
+    speed: float = 1.0
+
+
+@dataclass(frozen=True)
 class TourStep:
     narration: Text
     exhibit: str | None = None
     camera: Pose | None = None
     audio: str | Text | None = None
     dwell: float = 8.0
+    play: TourPlay | None = None
 
 
 @dataclass(frozen=True)
@@ -202,6 +226,26 @@ def _exhibit(data: dict[str, Any]) -> Exhibit:
             )
             for h in data.get("hotspots", [])
         ),
+        animation=_animation(data.get("animation")),
+    )
+
+
+def _animation(value: Any) -> Animation | Literal[False] | None:
+    if value is None:
+        return None
+    if value is False:
+        return False
+    return Animation(value.get("name"), bool(value.get("loop", True)), float(value.get("speed", 1)))
+
+
+def _play(value: Any) -> TourPlay | None:
+    if value is None:
+        return None
+    return TourPlay(
+        value["exhibit"],
+        value.get("animation"),
+        bool(value.get("loop", True)),
+        float(value.get("speed", 1)),
     )
 
 
@@ -215,6 +259,7 @@ def _step(data: dict[str, Any]) -> TourStep:
         else Pose(_vec(camera["position"]), _vec(camera["target"]), float(camera.get("fov", 45.0))),
         audio=dict(data["audio"]) if isinstance(data.get("audio"), dict) else data.get("audio"),
         dwell=float(data.get("dwell", 8.0)),
+        play=_play(data.get("play")),
     )
 
 

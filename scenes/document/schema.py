@@ -75,6 +75,30 @@ _HOTSPOT = _object(
     ["id", "position", "title"],
     {"id": _ID, "position": _VEC3, "title": _TEXT, "text": _TEXT, "image": _PATH},
 )
+_ANIMATION_NAME = {"type": "string", "minLength": 1, "maxLength": 256}
+_SPEED = {"type": "number", "exclusiveMinimum": 0, "maximum": 10}
+_ANIMATION = {
+    "description": "The model's animation to play: false for none; absent, its first, "
+    "looping.  ``name`` defaults to the first, ``loop`` to true, ``speed`` (times its own "
+    "rate) to 1.",
+    "anyOf": [
+        {"const": False},
+        _object([], {"name": _ANIMATION_NAME, "loop": {"type": "boolean"}, "speed": _SPEED}),
+    ],
+}
+_PLAY = {
+    **_object(
+        ["exhibit"],
+        {
+            "exhibit": _ID,
+            "animation": _ANIMATION_NAME,
+            "loop": {"type": "boolean"},
+            "speed": _SPEED,
+        },
+    ),
+    "description": "An animation a tour step starts when it is reached (default the "
+    "exhibit's first, looping, at its own rate).",
+}
 _EXHIBIT = _object(
     ["id", "asset", "metadata"],
     {
@@ -94,6 +118,7 @@ _EXHIBIT = _object(
         },
         "metadata": _METADATA,
         "hotspots": _list(_HOTSPOT, 64),
+        "animation": _ANIMATION,
     },
 )
 _LIGHT = _object(
@@ -131,6 +156,7 @@ _STEP = _object(
             ],
         },
         "dwell": {"type": "number", "minimum": 0, "maximum": 3600},
+        "play": _PLAY,
     },
 )
 _TOUR = _object(
