@@ -13,21 +13,18 @@ from __future__ import annotations
 
 import logging
 import math
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from museion.runtime.animation import Animator
 from museion.runtime.camera import OrbitLimits, ViewState
-from museion.runtime.environment import Environment, environment_for
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.graphics import Graphics, make_shader
 from museion.runtime.labels import exhibition_info, label
 from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
-from museion.runtime.loading import PROXY_TAG, convert_models, load_model
-from museion.runtime.loading.cache import cache_key
+from museion.runtime.loading import convert_models, load_model
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
@@ -63,10 +60,6 @@ class RenderEngine:
     """
 
     load_errors: tuple[AssetLoadFailed, ...] = ()
-    pending_detail = 0
-    """Heavy models shown as their proxy while they are read whole (:attr:`detail`)."""
-    environment: Environment | None = None
-    """The venue's image-based light, when ``settings.ibl`` (None otherwise)."""
     scene_version = 0
     """Bumped by whatever changes the scene graph in place (:mod:`museion.runtime.editing`):
     a view whose camera did not move renders anew when it differs from what it last drew."""
@@ -143,15 +136,13 @@ class RenderEngine:
         if self.settings.shading == "lean":
             lights = self.document.lights if self.document is not None else ()
             self.lights = budget = set_light_inputs(self.root, venue, lights, self.settings)
-            ibl = ("IBL",) if self._bind_environment(scene, venue, exhibits) else ()
             shaders = (
-                make_shader("lean_pbr", *budget.defines(moving=False), *ibl),
-                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING", *ibl),
+                make_shader("lean_pbr", *budget.defines(moving=False)),
+                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING"),
             )
             self.root.set_shader(shaders[0])
         lighter_shader = shaders is not None and not self.settings.moving_normal_maps
-        self._moving_shaders = shaders if lighter_shader else None
-        self.moving = MovingDetail(self.root, self.settings, self._moving_shaders)
+        self.moving = MovingDetail(self.root, self.settings, shaders if lighter_shader else None)
         self.screens: dict[str, ScreenSurface] = {}
         if self.document is not None and self.document.stage_screens:
             self.screens = build_screens(
@@ -206,26 +197,6 @@ class RenderEngine:
             if not self.walk_map.is_free(spawn.position[0], spawn.position[2]):
                 logger.warning("the spawn point is not on free floor; walkers start nearby")
 
-    def _bind_environment(
-        self, scene: CheckedScene | Showcase, venue: Any, exhibits: dict[str, Any]
-    ) -> bool:
-        """Capture (or read back) the venue's image-based light and bind it, when
-        ``settings.ibl``: the capture draws with the lean shader as it is without IBL."""
-        if not self.settings.ibl or self.lights is None:
-            return False
-        model = scene.venue if isinstance(scene, Showcase) else scene.model(scene.document.venue)
-        try:
-            venue_key: str | None = cache_key(model)
-        except OSError:
-            venue_key = None
-        lights = repr(self.document.lights) if self.document is not None else ""
-        self.root.set_shader(make_shader("lean_pbr", *self.lights.defines(moving=False)))
-        started = time.perf_counter()
-        self.environment = environment_for(self, venue, list(exhibits.values()), venue_key, lights)
-        logger.info("venue environment ready in %.2f s", time.perf_counter() - started)
-        self.environment.bind(self.root)
-        return True
-
     def play_animation(self, play: TourPlay) -> None:
         """Start what a tour step asks (from any thread); raises :class:`RenderError`
         ``NO_SUCH_ANIMATION`` or ``BAD_ANIMATION_SPEED``."""
@@ -251,36 +222,8 @@ class RenderEngine:
         converted = self._converted.get(model.path)
         if isinstance(converted, AssetLoadFailed):
             raise converted
-        node = load_model(model, self.settings, converted, arrived=self._whole_arrived(model))
-        if node.has_tag(PROXY_TAG):
-            self.pending_detail += 1
+        node = load_model(model, self.settings, converted)
         return prepare_model(node, model) if self.settings.shading == "lean" else node
-
-    @property
-    def detail(self) -> str:
-        """``"proxy"`` while a heavy model is shown as its proxy, else ``"full"``."""
-        return "proxy" if self.pending_detail else "full"
-
-    def _whole_arrived(self, model: CheckedGltf) -> Callable[[Any, Callable[[], None]], None]:
-        """What to do with ``model`` read whole while its proxy is shown: prepare it (on
-        the reading thread), swap it in on the render thread, have every view draw anew."""
-
-        def arrived(whole: Any, swap: Callable[[], None]) -> None:
-            if self.settings.shading == "lean":
-                prepare_model(whole, model)
-
-            def swapped() -> None:
-                if self._closed:
-                    return
-                swap()
-                self.moving = MovingDetail(self.root, self.settings, self._moving_shaders)
-                self.pending_detail -= 1
-                self.scene_version += 1
-                logger.info("%s: whole model shown", model.name)
-
-            self._call(swapped)
-
-        return arrived
 
     def exhibits_changed(self) -> None:
         """Derive again, in place, what depends on where the exhibit nodes are: hotspots in
