@@ -13,18 +13,21 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from museion.runtime.animation import Animator
 from museion.runtime.camera import OrbitLimits, ViewState
+from museion.runtime.environment import Environment, environment_for
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
 from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.graphics import Graphics, make_shader
 from museion.runtime.labels import exhibition_info, label
 from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
 from museion.runtime.loading import convert_models, load_model
+from museion.runtime.loading.cache import cache_key
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
@@ -60,6 +63,8 @@ class RenderEngine:
     """
 
     load_errors: tuple[AssetLoadFailed, ...] = ()
+    environment: Environment | None = None
+    """The venue's image-based light, when ``settings.ibl`` (None otherwise)."""
     scene_version = 0
     """Bumped by whatever changes the scene graph in place (:mod:`museion.runtime.editing`):
     a view whose camera did not move renders anew when it differs from what it last drew."""
@@ -136,9 +141,10 @@ class RenderEngine:
         if self.settings.shading == "lean":
             lights = self.document.lights if self.document is not None else ()
             self.lights = budget = set_light_inputs(self.root, venue, lights, self.settings)
+            ibl = ("IBL",) if self._bind_environment(scene, venue, exhibits) else ()
             shaders = (
-                make_shader("lean_pbr", *budget.defines(moving=False)),
-                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING"),
+                make_shader("lean_pbr", *budget.defines(moving=False), *ibl),
+                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING", *ibl),
             )
             self.root.set_shader(shaders[0])
         lighter_shader = shaders is not None and not self.settings.moving_normal_maps
@@ -196,6 +202,26 @@ class RenderEngine:
                 raise RenderError(f"walking: {exc}", code="WALK_AREA_TOO_LARGE") from exc
             if not self.walk_map.is_free(spawn.position[0], spawn.position[2]):
                 logger.warning("the spawn point is not on free floor; walkers start nearby")
+
+    def _bind_environment(
+        self, scene: CheckedScene | Showcase, venue: Any, exhibits: dict[str, Any]
+    ) -> bool:
+        """Capture (or read back) the venue's image-based light and bind it, when
+        ``settings.ibl``: the capture draws with the lean shader as it is without IBL."""
+        if not self.settings.ibl or self.lights is None:
+            return False
+        model = scene.venue if isinstance(scene, Showcase) else scene.model(scene.document.venue)
+        try:
+            venue_key: str | None = cache_key(model)
+        except OSError:
+            venue_key = None
+        lights = repr(self.document.lights) if self.document is not None else ""
+        self.root.set_shader(make_shader("lean_pbr", *self.lights.defines(moving=False)))
+        started = time.perf_counter()
+        self.environment = environment_for(self, venue, list(exhibits.values()), venue_key, lights)
+        logger.info("venue environment ready in %.2f s", time.perf_counter() - started)
+        self.environment.bind(self.root)
+        return True
 
     def play_animation(self, play: TourPlay) -> None:
         """Start what a tour step asks (from any thread); raises :class:`RenderError`

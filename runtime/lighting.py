@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from museion.runtime.materials import DEFAULT_INPUTS, material_inputs, set_material_inputs
 from museion.runtime.scene_builder import to_panda
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.document.model import Light
@@ -239,7 +240,7 @@ def set_light_inputs(
     lights go to the budget.  A second directional light is not rendered (logged).  Call
     on the render thread, after every model is under ``root``.
     """
-    from panda3d.core import LVecBase3f
+    from panda3d.core import LVecBase2f, LVecBase3f
 
     s = settings
     k = s.key_light_intensity
@@ -265,40 +266,10 @@ def set_light_inputs(
     root.set_shader_input("sky_color", LVecBase3f(*(c * ambient for c in s.sky_color)))
     root.set_shader_input("ground_color", LVecBase3f(*(c * ambient for c in s.ground_color)))
     root.set_shader_input("exposure", s.exposure)
-    root.set_shader_input("occlusion_strength", 0.0)
+    for name, value in DEFAULT_INPUTS.items():
+        root.set_shader_input(name, value)
+    root.set_shader_input("clearcoat", LVecBase2f(0.0, 0.0))
     return LightBudget(root, gather_lights(root, lights, settings), s.max_lights)
-
-
-def _packed_occlusion(document: dict[str, Any], name: str) -> dict[str, float]:
-    """Occlusion strength by material name, for the materials whose ``occlusionTexture``
-    is their metallic-roughness texture (glTF's packed ORM: occlusion in R); materials with
-    an occlusion texture of its own are logged (panda3d-gltf drops that texture)."""
-    found: dict[str, float] = {}
-    textures = document.get("textures", [])
-
-    def image(info: dict[str, Any] | None) -> Any:
-        if not isinstance(info, dict) or not 0 <= info.get("index", -1) < len(textures):
-            return None
-        return (textures[info["index"]].get("source"), info.get("texCoord", 0))
-
-    separate = 0
-    for m, material in enumerate(document.get("materials", [])):
-        occlusion = material.get("occlusionTexture")
-        if occlusion is None:
-            continue
-        rough = (material.get("pbrMetallicRoughness") or {}).get("metallicRoughnessTexture")
-        if image(occlusion) is not None and image(occlusion) == image(rough):
-            found[material.get("name", f"mat{m}")] = float(occlusion.get("strength", 1.0))
-        else:
-            separate += 1
-    if separate:
-        logger.warning(
-            "%s: %d materials have an occlusion map apart from their metallic-roughness "
-            "texture; it is not shown (pack it into that texture's red channel)",
-            name,
-            separate,
-        )
-    return found
 
 
 def _colourless_lights(document: dict[str, Any], node: Any) -> None:
@@ -325,33 +296,13 @@ def _colourless_lights(document: dict[str, Any], node: Any) -> None:
 
 def prepare_model(node: Any, model: CheckedGltf) -> Any:
     """What the lean shader needs of a loaded model that panda3d-gltf leaves out: its
-    occlusion maps, and the intensity of its lights given without a colour.  Returns
-    ``node``.
+    packed occlusion maps and ``KHR_materials_*`` factors (:mod:`museion.runtime.materials`),
+    and the intensity of its lights given without a colour.  Returns ``node``.
 
-    panda3d-gltf keeps no occlusion texture, but a packed one arrives as the
-    metallic-roughness texture (the Selector stage) whose red channel the shader reads
-    when ``occlusion_strength`` is set: here, on each geom of such a material.  (It reads
-    the glTF's JSON once more, on the render thread: a model cache entry that kept what it
-    needs would spare that.)
+    (It reads the glTF's JSON once more, on the render thread: a model cache entry that
+    kept what it needs would spare that.)
     """
-    from panda3d.core import MaterialAttrib, ShaderAttrib, ShaderInput
-
     document = read_gltf(model.path.parent, model.path.name).document
     _colourless_lights(document, node)
-    strengths = _packed_occlusion(document, model.name)
-    if not strengths:
-        return node
-    for path in node.find_all_matches("**/+GeomNode"):
-        geoms = path.node()
-        for i in range(geoms.get_num_geoms()):
-            state = geoms.get_geom_state(i)
-            material = state.get_attrib(MaterialAttrib)
-            if material is None or material.get_material() is None:
-                continue
-            strength = strengths.get(material.get_material().get_name())
-            if strength is None:
-                continue
-            attrib = state.get_attrib(ShaderAttrib) or ShaderAttrib.make()
-            attrib = attrib.set_shader_input(ShaderInput("occlusion_strength", strength))
-            geoms.set_geom_state(i, state.set_attrib(attrib))
+    set_material_inputs(node, material_inputs(document, model.name))
     return node

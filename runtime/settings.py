@@ -39,7 +39,9 @@ class RuntimeSettings:
 
     The lean shader draws up to ``max_lights`` point and spot lights per view (0 to 8):
     the strongest where the view looks, when the scene has more; a moving preview draws
-    the first two of them.  Each costs about a key light's shading per pixel.
+    the first two of them.  Each costs about a key light's shading per pixel.  With
+    ``ibl`` (the default) indirect light comes from the venue itself, captured once at load
+    (:mod:`museion.runtime.environment`), instead of the sky-and-ground hemisphere.
 
     Heavy models (issue 19): the worker halves a texture until neither side passes
     ``max_texture_size`` (2048: a server frame is at most 1080p, where a relic filling the
@@ -83,6 +85,7 @@ class RuntimeSettings:
     stage_screen_pixels: int = 640
     stereo_margin: float = 0.1
     max_lights: int = 4
+    ibl: bool = True
     max_texture_size: int = 2048
     moving_max_triangles: int = 80_000
     max_model_mib: int = 1024

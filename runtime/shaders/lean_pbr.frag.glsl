@@ -10,6 +10,11 @@
 // at half speed even when it loops zero times, so a scene without point lights compiles
 // with LIGHTS 0 and draws exactly as before they existed.  Output is display sRGB with
 // red and blue swapped, so the BGRA read-back holds R, G, B in memory order.
+// With IBL the hemisphere gives way to the venue's environment (runtime/environment.py):
+// diffuse from nine spherical-harmonic coefficients, specular from a prefiltered cube map
+// at the roughness's mip level times Karis' analytic split-sum (no lookup texture).
+// Materials (docs/materials.md): emissive strength multiplies emission; a clearcoat adds
+// a second, environment-only specular lobe; transmission lowers alpha (no refraction).
 
 uniform struct p3d_MaterialParameters {
     vec4 baseColor;
@@ -32,6 +37,15 @@ uniform vec4 light_position[LIGHT_SLOTS];  // w: range (0: unlimited); xyz: see 
 uniform vec4 light_color[LIGHT_SLOTS];   // linear, house units at 1 m; w: cone offset
 uniform vec4 light_spot[LIGHT_SLOTS];    // w: cone scale (0: a point light)
 uniform float occlusion_strength;       // glTF's occlusion strength; 0: no map (R of Selector)
+uniform float emissive_strength;        // KHR_materials_emissive_strength (1: none)
+uniform vec2 clearcoat;                 // KHR_materials_clearcoat: factor, roughness
+uniform float transmission;             // KHR_materials_transmission factor
+#ifdef IBL
+uniform samplerCube environment_map;    // world directions (Z up), roughness by mip level
+uniform vec3 environment_sh[9];         // irradiance / pi, world directions
+uniform float environment_lod;          // the roughest level
+uniform mat4 p3d_ViewMatrixInverse;
+#endif
 
 in vec3 v_position;
 in vec3 v_normal;
@@ -85,6 +99,16 @@ vec3 direct(vec3 n, vec3 v, vec3 l, vec3 radiance, vec3 diffuse, vec3 f0, float 
     return n_l * radiance * (diffuse / PI * (1.0 - fresnel) + fresnel * distribution * visibility);
 }
 
+// What the surroundings reflect along ``r`` (view space) at ``roughness``.
+vec3 environment_specular(vec3 r, float roughness) {
+#ifdef IBL
+    return textureLod(environment_map, mat3(p3d_ViewMatrixInverse) * r, roughness * environment_lod).rgb;
+#else
+    float r_up = dot(r, v_up_direction) * 0.5 + 0.5;
+    return mix(ground_color, sky_color, mix(r_up, 0.5, roughness));
+#endif
+}
+
 void main() {
     vec4 base = p3d_Material.baseColor * v_color * p3d_ColorScale * texture(p3d_TextureModulate, v_uv);
     vec4 mr = texture(p3d_TextureSelector, v_uv);
@@ -122,23 +146,51 @@ void main() {
     }
 #endif
 
-    // Indirect light: a hemisphere from sky_color above to ground_color below (an image
-    // based light would replace these two terms), darkened by the occlusion map only.
+    vec3 r = reflect(-v, n);
+    float occlusion = 1.0 + occlusion_strength * (mr.r - 1.0);
+#ifdef IBL
+    // Indirect light from the venue: SH9 irradiance for diffuse, the prefiltered map
+    // times Karis' EnvBRDFApprox (F0 * A + B) for specular; occlusion darkens both.
+    vec3 w = mat3(p3d_ViewMatrixInverse) * n;
+    vec3 irradiance = environment_sh[0]
+        + environment_sh[1] * w.y + environment_sh[2] * w.z + environment_sh[3] * w.x
+        + environment_sh[4] * (w.x * w.y) + environment_sh[5] * (w.y * w.z)
+        + environment_sh[6] * (3.0 * w.z * w.z - 1.0) + environment_sh[7] * (w.x * w.z)
+        + environment_sh[8] * (w.x * w.x - w.y * w.y);
+    vec4 k = roughness * vec4(-1.0, -0.0275, -0.572, 0.022) + vec4(1.0, 0.0425, 1.04, -0.04);
+    float a004 = min(k.x * k.x, exp2(-9.28 * n_v)) * k.x + k.y;
+    vec2 ab = vec2(-1.04, 1.04) * a004 + k.zw;
+    vec3 specular = environment_specular(r, roughness) * (f0 * ab.x + ab.y);
+    color += occlusion * (diffuse * max(irradiance, vec3(0.0)) + specular);
+#else
+    // Indirect light: a hemisphere from sky_color above to ground_color below, darkened
+    // by the occlusion map only.
     float up = dot(n, v_up_direction) * 0.5 + 0.5;
     vec3 ambient = mix(ground_color, sky_color, up);
-    vec3 r = reflect(-v, n);
-    float r_up = dot(r, v_up_direction) * 0.5 + 0.5;
-    vec3 environment = mix(ground_color, sky_color, mix(r_up, 0.5, roughness));
     vec3 ambient_fresnel = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - n_v, 5.0);
-    float occlusion = 1.0 + occlusion_strength * (mr.r - 1.0);
-    color += occlusion * (diffuse * ambient + environment * ambient_fresnel * (1.0 - 0.6 * roughness));
+    color += occlusion * (diffuse * ambient + environment_specular(r, roughness) * ambient_fresnel * (1.0 - 0.6 * roughness));
+#endif
+    if (clearcoat.x > 0.0) {
+        // A clear varnish over everything: Schlick at F0 0.04 (IOR 1.5) on the geometric
+        // reflection, which takes its share of what lies below (uniform branch).
+        float cc_fresnel = clearcoat.x * (0.04 + 0.96 * pow(1.0 - n_v, 5.0));
+        color = color * (1.0 - cc_fresnel)
+            + occlusion * cc_fresnel * environment_specular(r, max(clearcoat.y, 0.04));
+    }
     if (any(greaterThan(p3d_Material.emission.rgb, vec3(0.0)))) {
         // Uniform branch: only emissive materials pay for the fourth sample.
-        color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
+        color += emissive_strength * p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
+    }
+    float opacity = base.a;
+    if (transmission > 0.0) {
+        // Transmission as see-through: what is behind shows in proportion to the light
+        // not reflected (Schlick on the view angle); no refraction, no tint.
+        float fresnel = 0.04 + 0.96 * pow(1.0 - n_v, 5.0);
+        opacity *= 1.0 - transmission * (1.0 - fresnel);
     }
 
     color *= exposure;
     color = max(vec3(0.0), color - 0.004);
     color = (color * (6.2 * color + 0.5)) / (color * (6.2 * color + 1.7) + 0.06);
-    o_color = vec4(color.bgr, base.a);
+    o_color = vec4(color.bgr, opacity);
 }

@@ -1,0 +1,116 @@
+"""What the lean shader reads of a glTF material that panda3d-gltf drops: a packed
+occlusion map's strength and the ``KHR_materials_*`` factors it renders or approximates
+(emissive strength, clearcoat, transmission: see docs/materials.md), as per-geom shader
+inputs matched by material name."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+__all__ = ["DEFAULT_INPUTS", "material_inputs", "set_material_inputs"]
+
+logger = logging.getLogger(__name__)
+
+Inputs = dict[str, tuple[float, ...]]
+
+DEFAULT_INPUTS: dict[str, Any] = {
+    "occlusion_strength": 0.0,
+    "emissive_strength": 1.0,
+    "transmission": 0.0,
+}
+"""The scene root's values (a material without the map or extension); ``clearcoat``
+(factor, roughness) is set apart, being a vec2."""
+
+
+def _packed_occlusion(document: dict[str, Any], material: dict[str, Any]) -> float | None:
+    """The occlusion strength of a material whose ``occlusionTexture`` is its
+    metallic-roughness texture (glTF's packed ORM: occlusion in R), which panda3d-gltf
+    hands the shader as the Selector stage; None otherwise."""
+    textures = document.get("textures", [])
+
+    def image(info: Any) -> Any:
+        if not isinstance(info, dict) or not 0 <= info.get("index", -1) < len(textures):
+            return None
+        return (textures[info["index"]].get("source"), info.get("texCoord", 0))
+
+    occlusion = material.get("occlusionTexture")
+    if occlusion is None:
+        return None
+    rough = (material.get("pbrMetallicRoughness") or {}).get("metallicRoughnessTexture")
+    if image(occlusion) is not None and image(occlusion) == image(rough):
+        return float(occlusion.get("strength", 1.0))
+    return None
+
+
+def material_inputs(document: dict[str, Any], name: str) -> dict[str, Inputs]:
+    """Shader inputs by material name for the materials that need any: packed occlusion,
+    ``KHR_materials_emissive_strength``, ``_clearcoat`` (factor and roughness; its
+    textures are ignored) and ``_transmission`` (factor; its texture is ignored)."""
+    found: dict[str, Inputs] = {}
+    separate = 0
+    for m, material in enumerate(document.get("materials", [])):
+        if not isinstance(material, dict):
+            continue
+        inputs: Inputs = {}
+        occlusion = _packed_occlusion(document, material)
+        if occlusion is not None:
+            inputs["occlusion_strength"] = (occlusion,)
+        elif material.get("occlusionTexture") is not None:
+            separate += 1
+        extensions = material.get("extensions") or {}
+        strength = (extensions.get("KHR_materials_emissive_strength") or {}).get("emissiveStrength")
+        if strength is not None:
+            inputs["emissive_strength"] = (float(strength),)
+        coat = extensions.get("KHR_materials_clearcoat")
+        if isinstance(coat, dict) and float(coat.get("clearcoatFactor", 0.0)) > 0:
+            inputs["clearcoat"] = (
+                float(coat.get("clearcoatFactor", 0.0)),
+                float(coat.get("clearcoatRoughnessFactor", 0.0)),
+            )
+        see_through = extensions.get("KHR_materials_transmission")
+        if isinstance(see_through, dict) and float(see_through.get("transmissionFactor", 0)) > 0:
+            inputs["transmission"] = (float(see_through["transmissionFactor"]),)
+        if inputs:
+            found[material.get("name", f"mat{m}")] = inputs
+    if separate:
+        logger.warning(
+            "%s: %d materials have an occlusion map apart from their metallic-roughness "
+            "texture; it is not shown (pack it into that texture's red channel)",
+            name,
+            separate,
+        )
+    return found
+
+
+def set_material_inputs(node: Any, inputs: dict[str, Inputs]) -> None:
+    """Set ``inputs`` on each geom of ``node`` whose material they name; a transmissive
+    one is also alpha-blended (Panda3D then draws it after the opaque, back to front)."""
+    if not inputs:
+        return
+    from panda3d.core import (
+        LVecBase2f,
+        MaterialAttrib,
+        ShaderAttrib,
+        ShaderInput,
+        TransparencyAttrib,
+    )
+
+    for path in node.find_all_matches("**/+GeomNode"):
+        geoms = path.node()
+        for i in range(geoms.get_num_geoms()):
+            state = geoms.get_geom_state(i)
+            material = state.get_attrib(MaterialAttrib)
+            if material is None or material.get_material() is None:
+                continue
+            wanted = inputs.get(material.get_material().get_name())
+            if wanted is None:
+                continue
+            attrib = state.get_attrib(ShaderAttrib) or ShaderAttrib.make()
+            for key, value in wanted.items():
+                shader_value: Any = LVecBase2f(*value) if len(value) == 2 else value[0]
+                attrib = attrib.set_shader_input(ShaderInput(key, shader_value))
+            state = state.set_attrib(attrib)
+            if "transmission" in wanted:
+                state = state.set_attrib(TransparencyAttrib.make(TransparencyAttrib.M_alpha))
+            geoms.set_geom_state(i, state)
