@@ -5,7 +5,7 @@ that fans out exponentially) and trusts counts; these checks run on the parsed J
 no recursion, so a hostile file is refused in milliseconds.  Codes follow the Khronos
 glTF validator where they overlap (``NODE_LOOP``, ``NODE_PARENT_OVERRIDE``,
 ``SCENE_NON_ROOT_NODE``, ``UNRESOLVED_REFERENCE``); ``JSON_TOO_DEEP``, ``COUNT_TOO_LARGE``
-and ``NODE_TOO_DEEP`` are ours.
+``NODE_TOO_DEEP``, ``SKIN_TOO_MANY_JOINTS`` and ``ANIMATION_TOO_LONG`` are ours.
 """
 
 from __future__ import annotations
@@ -36,6 +36,9 @@ class StructureLimits:
     max_node_depth: int = 512
     max_joints: int = 128
     """Joints one skin may have: what the renderer skins on the GPU in one pass."""
+    max_animation_seconds: int = 600
+    """The latest keyframe an animation may have: a clip that runs for hours is a broken
+    export (or a hostile one), and a loop that long never shows its end."""
 
     def __post_init__(self) -> None:
         check_caps(self)
@@ -79,7 +82,34 @@ def _check_counts(document: dict[str, Any], report: Reporter, limits: StructureL
                 f"{len(joints)} joints, over the {limits.max_joints} the renderer skins",
             )
             ok = False
+    _check_durations(document, report, limits)
     return ok
+
+
+def _check_durations(document: dict[str, Any], report: Reporter, limits: StructureLimits) -> None:
+    """ANIMATION_TOO_LONG for a sampler whose last keyframe is past the cap, read from its
+    input accessor's ``max`` (required there by the rules, and checked against the data by
+    the accessor checks)."""
+    accessors = _list(document, "accessors")
+    for a, animation in enumerate(_list(document, "animations")):
+        samplers = animation.get("samplers") if isinstance(animation, dict) else None
+        for s, sampler in enumerate(samplers if isinstance(samplers, list) else []):
+            index = sampler.get("input") if isinstance(sampler, dict) else None
+            if isinstance(index, bool) or not isinstance(index, int):
+                continue
+            accessor = accessors[index] if 0 <= index < len(accessors) else None
+            latest = accessor.get("max") if isinstance(accessor, dict) else None
+            if not isinstance(latest, list) or not latest:
+                continue
+            last = latest[0]
+            numeric = isinstance(last, int | float) and not isinstance(last, bool)
+            if numeric and last > limits.max_animation_seconds:
+                report.error(
+                    "ANIMATION_TOO_LONG",
+                    f"/animations/{a}/samplers/{s}/input",
+                    f"a keyframe at {last:g} s, later than the "
+                    f"{limits.max_animation_seconds} s an animation may run",
+                )
 
 
 def _children(nodes: list[Any], report: Reporter) -> list[list[int]]:
