@@ -1,7 +1,7 @@
 """What the lean shader reads of a glTF material that panda3d-gltf drops: a packed
-occlusion map's strength and the ``KHR_materials_*`` factors it renders or approximates
-(emissive strength, clearcoat, transmission: see docs/materials.md), as per-geom shader
-inputs matched by material name."""
+occlusion map's strength and the ``KHR_materials_*`` factors it approximates (clearcoat,
+transmission: see docs/materials.md), as per-geom shader inputs matched by material name.
+(Emissive strength needs nothing here: the gate folds it into the emissive factor.)"""
 
 from __future__ import annotations
 
@@ -16,7 +16,6 @@ Inputs = dict[str, tuple[float, ...]]
 
 DEFAULT_INPUTS: dict[str, Any] = {
     "occlusion_strength": 0.0,
-    "emissive_strength": 1.0,
     "transmission": 0.0,
 }
 """The scene root's values (a material without the map or extension); ``clearcoat``
@@ -45,8 +44,8 @@ def _packed_occlusion(document: dict[str, Any], material: dict[str, Any]) -> flo
 
 def material_inputs(document: dict[str, Any], name: str) -> dict[str, Inputs]:
     """Shader inputs by material name for the materials that need any: packed occlusion,
-    ``KHR_materials_emissive_strength``, ``_clearcoat`` (factor and roughness; its
-    textures are ignored) and ``_transmission`` (factor; its texture is ignored)."""
+    ``KHR_materials_clearcoat`` (factor and roughness; its textures are ignored) and
+    ``KHR_materials_transmission`` (factor; its texture is ignored)."""
     found: dict[str, Inputs] = {}
     separate = 0
     for m, material in enumerate(document.get("materials", [])):
@@ -59,9 +58,6 @@ def material_inputs(document: dict[str, Any], name: str) -> dict[str, Inputs]:
         elif material.get("occlusionTexture") is not None:
             separate += 1
         extensions = material.get("extensions") or {}
-        strength = (extensions.get("KHR_materials_emissive_strength") or {}).get("emissiveStrength")
-        if strength is not None:
-            inputs["emissive_strength"] = (float(strength),)
         coat = extensions.get("KHR_materials_clearcoat")
         if isinstance(coat, dict) and float(coat.get("clearcoatFactor", 0.0)) > 0:
             inputs["clearcoat"] = (

@@ -13,8 +13,9 @@
 // With IBL the hemisphere gives way to the venue's environment (runtime/environment.py):
 // diffuse from nine spherical-harmonic coefficients, specular from a prefiltered cube map
 // at the roughness's mip level times Karis' analytic split-sum (no lookup texture).
-// Materials (docs/materials.md): emissive strength multiplies emission; a clearcoat adds
-// a second, environment-only specular lobe; transmission lowers alpha (no refraction).
+// Materials (docs/materials.md): a clearcoat adds a second, environment-only specular
+// lobe; transmission lowers alpha (no refraction); emissive strength arrives folded into
+// the emission by the gate.
 
 uniform struct p3d_MaterialParameters {
     vec4 baseColor;
@@ -37,7 +38,6 @@ uniform vec4 light_position[LIGHT_SLOTS];  // w: range (0: unlimited); xyz: see 
 uniform vec4 light_color[LIGHT_SLOTS];   // linear, house units at 1 m; w: cone offset
 uniform vec4 light_spot[LIGHT_SLOTS];    // w: cone scale (0: a point light)
 uniform float occlusion_strength;       // glTF's occlusion strength; 0: no map (R of Selector)
-uniform float emissive_strength;        // KHR_materials_emissive_strength (1: none)
 uniform vec2 clearcoat;                 // KHR_materials_clearcoat: factor, roughness
 uniform float transmission;             // KHR_materials_transmission factor
 #ifdef IBL
@@ -179,7 +179,7 @@ void main() {
     }
     if (any(greaterThan(p3d_Material.emission.rgb, vec3(0.0)))) {
         // Uniform branch: only emissive materials pay for the fourth sample.
-        color += emissive_strength * p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
+        color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
     }
     float opacity = base.a;
     if (transmission > 0.0) {
