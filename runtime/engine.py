@@ -26,7 +26,7 @@ from museion.runtime.frame_source import Frame, FrameSource, RenderView
 from museion.runtime.graphics import Graphics, make_shader
 from museion.runtime.labels import exhibition_info, label
 from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
-from museion.runtime.loading import convert_models, load_model
+from museion.runtime.loading import PROXY_TAG, convert_models, load_model
 from museion.runtime.loading.cache import cache_key
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
@@ -63,6 +63,8 @@ class RenderEngine:
     """
 
     load_errors: tuple[AssetLoadFailed, ...] = ()
+    pending_detail = 0
+    """Heavy models shown as their proxy while they are read whole (:attr:`detail`)."""
     environment: Environment | None = None
     """The venue's image-based light, when ``settings.ibl`` (None otherwise)."""
     scene_version = 0
@@ -148,7 +150,8 @@ class RenderEngine:
             )
             self.root.set_shader(shaders[0])
         lighter_shader = shaders is not None and not self.settings.moving_normal_maps
-        self.moving = MovingDetail(self.root, self.settings, shaders if lighter_shader else None)
+        self._moving_shaders = shaders if lighter_shader else None
+        self.moving = MovingDetail(self.root, self.settings, self._moving_shaders)
         self.screens: dict[str, ScreenSurface] = {}
         if self.document is not None and self.document.stage_screens:
             self.screens = build_screens(
@@ -248,8 +251,36 @@ class RenderEngine:
         converted = self._converted.get(model.path)
         if isinstance(converted, AssetLoadFailed):
             raise converted
-        node = load_model(model, self.settings, converted)
+        node = load_model(model, self.settings, converted, arrived=self._whole_arrived(model))
+        if node.has_tag(PROXY_TAG):
+            self.pending_detail += 1
         return prepare_model(node, model) if self.settings.shading == "lean" else node
+
+    @property
+    def detail(self) -> str:
+        """``"proxy"`` while a heavy model is shown as its proxy, else ``"full"``."""
+        return "proxy" if self.pending_detail else "full"
+
+    def _whole_arrived(self, model: CheckedGltf) -> Callable[[Any, Callable[[], None]], None]:
+        """What to do with ``model`` read whole while its proxy is shown: prepare it (on
+        the reading thread), swap it in on the render thread, have every view draw anew."""
+
+        def arrived(whole: Any, swap: Callable[[], None]) -> None:
+            if self.settings.shading == "lean":
+                prepare_model(whole, model)
+
+            def swapped() -> None:
+                if self._closed:
+                    return
+                swap()
+                self.moving = MovingDetail(self.root, self.settings, self._moving_shaders)
+                self.pending_detail -= 1
+                self.scene_version += 1
+                logger.info("%s: whole model shown", model.name)
+
+            self._call(swapped)
+
+        return arrived
 
     def exhibits_changed(self) -> None:
         """Derive again, in place, what depends on where the exhibit nodes are: hotspots in

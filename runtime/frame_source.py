@@ -250,6 +250,9 @@ class FrameSource:
         self._moved_at = 0.0
         self._wanted: tuple[int, int] | None = None
         self.renders = 0
+        self.detail = "full"
+        """The engine's :attr:`~RenderEngine.detail` when the last frame was drawn: a heavy
+        model's proxy, or every model whole."""
         self.closed = False
 
     @property
@@ -357,6 +360,7 @@ class FrameSource:
     def _render(self, state: ViewState, preview: bool) -> None:
         self._shown = {key: s.version for key, s in self._engine.screens.items()}
         self._scene_version = self._engine.scene_version
+        self.detail = self._engine.detail
         self._animated = self._engine.animator.version
         self._view.aim(fitted(state, self._view.width, self._view.height))
         crowded = preview and self._engine.moving.crowded(self._view, time.monotonic())

@@ -3,9 +3,11 @@
 A preview lasts a few frames and is seen in motion at half size, where a 50k-triangle relic
 and a normal map cost most of a frame on llvmpipe and show little.  So each heavy mesh gets
 a simplified index list over its own vertices (meshoptimizer's collapse: every kept
-vertex, with its normal, UVs and tangent, stays exact), and the shader is compiled once
-more without normal mapping.  Both are swapped in for one preview render and swapped back
-after it, so a view at rest is drawn from exactly the scene graph it always was.
+vertex, with its normal, UVs and tangent, stays exact), made once when the model is
+converted and kept in the cached ``.bam`` (:func:`attach_lighter_meshes`), and the shader
+is compiled once more without normal mapping.  Both are swapped in for one preview render
+and swapped back after it, so a view at rest is drawn from exactly the scene graph it
+always was.
 """
 
 from __future__ import annotations
@@ -23,12 +25,14 @@ import numpy.typing as npt
 from museion.runtime.scene_builder import triangle_indices, vertex_positions
 from museion.runtime.settings import RuntimeSettings
 
-__all__ = ["MovingDetail"]
+__all__ = ["MOVING_NODE", "MovingDetail", "attach_lighter_meshes", "stored_lighter"]
 
 logger = logging.getLogger(__name__)
 
 MAX_ERROR = 0.01
 """The simplifier stops before its error estimate passes 1% of the mesh's extent."""
+MOVING_NODE = "museion-moving"
+"""The name (and tag) of the stashed node holding a GeomNode's lighter geoms."""
 CROWD_WINDOW = 0.5
 """Seconds since its last preview that a view still counts as moving."""
 
@@ -61,23 +65,31 @@ def simplified(
     return out[:written].copy()
 
 
-def _lighter_geom(geom: Any, settings: RuntimeSettings) -> Any:
-    """A copy of ``geom`` whose large triangle lists are simplified, or None if none is."""
+def _heavy_primitives(geom: Any, min_triangles: int) -> list[int]:
+    """Indices of ``geom``'s triangle lists of at least ``min_triangles`` faces."""
+    from panda3d.core import GeomEnums
+
+    return [
+        p
+        for p in range(geom.get_num_primitives())
+        if geom.get_primitive(p).get_primitive_type() == GeomEnums.PT_polygons
+        and geom.get_primitive(p).get_num_faces() >= min_triangles
+    ]
+
+
+def _lighter_geom(geom: Any, ratio: float, min_triangles: int) -> Any:
+    """A copy of ``geom`` whose large triangle lists keep about ``ratio`` of their
+    triangles, or None if none is simplified."""
     from panda3d.core import Geom, GeomEnums, GeomTriangles
 
-    positions = vertex_positions(geom.get_vertex_data())
+    heavy = _heavy_primitives(geom, min_triangles)
+    positions = vertex_positions(geom.get_vertex_data()) if heavy else None
     if positions is None:
         return None
     lighter = None
-    for p in range(geom.get_num_primitives()):
-        primitive = geom.get_primitive(p).decompose()
-        if (
-            primitive.get_primitive_type() != GeomEnums.PT_polygons
-            or primitive.get_num_faces() < settings.moving_min_triangles
-        ):
-            continue
-        indices = triangle_indices(primitive).astype(np.uint32)
-        kept = simplified(indices, positions, settings.moving_detail)
+    for p in heavy:
+        indices = triangle_indices(geom.get_primitive(p).decompose()).astype(np.uint32)
+        kept = simplified(indices, positions, ratio)
         if len(kept) == 0 or len(kept) > 0.9 * len(indices):
             continue
         triangles = GeomTriangles(Geom.UH_static)
@@ -88,6 +100,57 @@ def _lighter_geom(geom: Any, settings: RuntimeSettings) -> Any:
         lighter = lighter or geom.make_copy()
         lighter.set_primitive(p, triangles)
     return lighter
+
+
+def attach_lighter_meshes(model: Any, settings: RuntimeSettings) -> int:
+    """Simplify ``model``'s heavy meshes once, at conversion (the worker), and keep the
+    lighter copies in the model: a stashed :data:`MOVING_NODE` child of each GeomNode,
+    its geoms tagged with the indices they stand for, written into the ``.bam`` with it
+    (the vertices are shared, not copied), so that a server reads them instead of
+    simplifying at every start.  The whole model keeps at most ``moving_max_triangles``
+    of its heavy meshes' triangles (and at most ``moving_detail`` of each).  Returns the
+    lighter meshes' triangle count."""
+    from panda3d.core import GeomNode
+
+    if settings.moving_detail >= 1.0:
+        return 0
+    nodes = model.find_all_matches("**/+GeomNode")
+    total = 0
+    for path in nodes:
+        node = path.node()
+        for i in range(node.get_num_geoms()):
+            geom = node.get_geom(i)
+            for p in _heavy_primitives(geom, settings.moving_min_triangles):
+                total += geom.get_primitive(p).get_num_faces()
+    if total == 0:
+        return 0
+    ratio = max(0.001, min(settings.moving_detail, settings.moving_max_triangles / total))
+    kept = 0
+    for path in nodes:
+        node = path.node()
+        holder = GeomNode(MOVING_NODE)
+        stands_for = []
+        for i in range(node.get_num_geoms()):
+            lighter = _lighter_geom(node.get_geom(i), ratio, settings.moving_min_triangles)
+            if lighter is not None:
+                holder.add_geom(lighter)
+                stands_for.append(str(i))
+                kept += _faces(lighter)
+        if stands_for:
+            holder.set_tag(MOVING_NODE, " ".join(stands_for))
+            path.attach_new_node(holder).stash()
+    logger.info("lighter meshes: %d of %d triangles (ratio %.3f)", kept, total, ratio)
+    return kept
+
+
+def stored_lighter(path: Any) -> dict[int, Any]:
+    """The lighter geoms :func:`attach_lighter_meshes` kept under GeomNode ``path``."""
+    for child in path.get_stashed_children():
+        if child.get_name() == MOVING_NODE and child.has_tag(MOVING_NODE):
+            holder = child.node()
+            indices = [int(i) for i in child.get_tag(MOVING_NODE).split()]
+            return {i: holder.modify_geom(n) for n, i in enumerate(indices)}
+    return {}
 
 
 class MovingDetail:
@@ -109,9 +172,9 @@ class MovingDetail:
         self.triangles = (0, 0)
         """Triangles of the swapped meshes, whole and lighter (for tests and logs)."""
         if settings.moving_detail < 1.0:
-            self._simplify(settings)
+            self._collect()
 
-    def _simplify(self, settings: RuntimeSettings) -> None:
+    def _collect(self) -> None:
         seen: set[int] = set()
         whole_count = light_count = 0
         for path in self._root.find_all_matches("**/+GeomNode"):
@@ -119,10 +182,7 @@ class MovingDetail:
                 continue
             seen.add(path.get_key())
             node = path.node()
-            for i in range(node.get_num_geoms()):
-                lighter = _lighter_geom(node.get_geom(i), settings)
-                if lighter is None:
-                    continue
+            for i, lighter in stored_lighter(path).items():
                 # The node holds a copy of its own (the same vertices and triangles) so that
                 # both can be set back and forth.
                 whole = node.get_geom(i).make_copy()

@@ -26,6 +26,7 @@ from typing import Any
 
 import museion.scenes
 from museion.runtime.loading import worker
+from museion.runtime.loading.supervisor import conversion_arguments
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf.gate import DEFAULT_MAX_BYTES, CheckedGltf
@@ -37,7 +38,7 @@ __all__ = ["cache_folder", "cache_key", "evict"]
 logger = logging.getLogger(__name__)
 
 # Bump when what the worker writes changes in a way the package versions do not capture.
-_FORMAT = "museion-bam-1"
+_FORMAT = "museion-bam-2"  # 2: textures within a size cap, lighter meshes kept
 _STALE_SECONDS = 24 * 3600
 _FALLBACKS: dict[Path, Path] = {}
 _FALLBACK_LOCK = threading.Lock()
@@ -56,7 +57,10 @@ def _versions() -> str:
             found.append(f"{package} unknown")
     code = hashlib.sha256()
     scenes = Path(museion.scenes.__file__).parent  # the gate and the decoder, all of it
-    for path in [*sorted(scenes.rglob("*.py")), Path(worker.__file__)]:
+    runtime = Path(worker.__file__).parent
+    converters = [runtime / n for n in ("worker.py", "textures.py", "proxy.py")]
+    converters.append(runtime.parent / "moving.py")
+    for path in [*sorted(scenes.rglob("*.py")), *converters]:
         name = path.relative_to(scenes) if path.is_relative_to(scenes) else Path(path.name)
         code.update(str(name).encode() + b"\0" + path.read_bytes())
     found.append(f"code {code.hexdigest()}")
@@ -100,10 +104,11 @@ def _external_files(path: Path, data: bytes) -> list[tuple[str, Path]]:
     return files
 
 
-def cache_key(model: CheckedGltf) -> str:
+def cache_key(model: CheckedGltf, settings: RuntimeSettings | None = None) -> str:
     """The hex sha256 naming ``model``'s converted file: its bytes, the bytes of every
-    file it references, and the versions of what converts it."""
-    digest = hashlib.sha256(_versions().encode())
+    file it references, the versions of what converts it and the settings it follows."""
+    options = conversion_arguments(settings or RuntimeSettings())
+    digest = hashlib.sha256((_versions() + " ".join(options) + "\n").encode())
     data = model.path.read_bytes()  # the gate read it whole too: it is within its size cap
     digest.update(data)
     for where, path in _external_files(model.path, data):
@@ -154,9 +159,13 @@ def evict(folder: Path, limit: int, keep: Path) -> None:
     bytes (``keep``, just made, stays)."""
     entries = []
     for path in folder.glob("*.bam"):
+        if path.name.endswith(".proxy.bam"):
+            continue  # counted, and evicted, with its model
+        proxy = path.with_suffix(".proxy.bam")
         with contextlib.suppress(OSError):
             stat = path.stat()
-            entries.append((stat.st_mtime, stat.st_size, path))
+            size = stat.st_size + (proxy.stat().st_size if proxy.is_file() else 0)
+            entries.append((stat.st_mtime, size, path))
     total = sum(size for _, size, _ in entries)
     for _, size, path in sorted(entries):
         if total <= limit:
@@ -164,5 +173,6 @@ def evict(folder: Path, limit: int, keep: Path) -> None:
         if path != keep:
             with contextlib.suppress(OSError):
                 path.unlink()
+                path.with_suffix(".proxy.bam").unlink(missing_ok=True)
                 total -= size
                 logger.debug("evicted %s from the model cache", path.name)

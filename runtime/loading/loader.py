@@ -11,13 +11,14 @@ import contextlib
 import logging
 import os
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 from museion.runtime.errors import AssetLoadFailed
 from museion.runtime.loading.cache import cache_folder, cache_key, evict
+from museion.runtime.loading.proxy import load_with_proxy, proxy_path
 from museion.runtime.loading.supervisor import run_worker
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.gltf.gate import CheckedGltf
@@ -34,7 +35,7 @@ def convert_model(model: CheckedGltf, settings: RuntimeSettings, key: str | None
     or of time.  Safe to call from several threads (each worker has its own folder).
     """
     folder = cache_folder(settings)
-    final = folder / f"{key or cache_key(model)}.bam"
+    final = folder / f"{key or cache_key(model, settings)}.bam"
     if final.is_file():
         logger.debug("%s: converted model found in the cache", model.name)
         with contextlib.suppress(OSError):
@@ -44,6 +45,8 @@ def convert_model(model: CheckedGltf, settings: RuntimeSettings, key: str | None
         with tempfile.TemporaryDirectory(dir=folder, prefix=".load-") as work:
             out = Path(work) / "model.bam"
             run_worker(model, out, settings)
+            if proxy_path(out).is_file():  # first: a model in place has its proxy in place
+                os.replace(proxy_path(out), proxy_path(final))
             os.replace(out, final)
         evict(folder, settings.load_cache_mb * 1024 * 1024, keep=final)
     except OSError as exc:
@@ -82,6 +85,24 @@ def convert_models(
         return dict(zip(unique, results, strict=True))
 
 
+def _check_size(model: CheckedGltf, bam: Path, settings: RuntimeSettings) -> None:
+    """Refuse a converted model over ``max_model_mib``: the server holds about that much
+    of it in memory (its meshes and textures) for as long as it is shown."""
+    try:
+        size = bam.stat().st_size
+    except OSError:
+        return  # read below, and reported there
+    if size > settings.max_model_mib * 2**20:
+        raise AssetLoadFailed(
+            "LOAD_TOO_LARGE",
+            model.name,
+            f"{model.name}: the converted model takes {size / 2**20:,.0f} MiB, over the "
+            f"{settings.max_model_mib} MiB a model may hold in the server's memory; make it "
+            "lighter (museion optimize: fewer triangles, smaller textures) or raise "
+            "runtime.max_model_mib",
+        )
+
+
 def _read_bam(path: Path) -> Any:
     from panda3d.core import Filename, Loader, LoaderOptions, NodePath
 
@@ -90,14 +111,27 @@ def _read_bam(path: Path) -> Any:
     return None if node is None else NodePath(node)
 
 
-def load_model(model: CheckedGltf, settings: RuntimeSettings, converted: Path | None = None) -> Any:
+def load_model(
+    model: CheckedGltf,
+    settings: RuntimeSettings,
+    converted: Path | None = None,
+    arrived: Callable[[Any, Callable[[], None]], None] | None = None,
+) -> Any:
     """``model`` as a Panda3D NodePath, through the worker and the cache.
 
     ``converted`` is the ``.bam`` :func:`convert_models` already made.  A cached file that
     Panda3D cannot read (a disk that filled up) is converted once more.  Call it where
     Panda3D may be used (the render thread).  Raises :class:`AssetLoadFailed`.
+
+    With ``arrived``, a heavy model comes as its proxy first (:mod:`.proxy`): the whole
+    model is read on another thread, which then calls ``arrived(whole, swap)``.
     """
     bam = converted or convert_model(model, settings)
+    _check_size(model, bam, settings)
+    if arrived is not None:
+        first = load_with_proxy(model.name, bam, _read_bam, arrived)
+        if first is not None:
+            return first
     node = _read_bam(bam)
     if node is None:
         logger.warning("%s: the cached model %s is unreadable; converting again", model.name, bam)

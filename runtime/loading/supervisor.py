@@ -26,7 +26,7 @@ from museion.runtime.loading.worker import EXIT_OUT_OF_MEMORY, OOM_MARKERS
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.gltf.gate import CheckedGltf
 
-__all__ = ["run_worker"]
+__all__ = ["conversion_arguments", "run_worker"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +50,17 @@ def _kill(process: subprocess.Popen[bytes]) -> None:
     process.wait()
 
 
+def conversion_arguments(settings: RuntimeSettings) -> list[str]:
+    """The worker's options that change what it writes (so they are part of the cache
+    key too)."""
+    return [
+        f"--max-texture-size={settings.max_texture_size}",
+        f"--moving-detail={settings.moving_detail!r}",
+        f"--moving-min-triangles={settings.moving_min_triangles}",
+        f"--moving-max-triangles={settings.moving_max_triangles}",
+    ]
+
+
 def run_worker(model: CheckedGltf, out: Path, settings: RuntimeSettings) -> None:
     """Run one worker turning ``model`` into ``out``; raises :class:`AssetLoadFailed`."""
     command = [
@@ -63,6 +74,7 @@ def run_worker(model: CheckedGltf, out: Path, settings: RuntimeSettings) -> None
         str(settings.load_memory_mb),
         "--cpu-seconds",
         str(settings.load_cpu_seconds),
+        *conversion_arguments(settings),
     ]
     started = time.monotonic()
     try:

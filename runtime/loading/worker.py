@@ -1,5 +1,6 @@
 """The worker process: caps its own memory and CPU, decodes and loads one glTF with
-panda3d-gltf, and writes a self-contained ``.bam``.
+panda3d-gltf, and writes a self-contained ``.bam`` (textures within the size cap, lighter
+meshes for moving previews made once here: :mod:`.textures`, :mod:`museion.runtime.moving`).
 
 panda3d-gltf aborts the whole process on some files (a huge accessor count), crashes on
 others (a buffer claiming a terabyte) and recurses on node cycles, so the server never runs
@@ -72,7 +73,7 @@ def _stall() -> None:
             time.sleep(0.05)
 
 
-def _convert(source: Path, out: Path) -> None:
+def _convert(source: Path, out: Path, settings: Any) -> None:
     from museion.scenes.gltf.decode import decode_to_glb
 
     decoded = decode_to_glb(source)
@@ -86,10 +87,31 @@ def _convert(source: Path, out: Path) -> None:
     _stall()
     node = NodePath(gltf.load_model(str(source), gltf.GltfSettings(collision_shapes="none")))
     _bake_tiny_scales(node)
+    from museion.runtime.loading.textures import shrink_textures
+    from museion.runtime.moving import attach_lighter_meshes
+
+    shrink_textures(node, settings.max_texture_size)
+    lighter = attach_lighter_meshes(node, settings)
     part = out.with_name(out.name + ".part")
     if not node.write_bam_file(Filename.from_os_specific(str(part))):
         raise OSError("Panda3D could not write the converted model")
     os.replace(part, out)
+    if lighter and not _animated(source):
+        from museion.runtime.loading.proxy import write_proxy
+
+        write_proxy(node, out)  # last: it turns the model into its proxy
+
+
+def _animated(source: Path) -> bool:
+    """Whether the glTF at ``source`` has animations (bound to its own nodes: no proxy)."""
+    from museion.scenes.gltf.glb import GLB_MAGIC, read_glb
+
+    data = source.read_bytes()
+    try:
+        document = json.loads(read_glb(data, source.name).json if data[:4] == GLB_MAGIC else data)
+    except (AssetRejected, ValueError, RecursionError):
+        return True
+    return not isinstance(document, dict) or bool(document.get("animations"))
 
 
 TINY_SCALE = 1e-3
@@ -131,13 +153,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("out", type=Path)
     parser.add_argument("--memory-mb", type=int, required=True)
     parser.add_argument("--cpu-seconds", type=int, required=True)
+    parser.add_argument("--max-texture-size", type=int, default=2048)
+    parser.add_argument("--moving-detail", type=float, default=0.25)
+    parser.add_argument("--moving-min-triangles", type=int, default=4096)
+    parser.add_argument("--moving-max-triangles", type=int, default=80_000)
     args = parser.parse_args(argv)
     # The result goes to the real stdout; whatever the loaders print goes to stderr.
     result = os.dup(1)
     os.dup2(2, 1)
     _limit(args.memory_mb, args.cpu_seconds)
     try:
-        _convert(args.source, args.out)
+        from museion.runtime.settings import RuntimeSettings
+
+        settings = RuntimeSettings(
+            max_texture_size=args.max_texture_size,
+            moving_detail=args.moving_detail,
+            moving_min_triangles=args.moving_min_triangles,
+            moving_max_triangles=args.moving_max_triangles,
+        )
+        _convert(args.source, args.out, settings)
     except Exception as exc:  # the process boundary: every failure becomes one line
         if _is_out_of_memory(exc):
             with contextlib.suppress(OSError):

@@ -1,28 +1,35 @@
-"""A 1,000,000-triangle twin opens to a first frame that shows it (issue 19).
+"""A 1,000,000-triangle twin opens to a first frame that shows it (issue 19): its proxy
+first, then the whole model.
 
-The time to that frame is measured and reported (``record_property`` and the log), never
-asserted: the < 3 s target lives in ``bench/heavy.py``, which uses 4096² textures; here the
-eight textures are 512² so the test stays cheap, while the mesh is the full million.
+The times to the proxy's frame and to full detail are measured and reported
+(``record_property`` and the log), never asserted: the < 3 s target lives in
+``bench/heavy.py``, which uses 4096² textures; here the eight textures are 512² so the test
+stays cheap, while the mesh is the full million.  The whole model's read is held until the
+proxy's frame is drawn (else a fast disk could swap it in first, and the proxy would go
+unseen by the test).
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import resource
 import shutil
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.runtime.loading import convert_models
+from museion.runtime.loading import convert_models, loader
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
-from tests.conftest import ASSETS
+from tests.conftest import ASSETS, until
 from tests.twins import twin_glb
 
 pytestmark = pytest.mark.render
@@ -39,8 +46,17 @@ def _rss_mib() -> float:
     return 0.0
 
 
-def test_the_million_triangle_twin_opens_to_a_frame_that_shows_it(
-    tmp_path: Path, record_property: Callable[[str, object], None]
+def _shows_the_twin(frame: np.ndarray[Any, Any]) -> None:
+    """The twin fills the middle of the home view: textured stone, warm and mottled,
+    where an empty venue would show a smooth pale wall."""
+    patch = frame[HEIGHT // 2 - 60 : HEIGHT // 2 + 60, WIDTH // 2 - 60 : WIDTH // 2 + 60]
+    mean = patch.reshape(-1, 3).mean(0)
+    assert mean[0] > mean[2] + 10, mean
+    assert patch.astype(np.float64).std() > 12, patch.std()
+
+
+def test_the_million_triangle_twin_opens_to_its_proxy_then_to_full_detail(
+    tmp_path: Path, record_property: Callable[[str, object], None], monkeypatch: Any
 ) -> None:
     twin = twin_glb(texture_side=512)
     assert twin.triangles >= 1_000_000
@@ -55,18 +71,37 @@ def test_the_million_triangle_twin_opens_to_a_frame_that_shows_it(
     assert all(isinstance(path, Path) for path in converted.values()), converted
     worker_mib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     made = time.perf_counter()
+    release = threading.Event()
+    read = loader._read_bam
+
+    def held_read(path: Path) -> Any:
+        if threading.current_thread().name.startswith("museion-full"):
+            release.wait(60)  # the whole model's read, on its own thread
+        return read(path)
+
+    monkeypatch.setattr(loader, "_read_bam", held_read)
     engine = RenderEngine(showcase, settings)  # every model a cache hit now
     try:
         built = time.perf_counter()
         view = engine.open_view(WIDTH, HEIGHT)
         first = view.frame(engine.home)
         shown = time.perf_counter()
+        assert view.detail == "proxy"
+        _shows_the_twin(first)
+        release.set()
+        asyncio.run(until(lambda: engine.detail == "full", timeout=120))
+        whole = view.frame(engine.home)  # the scene changed: drawn anew, at rest
+        detailed = time.perf_counter()
+        assert view.detail == "full"
+        _shows_the_twin(whole)
+        assert np.abs(whole.astype(np.int16) - first).max() > 40  # the proxy is not the whole
         figures = {
             "gate_s": gated - start,
             "convert_s": made - gated,
             "scene_build_s": built - made,
             "first_render_s": shown - built,
             "first_frame_s": shown - start,
+            "full_detail_s": detailed - start,
             "rss_mib": _rss_mib(),
             "worker_peak_mib": worker_mib,
         }
@@ -74,16 +109,10 @@ def test_the_million_triangle_twin_opens_to_a_frame_that_shows_it(
             record_property(name, round(value, 3))
         logger.info("1M-triangle twin: %s", {k: round(v, 2) for k, v in figures.items()})
 
-        # The twin fills the middle of the home view: textured stone, warm and mottled,
-        # where an empty venue would show a smooth pale wall.
-        patch = first[HEIGHT // 2 - 60 : HEIGHT // 2 + 60, WIDTH // 2 - 60 : WIDTH // 2 + 60]
-        mean = patch.reshape(-1, 3).mean(0)
-        assert mean[0] > mean[2] + 10, mean
-        assert patch.astype(np.float64).std() > 12, patch.std()
-
-        # Moving, the preview draws a quarter of the million triangles, and still the twin.
-        whole, lighter = engine.moving.triangles
-        assert whole == twin.triangles and lighter <= 0.3 * whole
+        # Moving, the preview draws the cached lighter meshes (within the budget, give or
+        # take the simplifier's error bound), and still the twin.
+        full, lighter = engine.moving.triangles
+        assert full == twin.triangles and lighter <= 1.2 * settings.moving_max_triangles
         turned = view.frame(replace(engine.home, yaw=engine.home.yaw + 20))
         moving = turned[HEIGHT // 2 - 60 : HEIGHT // 2 + 60, WIDTH // 2 - 60 : WIDTH // 2 + 60]
         assert moving.astype(np.float64).std() > 12, moving.std()
