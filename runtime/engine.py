@@ -28,6 +28,7 @@ from museion.runtime.labels import exhibition_info, label
 from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
 from museion.runtime.loading import PROXY_TAG, convert_models, load_model
 from museion.runtime.loading.cache import cache_key
+from museion.runtime.materials import material_defines
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
@@ -144,9 +145,10 @@ class RenderEngine:
             lights = self.document.lights if self.document is not None else ()
             self.lights = budget = set_light_inputs(self.root, venue, lights, self.settings)
             ibl = ("IBL",) if self._bind_environment(scene, venue, exhibits) else ()
+            features = (*ibl, *material_defines(self.root))
             shaders = (
-                make_shader("lean_pbr", *budget.defines(moving=False), *ibl),
-                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING", *ibl),
+                make_shader("lean_pbr", *budget.defines(moving=False), *features),
+                make_shader("lean_pbr", *budget.defines(moving=True), "MOVING", *features),
             )
             self.root.set_shader(shaders[0])
         lighter_shader = shaders is not None and not self.settings.moving_normal_maps

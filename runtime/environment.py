@@ -42,7 +42,7 @@ BASE_PIXELS = 32
 ROUGH_LEVELS = 4
 """Mip levels 0 to 3 (32² to 4²) hold roughness 0, 1/3, 2/3 and 1."""
 EYE_HEIGHT = 1.6
-_FORMAT = "museion-environment-2"
+_FORMAT = "museion-environment-3"
 Vec = tuple[int, int, int]
 # (forward, up) of the six capture cameras, Panda3D's world axes (Z up).
 _CAPTURE_AXES = (
@@ -118,15 +118,20 @@ def prefilter(cube: Array) -> list[Array]:
     """The mip chain of ``cube`` (``(6, n, n, 3)``, n a power of two): level i <
     :data:`ROUGH_LEVELS` holds the environment blurred by a lobe of roughness
     i / (ROUGH_LEVELS - 1) (GGX's alpha as a Phong exponent 2 / alpha² - 2, weighted by
-    solid angle), level 0 being ``cube``; the smaller levels, which OpenGL wants for a
-    complete texture but the shader never reads, are box-filtered.  (At 2² and 1² a
+    solid angle, gathered from ``cube`` at half size), level 0 being ``cube``; the smaller
+    levels, which OpenGL wants for a complete texture but the shader never reads, are
+    box-filtered.  (At 2² and 1² a
     bilinear lookup blends whole faces: a floor would reflect itself.)"""
     size = cube.shape[1]
     levels = int(math.log2(size)) + 1
-    source_d, solid = cube_directions(size)
+    # The blurred levels gather from the cube at half size: a quarter of the work (the
+    # sharpest blur, 16², spans several of its texels).
+    half = max(size // 2, 1)
+    source = cube.reshape(6, half, size // half, half, size // half, 3).mean(axis=(2, 4))
+    source_d, solid = cube_directions(half)
     src = source_d.reshape(-1, 3)
     weights = solid.reshape(-1)
-    colours = cube.reshape(-1, 3).astype(np.float32)
+    colours = source.reshape(-1, 3).astype(np.float32)
     chain = [cube.astype(np.float32)]
     for level in range(1, levels):
         n = size >> level
@@ -138,7 +143,13 @@ def prefilter(cube: Array) -> list[Array]:
         exponent = max(2.0 / (alpha * alpha) - 2.0, 0.0)
         d, _ = cube_directions(n)
         cos = np.clip(d.reshape(-1, 3) @ src.T, 0.0, None)
-        lobe = np.power(cos, exponent, dtype=np.float32) if exponent > 0 else (cos > 0)
+        if exponent > 0:
+            # Under 1e-4 of the peak is nothing; left in, its powers go denormal, and
+            # those cost the CPU a hundred times an ordinary multiply.
+            cos[cos < 1e-4 ** (1.0 / exponent)] = 0.0
+            lobe = np.power(cos, exponent, dtype=np.float32)
+        else:
+            lobe = (cos > 0).astype(np.float32)
         lobe = lobe * weights[None, :]
         blurred = (lobe @ colours) / np.maximum(lobe.sum(axis=1, keepdims=True), 1e-8)
         chain.append(blurred.reshape(6, n, n, 3).astype(np.float32))

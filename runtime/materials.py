@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-__all__ = ["DEFAULT_INPUTS", "material_inputs", "set_material_inputs"]
+__all__ = ["DEFAULT_INPUTS", "material_defines", "material_inputs", "set_material_inputs"]
 
 logger = logging.getLogger(__name__)
 
@@ -20,6 +20,9 @@ DEFAULT_INPUTS: dict[str, Any] = {
 }
 """The scene root's values (a material without the map or extension); ``clearcoat``
 (factor, roughness) is set apart, being a vec2."""
+FEATURES_TAG = "museion-material-features"
+"""A model's tag naming the shader features its materials need (``CLEARCOAT``...)."""
+_FEATURES = {"clearcoat": "CLEARCOAT", "transmission": "TRANSMISSION"}
 
 
 def _packed_occlusion(document: dict[str, Any], material: dict[str, Any]) -> float | None:
@@ -81,9 +84,13 @@ def material_inputs(document: dict[str, Any], name: str) -> dict[str, Inputs]:
 
 def set_material_inputs(node: Any, inputs: dict[str, Inputs]) -> None:
     """Set ``inputs`` on each geom of ``node`` whose material they name; a transmissive
-    one is also alpha-blended (Panda3D then draws it after the opaque, back to front)."""
+    one is also alpha-blended (Panda3D then draws it after the opaque, back to front).
+    ``node`` is tagged with the shader features they need (:func:`material_defines`)."""
     if not inputs:
         return
+    features = {_FEATURES[k] for wanted in inputs.values() for k in wanted if k in _FEATURES}
+    if features:
+        node.set_tag(FEATURES_TAG, " ".join(sorted(features)))
     from panda3d.core import (
         LVecBase2f,
         MaterialAttrib,
@@ -110,3 +117,14 @@ def set_material_inputs(node: Any, inputs: dict[str, Inputs]) -> None:
             if "transmission" in wanted:
                 state = state.set_attrib(TransparencyAttrib.make(TransparencyAttrib.M_alpha))
             geoms.set_geom_state(i, state)
+
+
+def material_defines(root: Any) -> tuple[str, ...]:
+    """The shader's ``#define`` lines for the material features some model under ``root``
+    needs: llvmpipe pays for a uniform branch on every pixel even when it is not taken,
+    so a scene without clearcoat or transmission compiles without them.  (A model the
+    studio adds later with a feature the scene lacked shows without it until restart.)"""
+    found: set[str] = set()
+    for path in root.find_all_matches(f"**/={FEATURES_TAG}"):
+        found.update(path.get_tag(FEATURES_TAG).split())
+    return tuple(sorted(found))

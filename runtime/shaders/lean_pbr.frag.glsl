@@ -14,7 +14,8 @@
 // diffuse from nine spherical-harmonic coefficients, specular from a prefiltered cube map
 // at the roughness's mip level times Karis' analytic split-sum (no lookup texture).
 // Materials (docs/materials.md): a clearcoat adds a second, environment-only specular
-// lobe; transmission lowers alpha (no refraction); emissive strength arrives folded into
+// lobe; transmission lowers alpha (no refraction), each compiled in (CLEARCOAT,
+// TRANSMISSION) only for a scene that has such a material; emissive strength arrives folded into
 // the emission by the gate.
 
 uniform struct p3d_MaterialParameters {
@@ -170,6 +171,7 @@ void main() {
     vec3 ambient_fresnel = f0 + (max(vec3(1.0 - roughness), f0) - f0) * pow(1.0 - n_v, 5.0);
     color += occlusion * (diffuse * ambient + environment_specular(r, roughness) * ambient_fresnel * (1.0 - 0.6 * roughness));
 #endif
+#ifdef CLEARCOAT
     if (clearcoat.x > 0.0) {
         // A clear varnish over everything: Schlick at F0 0.04 (IOR 1.5) on the geometric
         // reflection, which takes its share of what lies below (uniform branch).
@@ -177,17 +179,20 @@ void main() {
         color = color * (1.0 - cc_fresnel)
             + occlusion * cc_fresnel * environment_specular(r, max(clearcoat.y, 0.04));
     }
+#endif
     if (any(greaterThan(p3d_Material.emission.rgb, vec3(0.0)))) {
         // Uniform branch: only emissive materials pay for the fourth sample.
         color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
     }
     float opacity = base.a;
+#ifdef TRANSMISSION
     if (transmission > 0.0) {
         // Transmission as see-through: what is behind shows in proportion to the light
         // not reflected (Schlick on the view angle); no refraction, no tint.
         float fresnel = 0.04 + 0.96 * pow(1.0 - n_v, 5.0);
         opacity *= 1.0 - transmission * (1.0 - fresnel);
     }
+#endif
 
     color *= exposure;
     color = max(vec3(0.0), color - 0.004);
