@@ -16,6 +16,15 @@ flat out vec3 v_light_position[LIGHTS];
 flat out vec3 v_light_spot[LIGHTS];
 #endif
 
+#ifdef SKINNING
+// Hardware skinning (a Character's nodes, ShaderAttrib.F_hardware_skinning): Panda3D
+// hands each vertex up to four joint indices and weights and the joints' current
+// matrices; SKINNING is the table's size, the gate's max_joints.
+uniform mat4 p3d_TransformTable[SKINNING];
+in vec4 transform_weight;
+in uvec4 transform_index;
+#endif
+
 in vec4 p3d_Vertex;
 in vec3 p3d_Normal;
 in vec4 p3d_Tangent;
@@ -31,9 +40,22 @@ flat out vec3 v_key_direction;
 flat out vec3 v_up_direction;
 
 void main() {
-    v_position = (p3d_ModelViewMatrix * p3d_Vertex).xyz;
-    v_normal = p3d_NormalMatrix * p3d_Normal;
-    v_tangent = vec4(p3d_NormalMatrix * p3d_Tangent.xyz, p3d_Tangent.w);
+#ifdef SKINNING
+    mat4 skin = p3d_TransformTable[transform_index.x] * transform_weight.x
+        + p3d_TransformTable[transform_index.y] * transform_weight.y
+        + p3d_TransformTable[transform_index.z] * transform_weight.z
+        + p3d_TransformTable[transform_index.w] * transform_weight.w;
+    vec4 vertex = skin * p3d_Vertex;
+    vec3 normal = mat3(skin) * p3d_Normal;
+    vec3 tangent = mat3(skin) * p3d_Tangent.xyz;
+#else
+    vec4 vertex = p3d_Vertex;
+    vec3 normal = p3d_Normal;
+    vec3 tangent = p3d_Tangent.xyz;
+#endif
+    v_position = (p3d_ModelViewMatrix * vertex).xyz;
+    v_normal = p3d_NormalMatrix * normal;
+    v_tangent = vec4(p3d_NormalMatrix * tangent, p3d_Tangent.w);
     v_uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
     v_color = p3d_Color;
     v_key_direction = normalize(mat3(p3d_ViewMatrix) * key_direction_world);
@@ -44,5 +66,5 @@ void main() {
         v_light_spot[i] = normalize(mat3(p3d_ViewMatrix) * light_spot[i].xyz);
     }
 #endif
-    gl_Position = p3d_ModelViewProjectionMatrix * p3d_Vertex;
+    gl_Position = p3d_ModelViewProjectionMatrix * vertex;
 }
