@@ -31,6 +31,7 @@ from museion.runtime.node_animation import (
     read_node_clips,
 )
 from museion.scenes.document.model import Exhibit
+from museion.scenes.errors import AssetRejected
 from museion.scenes.gltf.gate import CheckedGltf
 
 __all__ = ["Animator", "Playing"]
@@ -153,7 +154,13 @@ class Animator:
         read: dict[Path, tuple[dict[str, Any], dict[str, NodeClip]]] = {}
         for key, (node, model) in placed.items():
             if model.path not in read:
-                read[model.path] = read_node_clips(model)
+                try:
+                    read[model.path] = read_node_clips(model)
+                except (AssetRejected, OSError) as exc:
+                    # Shown still rather than not at all: the gate passed it, so this is
+                    # a file changed since, or a decoder's limit.
+                    logger.warning("%s: node animations left out: %s", model.name, exc)
+                    read[model.path] = ({}, {})
             document, clips = read[model.path]
             tracks = bind_tracks(node, document, clips)
             self.add(key, node, characters.get(key, []), tracks, animation_names(document))
