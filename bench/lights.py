@@ -7,10 +7,14 @@ key light and hemisphere only; its light loop runs zero times).  Ours: one point
 beside the relic with occlusion on (``occlusion_strength`` 1 on the whole scene: the
 shader's cost is the same whether a map is packed or not, the red channel being sampled
 anyway); four point lights; and twenty lamps through a budget of four (each view draws
-the four strongest where it looks: it should cost what four lights cost).  Configurations
+the four strongest where it looks: it should cost what four lights cost); and the venue's
+image-based light (runtime/environment.py: SH9 diffuse, prefiltered cube map specular)
+with one point light and occlusion.  Every configuration but the last renders with
+``ibl=False``, as the lean path did before IBL.  Configurations
 alternate three rounds, every other one in reverse order; each keeps its median round
 (llvmpipe shares the cores with everything else).  Target: ours at least
-0.8x the reference's fps.
+0.8x the reference's fps.  Also the IBL's load cost: the venue's six captures and the
+numpy work (SH9, prefiltering), against reading it back from its cache file.
 
 python bench/lights.py
 """
@@ -31,7 +35,9 @@ sys.path.insert(0, str(HERE))
 from instruments.table import Row, ratio, table  # noqa: E402
 from render_encode import Clock  # noqa: E402
 
+from museion.runtime import environment  # noqa: E402
 from museion.runtime.engine import RenderEngine  # noqa: E402
+from museion.runtime.graphics import Graphics  # noqa: E402
 from museion.runtime.settings import RuntimeSettings  # noqa: E402
 from museion.scenes.checked_scene import open_scene  # noqa: E402
 
@@ -87,13 +93,22 @@ def run() -> list[Row]:
     engines: dict[str, RenderEngine] = {}
     try:
         plain = gallery(folder / "plain", [])
-        engines["plain"] = RenderEngine(open_scene(plain), RuntimeSettings(asset_root=plain.parent))
+        lean = RuntimeSettings(asset_root=plain.parent, ibl=False)
+        engines["plain"] = RenderEngine(open_scene(plain), lean)
         target = engines["plain"].home.target
-        configurations = (("1 light + occlusion", 1), ("4 lights", 4), ("20 lamps, budget 4", 20))
-        for name, count in configurations:
-            path = gallery(folder / name.split()[0], lamps_around(target, count))
-            engines[name] = RenderEngine(open_scene(path), RuntimeSettings(asset_root=path.parent))
-        engines["1 light + occlusion"].root.set_shader_input("occlusion_strength", 1.0)
+        configurations = (
+            ("1 light + occlusion", 1, False),
+            ("4 lights", 4, False),
+            ("20 lamps, budget 4", 20, False),
+            ("IBL + 1 light + occlusion", 1, True),
+        )
+        for name, count, ibl in configurations:
+            path = gallery(folder / name.replace(" ", "-"), lamps_around(target, count))
+            settings = RuntimeSettings(asset_root=path.parent, ibl=ibl)
+            engines[name] = RenderEngine(open_scene(path), settings)
+        for name in ("1 light + occlusion", "IBL + 1 light + occlusion"):
+            engines[name].root.set_shader_input("occlusion_strength", 1.0)
+        load_rows = environment_cost(engines["IBL + 1 light + occlusion"], folder)
         clocks: dict[str, list[Clock]] = {name: [] for name in engines}
         for r in range(ROUNDS):
             # Every other round in reverse order, so a load that drifts favours none.
@@ -111,7 +126,28 @@ def run() -> list[Row]:
         fps = FRAMES / median[name].wall
         label = f"render {size}, {name} (fps)"
         rows.append((label, f"{fps:.1f}", f"{base:.1f} no lights", ratio(fps, base)))
-    return rows
+    return rows + load_rows
+
+
+def environment_cost(engine: RenderEngine, folder: Path) -> list[Row]:
+    """The venue's environment made anew (captures + numpy) against read from its file."""
+    hidden = list(engine.exhibit_nodes.values())
+    with Clock() as made:
+        cube = Graphics.call(environment.capture, engine, engine.venue, hidden)
+        assert cube is not None
+        env = environment.Environment.from_cube(cube)
+    path = folder / "environment.npz"
+    env.save(path)
+    with Clock() as read:
+        environment.Environment.load(path)
+    return [
+        (
+            "venue environment at load, computed vs read back (ms)",
+            f"{made.wall * 1000:.0f}",
+            f"{read.wall * 1000:.1f} cached",
+            ratio(read.wall, made.wall),
+        )
+    ]
 
 
 if __name__ == "__main__":
