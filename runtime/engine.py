@@ -28,6 +28,7 @@ from museion.runtime.labels import exhibition_info, label
 from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
 from museion.runtime.loading import PROXY_TAG, convert_models, load_model
 from museion.runtime.loading.cache import cache_key
+from museion.runtime.loading.memory import scene_memory
 from museion.runtime.materials import material_defines
 from museion.runtime.moving import MovingDetail
 from museion.runtime.navigation import EYE_HEIGHT, WalkState
@@ -262,6 +263,11 @@ class RenderEngine:
     def detail(self) -> str:
         """``"proxy"`` while a heavy model is shown as its proxy, else ``"full"``."""
         return "proxy" if self.pending_detail else "full"
+
+    def memory(self) -> dict[str, int]:
+        """Bytes the scene's vertex data and textures hold, and the process's resident set
+        (:func:`~museion.runtime.loading.memory.scene_memory`)."""
+        return self._call(scene_memory, self.root)
 
     def _whole_arrived(self, model: CheckedGltf) -> Callable[[Any, Callable[[], None]], None]:
         """What to do with ``model`` read whole while its proxy is shown: prepare it (on

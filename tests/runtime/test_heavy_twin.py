@@ -26,7 +26,8 @@ import numpy as np
 import pytest
 
 from museion.runtime.engine import RenderEngine
-from museion.runtime.loading import convert_models, loader
+from museion.runtime.errors import AssetLoadFailed
+from museion.runtime.loading import convert_models, load_model, loader
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.showcase import open_showcase
 from tests.conftest import ASSETS, until
@@ -103,6 +104,8 @@ def test_the_million_triangle_twin_opens_to_its_proxy_then_to_full_detail(
             "first_frame_s": shown - start,
             "full_detail_s": detailed - start,
             "rss_mib": _rss_mib(),
+            "scene_vertices_mib": engine.memory()["vertices"] / 2**20,
+            "scene_textures_mib": engine.memory()["textures"] / 2**20,
             "worker_peak_mib": worker_mib,
         }
         for name, value in figures.items():
@@ -119,3 +122,10 @@ def test_the_million_triangle_twin_opens_to_its_proxy_then_to_full_detail(
         view.close()
     finally:
         engine.close()
+
+    # A server that holds at most 16 MiB per model refuses the twin (its cached file is
+    # read no further), saying why.
+    with pytest.raises(AssetLoadFailed) as refused:
+        load_model(showcase.relic, replace(settings, max_model_mib=16))
+    assert refused.value.code == "LOAD_TOO_LARGE"
+    assert "runtime.max_model_mib" in str(refused.value)
