@@ -156,7 +156,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--max-texture-size", type=int, default=2048)
     parser.add_argument("--moving-detail", type=float, default=0.25)
     parser.add_argument("--moving-min-triangles", type=int, default=4096)
-    parser.add_argument("--moving-max-triangles", type=int, default=80_000)
+    parser.add_argument("--moving-max-triangles", type=int, default=50_000)
     args = parser.parse_args(argv)
     # The result goes to the real stdout; whatever the loaders print goes to stderr.
     result = os.dup(1)
