@@ -16,6 +16,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+import animation
 import browser
 import cluster
 import docent
@@ -55,6 +56,7 @@ def main() -> int:
     rows += ladder.run()
     rows += stereo.run()
     rows += lights.run()
+    rows += animation.run()
     rows += headset.run()
     rows += simulcast.run()
     rows += cluster.run()

@@ -21,7 +21,8 @@ class RuntimeFailure(MuseionError):
 
 
 class RenderError(RuntimeFailure):
-    """The graphics pipe, a buffer or a shader could not be set up."""
+    """The graphics pipe, a buffer or a shader could not be set up, or an animation asked
+    for cannot play (``NO_SUCH_ANIMATION``, ``BAD_ANIMATION_SPEED``)."""
 
     code = "RENDER_FAILED"
 
@@ -50,7 +51,7 @@ class AssetLoadFailed(RuntimeFailure):
     The load runs in a worker process (:mod:`museion.runtime.loading`), so a crash,
     hang or runaway allocation there ends up here, for that asset alone.  ``code`` is one of
     ``LOAD_CRASHED``, ``LOAD_TIMEOUT``, ``LOAD_OUT_OF_MEMORY``, ``LOAD_CPU_LIMIT``,
-    ``LOAD_FAILED``.
+    ``LOAD_FAILED``, ``LOAD_TOO_LARGE`` (a converted model over ``max_model_mib``).
     """
 
     code = "LOAD_FAILED"

@@ -10,12 +10,14 @@ on the real engine without a network.
 
 from __future__ import annotations
 
+import logging
 import math
 from dataclasses import dataclass, replace
 from typing import Any
 
 from museion.runtime.camera import ViewState
 from museion.runtime.engine import RenderEngine
+from museion.runtime.errors import RenderError
 from museion.runtime.eye_pose import Place
 from museion.runtime.navigation import Navigator, WalkState
 from museion.runtime.tour_player import TourPlayer
@@ -30,11 +32,13 @@ from museion.runtime.view_commands import (
     TourCommand,
     Walk,
 )
-from museion.scenes.document.model import Text
+from museion.scenes.document.model import Text, TourPlay
 
 __all__ = ["ModeChanged", "Picked", "Refusal", "TourLeft", "TourStepShown", "Visit", "VisitEvent"]
 
 Vec3 = tuple[float, float, float]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -225,7 +229,7 @@ class Visit:
                 return [Refusal("TOUR_UNKNOWN", f"There is no tour {command.tour!r} here.")]
             views = {key: view for key, (view, _) in self.engine.exhibit_views.items()}
             current = self.view(now)  # before the tour takes the camera: it flies from here
-            self.tour = TourPlayer(found[0], views)
+            self.tour = TourPlayer(found[0], views, on_play=self.play)
             self.tour.start(current, now)
         elif self.tour is None:
             return [Refusal("TOUR_NOT_PLAYING", "No tour is playing.")]
@@ -257,6 +261,14 @@ class Visit:
     def leave_tour(self, now: float) -> list[VisitEvent]:
         """Stop a tour under way (nothing if none), where its camera is."""
         return self._leave_tour("stopped", now)
+
+    def play(self, play: TourPlay) -> None:
+        """Start the animation a tour step asks for; one that cannot play leaves the tour
+        going (the scene checker refuses unknown names, so this is a logged oddity)."""
+        try:
+            self.engine.play_animation(play)
+        except RenderError as exc:
+            logger.warning("tour step animation %s not played: %s", play, exc)
 
     def announce(self) -> list[VisitEvent]:
         """What the visitor is to be told after being moved from outside (a resume): the

@@ -18,7 +18,8 @@ from museion.runtime.animation import Playing
 from museion.runtime.engine import RenderEngine
 from museion.runtime.node_animation import Channel, sample
 from museion.runtime.settings import RuntimeSettings
-from museion.runtime.tour_player import TourPlayer
+from museion.runtime.view_commands import TourCommand
+from museion.runtime.visit import Visit
 from museion.scenes.checked_scene import open_scene
 from tests.conftest import ASSETS, CORPUS, Clock
 
@@ -148,13 +149,12 @@ def test_the_trucks_wheels_turn_and_its_body_does_not(truck: tuple[RenderEngine,
 def test_a_tour_step_starts_its_animation(truck: tuple[RenderEngine, Clock]) -> None:
     engine, _ = truck
     engine._call(engine.animator.stop, "truck")
-    tour = engine.document.tours[0] if engine.document else None
-    assert tour is not None
-    views = {key: view for key, (view, _) in engine.exhibit_views.items()}
-    player = TourPlayer(tour, views, on_play=engine.play_animation)
-    player.start(engine.home, 0.0)
+    # As a visitor's page drives it: start the tour, then "next".
+    visit = Visit(engine, 0.0)
+    visit.greeting()
+    visit.apply(TourCommand("start", "drive"), 0.0)
     assert engine.animator.now_playing("truck") is None, "the first step plays nothing"
-    assert player.go(1, 1.0)
+    visit.apply(TourCommand("next"), 1.0)
     assert engine.animator.now_playing("truck") == Playing("Wheels", True, 2.0)
     engine._call(engine.animator.stop, "truck")
 
