@@ -309,6 +309,30 @@ def _parent_cycles(exhibits: list[Any]) -> Iterator[SceneIssue]:
             )
 
 
+def _watermark_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
+    """Sentences for the visible watermark's values (the schema's own say only numbers)."""
+    mark = data.get("watermark")
+    if not isinstance(mark, dict):
+        return
+    opacity = mark.get("opacity")
+    if isinstance(opacity, int | float) and not isinstance(opacity, bool) and not 0 < opacity <= 1:
+        yield SceneIssue(
+            "/watermark/opacity",
+            "OUT_OF_RANGE",
+            f"the watermark's opacity is {opacity}: it must be above 0 (invisible) and at "
+            "most 1 (opaque)",
+        )
+    text = mark.get("text")
+    for tag, value in text.items() if isinstance(text, dict) else ():
+        if isinstance(value, str) and not value.strip():
+            yield SceneIssue(
+                _pointer(("watermark", "text", tag)),
+                "INVALID_VALUE",
+                "the watermark's text is empty: give one, or leave the field out to show the "
+                "exhibition's title",
+            )
+
+
 def _inside(point: tuple[float, float], polygon: list[list[float]]) -> bool:
     x, z = point
     inside = False
@@ -400,6 +424,9 @@ def load_scene(raw: bytes, *, asset_root: Path | None = None) -> SceneDocument:
     if issues:
         raise SceneInvalid(issues)
     found = list(_schema_issues(data))
+    worded = list(_watermark_issues(data))  # these say in words what a schema issue says
+    said = {(i.pointer, i.code) for i in worded}
+    found = [i for i in found if (i.pointer, i.code) not in said] + worded
     found += _language_issues(data)
     found += _reference_issues(data)
     if not found:  # the polygon test needs well-formed numbers

@@ -27,6 +27,7 @@ __all__ = [
     "TourPlay",
     "TourStep",
     "Transform",
+    "Watermark",
     "from_data",
     "to_data",
 ]
@@ -164,6 +165,15 @@ class Spawn:
 
 
 @dataclass(frozen=True)
+class Watermark:
+    """A visible mark over restricted exhibits (``text`` None: the exhibition's title)."""
+
+    visible: bool = False
+    text: Text | None = None
+    opacity: float = 0.25
+
+
+@dataclass(frozen=True)
 class SceneDocument:
     default_language: str
     title: Text
@@ -174,6 +184,8 @@ class SceneDocument:
     lights: tuple[Light, ...] = ()
     tours: tuple[Tour, ...] = ()
     stage_screens: tuple[StageScreen, ...] = ()
+    watermark: Watermark | None = None
+    """None (absent): no visible mark."""
     pedestal_asset: str = "pedestal.glb"
     version: int = CURRENT_VERSION
 
@@ -300,6 +312,17 @@ def from_data(data: dict[str, Any]) -> SceneDocument:
             )
             for s in data.get("stage_screens", [])
         ),
+        watermark=_watermark(data.get("watermark")),
+    )
+
+
+def _watermark(value: Any) -> Watermark | None:
+    if value is None:
+        return None
+    return Watermark(
+        bool(value.get("visible", False)),
+        _text(value.get("text")),
+        float(value.get("opacity", 0.25)),
     )
 
 

@@ -175,6 +175,22 @@ _SCREEN = _object(
         "height": {"type": "number", "exclusiveMinimum": 0, "maximum": 100},
     },
 )
+_WATERMARK = {
+    **_object(
+        [],
+        {
+            "visible": {"type": "boolean"},
+            "text": {
+                **_TEXT,
+                "additionalProperties": {"type": "string", "minLength": 1, "maxLength": 120},
+            },
+            "opacity": {"type": "number", "exclusiveMinimum": 0, "maximum": 1},
+        },
+    ),
+    "description": "A visible mark over restricted exhibits on visitors' screens: "
+    "``visible`` (default false) turns it on, ``text`` (default the exhibition's title) "
+    "is drawn with a short code naming the visitor's session, at ``opacity`` (default 0.25).",
+}
 
 SCENE_SCHEMA: dict[str, Any] = {
     "$schema": "https://json-schema.org/draft/2020-12/schema",
@@ -208,6 +224,7 @@ SCENE_SCHEMA: dict[str, Any] = {
             "exhibits": _list(_EXHIBIT),
             "tours": _list(_TOUR, 64),
             "stage_screens": _list(_SCREEN, 16),
+            "watermark": _WATERMARK,
         },
     ),
 }
