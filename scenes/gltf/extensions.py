@@ -19,7 +19,7 @@ from museion.scenes.gltf.report import Reporter
 
 __all__ = ["DECODED", "EXTENSIONS", "ExtensionSupport", "Status", "check_extensions"]
 
-Status = Literal["decoded", "native", "not_rendered", "metadata"]
+Status = Literal["decoded", "native", "approximated", "not_rendered", "metadata"]
 # Where an extension object may sit ("any": everywhere, as XMP metadata may).
 Where = Literal[
     "root",
@@ -73,8 +73,12 @@ EXTENSIONS: dict[str, ExtensionSupport] = {
     "KHR_materials_unlit": _support(
         "not_rendered", _MAT, "unlit materials are shaded by the key light", big=True
     ),
+    # Approximated by the lean shader (docs/materials.md says how).
     "KHR_materials_transmission": _support(
-        "not_rendered", _MAT, "transmissive (glass-like) surfaces show opaque", big=True
+        "approximated", _MAT, "see-through alpha by Fresnel, no refraction or tint"
+    ),
+    "KHR_materials_clearcoat": _support(
+        "approximated", _MAT, "a clear coat reflecting the venue's environment only"
     ),
     "KHR_materials_volume": _support("not_rendered", _MAT, "volume attenuation is not shown"),
     "KHR_materials_diffuse_transmission": _support(
@@ -87,7 +91,6 @@ EXTENSIONS: dict[str, ExtensionSupport] = {
         "convert them to metallic-roughness (gltf-transform metalrough)",
         big=True,
     ),
-    "KHR_materials_clearcoat": _support("not_rendered", _MAT, "the clear coat is not shown"),
     "KHR_materials_sheen": _support("not_rendered", _MAT, "the sheen is not shown"),
     "KHR_materials_ior": _support("not_rendered", _MAT, "the index of refraction is fixed"),
     "KHR_materials_specular": _support("not_rendered", _MAT, "the specular layer is not shown"),
@@ -293,4 +296,10 @@ def check_extensions(document: dict[str, Any], report: Reporter) -> None:
                 report.warning("EXTENSION_NOT_RENDERED", pointer, sentence)
             else:
                 report.info("EXTENSION_NOT_RENDERED", pointer, sentence)
+        elif support.status == "approximated":
+            report.info(
+                "EXTENSION_APPROXIMATED",
+                pointer,
+                f"{name} is shown approximately: {support.note} (docs/materials.md)",
+            )
     _check_objects(document, used, report)

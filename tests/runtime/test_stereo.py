@@ -47,7 +47,9 @@ def relic_span(half: Frame) -> tuple[int, int]:
     middle = half.shape[0] // 2
     band = half[middle - 25 : middle + 25].astype(int)
     saturated = band.max(axis=2) - band.min(axis=2) >= 40
-    columns = np.nonzero(saturated.any(axis=0))[0]
+    # A column counts when a few of its pixels are: the venue's light reflected at the
+    # relic's grazing rim tints a lone edge pixel or two beyond its silhouette.
+    columns = np.nonzero(saturated.sum(axis=0) >= 3)[0]
     assert columns.size, "no relic in the picture"
     return int(columns.min()), int(columns.max())
 

@@ -126,11 +126,19 @@ def test_decoded_extensions_may_be_required() -> None:
 
 
 def test_what_is_not_rendered_is_said_louder_when_the_look_changes_a_lot() -> None:
-    report = _report({"extensionsUsed": ["KHR_materials_transmission", "KHR_materials_sheen"]})
+    report = _report({"extensionsUsed": ["KHR_materials_unlit", "KHR_materials_sheen"]})
     assert report.valid
     severities = {i.message.split()[0]: i.severity for i in report.issues}
-    assert severities == {"KHR_materials_transmission": "warning", "KHR_materials_sheen": "info"}
+    assert severities == {"KHR_materials_unlit": "warning", "KHR_materials_sheen": "info"}
     assert report.codes("warning") == {"EXTENSION_NOT_RENDERED"}
+
+
+def test_what_is_approximated_is_said_and_accepted_even_when_required() -> None:
+    names = ["KHR_materials_transmission", "KHR_materials_clearcoat"]
+    report = _report({"extensionsUsed": names, "extensionsRequired": names})
+    assert report.valid
+    assert report.codes("info") == {"EXTENSION_APPROXIMATED"}
+    assert all("docs/materials.md" in i.message for i in report.issues)
 
 
 def test_quantization_must_be_required_and_extensions_must_be_declared() -> None:
