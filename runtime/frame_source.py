@@ -18,14 +18,15 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from museion.runtime.camera import ViewState, fitted, horizontal_fov, project
+from museion.runtime.camera import ViewState, fitted, horizontal_fov, look_at_basis, project
 from museion.runtime.errors import RenderError
 from museion.runtime.picking import HotspotMark
+from museion.runtime.scene_builder import BoundsCache
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
 
-__all__ = ["Frame", "FrameSource", "RenderView", "check_size"]
+__all__ = ["Frame", "FrameSource", "Rect", "RenderView", "check_size"]
 
 logger = logging.getLogger(__name__)
 
@@ -33,6 +34,9 @@ Frame = npt.NDArray[np.uint8]
 NEAR, FAR = 0.05, 100.0
 HOTSPOT_SLACK = 0.03
 """How far (m) in front of a hotspot a surface may be and still count as its own."""
+Rect = tuple[int, int, int, int]
+"""``(left, top, right, bottom)`` pixels of a frame, right and bottom excluded."""
+_BOX_EDGES = [(a, b) for a in range(8) for b in range(a + 1, 8) if bin(a ^ b).count("1") == 1]
 
 
 def check_size(width: int, height: int) -> None:
@@ -249,6 +253,7 @@ class FrameSource:
         self._animated = -1  # the engine's animator.version that _image shows
         self._moved_at = 0.0
         self._wanted: tuple[int, int] | None = None
+        self._bounds = BoundsCache()
         self.renders = 0
         self.detail = "full"
         """The engine's :attr:`~RenderEngine.detail` when the last frame was drawn: a heavy
@@ -348,6 +353,43 @@ class FrameSource:
             marks.append(HotspotMark(exhibit, hotspot, x, y, visible))
         return marks
 
+    def exhibit_rects(self, exhibit_ids: frozenset[str]) -> list[Rect]:
+        """Where these exhibits are in the last frame: each one's bounds projected with
+        the view's lens, clipped to the frame, in full-size pixels (also of a preview).
+
+        An exhibit behind the camera or outside the frame has none; one hidden behind a
+        wall still has its rectangle (the bounds are not tested against depth).  Call
+        after :meth:`frame`.
+        """
+        if not self._engine.on_render_thread():
+            return self._engine.executor.submit(self.exhibit_rects, exhibit_ids).result()
+        state = self._state
+        if state is None:
+            return []
+        width, height = self._view.width, self._view.height
+        state = fitted(state, width, height)
+        rects = []
+        for key in sorted(exhibit_ids):
+            node = self._engine.exhibit_nodes.get(key)
+            bounds = None if node is None else self._bounds.bounds(node, self._engine.root)
+            if bounds is None:
+                continue
+            low, high = bounds
+            # Panda3D's Z-up corners in the scene's Y-up coordinates.
+            corners = np.array(
+                [
+                    (x, z, -y)
+                    for x in (low.x, high.x)
+                    for y in (low.y, high.y)
+                    for z in (low.z, high.z)
+                ],
+                dtype=np.float64,
+            )
+            rect = _box_rect(state, width, height, corners)
+            if rect is not None:
+                rects.append(rect)
+        return rects
+
     def _screen_changed(self) -> bool:
         """Whether a stage screen in sight has a newer picture than the last frame shows."""
         view = self._view
@@ -374,3 +416,35 @@ class FrameSource:
         if not self.closed:
             self.closed = True
             self._engine.release_view(self._view)
+
+
+def _box_rect(
+    state: ViewState, width: int, height: int, corners: npt.NDArray[np.float64]
+) -> Rect | None:
+    """The frame rectangle covering a box's eight ``corners`` (scene coordinates), or None
+    when none of it is in front of the camera and inside the frame.
+
+    The box's edges are cut at the near plane first: a box the camera stands in or beside
+    then covers what of it lies ahead, not a projection through the eye.
+    """
+    eye = np.array(state.eye(), dtype=np.float64)
+    basis = np.array(look_at_basis(state), dtype=np.float64)  # rows: right, up, forward
+    local = (corners - eye) @ basis.T
+    ahead = local[:, 2] >= NEAR
+    points = [local[i] for i in range(8) if ahead[i]]
+    for a, b in _BOX_EDGES:
+        if ahead[a] != ahead[b]:
+            t = (NEAR - local[a, 2]) / (local[b, 2] - local[a, 2])
+            points.append(local[a] + t * (local[b] - local[a]))
+    if not points:
+        return None
+    seen = np.array(points)
+    half_v = math.tan(math.radians(state.fov) / 2)
+    half_h = half_v * width / height
+    x = (seen[:, 0] / (seen[:, 2] * half_h) + 1) / 2 * width
+    y = (1 - seen[:, 1] / (seen[:, 2] * half_v)) / 2 * height
+    left, right = max(0, math.floor(x.min())), min(width, math.ceil(x.max()))
+    top, bottom = max(0, math.floor(y.min())), min(height, math.ceil(y.max()))
+    if left >= right or top >= bottom:
+        return None
+    return (left, top, right, bottom)

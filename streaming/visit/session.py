@@ -46,7 +46,7 @@ from museion.streaming.visit.encoders import (
     RenderedVp8Encoder,
     install_encoder,
 )
-from museion.streaming.visit.headset import Headset, HeadsetFrame
+from museion.streaming.visit.headset import Headset, HeadsetFrame, StereoJob
 from museion.streaming.visit.messages import (
     WhereTeller,
     event_message,
@@ -57,7 +57,7 @@ from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
-from museion.streaming.watermark import marker_for
+from museion.streaming.watermark import Cover, marker_for, visible_for
 
 __all__ = ["Session"]
 
@@ -105,6 +105,16 @@ class Session:
             engine, self.visit, self.poses, settings.width * settings.height, settings.headset_fps
         )
         """While poses arrive, frames are the headset's two eyes."""
+        visible = visible_for(settings, engine.document, self.id)
+        self._covered_ids = (
+            frozenset(e.id for e in engine.document.exhibits if e.access == "restricted")
+            if visible is not None and engine.document is not None
+            else frozenset()
+        )
+        self._cover: Cover | None = None
+        """Where the restricted exhibits are in the picture being marked: set on the render
+        thread after each new picture and read as it is marked, before the next is made
+        (a track makes one frame at a time)."""
         self.track = ViewTrack(
             source,
             executor or engine.executor,
@@ -112,12 +122,18 @@ class Session:
             settings.fps,
             stamp_clock=settings.stamp_clock,
             idle_fps=settings.idle_fps,
-            after_render=self._marks if engine.has_hotspots else None,
+            after_render=self._after_render if engine.has_hotspots or visible else None,
             on_frame=self._on_frame,
             on_render=None if metrics is None else metrics.rendered,
-            own_render=self.headset.job,
+            own_render=self._own_render,
             mark=marker_for(
-                settings, self.id, settings.width, settings.height, restricted=_restricted(engine)
+                settings,
+                self.id,
+                settings.width,
+                settings.height,
+                restricted=_restricted(engine),
+                visible=visible,
+                cover=lambda: self._cover,
             ),
         )
         self._metrics = metrics
@@ -339,6 +355,22 @@ class Session:
         """On the render thread, after a new picture: its hotspot marks (in its pixels)
         and its size."""
         return self.source.hotspot_marks(), self.source.size
+
+    def _after_render(self) -> tuple[list[HotspotMark], tuple[int, int]] | None:
+        """On the render thread, after a new picture: where its restricted exhibits are
+        (for the visible mark, when the document asks for one) and its hotspot marks."""
+        if self._covered_ids:
+            rects = self.source.exhibit_rects(self._covered_ids)
+            self._cover = Cover(tuple(rects), self.source.size)
+        return self._marks() if self.engine.has_hotspots else None
+
+    def _own_render(self) -> StereoJob | None:
+        """A headset's render for this slot, if any; its eyes get no visible mark (the
+        rectangles are the flat view's), so the cover is dropped for it."""
+        job = self.headset.job()
+        if job is not None:
+            self._cover = None
+        return job
 
     def _on_frame(self, pts: int, marked: Any, view: ViewState) -> None:
         """Called as each frame goes to the encoder: send a new picture's hotspot marks.

@@ -1,4 +1,5 @@
-"""Whether a visitor's frames are marked, and the function that marks them."""
+"""Whether a visitor's frames are marked (invisibly, visibly or both), and the function
+that marks them."""
 
 from __future__ import annotations
 
@@ -6,10 +7,12 @@ import secrets
 from collections import OrderedDict
 from collections.abc import Callable
 
+from museion.scenes.document.model import SceneDocument
 from museion.streaming.settings import StreamSettings
 from museion.streaming.watermark.mark import Frame, Watermark
+from museion.streaming.watermark.visible import Cover, VisibleMark, session_code
 
-__all__ = ["marker_for", "watermark_key"]
+__all__ = ["marker_for", "visible_for", "watermark_key"]
 
 SIZES = 3
 """How many frame sizes' marks one stream keeps (each 8 MB at 720p)."""
@@ -25,16 +28,59 @@ def watermark_key(settings: StreamSettings) -> bytes:
     return _START_KEY
 
 
+def visible_for(
+    settings: StreamSettings, document: SceneDocument | None, session_id: str
+) -> VisibleMark | None:
+    """The visible mark ``document`` asks for over its restricted exhibits, for
+    ``session_id`` (None: it asks for none, or has no restricted exhibit).  Its text is the
+    document's, else the exhibition's title, in the default language."""
+    asked = None if document is None else document.watermark
+    if document is None or asked is None or not asked.visible:
+        return None
+    if not any(e.access == "restricted" for e in document.exhibits):
+        return None
+    language = document.default_language
+    text = (asked.text or document.title).get(language) or document.title.get(language, "")
+    code = session_code(watermark_key(settings), session_id)
+    return VisibleMark(text or "Museion", code, asked.opacity)
+
+
 def marker_for(
-    settings: StreamSettings, session_id: str, width: int, height: int, *, restricted: bool
+    settings: StreamSettings,
+    session_id: str,
+    width: int,
+    height: int,
+    *,
+    restricted: bool,
+    visible: VisibleMark | None = None,
+    cover: Callable[[], Cover | None] | None = None,
 ) -> Callable[[Frame], Frame] | None:
     """A function marking ``session_id``'s frames, or None when this stream is not marked
-    (``watermark="off"``, or ``"restricted"`` and the exhibition is not).
+    (``watermark="off"``, or ``"restricted"`` and the exhibition is not; and no ``visible``
+    mark).  With ``visible``, each frame first gets it over the rectangles ``cover()``
+    gives for that frame (none: not drawn), then the invisible mark over the whole frame,
+    so the detector still finds the session.
 
     The function takes frames of any size (a moving preview, a ladder step): it keeps the
     marks of the last :data:`SIZES` sizes, ``width`` x ``height`` made at once, another
     when first seen (some 20 ms at 720p).  Every size carries the same pattern.
     """
+    invisible = _invisible(settings, session_id, width, height, restricted=restricted)
+    if visible is None or cover is None:
+        return invisible
+
+    def both(frame: Frame) -> Frame:
+        where = cover()
+        if where is not None and where.rects:
+            frame = visible.apply(frame, where.scaled(frame.shape[1], frame.shape[0]))
+        return frame if invisible is None else invisible(frame)
+
+    return both
+
+
+def _invisible(
+    settings: StreamSettings, session_id: str, width: int, height: int, *, restricted: bool
+) -> Callable[[Frame], Frame] | None:
     if settings.watermark == "off" or (settings.watermark == "restricted" and not restricted):
         return None
     key, strength = watermark_key(settings), settings.watermark_strength
