@@ -1,12 +1,12 @@
 """Decode compressed and extended glTF into one plain GLB the renderer can load.
 
-panda3d-gltf reads neither Draco, meshopt, quantised attributes, KTX2 textures nor the
-emissive strength, and the lean shader samples every texture through one UV set; so a
-gated file that uses any of the extensions in :data:`~museion.scenes.gltf.extensions.DECODED`
-is rewritten here as plain glTF 2.0: every accessor dense, tightly packed and (for vertex
-attributes other than joints, and normalised animation outputs) float32; every image
-embedded, KTX2 transcoded to PNG; texture transforms baked into the UVs; the emissive
-strength folded into the emissive factor.  All in one BIN chunk, nothing outside the file.
+panda3d-gltf reads neither Draco, meshopt, quantised attributes, KTX2 textures, sparse
+accessors nor the emissive strength; so a gated file that uses any of the extensions in
+:data:`~museion.scenes.gltf.extensions.DECODED`, or a sparse accessor, is rewritten here
+as plain glTF 2.0: every accessor dense, tightly packed and (for vertex attributes other
+than joints, and normalised animation outputs) float32; every image embedded, KTX2
+transcoded to PNG; texture transforms baked into the UVs; the emissive strength folded
+into the emissive factor.  All in one BIN chunk, nothing outside the file.
 
 Every size a decoder will produce is declared in the JSON or a stream header; each is
 checked against :class:`DecodeLimits` before the native decoder runs.  The worker process
@@ -59,12 +59,18 @@ _FLOAT = 5126
 
 
 def needs_decoding(document: dict[str, Any]) -> bool:
-    """True when the file uses an extension this module decodes."""
+    """True when the file uses an extension this module decodes, or a sparse accessor
+    (panda3d-gltf reads an accessor's base values and ignores their replacements)."""
     names = set()
     for key in ("extensionsUsed", "extensionsRequired"):
         values = document.get(key)
         names |= {v for v in values if isinstance(v, str)} if isinstance(values, list) else set()
-    return bool(names & DECODED)
+    if names & DECODED:
+        return True
+    accessors = document.get("accessors")
+    return isinstance(accessors, list) and any(
+        isinstance(a, dict) and "sparse" in a for a in accessors
+    )
 
 
 def decode_to_glb(path: Path, limits: DecodeLimits | None = None) -> bytes | None:
