@@ -42,6 +42,7 @@ from museion.runtime.scene_builder import (
     to_panda,
 )
 from museion.runtime.settings import RuntimeSettings
+from museion.runtime.skinning import skin_on_gpu, skinned
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene
@@ -141,12 +142,14 @@ class RenderEngine:
         else:
             venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self._load)
         shaders = None
+        at_rest: tuple[str, ...] = ()  # the lean shader's defines at rest
         self.lights: LightBudget | None = None
         if self.settings.shading == "lean":
             lights = self.document.lights if self.document is not None else ()
             self.lights = budget = set_light_inputs(self.root, venue, lights, self.settings)
             ibl = ("IBL",) if self._bind_environment(scene, venue, exhibits) else ()
             features = (*ibl, *material_defines(self.root))
+            at_rest = (*budget.defines(moving=False), *features)
             shaders = (
                 make_shader("lean_pbr", *budget.defines(moving=False), *features),
                 make_shader("lean_pbr", *budget.defines(moving=True), "MOVING", *features),
@@ -179,6 +182,8 @@ class RenderEngine:
                 (e.id, (exhibits[e.id], scene.model(e.asset))) for e in scene.document.exhibits
             )
         self.animator.add_models(placed, characters)
+        if self.settings.gpu_skinning and shaders is not None:
+            skin_on_gpu(skinned(c for found in characters.values() for c in found), at_rest)
         self.animator.play_all()
         if self.document is not None:
             self.animator.play_chosen(self.document.exhibits)

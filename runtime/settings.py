@@ -42,6 +42,9 @@ class RuntimeSettings:
     the first two of them.  Each costs about a key light's shading per pixel.  With
     ``ibl`` (the default) indirect light comes from the venue itself, captured once at load
     (:mod:`museion.runtime.environment`), instead of the sky-and-ground hemisphere.
+    With ``gpu_skinning`` (the default) a skinned model's vertices are posed by the lean
+    vertex shader from its joint table (:mod:`museion.runtime.skinning`) rather than by
+    Panda3D on the CPU for every frame it moves; morph targets stay on the CPU.
 
     Heavy models (issue 19): the worker halves a texture until neither side passes
     ``max_texture_size`` (2048: a server frame is at most 1080p, where a relic filling the
@@ -87,6 +90,7 @@ class RuntimeSettings:
     stereo_margin: float = 0.1
     max_lights: int = 4
     ibl: bool = True
+    gpu_skinning: bool = True
     max_texture_size: int = 2048
     moving_max_triangles: int = 50_000
     max_model_mib: int = 1024

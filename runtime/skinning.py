@@ -17,9 +17,25 @@ from typing import Any
 from museion.runtime.graphics import make_shader
 from museion.scenes.gltf.structure import StructureLimits
 
-__all__ = ["skin_on_gpu"]
+__all__ = ["skin_on_gpu", "skinned"]
 
 logger = logging.getLogger(__name__)
+
+
+def skinned(characters: Iterable[Any]) -> list[Any]:
+    """The Characters in ``characters`` that have a skin (vertices blended by joints):
+    one that only morphs has no joint table for the shader to read."""
+    found = []
+    for character in characters:
+        for geom_node in character.find_all_matches("**/+GeomNode"):
+            node = geom_node.node()
+            if any(
+                node.get_geom(i).get_vertex_data().get_transform_blend_table() is not None
+                for i in range(node.get_num_geoms())
+            ):
+                found.append(character)
+                break
+    return found
 
 
 def skin_on_gpu(

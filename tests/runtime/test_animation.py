@@ -15,6 +15,7 @@ import pytest
 from museion.runtime.camera import ViewState
 from museion.runtime.engine import RenderEngine
 from museion.runtime.errors import RenderError
+from museion.runtime.scene_builder import EXHIBIT_TAG
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
 from tests.conftest import ASSETS, CORPUS, Clock
@@ -179,3 +180,17 @@ def test_playing_is_bounded_and_once_ends(moving: tuple[RenderEngine, Clock]) ->
     finally:
         engine._call(animator.play, "fox")
         engine._call(animator.play, "cube")
+
+
+def test_only_a_skinned_model_is_posed_on_the_gpu(moving: tuple[RenderEngine, Clock]) -> None:
+    from panda3d.core import ShaderAttrib
+
+    engine, _ = moving
+    flagged = {}
+    for character in engine.root.find_all_matches("**/+Character"):
+        attrib = character.get_attrib(ShaderAttrib)
+        flagged[character.get_net_tag(EXHIBIT_TAG)] = bool(
+            attrib is not None and attrib.get_flag(ShaderAttrib.F_hardware_skinning)
+        )
+    # The cube only morphs: it has no joint table for the shader to read.
+    assert flagged == {"fox": True, "cube": False}

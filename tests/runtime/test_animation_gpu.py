@@ -13,7 +13,6 @@ import pytest
 
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
-from museion.runtime.skinning import skin_on_gpu
 from museion.scenes.checked_scene import open_scene
 from tests.conftest import ASSETS, CORPUS, Clock
 
@@ -66,20 +65,28 @@ def _at(engine: RenderEngine, clock: Clock, start: float, seconds: float) -> Any
         view.close()
 
 
-def test_gpu_skinning_draws_the_pose_the_cpu_draws(tmp_path: Path) -> None:
-    path = _scene(tmp_path)
-    engine = RenderEngine(open_scene(path), RuntimeSettings(asset_root=tmp_path))
+def _walk(folder: Path, gpu_skinning: bool) -> tuple[Any, Any, bool]:
+    """The Fox 0.4 s and 0.9 s into its Walk, and whether its Character is skinned by the
+    shader."""
+    from panda3d.core import ShaderAttrib
+
+    settings = RuntimeSettings(asset_root=folder, gpu_skinning=gpu_skinning)
+    engine = RenderEngine(open_scene(_scene(folder)), settings)
     try:
         clock = Clock()
         engine.animator.clock = clock
-        cpu = _at(engine, clock, 100.0, 0.4)
-        assert engine.lights is not None
-        characters = engine.root.find_all_matches("**/+Character")
-        assert engine._call(skin_on_gpu, characters, engine.lights.defines(moving=False)) == 1
-        gpu = _at(engine, clock, 200.0, 0.4)
-        later = _at(engine, clock, 300.0, 0.9)
+        (character,) = engine.root.find_all_matches("**/+Character")
+        attrib = character.get_attrib(ShaderAttrib)
+        on_gpu = attrib is not None and attrib.get_flag(ShaderAttrib.F_hardware_skinning)
+        return _at(engine, clock, 100.0, 0.4), _at(engine, clock, 200.0, 0.9), on_gpu
     finally:
         engine.close()
+
+
+def test_gpu_skinning_draws_the_pose_the_cpu_draws(tmp_path: Path) -> None:
+    cpu, _, cpu_flag = _walk(tmp_path, gpu_skinning=False)
+    gpu, later, gpu_flag = _walk(tmp_path, gpu_skinning=True)
+    assert (cpu_flag, gpu_flag) == (False, True), "the default engine skins on the GPU"
     fur_cpu, fur_gpu, fur_later = _fox_mask(cpu), _fox_mask(gpu), _fox_mask(later)
     assert fur_cpu.sum() > 600, "the Fox is in view"
     # The same pose: the fur's outline agrees but for edge pixels.
