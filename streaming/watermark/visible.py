@@ -16,10 +16,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import math
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -29,12 +31,17 @@ from museion.streaming.watermark.mark import Frame
 
 __all__ = ["Cover", "VisibleMark", "session_code"]
 
+logger = logging.getLogger(__name__)
+
 Rect = tuple[int, int, int, int]
 """``(left, top, right, bottom)`` pixels, right and bottom excluded."""
 SIZES = 3
 """How many frame sizes' tiles one stream keeps (a ladder step, a preview, the full size)."""
 ANGLE = 30.0
 """Degrees the text is turned (counter-clockwise): a diagonal is hard to crop away."""
+WIDE_FONT = Path("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+"""A font with Chinese glyphs (the fonts-wqy-microhei package, an apt dependency), for a
+text Pillow's own font (Latin only) would draw as empty boxes."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +93,7 @@ def _tile(text: str, size: int) -> npt.NDArray[np.uint8]:
     """A repeating RGBA tile: ``text`` turned, white outlined dark so it reads on any
     exhibit, twice (the second half a tile down, on a parallel line), so a small exhibit
     still shows some of it."""
-    font = ImageFont.load_default(size=size)
+    font = _font(text, size)
     stroke = max(1, size // 12)
     left, top, right, bottom = (math.ceil(v) for v in font.getbbox(text, stroke_width=stroke))
     pad = size // 2
@@ -103,6 +110,17 @@ def _tile(text: str, size: int) -> npt.NDArray[np.uint8]:
     height = turned.shape[0]
     shifted = np.roll(turned, height // 2, axis=0)
     return np.where(shifted[:, :, 3:] > turned[:, :, 3:], shifted, turned)
+
+
+def _font(text: str, size: int) -> ImageFont.FreeTypeFont | ImageFont.ImageFont:
+    """Pillow's own font for Latin text, :data:`WIDE_FONT` for any other when present."""
+    if all(ord(c) < 0x250 for c in text):
+        return ImageFont.load_default(size=size)
+    try:
+        return ImageFont.truetype(WIDE_FONT, size)
+    except OSError:
+        logger.warning("no %s: the visible watermark's text may show as boxes", WIDE_FONT)
+        return ImageFont.load_default(size=size)
 
 
 class VisibleMark:

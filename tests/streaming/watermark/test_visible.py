@@ -18,6 +18,7 @@ from museion.streaming.watermark import (
     session_code,
     visible_for,
 )
+from museion.streaming.watermark.visible import WIDE_FONT
 from tests.scenes.document.scene_examples import _edit
 from tests.streaming.watermark.pictures import clip, scene
 
@@ -158,3 +159,12 @@ def test_a_visible_mark_alone_marks_when_the_invisible_one_is_off() -> None:
     cover = Cover(((0, 0, 160, 180),), (320, 180))
     changed = _changed(frame, mark(frame))
     assert changed[:, :160].any() and not changed[:, 160:].any()
+
+
+@pytest.mark.skipif(not WIDE_FONT.is_file(), reason="no font with Chinese glyphs installed")
+def test_chinese_text_is_drawn_with_its_glyphs() -> None:
+    frame = np.full((360, 640, 3), 128, dtype=np.uint8)
+    whole = [(0, 0, 640, 360)]
+    one = VisibleMark("故宫博物院", "abc123", 0.5).apply(frame, whole)
+    other = VisibleMark("博物院故宫", "abc123", 0.5).apply(frame, whole)
+    assert not np.array_equal(one, other)  # empty boxes would make both the same
