@@ -131,7 +131,7 @@ class VisibleMark:
             raise ValueError("a visible mark's opacity must lie in (0, 1]")
         if not text.strip():
             raise ValueError("a visible mark needs a text")
-        self.text = f"{text.strip()} · {code}"
+        self.text = f"{' '.join(text.split())} · {code}"  # one line
         self.opacity = opacity
         self._tiles: OrderedDict[tuple[int, int], _Tiles] = OrderedDict()
 

@@ -4,8 +4,11 @@ invisible mark, which still names the session."""
 
 from __future__ import annotations
 
+import hypothesis
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from museion.scenes.document.loader import load_scene
 from museion.scenes.document.model import SceneDocument
@@ -168,3 +171,18 @@ def test_chinese_text_is_drawn_with_its_glyphs() -> None:
     one = VisibleMark("故宫博物院", "abc123", 0.5).apply(frame, whole)
     other = VisibleMark("博物院故宫", "abc123", 0.5).apply(frame, whole)
     assert not np.array_equal(one, other)  # empty boxes would make both the same
+
+
+_EDGE = st.integers(-100, 500)
+_MARK = VisibleMark("© The Palace Museum", "abc123", 0.8)
+
+
+@hypothesis.settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_EDGE, _EDGE, _EDGE, _EDGE), max_size=4))
+def test_nothing_outside_the_rectangles_ever_changes(rects: list[tuple[int, ...]]) -> None:
+    frame = scene(9, 320, 180)
+    marked = _MARK.apply(frame, rects)  # type: ignore[arg-type]
+    inside = np.zeros(frame.shape[:2], dtype=bool)
+    for left, top, right, bottom in rects:
+        inside[max(0, top) : max(0, bottom), max(0, left) : max(0, right)] = True
+    assert np.array_equal(marked[~inside], frame[~inside])
