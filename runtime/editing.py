@@ -264,9 +264,13 @@ class SceneEditor:
             lift = pedestal_height(stand_model)
         place(holder, exhibit.transform, lift)
         engine.exhibit_nodes[exhibit.id] = holder
+        # An imported animated scan moves as loaded ones do: skins, morphs and node
+        # animations, the first (or the one its exhibit names) playing.
         characters = list(holder.find_all_matches("**/+Character"))
-        if characters and engine.animator.add(exhibit.id, holder, characters):
-            engine.animator.play(exhibit.id)  # an imported animated scan moves, as loaded ones do
+        engine.animator.add_models({exhibit.id: (holder, model)}, {exhibit.id: characters})
+        if engine.animator.animations(exhibit.id):
+            engine.animator.play(exhibit.id)
+            engine.animator.play_chosen([exhibit])
         self._changed((*document.exhibits, exhibit))
         logger.info("exhibit %r added (%s)", exhibit.id, model.name)
 

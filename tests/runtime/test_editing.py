@@ -23,7 +23,8 @@ from museion.runtime.settings import RuntimeSettings
 from museion.runtime.stereo import StereoView
 from museion.scenes.checked_scene import CheckedScene, open_scene
 from museion.scenes.document.model import Exhibit, Hotspot, Metadata, Transform
-from tests.conftest import ASSETS
+from museion.scenes.gltf.gate import check_gltf
+from tests.conftest import ASSETS, CORPUS
 from tests.runtime.test_stereo import head
 
 pytestmark = pytest.mark.render
@@ -324,3 +325,27 @@ def test_a_showcase_is_not_edited(engine: RenderEngine) -> None:
     with pytest.raises(EditRefused) as caught:
         SceneEditor(engine).move_exhibit("relic", Transform())
     assert caught.value.code == "NOT_AN_EXHIBITION"
+
+
+def test_an_imported_animated_model_plays_its_node_animation(
+    hall: RenderEngine, editor: SceneEditor
+) -> None:
+    truck = CORPUS / "valid" / "CesiumMilkTruck"
+    if not truck.is_dir():
+        pytest.skip("../shared/corpus is absent (public glTF corpus)")
+    new = Exhibit(
+        id="imported-truck",
+        asset="CesiumMilkTruck.gltf",
+        metadata=Metadata(title={"en": "Milk truck"}),
+        transform=Transform(translation=(0.0, 0.0, 3.0), scale=0.3),
+        pedestal=False,
+    )
+    editor.add_exhibit(new, check_gltf(truck, "CesiumMilkTruck.gltf"))
+    try:
+        # The wheels' node animation, which panda3d-gltf leaves out, is bound and playing.
+        assert hall.animator.animations("imported-truck") == ("Wheels",)
+        playing = hall.animator.now_playing("imported-truck")
+        assert playing is not None and playing.name == "Wheels"
+    finally:
+        editor.remove_exhibit("imported-truck")
+    assert hall.animator.animations("imported-truck") == ()
