@@ -405,8 +405,16 @@ class FrameSource:
         self.detail = self._engine.detail
         self._animated = self._engine.animator.version
         self._view.aim(fitted(state, self._view.width, self._view.height))
-        crowded = preview and self._engine.moving.crowded(self._view, time.monotonic())
+        began = time.monotonic()
+        crowded = preview and self._engine.moving.crowded(self._view, began)
         self._image = self._view.render(preview, crowded)
+        logger.debug(
+            "%s %dx%d drawn in %.1f ms",
+            "preview" if preview else "full",
+            self._image.shape[1],
+            self._image.shape[0],
+            1000 * (time.monotonic() - began),
+        )
         self._frame = None
         self._is_preview = preview
         self.renders += 1

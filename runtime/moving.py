@@ -1,13 +1,15 @@
 """What a moving camera's preview is drawn with: lighter meshes and a lighter shader.
 
-A preview lasts a few frames and is seen in motion at half size, where a 50k-triangle relic
-and a normal map cost most of a frame on llvmpipe and show little.  So each heavy mesh gets
+A preview lasts a few frames and is seen in motion at half size, where a 50k-triangle relic,
+a normal map and 2048² textures sampled without mipmaps cost most of a frame on llvmpipe
+and show little.  So each heavy mesh gets
 a simplified index list over its own vertices (meshoptimizer's collapse: every kept
 vertex, with its normal, UVs and tangent, stays exact), made once when the model is
 converted and kept in the cached ``.bam`` (:func:`attach_lighter_meshes`), and the shader
-is compiled once more without normal mapping.  Both are swapped in for one preview render
-and swapped back after it, so a view at rest is drawn from exactly the scene graph it
-always was.
+is compiled once more without normal mapping, and each texture over
+:data:`PREVIEW_TEXTURE` texels a side gets a smaller, mipmapped copy (made once per
+texture when the scene is set up).  All are swapped in for one preview render and swapped
+back after it, so a view at rest is drawn from exactly the scene graph it always was.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import contextlib
 import ctypes
 import functools
 import logging
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,6 +38,11 @@ MOVING_NODE = "museion-moving"
 """The name (and tag) of the stashed node holding a GeomNode's lighter geoms."""
 CROWD_WINDOW = 0.5
 """Seconds since its last preview that a view still counts as moving."""
+PREVIEW_TEXTURE = 512
+"""A preview samples textures of at most this many texels a side: the 1M twin's 2048²
+textures, unmipmapped, made its 640x360 preview about 2x slower on llvmpipe than copies
+this size (a relic fills a quarter of the preview: a 512² copy still has a texel or more
+for each of its pixels)."""
 
 
 @functools.cache
@@ -167,12 +175,14 @@ class MovingDetail:
         self._root = root
         self._shaders = shaders
         self._swaps: list[tuple[Any, int, Any, Any]] = []  # (node, index, whole, lighter)
+        self._states: list[tuple[Any, int, Any, Any]] = []  # the same, of geom states
         self._crowd = settings.crowd_size
         self._moved: dict[int, float] = {}  # id of a view -> when it last drew a preview
         self.triangles = (0, 0)
         """Triangles of the swapped meshes, whole and lighter (for tests and logs)."""
         if settings.moving_detail < 1.0:
             self._collect()
+        self._collect_textures()
 
     def _collect(self) -> None:
         seen: set[int] = set()
@@ -199,6 +209,42 @@ class MovingDetail:
                 whole_count,
             )
 
+    def _collect_textures(self) -> None:
+        """A preview state for each geom that samples a texture over PREVIEW_TEXTURE."""
+        from panda3d.core import TextureAttrib
+
+        started = time.perf_counter()
+        smaller: dict[int, Any] = {}  # a texture's id -> its preview copy (or itself)
+        seen: set[int] = set()
+        for path in self._root.find_all_matches("**/+GeomNode"):
+            if path.get_key() in seen:
+                continue
+            seen.add(path.get_key())
+            node = path.node()
+            for i in range(node.get_num_geoms()):
+                state = node.get_geom_state(i)
+                attrib = state.get_attrib(TextureAttrib)
+                if attrib is None:
+                    continue
+                lighter = attrib
+                for n in range(attrib.get_num_on_stages()):
+                    stage = attrib.get_on_stage(n)
+                    texture = attrib.get_on_texture(stage)
+                    key = id(texture)
+                    if key not in smaller:
+                        smaller[key] = _preview_texture(texture)
+                    if smaller[key] is not texture:
+                        lighter = lighter.add_on_stage(stage, smaller[key])
+                if lighter is not attrib:
+                    self._states.append((node, i, state, state.set_attrib(lighter)))
+        if self._states:
+            logger.info(
+                "moving previews sample %d textures at most %d² (made in %.2f s)",
+                sum(1 for key, t in smaller.items() if id(t) != key),
+                PREVIEW_TEXTURE,
+                time.perf_counter() - started,
+            )
+
     def crowded(self, view: object, now: float) -> bool:
         """Note that ``view`` draws a preview at ``now``; True when ``crowd_size`` views (it
         among them) drew one within :data:`CROWD_WINDOW` seconds: then previews are drawn
@@ -216,6 +262,8 @@ class MovingDetail:
         """Within the block the scene is the moving preview's; call on the render thread."""
         for node, i, _, lighter in self._swaps:
             node.set_geom(i, lighter)
+        for node, i, _, lighter in self._states:
+            node.set_geom_state(i, lighter)
         if self._shaders is not None:
             self._root.set_shader(self._shaders[1])
         try:
@@ -223,9 +271,49 @@ class MovingDetail:
         finally:
             for node, i, whole, _ in self._swaps:
                 node.set_geom(i, whole)
+            for node, i, whole, _ in self._states:
+                node.set_geom_state(i, whole)
             if self._shaders is not None:
                 self._root.set_shader(self._shaders[0])
 
 
 def _faces(geom: Any) -> int:
     return sum(geom.get_primitive(p).get_num_faces() for p in range(geom.get_num_primitives()))
+
+
+def _preview_texture(texture: Any) -> Any:
+    """A copy of ``texture`` at most :data:`PREVIEW_TEXTURE` a side, mipmapped, or
+    ``texture`` itself when it is small enough or not a plain 2D image in RAM (then the
+    preview samples it as the view at rest does).  Panda3D's own mipmap filter makes the
+    copy (sRGB-aware; ~15 ms for 2048²), from a scratch copy: the original keeps no
+    mipmaps in RAM."""
+    from panda3d.core import SamplerState, Texture
+
+    width, height = texture.get_x_size(), texture.get_y_size()
+    level = 0
+    while max(width, height) >> level > PREVIEW_TEXTURE:
+        level += 1
+    plain = (
+        texture.get_texture_type() == Texture.TT_2d_texture
+        and texture.get_ram_image_compression() == Texture.CM_off
+        and texture.has_ram_image()
+    )
+    if level == 0 or not plain:
+        return texture
+    scratch = texture.make_copy()
+    scratch.generate_ram_mipmap_images()
+    if scratch.get_num_ram_mipmap_images() <= level:
+        return texture
+    copy = Texture(f"{texture.get_name()}-preview")
+    copy.setup_2d_texture(
+        max(1, width >> level),
+        max(1, height >> level),
+        texture.get_component_type(),
+        texture.get_format(),
+    )
+    copy.set_ram_image(scratch.get_ram_mipmap_image(level))
+    for n in range(level + 1, scratch.get_num_ram_mipmap_images()):
+        copy.set_ram_mipmap_image(n - level, scratch.get_ram_mipmap_image(n))
+    copy.set_default_sampler(texture.get_default_sampler())
+    copy.set_minfilter(SamplerState.FT_linear_mipmap_linear)
+    return copy

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import fractions
+import logging
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -41,6 +42,8 @@ _TIME_BASE = fractions.Fraction(1, VIDEO_CLOCK)
 IDLE_AFTER = 1.0
 STAMP_BITS = 42
 STAMP_BLOCK = 16
+
+logger = logging.getLogger(__name__)
 
 
 def stamp_time(image: Frame, millis: int) -> Frame:
@@ -163,9 +166,10 @@ class ViewTrack(MediaStreamTrack):
         loop = asyncio.get_running_loop()
         state = self._view()
         own = None if self._own_render is None else self._own_render()
-        image, changed, extra, size = await loop.run_in_executor(
+        image, changed, extra, size, began = await loop.run_in_executor(
             self._executor, self._render, state, own
         )
+        rendered = time.monotonic()
         if changed:
             # Off the render thread (swscale lets go of the GIL): the next view renders
             # meanwhile.
@@ -173,6 +177,13 @@ class ViewTrack(MediaStreamTrack):
         frame = self._last_frame
         assert frame is not None
         took = time.monotonic() - started
+        if changed and logger.isEnabledFor(logging.DEBUG):
+            # Where a frame's time went: waiting for the render thread, drawing, converting.
+            logger.debug(
+                "frame %d %dx%d: queued %.1f ms, drawn %.1f ms, converted %.1f ms",
+                pts, image.shape[1], image.shape[0], 1000 * (began - started),
+                1000 * (rendered - began), 1000 * (time.monotonic() - rendered),
+            )  # fmt: skip
         self._lead = min(self._step / VIDEO_CLOCK, 0.8 * self._lead + 0.2 * took)
         if self._on_render is not None:
             self._on_render(took)
@@ -180,16 +191,17 @@ class ViewTrack(MediaStreamTrack):
 
     def _render(
         self, state: ViewState, own: OwnRender | None = None
-    ) -> tuple[Frame, bool, Any, tuple[int, int]]:
+    ) -> tuple[Frame, bool, Any, tuple[int, int], float]:
         """On the render thread: the picture for ``state`` (or ``own``'s), whether it
         differs from the last one, what ``after_render`` says about a new picture (or what
-        ``own`` says about its picture, new or not), and the frame's size (a preview comes
-        smaller)."""
+        ``own`` says about its picture, new or not), the frame's size (a preview comes
+        smaller) and when the render thread took it up."""
+        began = time.monotonic()
         if own is not None:
             image, about = own()
             changed = image is not self._last_image or self._last_frame is None
             self._last_image = image
-            return image, changed, about, (image.shape[1], image.shape[0])
+            return image, changed, about, (image.shape[1], image.shape[0]), began
         if self._stamp:
             image = stamp_time(self._source.frame(state), int(time.time() * 1000))
         else:
@@ -197,7 +209,7 @@ class ViewTrack(MediaStreamTrack):
         changed = image is not self._last_image or self._last_frame is None
         self._last_image = image
         extra = self._after_render() if changed and self._after_render is not None else None
-        return image, changed, extra, self._source.size
+        return image, changed, extra, self._source.size, began
 
     async def recv(self) -> av.VideoFrame:
         """The next frame: every ``1/fps`` while the picture changes, slower once idle.

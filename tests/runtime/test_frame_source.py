@@ -122,3 +122,48 @@ def test_a_second_engine_in_the_same_process_renders_the_same_picture(
     finally:
         other.close()
     assert np.abs(image.astype(int) - expected.astype(int)).mean() < 1.0
+
+
+def _largest_textures(engine: RenderEngine) -> tuple[int, int]:
+    """On the render thread: the largest texture side the scene samples at rest, and
+    within a moving preview's swap."""
+    from panda3d.core import TextureAttrib
+
+    def largest() -> int:
+        side = 0
+        for path in engine.root.find_all_matches("**/+GeomNode"):
+            node = path.node()
+            for i in range(node.get_num_geoms()):
+                attrib = node.get_geom_state(i).get_attrib(TextureAttrib)
+                for n in range(attrib.get_num_on_stages() if attrib else 0):
+                    texture = attrib.get_on_texture(attrib.get_on_stage(n))
+                    side = max(side, texture.get_x_size(), texture.get_y_size())
+        return side
+
+    def both() -> tuple[int, int]:
+        with engine.moving.drawn():
+            moving = largest()
+        return largest(), moving
+
+    return engine.executor.submit(both).result()
+
+
+def test_a_moving_preview_samples_smaller_mipmapped_textures(engine: RenderEngine) -> None:
+    """Textures over PREVIEW_TEXTURE cost a preview on llvmpipe more than they show; the
+    view at rest samples the originals, and the preview still shows the relic's bronze."""
+    from museion.runtime.moving import PREVIEW_TEXTURE
+
+    at_rest, moving = _largest_textures(engine)
+    assert at_rest > PREVIEW_TEXTURE  # the sample venue's textures are larger
+    assert moving <= PREVIEW_TEXTURE
+    source = engine.open_view(640, 360)
+    try:
+        still = source.frame(engine.home)
+        preview = source.frame(replace(engine.home, yaw=engine.home.yaw + 0.5))
+        assert source.renders == 2
+        assert np.array_equal(preview[:, 0::2], preview[:, 1::2])  # a preview indeed
+        assert is_bronze(centre_patch(preview)), centre_patch(preview)
+        assert np.abs(still.astype(int) - preview.astype(int)).mean() < 12
+    finally:
+        source.close()
+    assert _largest_textures(engine)[0] == at_rest  # swapped back after the preview
