@@ -42,6 +42,7 @@ from museion.runtime.scene_builder import (
     to_panda,
 )
 from museion.runtime.settings import RuntimeSettings
+from museion.runtime.shadows import ContactShadows
 from museion.runtime.skinning import skin_on_gpu, skinned
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
@@ -191,6 +192,9 @@ class RenderEngine:
         self.picker = Picker(self, self.hotspot_positions)
         self._bounds = BoundsCache()
         self.exhibit_views: dict[str, tuple[ViewState, OrbitLimits]] = {}
+        self.shadows = (
+            ContactShadows(self.root, self._bounds) if self.settings.contact_shadows else None
+        )
         self.exhibits_changed()
         self.scene_version = 0
         self.spawn: WalkState | None = None
@@ -308,6 +312,8 @@ class RenderEngine:
         views = {key: self._orbit_view(node) for key, node in self.exhibit_nodes.items()}
         self.exhibit_views.clear()
         self.exhibit_views.update(views)
+        if self.shadows is not None:  # a moved, added or removed exhibit's shadow follows it
+            self.shadows.sync(self.exhibit_nodes, self.picker)
         self.home, self.limits = next(iter(views.values()), (ViewState(), OrbitLimits()))
         self.scene_version += 1
 

@@ -56,6 +56,9 @@ class RuntimeSettings:
     converted model over ``max_model_mib`` is refused (``LOAD_TOO_LARGE``), since the
     server holds about that much of it in memory for as long as it is shown.
 
+    With ``contact_shadows`` each exhibit has a soft dark blob on the surface it stands on
+    (:mod:`museion.runtime.shadows`: one blended card per exhibit, its own tiny shader).
+
     A headset's eyes are rendered ``stereo_margin`` wider on each side than their own
     field of view (a fraction of its width and height in the image plane), so that the
     page, turning the picture to the newest head pose, never shows a black edge.
@@ -94,6 +97,7 @@ class RuntimeSettings:
     max_texture_size: int = 2048
     moving_max_triangles: int = 50_000
     max_model_mib: int = 1024
+    contact_shadows: bool = True
 
     def __post_init__(self) -> None:
         if not 0.1 <= self.preview_scale <= 1.0:
