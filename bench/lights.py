@@ -9,8 +9,10 @@ shader's cost is the same whether a map is packed or not, the red channel being 
 anyway); four point lights; and twenty lamps through a budget of four (each view draws
 the four strongest where it looks: it should cost what four lights cost); and the venue's
 image-based light (runtime/environment.py: SH9 diffuse, prefiltered cube map specular)
-with one point light and occlusion.  Every configuration but the last renders with
-``ibl=False``, as the lean path did before IBL.  Configurations
+with one point light and occlusion; and the lean path with contact shadows (runtime/
+shadows.py: a blended card under each relic).  Every configuration but the IBL one renders
+with ``ibl=False``, as the lean path did before IBL, and all but the last with
+``contact_shadows=False``.  Configurations
 alternate three rounds, every other one in reverse order; each keeps its median round
 (llvmpipe shares the cores with everything else).  Target: ours at least
 0.8x the reference's fps.  Also the IBL's load cost: the venue's six captures and the
@@ -93,7 +95,7 @@ def run() -> list[Row]:
     engines: dict[str, RenderEngine] = {}
     try:
         plain = gallery(folder / "plain", [])
-        lean = RuntimeSettings(asset_root=plain.parent, ibl=False)
+        lean = RuntimeSettings(asset_root=plain.parent, ibl=False, contact_shadows=False)
         engines["plain"] = RenderEngine(open_scene(plain), lean)
         target = engines["plain"].home.target
         configurations = (
@@ -104,8 +106,10 @@ def run() -> list[Row]:
         )
         for name, count, ibl in configurations:
             path = gallery(folder / name.replace(" ", "-"), lamps_around(target, count))
-            settings = RuntimeSettings(asset_root=path.parent, ibl=ibl)
+            settings = RuntimeSettings(asset_root=path.parent, ibl=ibl, contact_shadows=False)
             engines[name] = RenderEngine(open_scene(path), settings)
+        shadowed = dataclasses.replace(lean, contact_shadows=True)
+        engines["contact shadows"] = RenderEngine(open_scene(plain), shadowed)
         for name in ("1 light + occlusion", "IBL + 1 light + occlusion"):
             engines[name].root.set_shader_input("occlusion_strength", 1.0)
         load_rows = environment_cost(engines["IBL + 1 light + occlusion"], folder)
