@@ -10,7 +10,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from museion.runtime.materials import DEFAULT_INPUTS, material_inputs, set_material_inputs
+from museion.runtime.materials import (
+    DEFAULT_INPUTS,
+    material_inputs,
+    set_material_inputs,
+    set_texcoord_inputs,
+)
 from museion.runtime.scene_builder import to_panda
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.document.model import Light
@@ -240,7 +245,7 @@ def set_light_inputs(
     lights go to the budget.  A second directional light is not rendered (logged).  Call
     on the render thread, after every model is under ``root``.
     """
-    from panda3d.core import LVecBase2f, LVecBase3f
+    from panda3d.core import LVecBase2f, LVecBase3f, LVecBase4f
 
     s = settings
     k = s.key_light_intensity
@@ -269,6 +274,8 @@ def set_light_inputs(
     for name, value in DEFAULT_INPUTS.items():
         root.set_shader_input(name, value)
     root.set_shader_input("clearcoat", LVecBase2f(0.0, 0.0))
+    root.set_shader_input("texcoord_set", LVecBase4f(0.0, 0.0, 0.0, 0.0))
+    root.set_shader_input("texcoord_stages", LVecBase2f(0.0, 0.0))
     return LightBudget(root, gather_lights(root, lights, settings), s.max_lights)
 
 
@@ -296,7 +303,8 @@ def _colourless_lights(document: dict[str, Any], node: Any) -> None:
 
 def prepare_model(node: Any, model: CheckedGltf) -> Any:
     """What the lean shader needs of a loaded model that panda3d-gltf leaves out: its
-    packed occlusion maps and ``KHR_materials_*`` factors (:mod:`museion.runtime.materials`),
+    packed occlusion maps, ``KHR_materials_*`` factors and second UV sets
+    (:mod:`museion.runtime.materials`),
     and the intensity of its lights given without a colour.  Returns ``node``.
 
     (It reads the glTF's JSON once more, on the render thread: a model cache entry that
@@ -305,4 +313,5 @@ def prepare_model(node: Any, model: CheckedGltf) -> Any:
     document = read_gltf(model.path.parent, model.path.name).document
     _colourless_lights(document, node)
     set_material_inputs(node, material_inputs(document, model.name))
+    set_texcoord_inputs(node)
     return node

@@ -1,14 +1,22 @@
 """What the lean shader reads of a glTF material that panda3d-gltf drops: a packed
 occlusion map's strength and the ``KHR_materials_*`` factors it approximates (clearcoat,
-transmission: see docs/materials.md), as per-geom shader inputs matched by material name.
-(Emissive strength needs nothing here: the gate folds it into the emissive factor.)"""
+transmission: see docs/materials.md), as per-geom shader inputs matched by material name,
+and which UV set each texture samples (glTF's ``texCoord``, read from panda3d-gltf's
+texture stages).  (Emissive strength needs nothing here: the gate
+folds it into the emissive factor.)"""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-__all__ = ["DEFAULT_INPUTS", "material_defines", "material_inputs", "set_material_inputs"]
+__all__ = [
+    "DEFAULT_INPUTS",
+    "material_defines",
+    "material_inputs",
+    "set_material_inputs",
+    "set_texcoord_inputs",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -19,10 +27,12 @@ DEFAULT_INPUTS: dict[str, Any] = {
     "transmission": 0.0,
 }
 """The scene root's values (a material without the map or extension); ``clearcoat``
-(factor, roughness) is set apart, being a vec2."""
+(factor, roughness), ``texcoord_set`` and ``texcoord_stages`` are set apart, being
+vectors."""
 FEATURES_TAG = "museion-material-features"
 """A model's tag naming the shader features its materials need (``CLEARCOAT``...)."""
 _FEATURES = {"clearcoat": "CLEARCOAT", "transmission": "TRANSMISSION"}
+_STAGES = 4  # the vertex shader's p3d_MultiTexCoord0..3 under MULTI_UV
 
 
 def _packed_occlusion(document: dict[str, Any], material: dict[str, Any]) -> float | None:
@@ -89,8 +99,7 @@ def set_material_inputs(node: Any, inputs: dict[str, Inputs]) -> None:
     if not inputs:
         return
     features = {_FEATURES[k] for wanted in inputs.values() for k in wanted if k in _FEATURES}
-    if features:
-        node.set_tag(FEATURES_TAG, " ".join(sorted(features)))
+    _add_features(node, features)
     from panda3d.core import (
         LVecBase2f,
         MaterialAttrib,
@@ -119,11 +128,78 @@ def set_material_inputs(node: Any, inputs: dict[str, Inputs]) -> None:
             geoms.set_geom_state(i, state)
 
 
+def _add_features(node: Any, features: set[str]) -> None:
+    if features:
+        had = node.get_tag(FEATURES_TAG).split() if node.has_tag(FEATURES_TAG) else []
+        node.set_tag(FEATURES_TAG, " ".join(sorted(features | set(had))))
+
+
+def _texcoord_facts(textures: Any) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
+    """``(texcoord_set, texcoord_stages)`` for a geom whose textures sample glTF's
+    TEXCOORD_1 (panda3d-gltf's ``texcoord.1``), None for one that samples TEXCOORD_0 only.
+
+    Panda3D binds ``p3d_MultiTexCoordN`` to the UV set of the geom's N-th texture stage,
+    not to the N-th UV set; so the vertex shader is told which stage carries each set
+    (``texcoord_stages``) and the fragment shader which set each slot samples
+    (``texcoord_set``: Modulate, Selector, Normal, Emission)."""
+    from panda3d.core import InternalName, TextureStage
+
+    second = InternalName.get_texcoord_name("1")
+    slots = {
+        TextureStage.M_modulate: 0,
+        TextureStage.M_selector: 1,
+        TextureStage.M_normal: 2,
+        TextureStage.M_emission: 3,
+    }
+    sets = [0.0] * 4
+    stages: list[int | None] = [None, None]
+    for n in range(textures.get_num_on_stages()):
+        stage = textures.get_on_stage(n)
+        uv = 1 if stage.get_texcoord_name() == second else 0
+        if stage.get_mode() in slots and uv:
+            sets[slots[stage.get_mode()]] = 1.0
+        if stages[uv] is None and n < _STAGES:
+            stages[uv] = n
+    if not any(sets):
+        return None
+    if stages[1] is None:
+        logger.warning("a texture on TEXCOORD_1 is past the shader's first %d stages", _STAGES)
+        return None
+    return tuple(sets), (float(stages[0] or 0), float(stages[1]))
+
+
+def set_texcoord_inputs(node: Any) -> bool:
+    """Tell the shader, on each geom of ``node`` that samples a texture through glTF's
+    TEXCOORD_1, which UV set each texture reads (:func:`_texcoord_facts`), and tag
+    ``node`` with the MULTI_UV feature; True when some geom does.  Sets beyond the second
+    (TEXCOORD_2...) are read as the first."""
+    from panda3d.core import LVecBase2f, LVecBase4f, ShaderAttrib, ShaderInput, TextureAttrib
+
+    found = False
+    for path in node.find_all_matches("**/+GeomNode"):
+        geoms = path.node()
+        for i in range(geoms.get_num_geoms()):
+            state = geoms.get_geom_state(i)
+            textures = state.get_attrib(TextureAttrib)
+            facts = None if textures is None else _texcoord_facts(textures)
+            if facts is None:
+                continue
+            found = True
+            attrib = state.get_attrib(ShaderAttrib) or ShaderAttrib.make()
+            attrib = attrib.set_shader_input(ShaderInput("texcoord_set", LVecBase4f(*facts[0])))
+            attrib = attrib.set_shader_input(ShaderInput("texcoord_stages", LVecBase2f(*facts[1])))
+            geoms.set_geom_state(i, state.set_attrib(attrib))
+    if found:
+        _add_features(node, {"MULTI_UV"})
+    return found
+
+
 def material_defines(root: Any) -> tuple[str, ...]:
     """The shader's ``#define`` lines for the material features some model under ``root``
     needs: llvmpipe pays for a uniform branch on every pixel even when it is not taken,
-    so a scene without clearcoat or transmission compiles without them.  (A model the
-    studio adds later with a feature the scene lacked shows without it until restart.)"""
+    so a scene without clearcoat, transmission or a second UV set compiles without them.
+    (A model the studio adds later with a feature the scene lacked shows without it until
+    restart.)"""
     found: set[str] = set()
     for path in root.find_all_matches(f"**/={FEATURES_TAG}"):
         found.update(path.get_tag(FEATURES_TAG).split())

@@ -16,7 +16,8 @@
 // Materials (docs/materials.md): a clearcoat adds a second, environment-only specular
 // lobe; transmission lowers alpha (no refraction), each compiled in (CLEARCOAT,
 // TRANSMISSION) only for a scene that has such a material; emissive strength arrives folded into
-// the emission by the gate.
+// the emission by the gate.  MULTI_UV (a scene with a material sampling glTF's TEXCOORD_1)
+// picks each texture's UV set from texcoord_set; otherwise every texture uses the first.
 
 uniform struct p3d_MaterialParameters {
     vec4 baseColor;
@@ -52,6 +53,13 @@ in vec3 v_position;
 in vec3 v_normal;
 in vec4 v_tangent;
 in vec2 v_uv;
+#ifdef MULTI_UV
+in vec2 v_uv1;
+uniform vec4 texcoord_set;  // 0 or 1 for Modulate, Selector, Normal, Emission
+#define UV(slot) (texcoord_set[slot] > 0.5 ? v_uv1 : v_uv)
+#else
+#define UV(slot) v_uv
+#endif
 in vec4 v_color;
 flat in vec3 v_key_direction;  // view space, towards the key light
 flat in vec3 v_up_direction;   // view space
@@ -80,7 +88,7 @@ vec3 shading_normal() {
     }
     vec3 t = normalize(v_tangent.xyz - n * dot(n, v_tangent.xyz));
     vec3 b = cross(n, t) * v_tangent.w;
-    vec3 m = texture(p3d_TextureNormal, v_uv).rgb * 2.0 - 1.0;
+    vec3 m = texture(p3d_TextureNormal, UV(2)).rgb * 2.0 - 1.0;
     return normalize(mat3(t, b, n) * m);
 #endif
 }
@@ -111,8 +119,8 @@ vec3 environment_specular(vec3 r, float roughness) {
 }
 
 void main() {
-    vec4 base = p3d_Material.baseColor * v_color * p3d_ColorScale * texture(p3d_TextureModulate, v_uv);
-    vec4 mr = texture(p3d_TextureSelector, v_uv);
+    vec4 base = p3d_Material.baseColor * v_color * p3d_ColorScale * texture(p3d_TextureModulate, UV(0));
+    vec4 mr = texture(p3d_TextureSelector, UV(1));
     float metallic = clamp(p3d_Material.metallic * mr.b, 0.0, 1.0);
     float roughness = clamp(p3d_Material.roughness * mr.g, 0.04, 1.0);
     float alpha = roughness * roughness;
@@ -182,7 +190,7 @@ void main() {
 #endif
     if (any(greaterThan(p3d_Material.emission.rgb, vec3(0.0)))) {
         // Uniform branch: only emissive materials pay for the fourth sample.
-        color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, v_uv).rgb;
+        color += p3d_Material.emission.rgb * texture(p3d_TextureEmission, UV(3)).rgb;
     }
     float opacity = base.a;
 #ifdef TRANSMISSION

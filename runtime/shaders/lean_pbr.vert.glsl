@@ -30,6 +30,23 @@ in vec3 p3d_Normal;
 in vec4 p3d_Tangent;
 in vec2 p3d_MultiTexCoord0;
 in vec4 p3d_Color;
+#ifdef MULTI_UV
+// A material samples some texture through glTF's TEXCOORD_1 (panda3d-gltf's texcoord.1).
+// Panda3D binds p3d_MultiTexCoordN to the UV set of the geom's N-th texture stage, so
+// texcoord_stages says which stage carries TEXCOORD_0 and which TEXCOORD_1 (materials.py).
+// Texture transforms are baked into the UVs by the gate: the second set has no matrix.
+in vec2 p3d_MultiTexCoord1;
+in vec2 p3d_MultiTexCoord2;
+in vec2 p3d_MultiTexCoord3;
+uniform vec2 texcoord_stages;
+out vec2 v_uv1;
+
+vec2 stage_uv(float stage) {
+    int n = int(stage + 0.5);
+    return n == 0 ? p3d_MultiTexCoord0 : n == 1 ? p3d_MultiTexCoord1
+        : n == 2 ? p3d_MultiTexCoord2 : p3d_MultiTexCoord3;
+}
+#endif
 
 out vec3 v_position;
 out vec3 v_normal;
@@ -56,7 +73,12 @@ void main() {
     v_position = (p3d_ModelViewMatrix * vertex).xyz;
     v_normal = p3d_NormalMatrix * normal;
     v_tangent = vec4(p3d_NormalMatrix * tangent, p3d_Tangent.w);
+#ifdef MULTI_UV
+    v_uv = (p3d_TextureMatrix * vec4(stage_uv(texcoord_stages.x), 0.0, 1.0)).xy;
+    v_uv1 = stage_uv(texcoord_stages.y);
+#else
     v_uv = (p3d_TextureMatrix * vec4(p3d_MultiTexCoord0, 0.0, 1.0)).xy;
+#endif
     v_color = p3d_Color;
     v_key_direction = normalize(mat3(p3d_ViewMatrix) * key_direction_world);
     v_up_direction = normalize(mat3(p3d_ViewMatrix) * vec3(0.0, 0.0, 1.0));

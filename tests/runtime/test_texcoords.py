@@ -1,0 +1,147 @@
+"""A texture whose glTF ``texCoord`` is 1 is sampled through the second UV set (the lean
+shader read every texture through TEXCOORD_0: MultiUVTest showed its "Multiple UVs not
+supported" text; issue 19's reference images)."""
+
+from __future__ import annotations
+
+import io
+import struct
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from museion.runtime.materials import material_defines, set_texcoord_inputs
+from museion.runtime.preview import PreviewOptions, render_thumbnail
+from museion.runtime.settings import RuntimeSettings
+from tests.gltf_fixtures import write_gltf
+
+pytestmark = pytest.mark.render
+
+
+def test_each_geom_is_told_which_stage_carries_each_uv_set() -> None:
+    """Panda3D binds p3d_MultiTexCoordN to the N-th stage's UV set: with the emissive
+    stage (TEXCOORD_1) first, TEXCOORD_0 is stage 1's and TEXCOORD_1 stage 0's."""
+    from panda3d.core import (
+        GeomNode,
+        InternalName,
+        NodePath,
+        RenderState,
+        ShaderAttrib,
+        Texture,
+        TextureAttrib,
+        TextureStage,
+    )
+
+    def stage(name: str, mode: int, uv: str, sort: int) -> TextureStage:
+        made = TextureStage(name)
+        made.set_mode(mode)
+        made.set_texcoord_name(InternalName.get_texcoord_name(uv))
+        made.set_sort(sort)
+        return made
+
+    textures = TextureAttrib.make()
+    textures = textures.add_on_stage(stage("glow", TextureStage.M_emission, "1", 0), Texture())
+    textures = textures.add_on_stage(stage("base", TextureStage.M_modulate, "0", 1), Texture())
+    one_uv = TextureAttrib.make().add_on_stage(
+        stage("plain", TextureStage.M_modulate, "0", 0), Texture()
+    )
+    node = GeomNode("model")
+    node.add_geom(triangle_geom(), RenderState.make(textures))
+    node.add_geom(triangle_geom(), RenderState.make(one_uv))
+    scene = NodePath("scene")
+    root = scene.attach_new_node("model")
+    root.attach_new_node(node)
+
+    assert set_texcoord_inputs(root)
+    assert material_defines(scene) == ("MULTI_UV",)
+    inputs = node.get_geom_state(0).get_attrib(ShaderAttrib)
+    assert tuple(inputs.get_shader_input_vector("texcoord_set")) == (0, 0, 0, 1)
+    assert tuple(inputs.get_shader_input_vector("texcoord_stages"))[:2] == (1, 0)
+    assert node.get_geom_state(1).get_attrib(ShaderAttrib) is None  # TEXCOORD_0 only
+
+
+def triangle_geom() -> Any:
+    from panda3d.core import Geom, GeomTriangles, GeomVertexData, GeomVertexFormat
+
+    data = GeomVertexData("t", GeomVertexFormat.get_v3(), Geom.UH_static)
+    data.set_num_rows(3)
+    triangles = GeomTriangles(Geom.UH_static)
+    triangles.add_vertices(0, 1, 2)
+    geom = Geom(data)
+    geom.add_primitive(triangles)
+    return geom
+
+
+def _two_colour_png() -> bytes:
+    """Left half red, right half green."""
+    picture = np.zeros((8, 8, 3), np.uint8)
+    picture[:, :4, 0] = 255
+    picture[:, 4:, 1] = 255
+    out = io.BytesIO()
+    Image.fromarray(picture).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _quad(folder: Path, emissive_texcoord: int) -> Path:
+    """A black, double-sided quad lit only by its emissive texture: TEXCOORD_0 points every
+    corner at the texture's red half, TEXCOORD_1 at its green half."""
+    positions = struct.pack("<12f", 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0)
+    uv0 = struct.pack("<8f", *(0.25, 0.5) * 4)
+    uv1 = struct.pack("<8f", *(0.75, 0.5) * 4)
+    indices = struct.pack("<6H", 0, 1, 2, 0, 2, 3)
+    png = _two_colour_png()
+    parts = [positions, uv0, uv1, indices + bytes(4), png]
+    views, offset = [], 0
+    for part in parts:
+        views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(part)})
+        offset += len(part)
+    views[3]["byteLength"] = len(indices)
+
+    def vec2(view: int) -> dict[str, Any]:
+        return {"bufferView": view, "componentType": 5126, "count": 4, "type": "VEC2"}
+
+    document: dict[str, Any] = {
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0}],
+        "meshes": [{"primitives": [{
+            "attributes": {"POSITION": 0, "TEXCOORD_0": 1, "TEXCOORD_1": 2},
+            "indices": 3,
+            "material": 0,
+        }]}],
+        "materials": [{
+            "name": "glow",
+            "doubleSided": True,
+            "pbrMetallicRoughness": {"baseColorFactor": [0, 0, 0, 1], "roughnessFactor": 1},
+            "emissiveFactor": [1, 1, 1],
+            "emissiveTexture": {"index": 0, "texCoord": emissive_texcoord},
+        }],
+        "textures": [{"source": 0}],
+        "images": [{"bufferView": 4, "mimeType": "image/png"}],
+        "accessors": [
+            {"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
+             "min": [0, 0, 0], "max": [1, 1, 0]},
+            vec2(1),
+            vec2(2),
+            {"bufferView": 3, "componentType": 5123, "count": 6, "type": "SCALAR"},
+        ],
+        "bufferViews": views,
+    }  # fmt: skip
+    return write_gltf(folder, f"quad{emissive_texcoord}.gltf", document, b"".join(parts))
+
+
+@pytest.mark.parametrize(("texcoord", "colour"), [(0, 0), (1, 1)], ids=["uv0-red", "uv1-green"])
+def test_the_emissive_texture_reads_the_uv_set_its_material_names(
+    tmp_path: Path, texcoord: int, colour: int
+) -> None:
+    settings = RuntimeSettings(load_cache_dir=tmp_path / "cache")
+    image = render_thumbnail(
+        _quad(tmp_path, texcoord), (96, 96), PreviewOptions(yaw=0, pitch=0), settings=settings
+    )
+    centre = image[40:56, 40:56].reshape(-1, 3).astype(int).mean(axis=0)
+    other = 1 - colour
+    assert centre[colour] > 180 and centre[other] < 0.5 * centre[colour], centre
