@@ -86,7 +86,13 @@ vec3 shading_normal() {
     if (tangent_length < 1e-4) {
         return n;
     }
-    vec3 t = normalize(v_tangent.xyz - n * dot(n, v_tangent.xyz));
+    // A tangent along the normal (AnimatedMorphCube's +-X faces, as the file gives them)
+    // leaves nothing to orthogonalise: normalize() would make NaN, drawn as speckles.
+    vec3 t_across = v_tangent.xyz - n * dot(n, v_tangent.xyz);
+    if (dot(t_across, t_across) < 1e-6 * tangent_length * tangent_length) {
+        return n;
+    }
+    vec3 t = normalize(t_across);
     vec3 b = cross(n, t) * v_tangent.w;
     vec3 m = texture(p3d_TextureNormal, UV(2)).rgb * 2.0 - 1.0;
     return normalize(mat3(t, b, n) * m);
