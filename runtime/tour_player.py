@@ -6,11 +6,11 @@ asks ``view(now)`` for every frame and ``advance(now)`` to move on after a step'
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 
 from museion.runtime.camera import ViewState, interpolate, view_from_pose
-from museion.scenes.document.model import Tour, TourPlay, TourStep
+from museion.scenes.document.model import ModelCamera, Pose, Tour, TourPlay, TourStep
 
 __all__ = ["FLIGHT_SECONDS", "TourPlayer"]
 
@@ -21,11 +21,13 @@ FLIGHT_SECONDS = 1.6
 class TourPlayer:
     """One visitor's progress through ``tour``; ``exhibit_views`` frames each exhibit;
     ``on_play`` starts the animation a step asks for when the step is reached (the engine's
-    :meth:`~museion.runtime.engine.RenderEngine.play_animation`)."""
+    :meth:`~museion.runtime.engine.RenderEngine.play_animation`); ``camera_views`` is where
+    each glTF camera a step rests on looks from (the engine's ``camera_views``)."""
 
     tour: Tour
     exhibit_views: dict[str, ViewState]
     on_play: Callable[[TourPlay], None] | None = None
+    camera_views: Mapping[ModelCamera, ViewState] = field(default_factory=dict)
     index: int = 0
     playing: bool = True
     _from: ViewState | None = None
@@ -39,8 +41,13 @@ class TourPlayer:
 
     def step_view(self, step: TourStep) -> ViewState:
         """Where the camera rests for ``step``."""
-        if step.camera is not None:
-            return view_from_pose(step.camera.position, step.camera.target, step.camera.fov)
+        camera = step.camera
+        if isinstance(camera, Pose):
+            return view_from_pose(camera.position, camera.target, camera.fov)
+        if isinstance(camera, ModelCamera):
+            # Absent only when its exhibit's model failed to load: frame the exhibit instead.
+            found = self.camera_views.get(camera)
+            return found if found is not None else self.exhibit_views[camera.exhibit]
         assert step.exhibit is not None  # the loader requires an exhibit or a camera
         return self.exhibit_views[step.exhibit]
 

@@ -10,11 +10,19 @@ from pathlib import Path
 
 from museion.scenes.document.file import read_scene
 from museion.scenes.document.loader import media_file
-from museion.scenes.document.model import SceneDocument
+from museion.scenes.document.model import ModelCamera, SceneDocument
 from museion.scenes.errors import AssetRejected, SceneInvalid, SceneIssue
+from museion.scenes.gltf.cameras import ModelCameraPose, camera_label, find_camera, model_cameras
 from museion.scenes.gltf.gate import CheckedGltf, check_gltf, read_gltf
 
-__all__ = ["CheckedScene", "animation_names", "check_scene", "media_names", "open_scene"]
+__all__ = [
+    "CheckedScene",
+    "animation_names",
+    "check_scene",
+    "media_names",
+    "model_camera_poses",
+    "open_scene",
+]
 
 
 @dataclass(frozen=True)
@@ -54,6 +62,7 @@ def check_scene(document: SceneDocument, asset_root: Path) -> CheckedScene:
             issues.append(SceneIssue(pointer, exc.code, exc.detail))
     media = _media(document, asset_root, issues)
     issues.extend(_animation_issues(document, models))
+    issues.extend(_camera_issues(document, models))
     if issues:
         raise SceneInvalid(issues)
     return CheckedScene(document=document, models=models, asset_root=asset_root, media=media)
@@ -105,6 +114,64 @@ def _animation_issues(document: SceneDocument, models: dict[str, CheckedGltf]) -
                     + ", ".join(repr(n) for n in names),
                 )
             )
+    return issues
+
+
+def model_camera_poses(scene: CheckedScene) -> dict[ModelCamera, ModelCameraPose]:
+    """Each glTF camera the document's tours rest on, as its model places it (in the model's
+    own frame); one the model lacks is left out (the checker refused it already)."""
+    assets = {e.id: e.asset for e in scene.document.exhibits}
+    found: dict[ModelCamera, ModelCameraPose] = {}
+    read: dict[str, tuple[ModelCameraPose, ...]] = {}
+    for wanted in _model_cameras(scene.document).values():
+        asset = assets.get(wanted.exhibit)
+        if asset is None or asset not in scene.models:
+            continue
+        if asset not in read:
+            read[asset] = _cameras_of(scene.models[asset])
+        pose = find_camera(read[asset], wanted.name, wanted.index)
+        if pose is not None:
+            found[wanted] = pose
+    return found
+
+
+def _cameras_of(model: CheckedGltf) -> tuple[ModelCameraPose, ...]:
+    return model_cameras(read_gltf(model.path.parent, model.path.name).document)
+
+
+def _model_cameras(document: SceneDocument) -> dict[str, ModelCamera]:
+    """Every tour step's glTF camera, by the step's JSON pointer."""
+    return {
+        f"/tours/{t}/steps/{s}/camera": step.camera
+        for t, tour in enumerate(document.tours)
+        for s, step in enumerate(tour.steps)
+        if isinstance(step.camera, ModelCamera)
+    }
+
+
+def _camera_issues(document: SceneDocument, models: dict[str, CheckedGltf]) -> list[SceneIssue]:
+    """UNKNOWN_CAMERA where a tour step rests on a camera its exhibit's model lacks."""
+    assets = {e.id: e.asset for e in document.exhibits}
+    read: dict[str, tuple[ModelCameraPose, ...]] = {}
+    issues = []
+    for pointer, wanted in _model_cameras(document).items():
+        asset = assets.get(wanted.exhibit)
+        if asset is None or asset not in models:
+            continue  # a dangling exhibit or a refused model is reported already
+        if asset not in read:
+            read[asset] = _cameras_of(models[asset])
+        if find_camera(read[asset], wanted.name, wanted.index) is not None:
+            continue
+        which = repr(wanted.name) if wanted.name is not None else f"with index {wanted.index}"
+        have = ", ".join(camera_label(c) for c in read[asset])
+        issues.append(
+            SceneIssue(
+                pointer,
+                "UNKNOWN_CAMERA",
+                f"the model {asset} has no camera {which}; "
+                + (f"it has {have}" if have else "it has none"),
+            )
+        )
     return issues
 
 

@@ -277,12 +277,42 @@ def _reference_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
                     "DANGLING_REFERENCE",
                     f"no exhibit has the id {played!r}",
                 )
+            yield from _camera_issues(step.get("camera"), f"{pointer}/camera", known)
             if "exhibit" not in step and "camera" not in step:
                 yield SceneIssue(
                     pointer,
                     "STEP_WITHOUT_VIEW",
                     "a tour step needs an exhibit to look at or a camera pose",
                 )
+
+
+def _camera_issues(camera: Any, pointer: str, known: Any) -> Iterator[SceneIssue]:
+    """A step's camera is a pose or an exhibit's glTF camera, never half of each."""
+    if not isinstance(camera, dict):
+        return
+    if "exhibit" in camera:
+        stray = sorted(k for k in ("position", "target", "fov") if k in camera)
+        if stray or ("name" in camera) == ("index" in camera):
+            yield SceneIssue(
+                pointer,
+                "CAMERA_MALFORMED",
+                "a model's camera is named by its exhibit and either its name or its index, "
+                "with no position, target or fov",
+            )
+        target = camera["exhibit"]
+        if isinstance(target, str) and target not in known:
+            yield SceneIssue(
+                f"{pointer}/exhibit", "DANGLING_REFERENCE", f"no exhibit has the id {target!r}"
+            )
+    elif (
+        "position" not in camera or "target" not in camera or "name" in camera or "index" in camera
+    ):
+        yield SceneIssue(
+            pointer,
+            "CAMERA_MALFORMED",
+            "a camera pose needs a position and a target (or name an exhibit's camera: "
+            "its exhibit and its name or index)",
+        )
 
 
 def _parent_cycles(exhibits: list[Any]) -> Iterator[SceneIssue]:

@@ -18,6 +18,7 @@ __all__ = [
     "Hotspot",
     "Light",
     "Metadata",
+    "ModelCamera",
     "Pose",
     "SceneDocument",
     "Spawn",
@@ -111,6 +112,17 @@ class Pose:
 
 
 @dataclass(frozen=True)
+class ModelCamera:
+    """A camera an exhibit's glTF carries, as a tour step's viewpoint (issue 19): the camera
+    node (or camera) called ``name``, else the glTF's camera ``index``; the view is that
+    camera's pose through the exhibit's placement, with its vertical field of view."""
+
+    exhibit: str
+    name: str | None = None
+    index: int | None = None
+
+
+@dataclass(frozen=True)
 class TourPlay:
     """An animation a tour step starts on ``exhibit`` (``animation`` None: its first)."""
 
@@ -124,7 +136,7 @@ class TourPlay:
 class TourStep:
     narration: Text
     exhibit: str | None = None
-    camera: Pose | None = None
+    camera: Pose | ModelCamera | None = None
     audio: str | Text | None = None
     dwell: float = 8.0
     play: TourPlay | None = None
@@ -261,14 +273,22 @@ def _play(value: Any) -> TourPlay | None:
     )
 
 
+def _camera(camera: Any) -> Pose | ModelCamera | None:
+    if camera is None:
+        return None
+    if "exhibit" in camera:
+        index = camera.get("index")
+        return ModelCamera(
+            camera["exhibit"], camera.get("name"), None if index is None else int(index)
+        )
+    return Pose(_vec(camera["position"]), _vec(camera["target"]), float(camera.get("fov", 45.0)))
+
+
 def _step(data: dict[str, Any]) -> TourStep:
-    camera = data.get("camera")
     return TourStep(
         narration=dict(data["narration"]),
         exhibit=data.get("exhibit"),
-        camera=None
-        if camera is None
-        else Pose(_vec(camera["position"]), _vec(camera["target"]), float(camera.get("fov", 45.0))),
+        camera=_camera(data.get("camera")),
         audio=dict(data["audio"]) if isinstance(data.get("audio"), dict) else data.get("audio"),
         dwell=float(data.get("dwell", 8.0)),
         play=_play(data.get("play")),

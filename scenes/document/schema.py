@@ -131,15 +131,28 @@ _LIGHT = _object(
         "position": _VEC3,
     },
 )
-_POSE = _object(
-    ["position", "target"],
-    {"position": _VEC3, "target": _VEC3, "fov": {"type": "number", "minimum": 10, "maximum": 120}},
-)
+_CAMERA = {
+    **_object(
+        [],
+        {
+            "position": _VEC3,
+            "target": _VEC3,
+            "fov": {"type": "number", "minimum": 10, "maximum": 120},
+            "exhibit": _ID,
+            "name": {"type": "string", "minLength": 1, "maxLength": 256},
+            "index": {"type": "integer", "minimum": 0, "maximum": 65535},
+        },
+    ),
+    "description": "Where the camera rests: a pose (position and target, vertical fov in "
+    "degrees, default 45), or a camera of an exhibit's glTF (the exhibit, and the camera "
+    "node's or camera's name or the camera's index in the glTF's cameras), seen through the "
+    "exhibit's placement with that camera's vertical field of view.",
+}
 _STEP = _object(
     ["narration"],
     {
         "exhibit": _ID,
-        "camera": _POSE,
+        "camera": _CAMERA,
         "narration": _TEXT,
         "audio": {
             "description": "Recorded narration: one file, or a file per language (BCP 47 tag "
