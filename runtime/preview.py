@@ -10,6 +10,11 @@ a distance that fits the model's bounding box to the frame.
 A turntable turns the model under a fixed camera and key light, as a real turntable does,
 one full turn over the frames (the last frame stops one step short of the first, so the
 video loops without a repeated frame).
+
+:meth:`ModelPreview.picture` takes a camera in the model's own coordinates (a glTF
+viewer's orbit: glTF units, Y up), so a picture can be set beside another viewer's at
+the same camera; :meth:`ModelPreview.freeze` holds the model's animations at its rest
+pose or at a chosen moment, so every run draws the same pose.
 """
 
 from __future__ import annotations
@@ -58,6 +63,7 @@ _STAGE_DOCUMENT = {
     "nodes": [{"name": "stage"}],
 }
 _TURN_SAMPLES = 36  # angles at which a turning model's box is fitted to the frame
+_RELIC = "relic"  # the model's exhibit key on the empty stage
 
 
 @dataclass(frozen=True)
@@ -153,6 +159,8 @@ class ModelPreview:
             settings or RuntimeSettings(), background=self.options.background
         )
         self.model = model
+        self._scale = 1.0
+        self._offset: Vec3 = (0.0, 0.0, 0.0)
         self._engine = _open_engine(model, settings)
         try:
             self._box = self._engine.executor.submit(self._stage).result()
@@ -167,7 +175,7 @@ class ModelPreview:
         """Scale the model to 1 m, centre it on a pivot at the origin (render thread);
         its box in scene coordinates (Y up)."""
         engine = self._engine
-        holder = engine.exhibit_nodes["relic"]
+        holder = engine.exhibit_nodes[_RELIC]
         bounds = holder.get_tight_bounds(engine.root)
         if not bounds:
             raise RenderError(
@@ -185,6 +193,8 @@ class ModelPreview:
         holder.reparent_to(self._pivot)
         holder.set_scale(scale)
         holder.set_pos(-centre * scale)
+        self._scale = scale
+        self._offset = (-centre.x * scale, -centre.z * scale, centre.y * scale)
         half = (high - low) * (scale / 2)
         # Panda3D is Z up, scenes are Y up: (x, y, z) -> (x, z, -y).
         return (-half.x, -half.z, -half.y), (half.x, half.z, half.y)
@@ -242,6 +252,54 @@ class ModelPreview:
                 yield self._render(state, width, height)
         finally:
             self._turn(0.0)
+
+    def picture(self, view: ViewState, size: Sequence[int] = (512, 512)) -> Frame:
+        """The model seen from ``view``, given in the model's own coordinates (glTF
+        units, Y up: ``target`` and ``distance`` before the preview scales and centres
+        the model), as an ``(H, W, 3)`` uint8 RGB image; the fov is ``view``'s."""
+        width, height = _check_size(size)
+        self._turn(0.0)
+        x, y, z = (t * self._scale + o for t, o in zip(view.target, self._offset, strict=True))
+        placed = dataclasses.replace(view, target=(x, y, z), distance=view.distance * self._scale)
+        return self._render(placed, width, height)
+
+    def freeze(self, at: float | None = None, animation: str | None = None) -> None:
+        """Hold the model still for every picture after: at its rest pose (``at`` None,
+        the pose its file gives before any animation) or ``at`` seconds into
+        ``animation`` (its first when None).  A model without animations is unchanged.
+
+        Raises :class:`RenderError` ``NO_SUCH_ANIMATION`` for an animation it lacks, and
+        ``BAD_ANIMATION_TIME`` for a negative or non-finite ``at``.  (The rest pose of a
+        node animation, such as a truck's wheels, is the file's only while nothing was
+        drawn yet: freeze before the first picture.)
+        """
+        if at is not None and not (math.isfinite(at) and at >= 0):
+            raise RenderError(
+                "an animation is frozen at a time of 0 s or more", code="BAD_ANIMATION_TIME"
+            )
+        self._engine.executor.submit(self._hold, at, animation).result()
+
+    def _hold(self, at: float | None, animation: str | None) -> None:
+        """(Render thread.)  The animator's clock stands still for this preview, so a
+        frozen model never moves again; a chosen moment is played from 0 on it."""
+        animator = self._engine.animator
+        if not animator.animations(_RELIC):
+            if animation is not None:
+                raise RenderError(f"{self.model.name} has no animations", code="NO_SUCH_ANIMATION")
+            return
+        animator.clock = lambda: 0.0
+        if at is None:
+            animator.stop(_RELIC)
+            holder = self._engine.exhibit_nodes[_RELIC]
+            for character in holder.find_all_matches("**/+Character"):
+                node = character.node()
+                for i in range(node.get_num_bundles()):
+                    # No control: each joint returns to its initial (rest) value.
+                    node.get_bundle(i).clear_control_effects()
+                node.force_update()
+            return
+        animator.play(_RELIC, animation, loop=True)
+        animator.clock = lambda: at
 
     def close(self) -> None:
         self._engine.close()
