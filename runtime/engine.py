@@ -45,9 +45,10 @@ from museion.runtime.settings import RuntimeSettings
 from museion.runtime.shadows import ContactShadows
 from museion.runtime.skinning import skin_on_gpu, skinned
 from museion.runtime.stage_screens import ScreenSurface, build_screens
+from museion.runtime.tour_cameras import camera_views
 from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
-from museion.scenes.checked_scene import CheckedScene
-from museion.scenes.document.model import TourPlay
+from museion.scenes.checked_scene import CheckedScene, model_camera_poses
+from museion.scenes.document.model import ModelCamera, TourPlay
 from museion.scenes.gltf.gate import CheckedGltf
 from museion.scenes.showcase import Showcase
 
@@ -195,6 +196,9 @@ class RenderEngine:
         self.shadows = (
             ContactShadows(self.root, self._bounds) if self.settings.contact_shadows else None
         )
+        # The glTF cameras tours rest on, in their models' frames; camera_views in the hall.
+        self._tour_cameras = {} if isinstance(scene, Showcase) else model_camera_poses(scene)
+        self.camera_views: dict[ModelCamera, ViewState] = {}
         self.exhibits_changed()
         self.scene_version = 0
         self.spawn: WalkState | None = None
@@ -314,6 +318,10 @@ class RenderEngine:
         self.exhibit_views.update(views)
         if self.shadows is not None:  # a moved, added or removed exhibit's shadow follows it
             self.shadows.sync(self.exhibit_nodes, self.picker)
+        cameras = camera_views(self._tour_cameras, self.exhibit_nodes, self.root, self._bounds)
+        for gone in set(self.camera_views) - set(cameras):  # never empty while tours read it
+            del self.camera_views[gone]
+        self.camera_views.update(cameras)
         self.home, self.limits = next(iter(views.values()), (ViewState(), OrbitLimits()))
         self.scene_version += 1
 

@@ -80,6 +80,8 @@ def resume(visit: Visit, wanted: Resume, now: float) -> list[VisitEvent]:
             events.append(Refusal("TOUR_UNKNOWN", f"There is no tour {wanted.tour!r} here."))
         else:
             views = {key: view for key, (view, _) in engine.exhibit_views.items()}
-            visit.tour = TourPlayer(found[0], views, on_play=visit.play)
+            visit.tour = TourPlayer(
+                found[0], views, on_play=visit.play, camera_views=engine.camera_views
+            )
             visit.tour.start(visit.view(now), now, index=wanted.step)
     return events + visit.announce()

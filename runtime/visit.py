@@ -229,7 +229,9 @@ class Visit:
                 return [Refusal("TOUR_UNKNOWN", f"There is no tour {command.tour!r} here.")]
             views = {key: view for key, (view, _) in self.engine.exhibit_views.items()}
             current = self.view(now)  # before the tour takes the camera: it flies from here
-            self.tour = TourPlayer(found[0], views, on_play=self.play)
+            self.tour = TourPlayer(
+                found[0], views, on_play=self.play, camera_views=self.engine.camera_views
+            )
             self.tour.start(current, now)
         elif self.tour is None:
             return [Refusal("TOUR_NOT_PLAYING", "No tour is playing.")]
