@@ -29,23 +29,25 @@ GALLERY = REPO / "docs" / "gallery"
 
 # Why each model differs from the Sample Viewer today, as seen in the pictures.
 WHY = {
-    "AnimatedMorphCube": "speckled noise on our right-hand face (a shading artefact on "
-    "the morphed mesh, reported); otherwise lighting: the Sample Viewer lights with an "
-    "environment map (IBL) we do not have yet",
-    "Avocado": "close; the Sample Viewer's specular and ambient light come from its "
-    "environment map (IBL), which we do not have yet: edges and the stone's sheen differ",
-    "BoxInterleaved": "same shape; our red is flatter and darker without IBL",
-    "BoxTextured": "same shape and texture; each face's brightness differs (our key and "
-    "fill lights against the Sample Viewer's IBL)",
-    "CesiumMilkTruck": "same shape; glass, bumper and wheels look different without the "
-    "environment's reflections (IBL)",
-    "Fox": "the pose: the golden's fox looks ahead, ours plays its first animation "
-    "(Survey) from its first frame, head turned; shading otherwise close",
-    "MultiUVTest": "ours shows the model's 'Multiple UVs not supported in this viewer': "
-    "the lean shader samples every texture with TEXCOORD_0, but this material's emissive "
-    "texture uses texCoord 1 (reported)",
-    "SimpleSparseAccessor": "the sparse accessor's substituted positions are not applied on "
-    "loading: the three peaks are missing (a loading bug, reported)",
+    "AnimatedMorphCube": "shape and pose right (at rest); the speckles on the right-hand "
+    "face are gone (the file's tangents there lie along the normal: the shader's tangent "
+    "frame made NaN; 0.817 before the fix); each face's brightness differs (the "
+    "lighting, see above)",
+    "Avocado": "close; the cut face is a shade yellower and its rim lighter in ours, and "
+    "the stone's highlight differs (the Sample Viewer's studio environment)",
+    "BoxInterleaved": "same shape; our red is darker (lighting and tone mapping)",
+    "BoxTextured": "same shape and texture; each face's brightness differs, most on the "
+    "edge between the lit faces",
+    "CesiumMilkTruck": "same shape; windscreen, bumper and wheels reflect a different "
+    "environment (a gradient against the Sample Viewer's studio)",
+    "Fox": "the rest pose, as the golden (the preview is frozen there: ModelPreview.freeze); "
+    "0.520 before, playing Survey from frame 0; each facet's brightness differs "
+    "(lighting), most along the back and legs",
+    "MultiUVTest": "the emissive texture now reads TEXCOORD_1 (before: the model's "
+    "'Multiple UVs not supported' text, 0.817); ours is darker and less yellow (lighting, tone "
+    "mapping)",
+    "SimpleSparseAccessor": "the three peaks are there (the gate now densifies sparse "
+    "accessors, which panda3d-gltf ignored; 0.608 before); only the edges differ",
     "TextureTransformTest": "every transform right (KHR_texture_transform); only "
     "brightness differs (lights, tone mapping)",
     "VertexColorTest": "vertex colours right; the blue is brighter in ours (lights, tone mapping)",
@@ -83,10 +85,13 @@ def _table(rows: list[tuple[Case, float]]) -> str:
         "different). SSIM is computed in grey over both silhouettes; the tests in "
         "`tests/runtime/test_reference_images.py` assert each model's threshold.",
         "",
-        "The figures are today's render, before image-based lighting: the Sample Viewer "
-        "lights every model with an environment map (IBL) we do not have yet. Re-run "
-        "`.venv/bin/python -m tests.runtime.reference_gallery` after IBL lands to update "
-        "the pictures and figures, then raise the thresholds in the test module.",
+        "Our render uses the defaults a visitor gets, image-based lighting included; the "
+        "preview's empty stage has no geometry, so its environment is the sky-to-ground "
+        "gradient of the hemisphere ambient, where the Sample Viewer lights with a studio "
+        "environment map: most of what still differs is each face's brightness. Animated "
+        "models are frozen at their rest pose, as the goldens show them. Re-run "
+        "`.venv/bin/python -m tests.runtime.reference_gallery` when the renderer's look "
+        "changes, then set each threshold in the test module to the new figure less 0.03.",
         "",
         "| model | SSIM | threshold | what differs and why |",
         "|---|---|---|---|",
