@@ -135,16 +135,17 @@ def _add_features(node: Any, features: set[str]) -> None:
 
 
 def _texcoord_facts(textures: Any) -> tuple[tuple[float, ...], tuple[float, ...]] | None:
-    """``(texcoord_set, texcoord_stages)`` for a geom whose textures sample glTF's
-    TEXCOORD_1 (panda3d-gltf's ``texcoord.1``), None for one that samples TEXCOORD_0 only.
+    """``(texcoord_set, texcoord_stages)`` for a geom whose textures sample two UV sets
+    (glTF's ``texCoord``, or a set the gate made when it baked a texture transform), None
+    for one whose textures share a set.
 
     Panda3D binds ``p3d_MultiTexCoordN`` to the UV set of the geom's N-th texture stage,
-    not to the N-th UV set; so the vertex shader is told which stage carries each set
-    (``texcoord_stages``) and the fragment shader which set each slot samples
-    (``texcoord_set``: Modulate, Selector, Normal, Emission)."""
-    from panda3d.core import InternalName, TextureStage
+    not to the N-th UV set; so the vertex shader is told which stage carries the first and
+    which the second of the geom's sets (``texcoord_stages``), and the fragment shader which
+    of the two each slot samples (``texcoord_set``: Modulate, Selector, Normal, Emission).
+    A third set is read as the first (with a warning)."""
+    from panda3d.core import TextureStage
 
-    second = InternalName.get_texcoord_name("1")
     slots = {
         TextureStage.M_modulate: 0,
         TextureStage.M_selector: 1,
@@ -152,27 +153,34 @@ def _texcoord_facts(textures: Any) -> tuple[tuple[float, ...], tuple[float, ...]
         TextureStage.M_emission: 3,
     }
     sets = [0.0] * 4
-    stages: list[int | None] = [None, None]
+    names: list[Any] = []  # the distinct UV sets, in stage order
+    first_stage: list[int] = []  # the first stage that carries each
     for n in range(textures.get_num_on_stages()):
         stage = textures.get_on_stage(n)
-        uv = 1 if stage.get_texcoord_name() == second else 0
-        if stage.get_mode() in slots and uv:
-            sets[slots[stage.get_mode()]] = 1.0
-        if stages[uv] is None and n < _STAGES:
-            stages[uv] = n
-    if not any(sets):
+        if stage.get_mode() not in slots:
+            continue
+        name = stage.get_texcoord_name()
+        if name not in names:
+            names.append(name)
+            first_stage.append(n)
+        sets[slots[stage.get_mode()]] = float(names.index(name))
+    if len(names) < 2:
         return None
-    if stages[1] is None:
-        logger.warning("a texture on TEXCOORD_1 is past the shader's first %d stages", _STAGES)
-        return None
-    return tuple(sets), (float(stages[0] or 0), float(stages[1]))
+    if len(names) > 2 or first_stage[1] >= _STAGES:
+        logger.warning(
+            "a material's textures sample %d UV sets; the shader reads two (the others "
+            "read the first)",
+            len(names),
+        )
+        if first_stage[1] >= _STAGES:
+            return None
+    return tuple(0.0 if s > 1 else s for s in sets), (float(first_stage[0]), float(first_stage[1]))
 
 
 def set_texcoord_inputs(node: Any) -> bool:
-    """Tell the shader, on each geom of ``node`` that samples a texture through glTF's
-    TEXCOORD_1, which UV set each texture reads (:func:`_texcoord_facts`), and tag
-    ``node`` with the MULTI_UV feature; True when some geom does.  Sets beyond the second
-    (TEXCOORD_2...) are read as the first."""
+    """Tell the shader, on each geom of ``node`` whose textures sample two UV sets, which
+    set each texture reads (:func:`_texcoord_facts`), and tag ``node`` with the MULTI_UV
+    feature; True when some geom does."""
     from panda3d.core import LVecBase2f, LVecBase4f, ShaderAttrib, ShaderInput, TextureAttrib
 
     found = False

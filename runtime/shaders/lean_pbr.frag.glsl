@@ -16,8 +16,8 @@
 // Materials (docs/materials.md): a clearcoat adds a second, environment-only specular
 // lobe; transmission lowers alpha (no refraction), each compiled in (CLEARCOAT,
 // TRANSMISSION) only for a scene that has such a material; emissive strength arrives folded into
-// the emission by the gate.  MULTI_UV (a scene with a material sampling glTF's TEXCOORD_1)
-// picks each texture's UV set from texcoord_set; otherwise every texture uses the first.
+// the emission by the gate.  MULTI_UV (a scene where a material's textures read two UV
+// sets) picks each texture's set from texcoord_set; otherwise every texture uses one.
 
 uniform struct p3d_MaterialParameters {
     vec4 baseColor;
@@ -55,7 +55,7 @@ in vec4 v_tangent;
 in vec2 v_uv;
 #ifdef MULTI_UV
 in vec2 v_uv1;
-uniform vec4 texcoord_set;  // 0 or 1 for Modulate, Selector, Normal, Emission
+uniform vec4 texcoord_set;  // v_uv (0) or v_uv1 (1) for Modulate, Selector, Normal, Emission
 #define UV(slot) (texcoord_set[slot] > 0.5 ? v_uv1 : v_uv)
 #else
 #define UV(slot) v_uv

@@ -31,9 +31,10 @@ in vec4 p3d_Tangent;
 in vec2 p3d_MultiTexCoord0;
 in vec4 p3d_Color;
 #ifdef MULTI_UV
-// A material samples some texture through glTF's TEXCOORD_1 (panda3d-gltf's texcoord.1).
-// Panda3D binds p3d_MultiTexCoordN to the UV set of the geom's N-th texture stage, so
-// texcoord_stages says which stage carries TEXCOORD_0 and which TEXCOORD_1 (materials.py).
+// A geom's textures sample two UV sets (glTF's texCoord, or a set the gate made when it
+// baked a texture transform).  Panda3D binds p3d_MultiTexCoordN to the UV set of the
+// geom's N-th texture stage, so texcoord_stages says which stage carries the first set and
+// which the second (runtime/materials.py); v_uv and v_uv1 are those two sets.
 // Texture transforms are baked into the UVs by the gate: the second set has no matrix.
 in vec2 p3d_MultiTexCoord1;
 in vec2 p3d_MultiTexCoord2;

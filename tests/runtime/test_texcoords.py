@@ -23,7 +23,8 @@ pytestmark = pytest.mark.render
 
 def test_each_geom_is_told_which_stage_carries_each_uv_set() -> None:
     """Panda3D binds p3d_MultiTexCoordN to the N-th stage's UV set: with the emissive
-    stage (TEXCOORD_1) first, TEXCOORD_0 is stage 1's and TEXCOORD_1 stage 0's."""
+    stage (TEXCOORD_1) first, the geom's first set is stage 0's (read by the emission) and
+    its second stage 1's (read by the base colour); any two sets, not only 0 and 1."""
     from panda3d.core import (
         GeomNode,
         InternalName,
@@ -48,9 +49,13 @@ def test_each_geom_is_told_which_stage_carries_each_uv_set() -> None:
     one_uv = TextureAttrib.make().add_on_stage(
         stage("plain", TextureStage.M_modulate, "0", 0), Texture()
     )
+    baked = TextureAttrib.make()  # a set the gate made when it baked a transform
+    baked = baked.add_on_stage(stage("base", TextureStage.M_modulate, "0", 0), Texture())
+    baked = baked.add_on_stage(stage("bump", TextureStage.M_normal, "2", 1), Texture())
     node = GeomNode("model")
     node.add_geom(triangle_geom(), RenderState.make(textures))
     node.add_geom(triangle_geom(), RenderState.make(one_uv))
+    node.add_geom(triangle_geom(), RenderState.make(baked))
     scene = NodePath("scene")
     root = scene.attach_new_node("model")
     root.attach_new_node(node)
@@ -58,9 +63,12 @@ def test_each_geom_is_told_which_stage_carries_each_uv_set() -> None:
     assert set_texcoord_inputs(root)
     assert material_defines(scene) == ("MULTI_UV",)
     inputs = node.get_geom_state(0).get_attrib(ShaderAttrib)
-    assert tuple(inputs.get_shader_input_vector("texcoord_set")) == (0, 0, 0, 1)
-    assert tuple(inputs.get_shader_input_vector("texcoord_stages"))[:2] == (1, 0)
-    assert node.get_geom_state(1).get_attrib(ShaderAttrib) is None  # TEXCOORD_0 only
+    assert tuple(inputs.get_shader_input_vector("texcoord_set")) == (1, 0, 0, 0)
+    assert tuple(inputs.get_shader_input_vector("texcoord_stages"))[:2] == (0, 1)
+    assert node.get_geom_state(1).get_attrib(ShaderAttrib) is None  # one set
+    inputs = node.get_geom_state(2).get_attrib(ShaderAttrib)
+    assert tuple(inputs.get_shader_input_vector("texcoord_set")) == (0, 0, 1, 0)
+    assert tuple(inputs.get_shader_input_vector("texcoord_stages"))[:2] == (0, 1)
 
 
 def triangle_geom() -> Any:
@@ -85,9 +93,10 @@ def _two_colour_png() -> bytes:
     return out.getvalue()
 
 
-def _quad(folder: Path, emissive_texcoord: int) -> Path:
+def _quad(folder: Path, emissive_texcoord: int, base_texcoord: int | None = None) -> Path:
     """A black, double-sided quad lit only by its emissive texture: TEXCOORD_0 points every
-    corner at the texture's red half, TEXCOORD_1 at its green half."""
+    corner at the texture's red half, TEXCOORD_1 at its green half.  With
+    ``base_texcoord`` its (black) base colour also has that texture, on that set."""
     positions = struct.pack("<12f", 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0)
     uv0 = struct.pack("<8f", *(0.25, 0.5) * 4)
     uv1 = struct.pack("<8f", *(0.75, 0.5) * 4)
@@ -131,16 +140,26 @@ def _quad(folder: Path, emissive_texcoord: int) -> Path:
         ],
         "bufferViews": views,
     }  # fmt: skip
-    return write_gltf(folder, f"quad{emissive_texcoord}.gltf", document, b"".join(parts))
+    if base_texcoord is not None:
+        base = {"index": 0, "texCoord": base_texcoord}
+        document["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = base
+    name = f"quad{emissive_texcoord}{base_texcoord}.gltf"
+    return write_gltf(folder, name, document, b"".join(parts))
 
 
-@pytest.mark.parametrize(("texcoord", "colour"), [(0, 0), (1, 1)], ids=["uv0-red", "uv1-green"])
+@pytest.mark.parametrize(
+    ("texcoord", "base", "colour"),
+    [(0, None, 0), (1, None, 1), (1, 0, 1), (0, 1, 0)],
+    ids=["uv0-red", "uv1-green", "uv1-green-beside-uv0", "uv0-red-beside-uv1"],
+)
 def test_the_emissive_texture_reads_the_uv_set_its_material_names(
-    tmp_path: Path, texcoord: int, colour: int
+    tmp_path: Path, texcoord: int, base: int | None, colour: int
 ) -> None:
+    """Alone (one set: the shader without MULTI_UV) and beside a base colour texture on
+    the other set (two sets, the stages in either order)."""
     settings = RuntimeSettings(load_cache_dir=tmp_path / "cache")
     image = render_thumbnail(
-        _quad(tmp_path, texcoord), (96, 96), PreviewOptions(yaw=0, pitch=0), settings=settings
+        _quad(tmp_path, texcoord, base), (96, 96), PreviewOptions(yaw=0, pitch=0), settings=settings
     )
     centre = image[40:56, 40:56].reshape(-1, 3).astype(int).mean(axis=0)
     other = 1 - colour
