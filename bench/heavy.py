@@ -18,6 +18,10 @@ Last, in headless Chromium against ``museion serve`` with the filled cache: the 
 shown after page load, and the frames decoded per second while dragging to orbit for
 ORBIT_SECONDS (``bench/browser.py``'s drag), the sample showcase the reference.
 
+``heavy.py --chromium ROUNDS`` runs only that last part, ROUNDS times, the twin and the
+sample showcase alternating (the box is shared: one pair of figures says little), with each
+cache filled first; it prints each round's fps and the ratio of the medians.
+
 Target (issue 19): first frame < 3 s, orbit >= 28 fps in the browser.
 """
 
@@ -26,6 +30,7 @@ from __future__ import annotations
 import json
 import resource
 import shutil
+import statistics
 import sys
 import tempfile
 import time
@@ -327,7 +332,49 @@ def run() -> list[Row]:
     return rows
 
 
+def chromium_rounds(rounds: int) -> list[Row]:
+    """The Chromium orbit only, ``rounds`` times, the twin and the sample alternating."""
+    from museion.runtime.loading import convert_models
+    from museion.runtime.settings import RuntimeSettings
+    from museion.scenes.showcase import open_showcase
+    from tests.twins import twin_glb
+
+    rows: list[Row] = []
+    with tempfile.TemporaryDirectory(prefix="museion-heavy-") as temporary:
+        work = Path(temporary)
+        pairs = [(showcase(work, "twin", twin_glb().path), work / "cache-twin")]
+        pairs.append((ASSETS, work / "cache-sample"))
+        for folder, cache in pairs:  # filled first: every round is a later visit
+            scene = open_showcase(folder)
+            convert_models(
+                [scene.venue, scene.relic], RuntimeSettings(asset_root=folder, load_cache_dir=cache)
+            )
+        twin, sample = [], []
+        for n in range(rounds):
+            pages = in_chromium(pairs if n % 2 == 0 else pairs[::-1])
+            if isinstance(pages, str):
+                return [("Chromium orbit", f"skipped: {pages}", "", "")]
+            (_, a), (_, b) = pages if n % 2 == 0 else pages[::-1]
+            twin.append(a)
+            sample.append(b)
+            rows.append(
+                (f"  round {n + 1}: Chromium orbit drag (fps)", f"{a:.1f}", f"{b:.1f}", ratio(a, b))
+            )
+    rows.append(
+        (
+            "1M-tri twin: Chromium orbit drag, median (fps; target >= 28)",
+            f"{statistics.median(twin):.1f}",
+            f"{statistics.median(sample):.1f} sample showcase",
+            ratio(statistics.median(twin), statistics.median(sample)),
+        )
+    )
+    return rows
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--chromium":
+        sys.stdout.write(table(chromium_rounds(int(sys.argv[2]))))
+        sys.exit(0)
     if len(sys.argv) == 4 and sys.argv[1] == "--load":
         sys.stdout.write(json.dumps(load(Path(sys.argv[2]), Path(sys.argv[3]))) + "\n")
         sys.exit(0)

@@ -13,6 +13,7 @@ import contextlib
 import logging
 import math
 import time
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -187,13 +188,15 @@ class RenderView:
             self.lights = self._engine.lights.choose((tx, -tz, ty))
             self._lights_aimed = True
 
-    def render(self, preview: bool, crowded: bool = False) -> Frame:
+    def render(self, preview: bool, crowded: bool = False, coarse: bool = False) -> Frame:
         """Render one image: a preview (``crowded``: the smaller one) at its own size, drawn
-        with the engine's moving detail (see :meth:`enlarge`), else the full size."""
+        with the engine's moving detail (``coarse``: its coarser meshes; see
+        :meth:`enlarge`), else the full size."""
         target = self.full
         if preview and self.preview is not None:
             target = self.crowd if crowded and self.crowd is not None else self.preview
-        drawn = self._engine.moving.drawn() if target is not self.full else contextlib.nullcontext()
+        moving = self._engine.moving
+        drawn = moving.drawn(coarse) if target is not self.full else contextlib.nullcontext()
         budget = self._engine.lights
         if budget is not None:
             if not self._lights_aimed:  # aimed by other means (a headset's eyes)
@@ -255,6 +258,13 @@ class FrameSource:
         self._wanted: tuple[int, int] | None = None
         self._bounds = BoundsCache()
         self.renders = 0
+        self.budget = 1 / 30
+        """Seconds a preview may take (the caller's frame interval): a movement whose
+        preview takes longer is drawn on with the coarser meshes until the camera rests."""
+        self.coarse = False
+        """Whether this movement's previews are drawn with the coarser meshes."""
+        self.clock: Callable[[], float] = time.monotonic
+        """What the camera's rest before a refine is timed with (a test sets its own)."""
         self.detail = "full"
         """The engine's :attr:`~RenderEngine.detail` when the last frame was drawn: a heavy
         model's proxy, or every model whole."""
@@ -297,7 +307,7 @@ class FrameSource:
         scene (an exhibit moved in the studio) changed."""
         if self.closed:
             raise RenderError("this view is closed", code="VIEW_CLOSED")
-        now = time.monotonic()
+        now = self.clock()
         animator = self._engine.animator
         animator.tick()
         wanted = self._wanted
@@ -407,13 +417,17 @@ class FrameSource:
         self._view.aim(fitted(state, self._view.width, self._view.height))
         began = time.monotonic()
         crowded = preview and self._engine.moving.crowded(self._view, began)
-        self._image = self._view.render(preview, crowded)
+        coarse = preview and self.coarse
+        self._image = self._view.render(preview, crowded, coarse)
+        took = time.monotonic() - began
+        # Sticky for the movement (no flicker between the two meshes); reset at rest.
+        self.coarse = preview and (self.coarse or took > self.budget)
         logger.debug(
             "%s %dx%d drawn in %.1f ms",
-            "preview" if preview else "full",
+            ("coarse preview" if coarse else "preview") if preview else "full",
             self._image.shape[1],
             self._image.shape[0],
-            1000 * (time.monotonic() - began),
+            1000 * took,
         )
         self._frame = None
         self._is_preview = preview

@@ -38,6 +38,11 @@ MOVING_NODE = "museion-moving"
 """The name (and tag) of the stashed node holding a GeomNode's lighter geoms."""
 CROWD_WINDOW = 0.5
 """Seconds since its last preview that a view still counts as moving."""
+COARSE_TRIANGLES = 10_000
+"""A view whose previews fall behind its frame rate draws the rest of its movement with the
+lighter meshes simplified once more, to about this many triangles for the whole scene: on
+llvmpipe a triangle costs about as much as a pixel's shading when they are pixel-sized, and
+the 1M twin's 50k-triangle preview drew ~1.7x slower than 10k at 640x360."""
 PREVIEW_TEXTURE = 512
 """A preview samples textures of at most this many texels a side: the 1M twin's 2048²
 textures, unmipmapped, made its 640x360 preview about 2x slower on llvmpipe than copies
@@ -175,11 +180,14 @@ class MovingDetail:
         self._root = root
         self._shaders = shaders
         self._swaps: list[tuple[Any, int, Any, Any]] = []  # (node, index, whole, lighter)
+        self._coarse: list[Any] = []  # each swap's coarser lighter geom
         self._states: list[tuple[Any, int, Any, Any]] = []  # the same, of geom states
         self._crowd = settings.crowd_size
         self._moved: dict[int, float] = {}  # id of a view -> when it last drew a preview
         self.triangles = (0, 0)
         """Triangles of the swapped meshes, whole and lighter (for tests and logs)."""
+        self.coarse_triangles = 0
+        """Triangles of the coarser meshes drawn by a view whose previews fall behind."""
         if settings.moving_detail < 1.0:
             self._collect()
         self._collect_textures()
@@ -201,6 +209,13 @@ class MovingDetail:
                 whole_count += _faces(whole)
                 light_count += _faces(lighter)
         self.triangles = (whole_count, light_count)
+        self._coarse = [lighter for _, _, _, lighter in self._swaps]
+        self.coarse_triangles = light_count
+        if light_count > COARSE_TRIANGLES:
+            # Simplified at set-up from the few lighter triangles (~10 ms for 50k).
+            ratio = COARSE_TRIANGLES / light_count
+            self._coarse = [_lighter_geom(g, ratio, 1) or g for g in self._coarse]
+            self.coarse_triangles = sum(_faces(g) for g in self._coarse)
         if self._swaps:
             logger.info(
                 "moving previews draw %d meshes with %d of their %d triangles",
@@ -258,10 +273,11 @@ class MovingDetail:
         self._moved.pop(id(view), None)
 
     @contextlib.contextmanager
-    def drawn(self) -> Iterator[None]:
-        """Within the block the scene is the moving preview's; call on the render thread."""
-        for node, i, _, lighter in self._swaps:
-            node.set_geom(i, lighter)
+    def drawn(self, coarse: bool = False) -> Iterator[None]:
+        """Within the block the scene is the moving preview's (``coarse``: with the coarser
+        meshes); call on the render thread."""
+        for (node, i, _, lighter), coarser in zip(self._swaps, self._coarse, strict=True):
+            node.set_geom(i, coarser if coarse else lighter)
         for node, i, _, lighter in self._states:
             node.set_geom_state(i, lighter)
         if self._shaders is not None:

@@ -110,6 +110,7 @@ class ViewTrack(MediaStreamTrack):
         self._executor = executor
         self._view = view
         self._step = VIDEO_CLOCK // fps
+        source.budget = 1 / fps  # a preview slower than a frame is drawn coarser
         self._start: float | None = None
         self._pts = 0
         self._last_image: Frame | None = None
@@ -129,6 +130,7 @@ class ViewTrack(MediaStreamTrack):
     @fps.setter
     def fps(self, fps: int) -> None:
         self._step = VIDEO_CLOCK // fps
+        self._source.budget = 1 / fps
         self._idle_interval = 1.0 / min(self._idle_fps, fps)
 
     def stop(self) -> None:

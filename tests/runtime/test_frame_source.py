@@ -167,3 +167,78 @@ def test_a_moving_preview_samples_smaller_mipmapped_textures(engine: RenderEngin
     finally:
         source.close()
     assert _largest_textures(engine)[0] == at_rest  # swapped back after the preview
+
+
+class _Clock:
+    """A test's own monotonic clock, moved by hand."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_no_refine_while_the_camera_keeps_moving_within_the_delay(engine: RenderEngine) -> None:
+    """A drag whose camera changes more often than refine_delay never pays for a full
+    render; a camera that rests refine_delay is refined once, and a movement after that
+    starts again from previews (the refine waiting for a rest is dropped)."""
+    source = engine.open_view(640, 360)
+    clock = _Clock()
+    source.clock = clock
+    delay = engine.settings.refine_delay
+    try:
+        source.frame(engine.home)
+        renders = source.renders
+        state = engine.home
+        for step in range(1, 9):  # a slot without news between each camera change
+            clock.now += 0.9 * delay / 2
+            state = replace(engine.home, yaw=engine.home.yaw + step)
+            preview = source.frame(state)
+            clock.now += 0.9 * delay / 2
+            assert source.frame(state) is preview  # resting less than the delay: kept
+            assert np.array_equal(preview[:, 0::2], preview[:, 1::2])  # never refined
+        assert source.renders == renders + 8
+        clock.now += delay
+        refined = source.frame(state)
+        assert not np.array_equal(refined[:, 0::2], refined[:, 1::2])
+        clock.now += 10 * delay
+        assert source.frame(state) is refined  # refined once
+        clock.now += 0.5 * delay
+        moved = source.frame(replace(state, yaw=state.yaw + 1))
+        assert np.array_equal(moved[:, 0::2], moved[:, 1::2])  # a preview again
+        assert source.renders == renders + 10
+    finally:
+        source.close()
+
+
+def test_a_movement_whose_previews_fall_behind_is_drawn_coarser_until_it_rests(
+    engine: RenderEngine,
+) -> None:
+    """Over the frame budget a preview's movement goes on with the coarser meshes (fewer
+    triangles than the lighter ones: the 1M twin's cost on llvmpipe), which still show the
+    relic; at rest the view is whole again, and within the budget nothing changes."""
+    whole, lighter = engine.moving.triangles
+    assert engine.moving.coarse_triangles < lighter < whole
+    source = engine.open_view(640, 360)
+    clock = _Clock()
+    source.clock = clock
+    try:
+        source.frame(engine.home)
+        source.budget = 1e6  # any preview keeps up
+        source.frame(replace(engine.home, yaw=engine.home.yaw + 1))
+        assert not source.coarse
+        source.budget = 0.0  # none does
+        source.frame(replace(engine.home, yaw=engine.home.yaw + 2))
+        assert source.coarse
+        source.budget = 1e6  # sticky for the movement: no flicker between meshes
+        coarse = source.frame(replace(engine.home, yaw=engine.home.yaw + 3))
+        assert source.coarse
+        assert is_bronze(centre_patch(coarse)), centre_patch(coarse)
+        clock.now += engine.settings.refine_delay + 1e-6
+        rested = source.frame(replace(engine.home, yaw=engine.home.yaw + 3))
+        assert not source.coarse
+        assert not np.array_equal(rested[:, 0::2], rested[:, 1::2])
+        assert np.abs(rested.astype(int) - coarse.astype(int)).mean() < 12
+    finally:
+        source.close()
