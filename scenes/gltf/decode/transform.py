@@ -1,7 +1,7 @@
 """KHR_texture_transform baked into texture coordinates.
 
-The lean shader samples every texture with one UV set and one texture matrix, so the
-transform is applied to the texcoords themselves.  Within a primitive, textures that read
+The lean shader applies one texture matrix and reads at most two UV sets per primitive,
+so the transform is applied to the texcoords themselves.  Within a primitive, textures that read
 the same UV set with different transforms each get their own (new) UV set; a material
 whose texCoord indices change for one primitive is copied for it, so primitives that share
 the material are not disturbed.
