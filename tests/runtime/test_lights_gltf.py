@@ -20,9 +20,14 @@ from museion.scenes.showcase import open_showcase
 pytestmark = pytest.mark.render
 
 # A dim key and ambient, so what a punctual light adds stands out (point and spot lights
-# scale with the key: 30 cd here light as 1 cd does under the house key of 3).
+# scale with the key: 30 cd here light as 1 cd does under the house key of 3).  Without
+# the venue's image-based light: captured from the lit floor, it would carry the lamp's
+# light to every corner as indirect light (tests/runtime/test_environment.py covers it).
 DIM = RuntimeSettings(
-    key_light_intensity=0.1, sky_color=(0.04, 0.04, 0.04), ground_color=(0.04, 0.04, 0.04)
+    key_light_intensity=0.1,
+    sky_color=(0.04, 0.04, 0.04),
+    ground_color=(0.04, 0.04, 0.04),
+    ibl=False,
 )
 ABOVE = ViewState(target=(0.0, 0.0, 0.0), yaw=0.0, pitch=89.0, distance=3.0)
 
