@@ -11,7 +11,8 @@ casts nor receives anything, and rays (picking, snapping) pass through it.
 Pedestals get none of their own: their base covers the floor where a blob would be, and a
 ring round it would double the relic's own shadow on the pedestal's top.  An exhibit whose
 lowest point floats more than :data:`MAX_GAP` of its footprint above the surface (a relic
-hung on a wall, a mobile) gets none either: a contact shadow without contact looks wrong.
+hung on a wall, a mobile) gets none either: a contact shadow without contact looks wrong;
+nor does a flat one (lower than :data:`FLAT` of its footprint: a mosaic, a rug).
 """
 
 from __future__ import annotations
@@ -33,6 +34,9 @@ LIFT = 0.002
 """Metres above the surface (with a depth offset besides: no z-fighting on llvmpipe)."""
 MAX_GAP = 0.25
 """No shadow under an exhibit floating more than this fraction of its footprint above."""
+FLAT = 0.05
+"""No shadow under an exhibit lower than this fraction of its footprint: a floor mosaic or a
+rug lies on the surface, and darkening round it would only dim it."""
 STRENGTH = 0.55
 """How much light the blob's centre takes away."""
 TEXELS = 64
@@ -129,7 +133,7 @@ class ContactShadows:
             return None
         low, high = bounds
         width, depth = float(high.x - low.x), float(high.y - low.y)
-        if width <= 0 or depth <= 0:
+        if width <= 0 or depth <= 0 or float(high.z - low.z) < FLAT * max(width, depth):
             return None
         cx, cy = float(low.x + high.x) / 2, float(low.y + high.y) / 2
         # A ray down through the exhibit's footprint meets what it stands on; it starts a

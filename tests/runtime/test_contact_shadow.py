@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,7 +20,10 @@ from museion.runtime.frame_source import Frame
 from museion.runtime.settings import RuntimeSettings
 from museion.runtime.shadows import falloff
 from museion.scenes.checked_scene import open_scene
+from museion.scenes.document.model import Exhibit, Metadata
+from museion.scenes.gltf.gate import check_gltf
 from tests.conftest import ASSETS
+from tests.runtime.test_lights_gltf import floor_glb
 
 pytestmark = pytest.mark.render
 
@@ -122,6 +126,20 @@ def test_a_removed_exhibit_takes_its_shadow(hall: RenderEngine) -> None:
     finally:
         hall._call(hall.shadows.sync, hall.exhibit_nodes, hall.picker)
     assert hall.shadows.card(HU) is not None
+
+
+def test_a_flat_exhibit_casts_none(hall: RenderEngine, tmp_path: Path) -> None:
+    """A 4 m floor tile laid on the floor as an exhibit (a mosaic): no blob to dim it (it
+    had one, darkening the venue lights' test floor by half)."""
+    (tmp_path / "tile.glb").write_bytes(floor_glb(None))
+    tile = Exhibit("tile", "tile.glb", Metadata(title={"zh": "地砖"}), pedestal=False)
+    editor = SceneEditor(hall)
+    editor.add_exhibit(tile, check_gltf(tmp_path, "tile.glb"))
+    try:
+        assert hall.shadows is not None and hall.shadows.card("tile") is None
+        assert hall.shadows.card(HU) is not None
+    finally:
+        editor.remove_exhibit("tile")
 
 
 def test_shadows_can_be_switched_off() -> None:
