@@ -317,7 +317,9 @@ class RenderEngine:
         self.exhibit_views.clear()
         self.exhibit_views.update(views)
         if self.shadows is not None:  # a moved, added or removed exhibit's shadow follows it
-            self.shadows.sync(self.exhibit_nodes, self.picker)
+            exhibits = self.document.exhibits if self.document is not None else ()
+            without = frozenset(e.id for e in exhibits if e.contact_shadow is False)
+            self.shadows.sync(self.exhibit_nodes, self.picker, without)
         cameras = camera_views(self._tour_cameras, self.exhibit_nodes, self.root, self._bounds)
         for gone in set(self.camera_views) - set(cameras):  # never empty while tours read it
             del self.camera_views[gone]

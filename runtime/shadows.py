@@ -101,15 +101,20 @@ class ContactShadows:
         self._cards: dict[str, Any] = {}
         self._placed: dict[str, Any] = {}  # exhibit id -> its matrix when its card was made
 
-    def sync(self, exhibits: dict[str, Any], picker: Any) -> None:
-        """Put a card under each of ``exhibits`` (id -> node) where it stands now, and take
-        away the cards of exhibits no longer there."""
-        for gone in set(self._placed) - set(exhibits):
+    def sync(
+        self, exhibits: dict[str, Any], picker: Any, without: frozenset[str] = frozenset()
+    ) -> None:
+        """Put a card under each of ``exhibits`` (id -> node) where it stands now, except
+        those ``without`` one (their document says so), and take away the cards of exhibits
+        no longer there."""
+        for gone in set(self._placed) - (set(exhibits) - without):
             del self._placed[gone]
             card = self._cards.pop(gone, None)
             if card is not None:
                 card.remove_node()
         for exhibit_id, node in exhibits.items():
+            if exhibit_id in without:
+                continue
             where = node.get_mat(self._root)
             if self._placed.get(exhibit_id) == where:
                 continue  # unmoved: a studio edit re-casts only what it moved

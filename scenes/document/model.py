@@ -93,6 +93,8 @@ class Exhibit:
     hotspots: tuple[Hotspot, ...] = ()
     animation: Animation | Literal[False] | None = None
     """None (absent): its model's first animation, looping; False: none plays."""
+    contact_shadow: Literal[False] | None = None
+    """False: no contact shadow under it (absent: one, when the runtime draws them)."""
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,7 @@ def _exhibit(data: dict[str, Any]) -> Exhibit:
             for h in data.get("hotspots", [])
         ),
         animation=_animation(data.get("animation")),
+        contact_shadow=False if data.get("contact_shadow") is False else None,
     )
 
 

@@ -119,6 +119,11 @@ _EXHIBIT = _object(
         "metadata": _METADATA,
         "hotspots": _list(_HOTSPOT, 64),
         "animation": _ANIMATION,
+        "contact_shadow": {
+            "type": "boolean",
+            "description": "false: no soft contact shadow under it (default: one, where the "
+            "server draws them; true is the default and is not saved).",
+        },
     },
 )
 _LIGHT = _object(

@@ -142,6 +142,24 @@ def test_a_flat_exhibit_casts_none(hall: RenderEngine, tmp_path: Path) -> None:
         editor.remove_exhibit("tile")
 
 
+def test_a_document_may_opt_an_exhibit_out(hall: RenderEngine) -> None:
+    assert hall.document is not None and hall.shadows is not None
+    kept = hall.document
+    hu = kept.exhibit(HU)
+    opted = dataclasses.replace(hu, contact_shadow=False)
+    hall.document = dataclasses.replace(
+        kept, exhibits=tuple(opted if e.id == HU else e for e in kept.exhibits)
+    )
+    try:
+        hall._call(hall.exhibits_changed)
+        assert hall.shadows.card(HU) is None
+        assert len(hall.shadows._cards) == len(hall.exhibit_nodes) - 1
+    finally:
+        hall.document = kept
+        hall._call(hall.exhibits_changed)
+    assert hall.shadows.card(HU) is not None
+
+
 def test_shadows_can_be_switched_off() -> None:
     assert RuntimeSettings().contact_shadows
     assert not RuntimeSettings(contact_shadows=False).contact_shadows
