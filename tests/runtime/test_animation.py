@@ -4,8 +4,6 @@ move does not render again."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,7 +16,8 @@ from museion.runtime.errors import RenderError
 from museion.runtime.scene_builder import EXHIBIT_TAG
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
-from tests.conftest import ASSETS, CORPUS, Clock
+from tests.conftest import CORPUS, Clock
+from tests.scene_files import exhibit, scene, write_scene
 
 pytestmark = [
     pytest.mark.render,
@@ -32,39 +31,20 @@ CUBE = CORPUS / "valid" / "AnimatedMorphCube" / "AnimatedMorphCube.glb"
 SIZE = (160, 120)
 
 
-def _exhibit(key: str, asset: str, x: float, y: float, scale: float) -> dict[str, Any]:
-    return {
-        "id": key,
-        "asset": asset,
-        "metadata": {"title": {"en": key}},
-        "pedestal": False,
-        "transform": {"translation": [x, y, 0], "scale": scale},
-    }
-
-
 @pytest.fixture(scope="module")
 def moving(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[RenderEngine, Clock]]:
     """The sample venue with the Fox (made in centimetres: shown at 1/100) 2 m left of
     the animated morph cube, on a clock the test moves."""
     folder = tmp_path_factory.mktemp("moving")
-    shutil.copy(ASSETS / "venue.glb", folder / "venue.glb")
-    shutil.copy(FOX, folder / "Fox.glb")
-    shutil.copy(CUBE, folder / "AnimatedMorphCube.glb")
-    document = {
-        "format": "museion.scene",
-        "version": 2,
-        "default_language": "en",
-        "title": {"en": "Moving"},
-        "venue": "venue.glb",
-        "exhibits": [
-            _exhibit("fox", "Fox.glb", -1.0, 0.0, 0.01),
-            _exhibit("cube", "AnimatedMorphCube.glb", 1.0, 0.5, 1.0),
+    document = scene(
+        "Moving",
+        [
+            exhibit("fox", "Fox.glb", (-1.0, 0.0, 0.0), 0.01),
+            exhibit("cube", "AnimatedMorphCube.glb", (1.0, 0.5, 0.0)),
         ],
-    }
-    (folder / "moving.scene.json").write_text(json.dumps(document))
-    engine = RenderEngine(
-        open_scene(folder / "moving.scene.json"), RuntimeSettings(asset_root=folder)
     )
+    path = write_scene(folder, document, [FOX, CUBE])
+    engine = RenderEngine(open_scene(path), RuntimeSettings(asset_root=folder))
     clock = Clock()
     engine.animator.clock = clock
     for key in ("fox", "cube"):  # from their first frame at clock.now

@@ -3,8 +3,6 @@ Panda3D's CPU skinning does, and it still moves."""
 
 from __future__ import annotations
 
-import json
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +12,8 @@ import pytest
 from museion.runtime.engine import RenderEngine
 from museion.runtime.settings import RuntimeSettings
 from museion.scenes.checked_scene import open_scene
-from tests.conftest import ASSETS, CORPUS, Clock
+from tests.conftest import CORPUS, Clock
+from tests.scene_files import exhibit, scene, write_scene
 
 pytestmark = [
     pytest.mark.render,
@@ -30,27 +29,8 @@ def _fox_mask(frame: Any) -> Any:
 
 
 def _scene(folder: Path) -> Path:
-    shutil.copy(ASSETS / "venue.glb", folder / "venue.glb")
-    shutil.copy(CORPUS / "valid" / "Fox" / "Fox.glb", folder / "Fox.glb")
-    document = {
-        "format": "museion.scene",
-        "version": 2,
-        "default_language": "en",
-        "title": {"en": "Fox"},
-        "venue": "venue.glb",
-        "exhibits": [
-            {
-                "id": "fox",
-                "asset": "Fox.glb",
-                "metadata": {"title": {"en": "Fox"}},
-                "pedestal": False,
-                "transform": {"translation": [-1, 0, 0], "scale": 0.01},
-                "animation": {"name": "Walk"},
-            }
-        ],
-    }
-    (folder / "fox.scene.json").write_text(json.dumps(document))
-    return folder / "fox.scene.json"
+    fox = exhibit("fox", "Fox.glb", (-1, 0, 0), 0.01, animation={"name": "Walk"})
+    return write_scene(folder, scene("Fox", [fox]), [CORPUS / "valid" / "Fox" / "Fox.glb"])
 
 
 def _at(engine: RenderEngine, clock: Clock, start: float, seconds: float) -> Any:

@@ -5,9 +5,7 @@ exhibit's document chooses its animation (or none) and a tour step starts one.""
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
-import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -23,7 +21,8 @@ from museion.runtime.settings import RuntimeSettings
 from museion.runtime.view_commands import TourCommand
 from museion.runtime.visit import Visit
 from museion.scenes.checked_scene import open_scene
-from tests.conftest import ASSETS, CORPUS, Clock
+from tests.conftest import CORPUS, Clock
+from tests.scene_files import exhibit, scene, write_scene
 
 TRUCK = CORPUS / "valid" / "CesiumMilkTruck"
 SIZE = (320, 240)
@@ -70,29 +69,10 @@ def test_cubic_spline_passes_its_keys_with_its_tangents() -> None:
 def _truck_scene(
     folder: Any, animation: Any = None, tours: Any = (), asset: str = "CesiumMilkTruck.gltf"
 ) -> Any:
-    shutil.copy(ASSETS / "venue.glb", folder / "venue.glb")
-    for part in TRUCK.iterdir():
-        shutil.copy(part, folder / part.name)
-    exhibit: dict[str, Any] = {
-        "id": "truck",
-        "asset": asset,
-        "metadata": {"title": {"en": "Milk truck"}},
-        "pedestal": False,
-        "transform": {"translation": [0, 0, 0], "scale": 0.5},
-    }
+    truck = exhibit("truck", asset, scale=0.5)
     if animation is not None:
-        exhibit["animation"] = animation
-    document = {
-        "format": "museion.scene",
-        "version": 2,
-        "default_language": "en",
-        "title": {"en": "Truck"},
-        "venue": "venue.glb",
-        "exhibits": [exhibit],
-        "tours": list(tours),
-    }
-    (folder / "truck.scene.json").write_text(json.dumps(document))
-    return folder / "truck.scene.json"
+        truck["animation"] = animation
+    return write_scene(folder, scene("Truck", [truck], tours=list(tours)), [TRUCK])
 
 
 @pytest.fixture(scope="module")
