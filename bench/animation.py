@@ -18,7 +18,6 @@ python bench/animation.py
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import shutil
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from instruments.orbit import orbit_loop as orbit  # noqa: E402
 from instruments.table import Row, ratio, table  # noqa: E402
 from render_encode import Clock  # noqa: E402
 
@@ -77,17 +77,8 @@ def scene(folder: Path, corpus: str, asset: str, scale: float) -> Path:
 
 
 def orbit_loop(engine: RenderEngine) -> Clock:
-    """FRAMES full-size renders of the exhibit's orbit, one degree apart."""
-    source = engine.open_view(*SIZE, preview=False)
-    home = engine.exhibit_views["model"][0]
-    try:
-        source.frame(dataclasses.replace(home, yaw=home.yaw - 1))
-        with Clock() as clock:
-            for i in range(FRAMES):
-                source.frame(dataclasses.replace(home, yaw=home.yaw + i))
-    finally:
-        source.close()
-    return clock
+    """FRAMES full-size renders, one degree apart."""
+    return orbit(engine, engine.exhibit_views["model"][0], SIZE, FRAMES)
 
 
 def measure(engine: RenderEngine, animation: str | None) -> tuple[float, float]:

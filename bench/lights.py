@@ -34,6 +34,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
+from instruments.orbit import orbit_loop as orbit  # noqa: E402
 from instruments.table import Row, ratio, table  # noqa: E402
 from render_encode import Clock  # noqa: E402
 
@@ -78,16 +79,8 @@ def lamps_around(target: tuple[float, float, float], count: int) -> list[dict[st
 
 
 def orbit_loop(engine: RenderEngine) -> Clock:
-    source = engine.open_view(*SIZE, preview=False)
-    home = engine.home
-    try:
-        source.frame(dataclasses.replace(home, yaw=home.yaw - 1))
-        with Clock() as clock:
-            for i in range(FRAMES):
-                source.frame(dataclasses.replace(home, yaw=home.yaw + i))
-    finally:
-        source.close()
-    return clock
+    """FRAMES full-size renders, one degree apart."""
+    return orbit(engine, engine.home, SIZE, FRAMES)
 
 
 def run() -> list[Row]:
