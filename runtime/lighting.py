@@ -7,7 +7,7 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from museion.runtime.materials import (
@@ -123,21 +123,28 @@ def gather_lights(
     root: Any, lights: Sequence[Light], settings: RuntimeSettings
 ) -> tuple[PunctualLight, ...]:
     """Every point and spot light under ``root`` (the models') and in the document
-    (``type: point`` with a position; its intensity in candela)."""
+    (``type: point`` or ``spot`` with a position; its intensity in candela)."""
     found = _model_lights(root, settings)
     for i, light in enumerate(lights):
-        if light.type != "point":
+        if light.type not in ("point", "spot"):
             continue
         if light.position is None:
-            logger.warning("document light %d is a point light without a position: left out", i)
+            logger.warning("document light %d (%s) has no position: left out", i, light.type)
             continue
-        found.append(
-            PunctualLight(
-                name=f"document-light-{i}",
-                position=to_panda(light.position),
-                color=_house_color(light.color, light.intensity, settings),
-            )
+        lamp = PunctualLight(
+            name=f"document-light-{i}",
+            position=to_panda(light.position),
+            color=_house_color(light.color, light.intensity, settings),
         )
+        if light.type == "spot" and light.direction is not None:
+            inner = math.radians(0.0 if light.inner_cone is None else light.inner_cone)
+            outer = math.radians(45.0 if light.outer_cone is None else light.outer_cone)
+            x, y, z = to_panda(light.direction)
+            length = math.sqrt(x * x + y * y + z * z) or 1.0
+            lamp = replace(
+                lamp, direction=(x / length, y / length, z / length), cone=spot_cone(inner, outer)
+            )
+        found.append(lamp)
     return tuple(found)
 
 

@@ -363,6 +363,38 @@ def _watermark_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
             )
 
 
+def _light_issues(data: dict[str, Any]) -> Iterator[SceneIssue]:
+    """A spot light needs a place and a direction, and its cone must open outwards."""
+    for i, light in _items(data.get("lights")):
+        if light.get("type") != "spot":
+            for field in ("inner_cone", "outer_cone"):
+                if field in light:
+                    yield SceneIssue(
+                        f"/lights/{i}/{field}",
+                        "INVALID_VALUE",
+                        f"only a spot light has a cone; this one is a {light.get('type')} light",
+                    )
+            continue
+        for field in ("position", "direction"):
+            if field not in light:
+                yield SceneIssue(
+                    f"/lights/{i}",
+                    "MISSING_FIELD",
+                    f"a spot light needs a {field}: where it stands and where it shines",
+                )
+        inner, outer = light.get("inner_cone", 0.0), light.get("outer_cone", 45.0)
+        numbers = all(
+            isinstance(v, int | float) and not isinstance(v, bool) for v in (inner, outer)
+        )
+        if numbers and not inner < outer:
+            yield SceneIssue(
+                f"/lights/{i}/inner_cone",
+                "OUT_OF_RANGE",
+                f"the spot light's inner cone ({inner} degrees) must be narrower than its "
+                f"outer cone ({outer} degrees)",
+            )
+
+
 def _inside(point: tuple[float, float], polygon: list[list[float]]) -> bool:
     x, z = point
     inside = False
@@ -459,6 +491,7 @@ def load_scene(raw: bytes, *, asset_root: Path | None = None) -> SceneDocument:
     found = [i for i in found if (i.pointer, i.code) not in said] + worded
     found += _language_issues(data)
     found += _reference_issues(data)
+    found += _light_issues(data)
     if not found:  # the polygon test needs well-formed numbers
         found += _spawn_issues(data)
     if asset_root is not None:

@@ -99,11 +99,17 @@ class Exhibit:
 
 @dataclass(frozen=True)
 class Light:
-    type: Literal["directional", "point", "ambient"]
+    """A light of the room.  ``point`` and ``spot`` stand at ``position`` (intensity in
+    candela); a ``spot`` shines along ``direction`` in glTF's smooth cone between
+    ``inner_cone`` and ``outer_cone`` (half-angles in degrees, 0 and 45 when left out)."""
+
+    type: Literal["directional", "point", "spot", "ambient"]
     color: Vec3 = (1.0, 1.0, 1.0)
     intensity: float = 1.0
     direction: Vec3 | None = None
     position: Vec3 | None = None
+    inner_cone: float | None = None
+    outer_cone: float | None = None
 
 
 @dataclass(frozen=True)
@@ -219,6 +225,10 @@ def _opt_vec(value: Any) -> Vec3 | None:
     return None if value is None else _vec(value)
 
 
+def _opt_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
 def _text(value: Any) -> Text | None:
     return None if value is None else {str(k): str(v) for k, v in value.items()}
 
@@ -316,6 +326,8 @@ def from_data(data: dict[str, Any]) -> SceneDocument:
                 float(item.get("intensity", 1.0)),
                 _opt_vec(item.get("direction")),
                 _opt_vec(item.get("position")),
+                _opt_float(item.get("inner_cone")),
+                _opt_float(item.get("outer_cone")),
             )
             for item in data.get("lights", [])
         ),

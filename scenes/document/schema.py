@@ -129,11 +129,23 @@ _EXHIBIT = _object(
 _LIGHT = _object(
     ["type"],
     {
-        "type": {"enum": ["directional", "point", "ambient"]},
+        "type": {"enum": ["directional", "point", "spot", "ambient"]},
         "color": _COLOR,
         "intensity": {"type": "number", "minimum": 0, "maximum": 1.0e5},
         "direction": _VEC3,
         "position": _VEC3,
+        "inner_cone": {
+            "type": "number",
+            "minimum": 0,
+            "maximum": 90,
+            "description": "A spot light's full-strength half-angle, in degrees (0).",
+        },
+        "outer_cone": {
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": 90,
+            "description": "A spot light's cut-off half-angle, in degrees (45).",
+        },
     },
 )
 _CAMERA = {

@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from museion.runtime.camera import ViewState
+from museion.runtime.camera import ViewState, project
 from museion.runtime.engine import RenderEngine
 from museion.runtime.scene_builder import to_panda
 from museion.runtime.settings import RuntimeSettings
@@ -142,3 +142,38 @@ def test_a_headsets_eyes_draw_the_lights_ahead_of_them(tmp_path: Path) -> None:
             assert math.dist(got, want) < 1e-4, (held, nearest)
     finally:
         engine.close()
+
+
+def test_a_document_spot_light_lights_the_floor_inside_its_cone_only(tmp_path: Path) -> None:
+    # Without the venue's image-based light: captured from the lit floor, it would carry
+    # some of the lamp's light everywhere.
+    dark = gallery_engine(tmp_path / "dark", DIM, ibl=False)
+    try:
+        tx, _, tz = dark.home.target
+        # The floor in front of the first relic, seen from above.
+        home = ViewState(target=(tx, 0.0, tz + 0.8), yaw=0.0, pitch=89.0, distance=3.0)
+        before = grey(dark, home)
+    finally:
+        dark.close()
+    inside, outside = (tx + 0.6, 0.0, tz + 0.8), (tx - 0.6, 0.0, tz + 0.8)
+    # Straight down from 2 m with a 12 degree cone: a disc of 0.43 m radius on the floor.
+    spot = {
+        "type": "spot",
+        "intensity": 20.0,
+        "position": [inside[0], 2.0, inside[2]],
+        "direction": [0, -1, 0],
+        "outer_cone": 12,
+    }
+    lit = gallery_engine(tmp_path / "lit", [*DIM, spot], ibl=False)
+    try:
+        after = grey(lit, home)
+    finally:
+        lit.close()
+    gain = after - before
+    pixels = [project(home, 320, 180, p) for p in (inside, outside)]
+    assert all(p is not None and 3 <= p[0] < 317 and 3 <= p[1] < 177 for p in pixels), pixels
+    (ix, iy, _), (ox, oy, _) = pixels  # type: ignore[misc]
+    near = gain[round(iy) - 3 : round(iy) + 3, round(ix) - 3 : round(ix) + 3].mean()
+    far = gain[round(oy) - 3 : round(oy) + 3, round(ox) - 3 : round(ox) + 3].mean()
+    assert near > 20, (near, far)
+    assert abs(far) < 2, (near, far)
