@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from museion.runtime.errors import RenderError
 from museion.runtime.eye_pose import EyePose, Matrix, Place, StereoPose
-from museion.runtime.frame_source import FAR, NEAR, Frame, RenderView, check_size
+from museion.runtime.render_view import FAR, NEAR, Frame, RenderView, check_size
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
