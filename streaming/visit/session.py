@@ -30,7 +30,6 @@ from museion.runtime.camera import ViewState, fitted
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import FrameSource
 from museion.runtime.navigation import Navigator
-from museion.runtime.picking import HotspotMark
 from museion.runtime.view_commands import PickAt, PickRay, Walk
 from museion.runtime.visit import Refusal, Visit, VisitEvent
 from museion.streaming.errors import CommandError, SdpMalformed
@@ -47,28 +46,16 @@ from museion.streaming.visit.encoders import (
     install_encoder,
 )
 from museion.streaming.visit.headset import Headset, HeadsetFrame, StereoJob
-from museion.streaming.visit.messages import (
-    WhereTeller,
-    event_message,
-    marks_message,
-    picked_message,
-)
+from museion.streaming.visit.messages import WhereTeller, event_message, picked_message
+from museion.streaming.visit.overlays import Overlays
 from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
 from museion.streaming.visit.track import ViewTrack
-from museion.streaming.watermark import Cover, marker_for, visible_for
 
 __all__ = ["Session"]
 
 logger = logging.getLogger(__name__)
-
-
-def _restricted(engine: RenderEngine) -> bool:
-    """Whether the exhibition shows a restricted exhibit (its visitors' frames are marked
-    when ``watermark`` is ``"restricted"``, the default)."""
-    document = engine.document
-    return document is not None and any(e.access == "restricted" for e in document.exhibits)
 
 
 class Session:
@@ -105,16 +92,11 @@ class Session:
             engine, self.visit, self.poses, settings.width * settings.height, settings.headset_fps
         )
         """While poses arrive, frames are the headset's two eyes."""
-        visible = visible_for(settings, engine.document, self.id)
-        self._covered_ids = (
-            frozenset(e.id for e in engine.document.exhibits if e.access == "restricted")
-            if visible is not None and engine.document is not None
-            else frozenset()
+        self.overlays = Overlays(
+            engine, source, settings, self.id, self.visit, self.headset, self.send
         )
-        self._cover: Cover | None = None
-        """Where the restricted exhibits are in the picture being marked: set on the render
-        thread after each new picture and read as it is marked, before the next is made
-        (a track makes one frame at a time)."""
+        """The hotspot marks and the restricted exhibits' cover sent with each picture."""
+        overlays = self.overlays
         self.track = ViewTrack(
             source,
             executor or engine.executor,
@@ -122,25 +104,14 @@ class Session:
             settings.fps,
             stamp_clock=settings.stamp_clock,
             idle_fps=settings.idle_fps,
-            after_render=self._after_render if engine.has_hotspots or visible else None,
+            after_render=overlays.after_render if overlays.wanted else None,
             on_frame=self._on_frame,
             on_render=None if metrics is None else metrics.rendered,
             own_render=self._own_render,
-            mark=marker_for(
-                settings,
-                self.id,
-                settings.width,
-                settings.height,
-                restricted=_restricted(engine),
-                visible=visible,
-                cover=lambda: self._cover,
-            ),
+            mark=overlays.marker(settings, self.id),
         )
         self._metrics = metrics
         self._where = WhereTeller(self.send)
-        self._last_pts: int | None = None
-        self._rtp_origin: int | None = None
-        self._marks_message: dict[str, Any] | None = None
         # The camera of each recent new picture by its pts (for tests and diagnostics).
         self.pictures: deque[tuple[int, ViewState]] = deque(maxlen=600)
         self.channel: RTCDataChannel | None = None
@@ -351,57 +322,24 @@ class Session:
         self._tell(events, None)
         return view
 
-    def _marks(self) -> tuple[list[HotspotMark], tuple[int, int]]:
-        """On the render thread, after a new picture: its hotspot marks (in its pixels)
-        and its size."""
-        return self.source.hotspot_marks(), self.source.size
-
-    def _after_render(self) -> tuple[list[HotspotMark], tuple[int, int]] | None:
-        """On the render thread, after a new picture: where its restricted exhibits are
-        (for the visible mark, when the document asks for one) and its hotspot marks."""
-        if self._covered_ids:
-            rects = self.source.exhibit_rects(self._covered_ids)
-            self._cover = Cover(tuple(rects), self.source.size)
-        return self._marks() if self.engine.has_hotspots else None
-
     def _own_render(self) -> StereoJob | None:
         """A headset's render for this slot, if any; its eyes get no visible mark (the
         rectangles are the flat view's), so the cover is dropped for it."""
         job = self.headset.job()
         if job is not None:
-            self._cover = None
+            self.overlays.cover = None
         return job
 
     def _on_frame(self, pts: int, marked: Any, view: ViewState) -> None:
-        """Called as each frame goes to the encoder: send a new picture's hotspot marks.
-
-        The message carries the frame's RTP timestamp, so the page can apply the marks to
-        exactly the frame they belong to (``requestVideoFrameCallback``'s rtpTimestamp).
-        aiortc adds a random origin to our timestamps and keeps it private; it shows in the
-        sender's last RTP timestamp, read once the previous frame has gone out.
-        """
-        if self._rtp_origin is None and self._last_pts is not None:
-            sent = getattr(self._sender, "_RTCRtpSender__rtp_timestamp", 0)
-            if sent:
-                self._rtp_origin = (sent - self._last_pts) % 2**32
-        self._last_pts = pts
+        """Called as each frame goes to the encoder: count it, tell the page where the
+        visitor is, and send a new picture's hotspot marks (:class:`Overlays`)."""
+        self.overlays.timed(pts, self._sender)
         if self._metrics is not None:
             self._metrics.sent()
         self._where.tell(self.visit, time.monotonic())  # the page keeps it for a failover
-        rtp = None if self._rtp_origin is None else (self._rtp_origin + pts) % 2**32
-        if isinstance(marked, HeadsetFrame):
-            for message in self.headset.sent(pts, marked, rtp):
-                self.send(message)
-            return
-        if marked is None:
-            return
-        self.pictures.append((pts, view))
-        marks, size = marked
-        eye = view.eye()
-        self._marks_message = marks_message(
-            marks, size, rtp, lambda m: self.visit.near(eye, (m.exhibit, m.hotspot))
-        )
-        self.send(self._marks_message)
+        if marked is not None and not isinstance(marked, HeadsetFrame):
+            self.pictures.append((pts, view))
+        self.overlays.send_marks(pts, marked, view)
 
     async def link_figures(self) -> LinkFigures:
         """The video link as RTCP tells it, and the stream's shape (for metrics)."""
@@ -415,17 +353,13 @@ class Session:
     @property
     def rtp_origin(self) -> int | None:
         """What aiortc adds to our pts to make RTP timestamps (None until a frame went out)."""
-        return self._rtp_origin
+        return self.overlays.rtp_origin
 
     async def _resend_hotspots(self) -> None:
         """Repeat the latest marks once a second (a page that missed them catches up)."""
         while not self._closing:
             await asyncio.sleep(1.0)
-            place = self.headset.place_message(force=True)
-            if place is not None:  # a headset's markers, not the flat picture's
-                self.send(place)
-            elif self._marks_message is not None:
-                self.send(self._marks_message)
+            self.overlays.resend()
 
     async def _pick(self, at: PickAt | PickRay, seq: int | None) -> None:
         """Ray-cast the click in this visitor's own view (or a headset controller's ray);
