@@ -12,7 +12,6 @@ so a view released by one visitor is handed, as it is, to the next.
 from __future__ import annotations
 
 import logging
-import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -22,31 +21,24 @@ from museion.runtime.animation import Animator
 from museion.runtime.camera import OrbitLimits, ViewState
 from museion.runtime.environment import Environment, environment_for
 from museion.runtime.errors import AssetLoadFailed, RenderError, ViewPoolExhausted
-from museion.runtime.frame_source import Frame, FrameSource, RenderView
+from museion.runtime.frame_source import Frame, FrameSource
 from museion.runtime.graphics import Graphics, make_shader
+from museion.runtime.hall_layout import hotspot_positions, orbit_view, walk_area
 from museion.runtime.labels import exhibition_info, label
-from museion.runtime.lighting import LightBudget, prepare_model, set_light_inputs
-from museion.runtime.loading import PROXY_TAG, convert_models, load_model
+from museion.runtime.lighting import LightBudget, set_light_inputs
 from museion.runtime.loading.cache import cache_key
 from museion.runtime.loading.memory import scene_memory
 from museion.runtime.materials import material_defines
 from museion.runtime.moving import MovingDetail
-from museion.runtime.navigation import EYE_HEIGHT, WalkState
 from museion.runtime.picking import HotspotMark, Pick, Picker
-from museion.runtime.scene_builder import (
-    EXHIBIT_TAG,
-    BoundsCache,
-    build_exhibition,
-    scene_boxes,
-    scene_triangles,
-    to_panda,
-)
+from museion.runtime.render_view import RenderView
+from museion.runtime.scene_builder import EXHIBIT_TAG, BoundsCache, build_exhibition
+from museion.runtime.scene_models import SceneModels
 from museion.runtime.settings import RuntimeSettings
 from museion.runtime.shadows import ContactShadows
 from museion.runtime.skinning import skin_on_gpu, skinned
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.tour_cameras import camera_views
-from museion.runtime.walkmap import WalkMap, WalkOptions, build_walk_map
 from museion.scenes.checked_scene import CheckedScene, model_camera_poses
 from museion.scenes.document.model import ModelCamera, TourPlay
 from museion.scenes.gltf.gate import CheckedGltf
@@ -125,8 +117,7 @@ class RenderEngine:
         models = (
             [scene.venue, scene.relic] if isinstance(scene, Showcase) else scene.models.values()
         )
-        # Cache misses convert in parallel workers before the scene graph is built.
-        self._converted = convert_models(models, self.settings)
+        self._models = SceneModels(self, models)
         if isinstance(scene, Showcase):
             venue = self._load(scene.venue)
             venue.reparent_to(self.root)
@@ -201,26 +192,9 @@ class RenderEngine:
         self.camera_views: dict[ModelCamera, ViewState] = {}
         self.exhibits_changed()
         self.scene_version = 0
-        self.spawn: WalkState | None = None
-        self.walk_map: WalkMap | None = None
-        spawn = None if self.document is None else self.document.spawn
-        if spawn is not None and self.document is not None:
-            self.spawn = WalkState(position=spawn.position, heading=spawn.yaw)
-            options = WalkOptions(floor=spawn.position[1] - EYE_HEIGHT)
-            try:
-                # The venue by its triangles (walls need them), exhibits and pedestals by
-                # their bounds: hundreds of instanced relics cost nothing then.
-                solids = [*exhibits.values(), *self.root.find_all_matches("pedestal-*")]
-                self.walk_map = build_walk_map(
-                    scene_triangles(venue, self.root),
-                    self.document.walkable,
-                    options,
-                    boxes=scene_boxes(solids, self.root, self._bounds),
-                )
-            except ValueError as exc:
-                raise RenderError(f"walking: {exc}", code="WALK_AREA_TOO_LARGE") from exc
-            if not self.walk_map.is_free(spawn.position[0], spawn.position[2]):
-                logger.warning("the spawn point is not on free floor; walkers start nearby")
+        self.spawn, self.walk_map = walk_area(
+            self.document, venue, exhibits, self.root, self._bounds
+        )
 
     def _bind_environment(
         self, scene: CheckedScene | Showcase, venue: Any, exhibits: dict[str, Any]
@@ -255,22 +229,11 @@ class RenderEngine:
         """Convert models the scene did not name at set-up (the studio imports them) in
         worker processes: call it off the render thread, since it may take seconds, and
         a later load on the render thread only reads the cache."""
-        missing = [m for m in models if m.path not in self._converted]
-        if missing:
-            self._converted.update(convert_models(missing, self.settings))
+        self._models.convert(models)
 
     def _load(self, model: CheckedGltf) -> Any:
-        """``model`` as a NodePath, converted by a worker (or found in the cache); a model
-        the scene did not name at set-up (one the studio imports) is converted now."""
-        if model.path not in self._converted:
-            self._converted.update(convert_models([model], self.settings))
-        converted = self._converted.get(model.path)
-        if isinstance(converted, AssetLoadFailed):
-            raise converted
-        node = load_model(model, self.settings, converted, arrived=self._whole_arrived(model))
-        if node.has_tag(PROXY_TAG):
-            self.pending_detail += 1
-        return prepare_model(node, model) if self.settings.shading == "lean" else node
+        """``model`` as a NodePath (:meth:`SceneModels.load`), on the render thread."""
+        return self._models.load(model)
 
     @property
     def detail(self) -> str:
@@ -282,38 +245,18 @@ class RenderEngine:
         (:func:`~museion.runtime.loading.memory.scene_memory`)."""
         return self._call(scene_memory, self.root)
 
-    def _whole_arrived(self, model: CheckedGltf) -> Callable[[Any, Callable[[], None]], None]:
-        """What to do with ``model`` read whole while its proxy is shown: prepare it (on
-        the reading thread), swap it in on the render thread, have every view draw anew."""
-
-        def arrived(whole: Any, swap: Callable[[], None]) -> None:
-            if self.settings.shading == "lean":
-                prepare_model(whole, model)
-
-            def swapped() -> None:
-                if self._closed:
-                    return
-                swap()
-                self.moving = MovingDetail(self.root, self.settings, self._moving_shaders)
-                self.pending_detail -= 1
-                self.scene_version += 1
-                logger.info("%s: whole model shown", model.name)
-
-            self._call(swapped)
-
-        return arrived
-
     def exhibits_changed(self) -> None:
         """Derive again, in place, what depends on where the exhibit nodes are: hotspots in
         scene coordinates (picking reads the same dict), orbit views, the home view; and
         have every view draw anew.  Set-up calls it, and so does the studio's editor after
         it moves, adds or removes an exhibit (on the render thread).  The walk map is not
         rebuilt: it stays as the scene was loaded."""
-        positions = self._hotspot_positions(self.exhibit_nodes)
+        positions = hotspot_positions(self.document, self.exhibit_nodes, self.root)
         self.hotspot_positions.clear()
         self.hotspot_positions.update(positions)
         self.has_hotspots = bool(positions)
-        views = {key: self._orbit_view(node) for key, node in self.exhibit_nodes.items()}
+        nodes = self.exhibit_nodes
+        views = {key: orbit_view(node, self.root, self._bounds) for key, node in nodes.items()}
         self.exhibit_views.clear()
         self.exhibit_views.update(views)
         if self.shadows is not None:  # a moved, added or removed exhibit's shadow follows it
@@ -326,24 +269,6 @@ class RenderEngine:
         self.camera_views.update(cameras)
         self.home, self.limits = next(iter(views.values()), (ViewState(), OrbitLimits()))
         self.scene_version += 1
-
-    def _hotspot_positions(
-        self, exhibits: dict[str, Any]
-    ) -> dict[tuple[str, str], tuple[float, float, float]]:
-        """Every hotspot in scene coordinates (hotspots are given in exhibit coordinates)."""
-        from panda3d.core import Point3
-
-        if self.document is None:
-            return {}
-        found = {}
-        for exhibit in self.document.exhibits:
-            if exhibit.access != "public":  # a restricted exhibit shows visitors no details
-                continue
-            to_world = exhibits[exhibit.id].get_mat(self.root)
-            for hotspot in exhibit.hotspots:
-                p = to_world.xform_point(Point3(*to_panda(hotspot.position)))
-                found[(exhibit.id, hotspot.id)] = (float(p.x), float(p.z), float(-p.y))
-        return found
 
     def exhibition_info(self) -> dict[str, Any]:
         """The exhibition's title and languages, for the page's header and language menu."""
@@ -366,28 +291,6 @@ class RenderEngine:
     def hotspot_marks(self, state: ViewState, width: int, height: int) -> list[HotspotMark]:
         """Where each hotspot appears in such a view, and whether it can be seen."""
         return self._call(self.picker.hotspot_marks, state, width, height)
-
-    def _orbit_view(self, node: Any) -> tuple[ViewState, OrbitLimits]:
-        """A view that frames ``node`` from a distance fitting it, and bounds around it.
-
-        It looks from 20 degrees right of the exhibit's front (its +Z, turned by its yaw), a
-        little from above: the three-quarter view a curator would photograph.
-        """
-        bounds = self._bounds.bounds(node, self.root)
-        if bounds is None:
-            return ViewState(), OrbitLimits()
-        low, high = bounds
-        centre = (low + high) / 2
-        size = max(high.x - low.x, high.y - low.y, high.z - low.z)
-        target = (float(centre.x), float(centre.z), float(-centre.y))
-        distance = max(size * 2.2, 0.4)
-        limits = OrbitLimits(
-            min_distance=max(size * 0.6, 0.1),
-            max_distance=max(size * 8.0, distance * 1.5),
-            max_pan=max(size, 0.2),
-        )
-        yaw = math.remainder(20.0 + float(node.get_h(self.root)), 360.0)
-        return ViewState(target=target, yaw=yaw, pitch=12.0, distance=distance), limits
 
     # -- stage screens ---------------------------------------------------------------------
 
