@@ -76,6 +76,8 @@ ROOMS = {
         "museion.runtime.engine",
         "museion.runtime.visit",
         "museion.runtime.frame_source",
+        "museion.runtime.render_view",
+        "museion.runtime.scene_models",
         "museion.runtime.graphics",
     ),
     "streaming/live": (

@@ -76,7 +76,7 @@ def load_bare(path: Path) -> dict[str, float]:
             stand.set_pos(x, -z, 0.0)
             model(data.get("pedestal_asset", "pedestal.glb")).instance_to(stand)
         holders.append(holder)
-    # The same first view as the engine's: the first exhibit, framed as _orbit_view does.
+    # The same first view as the engine's: the first exhibit, framed as hall_layout.orbit_view does.
     low, high = holders[0].get_tight_bounds(root)
     centre = (low + high) / 2
     size = max(high - low)
