@@ -40,7 +40,7 @@ from museion.runtime.skinning import skin_on_gpu, skinned
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.tour_cameras import camera_views
 from museion.scenes.checked_scene import CheckedScene, model_camera_poses
-from museion.scenes.document.model import ModelCamera, TourPlay
+from museion.scenes.document.model import ModelCamera, SceneDocument, TourPlay
 from museion.scenes.gltf.gate import CheckedGltf
 from museion.scenes.showcase import Showcase
 
@@ -215,6 +215,11 @@ class RenderEngine:
         logger.info("venue environment ready in %.2f s", time.perf_counter() - started)
         self.environment.bind(self.root)
         return True
+
+    def set_document(self, document: SceneDocument) -> None:
+        """Take ``document`` as what visitors are told (labels, tours) from any thread; the
+        studio's draft view calls it beside its live edits, which change the scene itself."""
+        self._call(setattr, self, "document", document)
 
     def play_animation(self, play: TourPlay) -> None:
         """Start what a tour step asks (from any thread); raises :class:`RenderError`

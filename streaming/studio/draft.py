@@ -77,7 +77,7 @@ def apply_document(engine: RenderEngine, library: Exhibition, new: SceneDocument
         return False
     before = {e.id: e for e in old.exhibits}
     after = {e.id: e for e in new.exhibits}
-    engine._call(setattr, engine, "document", dataclasses.replace(old, tours=new.tours))
+    engine.set_document(dataclasses.replace(old, tours=new.tours))
     for gone in reversed([e for e in old.exhibits if e.id not in after]):  # children first
         editor.remove_exhibit(gone.id)
     for exhibit in new.exhibits:
@@ -97,7 +97,7 @@ def apply_document(engine: RenderEngine, library: Exhibition, new: SceneDocument
     current = engine.document
     assert current is not None
     kept = {f: getattr(current, f) for f in _LIVE_FIELDS}
-    engine._call(setattr, engine, "document", dataclasses.replace(new, **kept))
+    engine.set_document(dataclasses.replace(new, **kept))
     return all(getattr(old, f) == getattr(new, f) for f in _LIVE_FIELDS)
 
 
