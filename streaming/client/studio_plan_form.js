@@ -5,7 +5,7 @@
 import { w } from '/static/studio_words.js';
 
 // A new light's intensity by type (the document's units; the house key light is 3).
-const DEFAULT_INTENSITY = { point: 50, directional: 3, ambient: 1 };
+const DEFAULT_INTENSITY = { point: 50, spot: 200, directional: 3, ambient: 1 };
 const round3 = (v) => Math.round(v * 1000) / 1000;
 const deg = (rad) => (rad * 180) / Math.PI;
 const rad = (d) => (d * Math.PI) / 180;
@@ -75,7 +75,7 @@ export function createPlanForm({ list, box, history, plan }) {
     typeLabel.textContent = w('lightType');
     const type = document.createElement('select');
     type.id = 'light-type';
-    for (const t of ['point', 'directional', 'ambient']) {
+    for (const t of ['point', 'spot', 'directional', 'ambient']) {
       const option = document.createElement('option');
       option.value = t;
       option.textContent = w(`light.${t}`);
@@ -86,7 +86,9 @@ export function createPlanForm({ list, box, history, plan }) {
       if (l.intensity === DEFAULT_INTENSITY[l.type]) l.intensity = DEFAULT_INTENSITY[type.value];
       l.type = type.value;
       if (l.type === 'directional') l.direction = l.direction || direction(0, 45);
+      else if (l.type === 'spot') l.direction = l.direction || direction(0, 90); // straight down
       else delete l.direction;
+      if (l.type !== 'spot') { delete l.inner_cone; delete l.outer_cone; }
       if (l.type !== 'ambient' && !l.position) {
         const at = doc.spawn?.position || [0, 0, 0];
         l.position = [at[0], 3, at[2]];
@@ -112,7 +114,7 @@ export function createPlanForm({ list, box, history, plan }) {
       parts.push(numberField('light-height', w('height'), light.position[1], { min: -1e6, max: 1e6, step: 0.1 },
         (v) => editLight(index, (l) => { l.position = [l.position[0], v, l.position[2]]; }, `light:${index}:height`)));
     }
-    if (light.type === 'directional') {
+    if (light.type === 'directional' || light.type === 'spot') {
       const now = angles(light.direction);
       const setAngle = (part) => (v) => editLight(index, (l) => {
         const a = { ...angles(l.direction), [part]: v };
@@ -120,6 +122,13 @@ export function createPlanForm({ list, box, history, plan }) {
       }, `light:${index}:${part}`);
       parts.push(numberField('light-azimuth', w('azimuth'), now.azimuth, { min: -360, max: 360, step: 5 }, setAngle('azimuth')));
       parts.push(numberField('light-elevation', w('elevation'), now.elevation, { min: -90, max: 90, step: 5 }, setAngle('elevation')));
+    }
+    if (light.type === 'spot') {
+      // glTF's smooth cone, half-angles in degrees (the document's defaults: 0 and 45).
+      parts.push(numberField('light-inner-cone', w('innerCone'), light.inner_cone ?? 0, { min: 0, max: 89, step: 1 },
+        (v) => editLight(index, (l) => { l.inner_cone = v; }, `light:${index}:inner`)));
+      parts.push(numberField('light-outer-cone', w('outerCone'), light.outer_cone ?? 45, { min: 1, max: 90, step: 1 },
+        (v) => editLight(index, (l) => { l.outer_cone = v; }, `light:${index}:outer`)));
     }
     // What the renderer makes of it (runtime/lighting.py): say so rather than let it puzzle.
     // Point lights are drawn (each view the few strongest where it looks); a second

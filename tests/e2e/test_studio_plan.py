@@ -112,3 +112,34 @@ async def test_a_curator_lights_the_hall_and_turns_the_spawn_and_the_view_follow
         look = [t - p for t, p in zip(pose["target"], pose["position"], strict=True)]
         assert look[0] < 0 and abs(look[0]) > abs(look[2]), pose
         assert errors == []
+
+
+async def test_a_curator_makes_a_light_a_spot_with_its_cone(tmp_path: Path) -> None:
+    users = accounts(tmp_path / "users.json")
+    async with studio_hall(tmp_path / "hall", users) as studio, browser_page() as page:
+        errors: list[str] = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        await sign_in(page, studio.url, "curator")
+        lights_before = await page.evaluate(f"({DOC}.lights || []).length")
+        await page.click("#add-light")
+        await page.wait_for_selector("#light-type", timeout=WAIT)
+        await page.select_option("#light-type", "spot")
+        await page.wait_for_selector("#light-outer-cone", timeout=WAIT)
+        await page.fill("#light-outer-cone", "20")
+        await page.fill("#light-inner-cone", "5")
+        light = f"{DOC}.lights[{lights_before}]"
+        await page.wait_for_function(
+            f"{light}.type === 'spot' && {light}.outer_cone === 20 && {light}.inner_cone === 5",
+            timeout=WAIT,
+        )
+        await saved(page)
+        async with (
+            studio.staff("curator") as staff,
+            staff.http.get("/api/exhibitions/bronzes/draft") as reply,
+        ):
+            draft = await reply.json()
+        spot = draft["lights"][lights_before]
+        assert (spot["type"], spot["inner_cone"], spot["outer_cone"]) == ("spot", 5, 20)
+        assert spot["direction"][1] < -0.99, spot  # it shines straight down until turned
+        assert spot["position"][1] == 3
+        assert errors == []
