@@ -219,6 +219,25 @@ class Animator:
         if model is not None:
             model.playing = None
 
+    def rest(self, key: str) -> None:
+        """Stop ``key`` and put it back in its rest pose (joints and animated nodes as its
+        glTF gives them): a thumbnail or a reference picture shows the model as made.
+        Views that see it draw anew."""
+        model = self._models.get(key)
+        if model is None:
+            return
+        model.playing = None
+        for character in model.characters:
+            node = character.node()
+            for i in range(node.get_num_bundles()):
+                node.get_bundle(i).clear_control_effects()  # each joint back to its rest
+            node.force_update()
+        if model.tracks is not None:
+            model.tracks.reset()
+        model.frame = None
+        self.version += 1
+        model.changed = self.version
+
     def play_all(self) -> None:
         """Every animated model plays its first animation, looping (what a visitor expects
         of a model made to move, until a scene document says otherwise)."""

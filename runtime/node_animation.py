@@ -246,13 +246,20 @@ class NodeTracks:
 
     def pose(self, name: str, t: float) -> None:
         """Set the nodes of clip ``name`` to their pose ``t`` seconds in."""
-        from panda3d.core import LMatrix4, LQuaternion
-
         trs: dict[int, dict[str, Floats]] = {}
         for channel in self.clips[name].channels:
             trs.setdefault(channel.node, dict(self.rest[channel.node]))[channel.path] = sample(
                 channel, t
             )
+        self._set(trs)
+
+    def reset(self) -> None:
+        """Every animated node back to the transform its glTF gives it (the rest pose)."""
+        self._set({index: dict(values) for index, values in self.rest.items()})
+
+    def _set(self, trs: dict[int, dict[str, Floats]]) -> None:
+        from panda3d.core import LMatrix4, LQuaternion
+
         for index, values in trs.items():
             tx, ty, tz = values["translation"]
             x, y, z, w = values["rotation"]

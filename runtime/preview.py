@@ -269,9 +269,7 @@ class ModelPreview:
         ``animation`` (its first when None).  A model without animations is unchanged.
 
         Raises :class:`RenderError` ``NO_SUCH_ANIMATION`` for an animation it lacks, and
-        ``BAD_ANIMATION_TIME`` for a negative or non-finite ``at``.  (The rest pose of a
-        node animation, such as a truck's wheels, is the file's only while nothing was
-        drawn yet: freeze before the first picture.)
+        ``BAD_ANIMATION_TIME`` for a negative or non-finite ``at``.
         """
         if at is not None and not (math.isfinite(at) and at >= 0):
             raise RenderError(
@@ -289,14 +287,7 @@ class ModelPreview:
             return
         animator.clock = lambda: 0.0
         if at is None:
-            animator.stop(_RELIC)
-            holder = self._engine.exhibit_nodes[_RELIC]
-            for character in holder.find_all_matches("**/+Character"):
-                node = character.node()
-                for i in range(node.get_num_bundles()):
-                    # No control: each joint returns to its initial (rest) value.
-                    node.get_bundle(i).clear_control_effects()
-                node.force_update()
+            animator.rest(_RELIC)
             return
         animator.play(_RELIC, animation, loop=True)
         animator.clock = lambda: at

@@ -55,5 +55,6 @@ def skin_on_gpu(
         attrib = character.get_attrib(ShaderAttrib)
         character.set_attrib(attrib.set_flag(ShaderAttrib.F_hardware_skinning, True))
         count += 1
-    logger.info("%d skinned models posed on the GPU", count)
+    if count:
+        logger.info("%d skinned models posed on the GPU", count)
     return count

@@ -84,3 +84,20 @@ def test_a_frozen_moment_is_checked(fox: ModelPreview) -> None:
     with pytest.raises(RenderError) as missing:
         fox.freeze(1.0, "Dance")
     assert missing.value.code == "NO_SUCH_ANIMATION"
+
+
+def test_a_node_animation_returns_to_its_rest_pose_too(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    settings = RuntimeSettings(load_cache_dir=tmp_path_factory.mktemp("model-cache"))
+    model = check_gltf(CORPUS / "valid" / "CesiumMilkTruck", "CesiumMilkTruck.gltf")
+    side = ViewState(target=(0.0, 0.8, 0.0), yaw=90.0, pitch=0.0, distance=7.0, fov=45.0)
+    with ModelPreview(model, PreviewOptions(supersample=1), settings) as truck:
+        truck.freeze()
+        rest = truck.picture(side, SIZE)
+        truck.freeze(0.3, "Wheels")  # the wheels turned a little
+        rolled = truck.picture(side, SIZE)
+        truck.freeze()
+        again = truck.picture(side, SIZE)
+    assert _differ(rest, rolled) > 5, "the wheels turn"
+    assert _differ(rest, again) == 0, "and come back to where the file puts them"
