@@ -6,7 +6,8 @@ accessors nor the emissive strength; so a gated file that uses any of the extens
 as plain glTF 2.0: every accessor dense, tightly packed and (for vertex attributes other
 than joints, and normalised animation outputs) float32; every image embedded, KTX2
 transcoded to PNG; texture transforms baked into the UVs; the emissive strength folded
-into the emissive factor.  All in one BIN chunk, nothing outside the file.
+into the emissive factor; a separate occlusion map packed into the metallic-roughness
+image (:mod:`.occlusion`).  All in one BIN chunk, nothing outside the file.
 
 Every size a decoder will produce is declared in the JSON or a stream header; each is
 checked against :class:`DecodeLimits` before the native decoder runs.  The worker process
@@ -29,6 +30,7 @@ from museion.scenes.gltf.accessors.layout import COMPONENTS
 from museion.scenes.gltf.accessors.read import normalize
 from museion.scenes.gltf.decode.draco import decode_draco
 from museion.scenes.gltf.decode.images import KTX2_MAGIC, ktx2_to_png, webp_to_png
+from museion.scenes.gltf.decode.occlusion import pack_occlusion, packable_occlusion
 from museion.scenes.gltf.decode.source import DecodeLimits, DecodeSource, accessor_shape
 from museion.scenes.gltf.decode.transform import bake_texture_transforms
 from museion.scenes.gltf.extensions import DECODED
@@ -59,8 +61,9 @@ _FLOAT = 5126
 
 
 def needs_decoding(document: dict[str, Any]) -> bool:
-    """True when the file uses an extension this module decodes, or a sparse accessor
-    (panda3d-gltf reads an accessor's base values and ignores their replacements)."""
+    """True when the file uses an extension this module decodes, a sparse accessor
+    (panda3d-gltf reads an accessor's base values and ignores their replacements), or an
+    occlusion map apart from its metallic-roughness image (the shader reads it packed)."""
     names = set()
     for key in ("extensionsUsed", "extensionsRequired"):
         values = document.get(key)
@@ -68,9 +71,12 @@ def needs_decoding(document: dict[str, Any]) -> bool:
     if names & DECODED:
         return True
     accessors = document.get("accessors")
-    return isinstance(accessors, list) and any(
+    if isinstance(accessors, list) and any(
         isinstance(a, dict) and "sparse" in a for a in accessors
-    )
+    ):
+        return True
+    materials = document.get("materials")
+    return isinstance(materials, list) and any(packable_occlusion(document, m) for m in materials)
 
 
 def decode_to_glb(path: Path, limits: DecodeLimits | None = None) -> bytes | None:
@@ -235,6 +241,7 @@ class _Decoder:
                 material["emissiveFactor"] = [float(c) * float(strength) for c in factor]
 
     def _images(self, data: DecodeSource) -> None:
+        pictures: list[bytes] = []
         for i, image in enumerate(_list(self.doc, "images")):
             pointer = f"/images/{i}"
             if not isinstance(image, dict):
@@ -260,12 +267,15 @@ class _Decoder:
             if not isinstance(mime, str):
                 mime = "image/jpeg" if encoded[:3] == b"\xff\xd8\xff" else "image/png"
             image["mimeType"] = mime
-            image["bufferView"] = self.packer.add_view(encoded)
+            pictures.append(encoded)
         for texture in _list(self.doc, "textures"):
             for name in (_BASISU, _WEBP):
                 ext = _pop_extension(texture, name) if isinstance(texture, dict) else None
                 if isinstance(ext, dict) and "source" not in texture and "source" in ext:
                     texture["source"] = ext["source"]
+        pictures += pack_occlusion(self.doc, pictures, self.limits, data.spend, self.name)
+        for image, encoded in zip(_list(self.doc, "images"), pictures, strict=True):
+            image["bufferView"] = self.packer.add_view(encoded)
 
     def _write_accessors(self, vertex: set[int]) -> None:
         for i, accessor in enumerate(self.accessors):
