@@ -1,6 +1,7 @@
 """What the lean shader reads of a glTF material that panda3d-gltf drops: a packed
-occlusion map's strength and the ``KHR_materials_*`` factors it approximates (clearcoat,
-transmission: see docs/materials.md), as per-geom shader inputs matched by material name,
+occlusion map's strength (packed by the file, or by the gate's decoder) and the
+``KHR_materials_*`` factors it approximates (clearcoat, transmission: see
+docs/materials.md), as per-geom shader inputs matched by material name,
 and which UV set each texture samples (glTF's ``texCoord``, read from panda3d-gltf's
 texture stages).  (Emissive strength needs nothing here: the gate
 folds it into the emissive factor.)"""
@@ -9,6 +10,8 @@ from __future__ import annotations
 
 import logging
 from typing import Any
+
+from museion.scenes.gltf.decode.occlusion import packable_occlusion
 
 __all__ = [
     "DEFAULT_INPUTS",
@@ -38,7 +41,8 @@ _STAGES = 4  # the vertex shader's p3d_MultiTexCoord0..3 under MULTI_UV
 def _packed_occlusion(document: dict[str, Any], material: dict[str, Any]) -> float | None:
     """The occlusion strength of a material whose ``occlusionTexture`` is its
     metallic-roughness texture (glTF's packed ORM: occlusion in R), which panda3d-gltf
-    hands the shader as the Selector stage; None otherwise."""
+    hands the shader as the Selector stage, or one the gate's decoder packs there
+    (:func:`~museion.scenes.gltf.decode.occlusion.packable_occlusion`); None otherwise."""
     textures = document.get("textures", [])
 
     def image(info: Any) -> Any:
@@ -50,7 +54,8 @@ def _packed_occlusion(document: dict[str, Any], material: dict[str, Any]) -> flo
     if occlusion is None:
         return None
     rough = (material.get("pbrMetallicRoughness") or {}).get("metallicRoughnessTexture")
-    if image(occlusion) is not None and image(occlusion) == image(rough):
+    packed = image(occlusion) is not None and image(occlusion) == image(rough)
+    if packed or packable_occlusion(document, material):
         return float(occlusion.get("strength", 1.0))
     return None
 
@@ -84,8 +89,9 @@ def material_inputs(document: dict[str, Any], name: str) -> dict[str, Inputs]:
             found[material.get("name", f"mat{m}")] = inputs
     if separate:
         logger.warning(
-            "%s: %d materials have an occlusion map apart from their metallic-roughness "
-            "texture; it is not shown (pack it into that texture's red channel)",
+            "%s: %d materials sample their occlusion map on another UV set or texture "
+            "transform than their metallic-roughness texture; it is not shown (pack it "
+            "into that texture's red channel)",
             name,
             separate,
         )

@@ -46,11 +46,12 @@ def _source(document: dict[str, Any], info: Any) -> int | None:
         return None
     source = texture.get("source")
     extensions = texture.get("extensions")
-    for name in _SOURCES if source is None and isinstance(extensions, dict) else ():
-        ext = extensions.get(name)
-        source = ext.get("source") if isinstance(ext, dict) else None
-        if source is not None:
-            break
+    if source is None and isinstance(extensions, dict):
+        for name in _SOURCES:
+            ext = extensions.get(name)
+            source = ext.get("source") if isinstance(ext, dict) else None
+            if source is not None:
+                break
     return source if isinstance(source, int) and not isinstance(source, bool) else None
 
 
@@ -67,11 +68,13 @@ def packable_occlusion(document: dict[str, Any], material: Any) -> bool:
         return False
     occlusion = material.get("occlusionTexture")
     occlusion_source = _source(document, occlusion)
-    if occlusion_source is None:
+    if occlusion_source is None or not isinstance(occlusion, dict):
         return False
     rough = _rough(material)
     if rough is None:
         return True
+    if not isinstance(rough, dict):
+        return False
     try:
         same_uv = _read(occlusion) == _read(rough)
     except (TypeError, ValueError, AttributeError):
@@ -100,7 +103,8 @@ def _open(data: bytes, pointer: str, name: str, limits: DecodeLimits) -> Image.I
         with Image.open(io.BytesIO(data), formats=["PNG", "JPEG"]) as image:
             if image.size != (width, height):
                 raise ValueError("the image's header disagrees with itself")
-            return image.convert("RGB")
+            converted: Image.Image = image.convert("RGB")
+            return converted
     except (OSError, ValueError, Image.DecompressionBombError) as exc:
         raise AssetRejected(
             "DECODE_FAILED", name, f"the texture could not be decoded ({exc})", pointer
