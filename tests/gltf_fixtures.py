@@ -14,7 +14,14 @@ import zlib
 from pathlib import Path
 from typing import Any
 
-__all__ = ["position_accessor", "solid_png", "triangle", "write_gltf"]
+__all__ = [
+    "halves_png",
+    "position_accessor",
+    "solid_png",
+    "textured_floor",
+    "triangle",
+    "write_gltf",
+]
 
 _TEXCOORDS = struct.pack("<6f", 0, 0, 1, 0, 0, 1)
 
@@ -114,3 +121,68 @@ def solid_png(width: int, height: int, rgb: tuple[int, int, int]) -> bytes:
     return (
         b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", data) + chunk(b"IEND", b"")
     )
+
+
+def halves_png(left: tuple[int, int, int], right: tuple[int, int, int]) -> bytes:
+    """An 8x1 RGB PNG: ``left`` on its left half, ``right`` on its right."""
+    import io
+
+    from PIL import Image
+
+    picture = Image.new("RGB", (8, 1))
+    for x in range(8):
+        picture.putpixel((x, 0), left if x < 4 else right)
+    out = io.BytesIO()
+    picture.save(out, "PNG")
+    return out.getvalue()
+
+
+def textured_floor(
+    material: dict[str, Any], images: list[bytes], half: float = 2.0
+) -> tuple[dict[str, Any], bytes]:
+    """A floor ``2 * half`` metres square facing up (u along +x) with ``material`` and one
+    texture per PNG of ``images`` (texture ``i`` shows image ``i``): its document and its
+    binary chunk, for :func:`museion.scenes.gltf.glb.write_glb`."""
+    h = half
+    positions = struct.pack("<12f", -h, 0, -h, h, 0, -h, h, 0, h, -h, 0, h)
+    normals = struct.pack("<12f", *(0, 1, 0) * 4)
+    uvs = struct.pack("<8f", 0, 0, 1, 0, 1, 1, 0, 1)
+    indices = struct.pack("<6H", 0, 2, 1, 0, 3, 2) + bytes(2)
+    parts = [positions, normals, uvs, indices, *images]
+    views, offset = [], 0
+    for part in parts:
+        views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(part)})
+        offset += len(part)
+    binary = b"".join(parts)
+    binary += bytes(-len(binary) % 4)
+    views[3]["byteLength"] = 12
+    vec = {"componentType": 5126, "count": 4}
+    document: dict[str, Any] = {
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0}],
+        "meshes": [
+            {
+                "primitives": [
+                    {
+                        "attributes": {"POSITION": 0, "NORMAL": 1, "TEXCOORD_0": 2},
+                        "indices": 3,
+                        "material": 0,
+                    }
+                ]
+            }
+        ],
+        "materials": [material],
+        "textures": [{"source": i} for i in range(len(images))],
+        "images": [{"bufferView": 4 + i, "mimeType": "image/png"} for i in range(len(images))],
+        "accessors": [
+            {"bufferView": 0, **vec, "type": "VEC3", "min": [-h, 0, -h], "max": [h, 0, h]},
+            {"bufferView": 1, **vec, "type": "VEC3"},
+            {"bufferView": 2, **vec, "type": "VEC2"},
+            {"bufferView": 3, "componentType": 5123, "count": 6, "type": "SCALAR"},
+        ],
+        "bufferViews": views,
+        "buffers": [{"byteLength": len(binary)}],
+    }
+    return document, binary
