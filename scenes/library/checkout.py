@@ -3,7 +3,10 @@
 Objects are hard-linked (a copy where the file system refuses links), so a checkout costs
 no space and no time for a 2 GB scan.  A checkout is built in a temporary folder and
 renamed into place, and a version never changes, so a checkout found on disk is whole and
-is reused; a kill half-way leaves only a temporary folder, swept on the next checkout.
+is reused; a kill half-way leaves only a temporary folder, swept by a later checkout once
+it is :data:`STALE_SECONDS` old (a younger one may be another request's checkout of the
+same version, under way: sweeping it took files from under that checkout, which then
+renamed a folder without its venue into place).
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import logging
 import os
 import posixpath
 import shutil
+import time
 import uuid
 from pathlib import Path
 
@@ -25,6 +29,8 @@ log = logging.getLogger(__name__)
 
 SCENE_FILE = "scene.json"
 """The document's name inside a checkout (its files keep the names the document uses)."""
+STALE_SECONDS = 3600.0
+"""How old a temporary checkout folder must be to be taken for a killed one's leftovers."""
 
 
 def _place(source: Path, target: Path) -> None:
@@ -41,9 +47,15 @@ def checkout(objects: ObjectStore, version: Version, folder: Path) -> Path:
     ``WRITE_FAILED`` when the folder cannot be written."""
     final = folder / version.id
     if (final / SCENE_FILE).is_file():
-        return final / SCENE_FILE
-    for stale in folder.glob(".tmp-*") if folder.is_dir() else ():
-        shutil.rmtree(stale, ignore_errors=True)
+        if all((final / name).is_file() for name in version.files):
+            return final / SCENE_FILE
+        # Left incomplete by an older build that swept a checkout under way: made anew.
+        log.warning("checkout of version %s lacks files: made again", version.id[:12])
+        shutil.rmtree(final, ignore_errors=True)
+    for left in folder.glob(".tmp-*") if folder.is_dir() else ():
+        with contextlib.suppress(OSError):  # gone already: another checkout swept it
+            if time.time() - left.stat().st_mtime > STALE_SECONDS:
+                shutil.rmtree(left, ignore_errors=True)
     temp = folder / f".tmp-{version.id[:12]}-{uuid.uuid4().hex[:8]}"
     try:
         temp.mkdir(parents=True)

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import jsonpatch
@@ -245,3 +248,38 @@ def test_a_checkout_of_a_version_missing_an_object_leaves_nothing_behind(
     assert caught.value.code == "VERSION_CORRUPT"
     served = exhibition.root / ".served"
     assert not any(served.iterdir())
+
+
+def test_checkouts_of_one_version_at_once_each_get_it_whole(exhibition: Exhibition) -> None:
+    """A restore sends the page, its scripts and the visitor's offer at once, each asking
+    for the version's checkout: none may sweep another's folder from under it."""
+    exhibition.save_draft(revision(1), None, "ada")
+    first = exhibition.publish("pat")
+    with ThreadPoolExecutor(8) as pool:
+        paths = list(pool.map(lambda _: exhibition.checkout(first.id), range(8)))
+    assert len(set(paths)) == 1
+    for name in first.files:
+        assert (paths[0].parent / name).is_file(), name
+
+
+def test_only_an_old_temporary_checkout_is_swept(exhibition: Exhibition) -> None:
+    exhibition.save_draft(revision(1), None, "ada")
+    first = exhibition.publish("pat")
+    served = exhibition.root / ".served"
+    recent, old = served / ".tmp-recent", served / ".tmp-killed"
+    for folder in (recent, old):
+        (folder / "part").mkdir(parents=True)
+    hours_ago = time.time() - 2 * 3600
+    os.utime(old, (hours_ago, hours_ago))
+    exhibition.checkout(first.id)
+    assert recent.is_dir(), "another checkout under way keeps its folder"
+    assert not old.exists(), "a killed checkout's leftovers go"
+
+
+def test_a_checkout_missing_a_file_is_made_again(exhibition: Exhibition) -> None:
+    exhibition.save_draft(revision(1), None, "ada")
+    first = exhibition.publish("pat")
+    path = exhibition.checkout(first.id)
+    (path.parent / "relic.glb").unlink()
+    assert exhibition.checkout(first.id) == path
+    assert (path.parent / "relic.glb").is_file()
