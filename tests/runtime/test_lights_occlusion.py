@@ -37,11 +37,15 @@ def occluded_floor_glb() -> bytes:
     return write_glb(*textured_floor(material, [halves_png((0, 255, 0), (255, 255, 0))]))
 
 
-def halves(folder: Path, settings: RuntimeSettings) -> tuple[float, float]:
-    """Mean grey of the floor's left and right quarters seen from above."""
+def halves(
+    folder: Path, settings: RuntimeSettings, floor: bytes | None = None
+) -> tuple[float, float]:
+    """Mean grey of the left and right quarters of ``floor`` (the occluded one when None),
+    seen from above."""
+    floor = occluded_floor_glb() if floor is None else floor
     folder.mkdir()
-    (folder / "venue.glb").write_bytes(occluded_floor_glb())
-    (folder / "relic.glb").write_bytes(occluded_floor_glb())
+    (folder / "venue.glb").write_bytes(floor)
+    (folder / "relic.glb").write_bytes(floor)
     engine = RenderEngine(
         open_showcase(folder), RuntimeSettings(**{**vars(settings), "asset_root": folder})
     )

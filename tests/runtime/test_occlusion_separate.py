@@ -7,16 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 
-from museion.runtime.engine import RenderEngine
-from museion.runtime.settings import RuntimeSettings
 from museion.scenes.gltf.glb import write_glb
-from museion.scenes.showcase import open_showcase
 from tests.gltf_fixtures import halves_png, textured_floor
-from tests.runtime.test_lights_gltf import ABOVE
-from tests.runtime.test_lights_occlusion import AMBIENT_ONLY
+from tests.runtime.test_lights_occlusion import AMBIENT_ONLY, halves
 
 pytestmark = pytest.mark.render
 
@@ -38,24 +33,9 @@ def floor_glb(occluded: bool) -> bytes:
     return write_glb(*textured_floor(material, [rough, halves_png((0, 0, 0), (255, 255, 255))]))
 
 
-def halves(folder: Path, occluded: bool) -> tuple[float, float]:
-    """Mean grey of the floor's left and right quarters seen from above, ambient only."""
-    folder.mkdir()
-    (folder / "venue.glb").write_bytes(floor_glb(occluded))
-    (folder / "relic.glb").write_bytes(floor_glb(occluded))
-    settings = RuntimeSettings(**{**vars(AMBIENT_ONLY), "asset_root": folder})
-    engine = RenderEngine(open_showcase(folder), settings)
-    try:
-        source = engine.open_view(128, 128, preview=False)
-        grey = np.asarray(source.frame(ABOVE), float).mean(axis=2)
-        return float(grey[40:88, 8:40].mean()), float(grey[40:88, 88:120].mean())
-    finally:
-        engine.close()
-
-
 def test_a_separate_occlusion_map_darkens_its_black_half(tmp_path: Path) -> None:
-    occluded, open_ = halves(tmp_path / "occluded", occluded=True)
+    occluded, open_ = halves(tmp_path / "occluded", AMBIENT_ONLY, floor_glb(occluded=True))
     assert occluded < open_ - 40, (occluded, open_)
-    left, right = halves(tmp_path / "plain", occluded=False)
+    left, right = halves(tmp_path / "plain", AMBIENT_ONLY, floor_glb(occluded=False))
     assert abs(left - right) < 3, (left, right)
     assert abs(right - open_) < 3, (right, open_)  # the white half is as the unoccluded floor
