@@ -1,7 +1,10 @@
 """The minimal triangle glTF the tests write, in one place: its document, its binary data,
 and the ``.gltf`` + ``.bin`` pair or the PNG texture made for it.
 
-Tests build on it and show what they change (a wider corner, a hostile value, an extra
+A quad (:func:`quad`: a floor, or a card with tangents or a second UV set) is built the
+same way, its vertex attributes and indices laid out once for every test that draws one.
+
+Tests build on them and show what they change (a wider corner, a hostile value, an extra
 texture transform); a GLB is written by the one writer, :func:`museion.scenes.gltf.glb.write_glb`.
 Byte-level builders for GLBs that no writer may produce stay with the tests that need them.
 """
@@ -11,12 +14,19 @@ from __future__ import annotations
 import json
 import struct
 import zlib
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+from numpy.typing import ArrayLike
+
 __all__ = [
+    "SQUARE_UVS",
+    "UNIT_SQUARE",
     "halves_png",
     "position_accessor",
+    "quad",
     "solid_png",
     "textured_floor",
     "triangle",
@@ -137,52 +147,87 @@ def halves_png(left: tuple[int, int, int], right: tuple[int, int, int]) -> bytes
     return out.getvalue()
 
 
-def textured_floor(
-    material: dict[str, Any], images: list[bytes], half: float = 2.0
+#: The corners of :func:`quad`'s default: a unit square in the z = 0 plane, counter-clockwise
+#: seen from +Z.
+UNIT_SQUARE = ((0, 0, 0), (1, 0, 0), (1, 1, 0), (0, 1, 0))
+#: Texcoords spanning the whole texture, one per corner (u along the first edge).
+SQUARE_UVS = ((0, 0), (1, 0), (1, 1), (0, 1))
+
+
+def quad(
+    material: dict[str, Any],
+    images: Sequence[bytes] = (),
+    *,
+    corners: ArrayLike = UNIT_SQUARE,
+    normal: tuple[float, float, float] | None = (0, 0, 1),
+    attributes: Mapping[str, ArrayLike] | None = None,
 ) -> tuple[dict[str, Any], bytes]:
-    """A floor ``2 * half`` metres square facing up (u along +x) with ``material`` and one
-    texture per PNG of ``images`` (texture ``i`` shows image ``i``): its document and its
-    binary chunk, for :func:`museion.scenes.gltf.glb.write_glb`."""
-    h = half
-    positions = struct.pack("<12f", -h, 0, -h, h, 0, -h, h, 0, h, -h, 0, h)
-    normals = struct.pack("<12f", *(0, 1, 0) * 4)
-    uvs = struct.pack("<8f", 0, 0, 1, 0, 1, 1, 0, 1)
-    indices = struct.pack("<6H", 0, 2, 1, 0, 3, 2) + bytes(2)
-    parts = [positions, normals, uvs, indices, *images]
+    """A quad of four ``corners`` on one node of one scene with ``material`` and one texture
+    per PNG of ``images`` (texture ``i`` shows image ``i``): its document and its binary
+    data, for :func:`museion.scenes.gltf.glb.write_glb` or :func:`write_gltf`.
+
+    Its two triangles face ``normal``, also its NORMAL at every corner; with ``None`` it has
+    no NORMAL and faces the side its corners run counter-clockwise on.  ``attributes``
+    adds float vertex attributes by name (``TEXCOORD_0``, ``TEXCOORD_1``, ``TANGENT``...):
+    one row per corner, or one row every corner shares; the row's length is the type
+    (VEC2, VEC3, VEC4).  The quad has no texcoords unless given (:data:`SQUARE_UVS`).
+    """
+    points = np.asarray(corners, np.float32).reshape(4, 3)
+    columns: dict[str, np.ndarray[Any, np.dtype[np.float32]]] = {"POSITION": points}
+    order = [0, 1, 2, 0, 2, 3]
+    if normal is not None:
+        columns["NORMAL"] = np.broadcast_to(np.asarray(normal, np.float32), (4, 3))
+        if np.dot(np.cross(points[1] - points[0], points[2] - points[0]), normal) < 0:
+            order = [0, 2, 1, 0, 3, 2]
+    for name, values in (attributes or {}).items():
+        rows = np.asarray(values, np.float32)
+        columns[name] = np.broadcast_to(rows, (4, rows.shape[-1]))
+    indices = struct.pack("<6H", *order)
+    parts = [column.tobytes() for column in columns.values()]
+    parts += [indices + bytes(-len(indices) % 4), *images]
     views, offset = [], 0
     for part in parts:
         views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(part)})
         offset += len(part)
+    views[len(columns)]["byteLength"] = len(indices)
+    accessors: list[dict[str, Any]] = [
+        {"bufferView": view, "componentType": 5126, "count": 4, "type": f"VEC{column.shape[1]}"}
+        for view, column in enumerate(columns.values())
+    ]
+    accessors[0] |= {"min": points.min(axis=0).tolist(), "max": points.max(axis=0).tolist()}
+    accessors.append(
+        {"bufferView": len(columns), "componentType": 5123, "count": 6, "type": "SCALAR"}
+    )
     binary = b"".join(parts)
     binary += bytes(-len(binary) % 4)
-    views[3]["byteLength"] = 12
-    vec = {"componentType": 5126, "count": 4}
+    primitive = {"attributes": {name: i for i, name in enumerate(columns)}, "indices": len(columns)}
     document: dict[str, Any] = {
         "asset": {"version": "2.0"},
         "scene": 0,
         "scenes": [{"nodes": [0]}],
         "nodes": [{"mesh": 0}],
-        "meshes": [
-            {
-                "primitives": [
-                    {
-                        "attributes": {"POSITION": 0, "NORMAL": 1, "TEXCOORD_0": 2},
-                        "indices": 3,
-                        "material": 0,
-                    }
-                ]
-            }
-        ],
+        "meshes": [{"primitives": [{**primitive, "material": 0}]}],
         "materials": [material],
-        "textures": [{"source": i} for i in range(len(images))],
-        "images": [{"bufferView": 4 + i, "mimeType": "image/png"} for i in range(len(images))],
-        "accessors": [
-            {"bufferView": 0, **vec, "type": "VEC3", "min": [-h, 0, -h], "max": [h, 0, h]},
-            {"bufferView": 1, **vec, "type": "VEC3"},
-            {"bufferView": 2, **vec, "type": "VEC2"},
-            {"bufferView": 3, "componentType": 5123, "count": 6, "type": "SCALAR"},
-        ],
+        "accessors": accessors,
         "bufferViews": views,
         "buffers": [{"byteLength": len(binary)}],
     }
+    if images:
+        first = len(columns) + 1
+        document["textures"] = [{"source": i} for i in range(len(images))]
+        document["images"] = [
+            {"bufferView": first + i, "mimeType": "image/png"} for i in range(len(images))
+        ]
     return document, binary
+
+
+def textured_floor(
+    material: dict[str, Any], images: Sequence[bytes], half: float = 2.0
+) -> tuple[dict[str, Any], bytes]:
+    """A floor ``2 * half`` metres square facing up (u along +x) with ``material`` and one
+    texture per PNG of ``images`` (texture ``i`` shows image ``i``): its document and its
+    binary chunk, for :func:`museion.scenes.gltf.glb.write_glb`."""
+    h = half
+    corners = ((-h, 0, -h), (h, 0, -h), (h, 0, h), (-h, 0, h))
+    attributes = {"TEXCOORD_0": SQUARE_UVS}
+    return quad(material, images, corners=corners, normal=(0, 1, 0), attributes=attributes)

@@ -5,7 +5,6 @@ supported" text; issue 19's reference images)."""
 from __future__ import annotations
 
 import io
-import struct
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +15,7 @@ from PIL import Image
 from museion.runtime.materials import material_defines, set_texcoord_inputs
 from museion.runtime.preview import PreviewOptions, render_thumbnail
 from museion.runtime.settings import RuntimeSettings
-from tests.gltf_fixtures import write_gltf
+from tests.gltf_fixtures import quad, write_gltf
 
 pytestmark = pytest.mark.render
 
@@ -94,57 +93,24 @@ def _two_colour_png() -> bytes:
 
 
 def _quad(folder: Path, emissive_texcoord: int, base_texcoord: int | None = None) -> Path:
-    """A black, double-sided quad lit only by its emissive texture: TEXCOORD_0 points every
-    corner at the texture's red half, TEXCOORD_1 at its green half.  With
-    ``base_texcoord`` its (black) base colour also has that texture, on that set."""
-    positions = struct.pack("<12f", 0, 0, 0, 1, 0, 0, 1, 1, 0, 0, 1, 0)
-    uv0 = struct.pack("<8f", *(0.25, 0.5) * 4)
-    uv1 = struct.pack("<8f", *(0.75, 0.5) * 4)
-    indices = struct.pack("<6H", 0, 1, 2, 0, 2, 3)
-    png = _two_colour_png()
-    parts = [positions, uv0, uv1, indices + bytes(4), png]
-    views, offset = [], 0
-    for part in parts:
-        views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(part)})
-        offset += len(part)
-    views[3]["byteLength"] = len(indices)
-
-    def vec2(view: int) -> dict[str, Any]:
-        return {"bufferView": view, "componentType": 5126, "count": 4, "type": "VEC2"}
-
-    document: dict[str, Any] = {
-        "asset": {"version": "2.0"},
-        "scene": 0,
-        "scenes": [{"nodes": [0]}],
-        "nodes": [{"mesh": 0}],
-        "meshes": [{"primitives": [{
-            "attributes": {"POSITION": 0, "TEXCOORD_0": 1, "TEXCOORD_1": 2},
-            "indices": 3,
-            "material": 0,
-        }]}],
-        "materials": [{
-            "name": "glow",
-            "doubleSided": True,
-            "pbrMetallicRoughness": {"baseColorFactor": [0, 0, 0, 1], "roughnessFactor": 1},
-            "emissiveFactor": [1, 1, 1],
-            "emissiveTexture": {"index": 0, "texCoord": emissive_texcoord},
-        }],
-        "textures": [{"source": 0}],
-        "images": [{"bufferView": 4, "mimeType": "image/png"}],
-        "accessors": [
-            {"bufferView": 0, "componentType": 5126, "count": 4, "type": "VEC3",
-             "min": [0, 0, 0], "max": [1, 1, 0]},
-            vec2(1),
-            vec2(2),
-            {"bufferView": 3, "componentType": 5123, "count": 6, "type": "SCALAR"},
-        ],
-        "bufferViews": views,
-    }  # fmt: skip
+    """A black, double-sided quad facing +Z, without normals, lit only by its emissive
+    texture: TEXCOORD_0 points every corner at the texture's red half, TEXCOORD_1 at its
+    green half.  With ``base_texcoord`` its (black) base colour also has that texture, on
+    that set."""
+    pbr: dict[str, Any] = {"baseColorFactor": [0, 0, 0, 1], "roughnessFactor": 1}
     if base_texcoord is not None:
-        base = {"index": 0, "texCoord": base_texcoord}
-        document["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = base
+        pbr["baseColorTexture"] = {"index": 0, "texCoord": base_texcoord}
+    glow = {
+        "name": "glow",
+        "doubleSided": True,
+        "pbrMetallicRoughness": pbr,
+        "emissiveFactor": [1, 1, 1],
+        "emissiveTexture": {"index": 0, "texCoord": emissive_texcoord},
+    }
+    uvs = {"TEXCOORD_0": (0.25, 0.5), "TEXCOORD_1": (0.75, 0.5)}
     name = f"quad{emissive_texcoord}{base_texcoord}.gltf"
-    return write_gltf(folder, name, document, b"".join(parts))
+    document, binary = quad(glow, [_two_colour_png()], normal=None, attributes=uvs)
+    return write_gltf(folder, name, document, binary)
 
 
 @pytest.mark.parametrize(
