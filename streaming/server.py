@@ -15,6 +15,7 @@ import asyncio
 import contextlib
 import logging
 import time
+import weakref
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -78,6 +79,7 @@ class SessionRegistry:
     def __init__(self, settings: StreamSettings, render_threads: int = 1) -> None:
         self.settings = settings
         self.sessions: dict[str, Session] = {}
+        self._ending: weakref.WeakSet[Session] = weakref.WeakSet()
         self.places = Places(settings.max_sessions, "viewing places", settings.retry_after)
         self.load = RenderLoad(render_threads)
         self.room = WaitingRoom(self.places, self.load, settings.admission_fps)
@@ -88,7 +90,10 @@ class SessionRegistry:
         self.sessions[session.id] = session
 
         def ended() -> None:
+            # The first give-back (newest first): the view and the peer are still being
+            # given back, so a shutdown now must wait for them (see close_all).
             self.sessions.pop(session.id, None)
+            self._ending.add(session)
             self.room.visit_ended(time.monotonic() - session.started)
 
         session.held.add(ended)
@@ -105,8 +110,12 @@ class SessionRegistry:
         return [s for s in self.sessions.values() if s.engine is engine]
 
     async def close_all(self, engine: RenderEngine | None = None) -> None:
-        """End every session (server shutdown), or every one ``engine`` renders."""
-        ending = list(self.sessions.values()) if engine is None else self.of(engine)
+        """End every session (server shutdown), or every one ``engine`` renders, and wait
+        for those already ending: a session leaves the registry as its ending begins, and
+        a shutdown that did not wait would leave its render view and peer held when the
+        loop stops."""
+        live = [*self.sessions.values(), *self._ending]
+        ending = live if engine is None else [s for s in live if s.engine is engine]
         await asyncio.gather(*(s.close("server shutdown") for s in ending))
 
 

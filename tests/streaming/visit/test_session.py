@@ -9,6 +9,7 @@ import math
 import os
 import signal
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -144,6 +145,28 @@ async def test_unknown_session_is_404_and_delete_frees_everything(engine: Render
                 assert reply.status == 404
         health = await server.health()
         assert (health["sessions"], health["views_in_use"]) == (0, 0)
+
+
+async def test_a_shutdown_waits_for_a_session_already_ending(engine: RenderEngine) -> None:
+    """A session leaves the registry as its ending begins; a shutdown then (its visitor
+    just left) still waits for the render view to be given back, or the view stays held
+    once the loop stops."""
+    async with serve(engine) as server, viewer(server.url) as view:
+        await view.track.recv()
+        registry = server.app[SESSIONS_KEY]
+        (session,) = registry.sessions.values()
+        gate = threading.Event()  # the render thread, busy: the view's release must queue
+        busy = asyncio.get_running_loop().run_in_executor(engine.executor, gate.wait)
+        try:
+            ending = asyncio.ensure_future(session.close("visitor left"))
+            await until(lambda: not registry.sessions)
+            shutdown = asyncio.ensure_future(registry.close_all())
+            done, _ = await asyncio.wait({shutdown}, timeout=1.0)
+            assert not done, "the shutdown did not wait for the ending session's view"
+        finally:
+            gate.set()
+        await asyncio.gather(busy, ending, shutdown)
+        assert engine.views_in_use == 0
 
 
 async def test_over_capacity_is_503_with_retry_after(engine: RenderEngine) -> None:
