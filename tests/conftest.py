@@ -10,6 +10,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,27 @@ def stage() -> Iterator[RenderEngine]:
     engine = stage_engine()
     yield engine
     engine.close()
+
+
+SHARED_ENGINES = ("engine", "exhibition", "stage")
+
+
+@pytest.fixture(autouse=True)
+def views_released(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every test gives back the render views it took on a shared engine: a leak fails
+    the test that leaked (within 10 s, for servers that release as they wind down), not
+    every later test that expects an idle engine."""
+    yield
+    for name in SHARED_ENGINES:
+        shared = request.node.funcargs.get(name)
+        if not isinstance(shared, RenderEngine):
+            continue
+        deadline = time.monotonic() + 10.0
+        while shared.views_in_use and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert shared.views_in_use == 0, (
+            f"the test left {shared.views_in_use} render view(s) of the shared {name!r} engine open"
+        )
 
 
 class Clock:
