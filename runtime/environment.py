@@ -186,7 +186,9 @@ class Environment:
             data = np.clip(np.round(encoded * 255), 0, 255).astype(np.uint8)[..., ::-1]  # BGR
             image = tex.make_ram_mipmap_image(level)
             memoryview(image)[:] = np.ascontiguousarray(data).reshape(-1).tobytes()
-        tex.set_minfilter(SamplerState.FT_linear_mipmap_linear)
+        # One level per sample (the nearest to the roughness's): llvmpipe's trilinear
+        # blend of two cost IBL a fifth of its frame; four levels of blur are enough.
+        tex.set_minfilter(SamplerState.FT_linear_mipmap_nearest)
         tex.set_magfilter(SamplerState.FT_linear)
         tex.set_wrap_u(SamplerState.WM_clamp)
         tex.set_wrap_v(SamplerState.WM_clamp)

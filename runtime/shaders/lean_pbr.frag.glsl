@@ -11,8 +11,11 @@
 // with LIGHTS 0 and draws exactly as before they existed.  Output is display sRGB with
 // red and blue swapped, so the BGRA read-back holds R, G, B in memory order.
 // With IBL the hemisphere gives way to the venue's environment (runtime/environment.py):
-// diffuse from nine spherical-harmonic coefficients, specular from a prefiltered cube map
-// at the roughness's mip level times Karis' analytic split-sum (no lookup texture).
+// diffuse from nine spherical-harmonic coefficients evaluated per vertex (the light
+// changes slowly over a surface; per pixel it cost llvmpipe a sixth of the frame; a
+// normal map's detail shows in the direct and specular light only), specular from a
+// prefiltered cube map at the mip level nearest the roughness's (bilinear, not
+// trilinear: half the texel fetches) times Karis' analytic split-sum (no lookup texture).
 // Materials (docs/materials.md): a clearcoat adds a second, environment-only specular
 // lobe; transmission lowers alpha (no refraction), each compiled in (CLEARCOAT,
 // TRANSMISSION) only for a scene that has such a material; emissive strength arrives folded into
@@ -44,7 +47,6 @@ uniform vec2 clearcoat;                 // KHR_materials_clearcoat: factor, roug
 uniform float transmission;             // KHR_materials_transmission factor
 #ifdef IBL
 uniform samplerCube environment_map;    // world directions (Z up), roughness by mip level
-uniform vec3 environment_sh[9];         // irradiance / pi, world directions
 uniform float environment_lod;          // the roughest level
 uniform mat4 p3d_ViewMatrixInverse;
 #endif
@@ -61,6 +63,9 @@ uniform vec4 texcoord_set;  // v_uv (0) or v_uv1 (1) for Modulate, Selector, Nor
 #define UV(slot) v_uv
 #endif
 in vec4 v_color;
+#ifdef IBL
+in vec3 v_irradiance;  // the venue's SH9 diffuse light, per vertex
+#endif
 flat in vec3 v_key_direction;  // view space, towards the key light
 flat in vec3 v_up_direction;   // view space
 #if LIGHTS > 0
@@ -166,12 +171,7 @@ void main() {
 #ifdef IBL
     // Indirect light from the venue: SH9 irradiance for diffuse, the prefiltered map
     // times Karis' EnvBRDFApprox (F0 * A + B) for specular; occlusion darkens both.
-    vec3 w = mat3(p3d_ViewMatrixInverse) * n;
-    vec3 irradiance = environment_sh[0]
-        + environment_sh[1] * w.y + environment_sh[2] * w.z + environment_sh[3] * w.x
-        + environment_sh[4] * (w.x * w.y) + environment_sh[5] * (w.y * w.z)
-        + environment_sh[6] * (3.0 * w.z * w.z - 1.0) + environment_sh[7] * (w.x * w.z)
-        + environment_sh[8] * (w.x * w.x - w.y * w.y);
+    vec3 irradiance = v_irradiance;
     vec4 k = roughness * vec4(-1.0, -0.0275, -0.572, 0.022) + vec4(1.0, 0.0425, 1.04, -0.04);
     float a004 = min(k.x * k.x, exp2(-9.28 * n_v)) * k.x + k.y;
     vec2 ab = vec2(-1.04, 1.04) * a004 + k.zw;

@@ -56,6 +56,11 @@ out vec2 v_uv;
 out vec4 v_color;
 flat out vec3 v_key_direction;
 flat out vec3 v_up_direction;
+#ifdef IBL
+uniform vec3 environment_sh[9];  // irradiance / pi, world directions
+uniform mat4 p3d_ViewMatrixInverse;
+out vec3 v_irradiance;  // SH9 diffuse light for the vertex's normal (see the fragment shader)
+#endif
 
 void main() {
 #ifdef SKINNING
@@ -88,6 +93,14 @@ void main() {
         v_light_position[i] = (p3d_ViewMatrix * vec4(light_position[i].xyz, 1.0)).xyz;
         v_light_spot[i] = normalize(mat3(p3d_ViewMatrix) * light_spot[i].xyz);
     }
+#endif
+#ifdef IBL
+    vec3 w = normalize(mat3(p3d_ViewMatrixInverse) * v_normal);
+    v_irradiance = max(environment_sh[0]
+        + environment_sh[1] * w.y + environment_sh[2] * w.z + environment_sh[3] * w.x
+        + environment_sh[4] * (w.x * w.y) + environment_sh[5] * (w.y * w.z)
+        + environment_sh[6] * (3.0 * w.z * w.z - 1.0) + environment_sh[7] * (w.x * w.z)
+        + environment_sh[8] * (w.x * w.x - w.y * w.y), vec3(0.0));
 #endif
     gl_Position = p3d_ModelViewProjectionMatrix * vertex;
 }
