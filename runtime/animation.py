@@ -207,11 +207,23 @@ class Animator:
         """What each exhibit's document says it plays (its ``animation``): after
         :meth:`play_all`, a chosen animation replaces the first, ``False`` stops it."""
         for exhibit in exhibits:
-            if exhibit.animation is False:
-                self.stop(exhibit.id)
-            elif exhibit.animation is not None:
-                chosen = exhibit.animation
-                self.play(exhibit.id, chosen.name, loop=chosen.loop, speed=chosen.speed)
+            if exhibit.animation is not None:
+                self.choose(exhibit)
+
+    def choose(self, exhibit: Exhibit) -> None:
+        """Play what ``exhibit``'s document now says (its first animation, looping, when
+        it says nothing; none when ``False``): the studio changed it.  Raises
+        :class:`RenderError` as :meth:`play` does."""
+        model = self._models.get(exhibit.id)
+        if model is None or not model.names:
+            return
+        if exhibit.animation is False:
+            self.stop(exhibit.id)
+        elif exhibit.animation is None:
+            self.play(exhibit.id)
+        else:
+            chosen = exhibit.animation
+            self.play(exhibit.id, chosen.name, loop=chosen.loop, speed=chosen.speed)
 
     def stop(self, key: str) -> None:
         """Hold ``key`` where it is."""

@@ -40,7 +40,7 @@ from museion.runtime.skinning import skin_on_gpu, skinned
 from museion.runtime.stage_screens import ScreenSurface, build_screens
 from museion.runtime.tour_cameras import camera_views
 from museion.scenes.checked_scene import CheckedScene, model_camera_poses
-from museion.scenes.document.model import ModelCamera, SceneDocument, TourPlay
+from museion.scenes.document.model import Exhibit, ModelCamera, SceneDocument, TourPlay
 from museion.scenes.gltf.gate import CheckedGltf
 from museion.scenes.showcase import Showcase
 
@@ -229,6 +229,12 @@ class RenderEngine:
                 play.exhibit, play.animation, loop=play.loop, speed=play.speed
             )
         )
+
+    def choose_animation(self, exhibit: Exhibit) -> None:
+        """Play what ``exhibit``'s ``animation`` now says (from any thread): the studio's
+        draft view follows a saved change; raises :class:`RenderError` as
+        :meth:`play_animation` does."""
+        self._call(self.animator.choose, exhibit)
 
     def convert(self, models: list[CheckedGltf]) -> None:
         """Convert models the scene did not name at set-up (the studio imports them) in

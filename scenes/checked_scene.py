@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from museion.scenes.document.file import read_scene
 from museion.scenes.document.loader import media_file
@@ -21,6 +22,7 @@ __all__ = [
     "check_scene",
     "media_names",
     "model_camera_poses",
+    "model_facts",
     "open_scene",
 ]
 
@@ -77,6 +79,13 @@ def animation_names(model: CheckedGltf) -> tuple[str, ...]:
         str(a.get("name", f"anim{i}")) if isinstance(a, dict) else f"anim{i}"
         for i, a in enumerate(animations if isinstance(animations, list) else [])
     )
+
+
+def model_facts(model: CheckedGltf) -> dict[str, Any]:
+    """What a scene document may name of ``model`` (the studio's forms offer it): its
+    animations' names and its cameras (index and the names each answers to), in glTF order."""
+    cameras = [{"index": pose.index, "names": list(pose.names)} for pose in _cameras_of(model)]
+    return {"animations": list(animation_names(model)), "cameras": cameras}
 
 
 def _animation_issues(document: SceneDocument, models: dict[str, CheckedGltf]) -> list[SceneIssue]:

@@ -8,7 +8,14 @@ from collections.abc import Awaitable, Callable
 from aiohttp import web
 
 from museion.runtime.errors import ViewPoolExhausted
-from museion.scenes.errors import DiskFull, DraftChanged, LibraryError, MuseionError, SceneInvalid
+from museion.scenes.errors import (
+    AssetRejected,
+    DiskFull,
+    DraftChanged,
+    LibraryError,
+    MuseionError,
+    SceneInvalid,
+)
 from museion.streaming.errors import (
     ActionForbidden,
     AuthorizationRequired,
@@ -104,6 +111,7 @@ _STATUS: list[tuple[type[MuseionError], int]] = [
     (DraftChanged, 412),
     (DiskFull, 507),
     (SceneInvalid, 422),
+    (AssetRejected, 422),  # a model the gate refused (one that is not there: 404, below)
 ]
 _LIBRARY_STATUS = {
     "NO_DRAFT": 404,
@@ -119,6 +127,8 @@ def status_for(error: MuseionError) -> int:
     """The HTTP status for ``error`` (500 for anything unmapped)."""
     if isinstance(error, LibraryError | RequestInvalid) and error.code in _LIBRARY_STATUS:
         return _LIBRARY_STATUS[error.code]
+    if isinstance(error, AssetRejected) and error.code == "NOT_FOUND":
+        return 404
     for kind, status in _STATUS:
         if isinstance(error, kind):
             return status

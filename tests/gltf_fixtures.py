@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import ArrayLike
 
+from museion.scenes.gltf.glb import write_glb
+
 __all__ = [
     "SQUARE_UVS",
     "UNIT_SQUARE",
@@ -231,3 +233,59 @@ def textured_floor(
     corners = ((-h, 0, -h), (h, 0, -h), (h, 0, h), (-h, 0, h))
     attributes = {"TEXCOORD_0": SQUARE_UVS}
     return quad(material, images, corners=corners, normal=(0, 1, 0), attributes=attributes)
+
+
+def turning_triangle(
+    folder: Path, times: Sequence[float] = (0.0, 1.0), angles: Sequence[float] = (0.0, 3.0)
+) -> str:
+    """A triangle on a node turning about Y at ``times`` by ``angles`` (radians, LINEAR),
+    its one animation named "Turn", written as ``folder/turn.glb``; returns its name."""
+    positions = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
+    keys = np.array(times, np.float32)
+    half = np.array(angles, np.float64) / 2
+    rotations = np.stack(
+        [np.zeros_like(half), np.sin(half), np.zeros_like(half), np.cos(half)], axis=1
+    ).astype(np.float32)
+    blocks = [positions.tobytes(), keys.tobytes(), rotations.tobytes()]
+    views, offset = [], 0
+    for block in blocks:
+        views.append({"buffer": 0, "byteOffset": offset, "byteLength": len(block)})
+        offset += len(block)
+    finite = np.isfinite(keys)
+    document: dict[str, Any] = {
+        "asset": {"version": "2.0"},
+        "scene": 0,
+        "scenes": [{"nodes": [0]}],
+        "nodes": [{"mesh": 0}],
+        "meshes": [{"primitives": [{"attributes": {"POSITION": 0}}]}],
+        "buffers": [{"byteLength": offset}],
+        "bufferViews": views,
+        "accessors": [
+            {
+                "bufferView": 0,
+                "componentType": 5126,
+                "count": 3,
+                "type": "VEC3",
+                "min": [0, 0, 0],
+                "max": [1, 1, 0],
+            },
+            {
+                "bufferView": 1,
+                "componentType": 5126,
+                "count": len(keys),
+                "type": "SCALAR",
+                "min": [float(keys[finite].min())],
+                "max": [float(keys[finite].max())],
+            },
+            {"bufferView": 2, "componentType": 5126, "count": len(keys), "type": "VEC4"},
+        ],
+        "animations": [
+            {
+                "name": "Turn",
+                "samplers": [{"input": 1, "output": 2, "interpolation": "LINEAR"}],
+                "channels": [{"sampler": 0, "target": {"node": 0, "path": "rotation"}}],
+            }
+        ],
+    }
+    (folder / "turn.glb").write_bytes(write_glb(document, b"".join(blocks)))
+    return "turn.glb"

@@ -214,6 +214,7 @@ async function tapped(fx, fy) {
 const forms = createForms({
   box: $('metadata'), preview: $('label-preview'), previewMenu: $('preview-languages'),
   previewHeading: $('preview-heading'), history, selected: () => studio.selected, problem,
+  modelFacts: async (asset) => (await api.model(history.id, asset)).body,
 });
 const plan = createPlan({
   canvas: $('plan'), history, selected: () => studio.selected, onSelect: select, problem,

@@ -73,6 +73,7 @@ export const api = {
   upload: (id, name, bytes) => call('POST', `/api/exhibitions/${id}/models?${new URLSearchParams({ name })}`,
     { raw: bytes, type: 'application/octet-stream' }),
   job: (url) => call('GET', url),
+  model: (id, asset) => call('GET', `/api/exhibitions/${id}/models/${encodeURIComponent(asset)}`),
 };
 
 /** An ETag header without its quotes (and W/), as the API compares them. */

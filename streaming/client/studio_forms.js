@@ -1,7 +1,8 @@
 // The label editor: an exhibit's Dublin Core metadata in one form per language (title
 // required in the default language, new languages checked as BCP 47 tags), its hotspots'
 // titles, and the label drawn live by the visitor page's own label.js; and every tour's
-// title per language (its steps are the tour editor's).
+// title per language (its steps are the tour editor's).  Also which of its model's
+// animations the exhibit plays (names from GET /api/exhibitions/{id}/models/{asset}).
 import { createLabels } from '/static/label.js';
 import { LANGUAGE_TAG, w } from '/static/studio_words.js';
 
@@ -44,10 +45,11 @@ function field(id, labelText, value, { multiline = false, lang = null, required 
 
 /**
  * `box` gets the forms, `preview` the label (with `previewMenu`, `previewHeading`);
- * `history` is the draft; `selected()` the exhibit's id.
+ * `history` is the draft; `selected()` the exhibit's id; `modelFacts(asset)` resolves
+ * to what the draft's model offers (`{animations: [names]}`).
  */
-export function createForms({ box, preview, previewMenu, previewHeading, history, selected, problem }) {
-  const s = { shape: '', added: [] };
+export function createForms({ box, preview, previewMenu, previewHeading, history, selected, problem, modelFacts }) {
+  const s = { shape: '', added: [], facts: new Map() };
   const labels = createLabels({ panel: preview, menu: previewMenu, heading: previewHeading });
 
   const exhibitOf = (doc) => (doc.exhibits || []).find((e) => e.id === selected());
@@ -96,13 +98,87 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
     input.title = bad ? w('required') : '';
   }
 
+  /**
+   * The exhibit's `animation`: absent (its first, looping), false, or {name, loop, speed};
+   * typing a speed is one undo step (`typing`), each choice another.
+   */
+  function writeAnimation(value, typing) {
+    const id = selected();
+    history.change((doc) => {
+      const exhibit = doc.exhibits.find((e) => e.id === id);
+      if (!exhibit) return;
+      if (value === undefined) delete exhibit.animation; else exhibit.animation = value;
+    }, typing ? `animation-speed:${id}` : undefined);
+  }
+
+  /** The animation fieldset; its choices arrive with the model's facts. */
+  function animationSet(exhibit) {
+    const set = document.createElement('fieldset');
+    set.id = 'exhibit-animation';
+    const legend = document.createElement('legend');
+    legend.textContent = w('animation');
+    const select = document.createElement('select');
+    select.id = 'animation-name';
+    select.setAttribute('aria-label', w('animation'));
+    const loop = document.createElement('input');
+    loop.type = 'checkbox';
+    loop.id = 'animation-loop';
+    const loopLabel = document.createElement('label');
+    loopLabel.append(loop, ` ${w('loop')}`);
+    const [speedLabel, speed] = field('animation-speed', w('speed'), '');
+    speed.type = 'number';
+    Object.assign(speed, { min: '0.05', max: '10', step: '0.05' });
+    const note = document.createElement('p');
+    note.className = 'hint';
+    set.append(legend, select, loopLabel, speedLabel, note);
+    const show = (chosen, names) => {
+      const options = [['', w('animation.first')], ['\u0000still', w('animation.still')], ...names.map((n) => [n, n])];
+      select.replaceChildren(...options.map(([value, text]) => {
+        const o = document.createElement('option');
+        o.value = value;
+        o.textContent = text;
+        return o;
+      }));
+      select.value = chosen === false ? '\u0000still' : (chosen?.name ?? '');
+      const named = chosen && chosen !== false;
+      loop.checked = named ? chosen.loop !== false : true;
+      speed.value = String(named ? (chosen.speed ?? 1) : 1);
+      loop.disabled = speed.disabled = !named;
+      note.textContent = names.length ? '' : w('noAnimations');
+    };
+    const commit = (typing) => {
+      const v = select.value;
+      const rate = Number(speed.value);
+      const bad = !(Number.isFinite(rate) && rate > 0 && rate <= 10);
+      speed.setAttribute('aria-invalid', String(bad && v !== '' && v !== '\u0000still'));
+      if (v === '') writeAnimation(undefined, false);
+      else if (v === '\u0000still') writeAnimation(false, false);
+      else if (!bad) writeAnimation({ name: v, loop: loop.checked, speed: rate }, typing);
+      loop.disabled = speed.disabled = v === '' || v === '\u0000still';
+    };
+    select.addEventListener('change', () => commit(false));
+    loop.addEventListener('change', () => commit(false));
+    speed.addEventListener('input', () => commit(true));
+    let names = [];
+    show(exhibit.animation, names);
+    s.refreshAnimation = (chosen) => show(chosen, names);  // undo, redo, another editor
+    const asset = exhibit.asset;
+    if (!s.facts.has(asset)) s.facts.set(asset, modelFacts ? modelFacts(asset) : Promise.resolve({ animations: [] }));
+    s.facts.get(asset).then((facts) => {
+      const now = history.doc && exhibitOf(history.doc);
+      names = facts.animations || [];
+      if (now && now.asset === asset && set.isConnected) show(now.animation, names);
+    }, (err) => { s.facts.delete(asset); problem(err.message || String(err)); });
+    return set;
+  }
+
   function build(doc, exhibit, languages) {
     const parts = [];
     const heading = document.createElement('h3');
     heading.textContent = exhibit.id;
     const [idLabel, idInput] = field('meta-identifier', 'identifier', exhibit.metadata?.identifier);
     idInput.addEventListener('input', () => write('identifier', null, idInput.value.trim()));
-    parts.push(heading, idLabel);
+    parts.push(heading, idLabel, animationSet(exhibit));
     for (const lang of languages) {
       const set = document.createElement('fieldset');
       set.lang = lang;
@@ -152,7 +228,7 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
     const exhibit = doc && exhibitOf(doc);
     if (!exhibit) { box.replaceChildren(); labels.show(null); s.shape = ''; return; }
     const languages = documentLanguages(doc, s.added);
-    const shape = JSON.stringify([exhibit.id, languages, doc.default_language, (exhibit.hotspots || []).map((h) => h.id)]);
+    const shape = JSON.stringify([exhibit.id, exhibit.asset, languages, doc.default_language, (exhibit.hotspots || []).map((h) => h.id)]);
     if (shape !== s.shape) {
       s.shape = shape;
       build(doc, exhibit, languages);
@@ -164,6 +240,7 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
         if (m) input.value = exhibit.metadata?.[m[1]]?.[m[2]] || '';
         if (input.id === 'meta-identifier') input.value = exhibit.metadata?.identifier || '';
       }
+      if (s.refreshAnimation && !document.activeElement?.id?.startsWith('animation-')) s.refreshAnimation(exhibit.animation);
     }
     labels.show({ id: exhibit.id, metadata: exhibit.metadata || { title: {} }, hotspots: exhibit.hotspots || [] });
   }

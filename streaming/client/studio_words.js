@@ -37,6 +37,9 @@ const WORDS = {
     needsRefresh: 'Lights, spawn, walkable area and screens change this view only after saving and "Refresh view".',
     planHelp: 'Click to choose; drag to move; the spawn arrow\'s tip turns it. Arrow keys move the chosen item (shift: 10x), Delete removes it. Double-click the floor to add a corner, a corner to remove it.',
     tourTitles: 'Titles per language',
+    animation: 'Animation', 'animation.first': 'Its first animation (default)',
+    'animation.still': 'Still (none plays)', loop: 'Loop', speed: 'Speed (×)',
+    noAnimations: 'This model has no animations.',
     keyOnly: 'Only the first directional light lights the hall; this one is kept in the document only.',
   },
   zh: {
@@ -75,6 +78,9 @@ const WORDS = {
     needsRefresh: '灯光、出生点、可行走区域和屏幕要在保存并“刷新视图”后才会显示在此视图中。',
     planHelp: '单击选择；拖动移动；拖动出生点箭头的尖端可转向。方向键移动所选项（按住 Shift 为 10 倍），Delete 删除。双击地面添加角点，双击角点删除。',
     tourTitles: '各语言标题',
+    animation: '动画', 'animation.first': '第一个动画（默认）',
+    'animation.still': '静止（不播放）', loop: '循环', speed: '速度（倍）',
+    noAnimations: '此模型没有动画。',
     keyOnly: '只有第一盏平行光照亮展厅；此灯只保存在文档中。',
   },
 };

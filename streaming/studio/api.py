@@ -28,8 +28,10 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from museion.scenes.checked_scene import model_facts
 from museion.scenes.document.schema import CURRENT_VERSION, FORMAT
 from museion.scenes.exports.stamp import stamp_models
+from museion.scenes.gltf.gate import check_gltf
 from museion.scenes.library import Exhibition, Version
 from museion.scenes.library.audit import AuditEntry
 from museion.streaming.client_files import client_dir
@@ -327,6 +329,17 @@ async def audit(request: web.Request) -> web.StreamResponse:
     return web.json_response({"audit": [_audit_json(e) for e in reversed(entries)]})
 
 
+@require(Action.READ_STUDIO)
+async def model_facts_get(request: web.Request) -> web.Response:
+    """What the studio's forms offer for one of the exhibition's models: the animations
+    an exhibit may play and the cameras a tour step may rest on.  The model goes through
+    the gate as a document's would (a refused or missing one gets its code)."""
+    library = _library(request)
+    model = await _off_loop(check_gltf, library.asset_root, request.match_info["asset"])
+    facts = await _off_loop(model_facts, model)
+    return web.json_response(facts, headers={"Cache-Control": "no-store"})
+
+
 async def studio_page(_request: web.Request) -> web.FileResponse:
     """The studio's page; it signs in and then works through the API."""
     return web.FileResponse(client_dir() / "studio.html", headers={"Cache-Control": "no-cache"})
@@ -345,3 +358,4 @@ def add_api_routes(app: web.Application) -> None:
     app.router.add_get(one + "/versions", versions)
     app.router.add_get(one + "/diff", diff)
     app.router.add_get(one + "/audit", audit)
+    app.router.add_get(one + "/models/{asset}", model_facts_get)

@@ -26,7 +26,7 @@ from aiohttp import web
 from museion.runtime.camera import fitted
 from museion.runtime.editing import SceneEditor
 from museion.runtime.engine import RenderEngine
-from museion.runtime.errors import EditRefused
+from museion.runtime.errors import EditRefused, RenderError
 from museion.scenes.checked_scene import open_scene
 from museion.scenes.document.model import Pose, SceneDocument
 from museion.scenes.errors import MuseionError
@@ -94,6 +94,11 @@ def apply_document(engine: RenderEngine, library: Exhibition, new: SceneDocument
             editor.move_exhibit(exhibit.id, exhibit.transform)
         if was is None or was.hotspots != exhibit.hotspots:
             editor.set_hotspots(exhibit.id, exhibit.hotspots)
+        if was is None or was.animation != exhibit.animation:
+            try:
+                engine.choose_animation(exhibit)
+            except RenderError as exc:  # the checker let it pass: the model changed since
+                logger.warning("draft view: %s plays no %s: %s", exhibit.id, exc.code, exc)
     current = engine.document
     assert current is not None
     kept = {f: getattr(current, f) for f in _LIVE_FIELDS}

@@ -13,6 +13,7 @@ from multidict import CIMultiDict
 from museion.scenes.library import Exhibition
 from museion.streaming.staff.roles import STAFF_ROLES, Action, Role, allowed
 from tests.conftest import offer
+from tests.gltf_fixtures import turning_triangle
 from tests.streaming.hall.hall_fixtures import get, titled
 from tests.streaming.studio.studio_hall import Staff, studio_hall
 
@@ -198,6 +199,7 @@ ENDPOINTS: list[tuple[str, str, tuple[Action, ...], Any]] = [
     ("GET", "/api/exhibitions/bronzes/versions", (Action.READ_STUDIO,), None),
     ("GET", "/api/exhibitions/bronzes/diff", (Action.READ_STUDIO,), None),
     ("GET", "/api/exhibitions/bronzes/audit", (Action.READ_STUDIO,), None),
+    ("GET", "/api/exhibitions/bronzes/models/relic-bell.glb", (Action.READ_STUDIO,), None),
     ("GET", "/api/exhibitions/bronzes/export/iiif", (Action.READ_STUDIO,), None),
     ("POST", "/api/exhibitions/bronzes/models?name=x.glb", (Action.EDIT_DRAFTS,), b"glTF"),
     ("GET", "/api/jobs/nope", (Action.READ_STUDIO,), None),
@@ -267,3 +269,27 @@ async def test_a_large_draft_arrives_whole(tmp_path: Path, users_file: Path) -> 
         status, reply, _ = await call(ada, "PUT", DRAFT, body, **{"If-Match": headers["ETag"]})
         assert status == 200, str(reply)[:500]
         assert len(Exhibition(studio.folder / "bronzes").draft().document.exhibits) == 407
+
+
+async def test_a_models_animations_are_offered_and_a_bad_model_gets_its_code(
+    tmp_path: Path, users_file: Path
+) -> None:
+    """What the exhibit form's animation choice is filled from; a missing, hostile or
+    outside name gets a JSON error, as a document naming it would."""
+    async with studio_hall(tmp_path / "hall", users_file) as studio, studio.staff("curator") as ada:
+        folder = studio.folder / "bronzes"
+        turning_triangle(folder)
+        (folder / "broken.glb").write_bytes(b"glTF not really")
+        status, facts, headers = await call(ada, "GET", "/api/exhibitions/bronzes/models/turn.glb")
+        assert (status, facts) == (200, {"animations": ["Turn"], "cameras": []})
+        assert headers["Cache-Control"] == "no-store"
+        status, facts, _ = await call(ada, "GET", "/api/exhibitions/bronzes/models/relic-bell.glb")
+        assert (status, facts["animations"]) == (200, [])
+        for name, expected in (
+            ("missing.glb", 404),
+            ("broken.glb", 422),
+            ("..%2Fexample.scene.json", 422),
+            ("%2Fetc%2Fpasswd", 422),
+        ):
+            status, body, _ = await call(ada, "GET", f"/api/exhibitions/bronzes/models/{name}")
+            assert status == expected and body["code"] and body["message"], (name, status, body)

@@ -10,9 +10,17 @@ from typing import Any
 
 import pytest
 
+from museion.runtime.animation import Playing
+from museion.runtime.engine import RenderEngine
+from museion.runtime.settings import RuntimeSettings
+from museion.scenes.checked_scene import open_scene
+from museion.scenes.document.loader import load_scene
 from museion.scenes.library import Exhibition
 from museion.streaming.staff.sessions import CSRF_HEADER
+from museion.streaming.studio.draft import apply_document
 from tests.conftest import ASSETS, Viewer, until, viewer
+from tests.gltf_fixtures import turning_triangle
+from tests.scene_files import exhibit, scene, write_scene
 from tests.streaming.studio.studio_hall import Staff, StudioHall, studio_hall
 
 FIRST = json.loads((ASSETS / "example.scene.json").read_text())["exhibits"][0]["id"]
@@ -94,6 +102,30 @@ async def test_a_synced_document_shows_in_place_and_lights_need_a_new_view(
             broken = {**document, "exhibits": [{"id": "x"}]}
             refused = await reply(view, "edit.synced", {"type": "edit.sync", "document": broken})
             assert (refused["type"], refused["code"]) == ("error", "EDIT_DOCUMENT_INVALID")
+
+
+def test_a_saved_animation_choice_plays_in_the_draft_view(tmp_path: Path) -> None:
+    """The exhibit form's choice, saved, reaches the running draft renderer: a named
+    animation with its loop and speed, none (still), and back to the first, looping."""
+    turning_triangle(tmp_path)
+    document = scene("Spin", [exhibit("spin", "turn.glb")])
+    engine = RenderEngine(open_scene(write_scene(tmp_path, document)), RuntimeSettings())
+    library = Exhibition(tmp_path)
+    try:
+        assert engine.animator.now_playing("spin") == Playing("Turn")
+        for chosen, playing in (
+            ({"name": "Turn", "loop": False, "speed": 2.0}, Playing("Turn", False, 2.0)),
+            (False, None),
+            (None, Playing("Turn")),
+        ):
+            changed = scene("Spin", [exhibit("spin", "turn.glb")])
+            if chosen is not None:
+                changed["exhibits"][0]["animation"] = chosen
+            new = load_scene(json.dumps(changed).encode(), asset_root=tmp_path)
+            assert apply_document(engine, library, new) is True  # shown in place
+            assert engine.animator.now_playing("spin") == playing, chosen
+    finally:
+        engine.close()
 
 
 @pytest.mark.parametrize(
