@@ -236,10 +236,14 @@ def textured_floor(
 
 
 def turning_triangle(
-    folder: Path, times: Sequence[float] = (0.0, 1.0), angles: Sequence[float] = (0.0, 3.0)
+    folder: Path,
+    times: Sequence[float] = (0.0, 1.0),
+    angles: Sequence[float] = (0.0, 3.0),
+    camera: bool = False,
 ) -> str:
     """A triangle on a node turning about Y at ``times`` by ``angles`` (radians, LINEAR),
-    its one animation named "Turn", written as ``folder/turn.glb``; returns its name."""
+    its one animation named "Turn", written as ``folder/turn.glb``; with ``camera``, also a
+    perspective camera node "Front" 3 m in front of it; returns its name."""
     positions = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0]], np.float32)
     keys = np.array(times, np.float32)
     half = np.array(angles, np.float64) / 2
@@ -287,5 +291,9 @@ def turning_triangle(
             }
         ],
     }
+    if camera:
+        document["nodes"].append({"name": "Front", "camera": 0, "translation": [0, 0.5, 3]})
+        document["scenes"][0]["nodes"].append(1)
+        document["cameras"] = [{"type": "perspective", "perspective": {"yfov": 0.8, "znear": 0.05}}]
     (folder / "turn.glb").write_bytes(write_glb(document, b"".join(blocks)))
     return "turn.glb"

@@ -211,10 +211,23 @@ async function tapped(fx, fy) {
   });
 }
 
+// What each of the draft's models offers (animations, cameras), asked once per model:
+// the exhibit form and the tour steps both choose from it.
+const factsAsked = new Map();
+function modelFacts(asset) {
+  const key = `${history.id}/${asset}`;
+  if (!factsAsked.has(key)) {
+    const asking = api.model(history.id, asset).then((reply) => reply.body);
+    asking.catch(() => factsAsked.delete(key));  // a later look asks again
+    factsAsked.set(key, asking);
+  }
+  return factsAsked.get(key);
+}
+
 const forms = createForms({
   box: $('metadata'), preview: $('label-preview'), previewMenu: $('preview-languages'),
   previewHeading: $('preview-heading'), history, selected: () => studio.selected, problem,
-  modelFacts: async (asset) => (await api.model(history.id, asset)).body,
+  modelFacts,
 });
 const plan = createPlan({
   canvas: $('plan'), history, selected: () => studio.selected, onSelect: select, problem,
@@ -226,7 +239,7 @@ const planForm = createPlanForm({ list: $('light-list'), box: $('plan-item'), hi
 const screens = createScreens({ box: $('screens'), history, problem, languages: () => forms.languages });
 const tourTitles = createTourTitles({ box: $('tour-titles'), history, languages: () => forms.languages });
 const tours = createTours({
-  box: $('tour-steps'), picker: $('tour-list'), title: $('tour-title'), history, view, languages: () => forms.languages, problem,
+  box: $('tour-steps'), picker: $('tour-list'), title: $('tour-title'), history, view, languages: () => forms.languages, problem, modelFacts,
 });
 const versions = createVersions({
   list: $('versions'), diffBox: $('diff'), fromSelect: $('diff-from'), toSelect: $('diff-to'),

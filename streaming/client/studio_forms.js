@@ -49,7 +49,7 @@ function field(id, labelText, value, { multiline = false, lang = null, required 
  * to what the draft's model offers (`{animations: [names]}`).
  */
 export function createForms({ box, preview, previewMenu, previewHeading, history, selected, problem, modelFacts }) {
-  const s = { shape: '', added: [], facts: new Map() };
+  const s = { shape: '', added: [] };
   const labels = createLabels({ panel: preview, menu: previewMenu, heading: previewHeading });
 
   const exhibitOf = (doc) => (doc.exhibits || []).find((e) => e.id === selected());
@@ -163,12 +163,11 @@ export function createForms({ box, preview, previewMenu, previewHeading, history
     show(exhibit.animation, names);
     s.refreshAnimation = (chosen) => show(chosen, names);  // undo, redo, another editor
     const asset = exhibit.asset;
-    if (!s.facts.has(asset)) s.facts.set(asset, modelFacts ? modelFacts(asset) : Promise.resolve({ animations: [] }));
-    s.facts.get(asset).then((facts) => {
+    (modelFacts ? modelFacts(asset) : Promise.resolve({ animations: [] })).then((facts) => {
       const now = history.doc && exhibitOf(history.doc);
       names = facts.animations || [];
       if (now && now.asset === asset && set.isConnected) show(now.animation, names);
-    }, (err) => { s.facts.delete(asset); problem(err.message || String(err)); });
+    }, (err) => problem(err.message || String(err)));
     return set;
   }
 

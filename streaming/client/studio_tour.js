@@ -2,13 +2,79 @@
 // step (`edit.pose`), with narration per language and a dwell; steps reorder and go.
 // A new tour enters the document with its first step (a tour needs one to be valid).
 // Each step has a recording per language (studio_audio.js: upload, or a narrate draft).
+// A step may start one of an exhibit's animations (`play`) and may rest on a camera an
+// exhibit's glTF carries instead of the recorded pose (`camera: {exhibit, name|index}`);
+// both choose from the models' facts (`modelFacts(asset)`, the server's gate).
 import { audioControls, withAudio } from '/static/studio_audio.js';
 import { w } from '/static/studio_words.js';
 
 const DEFAULT_DWELL_S = 6;
 
-export function createTours({ box, picker, title, history, view, languages, problem }) {
-  const s = { tour: null, pending: null };
+export function createTours({ box, picker, title, history, view, languages, problem, modelFacts }) {
+  // recorded: a step's recorded pose while it rests on a model's camera (to go back to).
+  const s = { tour: null, pending: null, facts: new Map(), recorded: new Map() };
+
+  /** Every exhibit's animations and cameras known so far; asks for the rest, then redraws. */
+  function offers(doc) {
+    const found = [];
+    for (const exhibit of doc.exhibits || []) {
+      const facts = s.facts.get(exhibit.asset);
+      if (facts) { found.push({ exhibit: exhibit.id, ...facts }); continue; }
+      if (!modelFacts || s.facts.has(exhibit.asset)) continue;
+      s.facts.set(exhibit.asset, null);  // asked
+      modelFacts(exhibit.asset).then((got) => { s.facts.set(exhibit.asset, got); render(history.doc); },
+        () => s.facts.delete(exhibit.asset));
+    }
+    return found;
+  }
+
+  function choice(id, label, options, value, onChange) {
+    const wrap = document.createElement('label');
+    wrap.className = 'field';
+    wrap.textContent = label;
+    const select = document.createElement('select');
+    select.id = id;
+    select.replaceChildren(...options.map(([v, text]) => { const o = document.createElement('option'); o.value = v; o.textContent = text; return o; }));
+    select.value = options.some(([v]) => v === value) ? value : options[0][0];
+    select.addEventListener('change', () => onChange(select.value));
+    wrap.append(select);
+    return wrap;
+  }
+
+  /** The step's `play` and viewpoint choices, from what the exhibits' models offer. */
+  function stepChoices(tour, step, index, found) {
+    const plays = [['', w('playNothing')]];
+    const cameras = [['', w('asRecorded')]];
+    for (const f of found) {
+      for (const name of f.animations || []) plays.push([JSON.stringify([f.exhibit, name]), `${f.exhibit}: ${name}`]);
+      for (const c of f.cameras || []) {
+        const ref = c.names.length ? { exhibit: f.exhibit, name: c.names[0] } : { exhibit: f.exhibit, index: c.index };
+        cameras.push([JSON.stringify(ref), `${f.exhibit}: ${w('modelCamera')} ${c.names[0] || `#${c.index}`}`]);
+      }
+    }
+    const parts = [];
+    if (plays.length > 1) {
+      const now = step.play ? JSON.stringify([step.play.exhibit, step.play.animation]) : '';
+      parts.push(choice(`tour-step-${index}-play`, w('play'), plays, now, (v) => edit((t) => {
+        if (v) { const [exhibit, animation] = JSON.parse(v); t.steps[index].play = { exhibit, animation }; } else delete t.steps[index].play;
+      })));
+    }
+    if (cameras.length > 1) {
+      const cam = step.camera || {};
+      const now = cam.exhibit ? JSON.stringify(cam.name !== undefined ? { exhibit: cam.exhibit, name: cam.name } : { exhibit: cam.exhibit, index: cam.index }) : '';
+      const key = `${tour.id}/${index}`;
+      parts.push(choice(`tour-step-${index}-camera`, w('viewpoint'), cameras, now, (v) => {
+        const recorded = s.recorded.get(key);
+        if (!v && !recorded) { render(history.doc); return; }  // nothing recorded to go back to
+        edit((t) => {
+          const was = t.steps[index].camera;
+          if (was && !was.exhibit) s.recorded.set(key, was);
+          t.steps[index].camera = v ? JSON.parse(v) : recorded;
+        });
+      }));
+    }
+    return parts;
+  }
 
   const tourOf = (doc) => (doc.tours || []).find((t) => t.id === s.tour) || null;
 
@@ -72,7 +138,7 @@ export function createTours({ box, picker, title, history, view, languages, prob
     return b;
   }
 
-  function stepRow(tour, step, index, langs) {
+  function stepRow(tour, step, index, langs, found) {
     const row = document.createElement('li');
     row.className = 'step-row';
     row.dataset.step = String(index);
@@ -106,7 +172,7 @@ export function createTours({ box, picker, title, history, view, languages, prob
     number.value = String(step.dwell ?? DEFAULT_DWELL_S);
     number.addEventListener('change', () => edit((t) => { t.steps[index].dwell = Math.min(3600, Math.max(0, Number(number.value) || 0)); }));
     dwell.append(number);
-    row.append(dwell,
+    row.append(dwell, ...stepChoices(tour, step, index, found),
       button(w('up'), () => edit((t) => { if (index > 0) t.steps.splice(index - 1, 0, ...t.steps.splice(index, 1)); }), { role: 'up' }),
       button(w('down'), () => edit((t) => { if (index < t.steps.length - 1) t.steps.splice(index + 1, 0, ...t.steps.splice(index, 1)); }), { role: 'down' }),
       button(w('remove'), () => edit((t, doc) => {
@@ -129,7 +195,8 @@ export function createTours({ box, picker, title, history, view, languages, prob
     if (document.activeElement !== title) title.value = tour ? tour.title?.[doc.default_language] || '' : '';
     title.disabled = !tour;
     const langs = languages();
-    box.replaceChildren(...(tour ? tour.steps.map((step, i) => stepRow(tour, step, i, langs)) : []));
+    const found = offers(doc);
+    box.replaceChildren(...(tour ? tour.steps.map((step, i) => stepRow(tour, step, i, langs, found)) : []));
   }
 
   // The tour's title in the default language (a pending tour keeps it until its first step).

@@ -40,6 +40,8 @@ const WORDS = {
     animation: 'Animation', 'animation.first': 'Its first animation (default)',
     'animation.still': 'Still (none plays)', loop: 'Loop', speed: 'Speed (×)',
     noAnimations: 'This model has no animations.',
+    play: 'Starts', playNothing: '— nothing —', viewpoint: 'Viewpoint',
+    asRecorded: 'as recorded', modelCamera: 'camera',
     keyOnly: 'Only the first directional light lights the hall; this one is kept in the document only.',
   },
   zh: {
@@ -81,6 +83,8 @@ const WORDS = {
     animation: '动画', 'animation.first': '第一个动画（默认）',
     'animation.still': '静止（不播放）', loop: '循环', speed: '速度（倍）',
     noAnimations: '此模型没有动画。',
+    play: '开始播放', playNothing: '— 无 —', viewpoint: '视点',
+    asRecorded: '录制的视点', modelCamera: '相机',
     keyOnly: '只有第一盏平行光照亮展厅；此灯只保存在文档中。',
   },
 };

@@ -1,6 +1,8 @@
-"""The exhibit form's animation choice in headless Chromium, as a curator uses it: the
-model's own animations are offered (from the server's gate), a choice with its loop and
-speed is saved to the draft, and "still" stops it."""
+"""The studio's animation and model-camera choices in headless Chromium, as a curator uses
+them: the model's own animations are offered (from the server's gate), a choice with its
+loop and speed is saved to the draft and "still" stops it; a tour step starts one and rests
+on the camera the model carries, or goes back to its recorded pose (what visitors then see
+is the runtime's tests': tests/runtime/test_tour_cameras.py, tests/runtime/test_visit.py)."""
 
 from __future__ import annotations
 
@@ -28,7 +30,7 @@ async def test_a_curator_chooses_how_an_exhibit_moves(tmp_path: Path) -> None:
     users = accounts(tmp_path / "users.json")
     async with studio_hall(tmp_path / "hall", users) as studio, browser_page() as page:
         library = Exhibition(studio.folder / "bronzes")
-        turning_triangle(library.asset_root)
+        turning_triangle(library.asset_root, camera=True)
         draft = library.draft()
         document = json.loads(draft.raw)
         spin = exhibit("spin", "turn.glb", (1.5, 0.0, 1.0))
@@ -75,3 +77,24 @@ async def test_a_curator_chooses_how_an_exhibit_moves(tmp_path: Path) -> None:
             "document.getElementById('animation-name').value === 'Turn'", timeout=WAIT
         )
         assert await page.evaluate(f"{DOC}.exhibits.length") == len(document["exhibits"])
+
+        # A tour whose step starts the turn and rests on the model's own camera.
+        await page.click("#tour-record")
+        await page.click("#tour-add-step")
+        play = "#tour-step-0-play"
+        offered = f"[...document.querySelectorAll('{play} option')].map((o) => o.textContent)"
+        await page.wait_for_function(f"{offered}.includes('spin: Turn')", timeout=WAIT)
+        await page.select_option(play, label="spin: Turn")
+        await page.select_option("#tour-step-0-camera", label="spin: camera Front")
+        step = f"{DOC}.tours.at(-1).steps[0]"
+        await page.wait_for_function(
+            f"{step}.play?.animation === 'Turn' && {step}.camera?.name === 'Front'", timeout=WAIT
+        )
+        await saved(page)
+        tour = json.loads(library.draft().raw)["tours"][-1]
+        play_saved = tour["steps"][0]["play"]
+        assert (play_saved["exhibit"], play_saved["animation"]) == ("spin", "Turn")
+        assert tour["steps"][0]["camera"] == {"exhibit": "spin", "name": "Front"}
+        # Back to the pose the step recorded.
+        await page.select_option("#tour-step-0-camera", label="as recorded")
+        await page.wait_for_function(f"Array.isArray({step}.camera.position)", timeout=WAIT)
