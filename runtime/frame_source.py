@@ -16,14 +16,12 @@ import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-import numpy as np
-import numpy.typing as npt
-
 from museion.runtime.camera import ViewState, fitted, look_at_basis, project
 from museion.runtime.errors import RenderError
 from museion.runtime.picking import HotspotMark
-from museion.runtime.render_view import NEAR, Frame, RenderView, check_size
+from museion.runtime.render_view import Frame, RenderView, check_size
 from museion.runtime.scene_builder import BoundsCache
+from museion.runtime.screen_rects import Rect, box_rect, exhibit_boxes
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
@@ -34,9 +32,6 @@ logger = logging.getLogger(__name__)
 
 HOTSPOT_SLACK = 0.03
 """How far (m) in front of a hotspot a surface may be and still count as its own."""
-Rect = tuple[int, int, int, int]
-"""``(left, top, right, bottom)`` pixels of a frame, right and bottom excluded."""
-_BOX_EDGES = [(a, b) for a in range(8) for b in range(a + 1, 8) if bin(a ^ b).count("1") == 1]
 
 
 class FrameSource:
@@ -177,27 +172,16 @@ class FrameSource:
             return []
         width, height = self._view.width, self._view.height
         state = fitted(state, width, height)
-        rects = []
-        for key in sorted(exhibit_ids):
-            node = self._engine.exhibit_nodes.get(key)
-            bounds = None if node is None else self._bounds.bounds(node, self._engine.root)
-            if bounds is None:
-                continue
-            low, high = bounds
-            # Panda3D's Z-up corners in the scene's Y-up coordinates.
-            corners = np.array(
-                [
-                    (x, z, -y)
-                    for x in (low.x, high.x)
-                    for y in (low.y, high.y)
-                    for z in (low.z, high.z)
-                ],
-                dtype=np.float64,
-            )
-            rect = _box_rect(state, width, height, corners)
-            if rect is not None:
-                rects.append(rect)
-        return rects
+        half_v = math.tan(math.radians(state.fov) / 2)
+        half_h = half_v * width / height
+        tangents = (-half_h, half_h, -half_v, half_v)
+        boxes = exhibit_boxes(
+            self._engine.exhibit_nodes, exhibit_ids, self._bounds, self._engine.root
+        )
+        found = (
+            box_rect(c, state.eye(), look_at_basis(state), tangents, width, height) for c in boxes
+        )
+        return [rect for rect in found if rect is not None]
 
     def _screen_changed(self) -> bool:
         """Whether a stage screen in sight has a newer picture than the last frame shows."""
@@ -237,35 +221,3 @@ class FrameSource:
         if not self.closed:
             self.closed = True
             self._engine.release_view(self._view)
-
-
-def _box_rect(
-    state: ViewState, width: int, height: int, corners: npt.NDArray[np.float64]
-) -> Rect | None:
-    """The frame rectangle covering a box's eight ``corners`` (scene coordinates), or None
-    when none of it is in front of the camera and inside the frame.
-
-    The box's edges are cut at the near plane first: a box the camera stands in or beside
-    then covers what of it lies ahead, not a projection through the eye.
-    """
-    eye = np.array(state.eye(), dtype=np.float64)
-    basis = np.array(look_at_basis(state), dtype=np.float64)  # rows: right, up, forward
-    local = (corners - eye) @ basis.T
-    ahead = local[:, 2] >= NEAR
-    points = [local[i] for i in range(8) if ahead[i]]
-    for a, b in _BOX_EDGES:
-        if ahead[a] != ahead[b]:
-            t = (NEAR - local[a, 2]) / (local[b, 2] - local[a, 2])
-            points.append(local[a] + t * (local[b] - local[a]))
-    if not points:
-        return None
-    seen = np.array(points)
-    half_v = math.tan(math.radians(state.fov) / 2)
-    half_h = half_v * width / height
-    x = (seen[:, 0] / (seen[:, 2] * half_h) + 1) / 2 * width
-    y = (1 - seen[:, 1] / (seen[:, 2] * half_v)) / 2 * height
-    left, right = max(0, math.floor(x.min())), min(width, math.ceil(x.max()))
-    top, bottom = max(0, math.floor(y.min())), min(height, math.ceil(y.max()))
-    if left >= right or top >= bottom:
-        return None
-    return (left, top, right, bottom)

@@ -19,8 +19,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from museion.runtime.errors import RenderError
-from museion.runtime.eye_pose import EyePose, Matrix, Place, StereoPose
+from museion.runtime.eye_pose import EyePose, Matrix, Place, StereoPose, Vec3
 from museion.runtime.render_view import FAR, NEAR, Frame, RenderView, check_size
+from museion.runtime.scene_builder import BoundsCache
+from museion.runtime.screen_rects import Rect, box_rect, exhibit_boxes
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
@@ -79,6 +81,7 @@ class StereoView:
             raise ValueError("margin must lie in [0, 0.5]")
         self.eye_size = (eye_width, eye_height)
         self._last: StereoFrame | None = None
+        self._bounds = BoundsCache()
         self._screens: dict[str, int] = {}
         self._scene_version = -1  # the engine's scene_version the last frame shows
         self._animated = -1  # the engine's animator.version the last frame shows
@@ -149,6 +152,34 @@ class StereoView:
         self._last = StereoFrame(image, pose, place, projections[0], projections[1])
         return self._last
 
+    def exhibit_rects(self, exhibit_ids: frozenset[str]) -> list[Rect]:
+        """Where these exhibits are in the last frame (both eyes side by side, the right
+        eye's rectangles offset by an eye's width), through each eye's widened frustum as
+        rendered; none before a frame.  A headset's visible watermark covers these."""
+        if not self._engine.on_render_thread():
+            result: list[Rect] = self._engine.executor.submit(
+                self.exhibit_rects, exhibit_ids
+            ).result()
+            return result
+        last = self._last
+        if last is None:
+            return []
+        engine = self._engine
+        boxes = exhibit_boxes(engine.exhibit_nodes, exhibit_ids, self._bounds, engine.root)
+        width, height = self.eye_size
+        rects = []
+        for offset, eye in ((0, last.pose.left), (width, last.pose.right)):
+            position, forward, up = last.place.eye_in_scene(eye)
+            right = _cross(forward, up)
+            frustum = eye.frustum.widened(self.margin)
+            tangents = (frustum.left, frustum.right, frustum.bottom, frustum.top)
+            for corners in boxes:
+                rect = box_rect(corners, position, (right, up, forward), tangents, width, height)
+                if rect is not None:
+                    left, top, right_edge, bottom = rect
+                    rects.append((left + offset, top, right_edge + offset, bottom))
+        return rects
+
     def close(self) -> None:
         """Free the buffer for good (from any thread; once)."""
         if not self.closed:
@@ -167,3 +198,7 @@ def _aim(camera: Any, place: Place, eye: EyePose) -> None:
     (x, y, z), (fx, fy, fz), (ux, uy, uz) = place.eye_in_scene(eye)
     camera.set_pos(Point3(x, -z, y))
     camera.look_at(Point3(x + fx, -(z + fz), y + fy), Vec3(ux, -uz, uy))
+
+
+def _cross(a: Vec3, b: Vec3) -> Vec3:
+    return (a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0])

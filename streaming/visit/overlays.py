@@ -15,6 +15,7 @@ from museion.runtime.camera import ViewState
 from museion.runtime.engine import RenderEngine
 from museion.runtime.frame_source import Frame, FrameSource
 from museion.runtime.picking import HotspotMark
+from museion.runtime.stereo import StereoView
 from museion.runtime.visit import Visit
 from museion.streaming.settings import StreamSettings
 from museion.streaming.visit.headset import Headset, HeadsetFrame
@@ -96,6 +97,15 @@ class Overlays:
             rects = self._source.exhibit_rects(self._covered_ids)
             self.cover = Cover(tuple(rects), self._source.size)
         return self._marks() if self._engine.has_hotspots else None
+
+    def after_stereo(self, view: StereoView | None) -> None:
+        """On the render thread, after a headset's frame: where the restricted exhibits
+        are in each eye (for the visible mark), side by side as the frame is."""
+        if not self._covered_ids or view is None:
+            self.cover = None
+            return
+        width, height = view.eye_size
+        self.cover = Cover(tuple(view.exhibit_rects(self._covered_ids)), (2 * width, height))
 
     def timed(self, pts: int, sender: Any) -> None:
         """As each frame goes to the encoder: learn how its ``pts`` becomes an RTP timestamp.

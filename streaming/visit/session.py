@@ -28,7 +28,7 @@ from aiortc.rtcdatachannel import RTCDataChannel
 
 from museion.runtime.camera import ViewState, fitted
 from museion.runtime.engine import RenderEngine
-from museion.runtime.frame_source import FrameSource
+from museion.runtime.frame_source import Frame, FrameSource
 from museion.runtime.navigation import Navigator
 from museion.runtime.view_commands import PickAt, PickRay, Walk
 from museion.runtime.visit import Refusal, Visit, VisitEvent
@@ -45,13 +45,13 @@ from museion.streaming.visit.encoders import (
     RenderedVp8Encoder,
     install_encoder,
 )
-from museion.streaming.visit.headset import Headset, HeadsetFrame, StereoJob
+from museion.streaming.visit.headset import Headset, HeadsetFrame
 from museion.streaming.visit.messages import WhereTeller, event_message, picked_message
 from museion.streaming.visit.overlays import Overlays
 from museion.streaming.visit.pose import KeptPose, PoseKeeper
 from museion.streaming.visit.quality import Quality
 from museion.streaming.visit.rate_limit import ERROR_REPLIES, FLOOD_GRACE, RateLimit
-from museion.streaming.visit.track import ViewTrack
+from museion.streaming.visit.track import OwnRender, ViewTrack
 
 __all__ = ["Session"]
 
@@ -322,13 +322,19 @@ class Session:
         self._tell(events, None)
         return view
 
-    def _own_render(self) -> StereoJob | None:
-        """A headset's render for this slot, if any; its eyes get no visible mark (the
-        rectangles are the flat view's), so the cover is dropped for it."""
+    def _own_render(self) -> OwnRender | None:
+        """A headset's render for this slot, if any: both eyes, then (on the render thread,
+        before the frame is marked) where its restricted exhibits are in each eye."""
         job = self.headset.job()
-        if job is not None:
-            self.overlays.cover = None
-        return job
+        if job is None:
+            return None
+
+        def rendered() -> tuple[Frame, HeadsetFrame]:
+            image, about = job()
+            self.overlays.after_stereo(self.headset.view)
+            return image, about
+
+        return rendered
 
     def _on_frame(self, pts: int, marked: Any, view: ViewState) -> None:
         """Called as each frame goes to the encoder: count it, tell the page where the

@@ -1,7 +1,8 @@
 """A document asking for a visible watermark: a visitor's stream, rendered and received by
 a real aiortc peer, carries the text over the restricted exhibit and not over the public
 one beside it (against a session of the same exhibition without the field), and the
-invisible mark still names the session among 1,000 on those very frames."""
+invisible mark still names the session among 1,000 on those very frames; a headset's two
+eyes carry the text over the restricted exhibit in each eye, and nowhere else."""
 
 from __future__ import annotations
 
@@ -20,7 +21,8 @@ from museion.scenes.checked_scene import check_scene
 from museion.scenes.document.loader import load_scene
 from museion.streaming.server import SESSIONS_KEY
 from museion.streaming.watermark import detect
-from tests.conftest import ASSETS, LOOPBACK, is_bronze, serve, viewer
+from tests.conftest import ASSETS, LOOPBACK, is_bronze, serve, until, viewer
+from tests.streaming.visit.test_headset import headset
 from tests.streaming.watermark.test_stream import KEY, candidates
 
 pytestmark = pytest.mark.render
@@ -150,3 +152,47 @@ def test_exhibits_behind_the_camera_or_off_the_frame_have_no_rectangle(
         assert source.exhibit_rects(frozenset({"kept"})) == [(0, 0, W, H)]
     finally:
         source.close()
+
+
+Rect = tuple[int, int, int, int]
+
+
+async def received_stereo(engine: RenderEngine) -> tuple[list[np.ndarray], dict[str, list[Rect]]]:
+    """``FRAMES`` decoded frames of both eyes (a head facing the relics from the spawn)
+    and each exhibit's rectangles in them (one an eye), as the server found them."""
+    async with serve(engine, SETTINGS) as server, viewer(server.url) as visitor:
+        (session,) = server.app[SESSIONS_KEY].sessions.values()
+        async with headset(visitor, [0.0]):
+            await until(lambda: session.headset.view is not None)
+            frames: list[np.ndarray] = []
+            while len(frames) < FRAMES:
+                frame = await visitor.track.recv()
+                width, height = session.headset.view.eye_size
+                if (frame.width, frame.height) != (2 * width, height):
+                    frames.clear()  # the eyes' size changed (the render budget): again
+                    continue
+                frames.append(frame.to_ndarray(format="rgb24"))
+            rects = {
+                key: session.headset.view.exhibit_rects(frozenset({key}))
+                for key in ("kept", "shown")
+            }
+            return frames, rects
+
+
+async def test_a_headsets_eyes_carry_the_text_over_the_restricted_exhibit_only(
+    marked_hall: RenderEngine, plain_hall: RenderEngine
+) -> None:
+    marked, where = await received_stereo(marked_hall)
+    plain, plain_where = await received_stereo(plain_hall)
+    assert marked[0].shape == plain[0].shape and where == plain_where
+    half = marked[0].shape[1] // 2
+    kept, shown = where["kept"], where["shown"]
+    assert len(kept) == len(shown) == 2, where  # each relic in each eye
+    assert kept[0][2] <= half <= kept[1][0]  # one rectangle in each eye's half
+    for left, top, right, bottom in kept + shown:  # each on its relic
+        middle = plain[-1][(top + bottom) // 2, (left + right) // 2]
+        assert is_bronze(middle), ((left, top, right, bottom), middle)
+    for rect in kept:  # small rectangles: a share of the text's diagonal lines
+        assert changed_share(marked, plain, rect) > 0.01, rect
+    for rect in shown:
+        assert changed_share(marked, plain, rect) < 0.002, rect
