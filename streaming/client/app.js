@@ -198,6 +198,7 @@ function openChannel(pc, mine) {
       museion.hello = message;  // what this exhibition's version told the page (tests, debugging)
       docent.update(message);
       labels.configure(message);
+      sendCommand({ type: 'language', lang: labels.language });  // a visible mark speaks it
       hotspots.configure(message);
       tours.configure(message);
       museion.session = message.session ?? null;
@@ -346,6 +347,7 @@ const tours = createTours({ bar: $('tours'), labels, send: sendCommand });
 const modes = createModes({ group: $('modes'), labels, send: sendCommand });
 labels.onLanguage((language) => {
   translatePage(language);
+  sendCommand({ type: 'language', lang: language });
   setState(museion.state);
   hotspots.refresh();
   tours.refresh();

@@ -23,6 +23,8 @@ A pure parser (no I/O) so it can be fuzzed: every input either parses or raises
         "tour": "highlights", "step": 2}   or   {"type": "resume", "mode": "orbit",
         "exhibit": "ding", "view": [0, 1.1, 0, 45, 10, 1.8]}   (carry on where the page was
         on another node: what the server last said in a ``where`` message)
+    {"type": "language", "lang": "zh-Hant"}   (the language the page reads in: a visible
+        watermark's text follows it)
     {"type": "screen", "width": 390, "height": 844, "dpr": 3}   (CSS pixels the picture is
         shown in, and device pixels per CSS pixel: the stream takes that shape)
 """
@@ -33,6 +35,8 @@ import json
 import math
 from dataclasses import dataclass
 from typing import Any
+
+import langcodes
 
 from museion.runtime.view_commands import (
     MODES,
@@ -56,6 +60,7 @@ from museion.streaming.errors import CommandError
 __all__ = [
     "MAX_MESSAGE_BYTES",
     "Command",
+    "Language",
     "ParsedCommand",
     "Screen",
     "Shown",
@@ -83,7 +88,15 @@ class Shown:
     late: float
 
 
-Command = CameraCommand | Walk | ModeCommand | Screen | Shown
+@dataclass(frozen=True)
+class Language:
+    """The BCP 47 tag of the language the visitor's page reads in (its label menu).  Not
+    a camera command: a visible watermark's text follows it."""
+
+    tag: str
+
+
+Command = CameraCommand | Walk | ModeCommand | Screen | Shown | Language
 
 MAX_MESSAGE_BYTES = 4096
 _MAX_ANGLE = 180.0
@@ -93,6 +106,7 @@ _MAX_STRIDE = 0.5
 _MAX_REACH = 100.0  # metres from a headset's local-floor origin a controller may be
 _MAX_CSS = 16384.0
 _MIN_DPR, _MAX_DPR = 0.25, 8.0
+_MAX_TAG = 35  # RFC 5646's longest well-formed tag worth keeping
 _FIELDS: dict[str, frozenset[str]] = {
     "orbit": frozenset({"yaw", "pitch"}),
     "zoom": frozenset({"factor"}),
@@ -107,6 +121,7 @@ _FIELDS: dict[str, frozenset[str]] = {
     "screen": frozenset({"width", "height", "dpr"}),
     "turn": frozenset({"degrees", "head"}),
     "shown": frozenset({"late"}),
+    "language": frozenset({"lang"}),
     "resume": frozenset({"mode", "exhibit", "at", "heading", "look", "view", "tour", "step"}),
 }
 
@@ -242,6 +257,8 @@ def _command(message: dict[str, Any]) -> Command:
         return _resume(message)
     if kind == "shown":
         return Shown(late=_number(message, "late", -1.0, 1.0))
+    if kind == "language":
+        return Language(_language(message))
     if kind == "screen":
         return Screen(
             width=_number(message, "width", 1.0, _MAX_CSS),
@@ -249,6 +266,18 @@ def _command(message: dict[str, Any]) -> Command:
             dpr=_number(message, "dpr", _MIN_DPR, _MAX_DPR),
         )
     return Reset()
+
+
+def _language(message: dict[str, Any]) -> str:
+    tag = message.get("lang")
+    if not isinstance(tag, str) or not 0 < len(tag) <= _MAX_TAG:
+        raise CommandError(
+            f"'lang' must be a BCP 47 language tag of at most {_MAX_TAG} characters",
+            code="COMMAND_MALFORMED",
+        )
+    if not langcodes.tag_is_valid(tag):
+        raise CommandError(f"{tag!r} is not a known BCP 47 language tag", code="COMMAND_MALFORMED")
+    return tag
 
 
 def _vector(message: dict[str, Any], key: str, size: int, bound: float) -> list[float]:

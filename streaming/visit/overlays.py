@@ -20,7 +20,7 @@ from museion.runtime.visit import Visit
 from museion.streaming.settings import StreamSettings
 from museion.streaming.visit.headset import Headset, HeadsetFrame
 from museion.streaming.visit.messages import marks_message
-from museion.streaming.watermark import Cover, marker_for, visible_for
+from museion.streaming.watermark import Cover, marker_for, visible_for, visible_text
 
 __all__ = ["Marks", "Overlays", "restricted"]
 
@@ -97,6 +97,15 @@ class Overlays:
             rects = self._source.exhibit_rects(self._covered_ids)
             self.cover = Cover(tuple(rects), self._source.size)
         return self._marks() if self._engine.has_hotspots else None
+
+    def speak(self, language: str) -> bool:
+        """The visitor reads in ``language``: the visible mark says its text in it (when
+        the document has it) from the next frame on.  Whether the mark changed (the
+        picture must then be marked anew, even if the view is still)."""
+        document = self._engine.document
+        if self.visible is None or document is None:
+            return False
+        return self.visible.retell(visible_text(document, language))
 
     def after_stereo(self, view: StereoView | None) -> None:
         """On the render thread, after a headset's frame: where the restricted exhibits

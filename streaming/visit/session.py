@@ -39,7 +39,13 @@ from museion.streaming.negotiation import offer_refusals, preferred_codecs
 from museion.streaming.peer_watch import watch_peer
 from museion.streaming.reservation import Reservation
 from museion.streaming.settings import StreamSettings
-from museion.streaming.visit.commands import ParsedCommand, Screen, Shown, parse_command
+from museion.streaming.visit.commands import (
+    Language,
+    ParsedCommand,
+    Screen,
+    Shown,
+    parse_command,
+)
 from museion.streaming.visit.encoders import (
     RenderedH264Encoder,
     RenderedVp8Encoder,
@@ -270,6 +276,10 @@ class Session:
 
     def _apply(self, parsed: ParsedCommand) -> None:
         command = parsed.command
+        if isinstance(command, Language):
+            if self.overlays.speak(command.tag):
+                self.track.remake()
+            return
         if isinstance(command, Screen):
             self.quality.screen(command)
             return

@@ -115,6 +115,7 @@ class ViewTrack(MediaStreamTrack):
         self._pts = 0
         self._last_image: Frame | None = None
         self._last_frame: av.VideoFrame | None = None
+        self._stale = False
         self._lead = 0.0
         self._ahead: asyncio.Future[tuple[int, av.VideoFrame, bool, Any, ViewState]] | None = None
         self.frames_sent = 0
@@ -132,6 +133,11 @@ class ViewTrack(MediaStreamTrack):
         self._step = VIDEO_CLOCK // fps
         self._source.budget = 1 / fps
         self._idle_interval = 1.0 / min(self._idle_fps, fps)
+
+    def remake(self) -> None:
+        """Make the next frame anew even if the picture did not change (its marks did: a
+        visible watermark's text); on the loop."""
+        self._stale = True
 
     def stop(self) -> None:
         """End the track and the render already under way for it."""
@@ -172,7 +178,8 @@ class ViewTrack(MediaStreamTrack):
             self._executor, self._render, state, own
         )
         rendered = time.monotonic()
-        if changed:
+        stale, self._stale = self._stale, False  # remade (see remake()): marked anew
+        if changed or stale or self._last_frame is None:
             # Off the render thread (swscale lets go of the GIL): the next view renders
             # meanwhile.
             self._last_frame = await loop.run_in_executor(None, _video, image, size, self._mark)

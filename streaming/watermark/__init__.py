@@ -5,7 +5,12 @@ from __future__ import annotations
 
 from museion.streaming.watermark.detect import Detection, detect, threshold
 from museion.streaming.watermark.mark import Watermark, grid_shape
-from museion.streaming.watermark.marker import marker_for, visible_for, watermark_key
+from museion.streaming.watermark.marker import (
+    marker_for,
+    visible_for,
+    visible_text,
+    watermark_key,
+)
 from museion.streaming.watermark.visible import Cover, VisibleMark, session_code
 
 __all__ = [
@@ -19,5 +24,6 @@ __all__ = [
     "session_code",
     "threshold",
     "visible_for",
+    "visible_text",
     "watermark_key",
 ]

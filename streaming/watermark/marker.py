@@ -12,7 +12,7 @@ from museion.streaming.settings import StreamSettings
 from museion.streaming.watermark.mark import Frame, Watermark
 from museion.streaming.watermark.visible import Cover, VisibleMark, session_code
 
-__all__ = ["marker_for", "visible_for", "watermark_key"]
+__all__ = ["marker_for", "visible_for", "visible_text", "watermark_key"]
 
 SIZES = 3
 """How many frame sizes' marks one stream keeps (each 8 MB at 720p)."""
@@ -39,10 +39,20 @@ def visible_for(
         return None
     if not any(e.access == "restricted" for e in document.exhibits):
         return None
-    language = document.default_language
-    text = (asked.text or document.title).get(language) or document.title.get(language, "")
     code = session_code(watermark_key(settings), session_id)
-    return VisibleMark(text or "Museion", code, asked.opacity)
+    return VisibleMark(visible_text(document, document.default_language), code, asked.opacity)
+
+
+def visible_text(document: SceneDocument, language: str) -> str:
+    """The visible mark's text in ``language`` (else its primary language, else the
+    document's default): the document's watermark text, else the exhibition's title."""
+    asked = document.watermark
+    texts = (asked.text if asked is not None else None) or document.title
+    primary = language.replace("_", "-").split("-")[0]
+    for tag in (language, primary, document.default_language):
+        if texts.get(tag):
+            return texts[tag]
+    return document.title.get(document.default_language) or "Museion"
 
 
 def marker_for(

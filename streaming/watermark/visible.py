@@ -131,15 +131,30 @@ class VisibleMark:
             raise ValueError("a visible mark's opacity must lie in (0, 1]")
         if not text.strip():
             raise ValueError("a visible mark needs a text")
+        self._code = code
         self.text = f"{' '.join(text.split())} · {code}"  # one line
         self.opacity = opacity
-        self._tiles: OrderedDict[tuple[int, int], _Tiles] = OrderedDict()
+        self._tiles: OrderedDict[tuple[str, int, int], _Tiles] = OrderedDict()
+
+    def retell(self, text: str) -> bool:
+        """Say ``text`` from the next frame on (the visitor chose another language); the
+        session's code stays.  Called on the loop while frames are marked elsewhere: tiles
+        are kept by text, so one made of the old text in between is never used again.
+        Whether the text changed."""
+        if not text.strip():
+            raise ValueError("a visible mark needs a text")
+        told = f"{' '.join(text.split())} · {self._code}"
+        if told == self.text:
+            return False
+        self.text = told
+        return True
 
     def _for(self, width: int, height: int) -> _Tiles:
-        size = (width, height)
+        text = self.text
+        size = (text, width, height)
         found = self._tiles.get(size)
         if found is None:
-            found = self._tiles[size] = _Tiles(self.text, self.opacity, width, height)
+            found = self._tiles[size] = _Tiles(text, self.opacity, width, height)
             while len(self._tiles) > SIZES:
                 self._tiles.popitem(last=False)
         else:

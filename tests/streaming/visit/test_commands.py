@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from museion.runtime.view_commands import Orbit, Pan, Reset, Zoom
 from museion.streaming.errors import CommandError
-from museion.streaming.visit.commands import MAX_MESSAGE_BYTES, Screen, parse_command
+from museion.streaming.visit.commands import MAX_MESSAGE_BYTES, Language, Screen, parse_command
 
 
 def test_orbit_with_seq() -> None:
@@ -154,6 +154,25 @@ def test_screen_is_the_pages_picture_area_bounded() -> None:
         with pytest.raises(CommandError) as caught:
             parse_command(text)
         assert caught.value.code == code, text
+
+
+def test_language_is_a_known_bcp47_tag() -> None:
+    for tag in ("en", "zh", "zh-Hant", "fr-CA"):
+        assert parse_command(json.dumps({"type": "language", "lang": tag})).command == Language(tag)
+    for value in ("", "x" * 36, "../etc", "zz-!!", 7, None, ["en"]):
+        with pytest.raises(CommandError) as caught:
+            parse_command(json.dumps({"type": "language", "lang": value}))
+        assert caught.value.code == "COMMAND_MALFORMED", value
+
+
+@given(st.text(max_size=40))
+def test_fuzz_language_parses_or_raises_a_documented_error(tag: str) -> None:
+    try:
+        parsed = parse_command(json.dumps({"type": "language", "lang": tag}))
+    except CommandError as error:
+        assert error.code == "COMMAND_MALFORMED"
+    else:
+        assert parsed.command == Language(tag) and 0 < len(tag) <= 35
 
 
 @given(

@@ -196,3 +196,30 @@ async def test_a_headsets_eyes_carry_the_text_over_the_restricted_exhibit_only(
         assert changed_share(marked, plain, rect) > 0.01, rect
     for rect in shown:
         assert changed_share(marked, plain, rect) < 0.002, rect
+
+
+async def test_the_text_speaks_the_language_the_visitor_reads_in() -> None:
+    """The page tells the server its language: the mark says the document's text in it
+    from then on (the public relic untouched); an unknown tag is refused with a code."""
+    words = {"en": "Kept for study", "zh": "仅供研究"}
+    engine = _engine(two_bronzes({"visible": True, "opacity": 0.6, "text": words}))
+    try:
+        async with serve(engine, SETTINGS) as server, viewer(server.url) as visitor:
+            (session,) = server.app[SESSIONS_KEY].sessions.values()
+            mark = session.overlays.visible
+            assert mark is not None and mark.text.startswith("Kept for study")
+            english = [(await visitor.track.recv()).to_ndarray(format="rgb24") for _ in range(20)]
+            visitor.send({"type": "language", "lang": "zh-Hans"})  # falls back to "zh"
+            await until(lambda: mark.text.startswith("仅供研究"))
+            chinese = []
+            while len(chinese) < 20:
+                frame = (await visitor.track.recv()).to_ndarray(format="rgb24")
+                chinese.append(frame)
+            where = rects(engine, session.view)
+            assert changed_share(english, chinese, where["kept"]) > 0.01
+            assert changed_share(english, chinese, where["shown"]) < 0.002
+            visitor.send({"type": "language", "lang": "zz-!!", "seq": 9})
+            await until(lambda: any(m.get("code") == "COMMAND_MALFORMED" for m in visitor.messages))
+            assert mark.text.startswith("仅供研究")
+    finally:
+        engine.close()
