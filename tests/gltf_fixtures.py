@@ -32,6 +32,7 @@ __all__ = [
     "solid_png",
     "textured_floor",
     "triangle",
+    "turning_triangle",
     "write_gltf",
 ]
 
@@ -265,14 +266,7 @@ def turning_triangle(
         "buffers": [{"byteLength": offset}],
         "bufferViews": views,
         "accessors": [
-            {
-                "bufferView": 0,
-                "componentType": 5126,
-                "count": 3,
-                "type": "VEC3",
-                "min": [0, 0, 0],
-                "max": [1, 1, 0],
-            },
+            position_accessor(),
             {
                 "bufferView": 1,
                 "componentType": 5126,
