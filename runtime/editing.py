@@ -201,7 +201,7 @@ class SceneEditor:
 
         engine = self._engine
         exhibit, node = self._exhibit(exhibit_id)
-        bounds = engine._bounds.bounds(node, engine.root)
+        bounds = engine.bounds(node)
         if bounds is None:
             raise EditRefused("NO_GEOMETRY", f"exhibit {exhibit_id!r} has no model to snap")
         low, high = bounds
@@ -244,10 +244,10 @@ class SceneEditor:
             if not shared.is_empty() and shared.get_num_children() > 0:
                 stand_model = shared.get_child(0)
             elif pedestal is not None:
-                stand_model = engine._load(pedestal)
+                stand_model = engine.load(pedestal)
             else:
                 raise EditRefused("PEDESTAL_MISSING", "no pedestal model to stand it on")
-        relic = engine._load(model)  # before any node is made: a failure changes nothing
+        relic = engine.load(model)  # before any node is made: a failure changes nothing
         if exhibit.parent is not None:
             parent = engine.exhibit_nodes[exhibit.parent]
         else:

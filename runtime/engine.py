@@ -119,7 +119,7 @@ class RenderEngine:
         )
         self._models = SceneModels(self, models)
         if isinstance(scene, Showcase):
-            venue = self._load(scene.venue)
+            venue = self.load(scene.venue)
             venue.reparent_to(self.root)
             anchor = venue.find("**/exhibit_anchor")
             holder = (anchor if not anchor.is_empty() else self.root).attach_new_node(
@@ -127,13 +127,13 @@ class RenderEngine:
             )
             holder.set_tag(EXHIBIT_TAG, "relic")
             try:
-                self._load(scene.relic).reparent_to(holder)
+                self.load(scene.relic).reparent_to(holder)
             except AssetLoadFailed as exc:
                 logger.error("the relic is left out: %s: %s", exc.code, exc)
                 self.load_errors = (exc,)
             exhibits = {"relic": holder}
         else:
-            venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self._load)
+            venue, exhibits, self.load_errors = build_exhibition(self.root, scene, self.load)
         shaders = None
         at_rest: tuple[str, ...] = ()  # the lean shader's defines at rest
         self.lights: LightBudget | None = None
@@ -230,6 +230,22 @@ class RenderEngine:
             )
         )
 
+    def swap_in_detail(self, swap: Callable[[], None], name: str) -> None:
+        """Run ``swap`` (a proxy's whole model put in its place) on the render thread,
+        between two frames, unless the engine closed meanwhile; every view then draws
+        anew, with moving previews of the whole model."""
+
+        def swapped() -> None:
+            if self._closed:
+                return
+            swap()
+            self.moving = MovingDetail(self.root, self.settings, self._moving_shaders)
+            self.pending_detail -= 1
+            self.scene_version += 1
+            logger.info("%s: whole model shown", name)
+
+        self._call(swapped)
+
     def choose_animation(self, exhibit: Exhibit) -> None:
         """Play what ``exhibit``'s ``animation`` now says (from any thread): the studio's
         draft view follows a saved change; raises :class:`RenderError` as
@@ -242,9 +258,15 @@ class RenderEngine:
         a later load on the render thread only reads the cache."""
         self._models.convert(models)
 
-    def _load(self, model: CheckedGltf) -> Any:
-        """``model`` as a NodePath (:meth:`SceneModels.load`), on the render thread."""
+    def load(self, model: CheckedGltf) -> Any:
+        """``model`` as a NodePath (:meth:`SceneModels.load`), on the render thread (the
+        studio's editor adds exhibits with it)."""
         return self._models.load(model)
+
+    def bounds(self, node: Any) -> tuple[Any, Any] | None:
+        """``node``'s bounds in the scene (Panda3D points; None without geometry), from
+        the engine's cache of each model's own bounds."""
+        return self._bounds.bounds(node, self.root)
 
     @property
     def detail(self) -> str:

@@ -7,7 +7,6 @@ proxy first, and the whole model, read meanwhile, is swapped in on the render th
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -15,15 +14,12 @@ from typing import TYPE_CHECKING, Any
 from museion.runtime.errors import AssetLoadFailed
 from museion.runtime.lighting import prepare_model
 from museion.runtime.loading import PROXY_TAG, convert_models, load_model
-from museion.runtime.moving import MovingDetail
 from museion.scenes.gltf.gate import CheckedGltf
 
 if TYPE_CHECKING:
     from museion.runtime.engine import RenderEngine
 
 __all__ = ["SceneModels"]
-
-logger = logging.getLogger(__name__)
 
 
 class SceneModels:
@@ -64,16 +60,6 @@ class SceneModels:
         def arrived(whole: Any, swap: Callable[[], None]) -> None:
             if engine.settings.shading == "lean":
                 prepare_model(whole, model)
-
-            def swapped() -> None:
-                if engine._closed:
-                    return
-                swap()
-                engine.moving = MovingDetail(engine.root, engine.settings, engine._moving_shaders)
-                engine.pending_detail -= 1
-                engine.scene_version += 1
-                logger.info("%s: whole model shown", model.name)
-
-            engine._call(swapped)
+            engine.swap_in_detail(swap, model.name)
 
         return arrived
