@@ -13,7 +13,7 @@ import pytest
 
 from tests.e2e.browser import WAIT, browser_page
 from tests.e2e.test_studio import DOC, saved, sign_in
-from tests.streaming.studio.studio_hall import accounts, studio_hall
+from tests.streaming.studio.studio_hall import StudioHall, accounts, studio_hall
 
 pytestmark = [
     pytest.mark.e2e,
@@ -47,6 +47,26 @@ async def drag(page: Any, start: list[float], end: list[float]) -> None:
     await page.mouse.up()
 
 
+async def add_light(page: Any, kind: str) -> tuple[int, str]:
+    """Add a light on the plan and make it ``kind`` in its form: its index in the draft's
+    lights and the page's expression for it."""
+    index = await page.evaluate(f"({DOC}.lights || []).length")
+    await page.click("#add-light")
+    await page.wait_for_selector("#light-type", timeout=WAIT)
+    await page.select_option("#light-type", kind)
+    return index, f"{DOC}.lights[{index}]"
+
+
+async def server_draft(studio: StudioHall) -> dict[str, Any]:
+    """The bronzes' draft as the server has it (what was saved, not the page's copy)."""
+    async with (
+        studio.staff("curator") as staff,
+        staff.http.get("/api/exhibitions/bronzes/draft") as reply,
+    ):
+        draft: dict[str, Any] = await reply.json()
+        return draft
+
+
 async def test_a_curator_lights_the_hall_and_turns_the_spawn_and_the_view_follows(
     tmp_path: Path,
 ) -> None:
@@ -55,15 +75,11 @@ async def test_a_curator_lights_the_hall_and_turns_the_spawn_and_the_view_follow
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         await sign_in(page, studio.url, "curator")
-        lights_before = await page.evaluate(f"({DOC}.lights || []).length")
 
         # A new light, chosen at once: made a dim reddish ambient light in its form.
-        await page.click("#add-light")
-        await page.wait_for_selector("#light-type", timeout=WAIT)
-        await page.select_option("#light-type", "ambient")
+        index, light = await add_light(page, "ambient")
         await page.fill("#light-color", "#ff6040")
         await page.fill("#light-intensity", "0.2")
-        light = f"{DOC}.lights[{lights_before}]"
         await page.wait_for_function(
             f"{light}.type === 'ambient' && {light}.intensity === 0.2 && {light}.color[0] === 1",
             timeout=WAIT,
@@ -80,12 +96,8 @@ async def test_a_curator_lights_the_hall_and_turns_the_spawn_and_the_view_follow
 
         # Saved: the server's draft has both; the page says the view is behind.
         await saved(page)
-        async with (
-            studio.staff("curator") as staff,
-            staff.http.get("/api/exhibitions/bronzes/draft") as reply,
-        ):
-            draft = await reply.json()
-        added = draft["lights"][lights_before]
+        draft = await server_draft(studio)
+        added = draft["lights"][index]
         assert added["type"] == "ambient"
         assert added["intensity"] == 0.2
         assert added["color"] == [1, 0.376, 0.251]
@@ -120,25 +132,16 @@ async def test_a_curator_makes_a_light_a_spot_with_its_cone(tmp_path: Path) -> N
         errors: list[str] = []
         page.on("pageerror", lambda error: errors.append(str(error)))
         await sign_in(page, studio.url, "curator")
-        lights_before = await page.evaluate(f"({DOC}.lights || []).length")
-        await page.click("#add-light")
-        await page.wait_for_selector("#light-type", timeout=WAIT)
-        await page.select_option("#light-type", "spot")
+        index, light = await add_light(page, "spot")
         await page.wait_for_selector("#light-outer-cone", timeout=WAIT)
         await page.fill("#light-outer-cone", "20")
         await page.fill("#light-inner-cone", "5")
-        light = f"{DOC}.lights[{lights_before}]"
         await page.wait_for_function(
             f"{light}.type === 'spot' && {light}.outer_cone === 20 && {light}.inner_cone === 5",
             timeout=WAIT,
         )
         await saved(page)
-        async with (
-            studio.staff("curator") as staff,
-            staff.http.get("/api/exhibitions/bronzes/draft") as reply,
-        ):
-            draft = await reply.json()
-        spot = draft["lights"][lights_before]
+        spot = (await server_draft(studio))["lights"][index]
         assert (spot["type"], spot["inner_cone"], spot["outer_cone"]) == ("spot", 5, 20)
         assert spot["direction"][1] < -0.99, spot  # it shines straight down until turned
         assert spot["position"][1] == 3
