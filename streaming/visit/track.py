@@ -179,7 +179,7 @@ class ViewTrack(MediaStreamTrack):
         )
         rendered = time.monotonic()
         stale, self._stale = self._stale, False  # remade (see remake()): marked anew
-        if changed or stale or self._last_frame is None:
+        if changed or stale:
             # Off the render thread (swscale lets go of the GIL): the next view renders
             # meanwhile.
             self._last_frame = await loop.run_in_executor(None, _video, image, size, self._mark)
