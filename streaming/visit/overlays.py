@@ -20,7 +20,13 @@ from museion.runtime.visit import Visit
 from museion.streaming.settings import StreamSettings
 from museion.streaming.visit.headset import Headset, HeadsetFrame
 from museion.streaming.visit.messages import marks_message
-from museion.streaming.watermark import Cover, marker_for, visible_for, visible_text
+from museion.streaming.watermark import (
+    Cover,
+    marker_for,
+    restricted_exhibits,
+    visible_for,
+    visible_text,
+)
 
 __all__ = ["Marks", "Overlays", "restricted"]
 
@@ -31,8 +37,7 @@ Marks = tuple[list[HotspotMark], tuple[int, int]]
 def restricted(engine: RenderEngine) -> bool:
     """Whether the exhibition shows a restricted exhibit (its visitors' frames are marked
     when ``watermark`` is ``"restricted"``, the default)."""
-    document = engine.document
-    return document is not None and any(e.access == "restricted" for e in document.exhibits)
+    return bool(restricted_exhibits(engine.document))
 
 
 class Overlays:
@@ -55,9 +60,7 @@ class Overlays:
         self._send = send
         self.visible = visible_for(settings, engine.document, session_id)
         self._covered_ids = (
-            frozenset(e.id for e in engine.document.exhibits if e.access == "restricted")
-            if self.visible is not None and engine.document is not None
-            else frozenset()
+            restricted_exhibits(engine.document) if self.visible is not None else frozenset()
         )
         self.cover: Cover | None = None
         """Where the restricted exhibits are in the picture being marked: set on the render

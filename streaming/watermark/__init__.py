@@ -7,6 +7,7 @@ from museion.streaming.watermark.detect import Detection, detect, threshold
 from museion.streaming.watermark.mark import Watermark, grid_shape
 from museion.streaming.watermark.marker import (
     marker_for,
+    restricted_exhibits,
     visible_for,
     visible_text,
     watermark_key,
@@ -21,6 +22,7 @@ __all__ = [
     "detect",
     "grid_shape",
     "marker_for",
+    "restricted_exhibits",
     "session_code",
     "threshold",
     "visible_for",

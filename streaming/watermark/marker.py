@@ -12,7 +12,13 @@ from museion.streaming.settings import StreamSettings
 from museion.streaming.watermark.mark import Frame, Watermark
 from museion.streaming.watermark.visible import Cover, VisibleMark, session_code
 
-__all__ = ["marker_for", "visible_for", "visible_text", "watermark_key"]
+__all__ = [
+    "marker_for",
+    "restricted_exhibits",
+    "visible_for",
+    "visible_text",
+    "watermark_key",
+]
 
 SIZES = 3
 """How many frame sizes' marks one stream keeps (each 8 MB at 720p)."""
@@ -37,10 +43,17 @@ def visible_for(
     asked = None if document is None else document.watermark
     if document is None or asked is None or not asked.visible:
         return None
-    if not any(e.access == "restricted" for e in document.exhibits):
+    if not restricted_exhibits(document):
         return None
     code = session_code(watermark_key(settings), session_id)
     return VisibleMark(visible_text(document, document.default_language), code, asked.opacity)
+
+
+def restricted_exhibits(document: SceneDocument | None) -> frozenset[str]:
+    """The ids of ``document``'s restricted exhibits: what marks are for."""
+    if document is None:
+        return frozenset()
+    return frozenset(e.id for e in document.exhibits if e.access == "restricted")
 
 
 def visible_text(document: SceneDocument, language: str) -> str:
