@@ -20,7 +20,6 @@ from museion.runtime.camera import ViewState, fitted, look_at_basis, project
 from museion.runtime.errors import RenderError
 from museion.runtime.picking import HotspotMark
 from museion.runtime.render_view import Frame, RenderView, check_size
-from museion.runtime.scene_builder import BoundsCache
 from museion.runtime.screen_rects import Rect, box_rect, exhibit_boxes
 
 if TYPE_CHECKING:
@@ -50,7 +49,6 @@ class FrameSource:
         self._animated = -1  # the engine's animator.version that _image shows
         self._moved_at = 0.0
         self._wanted: tuple[int, int] | None = None
-        self._bounds = BoundsCache()
         self.renders = 0
         self.budget = 1 / 30
         """Seconds a preview may take (the caller's frame interval): a movement whose
@@ -175,12 +173,9 @@ class FrameSource:
         half_v = math.tan(math.radians(state.fov) / 2)
         half_h = half_v * width / height
         tangents = (-half_h, half_h, -half_v, half_v)
-        boxes = exhibit_boxes(
-            self._engine.exhibit_nodes, exhibit_ids, self._bounds, self._engine.root
-        )
-        found = (
-            box_rect(c, state.eye(), look_at_basis(state), tangents, width, height) for c in boxes
-        )
+        boxes = exhibit_boxes(self._engine.exhibit_nodes, exhibit_ids, self._engine.bounds)
+        eye, basis = state.eye(), look_at_basis(state)
+        found = (box_rect(c, eye, basis, tangents, width, height) for c in boxes)
         return [rect for rect in found if rect is not None]
 
     def _screen_changed(self) -> bool:

@@ -3,20 +3,19 @@
 A visitor's visible watermark is drawn only over restricted exhibits, so the stream needs
 their rectangles in each new picture: a flat view's (one symmetric frustum) and a
 headset's (two eyes side by side, each with its own asymmetric frustum).  Both project the
-same way here, from the exhibits' boxes (:class:`BoundsCache`), in scene coordinates.
+same way here, from the exhibits' boxes (the engine's bounds), in scene coordinates.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from museion.runtime.render_view import NEAR
-from museion.runtime.scene_builder import BoundsCache
 
 __all__ = ["Rect", "box_rect", "exhibit_boxes"]
 
@@ -29,14 +28,15 @@ _BOX_EDGES = [(a, b) for a in range(8) for b in range(a + 1, 8) if bin(a ^ b).co
 
 
 def exhibit_boxes(
-    nodes: dict[str, Any], ids: Iterable[str], bounds: BoundsCache, root: Any
+    nodes: dict[str, Any], ids: Iterable[str], bounds: Callable[[Any], Any]
 ) -> list[Corners]:
     """The eight corners (scene coordinates, y up) of each of ``ids``' boxes that has
-    geometry, in sorted id order."""
+    geometry, in sorted id order; ``bounds`` gives a node's Panda3D bounds in the scene
+    (the engine's :meth:`~museion.runtime.engine.RenderEngine.bounds`)."""
     boxes = []
     for key in sorted(ids):
         node = nodes.get(key)
-        found = None if node is None else bounds.bounds(node, root)
+        found = None if node is None else bounds(node)
         if found is None:
             continue
         low, high = found

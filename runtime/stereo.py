@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any
 from museion.runtime.errors import RenderError
 from museion.runtime.eye_pose import EyePose, Matrix, Place, StereoPose, Vec3
 from museion.runtime.render_view import FAR, NEAR, Frame, RenderView, check_size
-from museion.runtime.scene_builder import BoundsCache
 from museion.runtime.screen_rects import Rect, box_rect, exhibit_boxes
 
 if TYPE_CHECKING:
@@ -81,7 +80,6 @@ class StereoView:
             raise ValueError("margin must lie in [0, 0.5]")
         self.eye_size = (eye_width, eye_height)
         self._last: StereoFrame | None = None
-        self._bounds = BoundsCache()
         self._screens: dict[str, int] = {}
         self._scene_version = -1  # the engine's scene_version the last frame shows
         self._animated = -1  # the engine's animator.version the last frame shows
@@ -156,16 +154,15 @@ class StereoView:
         """Where these exhibits are in the last frame (both eyes side by side, the right
         eye's rectangles offset by an eye's width), through each eye's widened frustum as
         rendered; none before a frame.  A headset's visible watermark covers these."""
-        if not self._engine.on_render_thread():
-            result: list[Rect] = self._engine.executor.submit(
-                self.exhibit_rects, exhibit_ids
-            ).result()
-            return result
+        found: list[Rect] = self._call(self._exhibit_rects, exhibit_ids)
+        return found
+
+    def _exhibit_rects(self, exhibit_ids: frozenset[str]) -> list[Rect]:
         last = self._last
         if last is None:
             return []
         engine = self._engine
-        boxes = exhibit_boxes(engine.exhibit_nodes, exhibit_ids, self._bounds, engine.root)
+        boxes = exhibit_boxes(engine.exhibit_nodes, exhibit_ids, engine.bounds)
         width, height = self.eye_size
         rects = []
         for offset, eye in ((0, last.pose.left), (width, last.pose.right)):
